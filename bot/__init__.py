@@ -1,0 +1,1 @@
+"""Application shell of the Community Center bot: settings, wiring, start-up."""

@@ -1,0 +1,88 @@
+"""Every knob of the bot, read from the environment and `.env` (see .env.example)."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///data/bot.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Telegram
+    bot_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    admin_chat_id: int | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    staff_cache_seconds: int = 300
+
+    # Storage
+    database_url: str = DEFAULT_SQLITE_URL
+    redis_url: str | None = None
+
+    # Locale and time
+    timezone: str = "Asia/Krasnoyarsk"
+    default_locale: str = "ru"
+
+    # The Center (shown in «О Центре»)
+    center_name: str = "Центр местного сообщества"
+    center_address: str = "662660, Красноярский край, с. Краснотуранск, ул. Ленина, 20"
+    center_latitude: float = 54.3176
+    center_longitude: float = 91.5662
+    center_phone: str = "+7 (391) 342-00-00"
+    center_email: str = "center@example.org"
+    center_hours: str = "Пн–Пт 9:00–18:00, Сб 10:00–15:00"
+    policy_version: str = "1.0"
+
+    # Runtime
+    log_level: str = "INFO"
+    throttle_rate: int = 5
+    """Updates a person may send per second before the excess is dropped."""
+    tasks_concurrency_limit: int = 100
+    error_alert_interval: int = 60
+
+    # Notifications (outbox)
+    outbox_tick_seconds: int = 60
+    quiet_hours_start: time = time(22, 0)
+    quiet_hours_end: time = time(8, 0)
+    digest_day: str = "mon"
+    digest_time: time = time(10, 0)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("bot_token", "telegram_api_url", "redis_url", "admin_chat_id", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def token(self) -> str:
+        return self.bot_token.get_secret_value() if self.bot_token else ""

@@ -1,0 +1,94 @@
+"""The one wiring point: settings -> bot, storage, middlewares, routers. Tests call the same functions."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+
+from bot.config import Settings
+from bot.i18n import create_i18n
+from bot.middlewares import CurrentUserMiddleware, DbSessionMiddleware, LocaleMiddleware, ThrottlingMiddleware
+from bot.storage import SQLStorage
+from db.engine import Database
+from handlers import admin as admin_handlers
+from handlers import common, errors, menu, privacy, registration
+from handlers.admin.staff import StaffDirectory
+
+log = logging.getLogger(__name__)
+
+
+def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    if session is None:
+        api = TelegramAPIServer.from_base(settings.telegram_api_url) if settings.telegram_api_url else None
+        session = AiohttpSession(api=api) if api else AiohttpSession()
+    elif settings.telegram_api_url:
+        session.api = TelegramAPIServer.from_base(settings.telegram_api_url)
+    return Bot(
+        token=settings.token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_storage(settings: Settings, db: Database) -> tuple[BaseStorage, BaseEventIsolation]:
+    if settings.redis_url:
+        from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
+
+        storage = RedisStorage.from_url(settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True))
+        return storage, RedisEventIsolation(redis=storage.redis, key_builder=storage.key_builder)
+    return SQLStorage(db), SimpleEventIsolation()
+
+
+def feature_routers(settings: Settings) -> list[Router]:
+    """Private-chat feature routers, in order. Each feature adds its create_router() here."""
+    return [
+        registration.create_router(),
+        menu.create_router(),
+        privacy.create_router(),
+    ]
+
+
+def create_dispatcher(
+    settings: Settings,
+    db: Database,
+    *,
+    storage: BaseStorage | None = None,
+    events_isolation: BaseEventIsolation | None = None,
+    **workflow_data: Any,
+) -> Dispatcher:
+    if storage is None:
+        storage, default_isolation = create_storage(settings, db)
+        events_isolation = events_isolation or default_isolation
+    i18n = create_i18n(settings.default_locale)
+    staff = StaffDirectory(settings.admin_chat_id, settings.admin_ids, ttl=settings.staff_cache_seconds)
+    dp = Dispatcher(
+        storage=storage,
+        events_isolation=events_isolation or SimpleEventIsolation(),
+        settings=settings,
+        db=db,
+        i18n=i18n,
+        staff=staff,
+        **workflow_data,
+    )
+    dp.update.outer_middleware(ThrottlingMiddleware(i18n, settings.throttle_rate))
+    dp.update.outer_middleware(DbSessionMiddleware(db))
+    dp.update.outer_middleware(CurrentUserMiddleware())
+    LocaleMiddleware(i18n).setup(dp)
+
+    dp.include_router(errors.create_router(settings.admin_chat_id, i18n, settings.error_alert_interval))
+    dp.include_router(admin_handlers.create_router())
+    dp.include_router(admin_handlers.create_refusal_router())
+    dp.include_router(common.create_router())
+    for router in feature_routers(settings):
+        dp.include_router(router)
+    dp.include_router(common.create_fallback_router())
+    return dp

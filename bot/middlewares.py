@@ -1,0 +1,107 @@
+"""Per-update middlewares: flood throttling, a database session, the current person, the language."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot
+from aiogram.types import TelegramObject, Update, User
+from aiogram.utils.i18n import I18n, I18nMiddleware
+from aiogram.utils.i18n import gettext as _
+
+from db.engine import Database
+from db.repositories import users as users_repo
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class ThrottlingMiddleware(BaseMiddleware):
+    """At most ``rate`` updates a second per person; the excess is dropped after one polite notice."""
+
+    def __init__(self, i18n: I18n, rate: int, window: float = 1.0, max_tracked: int = 50_000) -> None:
+        self.i18n = i18n
+        self.rate = rate
+        self.window = window
+        self.max_tracked = max_tracked
+        self._hits: dict[int, list[float]] = {}
+        self._warned: dict[int, float] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None or self.rate <= 0:
+            return await handler(event, data)
+        now = time.monotonic()
+        hits = [t for t in self._hits.get(user.id, ()) if now - t < self.window]
+        if len(hits) >= self.rate:
+            self._hits[user.id] = hits
+            if now - self._warned.get(user.id, -1e9) > self.window * 5:
+                self._warned[user.id] = now
+                await self._notify(event, data)
+            return None
+        hits.append(now)
+        self._hits[user.id] = hits
+        if len(self._hits) > self.max_tracked:
+            self._forget(now)
+        return await handler(event, data)
+
+    def _forget(self, now: float) -> None:
+        for user_id in [uid for uid, hits in self._hits.items() if not hits or now - hits[-1] > self.window]:
+            self._hits.pop(user_id, None)
+            self._warned.pop(user_id, None)
+
+    async def _notify(self, event: TelegramObject, data: dict[str, Any]) -> None:
+        bot: Bot = data["bot"]
+        chat = data.get("event_chat")
+        user: User = data["event_from_user"]
+        locale = "en" if (user.language_code or "").startswith("en") else self.i18n.default_locale
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            text = _("throttle.slow_down")
+        if isinstance(event, Update) and event.callback_query is not None:
+            await event.callback_query.answer(text)
+        elif chat is not None and chat.type == "private":
+            await bot.send_message(chat.id, text)
+
+
+class DbSessionMiddleware(BaseMiddleware):
+    """One AsyncSession per update (reads; services open short write transactions on it)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self.db.session() as session:
+            data["session"] = session
+            data["db"] = self.db
+            return await handler(event, data)
+
+
+class CurrentUserMiddleware(BaseMiddleware):
+    """Loads the person (``data["user"]``, None before consent). Never writes."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        tg_user: User | None = data.get("event_from_user")
+        data["user"] = (
+            await users_repo.by_tg_id(data["session"], tg_user.id)
+            if tg_user is not None and not tg_user.is_bot
+            else None
+        )
+        return await handler(event, data)
+
+
+class LocaleMiddleware(I18nMiddleware):
+    """The person's chosen language, else their Telegram language if we have it, else Russian."""
+
+    def __init__(self, i18n: I18n) -> None:
+        super().__init__(i18n=i18n)
+
+    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+        user = data.get("user")
+        if user is not None and user.language in self.i18n.available_locales:
+            return user.language
+        tg_user: User | None = data.get("event_from_user")
+        code = (tg_user.language_code or "").split("-")[0] if tg_user else ""
+        if code == "en":
+            return "en"
+        return self.i18n.default_locale

@@ -1,0 +1,17 @@
+"""All models. Each feature keeps its tables in a module of its own and is imported here,
+so that ``Base.metadata`` (used by Alembic and the tests) knows every table."""
+
+from db.base import Base
+from db.models.core import AuditLog, ConsentLog, FsmState, User, UserStatus
+from db.models.notifications import Notification, NotificationStatus
+
+__all__ = [
+    "AuditLog",
+    "Base",
+    "ConsentLog",
+    "FsmState",
+    "Notification",
+    "NotificationStatus",
+    "User",
+    "UserStatus",
+]

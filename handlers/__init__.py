@@ -1,0 +1,1 @@
+"""Telegram-facing dialogs. Each module builds its router with create_router()."""

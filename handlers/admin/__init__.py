@@ -1,0 +1,69 @@
+"""The staff side, in the admin chat only.
+
+``create_router`` builds the admin router tree: a parent router that only admits updates from the
+admin chat sent by staff, with each staff feature's router included under it. Staff commands sent
+anywhere else, or by someone who is not staff, are refused by ``create_refusal_router``.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from handlers.admin import stats
+from handlers.admin.staff import InAdminChat, IsStaff
+from keyboards.admin import AdminCb, admin_menu
+
+# Staff commands, for set_my_commands in the admin chat and for the refusal elsewhere.
+# Features append (command, description key).
+STAFF_COMMANDS: list[tuple[str, str]] = [
+    ("admin", "cmd.admin"),
+    ("stats", "cmd.stats"),
+]
+
+
+def staff_command_names() -> list[str]:
+    return [name for name, _key in STAFF_COMMANDS]
+
+
+def create_menu_router() -> Router:
+    router = Router(name="admin-menu")
+
+    @router.message(Command("admin"))
+    async def cmd_admin(message: Message) -> None:
+        await message.answer(_("admin.menu"), reply_markup=admin_menu())
+
+    @router.callback_query(AdminCb.filter(F.action == "menu"))
+    async def show_menu(callback: CallbackQuery) -> None:
+        await callback.answer()
+        assert isinstance(callback.message, Message)
+        await callback.message.answer(_("admin.menu"), reply_markup=admin_menu())
+
+    return router
+
+
+def create_router() -> Router:
+    """Everything staff do in the admin chat. Filters: admin chat first (cheap), then staff."""
+    router = Router(name="admin")
+    for observer in (router.message, router.callback_query):
+        observer.filter(InAdminChat(), IsStaff())
+    router.include_router(create_menu_router())
+    router.include_router(stats.create_router())
+    return router
+
+
+def create_refusal_router() -> Router:
+    """A staff command or button outside the admin chat, or from a non-staff member: refused."""
+    router = Router(name="admin-refusal")
+
+    @router.message(Command(*staff_command_names()))
+    async def refuse_command(message: Message) -> None:
+        await message.answer(_("admin.refused"))
+
+    @router.callback_query(AdminCb.filter())
+    async def refuse_button(callback: CallbackQuery) -> None:
+        await callback.answer(_("admin.refused"), show_alert=True)
+
+    return router

@@ -1,0 +1,15 @@
+"""The command menus Telegram shows. Features add their commands here."""
+
+from __future__ import annotations
+
+# (command, description key) for private chats, in the order shown.
+USER_COMMANDS: list[tuple[str, str]] = [
+    ("start", "cmd.start"),
+    ("menu", "cmd.menu"),
+    ("profile", "cmd.profile"),
+    ("privacy", "cmd.privacy"),
+    ("language", "cmd.language"),
+    ("about", "cmd.about"),
+    ("help", "cmd.help"),
+    ("cancel", "cmd.cancel"),
+]

@@ -1,0 +1,105 @@
+"""Pieces every dialog uses: replying to a message or a button press, /cancel, /help, stale buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, TelegramObject
+from aiogram.utils.i18n import gettext as _
+
+from db.models import User
+from keyboards.common import NavCb
+from keyboards.menu import main_menu, public_menu
+from services.errors import DomainError
+
+
+def target(event: Message | CallbackQuery) -> Message:
+    """The message to answer under: the message itself, or the one whose button was pressed."""
+    if isinstance(event, CallbackQuery):
+        assert isinstance(event.message, Message)
+        return event.message
+    return event
+
+
+def error_text(error: DomainError) -> str:
+    return _(error.key).format(**error.values)
+
+
+def menu_for(user: User | None):
+    return main_menu() if user is not None and user.is_registered else public_menu()
+
+
+class RequireRegistration(BaseMiddleware):
+    """Inner middleware for feature routers: only registered people get through."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("user")
+        if user is not None and user.is_registered:
+            return await handler(event, data)
+        text = _("reg.required")
+        if isinstance(event, CallbackQuery):
+            await event.answer(text, show_alert=True)
+        elif isinstance(event, Message):
+            await event.answer(text)
+        return None
+
+
+async def cancel_dialog(event: Message | CallbackQuery, state: FSMContext, user: User | None) -> None:
+    had_state = await state.get_state() is not None
+    await state.clear()
+    message = target(event)
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+    if had_state:
+        await message.answer(_("common.cancelled"), reply_markup=ReplyKeyboardRemove())
+    await message.answer(_("menu.title"), reply_markup=menu_for(user))
+
+
+def create_router() -> Router:
+    """/cancel and /help in any state, and the shared «Отмена» button."""
+    router = Router(name="common")
+    router.message.filter(F.chat.type == "private")
+
+    @router.message(Command("cancel"))
+    async def cmd_cancel(message: Message, state: FSMContext, user: User | None) -> None:
+        await cancel_dialog(message, state, user)
+
+    @router.callback_query(NavCb.filter(F.action == "cancel"))
+    async def btn_cancel(callback: CallbackQuery, state: FSMContext, user: User | None) -> None:
+        await cancel_dialog(callback, state, user)
+
+    @router.message(Command("help"))
+    async def cmd_help(message: Message, state: FSMContext, user: User | None) -> None:
+        text = _("help.text")
+        if await state.get_state() is not None:
+            text += "\n\n" + _("help.in_dialog")
+        await message.answer(text, reply_markup=None if await state.get_state() else menu_for(user))
+
+    return router
+
+
+def create_fallback_router() -> Router:
+    """Last in line: anything no dialog took gets a hint instead of silence."""
+    router = Router(name="fallback")
+
+    @router.callback_query()
+    async def stale_button(callback: CallbackQuery) -> None:
+        await callback.answer(_("common.stale_button"), show_alert=True)
+
+    @router.message(F.chat.type == "private")
+    async def unknown(message: Message, state: FSMContext, user: User | None) -> None:
+        if await state.get_state() is not None:
+            await message.answer(_("common.use_buttons"))
+            return
+        await message.answer(_("common.unknown"), reply_markup=menu_for(user))
+
+    return router

@@ -1,0 +1,78 @@
+"""Unexpected errors: logged with the update id, an apology to the person, a rate-limited staff alert."""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+import traceback
+
+from aiogram import Bot, Router
+from aiogram.types import ErrorEvent
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+log = logging.getLogger("bot.errors")
+
+
+class AlertLimiter:
+    """At most one alert per error signature per interval."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last: dict[str, float] = {}
+
+    def allow(self, signature: str) -> bool:
+        now = time.monotonic()
+        if now - self._last.get(signature, -1e12) < self.interval:
+            return False
+        self._last[signature] = now
+        if len(self._last) > 1000:
+            self._last = {k: v for k, v in self._last.items() if now - v < self.interval}
+        return True
+
+
+def signature(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    return f"{type(exc).__name__}@{where}"
+
+
+def create_router(admin_chat_id: int | None, i18n: I18n, alert_interval: float = 60.0) -> Router:
+    router = Router(name="errors")
+    limiter = AlertLimiter(alert_interval)
+
+    @router.errors()
+    async def on_error(event: ErrorEvent, bot: Bot, error_sink: list[BaseException] | None = None) -> bool:
+        update = event.update
+        exc = event.exception
+        if error_sink is not None:  # tests collect errors here to fail loudly
+            error_sink.append(exc)
+        log.error("update %s failed: %r", update.update_id, exc, exc_info=exc)
+        with i18n.context():
+            chat_id = None
+            if update.message is not None:
+                chat_id = update.message.chat.id
+            elif update.callback_query is not None:
+                chat_id = update.callback_query.from_user.id
+                try:
+                    await update.callback_query.answer()
+                except Exception:  # the query may be too old; the apology below still goes
+                    log.debug("could not answer callback query", exc_info=True)
+            try:
+                if chat_id is not None and chat_id != admin_chat_id:
+                    await bot.send_message(chat_id, _("error.unexpected"))
+                sig = signature(exc)
+                if admin_chat_id is not None and limiter.allow(sig):
+                    await bot.send_message(
+                        admin_chat_id,
+                        _("error.alert").format(
+                            update_id=update.update_id,
+                            error=html.escape(f"{type(exc).__name__}: {exc}"[:300]),
+                        ),
+                    )
+            except Exception:
+                log.exception("could not report the error of update %s", update.update_id)
+        return True
+
+    return router

@@ -1,0 +1,86 @@
+"""The main menu, «О Центре», help from the menu, and the language switch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.text_decorations import html_decoration as hd
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import User
+from handlers.common import menu_for, target
+from keyboards.menu import MenuCb, language_keyboard
+from services import users as users_service
+
+
+async def send_about(message: Message, settings: Any) -> None:
+    await message.answer_venue(
+        latitude=settings.center_latitude,
+        longitude=settings.center_longitude,
+        title=settings.center_name,
+        address=settings.center_address,
+    )
+    await message.answer(
+        _("about.text").format(
+            name=hd.quote(settings.center_name),
+            address=hd.quote(settings.center_address),
+            hours=hd.quote(settings.center_hours),
+            phone=hd.quote(settings.center_phone),
+            email=hd.quote(settings.center_email),
+        )
+    )
+
+
+def create_router() -> Router:
+    router = Router(name="menu")
+    router.message.filter(F.chat.type == "private")
+
+    @router.message(Command("menu"))
+    async def cmd_menu(message: Message, state: FSMContext, user: User | None) -> None:
+        await state.clear()
+        await message.answer(_("menu.title"), reply_markup=menu_for(user))
+
+    @router.message(Command("about"))
+    async def cmd_about(message: Message, settings: Any) -> None:
+        await send_about(message, settings)
+
+    @router.callback_query(MenuCb.filter(F.action == "about"))
+    async def menu_about(callback: CallbackQuery, settings: Any) -> None:
+        await callback.answer()
+        await send_about(target(callback), settings)
+
+    @router.callback_query(MenuCb.filter(F.action == "help"))
+    async def menu_help(callback: CallbackQuery, user: User | None) -> None:
+        await callback.answer()
+        await target(callback).answer(_("help.text"), reply_markup=menu_for(user))
+
+    @router.message(Command("language"))
+    async def cmd_language(message: Message) -> None:
+        await message.answer(_("language.choose"), reply_markup=language_keyboard())
+
+    @router.callback_query(MenuCb.filter(F.action == "language"))
+    async def menu_language(callback: CallbackQuery) -> None:
+        await callback.answer()
+        await target(callback).answer(_("language.choose"), reply_markup=language_keyboard())
+
+    @router.callback_query(MenuCb.filter(F.action.in_({"lang_ru", "lang_en"})))
+    async def set_language(
+        callback: CallbackQuery, callback_data: MenuCb, session: AsyncSession, user: User | None, i18n: I18n
+    ) -> None:
+        language = callback_data.action.removeprefix("lang_")
+        await callback.answer()
+        if user is None:
+            await target(callback).answer(_("reg.required"))
+            return
+        await users_service.set_language(session, callback.from_user.id, language)
+        user.language = language
+        with i18n.use_locale(language):
+            await target(callback).answer(_("language.set"), reply_markup=menu_for(user))
+
+    return router

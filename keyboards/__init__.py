@@ -1,0 +1,1 @@
+"""Keyboards: CallbackData factories and builders, one module per feature. No I/O here."""

@@ -1,0 +1,28 @@
+"""/privacy keyboards."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+
+class PrivacyCb(CallbackData, prefix="priv"):
+    action: str  # export | erase | erase_yes | erase_no
+
+
+def privacy_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("privacy.btn_export"), callback_data=PrivacyCb(action="export"))
+    builder.button(text=_("privacy.btn_erase"), callback_data=PrivacyCb(action="erase"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def confirm_erase_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("privacy.btn_erase_yes"), callback_data=PrivacyCb(action="erase_yes"))
+    builder.button(text=_("privacy.btn_erase_no"), callback_data=PrivacyCb(action="erase_no"))
+    builder.adjust(1)
+    return builder.as_markup()

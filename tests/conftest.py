@@ -1,0 +1,152 @@
+"""Fixtures: settings, a fresh database, the real dispatcher with a fake Bot session, clients.
+
+SQLite by default (a fresh file per test). With TEST_DATABASE_URL (postgresql+asyncpg://...) the same
+suite runs on PostgreSQL (tables truncated per test); with TEST_REDIS_URL the FSM lives in Redis.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from aiogram import Bot, Dispatcher
+from sqlalchemy import text
+
+from bot.config import Settings
+from bot.factory import create_bot, create_dispatcher
+from db.engine import Database
+from db.models import Base
+from tests.client import TgClient
+from tests.fakes import FakeSession
+
+TEST_TOKEN = "123456789:AAEtesttokentesttokentesttokentest12"
+ADMIN_CHAT_ID = -1001000000001
+STAFF_ID = 5001
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+_pg_schema_ready = False
+
+
+@pytest.fixture
+def database_url(tmp_path: Any) -> str:
+    return PG_URL or f"sqlite+aiosqlite:///{tmp_path}/test.db"
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": TEST_TOKEN,
+        "database_url": database_url,
+        "redis_url": REDIS_URL,
+        "admin_chat_id": ADMIN_CHAT_ID,
+        "admin_ids": [STAFF_ID],
+        "throttle_rate": 1000,
+        "telegram_api_url": None,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+async def prepare_schema(db: Database) -> None:
+    global _pg_schema_ready
+    async with db.engine.begin() as conn:
+        if db.is_sqlite:
+            await conn.run_sync(Base.metadata.create_all)
+            return
+        if not _pg_schema_ready:
+            await conn.run_sync(Base.metadata.drop_all)
+            await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            await conn.run_sync(Base.metadata.create_all)
+            _pg_schema_ready = True
+        else:
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    database = Database(settings.database_url)
+    await prepare_schema(database)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def redis_flush() -> AsyncIterator[None]:
+    if REDIS_URL:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(REDIS_URL)
+        await redis.flushdb()
+        await redis.aclose()
+    yield
+
+
+@pytest.fixture
+def fake_session() -> FakeSession:
+    return FakeSession()
+
+
+@pytest.fixture
+def bot(settings: Settings, fake_session: FakeSession) -> Bot:
+    return create_bot(settings, session=fake_session)
+
+
+@pytest.fixture
+async def dp(settings: Settings, db: Database, redis_flush: None) -> AsyncIterator[Dispatcher]:
+    dispatcher = create_dispatcher(settings, db, error_sink=[])
+    yield dispatcher
+    await dispatcher.storage.close()
+    if dispatcher.fsm.events_isolation is not None:
+        await dispatcher.fsm.events_isolation.close()
+
+
+@pytest.fixture
+def client_factory(dp: Dispatcher, bot: Bot) -> Callable[..., TgClient]:
+    def factory(user_id: int = 1001, **kwargs: Any) -> TgClient:
+        return TgClient(dp, bot, user_id, **kwargs)
+
+    return factory
+
+
+@pytest.fixture
+def client(client_factory: Callable[..., TgClient]) -> TgClient:
+    return client_factory()
+
+
+@pytest.fixture
+def staff(client_factory: Callable[..., TgClient]) -> TgClient:
+    """A staff member (in ADMIN_IDS) writing in the admin chat."""
+    return client_factory(STAFF_ID, first_name="Мария", last_name="Сотрудник", chat_id=ADMIN_CHAT_ID)
+
+
+async def register(
+    client: TgClient,
+    *,
+    group: str = "Активный гражданин",
+    district: str = "Краснотуранский",
+    organisation: str | None = None,
+    phone: str | None = None,
+    news: bool = True,
+) -> None:
+    """Take a person through consent and registration (the happy path)."""
+    await client.send("/start")
+    await client.press("Согласен")
+    await client.press("Оставить")
+    await client.press(group)
+    if organisation is not None:
+        await client.send(organisation)
+    await client.press(district)
+    if phone:
+        await client.send_contact(phone)
+    else:
+        await client.send("Пропустить")
+    await client.press("Да" if news else "Нет", exact=True)
+    assert "Регистрация завершена" in client.all_text(), client.texts()
