@@ -20,7 +20,7 @@ from bot.middlewares import CurrentUserMiddleware, DbSessionMiddleware, LocaleMi
 from bot.storage import SQLStorage
 from db.engine import Database
 from handlers import admin as admin_handlers
-from handlers import common, errors, menu, privacy, registration
+from handlers import common, errors, menu, my, privacy, registration
 from handlers.admin.staff import StaffDirectory
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ def feature_routers(settings: Settings) -> list[Router]:
         registration.create_router(),
         menu.create_router(),
         privacy.create_router(),
+        my.create_router(),
     ]
 
 

@@ -1,14 +1,22 @@
-"""The notification outbox: queue and cancel. (The sender, the tick and the digest come with the
-notifications engine; every feature queues its time-driven messages through this module.)"""
+"""The notification outbox: queue and cancel. Every feature queues its time-driven messages here.
+
+Payload contract (rendered by the sender at send time, in the recipient's language):
+    {"text": "<locale key>", "params": {...already HTML-escaped values...},
+     "buttons": [[["<label locale key>", "<callback data>"], ...], ...],   # optional rows
+     "event_at": "<ISO UTC of the thing reminded about>"}                  # reminders only
+A notice whose ``expires_at`` has passed is dropped, not sent late. ``quiet=True`` notices (digests,
+announcements) wait for the end of quiet hours; reminders are never held back.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import utcnow
 from db.models import Notification, NotificationStatus, User
 
 
@@ -93,3 +101,42 @@ async def cancel(
         stmt = stmt.where(Notification.kind == kind)
     result = await session.execute(stmt.values(status=NotificationStatus.CANCELLED))
     return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+async def queue_reminder(
+    session: AsyncSession,
+    *,
+    user: User,
+    kind: str,
+    ref_type: str,
+    ref_id: int,
+    event_at: datetime,
+    payload: dict[str, Any],
+    lead: timedelta | None = None,
+    key_suffix: str = "",
+) -> Notification | None:
+    """Queue a reminder before ``event_at`` (inside the caller's write transaction).
+
+    Honours the person's settings: nothing if reminders are off; the lead time is theirs unless
+    ``lead`` is given (e.g. a fixed "two hours before"). Expires when the thing starts.
+    """
+    if not user.reminders_enabled:
+        return None
+    now = utcnow()
+    if event_at <= now:
+        return None
+    own_lead = lead is None
+    lead = lead if lead is not None else timedelta(minutes=user.reminder_lead_minutes)
+    due_at = max(event_at - lead, now)
+    payload = {**payload, "event_at": event_at.isoformat(), "own_lead": own_lead}
+    return await queue(
+        session,
+        user=user,
+        kind=kind,
+        due_at=due_at,
+        ref_type=ref_type,
+        ref_id=ref_id,
+        payload=payload,
+        expires_at=event_at,
+        key=make_key(kind, ref_type, ref_id, user.id, key_suffix),
+    )
