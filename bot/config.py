@@ -54,7 +54,20 @@ class Settings(BaseSettings):
     digest_day: str = "mon"
     digest_time: time = time(10, 0)
 
-    @field_validator("admin_ids", mode="before")
+    # Project ideas
+    ideas_daily_limit: int = 3
+    """Ideas a person may send to moderation within 24 hours."""
+    ideas_support_threshold: int = 10
+    """Supports after which an idea is raised in the admin chat (once)."""
+    ideas_support_milestones: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: [1, 5, 10, 25, 50, 100, 250, 500, 1000]
+    )
+    """Support counts at which the author is told."""
+    ideas_update_interval_days: int = 3
+    """An author may write to the supporters of an idea at most once in this many days."""
+    ideas_page_size: int = 5
+
+    @field_validator("admin_ids", "ideas_support_milestones", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):

@@ -3,6 +3,7 @@ so that ``Base.metadata`` (used by Alembic and the tests) knows every table."""
 
 from db.base import Base
 from db.models.core import AuditLog, ConsentLog, FsmState, User, UserStatus
+from db.models.ideas import Idea, IdeaReview, IdeaStatus, IdeaSupport, IdeaUpdate
 from db.models.notifications import Notification, NotificationStatus
 
 __all__ = [
@@ -10,6 +11,11 @@ __all__ = [
     "Base",
     "ConsentLog",
     "FsmState",
+    "Idea",
+    "IdeaReview",
+    "IdeaStatus",
+    "IdeaSupport",
+    "IdeaUpdate",
     "Notification",
     "NotificationStatus",
     "User",
