@@ -1,0 +1,144 @@
+"""The real `python -m bot` as a process, against the fake Bot API server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import TEST_TOKEN
+from tests.fake_api import FakeTelegram
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def bot_env(tmp_path: Path, api_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "REDIS_URL", "DATABASE_URL"))}
+    env.update(
+        BOT_TOKEN=TEST_TOKEN,
+        TELEGRAM_API_URL=api_url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/bot.db",
+        ADMIN_CHAT_ID="-1001000000001",
+        LOG_LEVEL="WARNING",
+        THROTTLE_RATE="100",
+        PYTHONPATH=str(ROOT),
+    )
+    env.update(extra)
+    return env
+
+
+class BotProcess:
+    def __init__(self, tmp_path: Path, api: FakeTelegram, **extra: str) -> None:
+        self.env = bot_env(tmp_path, api.url, **extra)
+        self.cwd = tmp_path
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=self.cwd,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+
+    async def stop(self, sig: int = signal.SIGTERM) -> tuple[int, str]:
+        assert self.proc is not None
+        if self.proc.returncode is None:
+            self.proc.send_signal(sig)
+        _, stderr = await asyncio.wait_for(self.proc.communicate(), 20)
+        return self.proc.returncode or 0, stderr.decode(errors="replace")
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram(TEST_TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def test_start_is_answered_by_the_real_process(tmp_path: Path, api: FakeTelegram) -> None:
+    bot = BotProcess(tmp_path, api)
+    await bot.start()
+    try:
+        api.push_text(777, "/start")
+        await api.wait_text(777, "Центра местного сообщества")
+        await api.wait_text(777, "152-ФЗ")
+        commands = [c for c in api.calls if c.method == "setMyCommands"]
+        assert commands, "commands are set at start-up"
+        scopes = {c.params["scope"]["type"] for c in commands}
+        assert scopes == {"all_private_chats", "chat"}
+    finally:
+        code, stderr = await bot.stop()
+    assert code == 0, stderr  # SIGTERM stops it cleanly
+
+
+@pytest.mark.slow
+async def test_registration_through_the_real_process(tmp_path: Path, api: FakeTelegram) -> None:
+    bot = BotProcess(tmp_path, api)
+    await bot.start()
+    person = 4242
+    try:
+        api.push_text(person, "/start")
+        await api.wait_text(person, "152-ФЗ")
+        api.press(person, "Согласен")
+        await api.wait_text(person, "Как вас зовут")
+        api.push_text(person, "Ольга Иванова")
+        await api.wait_text(person, "Кто вы")
+        api.press(person, "Получатель услуг")
+        await api.wait_text(person, "районе")
+        api.press(person, "Шушенский")
+        await api.wait_text(person, "телефон")
+        api.push_text(person, "8 913 000-11-22")
+        await api.wait_text(person, "новости")
+        api.press(person, "Да")
+        await api.wait_text(person, "Регистрация завершена")
+    finally:
+        code, stderr = await bot.stop(signal.SIGINT)
+    assert code == 0, stderr
+    # What the process stored survives it: a new process greets the person by name.
+    bot = BotProcess(tmp_path, api)
+    await bot.start()
+    try:
+        api.push_text(person, "/start")
+        await api.wait_text(person, "С возвращением, Ольга")
+    finally:
+        await bot.stop()
+
+
+async def _run_without(env_changes: dict[str, Any], tmp_path: Path) -> tuple[int, str]:
+    env = bot_env(tmp_path, "http://127.0.0.1:9")
+    env.update(env_changes)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(proc.communicate(), 30)
+    return proc.returncode or 0, stderr.decode()
+
+
+async def test_missing_token_is_one_clear_line(tmp_path: Path) -> None:
+    code, stderr = await _run_without({"BOT_TOKEN": ""}, tmp_path)
+    assert code != 0
+    assert "BOT_TOKEN is not set" in stderr
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
+
+
+async def test_malformed_token_is_one_clear_line(tmp_path: Path) -> None:
+    code, stderr = await _run_without({"BOT_TOKEN": "not-a-token"}, tmp_path)
+    assert code != 0
+    assert "malformed" in stderr and "Traceback" not in stderr
