@@ -250,7 +250,7 @@ def create_router() -> Router:
             return
         await _accept(message, state, session, user, "name", name)
 
-    @router.callback_query(Reg.name, RegCb.filter(F.field == "name"))
+    @router.callback_query(Reg.name, RegCb.filter((F.field == "name") & (F.value == "keep")))
     async def step_name_keep(
         callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None
     ) -> None:
@@ -287,7 +287,7 @@ def create_router() -> Router:
             return
         await _accept(message, state, session, user, "org", organisation)
 
-    @router.callback_query(Reg.org, RegCb.filter(F.field == "org"))
+    @router.callback_query(Reg.org, RegCb.filter((F.field == "org") & (F.value == "keep")))
     async def step_org_keep(
         callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None
     ) -> None:
@@ -353,7 +353,7 @@ def create_router() -> Router:
             return
         await _accept(message, state, session, user, "phone", phone)
 
-    @router.callback_query(Reg.news, RegCb.filter(F.field == "news"))
+    @router.callback_query(Reg.news, RegCb.filter((F.field == "news") & F.value.in_({"0", "1"})))
     async def step_news(
         callback: CallbackQuery,
         callback_data: RegCb,

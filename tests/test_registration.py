@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import func, select
 
@@ -76,3 +77,242 @@ async def test_helper_register(client: TgClient, db) -> None:
     await register(client)
     [user] = await users(db)
     assert user.full_name == "Иван Петров" and user.phone is None and user.organisation is None
+
+
+# --- back, cancel and bad input at every step -------------------------------------------------
+
+STEP_PROMPTS = {
+    "name": "Как вас зовут",
+    "group": "Кто вы",
+    "org": "организация",
+    "district": "районе",
+    "phone": "телефон",
+    "news": "новости",
+}
+
+
+async def walk_to(client: TgClient, step: str) -> None:
+    """Consent, then answer steps (as an NGO employee, so the organisation step is asked) up to ``step``."""
+    await client.send("/start")
+    if "Продолжим регистрацию" not in client.all_text():  # consent was given on an earlier walk
+        await client.press("Согласен")
+    answers = [
+        ("name", lambda: client.send("Анна Смирнова")),
+        ("group", lambda: client.press("Сотрудник СОНКО")),
+        ("org", lambda: client.send("АНО Доброе дело")),
+        ("district", lambda: client.press("Каратузский")),
+        ("phone", lambda: client.send("Пропустить")),
+    ]
+    for name, answer in answers:
+        if name == step:
+            break
+        await answer()
+    assert STEP_PROMPTS[step] in client.last_text, client.texts()
+
+
+ORDER = ["name", "group", "org", "district", "phone", "news"]
+
+
+@pytest.mark.parametrize("step", ORDER[1:])
+async def test_back_goes_to_previous_step_and_keeps_answers(client: TgClient, db, step: str) -> None:
+    await walk_to(client, step)
+    if step == "phone":
+        await client.send("⬅️ Назад")
+    else:
+        await client.press("Назад")
+    previous = ORDER[ORDER.index(step) - 1]
+    assert STEP_PROMPTS[previous] in client.last_text
+    data = await client.dp.storage.get_data(
+        StorageKey(bot_id=client.bot.id, chat_id=client.chat_id, user_id=client.user.id)
+    )
+    assert data["profile"]["full_name"] == "Анна Смирнова"
+
+
+async def test_back_on_first_step_leaves_the_dialog(client: TgClient) -> None:
+    await walk_to(client, "name")
+    await client.press("Назад")
+    assert await state_of(client) is None
+    assert "/start" in client.last_text
+
+
+@pytest.mark.parametrize("step", ORDER)
+async def test_cancel_at_every_step(client: TgClient, db, step: str) -> None:
+    await walk_to(client, step)
+    if step == "phone":
+        await client.send("✖️ Отмена")
+    else:
+        await client.press("Отмена")
+    assert "отменено" in client.all_text().lower()
+    assert await state_of(client) is None
+    [user] = await users(db)
+    assert not user.is_registered and user.full_name is None  # nothing half-saved
+    await client.send("/start")  # and registration can be resumed later
+    assert "Продолжим регистрацию" in client.all_text()
+
+
+@pytest.mark.parametrize("step", ORDER)
+async def test_bad_input_repeats_the_step(client: TgClient, step: str) -> None:
+    await walk_to(client, step)
+    await client.send_sticker()
+    assert STEP_PROMPTS[step] in client.last_text
+    assert await state_of(client) == f"Reg:{step}"
+    await client.send_photo()
+    assert STEP_PROMPTS[step] in client.last_text
+    if step in ("name", "org"):
+        await client.send("я" * 500)
+        assert "до" in client.texts()[0] and STEP_PROMPTS[step] in client.last_text
+    elif step == "phone":
+        await client.send("позвоните мне")
+        assert "Не похоже на номер" in client.all_text()
+        await client.send_contact("+79130000000", user_id=999)
+        assert "чужой контакт" in client.all_text()
+    else:
+        await client.send("Идринский")  # typed instead of pressed
+        assert "кнопк" in client.all_text()
+    assert await state_of(client) == f"Reg:{step}"
+
+
+async def test_cancel_and_help_commands_work_in_any_state(client: TgClient) -> None:
+    await walk_to(client, "district")
+    await client.send("/help")
+    assert "/cancel" in client.all_text() and "заполняете форму" in client.all_text()
+    assert await state_of(client) == "Reg:district"  # help keeps the dialog
+    await client.send("/cancel")
+    assert "отменено" in client.all_text().lower()
+    assert await state_of(client) is None
+
+
+async def test_name_is_escaped_when_shown(client: TgClient) -> None:
+    await client.send("/start")
+    await client.press("Согласен")
+    await client.send("<b>Вася</b> & Co")
+    await client.press("Активный гражданин")
+    await client.press("Идринский")
+    await client.send("Пропустить")
+    await client.press("Нет", exact=True)
+    assert "&lt;b&gt;Вася&lt;/b&gt;" in client.all_text()
+    await client.send("/profile")
+    assert "<b>Вася" not in client.last_text
+
+
+async def test_state_survives_a_new_dispatcher(client: TgClient, settings, db, bot) -> None:
+    from bot.factory import create_dispatcher
+
+    await walk_to(client, "district")
+    # The bot restarts: a new dispatcher over the same database (or Redis).
+    new_dp = create_dispatcher(settings, db, error_sink=[])
+    try:
+        again = TgClient(new_dp, bot, client.user.id)
+        await again.press("Каратузский")
+        assert "телефон" in again.last_text.lower()
+        data = await new_dp.storage.get_data(
+            StorageKey(bot_id=bot.id, chat_id=client.chat_id, user_id=client.user.id)
+        )
+        assert data["profile"]["organisation"] == "АНО Доброе дело"
+    finally:
+        await new_dp.storage.close()
+
+
+# --- profile ----------------------------------------------------------------------------------
+
+
+async def test_profile_edit(client: TgClient, db) -> None:
+    await register(client)
+    await client.send("/profile")
+    assert "Иван Петров" in client.last_text
+    await client.press("✏️ Имя")
+    await client.send("Иван Сидоров")
+    assert "Сохранено" in client.all_text() and "Иван Сидоров" in client.last_text
+    await client.press("✏️ Кто я")
+    await client.press("Предприниматель")
+    assert "организация" in client.last_text  # a business role needs an organisation
+    await client.send("ИП Сидоров")
+    await client.press("✏️ Район")
+    await client.press("г. Минусинск")
+    await client.press("✏️ Телефон")
+    await client.send("+7 (913) 555-44-33")
+    await client.press("✏️ Новости")
+    await client.press("Нет", exact=True)
+    [user] = await users(db)
+    assert (
+        user.full_name,
+        user.target_group,
+        user.organisation,
+        user.district,
+        user.phone,
+        user.news_opt_in,
+    ) == (
+        "Иван Сидоров",
+        "entrepreneur",
+        "ИП Сидоров",
+        "minusinsk",
+        "+79135554433",
+        False,
+    )
+    assert not user.digest_enabled
+    await client.press("✏️ Кто я")
+    await client.press("Получатель услуг")
+    [user] = await users(db)
+    assert user.organisation is None
+
+
+async def test_profile_edit_back_keeps_old_value(client: TgClient, db) -> None:
+    await register(client)
+    await client.send("/profile")
+    await client.press("✏️ Имя")
+    await client.press("Назад")
+    assert "Ваш профиль" in client.last_text
+    [user] = await users(db)
+    assert user.full_name == "Иван Петров"
+
+
+# --- privacy ----------------------------------------------------------------------------------
+
+
+async def test_export_sends_my_data_as_a_file(client: TgClient) -> None:
+    import json
+
+    await register(client, phone="+79131112233")
+    await client.send("/privacy")
+    assert "Согласие дано" in client.last_text
+    await client.press("Скачать мои данные")
+    [doc] = client.sent("SendDocument")
+    data = json.loads(doc.method.document.data)
+    assert data["full_name"] == "Иван Петров" and data["phone"] == "+79131112233"
+    assert data["consents"][0]["action"] == "given"
+
+
+async def test_erase_after_confirmation(client: TgClient, db) -> None:
+    await register(client, phone="+79131112233")
+    await client.send("/privacy")
+    await client.press("Удалить мои данные")
+    await client.press("Нет, оставить")
+    [user] = await users(db)
+    assert user.tg_id == client.user.id
+    await client.press("Удалить мои данные")
+    await client.press("Да, удалить")
+    assert "удалены" in client.all_text()
+    [user] = await users(db)
+    assert user.tg_id is None and user.full_name is None and user.phone is None
+    assert user.status == "erased" and user.target_group == "citizen"  # kept for reports, anonymous
+    async with db.session() as s:
+        actions = [c.action for c in await s.scalars(select(ConsentLog).order_by(ConsentLog.id))]
+    assert actions == ["given", "withdrawn"]
+    await client.send("/start")  # a new start asks for consent again
+    assert "152-ФЗ" in client.all_text()
+
+
+async def test_language_switch(client: TgClient, db) -> None:
+    await register(client)
+    await client.send("/language")
+    await client.press("English")
+    assert "Language: English" in client.all_text()
+    await client.send("/menu")
+    assert "Main menu" in client.last_text
+    [user] = await users(db)
+    assert user.language == "en"
+
+
+async def test_features_need_registration(client: TgClient) -> None:
+    await client.send("/my")
+    assert "зарегистрироваться" in client.last_text
