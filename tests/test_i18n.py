@@ -1,0 +1,32 @@
+"""Every text key exists in both languages, and every key the code uses exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.i18n import LOCALES_DIR, load_catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _keys(lang: str) -> set[str]:
+    return {m for m in load_catalog(LOCALES_DIR / lang)._catalog if isinstance(m, str) and m}  # type: ignore[attr-defined]
+
+
+def test_every_text_key_is_translated() -> None:
+    ru, en = _keys("ru"), _keys("en")
+    assert ru - en == set(), "keys without an English text"
+    assert en - ru == set(), "keys without a Russian text"
+
+
+def test_every_key_used_in_code_exists() -> None:
+    ru = _keys("ru")
+    pattern = re.compile(r"""\b_{1,2}\(\s*["']([a-z][a-z0-9_]*\.[a-z0-9_.]+)["']""")
+    missing = set()
+    for folder in ("bot", "handlers", "keyboards", "services"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for key in pattern.findall(path.read_text(encoding="utf-8")):
+                if key not in ru:
+                    missing.add(f"{path.relative_to(ROOT)}: {key}")
+    assert not missing, sorted(missing)
