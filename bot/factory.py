@@ -20,7 +20,7 @@ from bot.middlewares import CurrentUserMiddleware, DbSessionMiddleware, LocaleMi
 from bot.storage import SQLStorage
 from db.engine import Database
 from handlers import admin as admin_handlers
-from handlers import common, errors, menu, my, privacy, registration
+from handlers import common, errors, groups, menu, my, privacy, registration
 from handlers.admin.staff import StaffDirectory
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,7 @@ def create_dispatcher(
     dp.include_router(admin_handlers.create_router())
     dp.include_router(admin_handlers.create_refusal_router())
     dp.include_router(common.create_router())
+    dp.include_router(groups.create_router())
     for router in feature_routers(settings):
         dp.include_router(router)
     dp.include_router(common.create_fallback_router())

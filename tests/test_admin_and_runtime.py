@@ -114,3 +114,9 @@ async def test_commands_are_set_per_scope_and_language(bot: Any, fake_session: A
     assert admin and all(c.method.scope.chat_id == ADMIN_CHAT_ID for c in admin)
     assert {cmd.command for cmd in admin[0].method.commands} >= {"admin", "stats"}
     assert not any(cmd.command == "admin" for cmd in private["ru"])
+
+
+async def test_chatid_in_a_group(client_factory: Any) -> None:
+    member = client_factory(7010, chat_id=-1009999)
+    await member.send("/chatid")
+    assert "-1009999" in member.last_text and "ADMIN_CHAT_ID" in member.last_text
