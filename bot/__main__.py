@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 
 from aiogram import Bot, Dispatcher
@@ -69,15 +70,50 @@ async def run(settings: Settings) -> None:
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)
     try:
-        await dp.start_polling(
-            bot,
-            tasks_concurrency_limit=settings.tasks_concurrency_limit,
-            allowed_updates=dp.resolve_used_update_types(),
-        )
+        if settings.webhook_url:
+            await run_webhook(settings, dp, bot, db)
+        else:
+            await dp.start_polling(
+                bot,
+                tasks_concurrency_limit=settings.tasks_concurrency_limit,
+                allowed_updates=dp.resolve_used_update_types(),
+            )
     finally:
         await dp.storage.close()
         await bot.session.close()
         await db.dispose()
+
+
+async def run_webhook(settings: Settings, dp: Dispatcher, bot: Bot, db: Database) -> None:
+    from aiohttp import web
+
+    from bot.webhook import create_app
+
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    app = create_app(dp, bot, db, path=settings.webhook_path, secret=secret)
+
+    async def set_webhook(_app: web.Application) -> None:
+        assert settings.webhook_url
+        await bot.set_webhook(
+            settings.webhook_url.rstrip("/") + settings.webhook_path,
+            secret_token=secret,
+            allowed_updates=dp.resolve_used_update_types(),
+        )
+
+    app.on_startup.append(set_webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
+    log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
 
 
 def main() -> None:

@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     center_hours: str = "Пн–Пт 9:00–18:00, Сб 10:00–15:00"
     policy_version: str = "1.0"
 
+    # Webhook mode (polling when WEBHOOK_URL is empty)
+    webhook_url: str | None = None
+    """Public HTTPS base URL Telegram posts to, e.g. https://bot.example.org"""
+    webhook_path: str = "/telegram/webhook"
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+
     # Runtime
     log_level: str = "INFO"
     throttle_rate: int = 5
@@ -76,7 +84,9 @@ class Settings(BaseSettings):
             return [value]
         return value
 
-    @field_validator("bot_token", "telegram_api_url", "redis_url", "admin_chat_id", mode="before")
+    @field_validator(
+        "bot_token", "telegram_api_url", "redis_url", "admin_chat_id", "webhook_url", "webhook_secret", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
