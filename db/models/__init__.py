@@ -2,6 +2,7 @@
 so that ``Base.metadata`` (used by Alembic and the tests) knows every table."""
 
 from db.base import Base
+from db.models.booking import Booking, BookingSlot, BookingStatus, Resource
 from db.models.core import AuditLog, ConsentLog, FsmState, User, UserStatus
 from db.models.ideas import Idea, IdeaReview, IdeaStatus, IdeaSupport, IdeaUpdate
 from db.models.notifications import Notification, NotificationStatus
@@ -9,6 +10,9 @@ from db.models.notifications import Notification, NotificationStatus
 __all__ = [
     "AuditLog",
     "Base",
+    "Booking",
+    "BookingSlot",
+    "BookingStatus",
     "ConsentLog",
     "FsmState",
     "Idea",
@@ -18,6 +22,7 @@ __all__ = [
     "IdeaUpdate",
     "Notification",
     "NotificationStatus",
+    "Resource",
     "User",
     "UserStatus",
 ]
