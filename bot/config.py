@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     quiet_hours_end: time = time(8, 0)
     digest_day: str = "mon"
     digest_time: time = time(10, 0)
+    outbox_rate: float = Field(default=28.0, gt=0, le=30)
+    """Notifications a second the outbox sender sends at most (Telegram allows about 30)."""
+    outbox_claim_seconds: int = Field(default=300, ge=5)
+    """A claimed notice not marked within this time (the process died) is taken again."""
+    outbox_max_attempts: int = Field(default=5, ge=1, le=20)
+    """Tries per notice on ordinary errors before it is recorded as failed."""
+    digest_catch_up_hours: int = Field(default=24, ge=0)
+    """A bot that was down at the digest time queues that week's digest on start within this many hours."""
 
     # Project ideas
     ideas_daily_limit: int = 3

@@ -20,6 +20,7 @@ from bot.middlewares import CurrentUserMiddleware, DbSessionMiddleware, LocaleMi
 from bot.storage import SQLStorage
 from db.engine import Database
 from handlers import admin as admin_handlers
+from handlers import ideas as ideas_handlers
 from handlers import common, errors, groups, menu, my, privacy, registration
 from handlers.admin.staff import StaffDirectory
 
@@ -55,6 +56,7 @@ def feature_routers(settings: Settings) -> list[Router]:
         menu.create_router(),
         privacy.create_router(),
         my.create_router(),
+        ideas_handlers.create_router(),
     ]
 
 

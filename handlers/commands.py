@@ -11,5 +11,7 @@ USER_COMMANDS: list[tuple[str, str]] = [
     ("language", "cmd.language"),
     ("about", "cmd.about"),
     ("help", "cmd.help"),
+    ("idea", "ideas.cmd.idea"),
+    ("ideas", "ideas.cmd.ideas"),
     ("cancel", "cmd.cancel"),
 ]

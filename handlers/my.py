@@ -21,7 +21,9 @@ class MyCb(CallbackData, prefix="my"):
     section: str
 
 
-MY_SECTIONS: list[tuple[str, str]] = []
+MY_SECTIONS: list[tuple[str, str]] = [
+    ("ideas.my_section", "ideas"),
+]
 
 
 def my_keyboard() -> InlineKeyboardMarkup:

@@ -16,6 +16,7 @@ class AdminCb(CallbackData, prefix="adm"):
 # (text key, action)
 ADMIN_MENU_ITEMS: list[tuple[str, str]] = [
     ("admin.btn_stats", "stats"),
+    ("ideas.admin.menu", "ideas"),
 ]
 
 

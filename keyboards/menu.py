@@ -15,6 +15,8 @@ class MenuCb(CallbackData, prefix="menu"):
 # (text key, action) for registered people, in the order shown. Features append their entries.
 MENU_ITEMS: list[tuple[str, str]] = [
     ("menu.about", "about"),
+    ("ideas.menu_new", "idea_new"),
+    ("ideas.menu_list", "ideas"),
     ("menu.profile", "profile"),
     ("menu.privacy", "privacy"),
     ("menu.language", "language"),

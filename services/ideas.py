@@ -239,6 +239,16 @@ async def awaiting(session: AsyncSession, limit: int = 20) -> list[Idea]:
 # --- submitting -----------------------------------------------------------------------------------
 
 
+async def submissions_left(session: AsyncSession, author: User, daily_limit: int) -> int:
+    """How many new ideas the person may still send within the current 24 hours."""
+    recent = await session.scalar(
+        select(func.count())
+        .select_from(Idea)
+        .where(Idea.author_id == author.id, Idea.created_at > utcnow() - timedelta(hours=24))
+    )
+    return max(daily_limit - (recent or 0), 0)
+
+
 async def submit(session: AsyncSession, author: User, draft: dict[str, Any], *, daily_limit: int) -> Idea:
     """Send a new idea to moderation (at most ``daily_limit`` new ideas per person in 24 hours)."""
     values = validate_draft(draft)

@@ -4,6 +4,7 @@ so that ``Base.metadata`` (used by Alembic and the tests) knows every table."""
 from db.base import Base
 from db.models.booking import Booking, BookingSlot, BookingStatus, Resource
 from db.models.core import AuditLog, ConsentLog, FsmState, User, UserStatus
+from db.models.digest import DigestNews, NewsStatus
 from db.models.ideas import Idea, IdeaReview, IdeaStatus, IdeaSupport, IdeaUpdate
 from db.models.notifications import Notification, NotificationStatus
 
@@ -14,12 +15,14 @@ __all__ = [
     "BookingSlot",
     "BookingStatus",
     "ConsentLog",
+    "DigestNews",
     "FsmState",
     "Idea",
     "IdeaReview",
     "IdeaStatus",
     "IdeaSupport",
     "IdeaUpdate",
+    "NewsStatus",
     "Notification",
     "NotificationStatus",
     "Resource",

@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.admin import stats
+from handlers.admin import ideas as ideas_admin
 from handlers.admin.staff import InAdminChat, IsStaff
 from keyboards.admin import AdminCb, admin_menu
 
@@ -21,6 +22,7 @@ from keyboards.admin import AdminCb, admin_menu
 STAFF_COMMANDS: list[tuple[str, str]] = [
     ("admin", "cmd.admin"),
     ("stats", "cmd.stats"),
+    ("idea_queue", "ideas.cmd.queue"),
 ]
 
 
@@ -51,6 +53,7 @@ def create_router() -> Router:
         observer.filter(InAdminChat(), IsStaff())
     router.include_router(create_menu_router())
     router.include_router(stats.create_router())
+    router.include_router(ideas_admin.create_router())
     return router
 
 

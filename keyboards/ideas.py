@@ -1,0 +1,267 @@
+"""Keyboards of project ideas: the form, the public list, the person's own ideas, the staff card."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from keyboards.admin import AdminCb
+from keyboards.common import nav_row
+
+FIELDS = ("title", "problem", "description", "district", "audience", "help", "media")
+
+
+class IdeaFormCb(CallbackData, prefix="ideaf"):
+    """Buttons of the submission form: pick a value, toggle help, finish a step, edit a field."""
+
+    action: str
+    value: str = ""
+
+
+class IdeaCb(CallbackData, prefix="idea"):
+    """One idea: open it (own / public), support it, edit it, write to its supporters."""
+
+    action: str  # own | open | support | edit | update | send_update | mine
+    id: int = 0
+
+
+class IdeasListCb(CallbackData, prefix="ideal"):
+    """The public list: filters and page travel with every button."""
+
+    a: str = "page"  # page | fd (pick district) | fh (pick help) | sup (support) | open
+    d: str = ""  # district filter
+    h: str = ""  # help filter
+    p: int = 0
+    id: int = 0
+
+
+def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+# --- the form ---------------------------------------------------------------------------------------
+
+
+def text_step_keyboard(has_value: bool, back: bool = True) -> InlineKeyboardMarkup:
+    rows = []
+    if has_value:
+        rows.append([_button(_("ideas.btn.keep"), IdeaFormCb(action="keep"))])
+    rows.append(nav_row(back=back))
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def pick_keyboard(
+    field: str, values: Sequence[str], label_prefix: str, current: str | None
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for value in values:
+        mark = "✅ " if value == current else ""
+        builder.button(
+            text=mark + _(label_prefix + value), callback_data=IdeaFormCb(action=field, value=value)
+        )
+    builder.adjust(2)
+    builder.row(*nav_row())
+    return builder.as_markup()
+
+
+def help_keyboard(kinds: Sequence[str], chosen: Iterable[str]) -> InlineKeyboardMarkup:
+    chosen = set(chosen)
+    builder = InlineKeyboardBuilder()
+    for kind in kinds:
+        mark = "✅ " if kind in chosen else "▫️ "
+        builder.button(
+            text=mark + _("ideas.help." + kind), callback_data=IdeaFormCb(action="help", value=kind)
+        )
+    builder.adjust(1)
+    builder.row(_button(_("ideas.btn.done"), IdeaFormCb(action="help_done")))
+    builder.row(*nav_row())
+    return builder.as_markup()
+
+
+def media_keyboard(count: int) -> InlineKeyboardMarkup:
+    rows = [[_button(_("ideas.btn.media_done") if count else _("btn.skip"), IdeaFormCb(action="media_done"))]]
+    if count:
+        rows.append([_button(_("ideas.btn.media_clear"), IdeaFormCb(action="media_clear"))])
+    rows.append(nav_row())
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def preview_keyboard(resubmit: bool) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                _button(
+                    _("ideas.btn.resubmit" if resubmit else "ideas.btn.submit"), IdeaFormCb(action="submit")
+                )
+            ],
+            [_button(_("ideas.btn.edit"), IdeaFormCb(action="edit_menu"))],
+            nav_row(),
+        ]
+    )
+
+
+def edit_fields_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for field in FIELDS:
+        builder.button(text=_("ideas.field." + field), callback_data=IdeaFormCb(action="edit", value=field))
+    builder.adjust(2)
+    builder.row(_button(_("ideas.btn.to_preview"), IdeaFormCb(action="preview")))
+    return builder.as_markup()
+
+
+def resume_keyboard(restart_value: str = "") -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("ideas.btn.resume"), IdeaFormCb(action="resume"))],
+            [_button(_("ideas.btn.restart"), IdeaFormCb(action="restart", value=restart_value))],
+            nav_row(back=False),
+        ]
+    )
+
+
+# --- the person's own ideas ---------------------------------------------------------------------------
+
+
+def my_ideas_keyboard(ideas: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for idea_id, label in ideas:
+        builder.button(text=label, callback_data=IdeaCb(action="own", id=idea_id))
+    builder.button(text=_("ideas.btn.new"), callback_data=IdeaFormCb(action="start"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def own_idea_keyboard(idea_id: int, *, can_edit: bool, can_update: bool) -> InlineKeyboardMarkup:
+    rows = []
+    if can_edit:
+        rows.append([_button(_("ideas.btn.fix"), IdeaCb(action="edit", id=idea_id))])
+    if can_update:
+        rows.append([_button(_("ideas.btn.update"), IdeaCb(action="update", id=idea_id))])
+    rows.append([_button(_("ideas.btn.my_list"), IdeaCb(action="mine"))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def update_confirm_keyboard(idea_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_("ideas.btn.send_update"), IdeaCb(action="send_update", id=idea_id))],
+            nav_row(),
+        ]
+    )
+
+
+# --- the public list -------------------------------------------------------------------------------
+
+
+def support_label(count: int, state: str) -> str:
+    """state: can | done | own"""
+    if state == "done":
+        return _("ideas.btn.supported").format(count=count)
+    if state == "own":
+        return _("ideas.btn.own_idea").format(count=count)
+    return _("ideas.btn.support").format(count=count)
+
+
+def list_keyboard(
+    items: Sequence[tuple[int, str, int, str]],
+    *,
+    district: str,
+    help_kind: str,
+    page: int,
+    pages: int,
+) -> InlineKeyboardMarkup:
+    """items: (idea id, short label, support count, support state)."""
+    rows = []
+    for idea_id, label, count, state in items:
+        rows.append(
+            [
+                _button(label, IdeasListCb(a="open", d=district, h=help_kind, p=page, id=idea_id)),
+                _button(
+                    support_label(count, state),
+                    IdeasListCb(a="sup", d=district, h=help_kind, p=page, id=idea_id),
+                ),
+            ]
+        )
+    if pages > 1:
+        travel = []
+        if page > 0:
+            travel.append(_button("◀️", IdeasListCb(a="page", d=district, h=help_kind, p=page - 1)))
+        travel.append(_button(f"{page + 1}/{pages}", IdeasListCb(a="page", d=district, h=help_kind, p=page)))
+        if page + 1 < pages:
+            travel.append(_button("▶️", IdeasListCb(a="page", d=district, h=help_kind, p=page + 1)))
+        rows.append(travel)
+    district_label = _("district." + district) if district else _("ideas.filter.any_district")
+    help_label = _("ideas.help." + help_kind) if help_kind else _("ideas.filter.any_help")
+    rows.append(
+        [
+            _button("📍 " + district_label, IdeasListCb(a="fd", d=district, h=help_kind)),
+            _button("🤝 " + help_label, IdeasListCb(a="fh", d=district, h=help_kind)),
+        ]
+    )
+    rows.append([_button(_("ideas.btn.new"), IdeaFormCb(action="start"))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def filter_keyboard(
+    kind: str, values: Sequence[str], *, district: str, help_kind: str
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if kind == "fd":
+        builder.button(text=_("ideas.filter.any_district"), callback_data=IdeasListCb(a="page", h=help_kind))
+        for value in values:
+            builder.button(
+                text=_("district." + value), callback_data=IdeasListCb(a="page", d=value, h=help_kind)
+            )
+    else:
+        builder.button(text=_("ideas.filter.any_help"), callback_data=IdeasListCb(a="page", d=district))
+        for value in values:
+            builder.button(
+                text=_("ideas.help." + value), callback_data=IdeasListCb(a="page", d=district, h=value)
+            )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def public_card_keyboard(
+    idea_id: int, count: int, state: str, back: IdeasListCb | None
+) -> InlineKeyboardMarkup:
+    rows = [[_button(support_label(count, state), IdeaCb(action="support", id=idea_id))]]
+    rows.append([_button(_("ideas.btn.to_list"), back or IdeasListCb(a="page"))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+# --- staff ------------------------------------------------------------------------------------------
+
+STAFF_BUTTONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "moderation": (
+        ("ideas.admin.btn_publish", "idea_publish"),
+        ("ideas.admin.btn_revise", "idea_revise"),
+        ("ideas.admin.btn_reject", "idea_reject"),
+    ),
+    "revision": (("ideas.admin.btn_reject", "idea_reject"),),
+    "published": (("ideas.admin.btn_start", "idea_start"), ("ideas.admin.btn_done", "idea_done")),
+    "in_progress": (("ideas.admin.btn_done", "idea_done"),),
+}
+
+
+def staff_card_keyboard(idea_id: int, status: str) -> InlineKeyboardMarkup | None:
+    buttons = STAFF_BUTTONS.get(status)
+    if not buttons:
+        return None
+    builder = InlineKeyboardBuilder()
+    for key, action in buttons:
+        builder.button(text=_(key), callback_data=AdminCb(action=action, id=idea_id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def staff_open_keyboard(ideas: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for idea_id, label in ideas:
+        builder.button(text=label, callback_data=AdminCb(action="idea_card", id=idea_id))
+    builder.adjust(1)
+    return builder.as_markup()
