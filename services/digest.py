@@ -1,20 +1,40 @@
-"""The weekly digest: what goes into it.
+"""The weekly digest: what goes into it, how it reads, and the weekly job that queues it.
 
 Each feature contributes a section through SOURCES: a name and an async function
 (session, user, now, until) -> list[DigestItem]. The section title is the locale key
 ``digest.section.<name>``. Items carry already-escaped HTML text and at most one button
 (label locale key, callback data). An empty digest is not sent.
+
+A source selects for the person: their own upcoming things, or events in the next two weeks
+(``until``) that match ``user.interest_districts`` / ``user.interest_topics`` (empty lists mean "any").
+The news items staff add (the ``news`` section) come last and go to every subscriber.
+The digest is built once a week (``queue_weekly``) per subscriber, in their language, and queued as a
+quiet notice whose key is (person, ISO week): it is never queued twice.
 """
 
 from __future__ import annotations
 
+import html
+import logging
+import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import User
+from db.engine import Database, write
+from db.models import DigestNews, NewsStatus, User, UserStatus
+from services import audit
+from services.errors import Conflict, NotFound, ValidationFailed
+from services.notifications import cancel_kind, make_key, queue
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -27,3 +47,270 @@ DigestSource = Callable[[AsyncSession, User, datetime, datetime], Awaitable[list
 
 # (section name, source), in the order the digest shows them. Features append.
 SOURCES: list[tuple[str, DigestSource]] = []
+
+
+KIND = "digest"
+HORIZON = timedelta(days=14)
+"""How far ahead sections look (events in the next two weeks)."""
+LIFETIME = timedelta(days=3)
+"""A digest that could not go out within this time is dropped: next week's is fresher."""
+SECTION_MAX_ITEMS = 10
+TEXT_LIMIT = 3800
+"""Telegram allows 4096 characters a message; the rest is headers and the footer."""
+MAX_BUTTONS = 30
+NEWS_MAX = 1000
+UNSUBSCRIBE_DATA = "dg:off"
+"""Callback data of «Отписаться» (keyboards.settings.DigestCb(action="off").pack())."""
+BATCH = 200
+
+_LETTER = re.compile(r"[^\W\d_]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass
+class Digest:
+    week: str
+    sections: list[tuple[str, list[DigestItem]]] = field(default_factory=list)
+    news_ids: list[int] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not any(items for _name, items in self.sections)
+
+
+def week_key(now: datetime, tz: ZoneInfo) -> str:
+    year, week, _day = now.astimezone(tz).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+# --- news items staff add --------------------------------------------------------------------
+
+
+def clean_news(text: str | None) -> str:
+    value = (text or "").strip()
+    value = "\n".join(line.rstrip() for line in value.splitlines())
+    if len(value) > NEWS_MAX:
+        raise ValidationFailed("digest.news_too_long", max=NEWS_MAX, length=len(value))
+    if len(value) < 3 or not _LETTER.search(value) or _CONTROL.search(value):
+        raise ValidationFailed("digest.news_bad", max=NEWS_MAX)
+    return value
+
+
+async def add_news(session: AsyncSession, actor_tg_id: int, text: str) -> DigestNews:
+    value = clean_news(text)
+    async with write(session):
+        item = DigestNews(text=value, author_tg_id=actor_tg_id, status=NewsStatus.QUEUED)
+        session.add(item)
+        await session.flush()
+        audit.record(session, actor_tg_id, "digest.news_add", "digest_news", item.id, length=len(value))
+    return item
+
+
+async def queued_news(session: AsyncSession) -> list[DigestNews]:
+    rows = await session.scalars(
+        select(DigestNews).where(DigestNews.status == NewsStatus.QUEUED).order_by(DigestNews.id)
+    )
+    return list(rows)
+
+
+async def remove_news(session: AsyncSession, actor_tg_id: int, news_id: int) -> DigestNews:
+    """Take a queued item back; one that already went out (or was removed) cannot be."""
+    async with write(session):
+        item = await session.get(DigestNews, news_id, with_for_update=True)
+        if item is None:
+            raise NotFound("digest.news_gone")
+        if item.status != NewsStatus.QUEUED:
+            raise Conflict("digest.news_gone")
+        item.status = NewsStatus.REMOVED
+        audit.record(session, actor_tg_id, "digest.news_remove", "digest_news", item.id)
+    return item
+
+
+async def _news_for_week(session: AsyncSession, week: str) -> list[DigestNews]:
+    """Items waiting for the next digest, and those already in this week's (a rerun gets the same)."""
+    rows = await session.scalars(
+        select(DigestNews)
+        .where(
+            (DigestNews.status == NewsStatus.QUEUED)
+            | ((DigestNews.status == NewsStatus.SENT) & (DigestNews.week == week))
+        )
+        .order_by(DigestNews.id)
+    )
+    return list(rows)
+
+
+# --- building and rendering --------------------------------------------------------------------
+
+
+async def build(
+    session: AsyncSession,
+    user: User,
+    now: datetime,
+    tz: ZoneInfo,
+    news: list[DigestNews] | None = None,
+) -> Digest:
+    """What this person's digest holds this week (every section, possibly empty)."""
+    digest = Digest(week=week_key(now, tz))
+    until = now + HORIZON
+    for name, source in SOURCES:
+        try:
+            items = await source(session, user, now, until)
+        except Exception:  # one feature's bug must not cost everyone their digest
+            log.exception("digest source %s failed for user %s", name, user.id)
+            items = []
+        digest.sections.append((name, list(items)))
+    if news is None:
+        news = await _news_for_week(session, digest.week)
+    digest.news_ids = [n.id for n in news]
+    digest.sections.append(("news", [DigestItem(text=html.escape(n.text, quote=False)) for n in news]))
+    return digest
+
+
+def render(digest: Digest, user: User, now: datetime, tz: ZoneInfo) -> tuple[str, list[list[dict[str, Any]]]]:
+    """The digest as one HTML message and its buttons, in the current locale (call inside i18n)."""
+    local = now.astimezone(tz)
+    parts = [
+        _("digest.title").format(
+            name=html.escape(user.first_name or "", quote=False),
+            start=local.strftime("%d.%m"),
+            end=(local + timedelta(days=6)).strftime("%d.%m"),
+        )
+    ]
+    buttons: list[list[dict[str, Any]]] = []
+    size = len(parts[0]) + 300
+    number = 0
+    truncated = False
+    for name, items in digest.sections:
+        if not items:
+            continue
+        lines = [f"\n<b>{_('digest.section.' + name)}</b>"]
+        shown = items[:SECTION_MAX_ITEMS]
+        for item in shown:
+            numbered = item.button is not None and len(buttons) < MAX_BUTTONS
+            line = f"{number + 1}. {item.text}" if numbered else f"• {item.text}"
+            if size + len(line) + 1 > TEXT_LIMIT:
+                truncated = True
+                break
+            if numbered and item.button is not None:
+                number += 1
+                label_key, data = item.button
+                buttons.append([{"label": f"{number}. {_(label_key)}", "data": data}])
+            lines.append(line)
+            size += len(line) + 1
+        if len(items) > len(shown) and not truncated:
+            lines.append(_("digest.more").format(count=len(items) - len(shown)))
+        if len(lines) > 1:
+            parts.append("\n".join(lines))
+        if truncated:
+            parts.append(_("digest.truncated"))
+            break
+    parts.append("\n" + _("digest.footer"))
+    buttons.append([{"label": _("digest.btn_unsubscribe"), "data": UNSUBSCRIBE_DATA}])
+    return "\n".join(parts), buttons
+
+
+def render_in(
+    i18n: I18n, language: str | None, digest: Digest, user: User, now: datetime, tz: ZoneInfo
+) -> tuple[str, list[list[dict[str, Any]]]]:
+    lang = language if language in i18n.available_locales else i18n.default_locale
+    with i18n.context(), i18n.use_locale(lang):
+        return render(digest, user, now, tz)
+
+
+def subscribers_query(after_id: int = 0):  # type: ignore[no-untyped-def]
+    return (
+        select(User)
+        .where(
+            User.id > after_id,
+            User.status == UserStatus.REGISTERED,
+            User.digest_enabled.is_(True),
+            User.unreachable_at.is_(None),
+            User.tg_id.is_not(None),
+        )
+        .order_by(User.id)
+        .limit(BATCH)
+    )
+
+
+async def queue_weekly(db: Database, i18n: I18n, tz: ZoneInfo, now: datetime) -> int:
+    """Build and queue this week's digest for every subscriber. Idempotent per (person, week)."""
+    week = week_key(now, tz)
+    queued = 0
+    after_id = 0
+    async with db.session() as session:
+        news = await _news_for_week(session, week)
+    while True:
+        batch: list[tuple[User, dict[str, Any]]] = []
+        async with db.session() as session:
+            users = list(await session.scalars(subscribers_query(after_id)))
+            for user in users:
+                digest = await build(session, user, now, tz, news)
+                if digest.empty:
+                    continue
+                text, buttons = render_in(i18n, user.language, digest, user, now, tz)
+                batch.append((user, {"html": text, "buttons": buttons, "week": week}))
+        if not users:
+            break
+        after_id = users[-1].id
+        if batch:
+            async with db.session() as session, write(session):
+                for user, payload in batch:
+                    row = await queue(
+                        session,
+                        user=user,
+                        kind=KIND,
+                        due_at=now,
+                        ref_type="week",
+                        payload=payload,
+                        expires_at=now + LIFETIME,
+                        quiet=True,
+                        key=make_key(KIND, "week", None, user.id, week),
+                    )
+                    queued += row is not None
+    if queued and news:
+        async with db.session() as session, write(session):
+            await session.execute(
+                update(DigestNews)
+                .where(DigestNews.id.in_([n.id for n in news]), DigestNews.status == NewsStatus.QUEUED)
+                .values(status=NewsStatus.SENT, week=week)
+            )
+    log.info("weekly digest %s queued for %s people", week, queued)
+    return queued
+
+
+# --- the person's subscription --------------------------------------------------------------------
+
+
+async def set_subscription(session: AsyncSession, tg_id: int, enabled: bool) -> User:
+    """Digest on or off (the one-tap «Отписаться» and /settings). Off cancels a digest still queued."""
+    async with write(session):
+        user = await session.scalar(
+            select(User).where(User.tg_id == tg_id, User.status == UserStatus.REGISTERED)
+        )
+        if user is None:
+            raise NotFound("reg.not_registered")
+        user.digest_enabled = enabled
+        if not enabled:
+            await cancel_kind(session, user.id, KIND, "digest off")
+    return user
+
+
+# --- staff: whose digest to preview ---------------------------------------------------------------
+
+
+async def find_people(session: AsyncSession, query: str, limit: int = 10) -> list[User]:
+    """Registered people by Telegram id, @username or a part of the name."""
+    query = (query or "").strip()
+    base = select(User).where(User.status == UserStatus.REGISTERED)
+    if not query:
+        return []
+    if query.lstrip("-").isdigit() and len(query) <= 16:
+        return list(await session.scalars(base.where(User.tg_id == int(query)).limit(limit)))
+    if query.startswith("@"):
+        name = query[1:].lower()
+        return list(await session.scalars(base.where(func.lower(User.username) == name).limit(limit)))
+    # SQLite folds only ASCII case: try the forms people type a name in
+    variants = {query, query.lower(), query.capitalize(), query.title()}
+    escaped = [v.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for v in variants]
+    condition = or_(*(User.full_name.ilike(f"%{v}%", escape="\\") for v in escaped))
+    return list(await session.scalars(base.where(condition).order_by(User.full_name).limit(limit)))

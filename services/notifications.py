@@ -6,14 +6,25 @@ Payload contract (rendered by the sender at send time, in the recipient's langua
      "event_at": "<ISO UTC of the thing reminded about>"}                  # reminders only
 A notice whose ``expires_at`` has passed is dropped, not sent late. ``quiet=True`` notices (digests,
 announcements) wait for the end of quiet hours; reminders are never held back.
+
+Extensions understood by the sender (services/outbox.py), all optional:
+    "params": {"name": {"t": "<locale key>"}}   # a value given as {"t": key} is translated too
+    "html": "<already rendered, escaped HTML>"   # instead of "text" (the weekly digest uses it)
+    "buttons": [[{"text": "<label key>", "data": "<callback data>"}               # same as a pair
+                 | {"text": "<label key>", "url": "https://..."}
+                 | {"label": "<already rendered label>", "data": "..."}], ...]
+With "event_at" the params also get ``event_time`` (the moment in TIMEZONE, "28.11 18:00") unless given.
+A notice with "event_at" is a reminder: /settings turns it off and on, and moves it when the person
+changes how early they want reminders (only if "own_lead" is true).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
@@ -140,3 +151,146 @@ async def queue_reminder(
         expires_at=event_at,
         key=make_key(kind, ref_type, ref_id, user.id, key_suffix),
     )
+
+
+# --- the person's settings applied to what is already queued ------------------------------------
+
+SETTINGS_OFF = "reminders_off"
+"""``last_error`` of reminders cancelled because the person turned reminders off (turned on: revived)."""
+
+OPEN = (NotificationStatus.PENDING, NotificationStatus.CLAIMED)
+
+
+def is_reminder(row: Notification) -> bool:
+    return bool(row.payload) and "event_at" in row.payload
+
+
+def event_at_of(row: Notification) -> datetime | None:
+    value = (row.payload or {}).get("event_at")
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+async def apply_reminder_settings(session: AsyncSession, user: User, now: datetime | None = None) -> int:
+    """Make the person's queued reminders follow their settings (inside the caller's write).
+
+    Reminders off: pending reminders are cancelled (marked so they can come back). On: those come back
+    if their moment is still ahead. Lead changed: reminders that use the person's own lead move.
+    Returns how many rows changed.
+    """
+    now = now or utcnow()
+    rows = list(
+        await session.scalars(
+            select(Notification).where(
+                Notification.user_id == user.id,
+                Notification.status.in_((*OPEN, NotificationStatus.CANCELLED)),
+            )
+        )
+    )
+    changed = 0
+    lead = timedelta(minutes=user.reminder_lead_minutes)
+    for row in rows:
+        if not is_reminder(row):
+            continue
+        event_at = event_at_of(row)
+        if row.status == NotificationStatus.CANCELLED:
+            if row.last_error != SETTINGS_OFF or not user.reminders_enabled:
+                continue
+            if event_at is None or event_at <= now:
+                continue
+            row.status = NotificationStatus.PENDING
+            row.last_error = None
+            row.attempts = 0
+            row.claimed_until = None
+            changed += 1
+        elif not user.reminders_enabled:
+            if row.status == NotificationStatus.CLAIMED:
+                continue  # being sent right now
+            row.status = NotificationStatus.CANCELLED
+            row.last_error = SETTINGS_OFF
+            changed += 1
+            continue
+        if row.status == NotificationStatus.PENDING and row.payload.get("own_lead") and event_at is not None:
+            due_at = max(event_at - lead, now)
+            if row.due_at != due_at:
+                row.due_at = due_at
+                changed += 1
+    return changed
+
+
+async def cancel_kind(session: AsyncSession, user_id: int, kind: str, reason: str | None = None) -> int:
+    """Cancel one person's pending notices of one kind (e.g. the digest after «Отписаться»)."""
+    result = await session.execute(
+        update(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.kind == kind,
+            Notification.status == NotificationStatus.PENDING,
+        )
+        .values(status=NotificationStatus.CANCELLED, last_error=reason)
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
+# --- staff: the state of the outbox --------------------------------------------------------------
+
+
+@dataclass
+class OutboxSummary:
+    overdue: int = 0
+    later: int = 0
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    dropped: int = 0
+    cancelled: int = 0
+    unreachable_people: int = 0
+    next_due: datetime | None = None
+    by_kind: dict[str, int] = field(default_factory=dict)
+    """Pending notices by kind."""
+    recent_failures: list[tuple[str, str, datetime]] = field(default_factory=list)
+    """(kind, last error, when) of the last failures of the day."""
+
+
+async def outbox_summary(session: AsyncSession, now: datetime | None = None) -> OutboxSummary:
+    """Due, waiting, sent, failed in the last day: what staff see with /outbox."""
+    now = now or utcnow()
+    since = now - timedelta(days=1)
+    n = Notification
+    s = OutboxSummary()
+    s.overdue = await _count(session, n.status == NotificationStatus.PENDING, n.due_at <= now)
+    s.later = await _count(session, n.status == NotificationStatus.PENDING, n.due_at > now)
+    s.claimed = await _count(session, n.status == NotificationStatus.CLAIMED)
+    s.sent = await _count(session, n.status == NotificationStatus.SENT, n.sent_at >= since)
+    # failed/dropped/cancelled rows keep no moment of their own: the due time is the nearest one
+    s.failed = await _count(session, n.status == NotificationStatus.FAILED, n.due_at >= since)
+    s.dropped = await _count(session, n.status == NotificationStatus.DROPPED, n.due_at >= since)
+    s.cancelled = await _count(session, n.status == NotificationStatus.CANCELLED, n.due_at >= since)
+    s.unreachable_people = (
+        await session.scalar(select(func.count()).select_from(User).where(User.unreachable_at.is_not(None)))
+        or 0
+    )
+    s.next_due = await session.scalar(
+        select(func.min(n.due_at)).where(n.status == NotificationStatus.PENDING, n.due_at > now)
+    )
+    for kind, count in await session.execute(
+        select(n.kind, func.count()).where(n.status == NotificationStatus.PENDING).group_by(n.kind)
+    ):
+        s.by_kind[kind] = count
+    for kind, error, due_at in await session.execute(
+        select(n.kind, n.last_error, n.due_at)
+        .where(n.status == NotificationStatus.FAILED, n.due_at >= since)
+        .order_by(n.due_at.desc(), n.id.desc())
+        .limit(5)
+    ):
+        s.recent_failures.append((kind, error or "", due_at))
+    return s
+
+
+async def _count(session: AsyncSession, *conditions: Any) -> int:
+    return await session.scalar(select(func.count()).select_from(Notification).where(*conditions)) or 0
