@@ -61,6 +61,21 @@ class Settings(BaseSettings):
     quiet_hours_end: time = time(8, 0)
     digest_day: str = "mon"
     digest_time: time = time(10, 0)
+
+    # Broadcasts
+    broadcast_rate: float = Field(default=25.0, gt=0, le=30)
+    """Messages a second the broadcast sender sends (Telegram allows about 30)."""
+    broadcast_concurrency: int = Field(default=6, ge=1, le=30)
+    """Broadcast requests in flight at once."""
+    broadcast_max_attempts: int = Field(default=3, ge=1, le=10)
+    """Tries per recipient on errors other than «blocked» (those are never retried)."""
+    broadcast_progress_seconds: float = Field(default=5.0, ge=1)
+    """How often the progress message in the admin chat is edited."""
+    broadcast_poll_seconds: float = Field(default=10.0, ge=0.5)
+    """How often the sender looks for scheduled broadcasts that became due."""
+    broadcast_lease_seconds: float = Field(default=30.0, ge=2)
+    """A running broadcast belongs to one bot process while it renews this lease; after a crash another
+    process (or the restarted one) takes it over once the lease has run out."""
     outbox_rate: float = Field(default=28.0, gt=0, le=30)
     """Notifications a second the outbox sender sends at most (Telegram allows about 30)."""
     outbox_claim_seconds: int = Field(default=300, ge=5)
@@ -69,6 +84,14 @@ class Settings(BaseSettings):
     """Tries per notice on ordinary errors before it is recorded as failed."""
     digest_catch_up_hours: int = Field(default=24, ge=0)
     """A bot that was down at the digest time queues that week's digest on start within this many hours."""
+
+    # Consultations
+    consult_response_hours: int = 24
+    """Working hours (Saturday and Sunday skipped) staff have to take a new request before it is raised again."""
+    consult_forum_threads: dict[str, int] = Field(default_factory=dict)
+    """Forum admin chat: topic code (or "*" for any) -> message_thread_id, as JSON."""
+    consult_forum_create: bool = False
+    """Forum admin chat: create a forum topic per consultation topic when none is mapped."""
 
     # Project ideas
     ideas_daily_limit: int = 3

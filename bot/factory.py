@@ -20,9 +20,12 @@ from bot.middlewares import CurrentUserMiddleware, DbSessionMiddleware, LocaleMi
 from bot.storage import SQLStorage
 from db.engine import Database
 from handlers import admin as admin_handlers
+from handlers import broadcasts as broadcasts_handlers
+from handlers import consultations as consultations_handlers
 from handlers import ideas as ideas_handlers
 from handlers import common, errors, groups, menu, my, privacy, registration
 from handlers.admin.staff import StaffDirectory
+from services import broadcast_sender
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +59,9 @@ def feature_routers(settings: Settings) -> list[Router]:
         menu.create_router(),
         privacy.create_router(),
         my.create_router(),
+        broadcasts_handlers.create_router(),
         ideas_handlers.create_router(),
+        consultations_handlers.create_router(),
     ]
 
 
@@ -92,6 +97,7 @@ def create_dispatcher(
     dp.include_router(admin_handlers.create_refusal_router())
     dp.include_router(common.create_router())
     dp.include_router(groups.create_router())
+    broadcast_sender.install(dp)  # the paced broadcast sender runs while the dispatcher runs
     for router in feature_routers(settings):
         dp.include_router(router)
     dp.include_router(common.create_fallback_router())

@@ -14,4 +14,5 @@ USER_COMMANDS: list[tuple[str, str]] = [
     ("idea", "ideas.cmd.idea"),
     ("ideas", "ideas.cmd.ideas"),
     ("cancel", "cmd.cancel"),
+    ("consult", "consult.cmd"),
 ]

@@ -22,6 +22,7 @@ class MyCb(CallbackData, prefix="my"):
 
 
 MY_SECTIONS: list[tuple[str, str]] = [
+    ("consult.my_section", "consult"),
     ("ideas.my_section", "ideas"),
 ]
 

@@ -16,6 +16,9 @@ class AdminCb(CallbackData, prefix="adm"):
 # (text key, action)
 ADMIN_MENU_ITEMS: list[tuple[str, str]] = [
     ("admin.btn_stats", "stats"),
+    ("broadcast.admin_btn", "broadcasts"),
+    ("consult.adm_menu_open", "consults"),
+    ("consult.adm_menu_topics", "consult_topics"),
     ("ideas.admin.menu", "ideas"),
 ]
 

@@ -21,6 +21,7 @@ MENU_ITEMS: list[tuple[str, str]] = [
     ("menu.privacy", "privacy"),
     ("menu.language", "language"),
     ("menu.help", "help"),
+    ("consult.menu", "consult"),
 ]
 
 # What a person who did not consent may still open.

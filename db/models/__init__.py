@@ -2,7 +2,15 @@
 so that ``Base.metadata`` (used by Alembic and the tests) knows every table."""
 
 from db.base import Base
+from db.models.broadcasts import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus
 from db.models.booking import Booking, BookingSlot, BookingStatus, Resource
+from db.models.consultations import (  # noqa: F401
+    Consultation,
+    ConsultationLink,
+    ConsultationMessage,
+    ConsultationTopic,
+    ConsultStatus,
+)
 from db.models.core import AuditLog, ConsentLog, FsmState, User, UserStatus
 from db.models.digest import DigestNews, NewsStatus
 from db.models.ideas import Idea, IdeaReview, IdeaStatus, IdeaSupport, IdeaUpdate
@@ -11,10 +19,14 @@ from db.models.notifications import Notification, NotificationStatus
 __all__ = [
     "AuditLog",
     "Base",
+    "Broadcast",
+    "BroadcastDelivery",
+    "BroadcastStatus",
     "Booking",
     "BookingSlot",
     "BookingStatus",
     "ConsentLog",
+    "DeliveryStatus",
     "DigestNews",
     "FsmState",
     "Idea",

@@ -13,7 +13,9 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.admin import stats
+from handlers.admin import consultations as consultations_admin
 from handlers.admin import ideas as ideas_admin
+from handlers.admin import broadcasts as broadcasts_admin
 from handlers.admin.staff import InAdminChat, IsStaff
 from keyboards.admin import AdminCb, admin_menu
 
@@ -22,6 +24,11 @@ from keyboards.admin import AdminCb, admin_menu
 STAFF_COMMANDS: list[tuple[str, str]] = [
     ("admin", "cmd.admin"),
     ("stats", "cmd.stats"),
+    ("broadcast", "broadcast.cmd"),
+    ("broadcasts", "broadcast.cmd_history"),
+    ("consults", "consult.cmd_open"),
+    ("consult_topics", "consult.cmd_topics"),
+    ("consult_org", "consult.cmd_org"),
     ("idea_queue", "ideas.cmd.queue"),
 ]
 
@@ -53,6 +60,8 @@ def create_router() -> Router:
         observer.filter(InAdminChat(), IsStaff())
     router.include_router(create_menu_router())
     router.include_router(stats.create_router())
+    router.include_router(broadcasts_admin.create_router())
+    router.include_router(consultations_admin.create_router())
     router.include_router(ideas_admin.create_router())
     return router
 
