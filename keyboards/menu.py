@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -32,12 +33,18 @@ PUBLIC_ITEMS: list[tuple[str, str]] = [
 ]
 
 
+_cache: dict[tuple[str, tuple[tuple[str, str], ...]], InlineKeyboardMarkup] = {}
+
+
 def _menu(items: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for key, action in items:
-        builder.button(text=_(key), callback_data=MenuCb(action=action))
-    builder.adjust(2)
-    return builder.as_markup()
+    """Built once per language: the menu is sent often, and building keyboards is not free."""
+    key = (get_i18n().current_locale, tuple(items))
+    markup = _cache.get(key)
+    if markup is None:
+        buttons = [InlineKeyboardButton(text=_(k), callback_data=MenuCb(action=a).pack()) for k, a in items]
+        markup = InlineKeyboardMarkup(inline_keyboard=[buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+        _cache[key] = markup
+    return markup
 
 
 def main_menu() -> InlineKeyboardMarkup:
