@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, TelegramO
 from aiogram.utils.i18n import gettext as _
 
 from db.models import User
+from handlers.filters import private
 from keyboards.common import NavCb
 from keyboards.menu import main_menu, public_menu
 from services.errors import DomainError
@@ -67,7 +68,7 @@ async def cancel_dialog(event: Message | CallbackQuery, state: FSMContext, user:
 def create_router() -> Router:
     """/cancel and /help in any state, and the shared «Отмена» button."""
     router = Router(name="common")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(private())
 
     @router.message(Command("cancel"))
     async def cmd_cancel(message: Message, state: FSMContext, user: User | None) -> None:
@@ -95,7 +96,7 @@ def create_fallback_router() -> Router:
     async def stale_button(callback: CallbackQuery) -> None:
         await callback.answer(_("common.stale_button"), show_alert=True)
 
-    @router.message(F.chat.type == "private")
+    @router.message(private())
     async def unknown(message: Message, state: FSMContext, user: User | None) -> None:
         if await state.get_state() is not None:
             await message.answer(_("common.use_buttons"))

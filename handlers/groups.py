@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
+from handlers.filters import groups
+
 
 def create_router() -> Router:
     router = Router(name="groups")
-    router.message.filter(F.chat.type.in_({"group", "supergroup"}))
+    router.message.filter(groups())
 
     @router.message(Command("chatid"))
     async def chat_id(message: Message) -> None:

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.common import RequireRegistration, target
+from handlers.filters import private
 from keyboards.menu import MenuCb
 
 
@@ -44,7 +45,7 @@ async def show_my(message: Message) -> None:
 
 def create_router() -> Router:
     router = Router(name="my")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(private())
     router.message.middleware(RequireRegistration())
     router.callback_query.middleware(RequireRegistration())
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User, UserStatus
 from handlers.common import cancel_dialog, error_text, target
+from handlers.filters import private
 from keyboards.common import NavCb
 from keyboards.menu import MenuCb, main_menu, public_menu
 from keyboards.registration import (
@@ -186,7 +187,7 @@ async def begin_registration(event: Message | CallbackQuery, state: FSMContext) 
 
 def create_router() -> Router:
     router = Router(name="registration")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(private())
 
     @router.message(CommandStart())
     async def cmd_start(message: Message, state: FSMContext, user: User | None) -> None:
