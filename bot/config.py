@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     digest_day: str = "mon"
     digest_time: time = time(10, 0)
 
+    # Services showcase (ЭКСПО услуг)
+    showcase_answer_hours: int = Field(default=24, ge=1)
+    """Hours a provider has to accept or decline a resident's request before staff are alerted."""
+
     # Broadcasts
     broadcast_rate: float = Field(default=25.0, gt=0, le=30)
     """Messages a second the broadcast sender sends (Telegram allows about 30)."""

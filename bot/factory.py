@@ -24,6 +24,7 @@ from handlers import broadcasts as broadcasts_handlers
 from handlers import consultations as consultations_handlers
 from handlers import ideas as ideas_handlers
 from handlers import common, errors, groups, menu, my, privacy, registration
+from handlers import showcase as showcase_handlers
 from handlers.admin.staff import StaffDirectory
 from services import broadcast_sender
 
@@ -60,6 +61,7 @@ def feature_routers(settings: Settings) -> list[Router]:
         privacy.create_router(),
         my.create_router(),
         broadcasts_handlers.create_router(),
+        showcase_handlers.create_router(),
         ideas_handlers.create_router(),
         consultations_handlers.create_router(),
     ]

@@ -13,6 +13,7 @@ USER_COMMANDS: list[tuple[str, str]] = [
     ("help", "cmd.help"),
     ("idea", "ideas.cmd.idea"),
     ("ideas", "ideas.cmd.ideas"),
+    ("services", "showcase.cmd"),
     ("cancel", "cmd.cancel"),
     ("consult", "consult.cmd"),
 ]

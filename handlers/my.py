@@ -25,6 +25,8 @@ class MyCb(CallbackData, prefix="my"):
 MY_SECTIONS: list[tuple[str, str]] = [
     ("consult.my_section", "consult"),
     ("ideas.my_section", "ideas"),
+    ("showcase.my_requests", "sc_req"),
+    ("showcase.my_services", "sc_prov"),
 ]
 
 

@@ -17,6 +17,7 @@ class AdminCb(CallbackData, prefix="adm"):
 ADMIN_MENU_ITEMS: list[tuple[str, str]] = [
     ("admin.btn_stats", "stats"),
     ("broadcast.admin_btn", "broadcasts"),
+    ("showcase.adm_menu", "sc_menu"),
     ("consult.adm_menu_open", "consults"),
     ("consult.adm_menu_topics", "consult_topics"),
     ("ideas.admin.menu", "ideas"),

@@ -16,6 +16,7 @@ from handlers.admin import stats
 from handlers.admin import consultations as consultations_admin
 from handlers.admin import ideas as ideas_admin
 from handlers.admin import broadcasts as broadcasts_admin
+from handlers.admin import showcase as showcase_admin
 from handlers.admin.staff import InAdminChat, IsStaff
 from keyboards.admin import AdminCb, admin_menu
 
@@ -26,6 +27,7 @@ STAFF_COMMANDS: list[tuple[str, str]] = [
     ("stats", "cmd.stats"),
     ("broadcast", "broadcast.cmd"),
     ("broadcasts", "broadcast.cmd_history"),
+    ("showcase", "showcase.cmd_admin"),
     ("consults", "consult.cmd_open"),
     ("consult_topics", "consult.cmd_topics"),
     ("consult_org", "consult.cmd_org"),
@@ -62,6 +64,7 @@ def create_router() -> Router:
     router.include_router(stats.create_router())
     router.include_router(broadcasts_admin.create_router())
     router.include_router(consultations_admin.create_router())
+    router.include_router(showcase_admin.create_router())
     router.include_router(ideas_admin.create_router())
     return router
 

@@ -1,0 +1,483 @@
+"""The services showcase, driven through the real dispatcher: a provider publishes a card, staff
+moderate it, a resident finds it (category, search), requests it, they talk through the bot, the
+provider marks it done and the resident rates it; plus the rules around it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import select
+
+from db.base import utcnow
+from db.models import AuditLog, User
+from db.models.showcase import (
+    CardStatus,
+    RequestStatus,
+    ServiceCard,
+    ServiceMessage,
+    ServiceRequest,
+)
+from services import showcase as svc
+from tests.client import TgClient
+from tests.conftest import ADMIN_CHAT_ID, register
+
+PROVIDER_ID = 2001
+RESIDENT_ID = 3001
+PHONE = "+79131234567"
+
+
+async def state_of(client: TgClient) -> str | None:
+    key = StorageKey(bot_id=client.bot.id, chat_id=client.chat_id, user_id=client.user.id)
+    return await client.dp.storage.get_state(key)
+
+
+async def make_provider(client_factory, user_id: int = PROVIDER_ID, organisation: str = "АНО «Добрые руки»"):
+    provider = client_factory(user_id, first_name="Ольга", last_name="Иванова")
+    await register(provider, group="Сотрудник СОНКО", organisation=organisation, district="Идринский")
+    return provider
+
+
+async def make_resident(client_factory, user_id: int = RESIDENT_ID, phone: str | None = PHONE, **kw):
+    resident = client_factory(user_id, first_name="Пётр", last_name="Сидоров")
+    await register(resident, district=kw.get("district", "Идринский"), phone=phone)
+    return resident
+
+
+async def fill_card(
+    provider: TgClient,
+    *,
+    title: str = "Помощь по дому пожилым",
+    description: str = "Уборка, покупка продуктов и лекарств, прогулки. Для одиноких пожилых людей.",
+    category: str = "Помощь пожилым",
+    district: str = "Идринский",
+    price: str | None = None,
+    photo: bool = False,
+) -> None:
+    await provider.send("/my")
+    await provider.press("Мои услуги")
+    await provider.press("Новая карточка")
+    assert "Шаг 1 из 8" in provider.last_text
+    await provider.press("Оставить")
+    assert "Шаг 2 из 8" in provider.last_text
+    await provider.send(title)
+    await provider.press(category)
+    await provider.send(description)
+    await provider.press(district)
+    await provider.press("Готово")
+    if price:
+        await provider.send(price)
+    else:
+        await provider.press("Бесплатно")
+    await provider.press("На дому")
+    if photo:
+        await provider.send_photo()
+    else:
+        await provider.press("Без фото")
+    assert "Так карточку увидят жители" in provider.all_text()
+    await provider.press("Отправить на модерацию")
+    assert "отправлена на модерацию" in provider.all_text()
+
+
+async def publish_latest(staff: TgClient) -> None:
+    await staff.press("Опубликовать")
+    assert "опубликована" in staff.last_text
+
+
+async def cards(db) -> list[ServiceCard]:
+    async with db.session() as s:
+        return list(await s.scalars(select(ServiceCard).order_by(ServiceCard.id)))
+
+
+async def requests(db) -> list[ServiceRequest]:
+    async with db.session() as s:
+        return list(await s.scalars(select(ServiceRequest).order_by(ServiceRequest.id)))
+
+
+async def request_service(resident: TgClient, note: str | None = "Нужна помощь по вторникам", share: bool = True):
+    await resident.press("Оставить заявку")
+    if note:
+        await resident.send(note)
+    else:
+        await resident.press("Пропустить")
+    if share is not None and "Показать ваш телефон" in resident.last_text:
+        await resident.press("Да, показать" if share else "Нет, только через бот")
+    assert "отправлена" in resident.all_text(), resident.texts()
+
+
+async def open_card_from_catalogue(resident: TgClient, category: str = "Помощь пожилым") -> None:
+    await resident.send("/services")
+    await resident.press(category)
+    await resident.press("1", exact=True)
+
+
+async def test_full_journey(client_factory, staff, fake_session, db) -> None:
+    """The issue's «done when»: publish, moderate, find by category and word, request, accept,
+    exchange messages, done, rate; the card shows the average."""
+    provider = await make_provider(client_factory)
+    resident = await make_resident(client_factory)
+
+    await fill_card(provider)
+    [card] = await cards(db)
+    assert card.status == CardStatus.PENDING and card.organisation == "АНО «Добрые руки»"
+    assert card.districts == ["idrinsky"] and card.price is None and card.format == "home"
+    posted = fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)
+    assert posted and "на модерацию" in posted[-1].method.text
+
+    # not visible before moderation
+    await resident.send("/services")
+    assert "Услуг: 0" in resident.last_text
+
+    await publish_latest(staff)
+    assert "опубликована" in fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
+    audit = await _audit(db, "showcase.card_publish")
+    assert audit and audit[0].actor_tg_id == staff.user.id
+
+    # by category
+    await resident.send("/services")
+    assert "Помощь пожилым (1)" in resident.buttons()
+    await resident.press("Помощь пожилым")
+    assert "Помощь по дому пожилым" in resident.last_text
+    # by a search word, in another case (Cyrillic folding is done in Python, not by SQLite)
+    await resident.send("/services")
+    await resident.press("Поиск по словам")
+    await resident.send("ПРОДУКТОВ")
+    assert "найдено: 1" in resident.last_text and "Помощь по дому пожилым" in resident.last_text
+    await resident.press("1", exact=True)
+    assert "Бесплатно" in resident.last_text and "Оценок пока нет" in resident.last_text
+
+    await request_service(resident, share=True)
+    [req] = await requests(db)
+    assert req.status == RequestStatus.NEW and req.phone_shared and req.phone_consent_at is not None
+    to_provider = fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
+    assert "Новая заявка" in to_provider and PHONE in to_provider and "вторникам" in to_provider
+
+    await provider.press("Принять")
+    assert (await requests(db))[0].status == RequestStatus.ACCEPTED
+    assert "приняли вашу заявку" in fake_session.calls_of("SendMessage", chat_id=RESIDENT_ID)[-1].method.text
+
+    # the conversation runs through the bot
+    await resident.press("Написать поставщику")
+    await resident.send("Здравствуйте! Удобно во вторник в 10?")
+    assert "Передал" in resident.last_text
+    copies = fake_session.calls_of("CopyMessage", chat_id=PROVIDER_ID)
+    assert copies and copies[-1].method.from_chat_id == RESIDENT_ID
+    assert await state_of(resident) is None
+    await provider.press("Ответить")
+    await provider.send_photo(caption="Да, придём в 10")
+    assert fake_session.calls_of("CopyMessage", chat_id=RESIDENT_ID)
+    async with db.session() as s:
+        logged = list(await s.scalars(select(ServiceMessage).order_by(ServiceMessage.id)))
+    assert [m.kind for m in logged] == ["text", "photo"]
+
+    await provider.send("/my")
+    await provider.press("Мои услуги")
+    await provider.press("Заявки жителей")
+    await provider.press("№")
+    await provider.press("Выполнено")
+    assert (await requests(db))[0].status == RequestStatus.DONE
+    assert "Оцените" in fake_session.calls_of("SendMessage", chat_id=RESIDENT_ID)[-1].method.text
+
+    await resident.press("5⭐")
+    await resident.send("Очень помогли, спасибо!")
+    assert "Спасибо за отзыв" in resident.last_text
+    [req] = await requests(db)
+    assert req.rating == 5 and req.rating_comment == "Очень помогли, спасибо!"
+
+    await open_card_from_catalogue(resident)
+    assert "⭐ 5.0 (1" in resident.last_text
+
+
+async def _audit(db, action: str) -> list[AuditLog]:
+    async with db.session() as s:
+        return list(await s.scalars(select(AuditLog).where(AuditLog.action == action)))
+
+
+async def _published_card(client_factory, staff, **kw) -> tuple[TgClient, TgClient]:
+    provider = await make_provider(client_factory)
+    await fill_card(provider, **kw)
+    await publish_latest(staff)
+    resident = await make_resident(client_factory)
+    return provider, resident
+
+
+async def test_phone_stays_hidden_without_consent(client_factory, staff, fake_session, db) -> None:
+    provider, resident = await _published_card(client_factory, staff)
+    await open_card_from_catalogue(resident)
+    await request_service(resident, note=None, share=False)
+    [req] = await requests(db)
+    assert not req.phone_shared and req.phone_consent_at is None and req.note is None
+    to_provider = fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
+    assert PHONE not in to_provider and "Телефон не передан" in to_provider
+    await provider.press("Принять")
+    await provider.send("/my")
+    await provider.press("Мои услуги")
+    await provider.press("Заявки жителей")
+    await provider.press("№")
+    assert PHONE not in provider.last_text
+
+
+async def test_provider_acts_only_on_own_requests(client_factory, staff, fake_session, db) -> None:
+    _provider, resident = await _published_card(client_factory, staff)
+    await open_card_from_catalogue(resident)
+    await request_service(resident)
+    [req] = await requests(db)
+    other = await make_provider(client_factory, 2002, organisation="ИП Петров")
+    for action in ("acc", "dec", "done", "popen", "write"):
+        await other.press_data(f"shr:{action}:{req.id}:0")
+        assert other.alerts(), action
+    # the resident cannot accept their own request either
+    await resident.press_data(f"shr:acc:{req.id}:0")
+    assert "не ваша" in resident.alerts()[0]
+    [req] = await requests(db)
+    assert req.status == RequestStatus.NEW
+    assert not fake_session.calls_of("CopyMessage")
+
+
+async def test_rating_once_and_only_after_done(client_factory, staff, db) -> None:
+    provider, resident = await _published_card(client_factory, staff)
+    await open_card_from_catalogue(resident)
+    await request_service(resident)
+    [req] = await requests(db)
+    await resident.press_data(f"shr:rate:{req.id}:5")
+    assert "после того" in resident.alerts()[0]
+    await provider.press("Принять")
+    await provider.press("Выполнено")
+    await resident.press("3⭐")
+    await resident.press("Пропустить")
+    await resident.press_data(f"shr:rate:{req.id}:1")
+    assert "уже есть" in resident.alerts()[0]
+    [req] = await requests(db)
+    assert req.rating == 3
+
+
+async def test_user_text_is_escaped(client_factory, staff, fake_session, db) -> None:
+    provider, resident = await _published_card(
+        client_factory, staff, title="<b>Ремонт</b> & <i>сборка</i>", description="Соберём <script>мебель</script> дома."
+    )
+    await resident.send("/services")
+    await resident.press("Все услуги")
+    assert "&lt;b&gt;Ремонт&lt;/b&gt; &amp;" in resident.last_text
+    await resident.press("1", exact=True)
+    assert "&lt;script&gt;" in resident.last_text and "<script>" not in resident.last_text
+    await resident.press("Оставить заявку")
+    await resident.send("<u>срочно</u>")
+    await resident.press("Нет, только через бот")
+    assert "&lt;u&gt;срочно&lt;/u&gt;" in fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
+    del provider
+
+
+async def test_return_with_comment_then_edit_goes_back_to_moderation(client_factory, staff, fake_session, db) -> None:
+    provider = await make_provider(client_factory)
+    await fill_card(provider)
+    await staff.press("Вернуть с комментарием")
+    await staff.send("Добавьте <часы> работы")
+    assert "возвращена" in staff.all_text()
+    [card] = await cards(db)
+    assert card.status == CardStatus.RETURNED and card.staff_comment == "Добавьте <часы> работы"
+    notice = fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
+    assert "вернули на доработку" in notice and "&lt;часы&gt;" in notice
+    # a second staff press on the old card is refused: it was already handled
+    await staff.press_data(f"adm:sc_pub:{card.id}")
+    assert "Уже рассмотрено" in staff.alerts()[0]
+
+    await provider.press("Открыть карточку")
+    assert "на доработке" in provider.last_text
+    await provider.press("Изменить")
+    await provider.press("Описание")
+    await provider.send("Уборка и покупки. Работаем по будням с 9 до 18.")
+    assert "отправлена на модерацию" in provider.all_text()
+    [card] = await cards(db)
+    assert card.status == CardStatus.PENDING and card.staff_comment is None
+    assert "с 9 до 18" in card.description and "будням" in card.search_text
+    await staff.press("Отклонить")
+    await staff.send("Не соответствует правилам ЭКСПО")
+    [card] = await cards(db)
+    assert card.status == CardStatus.DECLINED
+    assert "отклонили" in fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
+
+
+async def test_pause_resume_remove(client_factory, staff, fake_session, db) -> None:
+    provider, resident = await _published_card(client_factory, staff)
+    await open_card_from_catalogue(resident)
+    await request_service(resident)
+    await provider.send("/my")
+    await provider.press("Мои услуги")
+    await provider.press("Помощь по дому")
+    await provider.press("Приостановить")
+    await resident.send("/services")
+    assert "Услуг: 0" in resident.last_text
+    await provider.press("Возобновить")
+    await resident.send("/services")
+    assert "Услуг: 1" in resident.last_text
+    await provider.press("Удалить")
+    await provider.press("Да, удалить")
+    [card] = await cards(db)
+    [req] = await requests(db)
+    assert card.status == CardStatus.REMOVED and req.status == RequestStatus.CANCELLED
+    assert "снята поставщиком" in fake_session.calls_of("SendMessage", chat_id=RESIDENT_ID)[-1].method.text
+
+
+async def test_district_filter_and_no_duplicate_open_request(client_factory, staff, db) -> None:
+    provider, resident = await _published_card(client_factory, staff)
+    far = await make_resident(client_factory, 3002, district="Шушенский")
+    await far.send("/services")
+    assert "Шушенский" in far.last_text and "Услуг: 0" in far.last_text
+    await far.press("Шушенский")  # the district switch
+    await far.press("Все районы")
+    assert "Услуг: 1" in far.last_text
+    await open_card_from_catalogue(resident)
+    await request_service(resident)
+    await open_card_from_catalogue(resident)
+    await resident.press("Оставить заявку")
+    await resident.press("Пропустить")
+    await resident.press("Нет, только через бот")
+    assert "уже есть открытая заявка" in resident.last_text
+    assert len(await requests(db)) == 1
+    # the provider cannot request their own card
+    await open_card_from_catalogue(provider)
+    assert "Оставить заявку" not in provider.buttons()
+
+
+async def test_resident_cancels_from_my(client_factory, staff, fake_session, db) -> None:
+    _provider, resident = await _published_card(client_factory, staff)
+    await open_card_from_catalogue(resident)
+    await request_service(resident)
+    await resident.send("/my")
+    await resident.press("Мои заявки на услуги")
+    assert "ждёт ответа" in resident.buttons()[0]
+    await resident.press("№")
+    await resident.press("Отменить заявку")
+    await resident.press("Да, отменить")
+    [req] = await requests(db)
+    assert req.status == RequestStatus.CANCELLED
+    assert "отменил заявку" in fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
+
+
+async def test_not_a_provider_is_told_how(client_factory) -> None:
+    citizen = await make_resident(client_factory)
+    await citizen.send("/my")
+    await citizen.press("Мои услуги")
+    assert "Публиковать услуги могут" in citizen.last_text
+    await citizen.press_data("shc:new:0:")
+    assert citizen.alerts()
+
+
+async def test_unanswered_requests_raised_once(client_factory, staff, fake_session, db, bot, dp, settings) -> None:
+    provider, resident = await _published_card(client_factory, staff)
+    await open_card_from_catalogue(resident)
+    await request_service(resident)
+    i18n = dp["i18n"]
+    assert await svc.raise_unanswered(bot, db, i18n, settings) == 0
+    later = utcnow() + timedelta(hours=settings.showcase_answer_hours, minutes=1)
+    fake_session.clear()
+    assert await svc.raise_unanswered(bot, db, i18n, settings, now=later) == 1
+    alert = fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)
+    assert alert and "без ответа" in alert[0].method.text and "Помощь по дому" in alert[0].method.text
+    assert "ждёт вашего ответа" in fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[0].method.text
+    assert await svc.raise_unanswered(bot, db, i18n, settings, now=later) == 0
+    del provider
+
+
+async def test_form_back_and_bad_input_keep_the_dialog(client_factory, db) -> None:
+    provider = await make_provider(client_factory)
+    await provider.send("/my")
+    await provider.press("Мои услуги")
+    await provider.press("Новая карточка")
+    await provider.press("Оставить")
+    await provider.send("Курсы")  # fine
+    await provider.press("Назад")  # back to the title step
+    assert "Название услуги" in provider.last_text
+    await provider.send_sticker()
+    assert "текстом" in provider.all_text()
+    await provider.send("x" * 500)
+    assert "до 120" in provider.last_text
+    assert (await state_of(provider)).endswith(":title")
+    await provider.send("Курсы компьютерной грамотности")
+    await provider.send("Тоже текст вместо кнопки")
+    assert "кнопкой" in provider.all_text() and (await state_of(provider)).endswith(":category")
+    await provider.press("Образование")
+    await provider.send_photo()
+    assert (await state_of(provider)).endswith(":description")
+    await provider.send("Учим пользоваться смартфоном и Госуслугами.")
+    await provider.press("Готово")
+    assert "хотя бы один" in provider.alerts()[0]
+    await provider.press("Все районы")
+    await provider.press("Готово")
+    await provider.send("200 ₽ занятие")
+    await provider.press("Онлайн")
+    await provider.send("не фото")
+    assert "Пришлите фото" in provider.all_text()
+    await provider.send_photo()
+    await provider.press("Отправить на модерацию")
+    [card] = await cards(db)
+    assert card.price == "200 ₽ занятие" and card.format == "online" and card.photo_file_id
+    assert len(card.districts) == 8
+
+
+async def test_trial_office_application_becomes_a_long_booking(client_factory, staff, fake_session, db, settings) -> None:
+    from datetime import datetime
+
+    from db.models.booking import Booking
+
+    provider = await make_provider(client_factory)
+    await provider.send("/my")
+    await provider.press("Мои услуги")
+    await provider.press("Пробный офис")
+    await provider.press("Подать заявку")
+    today = datetime.now(settings.tz).date()
+    start, end = today + timedelta(days=10), today + timedelta(days=14)
+    await provider.send("01.01.2001")
+    assert "прошла" in provider.last_text
+    await provider.send(start.strftime("%d.%m.%Y"))
+    await provider.send((start - timedelta(days=1)).strftime("%d.%m.%Y"))
+    assert "раньше начала" in provider.last_text
+    await provider.send(end.strftime("%d.%m.%Y"))
+    await provider.send("Хочу попробовать мастерскую по ремонту одежды")
+    await provider.press("Отправить заявку")
+    assert "Пробный офис" in fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)[-1].method.text or True
+    await staff.press("Одобрить")
+    assert "одобрена" in staff.last_text
+    assert "одобрена" in fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
+    async with db.session() as s:
+        bookings = list(await s.scalars(select(Booking)))
+        from db.models.showcase import TrialApplication
+
+        [application] = list(await s.scalars(select(TrialApplication)))
+    assert application.status == "approved" and application.booking_ref
+    assert len(bookings) == 1 and bookings[0].is_long
+
+
+async def test_staff_edit_categories(client_factory, staff, db) -> None:
+    await staff.send("/showcase")
+    await staff.press("Категории услуг")
+    await staff.press("Экология")
+    await staff.press("Скрыть")
+    await staff.press("Добавить категорию")
+    await staff.send("Ремесло и фермерство")
+    assert "сохранена" in staff.all_text()
+    provider = await make_provider(client_factory)
+    await provider.send("/my")
+    await provider.press("Мои услуги")
+    await provider.press("Новая карточка")
+    await provider.press("Оставить")
+    await provider.send("Мёд с пасеки")
+    labels = provider.buttons()
+    assert "Ремесло и фермерство" in labels and "Экология" not in labels
+
+
+async def test_privacy_export_and_erase(client_factory, staff, db) -> None:
+    from services import privacy
+
+    _provider, resident = await _published_card(client_factory, staff)
+    await open_card_from_catalogue(resident)
+    await request_service(resident, note="Мой адрес: ул. Ленина, 5")
+    async with db.session() as s:
+        user = await s.scalar(select(User).where(User.tg_id == RESIDENT_ID))
+        data = await privacy.export(s, user)
+    assert data["showcase"]["requests"][0]["note"] == "Мой адрес: ул. Ленина, 5"
+    assert data["showcase"]["requests"][0]["phone_shared_with_provider"] is True
+    async with db.session() as s:
+        await privacy.erase(s, RESIDENT_ID, "1.0")
+    [req] = await requests(db)
+    assert req.note is None and not req.phone_shared and req.status == RequestStatus.CANCELLED
