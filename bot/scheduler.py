@@ -8,6 +8,8 @@ stops it. Jobs (stable ids):
 - ``digest.catch_up``: once shortly after start: if this week's digest moment passed less than
   DIGEST_CATCH_UP_HOURS ago (the bot was down then), the digest is queued now. Keys per
   (person, week) make a second run harmless.
+- ``consultations.overdue``: every 15 minutes, raises again in the admin chat the consultation
+  requests nobody took within CONSULT_RESPONSE_HOURS working hours.
 Coalescing and a misfire grace time keep a late or stalled event loop from running a job twice.
 """
 
@@ -24,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 from db.base import utcnow
+from handlers.admin.consultations import raise_overdue as raise_overdue_consultations
 from services import digest as digest_service
 from services.outbox import Outbox, Pacer
 
@@ -149,6 +152,15 @@ def build_scheduler(settings: Settings, **context: Any) -> AsyncIOScheduler:
         coalesce=True,
         max_instances=1,
         misfire_grace_time=3600,
+    )
+
+    scheduler.add_job(
+        raise_overdue_consultations,
+        IntervalTrigger(minutes=15, timezone=settings.tz),
+        args=(bot, db, i18n, settings),
+        id="consultations.overdue",
+        name="raise consultation requests nobody took in time",
+        replace_existing=True,
     )
 
     async def stop_outbox() -> None:

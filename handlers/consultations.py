@@ -126,8 +126,8 @@ async def ask(
                 question=quote_cut(form.get("question"), 2500),
                 files=len(form.get("files") or []),
                 org=html.escape(form.get("org") or "—"),
-                format=_("consult.format." + form.get("format", "chat")),
-                time=_("consult.time." + form.get("time", "any")),
+                format=_(f"consult.format.{form.get('format', 'chat')}"),
+                time=_(f"consult.time.{form.get('time', 'any')}"),
             ),
             reply_markup=confirm_keyboard(),
         )
@@ -192,7 +192,7 @@ async def show_request(
         _("consult.view_topic").format(topic=html.escape(svc.topic_title(topic, user.language))),
         _("consult.view_created").format(at=local(c.created_at, settings)),
         _("consult.view_format").format(
-            format=_("consult.format." + c.format), time=_("consult.time." + c.preferred_time)
+            format=_(f"consult.format.{c.format}"), time=_(f"consult.time.{c.preferred_time}")
         ),
     ]
     if c.assignee_name:
@@ -204,7 +204,7 @@ async def show_request(
             )
         )
     if c.outcome:
-        lines.append(_("consult.view_outcome").format(outcome=_("consult.outcome." + c.outcome)))
+        lines.append(_("consult.view_outcome").format(outcome=_(f"consult.outcome.{c.outcome}")))
     if c.rating:
         lines.append(_("consult.view_rating").format(stars="⭐" * c.rating))
     lines += ["", _("consult.view_question"), quote_cut(c.question, 1500)]
@@ -219,7 +219,7 @@ async def show_request(
             if m.kind != "text":
                 body = (
                     "📎 "
-                    + html.escape(m.file_name or _("consult.kind." + m.kind))
+                    + html.escape(m.file_name or _(f"consult.kind.{m.kind}"))
                     + (" " + body if body else "")
                 )
             lines.append(f"<b>{who}</b> ({local(m.created_at, settings, '%d.%m %H:%M')}): {body}")

@@ -67,7 +67,7 @@ def organisation_keyboard(current: str | None) -> InlineKeyboardMarkup:
 def format_keyboard(formats: tuple[str, ...]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for code in formats:
-        builder.button(text=_("consult.format." + code), callback_data=ConsultCb(action="fmt", v=code))
+        builder.button(text=_(f"consult.format.{code}"), callback_data=ConsultCb(action="fmt", v=code))
     builder.adjust(2)
     builder.row(*nav_row())
     return builder.as_markup()
@@ -76,7 +76,7 @@ def format_keyboard(formats: tuple[str, ...]) -> InlineKeyboardMarkup:
 def time_keyboard(times: tuple[str, ...]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for code in times:
-        builder.button(text=_("consult.time." + code), callback_data=ConsultCb(action="time", v=code))
+        builder.button(text=_(f"consult.time.{code}"), callback_data=ConsultCb(action="time", v=code))
     builder.adjust(1)
     builder.row(*nav_row())
     return builder.as_markup()
@@ -189,7 +189,7 @@ def _back_to_card(number: int) -> list[InlineKeyboardButton]:
 
 def outcome_keyboard(number: int, outcomes: tuple[str, ...]) -> InlineKeyboardMarkup:
     rows = [
-        [_button(_("consult.outcome." + code), ConsultAdmCb(action="outcome", id=number, v=code))]
+        [_button(_(f"consult.outcome.{code}"), ConsultAdmCb(action="outcome", id=number, v=code))]
         for code in outcomes
     ]
     rows.append(_back_to_card(number))
@@ -220,7 +220,7 @@ def meeting_times_keyboard(number: int, day: str, times: list[str]) -> InlineKey
 
 def meeting_place_keyboard(number: int, stamp: str, places: tuple[str, ...]) -> InlineKeyboardMarkup:
     rows = [
-        [_button(_("consult.place." + code), ConsultAdmCb(action="mplace", id=number, v=f"{stamp}-{code}"))]
+        [_button(_(f"consult.place.{code}"), ConsultAdmCb(action="mplace", id=number, v=f"{stamp}-{code}"))]
         for code in places
     ]
     rows.append(

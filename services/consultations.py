@@ -558,7 +558,11 @@ async def set_meeting(
             ref_type=REF_TYPE,
             ref_id=consultation.id,
             event_at=at,
-            payload={"text": "consult.reminder", "params": reminder_params},
+            payload={
+                "text": "consult.reminder",
+                "params": reminder_params,
+                "buttons": [[["consult.btn_open", f"cns:view:{consultation.id}:"]]],
+            },
         )
         audit.record(
             session,

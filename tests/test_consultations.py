@@ -507,3 +507,34 @@ async def test_meeting_place_by_reply_and_past_time(
     assert c.status == "meeting" and c.meeting_place == "https://meet.example.org/abc?x=<1>"
     text = [t for t in person_texts(fake_session, client.chat_id) if "Встреча по запросу" in t][-1]
     assert "x=&lt;1&gt;" in text
+
+
+async def test_reminder_renders_in_the_persons_language(
+    client: TgClient, staff: TgClient, db: Any, dp: Any, settings: Any
+) -> None:
+    from services.outbox import render
+
+    await registered(client)
+    await file_request(client, document=False)
+    future = (datetime.now(settings.tz) + timedelta(days=3)).strftime("%Y%m%d") + "1000"
+    await staff.press_data(ConsultAdmCb(action="mplace", id=1, v=future + "-phone").pack())
+    async with db.session() as s:
+        reminder = await s.scalar(select(Notification).where(Notification.kind == "consultation.reminder"))
+    assert reminder is not None and reminder.payload["event_at"]
+    i18n = dp["i18n"]
+    for language, expected in (("ru", "по телефону"), ("en", "by phone")):
+        with i18n.context(), i18n.use_locale(language):
+            text, markup = render(reminder.payload, i18n.gettext, settings.tz)
+        assert "№1" in text or "No. 1" in text
+        assert expected in text
+        assert markup is not None
+        data = markup.inline_keyboard[0][0].callback_data
+        assert ConsultCb.unpack(data) == ConsultCb(action="view", id=1)
+
+
+def test_overdue_job_is_registered(settings: Any, db: Any, bot: Any, dp: Any) -> None:
+    from bot.scheduler import build_scheduler
+
+    scheduler = build_scheduler(settings, bot=bot, db=db, dispatcher=dp)
+    job = scheduler.get_job("consultations.overdue")
+    assert job is not None and job.func is raise_overdue

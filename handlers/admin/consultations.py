@@ -88,12 +88,12 @@ def place_text(place: str | None, settings: Any) -> str:
     if not place:
         return "—"
     if place.startswith("@"):
-        return _("consult.place." + place[1:])
+        return _(f"consult.place.{place[1:]}")
     return place
 
 
 def status_text(consultation: Consultation) -> str:
-    return _("consult.status." + consultation.status)
+    return _(f"consult.status.{consultation.status}")
 
 
 def age_text(since: datetime, now: datetime) -> str:
@@ -113,12 +113,12 @@ def card_text(data: svc.Card, settings: Any, language: str | None = None) -> str
         _("consult.card_topic").format(topic=html.escape(svc.topic_title(data.topic, language))),
         _("consult.card_from").format(
             name=html.escape(person.first_name or _("consult.erased_person")),
-            group=_("group." + person.target_group) if person.target_group else "—",
-            district=_("district." + person.district) if person.district else "—",
+            group=_(f"group.{person.target_group}") if person.target_group else "—",
+            district=_(f"district.{person.district}") if person.district else "—",
         ),
         _("consult.card_org").format(org=html.escape(c.organisation or "—")),
         _("consult.card_format").format(
-            format=_("consult.format." + c.format), time=_("consult.time." + c.preferred_time)
+            format=_(f"consult.format.{c.format}"), time=_(f"consult.time.{c.preferred_time}")
         ),
         _("consult.card_created").format(at=local(c.created_at, settings)),
     ]
@@ -131,7 +131,7 @@ def card_text(data: svc.Card, settings: Any, language: str | None = None) -> str
             )
         )
     if c.outcome:
-        lines.append(_("consult.card_outcome").format(outcome=_("consult.outcome." + c.outcome)))
+        lines.append(_("consult.card_outcome").format(outcome=_(f"consult.outcome.{c.outcome}")))
     if c.rating:
         lines.append(_("consult.card_rating").format(stars="⭐" * c.rating, rating=c.rating))
         if c.rating_comment:
@@ -536,7 +536,7 @@ def create_router() -> Router:
         person = await _person(session, c)
 
         def render() -> tuple[str, InlineKeyboardMarkup | None]:
-            outcome = _("consult.outcome." + c.outcome) if c.outcome else ""
+            outcome = _(f"consult.outcome.{c.outcome}") if c.outcome else ""
             if c.outcome == "no_show":
                 return _("consult.p_closed_noshow").format(number=c.id), None
             return _("consult.p_closed").format(number=c.id, outcome=outcome), rating_keyboard(c.id)
@@ -680,13 +680,12 @@ def create_router() -> Router:
         if c0 is None:
             await fail(event, DomainError("consult.err_not_found"))
             return
-        person = await _person(session, c0)
-        with i18n.use_locale(person.language or i18n.default_locale):
-            params = {
-                "number": c0.id,
-                "when": local(at, settings),
-                "place": html.escape(place_text(place, settings)),
-            }
+        # rendered by the outbox in the person's language at send time
+        params: dict[str, Any] = {
+            "number": c0.id,
+            "when": local(at, settings),
+            "place": {"t": "consult.place." + place[1:]} if place.startswith("@") else html.escape(place),
+        }
         try:
             c, person = await svc.set_meeting(
                 session,
@@ -896,7 +895,7 @@ async def history_text(
         topic = await session.get(ConsultationTopic, c.topic_id)
         extra = ""
         if c.outcome:
-            extra += " · " + _("consult.outcome." + c.outcome)
+            extra += " · " + _(f"consult.outcome.{c.outcome}")
         if c.rating:
             extra += f" · {'⭐' * c.rating}"
         lines.append(
