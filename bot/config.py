@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     """An author may write to the supporters of an idea at most once in this many days."""
     ideas_page_size: int = 5
 
+    # Events
+    event_offer_hours: float = Field(default=12, gt=0, le=168)
+    """Hours a person offered a freed place from the wait-list has to confirm it before it passes on."""
+    events_page_size: int = Field(default=5, ge=1, le=10)
+    """Events shown per page in /events."""
+
     @field_validator("admin_ids", "ideas_support_milestones", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

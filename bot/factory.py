@@ -22,6 +22,7 @@ from db.engine import Database
 from handlers import admin as admin_handlers
 from handlers import broadcasts as broadcasts_handlers
 from handlers import consultations as consultations_handlers
+from handlers import events as events_handlers
 from handlers import ideas as ideas_handlers
 from handlers import common, errors, groups, menu, my, privacy, registration
 from handlers import showcase as showcase_handlers
@@ -56,6 +57,7 @@ def create_storage(settings: Settings, db: Database) -> tuple[BaseStorage, BaseE
 def feature_routers(settings: Settings) -> list[Router]:
     """Private-chat feature routers, in order. Each feature adds its create_router() here."""
     return [
+        events_handlers.create_router(settings),  # before registration: /start ev_<id>, ci_<id>_<code>
         registration.create_router(),
         menu.create_router(),
         privacy.create_router(),

@@ -14,6 +14,7 @@ USER_COMMANDS: list[tuple[str, str]] = [
     ("idea", "ideas.cmd.idea"),
     ("ideas", "ideas.cmd.ideas"),
     ("services", "showcase.cmd"),
+    ("events", "events.cmd_events"),
     ("cancel", "cmd.cancel"),
     ("consult", "consult.cmd"),
 ]

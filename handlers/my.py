@@ -27,6 +27,7 @@ MY_SECTIONS: list[tuple[str, str]] = [
     ("ideas.my_section", "ideas"),
     ("showcase.my_requests", "sc_req"),
     ("showcase.my_services", "sc_prov"),
+    ("events.my_section", "events"),
 ]
 
 

@@ -16,6 +16,7 @@ class MenuCb(CallbackData, prefix="menu"):
 # (text key, action) for registered people, in the order shown. Features append their entries.
 MENU_ITEMS: list[tuple[str, str]] = [
     ("menu.about", "about"),
+    ("events.menu", "events"),
     ("showcase.menu", "services"),
     ("ideas.menu_new", "idea_new"),
     ("ideas.menu_list", "ideas"),

@@ -13,6 +13,7 @@ from db.models.consultations import (  # noqa: F401
 )
 from db.models.core import AuditLog, ConsentLog, FsmState, User, UserStatus
 from db.models.digest import DigestNews, NewsStatus
+from db.models.events import Event, EventSignup, EventStatus, SignupStatus  # noqa: F401
 from db.models.ideas import Idea, IdeaReview, IdeaStatus, IdeaSupport, IdeaUpdate
 from db.models.notifications import Notification, NotificationStatus
 from db.models.showcase import ServiceCard  # noqa: F401  (registers the showcase tables)

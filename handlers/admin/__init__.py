@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.admin import stats
 from handlers.admin import consultations as consultations_admin
+from handlers.admin import events as events_admin
 from handlers.admin import ideas as ideas_admin
 from handlers.admin import broadcasts as broadcasts_admin
 from handlers.admin import showcase as showcase_admin
@@ -32,6 +33,8 @@ STAFF_COMMANDS: list[tuple[str, str]] = [
     ("consult_topics", "consult.cmd_topics"),
     ("consult_org", "consult.cmd_org"),
     ("idea_queue", "ideas.cmd.queue"),
+    ("staff_events", "events.cmd_staff_events"),
+    ("new_event", "events.cmd_new_event"),
 ]
 
 
@@ -64,6 +67,7 @@ def create_router() -> Router:
     router.include_router(stats.create_router())
     router.include_router(broadcasts_admin.create_router())
     router.include_router(consultations_admin.create_router())
+    router.include_router(events_admin.create_router())
     router.include_router(showcase_admin.create_router())
     router.include_router(ideas_admin.create_router())
     return router
