@@ -20,6 +20,7 @@ from bot.middlewares import CurrentUserMiddleware, DbSessionMiddleware, LocaleMi
 from bot.storage import SQLStorage
 from db.engine import Database
 from handlers import admin as admin_handlers
+from handlers import booking as booking_handlers
 from handlers import broadcasts as broadcasts_handlers
 from handlers import consultations as consultations_handlers
 from handlers import events as events_handlers
@@ -62,6 +63,7 @@ def feature_routers(settings: Settings) -> list[Router]:
         menu.create_router(),
         privacy.create_router(),
         my.create_router(),
+        booking_handlers.create_router(),
         broadcasts_handlers.create_router(),
         showcase_handlers.create_router(),
         ideas_handlers.create_router(),
@@ -102,6 +104,7 @@ def create_dispatcher(
     dp.include_router(common.create_router())
     dp.include_router(groups.create_router())
     broadcast_sender.install(dp)  # the paced broadcast sender runs while the dispatcher runs
+    dp.startup.register(booking_handlers.seed_resources)
     for router in feature_routers(settings):
         dp.include_router(router)
     dp.include_router(common.create_fallback_router())

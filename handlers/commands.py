@@ -15,6 +15,8 @@ USER_COMMANDS: list[tuple[str, str]] = [
     ("ideas", "ideas.cmd.ideas"),
     ("services", "showcase.cmd"),
     ("events", "events.cmd_events"),
+    ("book", "booking.cmd"),
+    ("my", "cmd.my"),
     ("cancel", "cmd.cancel"),
     ("consult", "consult.cmd"),
 ]

@@ -23,6 +23,7 @@ class MyCb(CallbackData, prefix="my"):
 
 
 MY_SECTIONS: list[tuple[str, str]] = [
+    ("booking.my_section", "bookings"),
     ("consult.my_section", "consult"),
     ("ideas.my_section", "ideas"),
     ("showcase.my_requests", "sc_req"),

@@ -20,6 +20,8 @@ MENU_ITEMS: list[tuple[str, str]] = [
     ("showcase.menu", "services"),
     ("ideas.menu_new", "idea_new"),
     ("ideas.menu_list", "ideas"),
+    ("booking.menu", "book"),
+    ("menu.my", "my"),
     ("menu.profile", "profile"),
     ("menu.privacy", "privacy"),
     ("menu.language", "language"),

@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.admin import stats
+from handlers.admin import booking as booking_admin
 from handlers.admin import consultations as consultations_admin
 from handlers.admin import events as events_admin
 from handlers.admin import ideas as ideas_admin
@@ -26,6 +27,7 @@ from keyboards.admin import AdminCb, admin_menu
 STAFF_COMMANDS: list[tuple[str, str]] = [
     ("admin", "cmd.admin"),
     ("stats", "cmd.stats"),
+    ("bookings", "booking.cmd_staff"),
     ("broadcast", "broadcast.cmd"),
     ("broadcasts", "broadcast.cmd_history"),
     ("showcase", "showcase.cmd_admin"),
@@ -65,6 +67,7 @@ def create_router() -> Router:
         observer.filter(InAdminChat(), IsStaff())
     router.include_router(create_menu_router())
     router.include_router(stats.create_router())
+    router.include_router(booking_admin.create_router())
     router.include_router(broadcasts_admin.create_router())
     router.include_router(consultations_admin.create_router())
     router.include_router(events_admin.create_router())

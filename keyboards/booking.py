@@ -1,0 +1,297 @@
+"""Booking buttons: the resource list, an inline calendar of bookable days, start times, durations,
+confirmation, and the actions on one booking (person and staff). No I/O here."""
+
+from __future__ import annotations
+
+import calendar as pycalendar
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from keyboards.common import nav_row
+
+
+class BookCb(CallbackData, prefix="bk"):
+    """Steps of the /book dialog: a = res | day | mon | time | dur | skip | ok | noop."""
+
+    a: str
+    v: str = ""
+
+
+class BookingAction(CallbackData, prefix="bka"):
+    """Actions on one booking by its owner: come | cancel | cx (cancel confirmed) | keep."""
+
+    a: str
+    id: int
+
+
+class StaffBk(CallbackData, prefix="sbk"):
+    """Staff actions: a = list | day | open | ok | rej | cx | ns | new | gt | gd | set | res | edit | tog |
+    add | pend."""
+
+    a: str
+    id: int = 0
+    v: str = ""
+
+
+def day_code(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+def parse_day(value: str) -> date:
+    return datetime.strptime(value, "%Y%m%d").date()
+
+
+def minutes_label(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return _("booking.dur_hm").format(h=hours, m=rest)
+    if hours:
+        return _("booking.dur_h").format(h=hours)
+    return _("booking.dur_m").format(m=rest)
+
+
+def resources_keyboard(items: Iterable[tuple[int, str]], cb_action: str = "res") -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for resource_id, title in items:
+        builder.button(text=title, callback_data=BookCb(a=cb_action, v=str(resource_id)))
+    builder.adjust(1)
+    builder.row(*nav_row(back=False))
+    return builder.as_markup()
+
+
+def calendar_keyboard(
+    year: int, month: int, allowed: set[date], first: date, last: date, cb: type[CallbackData] = BookCb
+) -> InlineKeyboardMarkup:
+    """A month grid: bookable days are buttons, every other cell is an inert «·»."""
+    month_names = _("booking.months_nom").split(",")
+    weekday_names = _("booking.weekdays").split(",")
+    rows: list[list[InlineKeyboardButton]] = []
+    noop = BookCb(a="noop").pack()
+    month_start = date(year, month, 1)
+    month_end = date(year, month, pycalendar.monthrange(year, month)[1])
+    header = []
+    if first < month_start:
+        prev_month = (month_start.replace(day=1) - timedelta(days=1)).replace(day=1)
+        header.append(
+            InlineKeyboardButton(
+                text="‹", callback_data=BookCb(a="mon", v=prev_month.strftime("%Y%m")).pack()
+            )
+        )
+    header.append(InlineKeyboardButton(text=f"{month_names[month - 1]} {year}", callback_data=noop))
+    if last > month_end:
+        next_month = month_end + timedelta(days=1)
+        header.append(
+            InlineKeyboardButton(
+                text="›", callback_data=BookCb(a="mon", v=next_month.strftime("%Y%m")).pack()
+            )
+        )
+    rows.append(header)
+    rows.append([InlineKeyboardButton(text=name, callback_data=noop) for name in weekday_names])
+    for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        row = []
+        for day in week:
+            if day.month != month:
+                row.append(InlineKeyboardButton(text=" ", callback_data=noop))
+            elif day in allowed:
+                row.append(
+                    InlineKeyboardButton(
+                        text=str(day.day), callback_data=BookCb(a="day", v=day_code(day)).pack()
+                    )
+                )
+            else:
+                row.append(InlineKeyboardButton(text="·", callback_data=noop))
+        rows.append(row)
+    rows.append(nav_row())
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def times_keyboard(
+    options: list[tuple[datetime, int]], tz: ZoneInfo, show_places: bool, action: str = "time"
+) -> InlineKeyboardMarkup:
+    """Start times (local), with the free places when the resource has several."""
+    builder = InlineKeyboardBuilder()
+    for start, left in options:
+        label = start.astimezone(tz).strftime("%H:%M")
+        if show_places:
+            label = _("booking.slot_places").format(time=label, left=left)
+        builder.button(text=label, callback_data=BookCb(a=action, v=str(int(start.timestamp()) // 60)))
+    builder.adjust(2 if show_places else 4)
+    builder.row(*nav_row())
+    return builder.as_markup()
+
+
+def durations_keyboard(options: list[int], action: str = "dur") -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for minutes in options:
+        builder.button(text=minutes_label(minutes), callback_data=BookCb(a=action, v=str(minutes)))
+    builder.adjust(3)
+    builder.row(*nav_row())
+    return builder.as_markup()
+
+
+def purpose_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("btn.skip"), callback_data=BookCb(a="skip"))
+    builder.row(*nav_row())
+    return builder.as_markup()
+
+
+def confirm_keyboard(needs_approval: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("booking.btn_request") if needs_approval else _("booking.btn_book"),
+        callback_data=BookCb(a="ok"),
+    )
+    builder.row(*nav_row())
+    return builder.as_markup()
+
+
+def booking_keyboard(booking_id: int, *, cancel: bool = True, coming: bool = False) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if coming:
+        builder.button(text=_("booking.btn_coming"), callback_data=BookingAction(a="come", id=booking_id))
+    if cancel:
+        builder.button(text=_("booking.btn_cancel"), callback_data=BookingAction(a="cancel", id=booking_id))
+    return builder.as_markup()
+
+
+def cancel_confirm_keyboard(booking_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("booking.btn_cancel_yes"), callback_data=BookingAction(a="cx", id=booking_id))
+    builder.button(text=_("booking.btn_cancel_no"), callback_data=BookingAction(a="keep", id=booking_id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def my_bookings_keyboard(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """One «Отменить …» button per upcoming booking, then «Забронировать»."""
+    builder = InlineKeyboardBuilder()
+    for booking_id, label in items:
+        builder.button(text=label, callback_data=BookingAction(a="cancel", id=booking_id))
+    builder.button(text=_("booking.btn_new"), callback_data=BookCb(a="start"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+# --- staff ------------------------------------------------------------------------------------------
+
+
+def staff_resources_keyboard(items: Iterable[tuple[int, str]], day: date) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for resource_id, title in items:
+        builder.button(text=title, callback_data=StaffBk(a="day", id=resource_id, v=day_code(day)))
+    builder.button(text=_("booking.adm_btn_pending"), callback_data=StaffBk(a="pend"))
+    builder.button(text=_("booking.adm_btn_settings"), callback_data=StaffBk(a="set"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def schedule_keyboard(
+    resource_id: int, day: date, bookings: list[tuple[int, str]], prev_day: date, next_day: date
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for booking_id, label in bookings:
+        builder.row(InlineKeyboardButton(text=label, callback_data=StaffBk(a="open", id=booking_id).pack()))
+    builder.row(
+        InlineKeyboardButton(
+            text="‹", callback_data=StaffBk(a="day", id=resource_id, v=day_code(prev_day)).pack()
+        ),
+        InlineKeyboardButton(
+            text=_("booking.adm_btn_today"), callback_data=StaffBk(a="day", id=resource_id).pack()
+        ),
+        InlineKeyboardButton(
+            text="›", callback_data=StaffBk(a="day", id=resource_id, v=day_code(next_day)).pack()
+        ),
+    )
+    builder.row(
+        InlineKeyboardButton(
+            text=_("booking.adm_btn_guest"),
+            callback_data=StaffBk(a="new", id=resource_id, v=day_code(day)).pack(),
+        )
+    )
+    builder.row(
+        InlineKeyboardButton(text=_("booking.adm_btn_resources"), callback_data=StaffBk(a="list").pack())
+    )
+    return builder.as_markup()
+
+
+def staff_booking_keyboard(
+    booking_id: int, *, pending: bool, active: bool, started: bool
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if pending:
+        builder.button(text=_("booking.adm_btn_approve"), callback_data=StaffBk(a="ok", id=booking_id))
+        builder.button(text=_("booking.adm_btn_reject"), callback_data=StaffBk(a="rej", id=booking_id))
+    elif active:
+        builder.button(text=_("booking.adm_btn_cancel"), callback_data=StaffBk(a="cx", id=booking_id))
+        if started:
+            builder.button(text=_("booking.adm_btn_no_show"), callback_data=StaffBk(a="ns", id=booking_id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def staff_choices(
+    items: list[tuple[str, str]], action: str, resource_id: int, width: int = 4
+) -> InlineKeyboardMarkup:
+    """Start times or durations for a booking on someone's behalf, plus «Отмена»."""
+    builder = InlineKeyboardBuilder()
+    for label, value in items:
+        builder.button(text=label, callback_data=StaffBk(a=action, id=resource_id, v=value))
+    builder.adjust(width)
+    builder.row(*nav_row(back=False))
+    return builder.as_markup()
+
+
+def staff_nav() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[nav_row(back=False)])
+
+
+EDITABLE = (
+    "name",
+    "name_en",
+    "capacity",
+    "slot_minutes",
+    "min_minutes",
+    "max_minutes",
+    "horizon_days",
+    "min_notice_minutes",
+    "cancel_cutoff_minutes",
+    "weekly_quota_minutes",
+    "org_weekly_quota_minutes",
+    "hours",
+    "closed_dates",
+)
+
+
+def settings_list_keyboard(items: Iterable[tuple[int, str]]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for resource_id, title in items:
+        builder.button(text=title, callback_data=StaffBk(a="res", id=resource_id))
+    builder.button(text=_("booking.adm_btn_add_resource"), callback_data=StaffBk(a="add"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def resource_settings_keyboard(resource_id: int, needs_approval: bool, active: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for field_name in EDITABLE:
+        builder.button(
+            text=_("booking.field." + field_name),
+            callback_data=StaffBk(a="edit", id=resource_id, v=field_name),
+        )
+    builder.button(
+        text=_("booking.adm_btn_approval_off") if needs_approval else _("booking.adm_btn_approval_on"),
+        callback_data=StaffBk(a="tog", id=resource_id, v="needs_approval"),
+    )
+    builder.button(
+        text=_("booking.adm_btn_deactivate") if active else _("booking.adm_btn_activate"),
+        callback_data=StaffBk(a="tog", id=resource_id, v="active"),
+    )
+    builder.adjust(2)
+    return builder.as_markup()
