@@ -412,6 +412,8 @@ class LinkedReply(BaseFilter):
         replied = message.reply_to_message
         if replied is None or replied.from_user is None or replied.from_user.id != bot.id:
             return False
+        if (message.text or "").startswith("/"):
+            return False  # a command given as a reply (e.g. /broadcast) belongs to its own feature
         found = await svc.linked(session, message.chat.id, replied.message_id)
         return {"link": found} if found is not None else False
 

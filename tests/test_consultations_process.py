@@ -1,0 +1,197 @@
+"""The issue's «done when», through the real `python -m bot` process against the fake Bot API server:
+a person files a request with a document, staff take it, answer, set a meeting, the person replies,
+staff close it and the person rates it."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import TEST_TOKEN
+from tests.fake_api import BOT, FakeTelegram
+from tests.test_process import BotProcess
+
+ADMIN = -1001000000001
+STAFF = 5001
+PERSON = 4343
+_ids = itertools.count(900_000)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram(TEST_TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def _message(chat_id: int, user: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
+    return {"message_id": next(_ids), "date": int(time.time()), "chat": chat, "from": user, **fields}
+
+
+def press_in(api: FakeTelegram, chat_id: int, user_id: int, label: str) -> None:
+    """Press the newest button containing ``label`` among the bot's messages to ``chat_id``."""
+    for call in reversed(api.calls):
+        if str(call.params.get("chat_id")) != str(chat_id):
+            continue
+        for button in call.buttons():
+            if label in button.get("text", ""):
+                message = _message(chat_id, BOT, text=call.text or "…")
+                if call.params.get("message_id"):
+                    message["message_id"] = int(call.params["message_id"])
+                api.push(
+                    {
+                        "callback_query": {
+                            "id": str(next(_ids)),
+                            "from": api.user(user_id, "Мария", "Сотрудник"),
+                            "chat_instance": "ci",
+                            "data": button["callback_data"],
+                            "message": message,
+                        }
+                    }
+                )
+                return
+    raise AssertionError(f"no button {label!r} in chat {chat_id}")
+
+
+async def link_of(db_path: Path, purpose: str) -> tuple[int, int]:
+    """The bot message a reply must go to (the bot records it right after sending it)."""
+    for _attempt in range(100):
+        with sqlite3.connect(db_path) as conn:
+            row = conn.execute(
+                "SELECT chat_id, message_id FROM consultation_links WHERE purpose = ? "
+                "ORDER BY created_at DESC",
+                (purpose,),
+            ).fetchone()
+        if row is not None:
+            return int(row[0]), int(row[1])
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no {purpose} link recorded")
+
+
+def consultation(db_path: Path) -> tuple[Any, ...]:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT status, outcome, rating, meeting_at FROM consultations").fetchone()
+
+
+async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegram) -> None:
+    bot = BotProcess(tmp_path, api, ADMIN_IDS=str(STAFF))
+    await bot.start()
+    person = api.user(PERSON, "Анна", "Смирнова")
+    staff = api.user(STAFF, "Мария", "Сотрудник")
+    db_path = tmp_path / "bot.db"
+    try:
+        api.push_text(PERSON, "/start")
+        await api.wait_text(PERSON, "152-ФЗ", timeout=120)  # start-up applies every migration
+        api.press(PERSON, "Согласен")
+        await api.wait_text(PERSON, "Как вас зовут")
+        api.push_text(PERSON, "Анна Смирнова")
+        await api.wait_text(PERSON, "Кто вы")
+        api.press(PERSON, "Сотрудник СОНКО")
+        await api.wait_text(PERSON, "организац")
+        api.push_text(PERSON, "АНО «Сибирь»")
+        await api.wait_text(PERSON, "районе")
+        api.press(PERSON, "Шушенский")
+        await api.wait_text(PERSON, "телефон")
+        api.push_text(PERSON, "8 913 000-11-22")
+        await api.wait_text(PERSON, "новости")
+        api.press(PERSON, "Да")
+        await api.wait_text(PERSON, "Регистрация завершена")
+
+        # the person files a request with a document
+        api.push_text(PERSON, "/consult")
+        await api.wait_text(PERSON, "Выберите тему")
+        api.press(PERSON, "Гранты")
+        await api.wait_text(PERSON, "Опишите вопрос")
+        api.push_text(PERSON, "Как подать заявку на грант губернатора?")
+        await api.wait_text(PERSON, "Вопрос записан")
+        document = {"file_id": "doc-ustav", "file_unique_id": "du", "file_name": "устав.pdf"}
+        api.push({"message": _message(PERSON, person, document=document)})
+        await api.wait_text(PERSON, "Добавлено файлов: 1")
+        api.press(PERSON, "Дальше")
+        await api.wait_text(PERSON, "организации")
+        api.press(PERSON, "Сибирь")
+        await api.wait_text(PERSON, "удобнее")
+        api.press(PERSON, "Онлайн")
+        await api.wait_text(PERSON, "Когда вам удобно")
+        api.press(PERSON, "Будни, утро")
+        await api.wait_text(PERSON, "Проверьте запрос")
+        api.press(PERSON, "Отправить запрос")
+        await api.wait_text(PERSON, "принят")
+        card = await api.wait_text(ADMIN, "Запрос №1")
+        assert "Анна" in card.text and "Смирнова" not in card.text
+        await api.wait_for(
+            lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(ADMIN)
+        )
+
+        # staff take it and answer by replying to the prompt
+        press_in(api, ADMIN, STAFF, "Взять")
+        await api.wait_text(PERSON, "взят в работу")
+        press_in(api, ADMIN, STAFF, "Ответить")
+        await api.wait_text(ADMIN, "ответ на запрос №1")
+        chat_id, prompt_id = await link_of(db_path, "answer")
+        prompt = {
+            "message_id": prompt_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "supergroup"},
+        }
+        api.push(
+            {
+                "message": _message(
+                    ADMIN, staff, text="Пришлите смету проекта", reply_to_message={**prompt, "from": BOT}
+                )
+            }
+        )
+        await api.wait_text(PERSON, "Пришлите смету проекта")
+
+        # the person replies
+        api.press(PERSON, "Ответить")
+        await api.wait_text(PERSON, "Напишите сообщение по запросу №1")
+        api.push_text(PERSON, "Смета во вложении будет завтра")
+        await api.wait_text(ADMIN, "Смета во вложении будет завтра")
+
+        # staff set a meeting: day, time, place
+        press_in(api, ADMIN, STAFF, "Назначить встречу")
+        await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "mday" in str(c.params))
+        day = next(
+            b["text"]
+            for c in reversed(api.calls)
+            if c.method == "editMessageReplyMarkup"
+            for b in c.buttons()
+            if "mday" in b.get("callback_data", "")
+        )
+        press_in(api, ADMIN, STAFF, day)
+        await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "mtime" in str(c.params))
+        press_in(api, ADMIN, STAFF, "15:00")
+        await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "mplace" in str(c.params))
+        press_in(api, ADMIN, STAFF, "В Центре")
+        await api.wait_text(PERSON, "Встреча по запросу №1")
+        ics = await api.wait_for(
+            lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(PERSON)
+        )
+        assert b"BEGIN:VCALENDAR" in next(iter(ics.files.values()))
+        assert consultation(db_path)[0] == "meeting"
+
+        # staff close it, the person rates it
+        press_in(api, ADMIN, STAFF, "Закрыть")
+        await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "outcome" in str(c.params))
+        press_in(api, ADMIN, STAFF, "решено")
+        await api.wait_text(PERSON, "закрыт: решено")
+        api.press(PERSON, "5 ⭐")
+        await api.wait_text(PERSON, "Спасибо за оценку")
+        status, outcome, rating, meeting_at = consultation(db_path)
+        assert (status, outcome, rating) == ("closed", "resolved", 5) and meeting_at is not None
+    finally:
+        code, stderr = await bot.stop()
+    assert code == 0, stderr
+    assert "Traceback" not in stderr, stderr
