@@ -527,7 +527,7 @@ def create_router() -> Router:
         await state.update_data(purpose=None)
         await go(callback, state, session, user, settings, Book.confirm)
 
-    @router.message(Book.purpose, F.text)
+    @router.message(Book.purpose, F.text, ~F.text.startswith("/"))
     async def type_purpose(
         message: Message, state: FSMContext, session: AsyncSession, user: User, settings: Any
     ) -> None:
@@ -539,7 +539,7 @@ def create_router() -> Router:
         await state.update_data(purpose=purpose)
         await go(message, state, session, user, settings, Book.confirm)
 
-    @router.message(Book.purpose)
+    @router.message(Book.purpose, ~F.text.startswith("/"))
     async def purpose_not_text(message: Message) -> None:
         await message.answer(_("booking.purpose_text_only"), reply_markup=kb.purpose_keyboard())
 
@@ -591,7 +591,7 @@ def create_router() -> Router:
             return
         await go(callback, state, session, user, settings, previous)
 
-    @router.message(in_dialog)
+    @router.message(in_dialog, ~F.text.startswith("/"))
     async def use_buttons(
         message: Message, state: FSMContext, session: AsyncSession, user: User, settings: Any
     ) -> None:

@@ -150,6 +150,10 @@ async def test_book_remind_cancel_and_someone_else_books_the_freed_place(
     assert (
         reminder.due_at == booking.start_at - timedelta(minutes=1440) or reminder.due_at > booking.created_at
     )
+    i18n = anna.dp["i18n"]
+    with i18n.context(), i18n.use_locale("ru"):  # what the outbox sender renders from the payload
+        rendered = i18n.gettext(reminder.payload["text"]).format(**reminder.payload["params"])
+    assert "Напоминаем: <b>Переговорная</b>" in rendered and time_label in rendered
     [[(coming_key, coming_data), (cancel_key, cancel_data)]] = reminder.payload["buttons"]
     assert (coming_key, cancel_key) == ("booking.btn_coming", "booking.btn_cancel")
 
@@ -468,7 +472,50 @@ async def test_people_cannot_use_staff_buttons(client, db, resources) -> None:
     assert client.alerts()
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+async def test_other_commands_are_not_swallowed_by_the_dialog(client, db, resources) -> None:
+    await registered(db, client)
+    await client.send("/book")
+    await client.press("Коворкинг")
+    await last_day(client)
+    await press_nth(client, "bk:time:", 0)
+    await client.press("1 ч", exact=True)
+    await client.send("/menu")  # a command in the purpose step is not taken as the purpose
+    assert "Главное меню" in client.all_text() or "меню" in client.last_text.lower()
+    assert await state_of(client) is None
+
+
+junk_data = st.one_of(
+    st.text(max_size=64),
+    st.builds(
+        lambda a, v: f"bk:{a}:{v}",
+        st.sampled_from(["res", "day", "mon", "time", "dur", "skip", "ok", "x"]),
+        st.text(alphabet=st.characters(blacklist_characters=":"), max_size=20),
+    ),
+    st.builds(
+        lambda a, n: f"bka:{a}:{n}",
+        st.sampled_from(["cancel", "cx", "come", "keep"]),
+        st.integers(-5, 10**12),
+    ),
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=junk_data)
+async def test_random_buttons_never_break_the_dialog(client, db, resources, data) -> None:
+    async with db.session() as s:
+        if await s.scalar(select(User)) is None:
+            await registered(db, client)
+    if await state_of(client) != "Book:time":
+        await client.send("/book")
+        await client.press("Коворкинг")
+        await last_day(client)
+    await client.press_data(data)
+    state = await state_of(client)
+    assert state in ("Book:time", "Book:duration", "Book:day", "Book:resource", None)
+    assert await bookings(db) == []
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(min_size=1, max_size=300).filter(lambda t: not t.startswith("/")))
 async def test_random_text_in_every_step_keeps_the_dialog(client, db, resources, text) -> None:
     async with db.session() as s:

@@ -1,0 +1,156 @@
+"""Latency of concurrent booking attempts (services.booking.create_booking), printed as figures.
+
+    .venv/bin/python bench/booking_race.py                  # SQLite (a temporary file)
+    BENCH_PG_URL=postgresql+asyncpg://ccbot:ccbot@127.0.0.1:5433/ccbot .venv/bin/python bench/booking_race.py
+
+PostgreSQL runs in a schema of its own (``bench_booking``, dropped afterwards), so it does not touch
+the tables tests use. Two scenarios: 50 people racing for one last place, and 300 bookings of
+different people spread over a week, 50 at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from db.engine import Database, write
+from db.models import Base, User
+from db.models.core import UserStatus
+from services import booking as svc
+
+TZ = ZoneInfo("Asia/Krasnoyarsk")
+SCHEMA = "bench_booking"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def next_monday() -> date:
+    today = datetime.now(TZ).date()
+    return today + timedelta(days=7 - today.weekday())
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=TZ).astimezone(UTC)
+
+
+async def open_db(url: str) -> Database:
+    db = Database(url)
+    if not db.is_sqlite:
+        async with db.engine.begin() as conn:
+            await conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            await conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+        await db.engine.dispose()
+        db.engine = create_async_engine(
+            db.url,
+            pool_size=10,
+            max_overflow=20,
+            connect_args={"server_settings": {"search_path": SCHEMA}},
+        )
+        db.sessionmaker.configure(bind=db.engine)
+    async with db.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    return db
+
+
+async def close_db(db: Database) -> None:
+    if not db.is_sqlite:
+        async with db.engine.begin() as conn:
+            await conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+    await db.dispose()
+
+
+async def make_users(db: Database, count: int) -> list[User]:
+    async with db.session() as s, write(s):
+        users = [
+            User(tg_id=10_000 + n, full_name=f"U{n}", status=UserStatus.REGISTERED, reminders_enabled=True)
+            for n in range(count)
+        ]
+        s.add_all(users)
+    return users
+
+
+async def attempt(
+    db: Database, resource_id: int, user: User, start: datetime, minutes: int
+) -> tuple[float, bool]:
+    began = time.perf_counter()
+    async with db.session() as s:
+        try:
+            await svc.create_booking(
+                s, resource_id=resource_id, user=user, start=start, minutes=minutes, tz=TZ
+            )
+            won = True
+        except svc.SlotTaken:
+            won = False
+    return (time.perf_counter() - began) * 1000, won
+
+
+async def run(url: str, label: str) -> None:
+    db = await open_db(url)
+    try:
+        async with db.session() as s:
+            await svc.ensure_default_resources(s)
+            cow = await svc.resource_by_code(s, "coworking")
+        users = await make_users(db, 400)
+        monday = next_monday()
+        start = at(monday, 10)
+        for user in users[: cow.capacity - 1]:
+            await attempt(db, cow.id, user, start, 60)
+        began = time.perf_counter()
+        results = await asyncio.gather(*(attempt(db, cow.id, u, start, 60) for u in users[10:60]))
+        wall = (time.perf_counter() - began) * 1000
+        latencies = [ms for ms, _ in results]
+        winners = sum(1 for _, won in results if won)
+        print(
+            f"{label}: 50 racing for the last place: winners={winners} refused={50 - winners} "
+            f"p50={percentile(latencies, 0.5):.1f} ms p95={percentile(latencies, 0.95):.1f} ms "
+            f"max={max(latencies):.1f} ms wall={wall:.0f} ms"
+        )
+
+        gate = asyncio.Semaphore(50)
+        slots = [(monday + timedelta(days=d), h) for d in range(5) for h in range(9, 18)]
+
+        async def spread(n: int, user: User) -> tuple[float, bool]:
+            day, hour = slots[n % len(slots)]
+            async with gate:
+                return await attempt(db, cow.id, user, at(day, hour), 60)
+
+        began = time.perf_counter()
+        results = await asyncio.gather(*(spread(n, u) for n, u in enumerate(users[60:360])))
+        wall = (time.perf_counter() - began) * 1000
+        latencies = [ms for ms, _ in results]
+        print(
+            f"{label}: 300 bookings over a week, 50 at a time: booked={sum(w for _, w in results)} "
+            f"p50={percentile(latencies, 0.5):.1f} ms p95={percentile(latencies, 0.95):.1f} ms "
+            f"mean={statistics.mean(latencies):.1f} ms throughput={len(results) / wall * 1000:.0f}/s"
+        )
+    finally:
+        await close_db(db)
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        await run(f"sqlite+aiosqlite:///{tmp}/bench.db", "SQLite")
+    pg = os.environ.get("BENCH_PG_URL")
+    if pg:
+        await run(pg, "PostgreSQL")
+    else:
+        print("PostgreSQL: skipped (set BENCH_PG_URL)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
