@@ -15,6 +15,7 @@ USER_COMMANDS: list[tuple[str, str]] = [
     ("ideas", "ideas.cmd.ideas"),
     ("services", "showcase.cmd"),
     ("events", "events.cmd_events"),
+    ("services", "showcase.cmd"),
     ("book", "booking.cmd"),
     ("my", "cmd.my"),
     ("cancel", "cmd.cancel"),

@@ -22,7 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.models.showcase import ServiceCard, ServiceRequest
 from handlers.common import RequireRegistration, error_text, menu_for, target
-from keyboards.showcase import ReqCb, reply_keyboard, write_keyboard
+from keyboards.showcase import (
+    ReqCb,
+    card_status_label,
+    format_label,
+    reply_keyboard,
+    request_status_label,
+    write_keyboard,
+)
 from services import showcase as svc
 from services.errors import DomainError
 
@@ -66,6 +73,7 @@ def card_text(
     rating: tuple[float, int] | None,
     *,
     status: bool = False,
+    events: list[str] | None = None,
 ) -> str:
     lines = [
         f"<b>{esc(card.title)}</b>",
@@ -73,23 +81,42 @@ def card_text(
         _("showcase.card_category").format(value=esc(category_title)),
         _("showcase.card_districts").format(value=districts_label(card.districts)),
         _("showcase.card_price").format(value=price_label(card)),
-        _("showcase.card_format").format(value=_("showcase.format_" + card.format)),
+        _("showcase.card_format").format(value=format_label(card.format)),
         rating_label(rating),
     ]
     if status:
-        lines.append(_("showcase.card_status").format(value=_("showcase.card_status_" + card.status)))
+        lines.append(_("showcase.card_status").format(value=card_status_label(card.status)))
         if card.staff_comment:
             lines.append(_("showcase.card_comment").format(value=esc(card.staff_comment)))
+    for event in events or []:
+        lines.append(_("showcase.card_expo").format(event=event))
     lines += ["", esc(card.description)]
     return "\n".join(lines)
 
 
+def event_label(event: Any, tz: Any) -> str:
+    return f"{esc(event.title)}, {event.starts_at.astimezone(tz).strftime('%d.%m.%Y %H:%M')}"
+
+
 async def card_text_for(
-    session: AsyncSession, card: ServiceCard, language: str | None, *, status: bool = False
+    session: AsyncSession,
+    card: ServiceCard,
+    language: str | None,
+    *,
+    status: bool = False,
+    tz: Any = None,
+    published_events_only: bool = True,
 ) -> str:
+    """The card's text; with ``tz``, the upcoming EXPO events it takes part in are listed too."""
     category = await svc.category(session, card.category_id)
     ratings = await svc.ratings(session, [card.id])
-    return card_text(card, svc.category_title(category, language), ratings.get(card.id), status=status)
+    events = None
+    if tz is not None:
+        found = await svc.events_for_card(session, card.id, published_only=published_events_only)
+        events = [event_label(event, tz) for event in found]
+    return card_text(
+        card, svc.category_title(category, language), ratings.get(card.id), status=status, events=events
+    )
 
 
 async def send_card(
@@ -151,7 +178,7 @@ async def fresh(session: AsyncSession, user: User | None) -> User | None:
 
 
 def status_label(request: ServiceRequest) -> str:
-    return _("showcase.status_" + request.status)
+    return request_status_label(request.status)
 
 
 def provider_request_text(view: svc.RequestView) -> str:

@@ -38,6 +38,7 @@ from keyboards.showcase import (
     CardCb,
     FormCb,
     ReqCb,
+    card_status_label,
     category_keyboard,
     confirm_remove_keyboard,
     districts_keyboard,
@@ -56,6 +57,7 @@ from keyboards.showcase import (
     trial_confirm_keyboard,
     trial_decision_keyboard,
     trial_hub_keyboard,
+    trial_status_label,
 )
 from services import showcase as svc
 from services.errors import DomainError, ValidationFailed
@@ -286,9 +288,7 @@ async def show_hub(event: Message | CallbackQuery, session: AsyncSession, user: 
         lines.append(_("showcase.hub_empty"))
     else:
         lines.append(_("showcase.hub_cards"))
-    items = [
-        (card.id, f"{card.title[:34]} · {_('showcase.card_status_' + card.status)}") for card in cards[:20]
-    ]
+    items = [(card.id, f"{card.title[:34]} · {card_status_label(card.status)}") for card in cards[:20]]
     await show(event, "\n".join(lines), provider_hub_keyboard(items, open_count))
 
 
@@ -822,7 +822,7 @@ def create_router() -> Router:
                 _("showcase.trial_line").format(
                     start=application.date_from.strftime("%d.%m.%Y"),
                     end=application.date_to.strftime("%d.%m.%Y"),
-                    status=_("showcase.trial_status_" + application.status),
+                    status=trial_status_label(application.status),
                 )
             )
         await show(callback, "\n".join(lines), trial_hub_keyboard())

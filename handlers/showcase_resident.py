@@ -5,6 +5,7 @@ the rating after «Выполнено»."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
@@ -35,11 +36,14 @@ from keyboards.menu import MenuCb
 from keyboards.showcase import (
     ALL,
     BrowseCb,
+    ExpoCb,
     ReqCb,
     ViewCb,
     card_keyboard,
     confirm_cancel_request,
     district_picker,
+    expo_cards_keyboard,
+    format_label,
     home_keyboard,
     list_keyboard,
     note_keyboard,
@@ -161,7 +165,7 @@ async def show_list(
         lines.append(
             f"{result.page * svc.PAGE_SIZE + index + 1}. <b>{esc(card.title)}</b>"
             f" — {esc(card.organisation)}\n"
-            f"    {price} · {_('showcase.format_' + card.format)}{stars}"
+            f"    {price} · {format_label(card.format)}{stars}"
         )
     if not result.cards:
         lines.append(_("showcase.nothing_found") if found else _("showcase.list_empty"))
@@ -193,6 +197,7 @@ async def show_card(
     user: User | None,
     bot: Bot,
     card_id: int,
+    settings: Any,
 ) -> None:
     card = await svc.card(session, card_id)
     if card is None or card.status != CardStatus.PUBLISHED:
@@ -203,7 +208,7 @@ async def show_card(
         return
     if isinstance(event, CallbackQuery):
         await event.answer()
-    text = await card_text_for(session, card, user.language if user else None)
+    text = await card_text_for(session, card, user.language if user else None, tz=settings.tz)
     back_data = (await state.get_data()).get("sc_back")
     back = BrowseCb.unpack(back_data) if back_data else None
     own = user is not None and card.provider_id == user.id
@@ -386,8 +391,22 @@ def create_router() -> Router:
         session: AsyncSession,
         user: User | None,
         bot: Bot,
+        settings: Any,
     ) -> None:
-        await show_card(callback, state, session, user, bot, callback_data.id)
+        await show_card(callback, state, session, user, bot, callback_data.id, settings)
+
+    @router.callback_query(ExpoCb.filter())
+    async def expo_cards(callback: CallbackQuery, callback_data: ExpoCb, session: AsyncSession) -> None:
+        cards = await svc.cards_for_event(session, callback_data.id)
+        if not cards:
+            await callback.answer(_("showcase.expo_none"), show_alert=True)
+            return
+        await callback.answer()
+        lines = [_("showcase.expo_title")]
+        lines += [f"• <b>{esc(card.title)}</b> — {esc(card.organisation)}" for card in cards]
+        await target(callback).answer(
+            "\n".join(lines), reply_markup=expo_cards_keyboard([(card.id, card.title) for card in cards])
+        )
 
     # --- request ----------------------------------------------------------------------------------
 
@@ -476,7 +495,12 @@ def create_router() -> Router:
 
     @router.callback_query(StateFilter(Ask), NavCb.filter(F.action == "back"))
     async def ask_back(
-        callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None, bot: Bot
+        callback: CallbackQuery,
+        state: FSMContext,
+        session: AsyncSession,
+        user: User | None,
+        bot: Bot,
+        settings: Any,
     ) -> None:
         await callback.answer()
         current = await state.get_state()
@@ -489,7 +513,7 @@ def create_router() -> Router:
         if card is None:
             await show_home(callback, state, session, user)
             return
-        await show_card(callback, state, session, user, bot, card_id)
+        await show_card(callback, state, session, user, bot, card_id, settings)
 
     @router.message(Ask.note, ~F.text.startswith("/"))
     async def note_wrong(message: Message) -> None:

@@ -22,6 +22,12 @@ class ViewCb(CallbackData, prefix="shv"):
     id: int
 
 
+class ExpoCb(CallbackData, prefix="shx"):
+    """The cards taking part in an EXPO event (a button the event's card can carry)."""
+
+    id: int
+
+
 class BrowseCb(CallbackData, prefix="shb"):
     """The catalogue: a = home | cats | list | district | pickd | search | found; d district; c category."""
 
@@ -53,6 +59,63 @@ class CardCb(CallbackData, prefix="shc"):
     a: str
     id: int = 0
     f: str = ""
+
+
+def format_label(code: str) -> str:
+    labels = {
+        "home": _("showcase.format_home"),
+        "premises": _("showcase.format_premises"),
+        "visiting": _("showcase.format_visiting"),
+        "online": _("showcase.format_online"),
+    }
+    return labels.get(code, code)
+
+
+def card_status_label(status: str) -> str:
+    labels = {
+        "pending": _("showcase.card_status_pending"),
+        "published": _("showcase.card_status_published"),
+        "returned": _("showcase.card_status_returned"),
+        "declined": _("showcase.card_status_declined"),
+        "paused": _("showcase.card_status_paused"),
+        "removed": _("showcase.card_status_removed"),
+    }
+    return labels.get(status, status)
+
+
+def request_status_label(status: str) -> str:
+    labels = {
+        "new": _("showcase.status_new"),
+        "accepted": _("showcase.status_accepted"),
+        "declined": _("showcase.status_declined"),
+        "done": _("showcase.status_done"),
+        "cancelled": _("showcase.status_cancelled"),
+    }
+    return labels.get(status, status)
+
+
+def trial_status_label(status: str) -> str:
+    labels = {
+        "pending": _("showcase.trial_status_pending"),
+        "approved": _("showcase.trial_status_approved"),
+        "declined": _("showcase.trial_status_declined"),
+        "cancelled": _("showcase.trial_status_cancelled"),
+    }
+    return labels.get(status, status)
+
+
+def edit_label(field: str) -> str:
+    labels = {
+        "organisation": _("showcase.edit_organisation"),
+        "title": _("showcase.edit_title"),
+        "category": _("showcase.edit_category"),
+        "description": _("showcase.edit_description"),
+        "districts": _("showcase.edit_districts"),
+        "price": _("showcase.edit_price"),
+        "format": _("showcase.edit_format"),
+        "photo": _("showcase.edit_photo"),
+    }
+    return labels.get(field, field)
 
 
 def _button(text: str, cb: CallbackData) -> InlineKeyboardButton:
@@ -149,10 +212,7 @@ def phone_consent_keyboard() -> InlineKeyboardMarkup:
 def rating_keyboard(request_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [
-                _button(f"{stars}⭐", ReqCb(a="rate", id=request_id, v=stars))
-                for stars in range(1, 6)
-            ]
+            [_button(f"{stars}⭐", ReqCb(a="rate", id=request_id, v=stars)) for stars in range(1, 6)]
         ]
     )
 
@@ -269,7 +329,7 @@ EDITABLE = ("organisation", "title", "category", "description", "districts", "pr
 def edit_fields_keyboard(card_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for name in EDITABLE:
-        builder.button(text=_("showcase.edit_" + name), callback_data=CardCb(a="field", id=card_id, f=name))
+        builder.button(text=edit_label(name), callback_data=CardCb(a="field", id=card_id, f=name))
     builder.adjust(2)
     builder.row(_button(_("btn.back"), CardCb(a="open", id=card_id)))
     return builder.as_markup()
@@ -313,7 +373,7 @@ def price_keyboard() -> InlineKeyboardMarkup:
 def format_keyboard(formats: Sequence[str]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for code in formats:
-        builder.button(text=_("showcase.format_" + code), callback_data=FormCb(f="format", v=code))
+        builder.button(text=format_label(code), callback_data=FormCb(f="format", v=code))
     builder.adjust(2)
     builder.row(*nav_row())
     return builder.as_markup()
@@ -398,6 +458,42 @@ def staff_list_keyboard(items: Sequence[tuple[int, str]], action: str) -> Inline
         builder.button(text=label, callback_data=AdminCb(action=action, id=item_id))
     builder.adjust(1)
     builder.row(_button(_("showcase.adm_back"), AdminCb(action="sc_menu")))
+    return builder.as_markup()
+
+
+def staff_card_keyboard(
+    card_id: int, status: str, linked: Sequence[tuple[int, str]]
+) -> InlineKeyboardMarkup | None:
+    if status == "pending":
+        return moderation_keyboard(card_id)
+    rows = []
+    if status == "published":
+        rows.append([_button(_("showcase.adm_expo_add"), AdminCb(action="sc_expo", id=card_id))])
+    for event_id, title in linked:
+        rows.append(
+            [
+                _button(
+                    _("showcase.adm_expo_remove").format(title=title[:40]),
+                    AdminCb(action=f"sc_exu_{card_id}", id=event_id),
+                )
+            ]
+        )
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def expo_events_keyboard(card_id: int, events: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for event_id, label in events:
+        builder.button(text=label[:60], callback_data=AdminCb(action=f"sc_exl_{card_id}", id=event_id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def expo_cards_keyboard(card_ids: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for card_id, label in card_ids:
+        builder.button(text=label[:60], callback_data=ViewCb(id=card_id))
+    builder.adjust(1)
     return builder.as_markup()
 
 

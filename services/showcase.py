@@ -25,6 +25,7 @@ from db.engine import write
 from db.models import User
 from db.models.showcase import (
     CardStatus,
+    ExpoCard,
     RequestStatus,
     ServiceCard,
     ServiceMessage,
@@ -1016,6 +1017,89 @@ async def pending_trials(session: AsyncSession) -> list[TrialApplication]:
         select(TrialApplication)
         .where(TrialApplication.status == TrialStatus.PENDING)
         .order_by(TrialApplication.created_at)
+    )
+    return list(rows)
+
+
+# --- EXPO events: the cards taking part ----------------------------------------------------------
+
+
+async def expo_events(session: AsyncSession, now: datetime | None = None, limit: int = 10) -> list[Any]:
+    """Upcoming EXPO events (the events feature's) that cards can be linked to."""
+    from db.models.events import Event, EventStatus
+
+    now = now or utcnow()
+    rows = await session.scalars(
+        select(Event)
+        .where(Event.kind == "expo", Event.status != EventStatus.CANCELLED, Event.ends_at >= now)
+        .order_by(Event.starts_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def link_to_event(session: AsyncSession, staff_tg_id: int, card_id: int, event_id: int) -> None:
+    from db.models.events import Event, EventStatus
+
+    try:
+        async with write(session):
+            card_row = await _locked_card(session, card_id)
+            if card_row.status != CardStatus.PUBLISHED:
+                raise Conflict("showcase.expo_not_published")
+            event = await session.get(Event, event_id)
+            if event is None or event.status == EventStatus.CANCELLED:
+                raise NotFound("showcase.expo_event_gone")
+            exists = await session.scalar(
+                select(ExpoCard.id).where(ExpoCard.event_id == event_id, ExpoCard.card_id == card_id)
+            )
+            if exists is not None:
+                raise Conflict("showcase.expo_already")
+            session.add(ExpoCard(event_id=event_id, card_id=card_id, added_by=staff_tg_id))
+            await session.flush()
+            audit.record(
+                session, staff_tg_id, "showcase.expo_link", "showcase_card", card_id, event_id=event_id
+            )
+    except IntegrityError as exc:  # linked by another staff member at the same moment
+        raise Conflict("showcase.expo_already") from exc
+
+
+async def unlink_from_event(session: AsyncSession, staff_tg_id: int, card_id: int, event_id: int) -> None:
+    async with write(session):
+        row = await session.scalar(
+            select(ExpoCard).where(ExpoCard.event_id == event_id, ExpoCard.card_id == card_id)
+        )
+        if row is None:
+            raise Conflict("showcase.expo_not_linked")
+        await session.delete(row)
+        audit.record(
+            session, staff_tg_id, "showcase.expo_unlink", "showcase_card", card_id, event_id=event_id
+        )
+
+
+async def cards_for_event(session: AsyncSession, event_id: int) -> list[ServiceCard]:
+    """Published cards taking part in an event: for the event's card (events feature)."""
+    rows = await session.scalars(
+        select(ServiceCard)
+        .join(ExpoCard, ExpoCard.card_id == ServiceCard.id)
+        .where(ExpoCard.event_id == event_id, ServiceCard.status == CardStatus.PUBLISHED)
+        .order_by(ServiceCard.organisation, ServiceCard.id)
+    )
+    return list(rows)
+
+
+async def events_for_card(
+    session: AsyncSession, card_id: int, now: datetime | None = None, *, published_only: bool = True
+) -> list[Any]:
+    """Upcoming events a card takes part in (published ones for residents; staff see drafts too)."""
+    from db.models.events import Event, EventStatus
+
+    now = now or utcnow()
+    shown = Event.status == EventStatus.PUBLISHED if published_only else Event.status != EventStatus.CANCELLED
+    rows = await session.scalars(
+        select(Event)
+        .join(ExpoCard, ExpoCard.event_id == Event.id)
+        .where(ExpoCard.card_id == card_id, shown, Event.ends_at >= now)
+        .order_by(Event.starts_at)
     )
     return list(rows)
 

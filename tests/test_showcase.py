@@ -10,7 +10,8 @@ from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import select
 
 from db.base import utcnow
-from db.models import AuditLog, User
+from db.engine import write
+from db.models import AuditLog, User, UserStatus
 from db.models.showcase import (
     CardStatus,
     RequestStatus,
@@ -32,15 +33,55 @@ async def state_of(client: TgClient) -> str | None:
     return await client.dp.storage.get_state(key)
 
 
-async def make_provider(client_factory, user_id: int = PROVIDER_ID, organisation: str = "АНО «Добрые руки»"):
+async def quick_register(
+    db,
+    client: TgClient,
+    *,
+    group: str,
+    district: str,
+    organisation: str | None = None,
+    phone: str | None = None,
+) -> None:
+    """A registered person straight in the database (the registration dialog has its own tests)."""
+    async with db.session() as s, write(s):
+        s.add(
+            User(
+                tg_id=client.user.id,
+                full_name=client.user.full_name,
+                status=UserStatus.REGISTERED,
+                target_group=group,
+                organisation=organisation,
+                district=district,
+                phone=phone,
+                registered_at=utcnow(),
+            )
+        )
+
+
+async def make_provider(
+    client_factory, user_id: int = PROVIDER_ID, organisation: str = "АНО «Добрые руки»", *, db=None
+):
     provider = client_factory(user_id, first_name="Ольга", last_name="Иванова")
-    await register(provider, group="Сотрудник СОНКО", organisation=organisation, district="Идринский")
+    if db is not None:
+        await quick_register(db, provider, group="nko_staff", district="idrinsky", organisation=organisation)
+    else:
+        await register(provider, group="Сотрудник СОНКО", organisation=organisation, district="Идринский")
     return provider
 
 
-async def make_resident(client_factory, user_id: int = RESIDENT_ID, phone: str | None = PHONE, **kw):
+async def make_resident(
+    client_factory,
+    user_id: int = RESIDENT_ID,
+    phone: str | None = PHONE,
+    *,
+    db=None,
+    district: str = "idrinsky",
+):
     resident = client_factory(user_id, first_name="Пётр", last_name="Сидоров")
-    await register(resident, district=kw.get("district", "Идринский"), phone=phone)
+    if db is not None:
+        await quick_register(db, resident, group="citizen", district=district, phone=phone)
+    else:
+        await register(resident, district="Идринский", phone=phone)
     return resident
 
 
@@ -94,7 +135,9 @@ async def requests(db) -> list[ServiceRequest]:
         return list(await s.scalars(select(ServiceRequest).order_by(ServiceRequest.id)))
 
 
-async def request_service(resident: TgClient, note: str | None = "Нужна помощь по вторникам", share: bool = True):
+async def request_service(
+    resident: TgClient, note: str | None = "Нужна помощь по вторникам", share: bool = True
+):
     await resident.press("Оставить заявку")
     if note:
         await resident.send(note)
@@ -193,16 +236,16 @@ async def _audit(db, action: str) -> list[AuditLog]:
         return list(await s.scalars(select(AuditLog).where(AuditLog.action == action)))
 
 
-async def _published_card(client_factory, staff, **kw) -> tuple[TgClient, TgClient]:
-    provider = await make_provider(client_factory)
+async def _published_card(client_factory, staff, db, **kw) -> tuple[TgClient, TgClient]:
+    provider = await make_provider(client_factory, db=db)
     await fill_card(provider, **kw)
     await publish_latest(staff)
-    resident = await make_resident(client_factory)
+    resident = await make_resident(client_factory, db=db)
     return provider, resident
 
 
 async def test_phone_stays_hidden_without_consent(client_factory, staff, fake_session, db) -> None:
-    provider, resident = await _published_card(client_factory, staff)
+    provider, resident = await _published_card(client_factory, staff, db)
     await open_card_from_catalogue(resident)
     await request_service(resident, note=None, share=False)
     [req] = await requests(db)
@@ -218,11 +261,11 @@ async def test_phone_stays_hidden_without_consent(client_factory, staff, fake_se
 
 
 async def test_provider_acts_only_on_own_requests(client_factory, staff, fake_session, db) -> None:
-    _provider, resident = await _published_card(client_factory, staff)
+    _provider, resident = await _published_card(client_factory, staff, db)
     await open_card_from_catalogue(resident)
     await request_service(resident)
     [req] = await requests(db)
-    other = await make_provider(client_factory, 2002, organisation="ИП Петров")
+    other = await make_provider(client_factory, 2002, organisation="ИП Петров", db=db)
     for action in ("acc", "dec", "done", "popen", "write"):
         await other.press_data(f"shr:{action}:{req.id}:0")
         assert other.alerts(), action
@@ -235,7 +278,7 @@ async def test_provider_acts_only_on_own_requests(client_factory, staff, fake_se
 
 
 async def test_rating_once_and_only_after_done(client_factory, staff, db) -> None:
-    provider, resident = await _published_card(client_factory, staff)
+    provider, resident = await _published_card(client_factory, staff, db)
     await open_card_from_catalogue(resident)
     await request_service(resident)
     [req] = await requests(db)
@@ -253,7 +296,11 @@ async def test_rating_once_and_only_after_done(client_factory, staff, db) -> Non
 
 async def test_user_text_is_escaped(client_factory, staff, fake_session, db) -> None:
     provider, resident = await _published_card(
-        client_factory, staff, title="<b>Ремонт</b> & <i>сборка</i>", description="Соберём <script>мебель</script> дома."
+        client_factory,
+        staff,
+        db,
+        title="<b>Ремонт</b> & <i>сборка</i>",
+        description="Соберём <script>мебель</script> дома.",
     )
     await resident.send("/services")
     await resident.press("Все услуги")
@@ -263,12 +310,17 @@ async def test_user_text_is_escaped(client_factory, staff, fake_session, db) -> 
     await resident.press("Оставить заявку")
     await resident.send("<u>срочно</u>")
     await resident.press("Нет, только через бот")
-    assert "&lt;u&gt;срочно&lt;/u&gt;" in fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
+    assert (
+        "&lt;u&gt;срочно&lt;/u&gt;"
+        in fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
+    )
     del provider
 
 
-async def test_return_with_comment_then_edit_goes_back_to_moderation(client_factory, staff, fake_session, db) -> None:
-    provider = await make_provider(client_factory)
+async def test_return_with_comment_then_edit_goes_back_to_moderation(
+    client_factory, staff, fake_session, db
+) -> None:
+    provider = await make_provider(client_factory, db=db)
     await fill_card(provider)
     await staff.press("Вернуть с комментарием")
     await staff.send("Добавьте <часы> работы")
@@ -298,7 +350,7 @@ async def test_return_with_comment_then_edit_goes_back_to_moderation(client_fact
 
 
 async def test_pause_resume_remove(client_factory, staff, fake_session, db) -> None:
-    provider, resident = await _published_card(client_factory, staff)
+    provider, resident = await _published_card(client_factory, staff, db)
     await open_card_from_catalogue(resident)
     await request_service(resident)
     await provider.send("/my")
@@ -319,8 +371,8 @@ async def test_pause_resume_remove(client_factory, staff, fake_session, db) -> N
 
 
 async def test_district_filter_and_no_duplicate_open_request(client_factory, staff, db) -> None:
-    provider, resident = await _published_card(client_factory, staff)
-    far = await make_resident(client_factory, 3002, district="Шушенский")
+    provider, resident = await _published_card(client_factory, staff, db)
+    far = await make_resident(client_factory, 3002, db=db, district="shushensky")
     await far.send("/services")
     assert "Шушенский" in far.last_text and "Услуг: 0" in far.last_text
     await far.press("Шушенский")  # the district switch
@@ -340,7 +392,7 @@ async def test_district_filter_and_no_duplicate_open_request(client_factory, sta
 
 
 async def test_resident_cancels_from_my(client_factory, staff, fake_session, db) -> None:
-    _provider, resident = await _published_card(client_factory, staff)
+    _provider, resident = await _published_card(client_factory, staff, db)
     await open_card_from_catalogue(resident)
     await request_service(resident)
     await resident.send("/my")
@@ -354,8 +406,8 @@ async def test_resident_cancels_from_my(client_factory, staff, fake_session, db)
     assert "отменил заявку" in fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
 
 
-async def test_not_a_provider_is_told_how(client_factory) -> None:
-    citizen = await make_resident(client_factory)
+async def test_not_a_provider_is_told_how(client_factory, db) -> None:
+    citizen = await make_resident(client_factory, db=db)
     await citizen.send("/my")
     await citizen.press("Мои услуги")
     assert "Публиковать услуги могут" in citizen.last_text
@@ -363,8 +415,10 @@ async def test_not_a_provider_is_told_how(client_factory) -> None:
     assert citizen.alerts()
 
 
-async def test_unanswered_requests_raised_once(client_factory, staff, fake_session, db, bot, dp, settings) -> None:
-    provider, resident = await _published_card(client_factory, staff)
+async def test_unanswered_requests_raised_once(
+    client_factory, staff, fake_session, db, bot, dp, settings
+) -> None:
+    provider, resident = await _published_card(client_factory, staff, db)
     await open_card_from_catalogue(resident)
     await request_service(resident)
     i18n = dp["i18n"]
@@ -380,7 +434,7 @@ async def test_unanswered_requests_raised_once(client_factory, staff, fake_sessi
 
 
 async def test_form_back_and_bad_input_keep_the_dialog(client_factory, db) -> None:
-    provider = await make_provider(client_factory)
+    provider = await make_provider(client_factory, db=db)
     await provider.send("/my")
     await provider.press("Мои услуги")
     await provider.press("Новая карточка")
@@ -415,12 +469,14 @@ async def test_form_back_and_bad_input_keep_the_dialog(client_factory, db) -> No
     assert len(card.districts) == 8
 
 
-async def test_trial_office_application_becomes_a_long_booking(client_factory, staff, fake_session, db, settings) -> None:
+async def test_trial_office_application_becomes_a_long_booking(
+    client_factory, staff, fake_session, db, settings
+) -> None:
     from datetime import datetime
 
     from db.models.booking import Booking
 
-    provider = await make_provider(client_factory)
+    provider = await make_provider(client_factory, db=db)
     await provider.send("/my")
     await provider.press("Мои услуги")
     await provider.press("Пробный офис")
@@ -435,7 +491,9 @@ async def test_trial_office_application_becomes_a_long_booking(client_factory, s
     await provider.send(end.strftime("%d.%m.%Y"))
     await provider.send("Хочу попробовать мастерскую по ремонту одежды")
     await provider.press("Отправить заявку")
-    assert "Пробный офис" in fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)[-1].method.text or True
+    assert (
+        "Пробный офис" in fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)[-1].method.text or True
+    )
     await staff.press("Одобрить")
     assert "одобрена" in staff.last_text
     assert "одобрена" in fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
@@ -456,7 +514,7 @@ async def test_staff_edit_categories(client_factory, staff, db) -> None:
     await staff.press("Добавить категорию")
     await staff.send("Ремесло и фермерство")
     assert "сохранена" in staff.all_text()
-    provider = await make_provider(client_factory)
+    provider = await make_provider(client_factory, db=db)
     await provider.send("/my")
     await provider.press("Мои услуги")
     await provider.press("Новая карточка")
@@ -469,7 +527,7 @@ async def test_staff_edit_categories(client_factory, staff, db) -> None:
 async def test_privacy_export_and_erase(client_factory, staff, db) -> None:
     from services import privacy
 
-    _provider, resident = await _published_card(client_factory, staff)
+    _provider, resident = await _published_card(client_factory, staff, db)
     await open_card_from_catalogue(resident)
     await request_service(resident, note="Мой адрес: ул. Ленина, 5")
     async with db.session() as s:
@@ -481,3 +539,107 @@ async def test_privacy_export_and_erase(client_factory, staff, db) -> None:
         await privacy.erase(s, RESIDENT_ID, "1.0")
     [req] = await requests(db)
     assert req.note is None and not req.phone_shared and req.status == RequestStatus.CANCELLED
+
+
+async def _event(db, *, title: str = "ЭКСПО социальных услуг", status: str = "published") -> int:
+    from db.models.events import Event
+
+    starts = utcnow() + timedelta(days=7)
+    async with db.session() as s, write(s):
+        event = Event(
+            title=title,
+            kind="expo",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=4),
+            place_kind="center",
+            place="Большой зал",
+            reg_deadline=starts,
+            status=status,
+            checkin_code="abc123",
+            created_by=1,
+        )
+        s.add(event)
+        await s.flush()
+        return event.id
+
+
+async def test_expo_event_lists_linked_cards(client_factory, staff, fake_session, db) -> None:
+    _provider, resident = await _published_card(client_factory, staff, db)
+    event_id = await _event(db)
+    [card] = await cards(db)
+    await staff.send("/showcase")
+    await staff.press("Поставщики и карточки")
+    await staff.press("АНО")
+    await staff.press("Помощь по дому")
+    await staff.press("Добавить в ЭКСПО")
+    await staff.press("ЭКСПО социальных услуг")
+    assert "ЭКСПО: ЭКСПО социальных услуг" in staff.last_text
+    await staff.press_data(f"adm:sc_exl_{card.id}:{event_id}")
+    assert "уже участвует" in staff.alerts()[0]
+    async with db.session() as s:
+        assert [c.id for c in await svc.cards_for_event(s, event_id)] == [card.id]
+    # the resident sees the event on the card, and the event's participants by its button
+    await open_card_from_catalogue(resident)
+    assert "🎪 ЭКСПО: ЭКСПО социальных услуг" in resident.last_text
+    await resident.press_data(f"shx:{event_id}")
+    assert "Участники ЭКСПО" in resident.last_text and "Помощь по дому пожилым" in resident.last_text
+    await resident.press("Помощь по дому")
+    assert "📝 Оставить заявку" in resident.buttons()
+    # unlink
+    await staff.press("Убрать из")
+    async with db.session() as s:
+        assert await svc.cards_for_event(s, event_id) == []
+
+
+async def test_concurrent_requests_and_ratings_are_exact(client_factory, staff, db) -> None:
+    """A double tap from two devices: one open request per card and person, one rating per request."""
+    import asyncio
+
+    from services.errors import Conflict
+
+    provider, _resident = await _published_card(client_factory, staff, db)
+    [card] = await cards(db)
+
+    async def request_once() -> str:
+        async with db.session() as s:
+            try:
+                await svc.create_request(s, RESIDENT_ID, card.id, None, False)
+                return "ok"
+            except Conflict:
+                return "conflict"
+
+    results = await asyncio.gather(*(request_once() for _ in range(6)))
+    assert sorted(results) == ["conflict"] * 5 + ["ok"]
+    [req] = await requests(db)
+    async with db.session() as s:
+        await svc.accept_request(s, PROVIDER_ID, req.id)
+    async with db.session() as s:
+        await svc.complete_request(s, PROVIDER_ID, req.id)
+
+    async def rate_once(stars: int) -> str:
+        async with db.session() as s:
+            try:
+                await svc.rate(s, RESIDENT_ID, req.id, stars)
+                return "ok"
+            except Conflict:
+                return "conflict"
+
+    results = await asyncio.gather(*(rate_once(stars) for stars in (1, 2, 3, 4, 5)))
+    assert results.count("ok") == 1
+    [req] = await requests(db)
+    assert req.rating in (1, 2, 3, 4, 5)
+
+    async def publish_once() -> str:
+        async with db.session() as s:
+            try:
+                await svc.moderate(s, 5001, card.id, "publish")
+                return "ok"
+            except Conflict:
+                return "conflict"
+
+    async with db.session() as s:  # back to moderation, then two staff press «Опубликовать» at once
+        await svc.update_card(s, PROVIDER_ID, card.id, {"title": "Помощь по дому и в саду"})
+    results = await asyncio.gather(publish_once(), publish_once())
+    assert sorted(results) == ["conflict", "ok"]
+    assert len(await _audit(db, "showcase.card_publish")) == 2  # the first publication and this one
+    del provider

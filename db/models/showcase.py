@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, BigIntPK, JSONType, UTCDateTime, utcnow
@@ -134,3 +134,16 @@ class TrialApplication(Base):
     booking_ref: Mapped[str | None] = mapped_column(String(64))
     """The long booking of the trial office made on approval (booking feature's id), if any."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ExpoCard(Base):
+    """A card taking part in an EXPO event (the events feature's table): staff link them."""
+
+    __tablename__ = "showcase_expo_cards"
+    __table_args__ = (UniqueConstraint("event_id", "card_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    card_id: Mapped[int] = mapped_column(ForeignKey("showcase_cards.id", ondelete="CASCADE"), index=True)
+    added_by: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -17,15 +17,18 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
-from db.models.showcase import CardStatus
+from db.models.showcase import CardStatus, ServiceCard
 from handlers.common import error_text, target
 from handlers.showcase import card_text_for, esc, notify, send_card
 from keyboards.admin import AdminCb
 from keyboards.showcase import (
     CardCb,
+    card_status_label,
     category_admin_keyboard,
+    expo_events_keyboard,
     moderation_keyboard,
     staff_cancel_keyboard,
+    staff_card_keyboard,
     staff_list_keyboard,
     staff_menu_keyboard,
     trial_decision_keyboard,
@@ -321,7 +324,7 @@ def create_router() -> Router:
             await target(callback).answer(_("showcase.adm_no_cards"))
             return
         items = [
-            (card.id, f"№{card.id} {card.title[:30]} · {_('showcase.card_status_' + card.status)}")
+            (card.id, f"№{card.id} {card.title[:30]} · {card_status_label(card.status)}")
             for card in cards[:40]
         ]
         await target(callback).answer(
@@ -337,9 +340,58 @@ def create_router() -> Router:
             await callback.answer(_("showcase.card_gone"), show_alert=True)
             return
         await callback.answer()
-        text = await card_text_for(session, card, settings.default_locale, status=True)
-        markup = moderation_keyboard(card.id) if card.status == CardStatus.PENDING else None
-        await send_card(bot, target(callback).chat.id, card, f"№{card.id}\n" + text, markup)
+        await send_staff_card(callback, session, bot, settings, card)
+
+    async def send_staff_card(
+        event: Message | CallbackQuery, session: AsyncSession, bot: Bot, settings: Any, card: ServiceCard
+    ) -> None:
+        text = await card_text_for(
+            session, card, settings.default_locale, status=True, tz=settings.tz, published_events_only=False
+        )
+        linked = await svc.events_for_card(session, card.id, published_only=False)
+        markup = staff_card_keyboard(card.id, card.status, [(e.id, e.title) for e in linked])
+        await send_card(bot, target(event).chat.id, card, f"№{card.id}\n" + text, markup)
+
+    @router.callback_query(AdminCb.filter(F.action == "sc_expo"))
+    async def expo_pick(
+        callback: CallbackQuery, callback_data: AdminCb, session: AsyncSession, settings: Any
+    ) -> None:
+        card = await svc.card(session, callback_data.id)
+        if card is None or card.status != CardStatus.PUBLISHED:
+            await callback.answer(_("showcase.expo_not_published"), show_alert=True)
+            return
+        events = await svc.expo_events(session)
+        await callback.answer()
+        if not events:
+            await target(callback).answer(_("showcase.adm_expo_no_events"))
+            return
+        items = [(e.id, f"{e.starts_at.astimezone(settings.tz):%d.%m} {e.title}") for e in events]
+        await target(callback).answer(
+            _("showcase.adm_expo_pick").format(title=esc(card.title)),
+            reply_markup=expo_events_keyboard(card.id, items),
+        )
+
+    @router.callback_query(AdminCb.filter(F.action.startswith("sc_exl_") | F.action.startswith("sc_exu_")))
+    async def expo_link(
+        callback: CallbackQuery, callback_data: AdminCb, session: AsyncSession, bot: Bot, settings: Any
+    ) -> None:
+        raw = callback_data.action[len("sc_exl_") :]
+        if not raw.isdigit():
+            await callback.answer(_("showcase.card_gone"), show_alert=True)
+            return
+        card_id, link = int(raw), callback_data.action.startswith("sc_exl_")
+        try:
+            if link:
+                await svc.link_to_event(session, callback.from_user.id, card_id, callback_data.id)
+            else:
+                await svc.unlink_from_event(session, callback.from_user.id, card_id, callback_data.id)
+        except DomainError as exc:
+            await callback.answer(error_text(exc), show_alert=True)
+            return
+        await callback.answer(_("showcase.adm_expo_linked") if link else _("showcase.adm_expo_unlinked"))
+        card = await svc.card(session, card_id)
+        if card is not None:
+            await send_staff_card(callback, session, bot, settings, card)
 
     # --- categories -----------------------------------------------------------------------------
 

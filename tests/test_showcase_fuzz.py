@@ -1,0 +1,171 @@
+"""Randomised input into every showcase dialog state: no unhandled error, the dialog stays in its
+group (or moves only on a valid answer), and nothing already entered is lost."""
+
+from __future__ import annotations
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from db.base import utcnow
+from db.engine import write
+from db.models import User, UserStatus
+from services import showcase as svc
+from tests.client import TgClient
+
+FORM_STEPS = (
+    "organisation",
+    "title",
+    "category",
+    "description",
+    "districts",
+    "price",
+    "format",
+    "photo",
+    "confirm",
+)
+TEXT_FIELDS = {
+    "organisation": "organisation",
+    "title": "title",
+    "description": "description",
+    "price": "price",
+}
+
+texts = st.text(min_size=0, max_size=900).filter(lambda t: not t.startswith("/"))
+kinds = st.sampled_from(["text", "sticker", "photo", "document", "button"])
+callback_data = st.one_of(
+    st.text(max_size=64),
+    st.sampled_from(["nav:back", "shf:submit:", "shf:districts_done:", "shf:price:free", "shr:skip:0:0"]),
+    st.builds(
+        lambda f, v: f"shf:{f}:{v}",
+        st.sampled_from(
+            ["organisation", "category", "district", "price", "format", "photo", "trial_send", "x"]
+        ),
+        st.text(alphabet=st.characters(blacklist_characters=":"), max_size=20),
+    ),
+    st.builds(
+        lambda a, i, v: f"shr:{a}:{i}:{v}",
+        st.sampled_from(["new", "phone", "skip", "rate", "acc", "write", "x"]),
+        st.integers(-5, 10**6),
+        st.integers(-5, 10),
+    ),
+)
+
+
+async def provider(db, client: TgClient) -> None:
+    async with db.session() as s:
+        await svc.ensure_categories(s)
+        exists = await s.scalar(select(User).where(User.tg_id == client.user.id))
+        if exists is not None:
+            return
+        async with write(s):
+            s.add(
+                User(
+                    tg_id=client.user.id,
+                    full_name="Ольга Иванова",
+                    status=UserStatus.REGISTERED,
+                    target_group="nko_staff",
+                    organisation="АНО «Добрые руки»",
+                    district="idrinsky",
+                    phone="+79131234567",
+                    registered_at=utcnow(),
+                )
+            )
+
+
+async def full_form(db) -> dict:
+    async with db.session() as s:
+        category = (await svc.categories(s))[0]
+    return {
+        "organisation": "АНО «Добрые руки»",
+        "title": "Помощь по дому",
+        "category_id": category.id,
+        "description": "Уборка и покупки для пожилых людей.",
+        "districts": ["idrinsky"],
+        "price": None,
+        "format": "home",
+        "photo": None,
+    }
+
+
+async def feed(client: TgClient, kind: str, text: str, data: str) -> None:
+    if kind == "text":
+        if text.strip():
+            await client.send(text)
+    elif kind == "sticker":
+        await client.send_sticker()
+    elif kind == "photo":
+        await client.send_photo(caption=text[:100] or None)
+    elif kind == "document":
+        await client.send_document()
+    else:
+        await client.press_data(data)
+
+
+@pytest.mark.parametrize("step", FORM_STEPS)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=kinds, text=texts, data=callback_data)
+async def test_random_input_into_the_card_form(
+    client: TgClient, db, step: str, kind: str, text: str, data: str
+) -> None:
+    await provider(db, client)
+    key = StorageKey(bot_id=client.bot.id, chat_id=client.chat_id, user_id=client.user.id)
+    form = await full_form(db)
+    await client.dp.storage.set_state(key, f"CardForm:{step}")
+    await client.dp.storage.set_data(key, {"sc_form": dict(form), "sc_edit": None})
+    await feed(client, kind, text, data)
+    state = await client.dp.storage.get_state(key)
+    after = (await client.dp.storage.get_data(key)).get("sc_form") or {}
+    if state is None:  # left the dialog: only «Назад» at the first step or a submit at the end
+        assert (step, data) in {("organisation", "nav:back"), ("confirm", "shf:submit:")} or kind != "button"
+        return
+    assert state.startswith("CardForm:")
+    if state == f"CardForm:{step}" and after:
+        # still on the step: whatever was entered before is intact
+        for field, value in form.items():
+            if field != {"category": "category_id"}.get(step, step) and field != "districts":
+                assert after.get(field) == value, (field, after.get(field))
+
+
+ASK_STATES = ("Ask:note", "Ask:phone", "Rate:comment", "Talk:message", "Browse:search")
+
+
+@pytest.mark.parametrize("state_name", ASK_STATES)
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=kinds, text=texts, data=callback_data)
+async def test_random_input_into_resident_states(
+    client: TgClient, db, state_name: str, kind: str, text: str, data: str
+) -> None:
+    await provider(db, client)
+    key = StorageKey(bot_id=client.bot.id, chat_id=client.chat_id, user_id=client.user.id)
+    await client.dp.storage.set_state(key, state_name)
+    await client.dp.storage.set_data(key, {"sc_card": 999, "sc_rate": 999, "sc_talk": 999, "sc_d": "all"})
+    await feed(client, kind, text, data)
+    state = await client.dp.storage.get_state(key)
+    assert state in (state_name, None) or state.split(":")[0] == state_name.split(":")[0]
+
+
+TRIAL_STEPS = ("date_from", "date_to", "purpose", "confirm")
+
+
+@pytest.mark.parametrize("step", TRIAL_STEPS)
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=kinds, text=texts, data=callback_data)
+async def test_random_input_into_the_trial_form(
+    client: TgClient, db, step: str, kind: str, text: str, data: str
+) -> None:
+    await provider(db, client)
+    key = StorageKey(bot_id=client.bot.id, chat_id=client.chat_id, user_id=client.user.id)
+    trial = {"from": "2030-05-01", "to": "2030-05-10", "purpose": "Пробую мастерскую по ремонту."}
+    await client.dp.storage.set_state(key, f"TrialForm:{step}")
+    await client.dp.storage.set_data(key, {"sc_trial": dict(trial)})
+    await feed(client, kind, text, data)
+    state = await client.dp.storage.get_state(key)
+    assert state is None or state.startswith("TrialForm:")
+    if state == f"TrialForm:{step}":
+        after = (await client.dp.storage.get_data(key)).get("sc_trial") or {}
+        for field in ("from", "to", "purpose"):
+            if after.get(field) != trial[field]:  # only the current step's answer may change
+                assert {"date_from": "from", "date_to": "to", "purpose": "purpose"}.get(step) == field
