@@ -13,7 +13,6 @@ USER_COMMANDS: list[tuple[str, str]] = [
     ("help", "cmd.help"),
     ("idea", "ideas.cmd.idea"),
     ("ideas", "ideas.cmd.ideas"),
-    ("services", "showcase.cmd"),
     ("events", "events.cmd_events"),
     ("services", "showcase.cmd"),
     ("book", "booking.cmd"),
