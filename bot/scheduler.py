@@ -10,6 +10,8 @@ stops it. Jobs (stable ids):
   (person, week) make a second run harmless.
 - ``consultations.overdue``: every 15 minutes, raises again in the admin chat the consultation
   requests nobody took within CONSULT_RESPONSE_HOURS working hours.
+- ``events.offers``: every minute, wait-list offers not confirmed in EVENT_OFFER_HOURS expire and the
+  place is offered to the next person waiting (services.events.process_expired_offers).
 Coalescing and a misfire grace time keep a late or stalled event loop from running a job twice.
 """
 
@@ -28,6 +30,7 @@ from bot.config import Settings
 from db.base import utcnow
 from handlers.admin.consultations import raise_overdue as raise_overdue_consultations
 from services import digest as digest_service
+from services.events import process_expired_offers
 from services.outbox import Outbox, Pacer
 
 log = logging.getLogger(__name__)
@@ -160,6 +163,14 @@ def build_scheduler(settings: Settings, **context: Any) -> AsyncIOScheduler:
         args=(bot, db, i18n, settings),
         id="consultations.overdue",
         name="raise consultation requests nobody took in time",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        process_expired_offers,
+        IntervalTrigger(minutes=1, timezone=settings.tz),
+        args=(bot, db, i18n, settings),
+        id="events.offers",
+        name="expire wait-list offers and pass the places on",
         replace_existing=True,
     )
 

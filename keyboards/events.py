@@ -171,7 +171,7 @@ def staff_card_keyboard(event_id: int, status: str) -> InlineKeyboardMarkup:
     if status != "cancelled":
         b.row(button("events.btn_edit", "edit"), button("events.btn_people", "people"))
         b.row(button("events.btn_link_qr", "qr"), button("events.btn_checkin_qr", "code"))
-    b.row(button("events.btn_xlsx", "xlsx"))
+    b.row(button("events.btn_xlsx", "xlsx"), button("events.btn_feedback", "fb"))
     if status == "published":
         b.row(button("events.btn_announce", "puba"))
     if status != "cancelled":

@@ -314,7 +314,28 @@ async def counts(session: AsyncSession, event_id: int) -> dict[str, int]:
         .where(EventSignup.event_id == event_id, EventSignup.checked_in_at.is_not(None))
     )
     result["checked_in"] = checked or 0
+    rated, average = (
+        await session.execute(
+            select(func.count(EventSignup.rating), func.avg(EventSignup.rating)).where(
+                EventSignup.event_id == event_id, EventSignup.rating.is_not(None)
+            )
+        )
+    ).one()
+    result["rated"] = rated or 0
+    result["rating_x10"] = round(float(average) * 10) if average is not None else 0
     return result
+
+
+async def feedback(session: AsyncSession, event_id: int, limit: int = 30) -> list[tuple[EventSignup, User]]:
+    """The newest ratings of the event, with the people who gave them."""
+    rows = await session.execute(
+        select(EventSignup, User)
+        .join(User, User.id == EventSignup.user_id)
+        .where(EventSignup.event_id == event_id, EventSignup.rating.is_not(None))
+        .order_by(EventSignup.feedback_at.desc(), EventSignup.id.desc())
+        .limit(limit)
+    )
+    return [(signup, user) for signup, user in rows]
 
 
 def places_left(event: Event, holding: int) -> int | None:
@@ -558,7 +579,7 @@ async def _expire_offers(session: AsyncSession, event: Event, now: datetime) -> 
                 N_OFFER_EXPIRED,
                 "events.n_offer_expired",
                 now,
-                expires_at=event.starts_at,
+                expires_at=now + timedelta(days=1),
                 extra=str(int(now.timestamp())),
             )
     await session.flush()

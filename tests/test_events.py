@@ -217,6 +217,12 @@ async def test_full_story_through_the_bot(
     async with db.session() as s:
         row = await s.scalar(select(EventSignup).where(EventSignup.rating.is_not(None)))
     assert row is not None and (row.rating, row.comment) == (5, "Очень полезно, <спасибо>!")
+    # staff see the rating and the comment (escaped)
+    await staff.send("/staff_events")
+    await staff.press("Школа НКО")
+    assert "Отзывов: 1, средняя оценка 5.0" in staff.last_text
+    await staff.press("Отзывы")
+    assert "⭐⭐⭐⭐⭐ Вера Лис" in staff.last_text and "&lt;спасибо&gt;" in staff.last_text
 
 
 async def test_staff_edit_and_cancel_tell_people(
@@ -521,3 +527,64 @@ async def test_bad_input_and_back_keep_the_staff_dialog(staff: TgClient, db: Dat
     assert event.reg_deadline == start - timedelta(days=1)
     await staff.press("Опубликовать и разослать")
     assert "Опубликовано" in staff.all_text()
+
+
+async def test_cant_come_frees_the_place_and_the_job_is_registered(
+    client_factory: Callable[..., TgClient],
+    db: Database,
+    bot: Bot,
+    dp: Dispatcher,
+    settings: Any,
+    fake_session: Any,
+) -> None:
+    from bot.scheduler import build_scheduler
+
+    job = build_scheduler(settings, bot=bot, db=db, dispatcher=dp).get_job("events.offers")
+    assert job is not None and job.func is ev.process_expired_offers
+
+    now = utcnow()
+    async with db.session() as s:
+        event = await ev.create_event(
+            s,
+            5001,
+            ev.Draft(
+                title="Встреча НКО",
+                description="Знакомство",
+                kind="meeting",
+                starts_at=now + timedelta(hours=5),
+                ends_at=now + timedelta(hours=7),
+                place_kind="center",
+                place="Малый зал",
+                district="krasnoturansky",
+                capacity=1,
+                reg_deadline=now + timedelta(hours=5),
+            ),
+        )
+        await ev.publish(s, 5001, event.id, announce=False)
+    anna = client_factory(2201, first_name="Анна", last_name="Смирнова")
+    boris = client_factory(2202, first_name="Борис", last_name="Ким")
+    for person in (anna, boris):
+        await register(person)
+    await anna.send(f"/start ev_{event.id}")
+    await anna.press("Записаться")
+    await boris.send(f"/start ev_{event.id}")
+    await boris.press("В лист ожидания")
+    await deliver(bot, db, dp)  # the reminder (due now: the event is less than a day away)
+    await anna.press("Не смогу")
+    assert "Запись отменена" in anna.all_text()
+    assert (await signups(db, event.id))["Борис Ким"] == "offered"
+    # Boris lets the offer run out; the job passes it on (nobody else waits) and tells him
+    assert (
+        await ev.process_expired_offers(
+            bot, db, dp["i18n"], settings, now=now + timedelta(hours=5, minutes=1)
+        )
+        == 1
+    )
+    assert (await signups(db, event.id))["Борис Ким"] == "expired"
+    await deliver(bot, db, dp, at=now + timedelta(hours=5, minutes=2))
+    told = [
+        c for c in fake_session.calls_of("SendMessage", chat_id=boris.chat_id) if "вышло" in c.method.text
+    ]
+    assert told
+    await boris.press_data(EvCb(a="oy", e=event.id).pack())  # the old offer button
+    assert any("Сейчас для вас нет предложения" in a for a in boris.alerts())

@@ -107,6 +107,9 @@ def _staff_card_text(event: Event, counts: dict[str, int], link: str) -> str:
         _("events.deadline").format(deadline=ev.fmt_dt(event.reg_deadline)),
         _("events.staff_link").format(link=hd.quote(link)),
     ]
+    if counts.get("rated"):
+        average = f"{counts['rating_x10'] / 10:.1f}"
+        lines.insert(6, _("events.staff_rating").format(count=counts["rated"], average=average))
     return "\n".join(lines)
 
 
@@ -719,6 +722,26 @@ def create_router() -> Router:
             BufferedInputFile(data, filename=f"event-{item.id}-participants.xlsx"),
             caption=_("events.xlsx_caption").format(title=hd.quote(item.title), count=len(people)),
         )
+
+    @router.callback_query(EaCb.filter(F.a == "fb"))
+    async def show_feedback(callback: CallbackQuery, callback_data: EaCb, session: AsyncSession) -> None:
+        item = await ev.get_event(session, callback_data.e)
+        if item is None:
+            await callback.answer(_("events.err_not_found"), show_alert=True)
+            return
+        await callback.answer()
+        rows = await ev.feedback(session, item.id)
+        if not rows:
+            await target(callback).answer(_("events.feedback_none").format(title=hd.quote(item.title)))
+            return
+        lines = [_("events.feedback_title").format(title=hd.quote(item.title))]
+        for signup, person in rows:
+            line = f"{'⭐' * (signup.rating or 0)} {hd.quote(person.full_name or '—')}"
+            if signup.comment:
+                line += f"\n    «{hd.quote(signup.comment[:300])}»"
+            lines.append(line)
+        text = "\n".join(lines)
+        await target(callback).answer(text[:4000])
 
     @router.callback_query(EaCb.filter(F.a == "qr"))
     async def link_qr(callback: CallbackQuery, callback_data: EaCb, session: AsyncSession, bot: Bot) -> None:
