@@ -12,6 +12,8 @@ stops it. Jobs (stable ids):
   requests nobody took within CONSULT_RESPONSE_HOURS working hours.
 - ``events.offers``: every minute, wait-list offers not confirmed in EVENT_OFFER_HOURS expire and the
   place is offered to the next person waiting (services.events.process_expired_offers).
+- ``showcase.unanswered``: every 30 minutes, raises in the admin chat the service requests providers
+  left unanswered for SHOWCASE_ANSWER_HOURS, once each, and reminds the provider.
 Coalescing and a misfire grace time keep a late or stalled event loop from running a job twice.
 """
 
@@ -30,6 +32,7 @@ from bot.config import Settings
 from db.base import utcnow
 from handlers.admin.consultations import raise_overdue as raise_overdue_consultations
 from services import digest as digest_service
+from services import showcase as showcase_service
 from services.events import process_expired_offers
 from services.outbox import Outbox, Pacer
 
@@ -173,6 +176,8 @@ def build_scheduler(settings: Settings, **context: Any) -> AsyncIOScheduler:
         name="expire wait-list offers and pass the places on",
         replace_existing=True,
     )
+
+    showcase_service.add_jobs(scheduler, bot, db, i18n, settings)  # showcase.unanswered
 
     async def stop_outbox() -> None:
         # before the scheduler is shut down: the notice in flight finishes, unsent claims are released

@@ -1337,3 +1337,20 @@ def _chunks(lines: list[str], limit: int = 3500) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+UNANSWERED_JOB = "showcase.unanswered"
+UNANSWERED_EVERY_MINUTES = 30
+
+
+def add_jobs(scheduler: Any, bot: Any, db: Any, i18n: Any, settings: Any) -> None:
+    """Register the showcase's scheduler job (called from bot.scheduler.build_scheduler)."""
+    scheduler.add_job(
+        raise_unanswered,
+        "interval",
+        minutes=UNANSWERED_EVERY_MINUTES,
+        args=(bot, db, i18n, settings),
+        id=UNANSWERED_JOB,
+        name="raise service requests providers did not answer in time",
+        replace_existing=True,
+    )

@@ -643,3 +643,11 @@ async def test_concurrent_requests_and_ratings_are_exact(client_factory, staff, 
     assert sorted(results) == ["conflict", "ok"]
     assert len(await _audit(db, "showcase.card_publish")) == 2  # the first publication and this one
     del provider
+
+
+async def test_unanswered_job_is_scheduled(settings, bot, db, dp) -> None:
+    from bot.scheduler import build_scheduler
+
+    scheduler = build_scheduler(settings, bot=bot, db=db, dispatcher=dp)
+    job = scheduler.get_job(svc.UNANSWERED_JOB)
+    assert job is not None and job.func is svc.raise_unanswered
