@@ -26,6 +26,7 @@ from handlers import consultations as consultations_handlers
 from handlers import events as events_handlers
 from handlers import ideas as ideas_handlers
 from handlers import common, errors, groups, menu, my, privacy, registration
+from handlers import settings as settings_handlers
 from handlers import showcase as showcase_handlers
 from handlers.admin.staff import StaffDirectory
 from services import broadcast_sender
@@ -63,6 +64,7 @@ def feature_routers(settings: Settings) -> list[Router]:
         menu.create_router(),
         privacy.create_router(),
         my.create_router(),
+        settings_handlers.create_router(),
         booking_handlers.create_router(),
         broadcasts_handlers.create_router(),
         showcase_handlers.create_router(),

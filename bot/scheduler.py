@@ -93,9 +93,11 @@ async def run_tick(outbox: Outbox) -> None:
         )
 
 
-async def run_weekly_digest(settings: Settings, db: Any, i18n: Any, outbox: Outbox | None = None) -> int:
+async def run_weekly_digest(
+    settings: Settings, db: Any, i18n: Any, outbox: Outbox | None = None, now: datetime | None = None
+) -> int:
     try:
-        count = await digest_service.queue_weekly(db, i18n, settings.tz, utcnow())
+        count = await digest_service.queue_weekly(db, i18n, settings.tz, now or utcnow())
     except Exception:
         log.exception("weekly digest failed")
         return 0
@@ -104,12 +106,15 @@ async def run_weekly_digest(settings: Settings, db: Any, i18n: Any, outbox: Outb
     return count
 
 
-async def run_catch_up(settings: Settings, db: Any, i18n: Any, outbox: Outbox | None = None) -> int:
-    now = utcnow()
+async def run_catch_up(
+    settings: Settings, db: Any, i18n: Any, outbox: Outbox | None = None, now: datetime | None = None
+) -> int:
+    """Queue this week's digest if its moment passed while the bot was down (not long ago)."""
+    now = now or utcnow()
     last = last_digest_moment(now, settings)
     if now - last > timedelta(hours=settings.digest_catch_up_hours):
         return 0
-    return await run_weekly_digest(settings, db, i18n, outbox)
+    return await run_weekly_digest(settings, db, i18n, outbox, now)
 
 
 def build_scheduler(settings: Settings, **context: Any) -> AsyncIOScheduler:

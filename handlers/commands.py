@@ -18,5 +18,6 @@ USER_COMMANDS: list[tuple[str, str]] = [
     ("book", "booking.cmd"),
     ("my", "cmd.my"),
     ("cancel", "cmd.cancel"),
+    ("settings", "settings.cmd"),
     ("consult", "consult.cmd"),
 ]

@@ -16,6 +16,8 @@ class AdminCb(CallbackData, prefix="adm"):
 # (text key, action)
 ADMIN_MENU_ITEMS: list[tuple[str, str]] = [
     ("admin.btn_stats", "stats"),
+    ("digest.btn_admin", "dg"),
+    ("notify.btn_outbox", "outbox"),
     ("booking.adm_menu", "bookings"),
     ("events.admin_btn", "events"),
     ("broadcast.admin_btn", "broadcasts"),

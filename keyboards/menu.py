@@ -26,6 +26,7 @@ MENU_ITEMS: list[tuple[str, str]] = [
     ("menu.privacy", "privacy"),
     ("menu.language", "language"),
     ("menu.help", "help"),
+    ("settings.menu", "settings"),
     ("consult.menu", "consult"),
 ]
 

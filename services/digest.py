@@ -183,7 +183,8 @@ def render(digest: Digest, user: User, now: datetime, tz: ZoneInfo) -> tuple[str
     for name, items in digest.sections:
         if not items:
             continue
-        lines = [f"\n<b>{_('digest.section.' + name)}</b>"]
+        title = _(f"digest.section.{name}")
+        lines = [f"\n<b>{title}</b>"]
         shown = items[:SECTION_MAX_ITEMS]
         for item in shown:
             numbered = item.button is not None and len(buttons) < MAX_BUTTONS

@@ -15,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from handlers.admin import stats
 from handlers.admin import booking as booking_admin
 from handlers.admin import consultations as consultations_admin
+from handlers.admin import digest as digest_admin
 from handlers.admin import events as events_admin
 from handlers.admin import ideas as ideas_admin
 from handlers.admin import broadcasts as broadcasts_admin
@@ -37,6 +38,8 @@ STAFF_COMMANDS: list[tuple[str, str]] = [
     ("idea_queue", "ideas.cmd.queue"),
     ("staff_events", "events.cmd_staff_events"),
     ("new_event", "events.cmd_new_event"),
+    ("digest", "digest.cmd"),
+    ("outbox", "notify.cmd_outbox"),
 ]
 
 
@@ -67,6 +70,7 @@ def create_router() -> Router:
         observer.filter(InAdminChat(), IsStaff())
     router.include_router(create_menu_router())
     router.include_router(stats.create_router())
+    router.include_router(digest_admin.create_router())
     router.include_router(booking_admin.create_router())
     router.include_router(broadcasts_admin.create_router())
     router.include_router(consultations_admin.create_router())

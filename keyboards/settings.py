@@ -1,0 +1,105 @@
+"""/settings keyboards and the digest's own buttons (no I/O)."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from keyboards.common import nav_row
+
+
+class SetCb(CallbackData, prefix="set"):
+    """action: screen (value: main|lead|district|topic|language), rem (on|off), lead (minutes),
+    digest (on|off), district (code|any), topic (code|any), lang (ru|en)."""
+
+    action: str
+    value: str = ""
+
+
+class DigestCb(CallbackData, prefix="dg"):
+    action: str  # off | on
+
+
+def _check(selected: bool) -> str:
+    return "✅ " if selected else "▫️ "
+
+
+def lead_label(minutes: int) -> str:
+    if minutes % 1440 == 0:
+        return _("settings.lead_days").format(n=minutes // 1440)
+    if minutes % 60 == 0:
+        return _("settings.lead_hours").format(n=minutes // 60)
+    return _("settings.lead_minutes").format(n=minutes)
+
+
+def main_keyboard(reminders: bool, digest: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("settings.btn_reminders_off") if reminders else _("settings.btn_reminders_on"),
+        callback_data=SetCb(action="rem", value="off" if reminders else "on"),
+    )
+    builder.button(text=_("settings.btn_lead"), callback_data=SetCb(action="screen", value="lead"))
+    builder.button(
+        text=_("settings.btn_digest_off") if digest else _("settings.btn_digest_on"),
+        callback_data=SetCb(action="digest", value="off" if digest else "on"),
+    )
+    builder.button(text=_("settings.btn_districts"), callback_data=SetCb(action="screen", value="district"))
+    builder.button(text=_("settings.btn_topics"), callback_data=SetCb(action="screen", value="topic"))
+    builder.button(text=_("settings.btn_language"), callback_data=SetCb(action="screen", value="language"))
+    builder.button(text=_("settings.btn_done"), callback_data=SetCb(action="close"))
+    builder.adjust(1, 1, 1, 2, 1, 1)
+    return builder.as_markup()
+
+
+def _back_row() -> list[InlineKeyboardButton]:
+    return [
+        InlineKeyboardButton(text=_("btn.back"), callback_data=SetCb(action="screen", value="main").pack()),
+        *nav_row(back=False),
+    ]
+
+
+def lead_keyboard(choices: tuple[int, ...], current: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for minutes in choices:
+        builder.button(
+            text=_check(minutes == current) + lead_label(minutes),
+            callback_data=SetCb(action="lead", value=str(minutes)),
+        )
+    builder.adjust(2)
+    builder.row(*_back_row())
+    return builder.as_markup()
+
+
+def multi_keyboard(field: str, options: list[tuple[str, str]], selected: list[str]) -> InlineKeyboardMarkup:
+    """Districts or topics: tap to add or remove; «Любые» clears the filter."""
+    builder = InlineKeyboardBuilder()
+    for label, code in options:
+        builder.button(text=_check(code in selected) + label, callback_data=SetCb(action=field, value=code))
+    builder.adjust(2)
+    builder.row(
+        InlineKeyboardButton(
+            text=_check(not selected) + _("settings.any"),
+            callback_data=SetCb(action=field, value="any").pack(),
+        )
+    )
+    builder.row(*_back_row())
+    return builder.as_markup()
+
+
+def language_keyboard(current: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for code, label in (("ru", "Русский"), ("en", "English")):
+        builder.button(text=_check(code == current) + label, callback_data=SetCb(action="lang", value=code))
+    builder.adjust(2)
+    builder.row(*_back_row())
+    return builder.as_markup()
+
+
+def resubscribe_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("digest.btn_resubscribe"), callback_data=DigestCb(action="on"))
+    builder.button(text=_("settings.btn_open"), callback_data=SetCb(action="screen", value="main"))
+    builder.adjust(1)
+    return builder.as_markup()
