@@ -105,7 +105,7 @@ def has_content(draft: dict[str, Any]) -> bool:
 
 
 def status_label(status: str) -> str:
-    return _("ideas.status." + status)
+    return _(f"ideas.status.{status}")
 
 
 def idea_body(values: dict[str, Any]) -> str:
@@ -117,10 +117,10 @@ def idea_body(values: dict[str, Any]) -> str:
             value=_("district." + values["district"]) if values.get("district") else "—"
         ),
         _("ideas.view.audience").format(
-            value=_("ideas.aud." + values["audience"]) if values.get("audience") else "—"
+            value=_(f"ideas.aud.{values['audience']}") if values.get("audience") else "—"
         ),
         _("ideas.view.help").format(
-            value=", ".join(_("ideas.help." + h) for h in help_kinds) if help_kinds else "—"
+            value=", ".join(_(f"ideas.help.{h}") for h in help_kinds) if help_kinds else "—"
         ),
         "",
         _("ideas.view.problem").format(text=hd.quote(values.get("problem") or "—")),
@@ -163,7 +163,7 @@ async def ask(event: Message | CallbackQuery, state: FSMContext, step: str, draf
     header = "" if editing else _("ideas.step").format(n=STEPS.index(step) + 1, total=len(STEPS)) + "\n"
     if step in TEXT_STEPS:
         current = draft.get(step)
-        text = header + _("ideas.ask." + step).format(
+        text = header + _(f"ideas.ask.{step}").format(
             max=ideas_service.TITLE_MAX if step == "title" else ideas_service.TEXT_MAX
         )
         if current:
@@ -371,7 +371,7 @@ async def render_list(
     filters = " · ".join(
         [
             _("district." + district) if district else _("ideas.filter.any_district"),
-            _("ideas.help." + help_kind) if help_kind else _("ideas.filter.any_help"),
+            _(f"ideas.help.{help_kind}") if help_kind else _("ideas.filter.any_help"),
         ]
     )
     lines = [_("ideas.list.title").format(filters=filters, total=total)]
@@ -627,7 +627,7 @@ def create_router() -> Router:
         await save_draft(state, draft)
         await message.answer(
             _("ideas.media_added").format(
-                kind=_("ideas.kind." + item["kind"]), count=len(media), max=ideas_service.MEDIA_MAX
+                kind=_(f"ideas.kind.{item['kind']}"), count=len(media), max=ideas_service.MEDIA_MAX
             ),
             reply_markup=media_keyboard(len(media)),
         )

@@ -74,7 +74,7 @@ def help_keyboard(kinds: Sequence[str], chosen: Iterable[str]) -> InlineKeyboard
     for kind in kinds:
         mark = "✅ " if kind in chosen else "▫️ "
         builder.button(
-            text=mark + _("ideas.help." + kind), callback_data=IdeaFormCb(action="help", value=kind)
+            text=mark + _(f"ideas.help.{kind}"), callback_data=IdeaFormCb(action="help", value=kind)
         )
     builder.adjust(1)
     builder.row(_button(_("ideas.btn.done"), IdeaFormCb(action="help_done")))
@@ -107,7 +107,7 @@ def preview_keyboard(resubmit: bool) -> InlineKeyboardMarkup:
 def edit_fields_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for field in FIELDS:
-        builder.button(text=_("ideas.field." + field), callback_data=IdeaFormCb(action="edit", value=field))
+        builder.button(text=_(f"ideas.field.{field}"), callback_data=IdeaFormCb(action="edit", value=field))
     builder.adjust(2)
     builder.row(_button(_("ideas.btn.to_preview"), IdeaFormCb(action="preview")))
     return builder.as_markup()
@@ -195,7 +195,7 @@ def list_keyboard(
             travel.append(_button("▶️", IdeasListCb(a="page", d=district, h=help_kind, p=page + 1)))
         rows.append(travel)
     district_label = _("district." + district) if district else _("ideas.filter.any_district")
-    help_label = _("ideas.help." + help_kind) if help_kind else _("ideas.filter.any_help")
+    help_label = _(f"ideas.help.{help_kind}") if help_kind else _("ideas.filter.any_help")
     rows.append(
         [
             _button("📍 " + district_label, IdeasListCb(a="fd", d=district, h=help_kind)),
@@ -220,7 +220,7 @@ def filter_keyboard(
         builder.button(text=_("ideas.filter.any_help"), callback_data=IdeasListCb(a="page", d=district))
         for value in values:
             builder.button(
-                text=_("ideas.help." + value), callback_data=IdeasListCb(a="page", d=district, h=value)
+                text=_(f"ideas.help.{value}"), callback_data=IdeasListCb(a="page", d=district, h=value)
             )
     builder.adjust(2)
     return builder.as_markup()

@@ -199,20 +199,33 @@ async def browse(
     page: int = 0,
     page_size: int = 5,
 ) -> tuple[list[Idea], int]:
-    """Published ideas (most supported first), filtered; one page and the total count."""
-    query = select(Idea).where(Idea.status.in_(PUBLIC))
+    """Published ideas (most supported first), filtered; one page and the total count.
+
+    Only ids (and the help list, when filtering by it) are read for the whole set; the page's rows are
+    loaded afterwards. help_needed is a JSON list whose containment test differs per backend, so that
+    filter runs here on the small (id, help) pairs.
+    """
+    order = (Idea.support_count.desc(), Idea.published_at.desc(), Idea.id)
+    conditions = [Idea.status.in_(PUBLIC)]
     if district:
-        query = query.where(Idea.district == district)
-    ideas = list(
-        await session.scalars(query.order_by(Idea.support_count.desc(), Idea.published_at.desc(), Idea.id))
-    )
-    if help_kind:
-        # help_needed is a JSON list; filtering it portably in SQL differs per backend, and the
-        # published set of a district centre is small, so it is filtered here.
-        ideas = [idea for idea in ideas if help_kind in (idea.help_needed or [])]
-    total = len(ideas)
+        conditions.append(Idea.district == district)
     start = max(page, 0) * page_size
-    return ideas[start : start + page_size], total
+    if help_kind:
+        rows = await session.execute(select(Idea.id, Idea.help_needed).where(*conditions).order_by(*order))
+        ids = [idea_id for idea_id, kinds in rows if help_kind in (kinds or [])]
+        total = len(ids)
+        page_ids = ids[start : start + page_size]
+    else:
+        total = await session.scalar(select(func.count()).select_from(Idea).where(*conditions)) or 0
+        page_ids = list(
+            await session.scalars(
+                select(Idea.id).where(*conditions).order_by(*order).offset(start).limit(page_size)
+            )
+        )
+    if not page_ids:
+        return [], total
+    loaded = {idea.id: idea for idea in await session.scalars(select(Idea).where(Idea.id.in_(page_ids)))}
+    return [loaded[i] for i in page_ids if i in loaded], total
 
 
 async def supported_ids(session: AsyncSession, user_id: int, idea_ids: Sequence[int]) -> set[int]:
@@ -485,18 +498,9 @@ async def post_update(
 async def digest_items(session: AsyncSession, user: User, now: datetime, until: datetime) -> list[DigestItem]:
     """Ideas published in the last week in the person's districts (all districts if none chosen).
 
-    The digest builder renders in the recipient's language (i18n context set); without a context the
-    item still renders, with the district's code.
+    The digest is built outside any language context, so an item is language-neutral: the idea's own
+    title (escaped) and its support count; the section title is translated by the digest.
     """
-
-    def _(key: str) -> str:
-        from aiogram.utils.i18n import gettext
-
-        try:
-            return gettext(key)
-        except LookupError:
-            return "💡 «{title}» · {district} · 👍 {count}" if key == "ideas.digest_item" else key
-
     districts = list(user.interest_districts or []) or ([user.district] if user.district else [])
     query = select(Idea).where(
         Idea.status.in_(PUBLIC),
@@ -511,11 +515,7 @@ async def digest_items(session: AsyncSession, user: User, now: datetime, until: 
     )
     return [
         DigestItem(
-            text=_("ideas.digest_item").format(
-                title=html.escape(idea.title),
-                district=_("district." + idea.district),
-                count=idea.support_count,
-            ),
+            text=f"<b>{html.escape(idea.title)}</b> · 👍 {idea.support_count}",
             button=("ideas.btn.open_public", public_callback(idea.id)),
         )
         for idea in ideas

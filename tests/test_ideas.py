@@ -481,3 +481,86 @@ def test_callbacks_of_notices_match_keyboards() -> None:
 def test_settings_milestones_from_env(tmp_path) -> None:
     settings = make_settings(f"sqlite+aiosqlite:///{tmp_path}/x.db", ideas_support_milestones="1, 3,7")
     assert settings.ideas_support_milestones == [1, 3, 7]
+
+
+async def _make_idea(db, author_tg: int, **fields) -> int:
+    async with db.session() as s:
+        author = await s.scalar(select(User).where(User.tg_id == author_tg))
+        values = {
+            "title": "Идея",
+            "problem": "Проблема",
+            "description": "Описание",
+            "district": "krasnoturansky",
+            "audience": "youth",
+            "help_needed": ["space"],
+            "media": [],
+            "status": "published",
+            "published_at": ideas_service.utcnow() - timedelta(days=1),
+        }
+        values.update(fields)
+        idea = Idea(author_id=author.id, **values)
+        s.add(idea)
+        await s.commit()
+        return idea.id
+
+
+async def test_digest_shows_new_ideas_of_my_districts(client_factory, db, settings) -> None:
+    from services import digest
+
+    author = client_factory(2901)
+    await register(author, district="Идринский")
+    reader = client_factory(2902)
+    await register(reader, district="Краснотуранский")
+    now = ideas_service.utcnow()
+    await _make_idea(db, 2901, title="Новая <b>идея</b>")
+    await _make_idea(db, 2901, title="Чужой район", district="idrinsky")
+    await _make_idea(db, 2901, title="Старая", published_at=now - timedelta(days=8))
+    await _make_idea(db, 2901, title="На модерации", status="moderation", published_at=None)
+    assert ("ideas", ideas_service.digest_items) in digest.SOURCES
+    async with db.session() as s:
+        user = await s.scalar(select(User).where(User.tg_id == 2902))
+        built = await digest.build(s, user, now, settings.tz, news=[])
+    [items] = [items for name, items in built.sections if name == "ideas"]
+    assert [i.text for i in items] == ["<b>Новая &lt;b&gt;идея&lt;/b&gt;</b> · 👍 0"]
+    assert items[0].button == ("ideas.btn.open_public", ideas_service.public_callback(1))
+
+
+async def test_privacy_export_and_erase(client_factory, db) -> None:
+    from services import privacy
+
+    author = client_factory(3001)
+    await register(author)
+    public_id = await _make_idea(
+        db,
+        3001,
+        title="Публичная",
+        media=[{"kind": "voice", "file_id": "v"}, {"kind": "photo", "file_id": "p"}],
+    )
+    await _make_idea(db, 3001, title="Черновая", status="revision", published_at=None)
+    async with db.session() as s:
+        user = await s.scalar(select(User).where(User.tg_id == 3001))
+        data = await privacy.export(s, user)
+    assert sorted(i["title"] for i in data["ideas"]["ideas"]) == ["Публичная", "Черновая"]
+    async with db.session() as s:
+        await privacy.erase(s, 3001, "1.0")
+    [idea] = await ideas_in(db)
+    assert idea.id == public_id and idea.media == [{"kind": "photo", "file_id": "p"}]
+    # the staff card of an idea whose author is erased shows no identity
+    async with db.session() as s:
+        from bot.i18n import create_i18n
+        from handlers.admin.ideas import card_text
+
+        i18n = create_i18n("ru")
+        with i18n.context(), i18n.use_locale("ru"):
+            text = await card_text(s, idea)
+    assert "данные автора удалены" in text and "Иван" not in text
+
+
+async def test_english_speaker_gets_english(client_factory, db) -> None:
+    person = client_factory(3101)
+    await register(person)
+    async with db.session() as s:
+        await s.execute(update(User).where(User.tg_id == 3101).values(language="en"))
+        await s.commit()
+    await person.send("/idea")
+    assert "Suggest an idea" in person.all_text() and "Step 1 of 7" in person.last_text

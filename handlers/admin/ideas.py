@@ -194,7 +194,7 @@ def create_router() -> Router:
                 {"idea_id": idea.id, "action": action, "card_message_id": target(callback).message_id}
             )
             await target(callback).answer(
-                _("ideas.admin.ask_" + action).format(id=idea.id, title=hd.quote(idea.title)),
+                _(f"ideas.admin.ask_{action}").format(id=idea.id, title=hd.quote(idea.title)),
                 reply_markup=ForceReply(selective=True, input_field_placeholder=_("ideas.admin.placeholder")),
             )
             return
@@ -206,7 +206,7 @@ def create_router() -> Router:
                 show_alert=True,
             )
             return
-        await callback.answer(_("ideas.admin.done_" + action).format(id=idea.id))
+        await callback.answer(_(f"ideas.admin.done_{action}").format(id=idea.id))
         await _refresh_card(bot, session, target(callback).chat.id, target(callback).message_id, idea)
 
     @router.message(IdeaReviewForm.comment, Command("cancel"))
@@ -234,7 +234,7 @@ def create_router() -> Router:
             )
             return
         await state.clear()
-        await message.answer(_("ideas.admin.done_" + data["action"]).format(id=idea.id))
+        await message.answer(_(f"ideas.admin.done_{data['action']}").format(id=idea.id))
         if data.get("card_message_id"):
             await _refresh_card(bot, session, message.chat.id, int(data["card_message_id"]), idea)
 

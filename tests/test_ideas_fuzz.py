@@ -1,0 +1,88 @@
+"""Randomised input into every state of the idea form: no unhandled error, the step stays where it was
+and nothing already entered is lost (unless the input was a valid answer to a text step)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from services import ideas as ideas_service
+from services.users import DISTRICTS
+from tests.client import TgClient
+from tests.conftest import register
+
+FORM_STATES = (
+    "title",
+    "problem",
+    "description",
+    "district",
+    "audience",
+    "help",
+    "media",
+    "preview",
+    "edit_menu",
+)
+FULL = {
+    "title": "Спортплощадка у школы",
+    "problem": "Подросткам негде заниматься спортом после уроков.",
+    "description": "Поставить турники во дворе школы и провести субботник.",
+    "district": "idrinsky",
+    "audience": "youth",
+    "help": ["space"],
+    "media": [{"kind": "photo", "file_id": "ph-1"}],
+}
+VALID = set(DISTRICTS) | set(ideas_service.AUDIENCES) | set(ideas_service.HELP_KINDS) | set(FULL)
+
+texts = st.text(min_size=0, max_size=1200).filter(lambda t: not t.startswith("/"))
+junk_buttons = st.one_of(
+    st.text(max_size=64),
+    st.builds(
+        lambda a, v: f"ideaf:{a}:{v}",
+        st.sampled_from(["district", "audience", "help", "edit", "x", "keep2"]),
+        st.text(alphabet=st.characters(blacklist_characters=":"), max_size=20).filter(
+            lambda v: v not in VALID
+        ),
+    ),
+    st.builds(lambda i: f"idea:own:{i}", st.integers(min_value=-5, max_value=10**12)),
+    st.builds(lambda i: f"ideal:sup:::0:{i}", st.integers(min_value=0, max_value=10**12)),
+)
+
+
+async def _prepare(client: TgClient, step: str) -> tuple[StorageKey, StorageKey]:
+    key = StorageKey(bot_id=client.bot.id, chat_id=client.chat_id, user_id=client.user.id)
+    draft_key = replace(key, destiny="ideas")
+    if not getattr(client, "_registered", False):
+        await register(client)
+        client._registered = True  # type: ignore[attr-defined]
+    await client.dp.storage.set_data(draft_key, {**FULL, "step": step})
+    await client.dp.storage.set_state(key, f"IdeaForm:{step}")
+    return key, draft_key
+
+
+@pytest.mark.parametrize("step", FORM_STATES)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=texts, data=junk_buttons, sticker=st.booleans())
+async def test_random_input_never_breaks_the_form(
+    client: TgClient, step: str, text: str, data: str, sticker: bool
+) -> None:
+    key, draft_key = await _prepare(client, step)
+    await client.press_data(data)
+    assert await client.dp.storage.get_state(key) == f"IdeaForm:{step}"
+    if sticker:
+        await client.send_sticker()
+        assert await client.dp.storage.get_state(key) == f"IdeaForm:{step}"
+    if text.strip():
+        await client.send(text)
+    state = await client.dp.storage.get_state(key)
+    draft = await client.dp.storage.get_data(draft_key)
+    if step in ("title", "problem", "description") and state != f"IdeaForm:{step}":
+        # a valid answer: stored cleaned, the form went on
+        clean = ideas_service.clean_title if step == "title" else ideas_service.clean_body
+        assert draft[step] == clean(text)
+        return
+    assert state == f"IdeaForm:{step}"
+    assert {k: draft.get(k) for k in FULL} == FULL  # nothing entered is lost or changed
