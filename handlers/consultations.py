@@ -307,6 +307,10 @@ def create_router() -> Router:
         previous = STEPS[max(0, STEPS.index(step) - 1)]
         await ask(callback, state, previous, session, user)
 
+    @router.message(StateFilter(ConsultForm), F.text.startswith("/"))
+    async def command_in_dialog(message: Message) -> None:
+        await message.answer(_("consult.hint_command"))
+
     # --- topic ------------------------------------------------------------------------------------
 
     @router.callback_query(ConsultForm.topic, ConsultCb.filter(F.action == "topic"))

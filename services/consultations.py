@@ -8,9 +8,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
@@ -159,11 +161,14 @@ async def ensure_topics(session: AsyncSession) -> None:
     """Seed the default topics once (the table is empty only before the first request)."""
     if await session.scalar(select(func.count()).select_from(ConsultationTopic)):
         return
-    async with write(session):
-        if await session.scalar(select(func.count()).select_from(ConsultationTopic)):
-            return
-        for position, (code, title, title_en) in enumerate(SEED_TOPICS):
-            session.add(ConsultationTopic(code=code, title=title, title_en=title_en, position=position))
+    try:
+        async with write(session):
+            if await session.scalar(select(func.count()).select_from(ConsultationTopic)):
+                return
+            for position, (code, title, title_en) in enumerate(SEED_TOPICS):
+                session.add(ConsultationTopic(code=code, title=title, title_en=title_en, position=position))
+    except IntegrityError:
+        pass  # another process seeded them at the same moment (unique codes)
 
 
 async def list_topics(session: AsyncSession, *, include_hidden: bool = False) -> list[ConsultationTopic]:
@@ -199,7 +204,7 @@ async def add_topic(session: AsyncSession, actor_tg_id: int, title: str) -> Cons
         if exists is not None:
             raise Conflict("consult.err_topic_exists")
         last = await session.scalar(select(func.max(ConsultationTopic.position))) or 0
-        topic = ConsultationTopic(code=f"new{utcnow().timestamp():.0f}", title=title, position=last + 1)
+        topic = ConsultationTopic(code=f"new-{uuid4().hex[:24]}", title=title, position=last + 1)
         session.add(topic)
         await session.flush()
         topic.code = f"t{topic.id}"

@@ -309,6 +309,9 @@ async def test_dialog_back_and_bad_input(client: TgClient, db: Any) -> None:
     assert "Слишком длинно" in client.last_text
     await client.send_sticker()
     assert "Напишите вопрос текстом" in client.last_text
+    await client.send("/whatever")
+    assert "Команды здесь не работают" in client.last_text
+    assert await state_of(client) == "ConsultForm:question"
     await client.send_photo()
     assert "Файл сохранён" in client.last_text
     await client.send("Как сдать отчёт в Минюст?")
@@ -383,6 +386,7 @@ async def test_open_list_and_org_history(client_factory: Any, staff: TgClient, d
     await file_request(second, question="Как вести бухгалтерию НКО на УСН?", document=False)
     await staff.send("/consults")
     assert "Открытые запросы: 2" in staff.last_text and "№1" in staff.last_text and "№2" in staff.last_text
+    assert "Всего запросов: 2 · закрыто: 0" in staff.last_text
     await staff.press("№2", exact=True)
     assert "Запрос №2" in staff.last_text
     await staff.press("История организации")
@@ -538,3 +542,15 @@ def test_overdue_job_is_registered(settings: Any, db: Any, bot: Any, dp: Any) ->
     scheduler = build_scheduler(settings, bot=bot, db=db, dispatcher=dp)
     job = scheduler.get_job("consultations.overdue")
     assert job is not None and job.func is raise_overdue
+
+
+async def test_topics_are_seeded_once_under_concurrency(db: Any) -> None:
+    async def seed() -> int:
+        async with db.session() as session:
+            return len(await svc.list_topics(session))
+
+    counts = await asyncio.gather(*(seed() for _ in range(8)))
+    assert counts == [len(svc.SEED_TOPICS)] * 8
+    async with db.session() as s:
+        topics = await svc.list_topics(s, include_hidden=True)
+    assert [t.code for t in topics] == [code for code, _ru, _en in svc.SEED_TOPICS]

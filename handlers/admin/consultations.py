@@ -471,8 +471,10 @@ def create_router() -> Router:
             bot,
             i18n,
             person,
-            lambda: (_("consult.p_taken").format(number=c.id, name=html.escape(first)), None),
+            lambda: (_("consult.p_taken").format(number=c.id, name=html.escape(first)), reply_keyboard(c.id)),
         )
+        if delivered is not None:  # a Telegram reply to this notice goes to staff too
+            await svc.link(session, delivered.chat.id, delivered.message_id, c.id, "answer")
         await _notify_undelivered(bot, session, settings, c, delivered)
 
     @router.callback_query(ConsultAdmCb.filter(F.action == "answer"))
@@ -877,7 +879,7 @@ async def send_meeting(
             topic=html.escape(svc.topic_title(topic, person.language)),
         )
         try:
-            await bot.send_message(person.tg_id, text, reply_markup=reply_keyboard(c.id))
+            notice = await bot.send_message(person.tg_id, text, reply_markup=reply_keyboard(c.id))
             await bot.send_document(
                 person.tg_id,
                 BufferedInputFile(data, filename=ics.filename("consultation", c.id)),
@@ -886,6 +888,7 @@ async def send_meeting(
         except TelegramAPIError:
             log.info("meeting notice of request %s not delivered", c.id, exc_info=True)
             return False
+    await svc.link(session, notice.chat.id, notice.message_id, c.id, "answer")
     return True
 
 
@@ -930,6 +933,15 @@ async def send_open_list(message: Message, session: AsyncSession, settings: Any)
                 assignee=html.escape(c.assignee_name or _("consult.adm_nobody")),
             )
         )
+    figures = await svc.figures(session)
+    lines.append("")
+    lines.append(
+        _("consult.adm_figures").format(
+            total=figures["total"],
+            closed=figures["by_status"].get("closed", 0),
+            rating=figures["average_rating"] if figures["average_rating"] is not None else "—",
+        )
+    )
     await message.answer("\n".join(lines)[:4000], reply_markup=open_list_keyboard([c.id for c in rows][:40]))
 
 
