@@ -29,10 +29,10 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database, write
-from db.models import DigestNews, NewsStatus, User, UserStatus
+from db.models import DigestNews, NewsStatus, Notification, User, UserStatus
 from services import audit
 from services.errors import Conflict, NotFound, ValidationFailed
-from services.notifications import cancel_kind, make_key, queue
+from services.notifications import RENDERERS, cancel_kind, make_key, queue
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +249,14 @@ async def queue_weekly(db: Database, i18n: I18n, tz: ZoneInfo, now: datetime) ->
                 if digest.empty:
                     continue
                 text, buttons = render_in(i18n, user.language, digest, user, now, tz)
-                batch.append((user, {"html": text, "buttons": buttons, "week": week}))
+                payload = {
+                    "html": text,
+                    "buttons": buttons,
+                    "week": week,
+                    "tz": tz.key,
+                    "news_ids": digest.news_ids,
+                }
+                batch.append((user, payload))
         if not users:
             break
         after_id = users[-1].id
@@ -277,6 +284,35 @@ async def queue_weekly(db: Database, i18n: I18n, tz: ZoneInfo, now: datetime) ->
             )
     log.info("weekly digest %s queued for %s people", week, queued)
     return queued
+
+
+async def render_fresh(
+    session: AsyncSession, row: Notification, user: User, now: datetime
+) -> dict[str, Any] | None:
+    """The digest built again right before it is sent (the sender sets the person's locale): an event
+    cancelled meanwhile drops out, a language changed meanwhile applies. None: it became empty."""
+    payload = row.payload or {}
+    tz = ZoneInfo(payload.get("tz") or "Asia/Krasnoyarsk")
+    ids = [int(i) for i in payload.get("news_ids") or []]
+    news = (
+        list(
+            await session.scalars(
+                select(DigestNews)
+                .where(DigestNews.id.in_(ids), DigestNews.status != NewsStatus.REMOVED)
+                .order_by(DigestNews.id)
+            )
+        )
+        if ids
+        else []
+    )
+    digest = await build(session, user, now, tz, news)
+    if digest.empty:
+        return None
+    text, buttons = render(digest, user, now, tz)
+    return {"html": text, "buttons": buttons}
+
+
+RENDERERS[KIND] = render_fresh
 
 
 # --- the person's subscription --------------------------------------------------------------------

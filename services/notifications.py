@@ -20,6 +20,7 @@ changes how early they want reminders (only if "own_lead" is true).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -151,6 +152,15 @@ async def queue_reminder(
         expires_at=event_at,
         key=make_key(kind, ref_type, ref_id, user.id, key_suffix),
     )
+
+
+# --- notices rendered fresh at send time -------------------------------------------------------------
+
+Renderer = Callable[[AsyncSession, Notification, User, datetime], Awaitable[dict[str, Any] | None]]
+RENDERERS: dict[str, Renderer] = {}
+"""kind -> a function the sender calls right before sending (inside the recipient's locale) to build the
+payload anew from the current state, e.g. the weekly digest (events cancelled since it was queued drop
+out, a new language applies). It returns a payload as described above, or None: nothing to send."""
 
 
 # --- the person's settings applied to what is already queued ------------------------------------

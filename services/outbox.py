@@ -41,7 +41,7 @@ from sqlalchemy import and_, or_, select, update
 from db.base import utcnow
 from db.engine import Database, write
 from db.models import Notification, NotificationStatus, User, UserStatus
-from services.notifications import event_at_of, is_reminder
+from services.notifications import RENDERERS, event_at_of, is_reminder
 
 log = logging.getLogger(__name__)
 
@@ -344,7 +344,21 @@ class Outbox:
             language = self.default_locale
         try:
             with self.i18n.context(), self.i18n.use_locale(language):
-                text, markup = render(row.payload or {}, self.i18n.gettext, self.tz)
+                payload = row.payload or {}
+                renderer = RENDERERS.get(row.kind)
+                if renderer is not None and user is not None:
+                    try:
+                        async with self.db.session() as session:
+                            fresh = await renderer(session, row, user, now)
+                    except Exception:  # the stored payload is still good enough
+                        log.exception("notification %s (%s): fresh rendering failed", row_id, row.kind)
+                        fresh = payload
+                    if fresh is None:
+                        await self._finish(row_id, NotificationStatus.CANCELLED, error="nothing to send")
+                        result.cancelled += 1
+                        return
+                    payload = fresh
+                text, markup = render(payload, self.i18n.gettext, self.tz)
         except _Rendered as exc:
             log.error("notification %s (%s) cannot be rendered: %s", row_id, row.kind, exc)
             await self._finish(row_id, NotificationStatus.FAILED, error=str(exc))

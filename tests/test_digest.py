@@ -331,3 +331,26 @@ def test_unsubscribe_data_matches_the_keyboard() -> None:
 
     assert DigestCb(action="off").pack() == digest_service.UNSUBSCRIBE_DATA
     assert ADMIN_CHAT_ID < 0
+
+
+async def test_digest_is_built_again_when_sent(db, bot, fake_session, sources, settings) -> None:
+    """Between queueing and sending: the language changed, an event was cancelled, one became empty."""
+    await person(db, 1, "Анна Смирнова", interest_districts=["idrinsky"])
+    await person(db, 2, "Борис Иванов", interest_topics=["expo"])
+    assert await digest_service.queue_weekly(db, I18N, settings.tz, MONDAY_10) == 2
+    async with db.session() as s, write(s):
+        anna = await s.scalar(select(User).where(User.tg_id == 1))
+        anna.language = "en"
+    EVENTS_BACKUP = list(EVENTS)
+    EVENTS[:] = [e for e in EVENTS if not e[0].startswith("Семинар") and not e[0].startswith("Ярмарка")]
+    try:
+        result = await outbox_for(bot, db, MONDAY_10 + timedelta(minutes=1)).tick()
+    finally:
+        EVENTS[:] = EVENTS_BACKUP
+    assert (result.sent, result.cancelled) == (1, 1)
+    [call] = fake_session.calls_of("SendMessage", chat_id=1)
+    assert "here is what's ahead" in call.method.text
+    assert "Онлайн-школа НКО" in call.method.text and "Семинар" not in call.method.text
+    assert fake_session.calls_of("SendMessage", chat_id=2) == []  # nothing left for Boris
+    rows = await digests(db)
+    assert rows[1].status == NotificationStatus.SENT and rows[2].status == NotificationStatus.CANCELLED
