@@ -22,6 +22,7 @@ from db.models import Event, EventSignup, EventStatus, SignupStatus, User, UserS
 from handlers.common import RequireRegistration, error_text, target
 from handlers.filters import private
 from handlers.my import MyCb
+from keyboards.common import nav_keyboard
 from keyboards.events import (
     EvCb,
     card_keyboard,
@@ -34,7 +35,7 @@ from keyboards.events import (
 from keyboards.menu import MenuCb
 from services import events as ev
 from services import ics
-from services.errors import DomainError
+from services.errors import DomainError, ValidationFailed
 
 CAPTION_MAX = 1024
 LABEL_MAX = 48
@@ -42,6 +43,10 @@ LABEL_MAX = 48
 
 class EvFeedback(StatesGroup):
     comment = State()
+
+
+class EvCheckin(StatesGroup):
+    code = State()
 
 
 def _offer_ttl(settings: Any) -> timedelta:
@@ -138,6 +143,10 @@ async def show_card(
         status=status if registered else None,
         can_sign_up=open_ and registered,
         full=item.capacity is not None and held >= item.capacity,
+        checkin=registered
+        and item.status == EventStatus.PUBLISHED
+        and item.starts_at - ev.CHECKIN_EARLY <= now <= item.ends_at
+        and not (signup is not None and signup.checked_in_at is not None and signup.status == "confirmed"),
     )
     if with_poster and item.poster_file_id:
         message = target(event)
@@ -232,6 +241,16 @@ async def _drop_buttons(callback: CallbackQuery) -> None:
         pass
 
 
+def _checked_in_text(result: ev.CheckinResult, user: User) -> str:
+    if result.already:
+        text = _("events.checked_in_already")
+    elif result.walk_in:
+        text = _("events.checked_in_walk_in")
+    else:
+        text = _("events.checked_in")
+    return text.format(title=hd.quote(result.event.title), name=hd.quote(user.first_name))
+
+
 def create_deeplink_router() -> Router:
     """/start ev_<id> and /start ci_<id>_<code>: open to everyone, before registration's /start."""
     router = Router(name="events-deeplink")
@@ -271,16 +290,7 @@ def create_deeplink_router() -> Router:
         except DomainError as exc:
             await message.answer(error_text(exc))
             return
-        key = (
-            "events.checked_in_already"
-            if result.already
-            else "events.checked_in_walk_in"
-            if result.walk_in
-            else "events.checked_in"
-        )
-        await message.answer(
-            _(key).format(title=hd.quote(result.event.title), name=hd.quote(user.first_name))
-        )
+        await message.answer(_checked_in_text(result, user))
 
     return router
 
@@ -433,6 +443,33 @@ def create_main_router() -> Router:
             await send_confirmation(target(callback), item)
         else:
             await target(callback).answer(_("events.offer_declined").format(title=hd.quote(item.title)))
+
+    @router.callback_query(EvCb.filter(F.a == "ci"))
+    async def ask_code(callback: CallbackQuery, callback_data: EvCb, state: FSMContext) -> None:
+        await callback.answer()
+        await state.set_state(EvCheckin.code)
+        await state.set_data({"event_id": callback_data.e})
+        await target(callback).answer(_("events.ask_code"), reply_markup=nav_keyboard(back=False))
+
+    @router.message(EvCheckin.code, F.text, ~F.text.startswith("/"))
+    async def code_text(message: Message, state: FSMContext, session: AsyncSession, user: User) -> None:
+        event_id = int((await state.get_data()).get("event_id", 0))
+        code = "".join((message.text or "").split())[:16]
+        try:
+            result = await ev.self_checkin(session, user, event_id, code)
+        except ValidationFailed as exc:
+            await message.answer(error_text(exc), reply_markup=nav_keyboard(back=False))
+            return
+        except DomainError as exc:
+            await state.clear()
+            await message.answer(error_text(exc))
+            return
+        await state.clear()
+        await message.answer(_checked_in_text(result, user))
+
+    @router.message(StateFilter(EvCheckin.code))
+    async def code_other(message: Message) -> None:
+        await message.answer(_("events.hint_code"), reply_markup=nav_keyboard(back=False))
 
     @router.callback_query(EvCb.filter(F.a == "rate"))
     async def rate(

@@ -55,10 +55,14 @@ def list_keyboard(items: list[tuple[int, str]], page: int, pages: int) -> Inline
 
 
 def card_keyboard(
-    event_id: int, *, status: str | None, can_sign_up: bool, full: bool, page: int = 0
+    event_id: int, *, status: str | None, can_sign_up: bool, full: bool, page: int = 0, checkin: bool = False
 ) -> InlineKeyboardMarkup:
-    """``status``: the person's active sign-up status, or None."""
+    """``status``: the person's active sign-up status, or None; ``checkin``: the door is open."""
     builder = InlineKeyboardBuilder()
+    if checkin:
+        builder.row(
+            InlineKeyboardButton(text=_("events.btn_checkin"), callback_data=EvCb(a="ci", e=event_id).pack())
+        )
     if status == "offered":
         builder.row(
             InlineKeyboardButton(

@@ -676,8 +676,9 @@ async def sign_up(
         async with write(session):
             event = await _lock_event(session, event_id)
             _bookable(event, now)
-            await _expire_offers(session, event, now)
-            await _fill_places(session, event, now, offer_ttl)
+            if await _expire_offers(session, event, now):
+                # the invariant (full, or nobody waiting) holds after every write; only an expiry breaks it
+                await _fill_places(session, event, now, offer_ttl)
             signup = await _lock_signup(session, event_id, user.id)
             if signup is not None and signup.status in ACTIVE:
                 raise Conflict("events.err_already_" + signup.status)

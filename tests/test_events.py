@@ -190,6 +190,16 @@ async def test_full_story_through_the_bot(
     assert "вы отмечены" in boris.last_text
     await anna.send(f"/start ci_{event.id}_WRONG")
     assert "Код отметки не подошёл" in anna.last_text
+    # Anna (her sign-up cancelled) comes anyway and types the code shown at the door: no place left
+    await anna.send(f"/start ev_{event.id}")
+    await anna.press("Я пришёл")
+    await anna.send_sticker()
+    assert "код текстом" in anna.last_text and await state_of(anna) == "EvCheckin:code"
+    await anna.send("zzzzzz")
+    assert "не подошёл" in anna.last_text and await state_of(anna) == "EvCheckin:code"
+    await anna.send(event.checkin_code.lower())
+    assert "свободных мест нет" in anna.last_text and await state_of(anna) is None
+    assert (await signups(db, event.id))["Анна Смирнова"] == "cancelled"
 
     # the registration sheet
     await staff.press("Лист регистрации")

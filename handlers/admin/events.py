@@ -407,6 +407,8 @@ async def _accept_text(message: Message, state: FSMContext, settings: Any) -> No
     elif step == "deadline":
         start = _dt(form, "starts_at")
         deadline = ev.parse_local(text, now)
+        if deadline <= now:
+            raise ValidationFailed("events.start_in_past")
         if start is not None and deadline > start:
             raise ValidationFailed("events.deadline_after_start")
         form["reg_deadline"] = deadline.isoformat()
