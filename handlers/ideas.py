@@ -778,6 +778,12 @@ def create_router() -> Router:
                 reply_markup=resume_keyboard(str(callback_data.id)),
             )
             return
+        if draft.get("idea_id") == callback_data.id and draft.get("step") in STATE_OF:
+            # Corrections already begun are continued, not replaced by the stored version.
+            await callback.answer()
+            step = "preview" if draft["step"] == "edit_menu" else draft["step"]
+            await ask(callback, state, step, draft)
+            return
         try:
             await start_edit(callback, state, session, user, callback_data.id)
         except DomainError as exc:

@@ -237,11 +237,6 @@ async def supported_ids(session: AsyncSession, user_id: int, idea_ids: Sequence[
     return set(rows)
 
 
-async def queue_count(session: AsyncSession) -> dict[str, int]:
-    rows = await session.execute(select(Idea.status, func.count()).group_by(Idea.status))
-    return {status: count for status, count in rows}
-
-
 async def awaiting(session: AsyncSession, limit: int = 20) -> list[Idea]:
     rows = await session.scalars(
         select(Idea).where(Idea.status == IdeaStatus.MODERATION).order_by(Idea.submitted_at).limit(limit)
@@ -422,6 +417,17 @@ async def support(
         if raise_threshold:
             idea.threshold_raised_at = utcnow()
     return SupportResult(idea, idea.support_count, milestone, raise_threshold)
+
+
+async def set_card(session: AsyncSession, idea_id: int, message_id: int) -> int | None:
+    """Remember the idea's current staff card; returns the previous card's message id."""
+    async with write(session):
+        idea = await _locked(session, idea_id)
+        if idea is None:
+            return None
+        previous = idea.card_message_id
+        idea.card_message_id = message_id
+    return previous
 
 
 async def unraise_threshold(session: AsyncSession, idea_id: int) -> None:

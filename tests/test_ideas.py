@@ -114,6 +114,10 @@ async def test_full_story(client_factory, staff: TgClient, db, fake_session) -> 
     [idea] = await ideas_in(db)
     assert idea.status == "moderation" and idea.description.endswith("Смета: 50 000 ₽.")
     assert "Исправлена автором" in fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)[-1].text
+    # the first card (old text) lost its buttons; the new one has them
+    first_card = card.result.message_id
+    assert fake_session.messages[ADMIN_CHAT_ID][first_card].reply_markup is None
+    assert idea.card_message_id != first_card
 
     # staff publish the fresh card
     await staff.press("Опубликовать")
@@ -564,3 +568,38 @@ async def test_english_speaker_gets_english(client_factory, db) -> None:
         await s.commit()
     await person.send("/idea")
     assert "Suggest an idea" in person.all_text() and "Step 1 of 7" in person.last_text
+
+
+async def test_staff_queue_and_card_on_demand(client_factory, staff: TgClient, db, fake_session) -> None:
+    author = client_factory(3201)
+    await register(author)
+    await submit_idea(author, photo=False)
+    await staff.send("/admin")
+    await staff.press("💡 Идеи")
+    assert "на модерации: 1" in staff.last_text and "Всего идей: 1 от 1 авторов" in staff.last_text
+    await staff.press("№1")
+    assert "Идея №1" in staff.last_text and "Опубликовать" in " ".join(staff.buttons())
+    await staff.send("/idea_queue")
+    assert "Ждут модерации" in staff.last_text
+    # the staff command is refused outside the admin chat
+    await author.send("/idea_queue")
+    assert "только" in author.last_text.lower() or "сотрудник" in author.last_text.lower()
+
+
+async def test_corrections_begun_are_continued(client_factory, db) -> None:
+    author = client_factory(3301)
+    await register(author)
+    await submit_idea(author, photo=False)
+    [idea] = await ideas_in(db)
+    async with db.session() as s:
+        await ideas_service.moderate(s, idea.id, "revise", 1, "Уточните, где именно")
+    await author.press_data(IdeaCb(action="edit", id=idea.id).pack())
+    await author.press("✏️ Изменить")
+    await author.press("Название")
+    await author.send("Спортплощадка у школы №1 на Ленина")
+    await author.send("/menu")
+    await author.press_data(IdeaCb(action="edit", id=idea.id).pack())
+    assert "на Ленина" in author.last_text  # the begun correction, not the stored title
+    await author.press("Отправить снова")
+    [idea] = await ideas_in(db)
+    assert idea.title == "Спортплощадка у школы №1 на Ленина" and idea.status == "moderation"

@@ -47,6 +47,8 @@ class Idea(Base):
     threshold_raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """When the author last wrote to the supporters (at most once every few days)."""
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    """The staff card of the current submission in the admin chat (older cards lose their buttons)."""
 
 
 class IdeaSupport(Base):

@@ -99,9 +99,19 @@ async def send_card(
     try:
         if idea.media:
             await send_media(bot, chat_id, idea.media)
-        await bot.send_message(chat_id, text, reply_markup=markup)
+        card = await bot.send_message(chat_id, text, reply_markup=markup)
     except TelegramAPIError:
         log.exception("could not send the card of idea %s to the admin chat", idea.id)
+        return
+    if chat_id != settings.admin_chat_id:
+        return
+    previous = await ideas_service.set_card(session, idea.id, card.message_id)
+    if previous and previous != card.message_id:
+        # The older card shows an older text: its buttons go, so nobody decides on what was corrected.
+        try:
+            await bot.edit_message_reply_markup(chat_id=chat_id, message_id=previous, reply_markup=None)
+        except TelegramAPIError:
+            log.debug("old card of idea %s not edited", idea.id, exc_info=True)
 
 
 async def raise_threshold(bot: Bot, session: AsyncSession, settings: Any, i18n: I18n, idea: Idea) -> None:
@@ -135,11 +145,20 @@ async def _refresh_card(bot: Bot, session: AsyncSession, chat_id: int, message_i
 async def show_queue(message: Message, session: AsyncSession) -> None:
     from handlers.ideas import status_label
 
-    counts = await ideas_service.queue_count(session)
+    figures = await ideas_service.figures(session)
+    counts = figures.by_status or {}
     waiting = await ideas_service.awaiting(session)
     lines = [_("ideas.admin.queue_title")]
     for status in ideas_service.IdeaStatus:
         lines.append(f"• {status_label(status)}: {counts.get(status, 0)}")
+    lines.append(
+        _("ideas.admin.figures").format(
+            total=figures.submitted,
+            authors=figures.authors,
+            supports=figures.supports,
+            supporters=figures.supporters,
+        )
+    )
     if not waiting:
         lines.append("\n" + _("ideas.admin.queue_empty"))
         await message.answer("\n".join(lines))

@@ -40,6 +40,7 @@ def upgrade() -> None:
     sa.Column('decided_at', db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('threshold_raised_at', db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_update_at', db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('card_message_id', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_ideas_author_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ideas'))
     )
