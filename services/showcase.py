@@ -600,7 +600,14 @@ async def create_request(
     note = clean_note(note) if note else None
     resident = await _registered(session, tg_id)
     async with write(session):
-        card_row = await _locked_card(session, card_id)
+        # PostgreSQL: the person's row serialises their own double taps; the card is only share-locked,
+        # so many residents request one card in parallel while a removal or moderation waits for them.
+        await session.execute(select(User.id).where(User.id == resident.id).with_for_update())
+        card_row = await session.scalar(
+            select(ServiceCard).where(ServiceCard.id == card_id).with_for_update(read=True)
+        )
+        if card_row is None:
+            raise NotFound("showcase.card_gone")
         if card_row.status != CardStatus.PUBLISHED:
             raise Conflict("showcase.card_unavailable")
         if card_row.provider_id == resident.id:
