@@ -1,0 +1,198 @@
+"""The issue's «done when», through the real `python -m bot` process and the fake Bot API server:
+staff create an event with two places, three people sign up (the third waits), one cancels, the third
+gets the offer (sent by the running outbox) and confirms, people check in."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from db.base import utcnow
+from services import events as ev
+from tests.fake_api import BOT, FakeTelegram
+from tests.test_process import BotProcess, api  # noqa: F401  (the fake API server fixture)
+
+ADMIN = -1001000000001
+STAFF = 5001
+_ids = itertools.count(900_000)
+
+
+def staff_says(server: FakeTelegram, text: str) -> None:
+    message: dict[str, Any] = {
+        "message_id": next(_ids),
+        "date": int(time.time()),
+        "chat": {"id": ADMIN, "type": "supergroup", "title": "Staff"},
+        "from": server.user(STAFF, "Мария", "Сотрудник"),
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    server.push({"message": message})
+
+
+def staff_presses(server: FakeTelegram, label: str) -> None:
+    for call in reversed(server.calls):
+        if str(call.params.get("chat_id")) != str(ADMIN):
+            continue
+        for button in call.buttons():
+            if label in button.get("text", ""):
+                message = {
+                    "message_id": next(_ids),
+                    "date": int(time.time()),
+                    "chat": {"id": ADMIN, "type": "supergroup", "title": "Staff"},
+                    "from": BOT,
+                    "text": "…",
+                }
+                server.push(
+                    {
+                        "callback_query": {
+                            "id": str(next(_ids)),
+                            "from": server.user(STAFF, "Мария", "Сотрудник"),
+                            "chat_instance": "staff",
+                            "data": button["callback_data"],
+                            "message": message,
+                        }
+                    }
+                )
+                return
+    raise AssertionError(f"no staff button {label!r}")
+
+
+def has_button(call: Any, chat_id: int, label: str) -> bool:
+    return str(call.params.get("chat_id")) == str(chat_id) and any(
+        label in b.get("text", "") for b in call.buttons()
+    )
+
+
+async def register(server: FakeTelegram, person: int, name: str) -> None:
+    server.push_text(person, "/start")
+    await server.wait_text(person, "152-ФЗ")
+    server.press(person, "Согласен")
+    await server.wait_text(person, "Как вас зовут")
+    server.push_text(person, name)
+    await server.wait_text(person, "Кто вы")
+    server.press(person, "Активный гражданин")
+    await server.wait_text(person, "районе")
+    server.press(person, "Краснотуранский")
+    await server.wait_text(person, "телефон")
+    server.push_text(person, "Пропустить")
+    await server.wait_text(person, "новости")
+    server.press(person, "Да")
+    await server.wait_text(person, "Регистрация завершена")
+
+
+def statuses(db_path: Path) -> dict[str, str]:
+    with sqlite3.connect(db_path) as conn:
+        rows = conn.execute(
+            "SELECT users.full_name, event_signups.status FROM event_signups "
+            "JOIN users ON users.id = event_signups.user_id"
+        ).fetchall()
+    return dict(rows)
+
+
+@pytest.mark.slow
+async def test_done_when_through_the_real_process(tmp_path: Path, api: FakeTelegram) -> None:  # noqa: F811
+    bot = BotProcess(tmp_path, api, ADMIN_IDS=str(STAFF), OUTBOX_TICK_SECONDS="1")
+    await bot.start()
+    anna, boris, vera = 6101, 6102, 6103
+    try:
+        for person, name in ((anna, "Анна Смирнова"), (boris, "Борис Ким"), (vera, "Вера Лис")):
+            await register(api, person, name)
+
+        # staff create an event with two places, starting in 40 minutes
+        start = (utcnow() + timedelta(minutes=40)).astimezone(ev.display_tz())
+        staff_says(api, "/new_event")
+        await api.wait_text(ADMIN, "Название")
+        staff_says(api, "Школа НКО")
+        await api.wait_text(ADMIN, "Описание")
+        staff_says(api, "Гранты для НКО")
+        await api.wait_text(ADMIN, "Тип события")
+        staff_presses(api, "Обучение")
+        await api.wait_text(ADMIN, "Дата и время начала")
+        staff_says(api, start.strftime("%d.%m.%Y %H:%M"))
+        await api.wait_text(ADMIN, "Сколько длится")
+        staff_presses(api, "2 ч")
+        await api.wait_text(ADMIN, "Где проходит")
+        staff_presses(api, "В Центре")
+        await api.wait_text(ADMIN, "помещение")
+        staff_says(api, "Большой зал")
+        await api.wait_text(ADMIN, "Сколько мест")
+        staff_says(api, "2")
+        await api.wait_text(ADMIN, "открыта запись")
+        staff_presses(api, "До начала")
+        await api.wait_text(ADMIN, "Для кого")
+        staff_presses(api, "Готово")
+        await api.wait_text(ADMIN, "афишу")
+        staff_presses(api, "Без афиши")
+        await api.wait_text(ADMIN, "Проверьте событие")
+        staff_presses(api, "📢 Опубликовать")
+        card = await api.wait_text(ADMIN, "start=ev_")
+        event_id = int(card.text.split("start=ev_")[1].split()[0])
+
+        # two sign up, the third waits
+        api.push_text(anna, "/events")
+        await api.wait_text(anna, "Ближайшие события")
+        api.press(anna, "1. Школа НКО")
+        await api.wait_text(anna, "Запись до")
+        api.press(anna, "Записаться")
+        await api.wait_for(lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(anna))
+        api.push_text(boris, f"/start ev_{event_id}")
+        await api.wait_text(boris, "Свободно мест: 1 из 2")
+        api.press(boris, "Записаться")
+        await api.wait_text(boris, "Вы записаны")
+        api.push_text(vera, f"/start ev_{event_id}")
+        await api.wait_text(vera, "Мест нет")
+        api.press(vera, "В лист ожидания")
+        await api.wait_text(vera, "номером 1")
+
+        # Anna cancels from /my; the running outbox brings Vera the offer; she confirms
+        api.push_text(anna, "/my")
+        await api.wait_for(lambda c: has_button(c, anna, "Мои записи на события"))
+        api.press(anna, "Мои записи на события")
+        await api.wait_text(anna, "Ваши записи")
+        api.press(anna, "Школа НКО")
+        await api.wait_text(anna, "Вы записаны.")
+        api.press(anna, "Отменить запись")
+        await api.wait_text(anna, "Отменить запись на")
+        api.press(anna, "Да, отменить")
+        await api.wait_text(anna, "Запись отменена")
+        await api.wait_text(vera, "Освободилось место", timeout=30)
+        api.press(vera, "Беру место")
+        await api.wait_for(lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(vera))
+
+        # check-in: staff tick Vera, Boris scans the door QR (a deep link with the code)
+        staff_says(api, "/staff_events")
+        await api.wait_for(lambda c: has_button(c, ADMIN, "Школа НКО"))
+        staff_presses(api, "Школа НКО")
+        await api.wait_text(ADMIN, "Записаны: 2")
+        staff_presses(api, "Участники и отметка")
+        await api.wait_text(ADMIN, "Нажмите на человека")
+        staff_presses(api, "Вера Лис")
+        await api.wait_for(
+            lambda c: c.method == "answerCallbackQuery" and "Отмечен" in str(c.params.get("text"))
+        )
+        staff_presses(api, "К событию")
+        await api.wait_text(ADMIN, "пришли: 1")
+        staff_presses(api, "QR для отметки")
+        qr = await api.wait_for(lambda c: c.method == "sendPhoto" and "start=ci_" in c.text)
+        deep = qr.text.split("start=")[1].split()[0]
+        api.push_text(boris, f"/start {deep}")
+        await api.wait_text(boris, "вы отмечены")
+    finally:
+        code, stderr = await bot.stop()
+    assert code == 0, stderr
+    assert statuses(tmp_path / "bot.db") == {
+        "Анна Смирнова": "cancelled",
+        "Борис Ким": "confirmed",
+        "Вера Лис": "confirmed",
+    }
+    with sqlite3.connect(tmp_path / "bot.db") as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM event_signups WHERE checked_in_at IS NOT NULL"
+        ).fetchone() == (2,)
