@@ -633,7 +633,7 @@ def create_router() -> Router:
         await callback.answer()
         await state.set_state(None)
         await target(callback).edit_reply_markup(reply_markup=None)
-        await target(callback).answer(_("showcase.review_thanks"), reply_markup=menu_for(user))
+        await target(callback).answer(_("showcase.rating_thanks"), reply_markup=menu_for(user))
 
     @router.message(Rate.comment, ~F.text.startswith("/"))
     async def rate_wrong(message: Message) -> None:

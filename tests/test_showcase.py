@@ -228,7 +228,7 @@ async def test_full_journey(client_factory, staff, fake_session, db) -> None:
     assert req.rating == 5 and req.rating_comment == "Очень помогли, спасибо!"
 
     await open_card_from_catalogue(resident)
-    assert "⭐ 5.0 (1" in resident.last_text
+    assert "⭐ 5.0 (оценок: 1)" in resident.last_text
 
 
 async def _audit(db, action: str) -> list[AuditLog]:
