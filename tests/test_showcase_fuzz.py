@@ -1,5 +1,6 @@
 """Randomised input into every showcase dialog state: no unhandled error, the dialog stays in its
-group (or moves only on a valid answer), and nothing already entered is lost."""
+group (or moves only on a valid answer), and nothing already entered is lost. Marked slow (CI runs
+it with -m slow); bad input into the card dialog is also checked by tests/test_showcase.py."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from db.engine import write
 from db.models import User, UserStatus
 from services import showcase as svc
 from tests.client import TgClient
+
+pytestmark = pytest.mark.slow
 
 FORM_STEPS = (
     "organisation",
