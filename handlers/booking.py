@@ -685,8 +685,9 @@ def create_router() -> Router:
     return router
 
 
-async def seed_resources(db: Any) -> None:
+async def seed_resources(db: Any, settings: Any) -> None:
     """Dispatcher start-up: the default resources on a fresh install (idempotent)."""
+    svc.set_timezone(settings.tz)
     async with db.session() as session:
         added = await svc.ensure_default_resources(session)
     if added:

@@ -35,6 +35,7 @@ from db.engine import write
 from db.models import Booking, BookingSlot, BookingStatus, Resource, User
 from db.models.booking import ACTIVE_STATUSES
 from services import audit, notifications
+from services.digest import SOURCES, DigestItem
 from services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from services.privacy import ERASERS, EXPORTERS
 
@@ -1182,7 +1183,43 @@ async def erase_bookings(session: AsyncSession, user: User) -> None:
     await session.execute(update(Booking).where(Booking.user_id == user.id).values(purpose=None))
 
 
+_display_tz = ZoneInfo("Asia/Krasnoyarsk")
+
+
+def set_timezone(tz: ZoneInfo) -> None:
+    """The zone times are shown in where no settings reach (the weekly digest); set at start-up."""
+    global _display_tz
+    _display_tz = tz
+
+
+async def digest_bookings(
+    session: AsyncSession, user: User, now: datetime, until: datetime
+) -> list[DigestItem]:
+    """The weekly digest: the person's own bookings in the coming week."""
+    rows = await session.execute(
+        select(Booking, Resource)
+        .join(Resource, Resource.id == Booking.resource_id)
+        .where(
+            Booking.user_id == user.id,
+            Booking.status.in_(ACTIVE_STATUSES),
+            Booking.start_at >= now,
+            Booking.start_at < until,
+        )
+        .order_by(Booking.start_at)
+    )
+    return [
+        DigestItem(
+            text=html.escape(
+                f"{resource.title(user.language)}: {format_span(booking, _display_tz)}", quote=False
+            )
+        )
+        for booking, resource in rows
+    ]
+
+
 def _register() -> None:
+    if all(name != "bookings" for name, _source in SOURCES):
+        SOURCES.append(("bookings", digest_bookings))
     if export_bookings not in EXPORTERS:
         EXPORTERS.append(export_bookings)
     if erase_bookings not in ERASERS:

@@ -499,7 +499,7 @@ junk_data = st.one_of(
 )
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=junk_data)
 async def test_random_buttons_never_break_the_dialog(client, db, resources, data) -> None:
     async with db.session() as s:
@@ -515,7 +515,7 @@ async def test_random_buttons_never_break_the_dialog(client, db, resources, data
     assert await bookings(db) == []
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(min_size=1, max_size=300).filter(lambda t: not t.startswith("/")))
 async def test_random_text_in_every_step_keeps_the_dialog(client, db, resources, text) -> None:
     async with db.session() as s:

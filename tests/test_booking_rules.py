@@ -350,3 +350,26 @@ def test_ics_has_one_event() -> None:
     with pytest.raises(ValueError):
         ics.event_ics(uid="x", start=start.replace(tzinfo=None), end=start, summary="x")
     assert ics.filename("booking", 7) == "booking-7.ics"
+
+
+async def test_weekly_digest_lists_the_coming_bookings(db, seeded) -> None:
+    from services import digest
+
+    assert ("bookings", svc.digest_bookings) in digest.SOURCES
+    [user] = await make_users(db, 1)
+    await book(db, seeded["coworking"], user, at(MONDAY, 9), 120)
+    cancelled = await book(db, seeded["meeting_room"], user, at(MONDAY, 15), 60)
+    async with db.session() as s:
+        await svc.cancel_own(s, cancelled.id, user.id, now=NOW)
+        items = await svc.digest_bookings(s, user, NOW, NOW + timedelta(days=7))
+        assert [i.text for i in items] == ["Коворкинг: 07.01.2030 09:00–11:00"]
+        assert await svc.digest_bookings(s, user, NOW + timedelta(days=1), NOW + timedelta(days=8)) == []
+
+
+async def test_start_up_seeds_the_resources(db, settings) -> None:
+    from handlers.booking import seed_resources
+
+    await seed_resources(db, settings)
+    await seed_resources(db, settings)
+    async with db.session() as s:
+        assert [r.code for r in await svc.resources(s)] == [spec["code"] for spec in svc.DEFAULT_RESOURCES]
