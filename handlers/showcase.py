@@ -15,7 +15,7 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +40,11 @@ CAPTION_MAX = 1024
 
 def esc(value: str | None) -> str:
     return html.escape(value or "")
+
+
+def current_language() -> str:
+    """The language this update is answered in (the person's choice, else their Telegram's)."""
+    return get_i18n().current_locale
 
 
 def language_of(user: User | None, i18n: I18n) -> str:

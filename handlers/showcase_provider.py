@@ -24,6 +24,7 @@ from handlers.my import MyCb
 from handlers.showcase import (
     card_text,
     card_text_for,
+    current_language,
     esc,
     fresh,
     notify,
@@ -149,7 +150,7 @@ async def ask(
             reply_markup=keep_keyboard(None, "title"),
         )
     elif step == "category":
-        language = user.language if user else None
+        language = current_language()
         items = [(c.id, svc.category_title(c, language)) for c in await svc.categories(session)]
         await message.answer(header + _("showcase.ask_category"), reply_markup=category_keyboard(items))
     elif step == "description":
@@ -194,7 +195,7 @@ async def show_preview(
     text = (
         _("showcase.preview")
         + "\n\n"
-        + card_text(card, svc.category_title(category, user.language if user else None), None)
+        + card_text(card, svc.category_title(category, current_language()), None)
     )
     assert message.bot is not None
     await send_card(message.bot, message.chat.id, card, text, submit_keyboard())
@@ -304,7 +305,7 @@ async def show_own_card(
         else:
             await event.answer(error_text(exc))
         return
-    text = await card_text_for(session, card, user.language, status=True)
+    text = await card_text_for(session, card, current_language(), status=True)
     message = target(event)
     assert message.bot is not None
     await send_card(message.bot, message.chat.id, card, text, own_card_keyboard(card.id, card.status))
@@ -471,6 +472,27 @@ def create_router() -> Router:
             return
         await callback.answer(_("showcase.paused" if callback_data.a == "pause" else "showcase.resumed"))
         await show_own_card(callback, session, user, callback_data.id)
+
+    @router.callback_query(CardCb.filter(F.a == "resubmit"))
+    async def resubmit(
+        callback: CallbackQuery,
+        callback_data: CardCb,
+        session: AsyncSession,
+        user: User | None,
+        bot: Bot,
+        i18n: I18n,
+        settings: Any,
+    ) -> None:
+        try:
+            card = await svc.resubmit(session, callback.from_user.id, callback_data.id)
+        except DomainError as exc:
+            await callback.answer(error_text(exc), show_alert=True)
+            return
+        assert user is not None
+        await callback.answer()
+        await target(callback).answer(_("showcase.card_sent").format(title=esc(card.title)))
+        await post_for_moderation(bot, settings, i18n, session, card, user, edited=True)
+        await show_hub(callback, session, user)
 
     @router.callback_query(CardCb.filter(F.a == "remove"))
     async def remove(callback: CallbackQuery, callback_data: CardCb, session: AsyncSession) -> None:

@@ -22,6 +22,7 @@ from handlers.common import RequireRegistration, error_text, menu_for, target
 from handlers.my import MyCb
 from handlers.showcase import (
     card_text_for,
+    current_language,
     esc,
     fresh,
     notify,
@@ -104,7 +105,7 @@ async def show_home(
     district: str | None = None,
 ) -> None:
     district = await _district(state, user, district)
-    language = user.language if user else None
+    language = current_language()
     counts = await svc.category_counts(session, None if district == ALL else district)
     items = [
         (cat.id, svc.category_title(cat, language), counts[cat.id])
@@ -148,7 +149,7 @@ async def show_list(
     else:
         category = await svc.category(session, category_id) if category_id else None
         header = _("showcase.list_header").format(
-            category=esc(svc.category_title(category, user.language if user else None))
+            category=esc(svc.category_title(category, current_language()))
             if category
             else _("showcase.all_services"),
             district=district_name(district),
@@ -208,7 +209,7 @@ async def show_card(
         return
     if isinstance(event, CallbackQuery):
         await event.answer()
-    text = await card_text_for(session, card, user.language if user else None, tz=settings.tz)
+    text = await card_text_for(session, card, current_language(), tz=settings.tz)
     back_data = (await state.get_data()).get("sc_back")
     back = BrowseCb.unpack(back_data) if back_data else None
     own = user is not None and card.provider_id == user.id

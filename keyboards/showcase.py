@@ -302,6 +302,8 @@ def own_card_keyboard(card_id: int, status: str) -> InlineKeyboardMarkup:
     rows = []
     if status not in ("declined", "removed"):
         rows.append([_button(_("showcase.btn_edit"), CardCb(a="edit", id=card_id))])
+    if status == "returned":
+        rows.append([_button(_("showcase.btn_resubmit"), CardCb(a="resubmit", id=card_id))])
     if status == "published":
         rows.append([_button(_("showcase.btn_pause"), CardCb(a="pause", id=card_id))])
     if status == "paused":

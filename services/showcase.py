@@ -293,7 +293,7 @@ async def rename_category(session: AsyncSession, staff_tg_id: int, category_id: 
             raise NotFound()
         old = cat.title_ru
         cat.title_ru = title
-        cat.title_en = None if cat.title_en and cat.title_en != old else cat.title_en
+        cat.title_en = None  # the old English name no longer fits; English readers see the new one
         audit.record(
             session, staff_tg_id, "showcase.category_rename", "showcase_category", cat.id, old=old, new=title
         )
@@ -380,6 +380,19 @@ async def update_card(
         card.status = CardStatus.PENDING
         card.staff_comment = None
     return card
+
+
+async def resubmit(session: AsyncSession, tg_id: int, card_id: int) -> ServiceCard:
+    """A returned card sent to moderation again as it is (the provider answered staff elsewhere)."""
+    provider = await _provider(session, tg_id)
+    async with write(session):
+        card_row = await _locked_card(session, card_id)
+        if card_row.provider_id != provider.id:
+            raise NotAllowed("showcase.not_your_card")
+        if card_row.status != CardStatus.RETURNED:
+            raise Conflict("showcase.card_state_changed")
+        card_row.status = CardStatus.PENDING
+    return card_row
 
 
 async def set_paused(session: AsyncSession, tg_id: int, card_id: int, paused: bool) -> ServiceCard:

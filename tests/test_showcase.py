@@ -651,3 +651,45 @@ async def test_unanswered_job_is_scheduled(settings, bot, db, dp) -> None:
     scheduler = build_scheduler(settings, bot=bot, db=db, dispatcher=dp)
     job = scheduler.get_job(svc.UNANSWERED_JOB)
     assert job is not None and job.func is svc.raise_unanswered
+
+
+async def test_returned_card_can_be_sent_again_unchanged(client_factory, staff, fake_session, db) -> None:
+    provider = await make_provider(client_factory, db=db)
+    await fill_card(provider)
+    await staff.press("Вернуть с комментарием")
+    await staff.send("Уточните, есть ли выходные")
+    await provider.press("Открыть карточку")
+    fake_session.clear()
+    await provider.press("Отправить снова")
+    [card] = await cards(db)
+    assert card.status == CardStatus.PENDING
+    assert "изменена — на модерацию" in fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)[0].method.text
+    await provider.press_data(f"shc:resubmit:{card.id}:")
+    assert "уже изменился" in provider.alerts()[0]
+
+
+async def test_weekly_digest_lists_new_cards_in_the_persons_districts(client_factory, staff, db) -> None:
+    from services import digest
+
+    await _published_card(client_factory, staff, db, title="Мёд <с пасеки>")
+    far = await make_resident(client_factory, 3002, db=db, district="shushensky")
+    assert any(name == "showcase" for name, _source in digest.SOURCES)
+    now = utcnow()
+    async with db.session() as s:
+        near_user = await s.scalar(select(User).where(User.tg_id == RESIDENT_ID))
+        far_user = await s.scalar(select(User).where(User.tg_id == far.user.id))
+        near_user.interest_districts = ["idrinsky"]
+        far_user.interest_districts = ["shushensky"]
+        near = await svc.digest_new_cards(s, near_user, now, now + timedelta(days=7))
+        nothing = await svc.digest_new_cards(s, far_user, now, now + timedelta(days=7))
+    assert len(near) == 1 and "Мёд &lt;с пасеки&gt;" in near[0].text
+    assert near[0].button is not None and near[0].button[1].startswith("shv:")
+    assert nothing == []
+
+
+async def test_english_speaking_resident_gets_english(client_factory, staff, db) -> None:
+    _provider, _resident = await _published_card(client_factory, staff, db)
+    guest = client_factory(3005, first_name="John", last_name="Smith", language_code="en")
+    await quick_register(db, guest, group="citizen", district="idrinsky")
+    await guest.send("/services")
+    assert "Services (EXPO)" in guest.last_text and "Help for older people (1)" in guest.buttons()
