@@ -19,6 +19,8 @@ not claimed during quiet hours.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import logging
 import time as monotonic_time
 from collections.abc import Awaitable, Callable
@@ -93,10 +95,15 @@ class Pacer:
         self._chat_next: dict[int, float] = {}
 
     async def wait(self, chat_id: int) -> None:
+        # first the chat's own second (this must not hold the others back), then a slot overall
+        chat_ready = self._chat_next.get(chat_id, 0.0)
+        self._chat_next[chat_id] = max(self.clock(), chat_ready) + self.per_chat  # reserved at once
+        if chat_ready > self.clock():
+            await self.sleep(chat_ready - self.clock())
         now = self.clock()
-        at = max(now, self._next, self._chat_next.get(chat_id, 0.0))
+        at = max(now, self._next)
         self._next = at + self.interval
-        self._chat_next[chat_id] = at + self.per_chat
+        self._chat_next[chat_id] = max(self._chat_next[chat_id], at + self.per_chat)
         if len(self._chat_next) > 10_000:
             self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
         if at > now:
@@ -289,19 +296,25 @@ class Outbox:
             )
             for row_id, chat_id in rows:
                 by_chat.setdefault(chat_id, []).append(row_id)
-        queue: asyncio.Queue[list[int]] = asyncio.Queue()
-        for chat_rows in by_chat.values():
-            queue.put_nowait(chat_rows)
+        # A chat's rows stay in order with one worker at a time; a chat that must wait its second
+        # goes back in line (by the moment it may send again) instead of keeping a worker asleep.
+        order = itertools.count()
+        ready: list[tuple[float, int, list[int]]] = [(0.0, next(order), rows) for rows in by_chat.values()]
+        heapq.heapify(ready)
         left: list[int] = []
 
         async def worker() -> None:
-            while not queue.empty():
-                chat_rows = queue.get_nowait()
-                for index, row_id in enumerate(chat_rows):
-                    if self._stopping:
-                        left.extend(chat_rows[index:])
-                        break
-                    await self.deliver(row_id, result)
+            while ready:
+                at, _n, chat_rows = heapq.heappop(ready)
+                if self._stopping:
+                    left.extend(chat_rows)
+                    continue
+                delay = at - self.pacer.clock()
+                if delay > 0:  # nothing else may go earlier
+                    await self.pacer.sleep(delay)
+                await self.deliver(chat_rows.pop(0), result)
+                if chat_rows:
+                    heapq.heappush(ready, (self.pacer.clock() + self.pacer.per_chat, next(order), chat_rows))
 
         await asyncio.gather(*(worker() for _ in range(max(1, min(self.workers, len(by_chat))))))
         if left:
