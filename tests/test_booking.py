@@ -499,6 +499,7 @@ junk_data = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=junk_data)
 async def test_random_buttons_never_break_the_dialog(client, db, resources, data) -> None:
@@ -515,6 +516,7 @@ async def test_random_buttons_never_break_the_dialog(client, db, resources, data
     assert await bookings(db) == []
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(min_size=1, max_size=300).filter(lambda t: not t.startswith("/")))
 async def test_random_text_in_every_step_keeps_the_dialog(client, db, resources, text) -> None:
