@@ -323,12 +323,15 @@ async def test_expo_request_approved_by_staff(client, staff, db, resources, fake
     assert "Новая заявка" in card.method.text and "Иван Петров" in card.method.text
     [booking] = await bookings(db)
     assert booking.status == BookingStatus.PENDING
-    await staff.press("Подтвердить")
+    card, approve = staff.find_button("Подтвердить")
+    await staff.press_data(approve.callback_data, card)
     assert "подтверждена" in staff.last_text
+    assert "Подтвердить" not in str(staff.sent("EditMessageReplyMarkup"))  # the card lost its buttons
+    assert staff.sent("EditMessageReplyMarkup")
     [document] = fake_session.calls_of("SendDocument", chat_id=client.chat_id)
     assert "место за вами" in document.method.caption
     assert (await bookings(db))[0].status == BookingStatus.CONFIRMED
-    await staff.press("Подтвердить")  # the old card pressed again
+    await staff.press_data(approve.callback_data, card)  # the old card pressed again
     assert "уже рассмотрели" in staff.alerts()[0]
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Notification)) == 1

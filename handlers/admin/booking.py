@@ -295,6 +295,7 @@ def create_router() -> Router:
             await callback.answer(err(error), show_alert=True)
             return
         await callback.answer(_("booking.adm_approved_short"))
+        await _drop_buttons(bot, target(callback).chat.id, target(callback).message_id)
         user = changed.user
         delivered = False
         if user is not None and user.tg_id is not None:
@@ -333,7 +334,7 @@ def create_router() -> Router:
             return
         await callback.answer()
         await state.set_state(StaffBook.reject_reason if rejecting else StaffBook.cancel_reason)
-        await state.update_data(bid=booking.id)
+        await state.update_data(bid=booking.id, card=target(callback).message_id)
         await target(callback).answer(
             _("booking.adm_ask_reject_reason" if rejecting else "booking.adm_ask_cancel_reason").format(
                 id=booking.id
@@ -364,6 +365,7 @@ def create_router() -> Router:
             await message.answer(err(error))
             return
         await state.clear()
+        await _drop_buttons(bot, message.chat.id, data.get("card"))
         booking, resource, user = changed.booking, changed.resource, changed.user
         delivered = await tell_person(
             bot,
@@ -398,6 +400,7 @@ def create_router() -> Router:
             await message.answer(err(error))
             return
         await state.clear()
+        await _drop_buttons(bot, message.chat.id, data.get("card"))
         booking, resource, user = changed.booking, changed.resource, changed.user
         delivered = await tell_person(
             bot,
@@ -703,6 +706,16 @@ def create_router() -> Router:
         await target(callback).answer(_("common.cancelled"))
 
     return router
+
+
+async def _drop_buttons(bot: Bot, chat_id: int, message_id: int | None) -> None:
+    """A decided card loses its buttons, so nobody decides on it again by mistake."""
+    if not message_id:
+        return
+    try:
+        await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+    except TelegramAPIError:
+        pass  # too old to edit, or already without buttons: the server-side checks still hold
 
 
 def _card_keyboard(booking: Booking):
