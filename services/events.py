@@ -100,11 +100,15 @@ def fmt_when(event: Event, tz: ZoneInfo | None = None) -> str:
     return f"{start:%d.%m.%Y %H:%M} – {end:%d.%m.%Y %H:%M}"
 
 
-def _params(event: Event, **extra: Any) -> dict[str, Any]:
+def _params(event: Event, participant: bool = False, **extra: Any) -> dict[str, Any]:
+    """Notice parameters. An online event's link is only shown to those who hold a place."""
+    place: Any = hd.quote(event.place)
+    if event.place_kind == "online" and not participant:
+        place = {"t": "events.place_online_short"}  # translated by the outbox sender
     return {
         "title": hd.quote(event.title),
         "when": fmt_when(event),
-        "place": hd.quote(event.place),
+        "place": place,
         "event_id": event.id,
         **extra,
     }
@@ -483,22 +487,26 @@ def _bookable(event: Event, now: datetime) -> None:
 # --- notices --------------------------------------------------------------------------------------
 
 
-async def _queue_reminders(session: AsyncSession, user: User, event: Event) -> None:
+async def _queue_reminders(session: AsyncSession, user: User, event: Event, now: datetime) -> None:
+    """A day before (the person's own lead) and two hours before; a moment already past is skipped
+    (no reminder right after signing up for an event later today)."""
     buttons = [
         [["events.btn_will_come", _cb("yes", event.id)], ["events.btn_cant_come", _cb("no", event.id)]]
     ]
-    payload = {"text": "events.n_reminder", "params": _params(event), "buttons": buttons}
-    await notifications.queue_reminder(
-        session,
-        user=user,
-        kind=N_REMINDER,
-        ref_type=REF,
-        ref_id=event.id,
-        event_at=event.starts_at,
-        payload=payload,
-        key_suffix="1d",
-    )
-    if user.reminder_lead_minutes > REMINDER_FIXED_LEAD.total_seconds() / 60:
+    payload = {"text": "events.n_reminder", "params": _params(event, participant=True), "buttons": buttons}
+    own_lead = timedelta(minutes=user.reminder_lead_minutes)
+    if event.starts_at - own_lead > now:
+        await notifications.queue_reminder(
+            session,
+            user=user,
+            kind=N_REMINDER,
+            ref_type=REF,
+            ref_id=event.id,
+            event_at=event.starts_at,
+            payload=payload,
+            key_suffix="1d",
+        )
+    if own_lead > REMINDER_FIXED_LEAD and event.starts_at - REMINDER_FIXED_LEAD > now:
         await notifications.queue_reminder(
             session,
             user=user,
@@ -525,9 +533,10 @@ async def _notice(
     due_at: datetime | None = None,
     quiet: bool = False,
     extra: str = "",
+    participant: bool = False,
     **params: Any,
 ) -> None:
-    payload: dict[str, Any] = {"text": text, "params": _params(event, **params)}
+    payload: dict[str, Any] = {"text": text, "params": _params(event, participant, **params)}
     if buttons:
         payload["buttons"] = buttons
     await notifications.queue(
@@ -611,23 +620,30 @@ async def _fill_places(session: AsyncSession, event: Event, now: datetime, offer
                     N_PROMOTED,
                     "events.n_promoted",
                     now,
+                    participant=True,
                     extra=str(int(now.timestamp())),
                 )
-                await _queue_reminders(session, user, event)
+                await _queue_reminders(session, user, event, now)
         await session.flush()
         return len(promoted)
     free = event.capacity - await holding_count(session, event.id)
     if free <= 0:
         return 0
-    offered = list(await session.scalars(waiting_query.limit(free)))
     expires = min(now + offer_ttl, event.starts_at)
-    for signup in offered:
+    offered = 0
+    for signup in await session.scalars(waiting_query):
+        if offered >= free:
+            break
+        user = await session.get(User, signup.user_id)
+        if user is None or user.unreachable_at is not None or user.tg_id is None:
+            # blocked the bot or erased: an offer could not reach them, so it goes to the next person
+            signup.status = SignupStatus.EXPIRED
+            signup.cancelled_at = now
+            continue
         signup.status = SignupStatus.OFFERED
         signup.offered_at = now
         signup.offer_expires_at = expires
-        user = await session.get(User, signup.user_id)
-        if user is None:
-            continue
+        offered += 1
         buttons = [
             [["events.btn_offer_yes", _cb("oy", event.id)], ["events.btn_offer_no", _cb("on", event.id)]]
         ]
@@ -644,7 +660,7 @@ async def _fill_places(session: AsyncSession, event: Event, now: datetime, offer
             until=fmt_dt(expires),
         )
     await session.flush()
-    return len(offered)
+    return offered
 
 
 # --- what a person does -----------------------------------------------------------------------------
@@ -700,7 +716,7 @@ async def sign_up(
             signup.confirmed_at = now if status == SignupStatus.CONFIRMED else None
             await session.flush()
             if status == SignupStatus.CONFIRMED:
-                await _queue_reminders(session, user, event)
+                await _queue_reminders(session, user, event, now)
             position = await waiting_position(session, signup) if status == SignupStatus.WAITING else 0
     except IntegrityError as exc:
         raise Conflict("events.err_already_confirmed") from exc
@@ -757,7 +773,7 @@ async def _resolve_offer(
             signup.confirmed_at = now
             signup.offer_expires_at = None
             await _cancel_person_notices(session, event_id, user.id, N_OFFER)
-            await _queue_reminders(session, user, event)
+            await _queue_reminders(session, user, event, now)
         else:
             signup.status = SignupStatus.DECLINED
             signup.cancelled_at = now
@@ -1066,7 +1082,7 @@ async def update_event(
                 told += 1
                 if signup.status == SignupStatus.CONFIRMED and ("starts_at" in changed):
                     await _cancel_person_notices(session, event_id, user.id, N_REMINDER)
-                    await _queue_reminders(session, user, event)
+                    await _queue_reminders(session, user, event, now)
                 if signup.checked_in_at is not None and "ends_at" in changed:
                     await _queue_feedback(session, user, event, now)
         if event.status == EventStatus.PUBLISHED:
@@ -1149,6 +1165,12 @@ async def cancel_event(
     return event, told
 
 
+async def record_export(session: AsyncSession, actor_tg_id: int, event_id: int, rows: int) -> None:
+    """Downloading the participant list (personal data) is a staff action: it goes to the audit log."""
+    async with write(session):
+        audit.record(session, actor_tg_id, "event.export", REF, event_id, rows=rows)
+
+
 async def new_checkin_code(session: AsyncSession, actor_tg_id: int, event_id: int) -> Event:
     async with write(session):
         event = await _lock_event(session, event_id)
@@ -1219,7 +1241,7 @@ async def digest_events(
     for event in events:
         if not matches(event, user):
             continue
-        place = "online" if event.place_kind == "online" else hd.quote(event.place)
+        place = "💻" if event.place_kind == "online" else hd.quote(event.place)
         text = f"<b>{hd.quote(event.title)}</b> — {fmt_when(event)}, {place}"
         items.append(DigestItem(text=text, button=("events.btn_signup", _cb("su", event.id))))
     return items[:8]
@@ -1263,7 +1285,31 @@ async def export_signups(session: AsyncSession, user: User) -> tuple[str, Any]:
 
 
 async def erase_comments(session: AsyncSession, user: User) -> None:
-    """Feedback comments are free text about the person: they go with the identity."""
+    """Erasure (inside privacy.erase's transaction): feedback comments are free text about the person
+    and go with the identity; places the person still holds on upcoming events go to the wait-list."""
+    now = utcnow()
+    active = list(
+        await session.scalars(
+            select(EventSignup.event_id)
+            .join(Event, Event.id == EventSignup.event_id)
+            .where(
+                EventSignup.user_id == user.id,
+                EventSignup.status.in_(ACTIVE),
+                Event.status == EventStatus.PUBLISHED,
+                Event.starts_at > now,
+            )
+        )
+    )
+    for event_id in sorted(active):
+        event = await _lock_event(session, event_id)
+        signup = await _lock_signup(session, event_id, user.id)
+        if signup is None or signup.status not in ACTIVE:
+            continue
+        signup.status = SignupStatus.CANCELLED
+        signup.cancelled_at = now
+        signup.offer_expires_at = None
+        await session.flush()
+        await _fill_places(session, event, now, DEFAULT_OFFER_TTL)
     rows = await session.scalars(
         select(EventSignup).where(EventSignup.user_id == user.id, EventSignup.comment.is_not(None))
     )

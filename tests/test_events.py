@@ -165,15 +165,8 @@ async def test_full_story_through_the_bot(
     await vera.press_data(EvCb(a="oy", e=event.id).pack())  # a second press of the old button: harmless
     assert (await signups(db, event.id))["Вера Лис"] == "confirmed"
 
-    # reminders went out with «Буду» / «Не смогу»
-    reminder = [
-        c
-        for c in fake_session.calls_of("SendMessage", chat_id=boris.chat_id)
-        if "Напоминаем" in c.method.text
-    ]
-    assert reminder
-    await boris.press("Буду")
-    assert "ждём вас" in boris.last_text
+    # the event is 40 minutes away: no reminder «a day before» or «two hours before» is left to send
+    assert not [c for c in fake_session.calls if "Напоминаем" in (getattr(c.method, "text", None) or "")]
 
     # staff: participants with check-in toggles; Vera ticked by staff, Boris scans the QR himself
     await staff.press("Участники и отметка")
@@ -566,20 +559,29 @@ async def test_cant_come_frees_the_place_and_the_job_is_registered(
                 place_kind="center",
                 place="Малый зал",
                 district="krasnoturansky",
-                capacity=1,
+                capacity=2,
                 reg_deadline=now + timedelta(hours=5),
             ),
         )
         await ev.publish(s, 5001, event.id, announce=False)
     anna = client_factory(2201, first_name="Анна", last_name="Смирнова")
     boris = client_factory(2202, first_name="Борис", last_name="Ким")
-    for person in (anna, boris):
+    dina = client_factory(2203, first_name="Дина", last_name="Ли")
+    for person in (anna, boris, dina):
         await register(person)
-    await anna.send(f"/start ev_{event.id}")
-    await anna.press("Записаться")
+    for person in (anna, dina):
+        await person.send(f"/start ev_{event.id}")
+        await person.press("Записаться")
     await boris.send(f"/start ev_{event.id}")
     await boris.press("В лист ожидания")
-    await deliver(bot, db, dp)  # the reminder (due now: the event is less than a day away)
+    # 5 hours ahead: only the «two hours before» reminder, with «Буду» / «Не смогу»
+    assert await deliver(bot, db, dp) == 0
+    assert await deliver(bot, db, dp, at=now + timedelta(hours=3, minutes=1)) == 2
+    await dina.press("Буду")
+    assert "ждём вас" in dina.last_text
+    async with db.session() as s:
+        signup = await s.scalar(select(EventSignup).where(EventSignup.will_come_at.is_not(None)))
+    assert signup is not None
     await anna.press("Не смогу")
     assert "Запись отменена" in anna.all_text()
     assert (await signups(db, event.id))["Борис Ким"] == "offered"

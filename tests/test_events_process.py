@@ -72,7 +72,7 @@ def has_button(call: Any, chat_id: int, label: str) -> bool:
 
 async def register(server: FakeTelegram, person: int, name: str) -> None:
     server.push_text(person, "/start")
-    await server.wait_text(person, "152-ФЗ")
+    await server.wait_text(person, "152-ФЗ", timeout=120)  # the first answer waits for the start-up
     server.press(person, "Согласен")
     await server.wait_text(person, "Как вас зовут")
     server.push_text(person, name)
@@ -162,7 +162,7 @@ async def test_done_when_through_the_real_process(tmp_path: Path, api: FakeTeleg
         await api.wait_text(anna, "Отменить запись на")
         api.press(anna, "Да, отменить")
         await api.wait_text(anna, "Запись отменена")
-        await api.wait_text(vera, "Освободилось место", timeout=30)
+        await api.wait_text(vera, "Освободилось место", timeout=60)
         api.press(vera, "Беру место")
         await api.wait_for(lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(vera))
 

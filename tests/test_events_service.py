@@ -400,3 +400,34 @@ async def test_unique_signup_per_person(db: Database) -> None:
     results = await asyncio.gather(*(attempt() for _ in range(5)))
     assert results.count("confirmed") == 1
     assert (await status_of(db, event.id)) == {a.id: SignupStatus.CONFIRMED}
+
+
+async def test_erasure_and_unreachable_people_free_places(db: Database) -> None:
+    a, b, c, d = await add_people(db, 4)
+    event = await published(db, capacity=1)
+    await sign_up(db, a, event.id)
+    for n, person in enumerate((b, c, d)):
+        await sign_up(db, person, event.id, waitlist=True, now=NOW + timedelta(seconds=n))
+    async with db.session() as s, write(s):
+        blocked = await s.get(User, b.id)
+        assert blocked is not None
+        blocked.unreachable_at = NOW  # b blocked the bot: an offer would never reach them
+    async with db.session() as s:
+        await privacy.erase(s, a.tg_id, "1.0")  # type: ignore[arg-type]
+    statuses = await status_of(db, event.id)
+    assert statuses == {a.id: "cancelled", b.id: "expired", c.id: "offered", d.id: "waiting"}
+    await invariant(db, event)
+
+
+async def test_online_link_only_for_participants(db: Database) -> None:
+    a, _b = await add_people(db, 2)
+    async with db.session() as s:
+        event = await ev.create_event(
+            s, STAFF, draft(place_kind="online", place="https://meet.example.org/x", district=None), now=NOW
+        )
+        await ev.publish(s, STAFF, event.id, announce=True, now=NOW)
+    [announce, _other] = await notices(db, ev.N_ANNOUNCE)
+    assert announce.payload["params"]["place"] == {"t": "events.place_online_short"}
+    await sign_up(db, a, event.id)
+    reminders = await notices(db, ev.N_REMINDER, a.id)
+    assert reminders and all(r.payload["params"]["place"] == "https://meet.example.org/x" for r in reminders)

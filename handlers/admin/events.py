@@ -720,6 +720,7 @@ def create_router() -> Router:
         await callback.answer()
         people = await ev.participants(session, item.id)
         data = participants_xlsx(item, people)
+        await ev.record_export(session, callback.from_user.id, item.id, len(people))
         await target(callback).answer_document(
             BufferedInputFile(data, filename=f"event-{item.id}-participants.xlsx"),
             caption=_("events.xlsx_caption").format(title=hd.quote(item.title), count=len(people)),
