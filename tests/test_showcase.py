@@ -663,7 +663,8 @@ async def test_returned_card_can_be_sent_again_unchanged(client_factory, staff, 
     await provider.press("Отправить снова")
     [card] = await cards(db)
     assert card.status == CardStatus.PENDING
-    assert "изменена — на модерацию" in fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)[0].method.text
+    posted = fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)
+    assert "изменена — на модерацию" in posted[0].method.text
     await provider.press_data(f"shc:resubmit:{card.id}:")
     assert "уже изменился" in provider.alerts()[0]
 
@@ -693,3 +694,16 @@ async def test_english_speaking_resident_gets_english(client_factory, staff, db)
     await quick_register(db, guest, group="citizen", district="idrinsky")
     await guest.send("/services")
     assert "Services (EXPO)" in guest.last_text and "Help for older people (1)" in guest.buttons()
+
+
+async def test_only_staff_moderate(client_factory, db) -> None:
+    provider = await make_provider(client_factory, db=db)
+    await fill_card(provider)
+    [card] = await cards(db)
+    stranger = client_factory(7777, first_name="Чужой", chat_id=ADMIN_CHAT_ID)  # in the chat, not staff
+    await stranger.press_data(f"adm:sc_pub:{card.id}")
+    assert stranger.alerts()
+    await provider.press_data(f"adm:sc_pub:{card.id}")  # a provider forging the staff button privately
+    assert provider.alerts()
+    [card] = await cards(db)
+    assert card.status == CardStatus.PENDING

@@ -1,0 +1,152 @@
+"""The issue's «done when», through the real `python -m bot` process against the fake Bot API server:
+a provider publishes a card, staff publish it, a resident of a served district finds it by category
+and by a search word, requests it, the provider accepts, they exchange messages, the provider marks
+it done and the resident rates it."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import TEST_TOKEN
+from tests.fake_api import FakeTelegram
+from tests.test_consultations_process import press_in
+from tests.test_process import BotProcess
+
+ADMIN = -1001000000001
+STAFF = 5001
+PROVIDER = 4101
+RESIDENT = 4202
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram(TEST_TOKEN)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def register(
+    api: FakeTelegram, user_id: int, group: str, organisation: str | None, first: bool
+) -> None:
+    api.push_text(user_id, "/start")
+    await api.wait_text(user_id, "152-ФЗ", timeout=120 if first else 20)  # start-up applies migrations
+    api.press(user_id, "Согласен")
+    await api.wait_text(user_id, "Как вас зовут")
+    api.press(user_id, "Оставить")
+    await api.wait_text(user_id, "Кто вы")
+    api.press(user_id, group)
+    if organisation:
+        await api.wait_text(user_id, "организац")
+        api.push_text(user_id, organisation)
+    await api.wait_text(user_id, "районе")
+    api.press(user_id, "Идринский")
+    await api.wait_text(user_id, "телефон")
+    api.push_text(user_id, "8 913 000-11-22" if not organisation else "Пропустить")
+    await api.wait_text(user_id, "новости")
+    api.press(user_id, "Нет")
+    await api.wait_text(user_id, "Регистрация завершена")
+
+
+def request_row(db_path: Path) -> tuple[Any, ...]:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT status, phone_shared, rating FROM showcase_requests").fetchone()
+
+
+async def test_showcase_through_the_real_process(tmp_path: Path, api: FakeTelegram) -> None:
+    bot = BotProcess(tmp_path, api, ADMIN_IDS=str(STAFF))
+    await bot.start()
+    db_path = tmp_path / "bot.db"
+    try:
+        await register(api, PROVIDER, "Сотрудник СОНКО", "АНО «Забота»", first=True)
+        await register(api, RESIDENT, "Активный гражданин", None, first=False)
+
+        # the provider publishes a card
+        api.push_text(PROVIDER, "/my")
+        await api.wait_text(PROVIDER, "Мои дела")
+        api.press(PROVIDER, "Мои услуги")
+        await api.wait_text(PROVIDER, "Мои услуги</b> — АНО")
+        api.press(PROVIDER, "Новая карточка")
+        await api.wait_text(PROVIDER, "Шаг 1 из 8")
+        api.press(PROVIDER, "Оставить: АНО")
+        await api.wait_text(PROVIDER, "Шаг 2 из 8")
+        api.push_text(PROVIDER, "Сиделка для пожилых на дому")
+        await api.wait_text(PROVIDER, "Шаг 3 из 8")
+        api.press(PROVIDER, "Помощь пожилым")
+        await api.wait_text(PROVIDER, "Шаг 4 из 8")
+        api.push_text(PROVIDER, "Дежурство днём и ночью, гигиена, кормление, прогулки во дворе.")
+        await api.wait_text(PROVIDER, "Шаг 5 из 8")
+        api.press(PROVIDER, "Идринский")
+        await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "✅ Идринский" in str(c.params))
+        api.press(PROVIDER, "Готово")
+        await api.wait_text(PROVIDER, "Шаг 6 из 8")
+        api.push_text(PROVIDER, "300 ₽ в час")
+        await api.wait_text(PROVIDER, "Шаг 7 из 8")
+        api.press(PROVIDER, "На дому")
+        await api.wait_text(PROVIDER, "Шаг 8 из 8")
+        api.press(PROVIDER, "Без фото")
+        await api.wait_text(PROVIDER, "Так карточку увидят")
+        api.press(PROVIDER, "Отправить на модерацию")
+        await api.wait_text(ADMIN, "Карточка №1 на модерацию")
+
+        # staff publish it
+        press_in(api, ADMIN, STAFF, "Опубликовать")
+        await api.wait_text(PROVIDER, "опубликована")
+
+        # the resident finds it by category and by a word, and requests it
+        api.push_text(RESIDENT, "/services")
+        await api.wait_text(RESIDENT, "Услуг: 1")
+        api.press(RESIDENT, "Помощь пожилым (1)")
+        await api.wait_text(RESIDENT, "1. <b>Сиделка для пожилых на дому</b>")
+        api.push_text(RESIDENT, "/services")
+        api.press(RESIDENT, "Поиск по словам")
+        await api.wait_text(RESIDENT, "Напишите одно-два слова")
+        api.push_text(RESIDENT, "кормление")
+        await api.wait_text(RESIDENT, "По запросу «кормление»")
+        api.press(RESIDENT, "1")
+        await api.wait_text(RESIDENT, "💰 300 ₽ в час")  # the card itself, not the list line
+        api.press(RESIDENT, "Оставить заявку")
+        await api.wait_text(RESIDENT, "Коротко напишите")
+        api.push_text(RESIDENT, "Нужно для мамы с понедельника")
+        await api.wait_text(RESIDENT, "Показать ваш телефон")
+        api.press(RESIDENT, "Нет, только через бот")
+        await api.wait_text(RESIDENT, "Заявка №1")
+        card = await api.wait_text(PROVIDER, "Новая заявка")
+        assert "+79130001122" not in card.text and "Нужно для мамы" in card.text
+
+        # the provider accepts; they talk through the bot
+        api.press(PROVIDER, "Принять")
+        await api.wait_text(RESIDENT, "приняли вашу заявку")
+        api.press(RESIDENT, "Написать поставщику")
+        await api.wait_text(RESIDENT, "Напишите сообщение поставщику")
+        api.push_text(RESIDENT, "Когда сможете прийти?")
+        await api.wait_for(
+            lambda c: c.method == "copyMessage" and str(c.params.get("chat_id")) == str(PROVIDER)
+        )
+        api.press(PROVIDER, "Ответить")
+        await api.wait_text(PROVIDER, "Напишите сообщение жителю")
+        api.push_text(PROVIDER, "В понедельник в 9:00")
+        await api.wait_for(
+            lambda c: c.method == "copyMessage" and str(c.params.get("chat_id")) == str(RESIDENT)
+        )
+
+        # done, and the resident rates it
+        api.press(PROVIDER, "Выполнено")
+        await api.wait_text(RESIDENT, "Оцените")
+        api.press(RESIDENT, "5⭐")
+        await api.wait_text(RESIDENT, "Ваша оценка")
+        assert request_row(db_path) == ("done", 0, 5)
+        api.push_text(RESIDENT, "/services")
+        api.press(RESIDENT, "Все услуги")
+        await api.wait_text(RESIDENT, "⭐ 5.0")
+    finally:
+        code, stderr = await bot.stop()
+    assert code == 0, stderr
+    assert "Traceback" not in stderr, stderr
