@@ -600,3 +600,34 @@ async def test_cant_come_frees_the_place_and_the_job_is_registered(
     assert told
     await boris.press_data(EvCb(a="oy", e=event.id).pack())  # the old offer button
     assert any("Сейчас для вас нет предложения" in a for a in boris.alerts())
+
+
+async def test_events_list_pages(client: TgClient, db: Database) -> None:
+    now = utcnow()
+    async with db.session() as s:
+        for n in range(7):
+            event = await ev.create_event(
+                s,
+                5001,
+                ev.Draft(
+                    title=f"Событие {n + 1}",
+                    description="Описание",
+                    kind="seminar",
+                    starts_at=now + timedelta(days=n + 1),
+                    ends_at=now + timedelta(days=n + 1, hours=1),
+                    place_kind="center",
+                    place="Зал",
+                    district="krasnoturansky",
+                    capacity=10,
+                    reg_deadline=now + timedelta(days=n + 1),
+                ),
+            )
+            await ev.publish(s, 5001, event.id, announce=False)
+    await register(client)
+    await client.press("События")
+    assert "стр. 1 из 2" in client.last_text and "Событие 5" in client.last_text
+    assert "Событие 6" not in client.last_text and "Свободно мест: 10 из 10" in client.last_text
+    await client.press("Дальше")
+    assert "стр. 2 из 2" in client.last_text and "7. Событие 7" in client.last_text
+    await client.press("◀️")
+    assert "стр. 1 из 2" in client.last_text

@@ -172,6 +172,15 @@ async def show_staff_list(event: Message | CallbackQuery, session: AsyncSession,
             label += f" ({held}/{item.capacity})"
         items.append((item.id, label[:60]))
     text = _("events.staff_list") if items else _("events.staff_list_empty")
+    now = utcnow()
+    figures = await ev.figures(session, now - timedelta(days=30), now)
+    if figures.events_held:
+        text += "\n\n" + _("events.staff_figures").format(
+            held=figures.events_held,
+            signups=figures.signups,
+            attended=figures.attended,
+            rating=f"{figures.average_rating:.1f}" if figures.average_rating is not None else "—",
+        )
     await _reply(event, text, staff_list_keyboard(items), edit)
 
 
