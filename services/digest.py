@@ -142,6 +142,15 @@ async def _news_for_week(session: AsyncSession, week: str) -> list[DigestNews]:
 # --- building and rendering --------------------------------------------------------------------
 
 
+SECTION_ORDER = ("bookings", "my_signups", "consultations", "events", "ideas", "showcase")
+"""The person's own things first, then what they might join; other sections follow, news last."""
+
+
+def _section_rank(entry: tuple[str, DigestSource]) -> int:
+    name = entry[0]
+    return SECTION_ORDER.index(name) if name in SECTION_ORDER else len(SECTION_ORDER)
+
+
 async def build(
     session: AsyncSession,
     user: User,
@@ -152,7 +161,7 @@ async def build(
     """What this person's digest holds this week (every section, possibly empty)."""
     digest = Digest(week=week_key(now, tz))
     until = now + HORIZON
-    for name, source in SOURCES:
+    for name, source in sorted(SOURCES, key=_section_rank):
         try:
             items = await source(session, user, now, until)
         except Exception:  # one feature's bug must not cost everyone their digest

@@ -52,7 +52,8 @@ async def own_source(session, user: User, now: datetime, until: datetime) -> lis
 
 @pytest.fixture
 def sources(monkeypatch):
-    monkeypatch.setattr(digest_service, "SOURCES", [("bookings", own_source), ("events", events_source)])
+    # registered in another order than shown: own things come first
+    monkeypatch.setattr(digest_service, "SOURCES", [("events", events_source), ("bookings", own_source)])
 
 
 @pytest.fixture(autouse=True)
