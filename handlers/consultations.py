@@ -19,6 +19,7 @@ from db.models import Consultation, User
 from db.models.consultations import OPEN_STATUSES
 from handlers.admin.consultations import (
     LinkedReply,
+    join_limited,
     local,
     place_text,
     post_card,
@@ -207,7 +208,7 @@ async def show_request(
         lines.append(_("consult.view_outcome").format(outcome=_(f"consult.outcome.{c.outcome}")))
     if c.rating:
         lines.append(_("consult.view_rating").format(stars="⭐" * c.rating))
-    lines += ["", _("consult.view_question"), quote_cut(c.question, 1500)]
+    lines += ["", _("consult.view_question"), quote_cut(c.question, 1200)]
     history = [m for m in await svc.messages_of(session, c.id) if m.text or m.kind != "text"][-5:]
     if history:
         lines += ["", _("consult.view_history")]
@@ -215,7 +216,7 @@ async def show_request(
             who = (
                 _("consult.you") if m.author == "person" else html.escape((m.author_name or "").split(" ")[0])
             )
-            body = quote_cut(m.text, 400) if m.text else ""
+            body = quote_cut(m.text, 300) if m.text else ""
             if m.kind != "text":
                 body = (
                     "📎 "
@@ -224,7 +225,7 @@ async def show_request(
                 )
             lines.append(f"<b>{who}</b> ({local(m.created_at, settings, '%d.%m %H:%M')}): {body}")
     await message.answer(
-        "\n".join(lines)[:4000],
+        join_limited(lines),
         reply_markup=request_keyboard(
             c.id,
             is_open=c.status in OPEN_STATUSES,

@@ -554,3 +554,21 @@ async def test_topics_are_seeded_once_under_concurrency(db: Any) -> None:
     async with db.session() as s:
         topics = await svc.list_topics(s, include_hidden=True)
     assert [t.code for t in topics] == [code for code, _ru, _en in svc.SEED_TOPICS]
+
+
+async def test_long_escaped_texts_fit_one_message(
+    client: TgClient, staff: TgClient, fake_session: Any
+) -> None:
+    await registered(client)
+    await file_request(client, question="<&>" * 990 + " вопрос", document=False)
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос №1").text
+    assert len(card) <= 4096 and "&lt;&amp;&gt;" in card
+    for _ in range(6):
+        await client.press_data(ConsultCb(action="write", id=1).pack())
+        await client.send("&" * 2999)
+    await client.send("/my")
+    await client.press("Мои запросы на консультацию")
+    await client.press("№1")
+    assert len(client.last_text) <= 4096 and client.last_text.count("<b>") == client.last_text.count("</b>")
+    await staff.send("/consults")
+    assert len(staff.last_text) <= 4096

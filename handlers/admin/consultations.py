@@ -79,6 +79,19 @@ def quote_cut(text: str | None, limit: int = TEXT_LIMIT) -> str:
     return quoted
 
 
+def join_limited(lines: list[str], limit: int = 3900) -> str:
+    """Lines joined, whole lines only, within one Telegram message (a cut never splits HTML)."""
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > limit:
+            out.append("…")
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
+
+
 def local(moment: datetime | None, settings: Any, fmt: str = "%d.%m.%Y %H:%M") -> str:
     return moment.astimezone(settings.tz).strftime(fmt) if moment else "—"
 
@@ -842,7 +855,7 @@ def create_router() -> Router:
             return
         lines = [_("consult.adm_org_matches")]
         lines += [f"• {html.escape(name)} — {count}" for name, count in matches]
-        await message.reply("\n".join(lines))
+        await message.reply(join_limited(lines))
 
     return router
 
@@ -912,7 +925,7 @@ async def history_text(
                 extra=extra,
             )
         )
-    return "\n".join(lines)
+    return join_limited(lines)
 
 
 async def send_open_list(message: Message, session: AsyncSession, settings: Any) -> None:
@@ -942,7 +955,7 @@ async def send_open_list(message: Message, session: AsyncSession, settings: Any)
             rating=figures["average_rating"] if figures["average_rating"] is not None else "—",
         )
     )
-    await message.answer("\n".join(lines)[:4000], reply_markup=open_list_keyboard([c.id for c in rows][:40]))
+    await message.answer(join_limited(lines), reply_markup=open_list_keyboard([c.id for c in rows][:40]))
 
 
 async def send_topics(message: Message, session: AsyncSession) -> None:
