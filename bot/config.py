@@ -56,7 +56,8 @@ class Settings(BaseSettings):
     error_alert_interval: int = 60
 
     # Notifications (outbox)
-    outbox_tick_seconds: int = 60
+    outbox_tick_seconds: int = 15
+    """How often due notices are looked for; an idle look is one indexed read."""
     quiet_hours_start: time = time(22, 0)
     quiet_hours_end: time = time(8, 0)
     digest_day: str = "mon"

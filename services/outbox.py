@@ -241,8 +241,31 @@ class Outbox:
                 "outbox: the running tick did not finish in %ss; its claims lapse on their own", timeout
             )
 
+    async def _anything_to_do(self, now: datetime) -> bool:
+        """A cheap read first: an idle tick must not take SQLite's write lock."""
+        async with self.db.session() as session:
+            found = await session.scalar(
+                select(Notification.id)
+                .where(
+                    or_(
+                        and_(
+                            Notification.status == NotificationStatus.PENDING,
+                            or_(Notification.due_at <= now, Notification.expires_at <= now),
+                        ),
+                        and_(
+                            Notification.status == NotificationStatus.CLAIMED,
+                            Notification.claimed_until <= now,
+                        ),
+                    )
+                )
+                .limit(1)
+            )
+        return found is not None
+
     async def claim(self, now: datetime) -> list[int]:
         quiet = in_quiet_hours(now, self.tz, self.quiet_start, self.quiet_end)
+        if not await self._anything_to_do(now):
+            return []
         async with self.db.session() as session, write(session):
             open_or_lapsed = or_(
                 Notification.status == NotificationStatus.PENDING,
