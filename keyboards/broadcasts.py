@@ -116,7 +116,7 @@ def days_keyboard(today: date, days: int = 7) -> InlineKeyboardMarkup:
         elif offset == 1:
             label = _("broadcast.tomorrow")
         else:
-            label = f"{_('broadcast.wd_' + WEEKDAYS[day.weekday()])} {day:%d.%m}"
+            label = _(f"broadcast.wd_{WEEKDAYS[day.weekday()]}") + f" {day:%d.%m}"
         builder.button(text=label, callback_data=BcCb(action="day", v=day.isoformat()))
     builder.adjust(2)
     builder.row(*nav_row())

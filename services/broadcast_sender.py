@@ -102,8 +102,8 @@ class TokenBucket:
         async with self._lock:
             while True:
                 self._refill()
-                if self.tokens >= 1:
-                    self.tokens -= 1
+                if self.tokens >= 1 - 1e-9:  # float rounding must not leave a waiter spinning
+                    self.tokens = max(0.0, self.tokens - 1)
                     return
                 await self.sleep((1 - self.tokens) / self.rate)
 

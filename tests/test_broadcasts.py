@@ -115,6 +115,18 @@ def copied_to(fake_session: Any) -> Counter[int]:
     return Counter(c.method.chat_id for c in copies(fake_session) if c.method.chat_id != STAFF_ID)
 
 
+def dead_pid() -> int:
+    """The id of a process that has just ended."""
+    import os
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert child.pid != os.getpid()
+    return child.pid
+
+
 async def state_of(client: TgClient) -> str | None:
     key = StorageKey(bot_id=client.bot.id, chat_id=client.chat_id, user_id=client.user.id)
     return await client.dp.storage.get_state(key)
@@ -213,7 +225,9 @@ async def test_only_staff_can_broadcast(client_factory, db, fake_session) -> Non
     person = client_factory(2010)
     await register(person)
     await person.send("/broadcast", reply_to_message=person._message(text="hi"))
-    assert "только" in person.last_text.lower() or "нет доступа" in person.last_text.lower() or person.last_text
+    assert (
+        "только" in person.last_text.lower() or "нет доступа" in person.last_text.lower() or person.last_text
+    )
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(Broadcast)) == 0
     # a stop button forged by a stranger does nothing
@@ -254,7 +268,9 @@ async def test_back_and_cancel(staff, db) -> None:
 
 async def test_audience_filters(db) -> None:
     await add_people(db, 2, target_group="nko_staff", district="idrinsky", interest_districts=["idrinsky"])
-    await add_people(db, 1, target_group="citizen", district="minusinsk", interest_districts=["idrinsky", "shushensky"])
+    await add_people(
+        db, 1, target_group="citizen", district="minusinsk", interest_districts=["idrinsky", "shushensky"]
+    )
     await add_people(db, 1, target_group="nko_staff", district="idrinsky", news_opt_in=False)
     await add_people(db, 1, district="idrinsky", unreachable_at=utcnow())
     await add_people(db, 1, district="idrinsky", status=UserStatus.CONSENTED)
@@ -388,7 +404,9 @@ async def test_other_errors_give_up_after_max_attempts(db, dp, bot, settings, fa
 async def test_source_deleted_stops_the_broadcast(db, dp, bot, settings, fake_session) -> None:
     await add_people(db, 3)
     row = await create_direct(db)
-    fake_session.fail_next("CopyMessage", TelegramBadRequest(METHOD, "Bad Request: message to copy not found"))
+    fake_session.fail_next(
+        "CopyMessage", TelegramBadRequest(METHOD, "Bad Request: message to copy not found")
+    )
     await make_sender(bot, db, settings, dp, concurrency=1).run_pending()
     assert (await broadcast_row(db, row.id)).status == "failed"
     assert copies(fake_session) == []
@@ -499,10 +517,7 @@ async def test_crash_half_way_resumes_without_losing_anyone(db, dp, bot, setting
 
 
 async def test_a_dead_process_lease_is_taken_over(db, dp, bot, settings, fake_session) -> None:
-    import os
     import socket
-    import subprocess
-    import sys
 
     await add_people(db, 3)
     row = await create_direct(db)
@@ -519,10 +534,7 @@ async def test_a_dead_process_lease_is_taken_over(db, dp, bot, settings, fake_se
     assert await sender.run_once() is False
     assert copies(fake_session) == []
     # Held by a killed process of this machine: taken over at once.
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    dead = f"{socket.gethostname()[:20]}:{child.pid}:bb"
-    assert child.pid != os.getpid()
+    dead = f"{socket.gethostname()[:20]}:{dead_pid()}:bb"
     async with db.session() as s, write(s):
         await s.execute(update(Broadcast).where(Broadcast.id == row.id).values(lease_owner=dead))
     await sender.run_pending()
@@ -639,7 +651,9 @@ async def test_export_and_erase(client, db, dp, bot, settings, fake_session) -> 
     async with db.session() as s:
         user = await s.scalar(select(User).where(User.tg_id == client.user.id))
         data = await privacy.export(s, user)  # type: ignore[arg-type]
-    assert data["broadcasts"] == [{"broadcast": row.id, "status": "sent", "sent_at": data["broadcasts"][0]["sent_at"]}]
+    assert data["broadcasts"] == [
+        {"broadcast": row.id, "status": "sent", "sent_at": data["broadcasts"][0]["sent_at"]}
+    ]
     async with db.session() as s:
         await privacy.erase(s, client.user.id, "1.0")
     [delivery] = await deliveries(db, row.id)

@@ -57,19 +57,19 @@ def content_of(message: Message) -> tuple[str, str | None] | None:
 
 def what_text(data: dict[str, Any]) -> str:
     return _("broadcast.what").format(
-        kind=_("broadcast.kind_" + data["kind"]), excerpt=kb.escape(data["excerpt"])
+        kind=_(f"broadcast.kind_{data['kind']}"), excerpt=kb.escape(data["excerpt"])
     )
 
 
 def _value_label(key: str, value: str) -> str:
-    return _(("group." if key == "group" else "district.") + value)
+    return _(f"group.{value}") if key == "group" else _(f"district.{value}")
 
 
 def who_lines(audience: dict[str, str]) -> list[str]:
     lines = [_("broadcast.who_all")]
     for key in ("group", "district", "interest"):
         if key in audience:
-            lines.append(_("broadcast.who_" + key).format(value=_value_label(key, audience[key])))
+            lines.append(_(f"broadcast.who_{key}").format(value=_value_label(key, audience[key])))
     source = audience.get("source")
     if source and source in service.AUDIENCES:
         value = _(service.AUDIENCES[source].label_key)
@@ -118,9 +118,9 @@ async def _alert(callback: CallbackQuery, text: str) -> None:
 
 def _choices(pick: str) -> list[tuple[str, str]]:
     if pick == "group":
-        return [(_("group." + g), g) for g in TARGET_GROUPS]
+        return [(_(f"group.{g}"), g) for g in TARGET_GROUPS]
     if pick in ("district", "interest"):
-        return [(_("district." + d), d) for d in DISTRICTS]
+        return [(_(f"district.{d}"), d) for d in DISTRICTS]
     return [(_(spec.label_key), name) for name, spec in service.AUDIENCES.items()]
 
 
@@ -169,6 +169,7 @@ async def show_preview(
         await _show(callback, error_text(exc), None)
         return
     await state.set_state(BroadcastForm.preview)
+    await state.update_data(private=private)
     text = _("broadcast.preview").format(
         where=_("broadcast.preview_private") if private else _("broadcast.preview_here"),
         what=what_text(data),
@@ -296,7 +297,7 @@ async def send_history(message: Message, session: AsyncSession, settings: Settin
             _("broadcast.history_item").format(
                 id=row.id,
                 when=kb.local(row.started_at or row.created_at, settings.tz),
-                status=_("broadcast.st_" + row.status),
+                status=_(f"broadcast.st_{row.status}"),
                 what=what_text(data),
                 who=who_short(row.audience or {}),
                 figures=figures,
@@ -361,7 +362,7 @@ def create_router() -> Router:
             data = await state.get_data()
             count = await service.count_audience(session, data.get("aud", {}))
             text = _("broadcast.preview").format(
-                where=_("broadcast.preview_private"),
+                where=_("broadcast.preview_private" if data.get("private") else "broadcast.preview_here"),
                 what=what_text(data),
                 who="\n".join(who_lines(data.get("aud", {}))),
                 count=count,
@@ -380,7 +381,7 @@ def create_router() -> Router:
         action = "src" if callback_data.v == "source" else "set"
         await _show(
             callback,
-            _("broadcast.pick_" + callback_data.v),
+            _(f"broadcast.pick_{callback_data.v}"),
             kb.values_keyboard(_choices(callback_data.v), action),
         )
 
