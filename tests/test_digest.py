@@ -6,6 +6,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiogram.fsm.storage.base import StorageKey
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.i18n import create_i18n
@@ -355,3 +359,29 @@ async def test_digest_is_built_again_when_sent(db, bot, fake_session, sources, s
     assert fake_session.calls_of("SendMessage", chat_id=2) == []  # nothing left for Boris
     rows = await digests(db)
     assert rows[1].status == NotificationStatus.SENT and rows[2].status == NotificationStatus.CANCELLED
+
+
+@hyp_settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(min_size=1, max_size=1200).filter(lambda t: not t.startswith("/")))
+async def test_random_input_in_the_staff_dialog(staff: TgClient, text: str) -> None:
+    key = StorageKey(bot_id=staff.bot.id, chat_id=staff.chat_id, user_id=staff.user.id)
+    storage = staff.dp.storage
+    await staff.send("/digest")
+    await staff.press("Предпросмотр")
+    await staff.send(text)  # nobody is registered: never found
+    assert await storage.get_state(key) == "DigestAdmin:preview_who"
+    await staff.send("/digest")
+    await staff.press("Добавить новость")
+    await staff.send(text)
+    state = await storage.get_state(key)
+    try:
+        cleaned = digest_service.clean_news(text)
+    except digest_service.ValidationFailed:
+        assert state == "DigestAdmin:news_text"
+    else:
+        assert state == "DigestAdmin:news_confirm"
+        assert (await storage.get_data(key))["news"] == cleaned
+        await staff.send(text)  # typing at the confirmation keeps it
+        assert await storage.get_state(key) == "DigestAdmin:news_confirm"
+    await staff.send_sticker()
+    assert await storage.get_state(key) == state
