@@ -241,8 +241,12 @@ class Outbox:
                 "outbox: the running tick did not finish in %ss; its claims lapse on their own", timeout
             )
 
-    async def _anything_to_do(self, now: datetime) -> bool:
-        """A cheap read first: an idle tick must not take SQLite's write lock."""
+    async def _anything_to_do(self, now: datetime, quiet: bool) -> bool:
+        """A cheap read first: an idle tick (or a night with only quiet notices waiting) must not take
+        SQLite's write lock."""
+        due = Notification.due_at <= now
+        if quiet:
+            due = and_(due, Notification.quiet.is_(False))
         async with self.db.session() as session:
             found = await session.scalar(
                 select(Notification.id)
@@ -250,7 +254,7 @@ class Outbox:
                     or_(
                         and_(
                             Notification.status == NotificationStatus.PENDING,
-                            or_(Notification.due_at <= now, Notification.expires_at <= now),
+                            or_(due, Notification.expires_at <= now),
                         ),
                         and_(
                             Notification.status == NotificationStatus.CLAIMED,
@@ -264,7 +268,7 @@ class Outbox:
 
     async def claim(self, now: datetime) -> list[int]:
         quiet = in_quiet_hours(now, self.tz, self.quiet_start, self.quiet_end)
-        if not await self._anything_to_do(now):
+        if not await self._anything_to_do(now, quiet):
             return []
         async with self.db.session() as session, write(session):
             open_or_lapsed = or_(
