@@ -908,8 +908,11 @@ def create_router() -> Router:
         await render_list(message, session, user, settings)
 
     @router.callback_query(MenuCb.filter(F.action == "ideas"))
-    async def menu_ideas(callback: CallbackQuery, session: AsyncSession, user: User, settings: Any) -> None:
+    async def menu_ideas(
+        callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Any
+    ) -> None:
         await callback.answer()
+        await state.set_state(None)
         await render_list(callback, session, user, settings)
 
     @router.callback_query(IdeasListCb.filter(F.a == "page"))
