@@ -42,6 +42,7 @@ from keyboards.consultations import (
     my_list_keyboard,
     organisation_keyboard,
     question_keyboard,
+    rating_keyboard,
     request_keyboard,
     time_keyboard,
     topics_keyboard,
@@ -101,7 +102,7 @@ async def ask(
         text = header + _("consult.ask_question").format(max=svc.QUESTION_MAX)
         if form.get("question"):
             text += "\n\n" + _("consult.current_question").format(question=quote_cut(form["question"], 1500))
-        await message.answer(text, reply_markup=_question_markup(bool(form.get("question"))))
+        await message.answer(text, reply_markup=question_keyboard(bool(form.get("question"))))
     elif step == "files":
         count = len(form.get("files") or [])
         await message.answer(
@@ -132,22 +133,6 @@ async def ask(
             ),
             reply_markup=confirm_keyboard(),
         )
-
-
-def _question_markup(has_question: bool):
-    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-
-    markup = question_keyboard()
-    if has_question:
-        keep = InlineKeyboardButton(
-            text=_("consult.btn_keep_question"), callback_data=ConsultCb(action="q_keep").pack()
-        )
-        return InlineKeyboardMarkup(inline_keyboard=[[keep], *markup.inline_keyboard])
-    return markup
-
-
-def _next(step: str) -> str:
-    return STEPS[STEPS.index(step) + 1]
 
 
 def _attachment(message: Message) -> dict[str, Any] | None:
@@ -652,8 +637,6 @@ def create_router() -> Router:
 
     @router.callback_query(ConsultCb.filter(F.action == "rate_ask"))
     async def rate_ask(callback: CallbackQuery, callback_data: ConsultCb, session: AsyncSession) -> None:
-        from keyboards.consultations import rating_keyboard
-
         try:
             c = await svc.get_for_person(session, callback.from_user.id, callback_data.id)
         except DomainError as exc:

@@ -44,8 +44,9 @@ def topics_keyboard(topics: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def question_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[nav_row()])
+def question_keyboard(has_question: bool = False) -> InlineKeyboardMarkup:
+    rows = [[_button(_("consult.btn_keep_question"), ConsultCb(action="q_keep"))]] if has_question else []
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, nav_row()])
 
 
 def files_keyboard(count: int) -> InlineKeyboardMarkup:
