@@ -572,3 +572,32 @@ async def test_long_escaped_texts_fit_one_message(
     assert len(client.last_text) <= 4096 and client.last_text.count("<b>") == client.last_text.count("</b>")
     await staff.send("/consults")
     assert len(staff.last_text) <= 4096
+
+
+async def test_card_lost_on_the_way_is_posted_when_raised(
+    client: TgClient, db: Any, bot: Any, dp: Any, settings: Any, fake_session: Any
+) -> None:
+    from aiogram.exceptions import TelegramNetworkError
+    from aiogram.methods import SendMessage
+
+    await registered(client)
+    await client.send("/consult")
+    await client.press("Гранты")
+    await client.send("Как подать заявку на грант?")
+    await client.press("Дальше")
+    await client.press(ORG[:10])
+    await client.press("Онлайн")
+    await client.press("Будни, утро")
+    fake_session.fail_next(
+        "SendMessage", TelegramNetworkError(method=SendMessage(chat_id=1, text="x"), message="down")
+    )
+    await client.press("Отправить запрос")
+    assert "принят" in client.last_text  # the person is not left without an answer
+    c = await one(db)
+    assert c.card_message_id is None
+    later = c.created_at + timedelta(days=7)
+    assert await raise_overdue(bot, db, dp["i18n"], settings, now=later) == 1
+    c = await one(db)
+    assert c.card_message_id is not None
+    texts = admin_texts(fake_session)
+    assert any("Запрос №1" in t for t in texts) and any("ждёт уже" in t for t in texts)
