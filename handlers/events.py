@@ -87,7 +87,7 @@ def render_card(event: Event, held: int, signup: EventSignup | None, position: i
     if event.status == EventStatus.CANCELLED:
         lines.append(_("events.card_cancelled"))
     else:
-        lines.append(_places_line(event, held))
+        lines.append("👥 " + _places_line(event, held))
         lines.append(_("events.deadline").format(deadline=ev.fmt_dt(event.reg_deadline)))
     if event.audience:
         groups = ", ".join(_("group." + g) for g in event.audience)

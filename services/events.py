@@ -1117,8 +1117,15 @@ async def publish(
                     User.tg_id.is_not(None),
                 )
             )
+            signed_up = set(
+                await session.scalars(
+                    select(EventSignup.user_id).where(
+                        EventSignup.event_id == event_id, EventSignup.status.in_(ACTIVE)
+                    )
+                )
+            )
             for user in people:
-                if not matches(event, user):
+                if user.id in signed_up or not matches(event, user):
                     continue
                 await _notice(
                     session,

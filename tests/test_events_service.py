@@ -302,6 +302,9 @@ async def test_announce_matches_interests_and_digest(db: Database) -> None:
         assert await ev.digest_events(s, near[0], NOW, NOW + timedelta(days=14)) == []
         mine = await ev.digest_my_signups(s, near[0], NOW, NOW + timedelta(days=14))
     assert len(mine) == 1 and "Школа НКО" in mine[0].text
+    async with db.session() as s:  # announcing again skips those already signed up
+        _e, again = await ev.publish(s, STAFF, event.id, announce=True, now=NOW)
+    assert again == 1
 
 
 def test_parsing() -> None:
