@@ -21,7 +21,7 @@ from db.models.showcase import (
 )
 from services import showcase as svc
 from tests.client import TgClient
-from tests.conftest import ADMIN_CHAT_ID, register
+from tests.conftest import ADMIN_CHAT_ID, STAFF_ID, register
 
 PROVIDER_ID = 2001
 RESIDENT_ID = 3001
@@ -236,10 +236,33 @@ async def _audit(db, action: str) -> list[AuditLog]:
         return list(await s.scalars(select(AuditLog).where(AuditLog.action == action)))
 
 
-async def _published_card(client_factory, staff, db, **kw) -> tuple[TgClient, TgClient]:
+async def _published_card(
+    client_factory,
+    staff,
+    db,
+    *,
+    title: str = "Помощь по дому пожилым",
+    description: str = "Уборка, покупка продуктов и лекарств, прогулки. Для одиноких пожилых людей.",
+) -> tuple[TgClient, TgClient]:
+    """A provider with a published card (made through the services: the dialog and the moderation
+    buttons have tests of their own), and a resident of the same district."""
     provider = await make_provider(client_factory, db=db)
-    await fill_card(provider, **kw)
-    await publish_latest(staff)
+    async with db.session() as s:
+        category = next(c for c in await svc.categories(s) if c.code == "elderly")
+        card = await svc.create_card(
+            s,
+            PROVIDER_ID,
+            {
+                "organisation": "АНО «Добрые руки»",
+                "title": title,
+                "category_id": category.id,
+                "description": description,
+                "districts": ["idrinsky"],
+                "format": "home",
+            },
+        )
+    async with db.session() as s:
+        await svc.moderate(s, STAFF_ID, card.id, "publish")
     resident = await make_resident(client_factory, db=db)
     return provider, resident
 
