@@ -231,6 +231,7 @@ def resident_request_keyboard(
         rows.append([_button(_("showcase.btn_cancel_request"), ReqCb(a="cancel", id=request_id))])
     if can_rate:
         rows.append([_button(_("showcase.btn_rate"), ReqCb(a="ratemenu", id=request_id))])
+    rows.append([_button(_("showcase.btn_service_card"), ViewCb(id=card_id))])
     rows.append([_button(_("showcase.btn_my_requests"), ReqCb(a="list"))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
