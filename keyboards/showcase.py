@@ -440,10 +440,13 @@ def trial_decision_keyboard(application_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def staff_menu_keyboard(pending: int, trials: int) -> InlineKeyboardMarkup:
+def staff_menu_keyboard(pending: int, trials: int, unanswered: int = 0) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("showcase.adm_queue").format(count=pending), callback_data=AdminCb(action="sc_queue")
+    )
+    builder.button(
+        text=_("showcase.adm_unanswered").format(count=unanswered), callback_data=AdminCb(action="sc_late")
     )
     builder.button(
         text=_("showcase.adm_trials").format(count=trials), callback_data=AdminCb(action="sc_trials")

@@ -730,3 +730,17 @@ async def test_only_staff_moderate(client_factory, db) -> None:
     assert provider.alerts()
     [card] = await cards(db)
     assert card.status == CardStatus.PENDING
+
+
+async def test_staff_see_unanswered_requests(client_factory, staff, db, settings) -> None:
+    _provider, resident = await _published_card(client_factory, staff, db)
+    await open_card_from_catalogue(resident)
+    await request_service(resident)
+    await staff.send("/showcase")
+    assert "⏰ Заявки без ответа (0)" in staff.buttons()
+    async with db.session() as s, write(s):
+        [req] = list(await s.scalars(select(ServiceRequest)))
+        req.created_at = utcnow() - timedelta(hours=settings.showcase_answer_hours + 1)
+    await staff.send("/showcase")
+    await staff.press("Заявки без ответа (1)")
+    assert "№1 «Помощь по дому пожилым» — АНО «Добрые руки»" in staff.last_text

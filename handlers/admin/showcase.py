@@ -5,6 +5,7 @@ list, and the figures. Every id from a button is checked against the object's cu
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -44,10 +45,13 @@ class StaffInput(StatesGroup):
     category = State()  # a new category title (add or rename)
 
 
-async def show_menu(event: Message | CallbackQuery, session: AsyncSession) -> None:
+async def show_menu(event: Message | CallbackQuery, session: AsyncSession, settings: Any) -> None:
     pending = len(await svc.pending_cards(session))
     trials = len(await svc.pending_trials(session))
-    await target(event).answer(_("showcase.adm_title"), reply_markup=staff_menu_keyboard(pending, trials))
+    late = len(await svc.unanswered(session, timedelta(hours=settings.showcase_answer_hours)))
+    await target(event).answer(
+        _("showcase.adm_title"), reply_markup=staff_menu_keyboard(pending, trials, late)
+    )
 
 
 async def _mark_done(callback: CallbackQuery, note: str) -> None:
@@ -64,14 +68,34 @@ def create_router() -> Router:
     router = Router(name="admin-showcase")
 
     @router.message(Command("showcase"))
-    async def cmd_showcase(message: Message, state: FSMContext, session: AsyncSession) -> None:
+    async def cmd_showcase(message: Message, state: FSMContext, session: AsyncSession, settings: Any) -> None:
         await state.clear()
-        await show_menu(message, session)
+        await show_menu(message, session, settings)
 
     @router.callback_query(AdminCb.filter(F.action == "sc_menu"))
-    async def menu(callback: CallbackQuery, session: AsyncSession) -> None:
+    async def menu(callback: CallbackQuery, session: AsyncSession, settings: Any) -> None:
         await callback.answer()
-        await show_menu(callback, session)
+        await show_menu(callback, session, settings)
+
+    @router.callback_query(AdminCb.filter(F.action == "sc_late"))
+    async def late(callback: CallbackQuery, session: AsyncSession, settings: Any) -> None:
+        await callback.answer()
+        views = await svc.unanswered(session, timedelta(hours=settings.showcase_answer_hours))
+        if not views:
+            await target(callback).answer(_("showcase.adm_unanswered_none"))
+            return
+        lines = [_("showcase.unanswered_title").format(hours=settings.showcase_answer_hours)]
+        for view in views[:40]:
+            lines.append(
+                _("showcase.unanswered_line").format(
+                    id=view.request.id,
+                    title=esc(view.card.title),
+                    organisation=esc(view.card.organisation),
+                    provider=esc(view.provider.full_name or "—"),
+                    at=view.request.created_at.astimezone(settings.tz).strftime("%d.%m %H:%M"),
+                )
+            )
+        await target(callback).answer("\n".join(lines))
 
     # --- moderation -----------------------------------------------------------------------------
 
