@@ -744,3 +744,29 @@ async def test_staff_see_unanswered_requests(client_factory, staff, db, settings
     await staff.send("/showcase")
     await staff.press("Заявки без ответа (1)")
     assert "№1 «Помощь по дому пожилым» — АНО «Добрые руки»" in staff.last_text
+
+
+async def test_conversation_edge_cases(client_factory, staff, fake_session, db) -> None:
+    from aiogram.exceptions import TelegramForbiddenError
+    from aiogram.methods import SendMessage
+
+    provider, resident = await _published_card(client_factory, staff, db)
+    await open_card_from_catalogue(resident)
+    await request_service(resident)
+    [req] = await requests(db)
+    await resident.press_data(f"shr:write:{req.id}:0")
+    assert "ещё не принята" in resident.alerts()[0]  # no conversation before the provider accepts
+    await provider.press("Принять")
+    await resident.press("Написать поставщику")
+    await resident.send_sticker()
+    assert "стикер" in resident.last_text and (await state_of(resident)) == "Talk:message"
+    fake_session.fail_next(
+        "SendMessage",
+        TelegramForbiddenError(method=SendMessage(chat_id=PROVIDER_ID, text="x"), message="blocked"),
+    )
+    await resident.send("Вы здесь?")
+    assert "недоступен" in resident.last_text and (await state_of(resident)) == "Talk:message"
+    await resident.send("Вы здесь?")
+    assert "Передал" in resident.last_text
+    await resident.press("Отмена")
+    assert await state_of(resident) is None
