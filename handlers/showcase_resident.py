@@ -350,7 +350,9 @@ def create_router() -> Router:
             await show(
                 callback,
                 _("showcase.pick_district"),
-                district_picker([(code, _("district." + code)) for code in DISTRICTS if code != "other"]),
+                district_picker(
+                    [(code, _("district." + code)) for code in DISTRICTS if code != "other"], district
+                ),
             )
         elif action == "search":
             await ask_search(callback, state, district)

@@ -143,13 +143,13 @@ def home_keyboard(
     return builder.as_markup()
 
 
-def district_picker(districts: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+def district_picker(districts: Sequence[tuple[str, str]], current: str = ALL) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("showcase.all_districts"), callback_data=BrowseCb(a="home", d=ALL))
     for code, label in districts:
         builder.button(text=label, callback_data=BrowseCb(a="home", d=code))
     builder.adjust(1, 2)
-    builder.row(_button(_("btn.back"), BrowseCb(a="home")))
+    builder.row(_button(_("btn.back"), BrowseCb(a="home", d=current)))
     return builder.as_markup()
 
 

@@ -399,6 +399,9 @@ async def test_district_filter_and_no_duplicate_open_request(client_factory, sta
     await far.send("/services")
     assert "Шушенский" in far.last_text and "Услуг: 0" in far.last_text
     await far.press("Шушенский")  # the district switch
+    await far.press("Назад")  # back keeps the district
+    assert "Район: Шушенский" in far.last_text
+    await far.press("📍 Шушенский")
     await far.press("Все районы")
     assert "Услуг: 1" in far.last_text
     await open_card_from_catalogue(resident)
