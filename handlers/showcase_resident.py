@@ -598,7 +598,12 @@ def create_router() -> Router:
 
     @router.callback_query(ReqCb.filter(F.a == "rate"))
     async def rate(
-        callback: CallbackQuery, callback_data: ReqCb, state: FSMContext, session: AsyncSession
+        callback: CallbackQuery,
+        callback_data: ReqCb,
+        state: FSMContext,
+        session: AsyncSession,
+        bot: Bot,
+        i18n: I18n,
     ) -> None:
         try:
             view = await svc.rate(session, callback.from_user.id, callback_data.id, callback_data.v)
@@ -611,6 +616,13 @@ def create_router() -> Router:
         await state.update_data(sc_rate=view.request.id)
         await target(callback).answer(
             _("showcase.rated").format(stars="⭐" * callback_data.v), reply_markup=skip_keyboard()
+        )
+        stars, title = "⭐" * callback_data.v, esc(view.card.title)
+        await notify(
+            bot,
+            i18n,
+            view.provider,
+            lambda: _("showcase.rated_provider").format(id=view.request.id, title=title, stars=stars),
         )
 
     @router.message(Rate.comment, F.text, ~F.text.startswith("/"))

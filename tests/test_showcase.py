@@ -222,6 +222,7 @@ async def test_full_journey(client_factory, staff, fake_session, db) -> None:
     assert "Оцените" in fake_session.calls_of("SendMessage", chat_id=RESIDENT_ID)[-1].method.text
 
     await resident.press("5⭐")
+    assert "оценил" in fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
     await resident.send("Очень помогли, спасибо!")
     assert "Спасибо за отзыв" in resident.last_text
     [req] = await requests(db)
