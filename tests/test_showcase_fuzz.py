@@ -172,3 +172,19 @@ async def test_random_input_into_the_trial_form(
         for field in ("from", "to", "purpose"):
             if after.get(field) != trial[field]:  # only the current step's answer may change
                 assert {"date_from": "from", "date_to": "to", "purpose": "purpose"}.get(step) == field
+
+
+@pytest.mark.parametrize("state_name", ["StaffInput:comment", "StaffInput:category"])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kind=kinds, text=texts, data=callback_data, action=st.sampled_from(["sc_ret", "sc_dec", "sc_tno", "x"])
+)
+async def test_random_input_into_staff_states(
+    staff: TgClient, db, state_name: str, kind: str, text: str, data: str, action: str
+) -> None:
+    key = StorageKey(bot_id=staff.bot.id, chat_id=staff.chat_id, user_id=staff.user.id)
+    await staff.dp.storage.set_state(key, state_name)
+    await staff.dp.storage.set_data(key, {"sc_action": action, "sc_id": 999, "sc_cat": 0})
+    await feed(staff, kind, text, data)
+    state = await staff.dp.storage.get_state(key)
+    assert state in (state_name, None)
