@@ -80,7 +80,7 @@ def resource_title(resource: Resource, user: User | None) -> str:
 
 
 def status_text(booking: Booking) -> str:
-    return _("booking.status." + booking.status)
+    return _(f"booking.status.{booking.status}")
 
 
 def summary(booking: Booking, resource: Resource, user: User | None, settings: Any) -> str:

@@ -282,7 +282,7 @@ def resource_settings_keyboard(resource_id: int, needs_approval: bool, active: b
     builder = InlineKeyboardBuilder()
     for field_name in EDITABLE:
         builder.button(
-            text=_("booking.field." + field_name),
+            text=_(f"booking.field.{field_name}"),
             callback_data=StaffBk(a="edit", id=resource_id, v=field_name),
         )
     builder.button(

@@ -632,7 +632,7 @@ def create_router() -> Router:
             hint = _("booking.adm_ask_number")
         await target(callback).answer(
             _("booking.adm_editing").format(
-                field=_("booking.field." + callback_data.v), resource=hd.quote(resource.name)
+                field=_(f"booking.field.{callback_data.v}"), resource=hd.quote(resource.name)
             )
             + "\n"
             + hint,
