@@ -4,6 +4,13 @@ ratings, the trial office, and the staff's view (unanswered requests, figures).
 Every use case is one short write transaction; checks that guard a change are done inside it
 (on SQLite ``write`` serialises writers, on PostgreSQL the card or request row is locked or the
 change is a single guarded UPDATE).
+
+For other features:
+    cards_for_event(session, event_id)   published cards taking part in an EXPO event; an event's card
+                                         can also carry a button with callback data ``shx:<event id>``
+                                         (keyboards.showcase.ExpoCb), which lists them to residents;
+    figures(session, since=None)         cards, providers, requests, done, residents served, ratings;
+    raise_unanswered(bot, db, i18n, settings, now=None) / add_jobs(...)   the scheduler job.
 """
 
 from __future__ import annotations
