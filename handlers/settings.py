@@ -194,7 +194,7 @@ def create_router() -> Router:
                     _("settings.reminders_saved_on") if value == "on" else _("settings.reminders_saved_off")
                 )
             elif action == "lead":
-                if not value.isdigit():
+                if not (value.isascii() and value.isdigit()):
                     raise DomainError("settings.pick_button")
                 user = await preferences.set_lead(session, tg_id, int(value))
                 note = _("settings.lead_saved").format(lead=lead_label(user.reminder_lead_minutes))

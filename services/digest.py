@@ -350,7 +350,7 @@ async def find_people(session: AsyncSession, query: str, limit: int = 10) -> lis
     base = select(User).where(User.status == UserStatus.REGISTERED)
     if not query:
         return []
-    if query.lstrip("-").isdigit() and len(query) <= 16:
+    if re.fullmatch(r"-?[0-9]{1,16}", query):  # "²".isdigit() is true, int("²") is not
         return list(await session.scalars(base.where(User.tg_id == int(query)).limit(limit)))
     if query.startswith("@"):
         name = query[1:].lower()

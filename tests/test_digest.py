@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, example, given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -363,6 +363,8 @@ async def test_digest_is_built_again_when_sent(db, bot, fake_session, sources, s
 
 @hyp_settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(min_size=1, max_size=1200).filter(lambda t: not t.startswith("/")))
+@example(text="²")  # a digit to str.isdigit(), not to int()
+@example(text="12345678901234567890123")
 async def test_random_input_in_the_staff_dialog(staff: TgClient, text: str) -> None:
     key = StorageKey(bot_id=staff.bot.id, chat_id=staff.chat_id, user_id=staff.user.id)
     storage = staff.dp.storage

@@ -216,8 +216,9 @@ async def test_forged_values_are_refused(client: TgClient, db) -> None:
 
     await register(client)
     await client.send("/settings")
-    await client.press_data(SetCb(action="lead", value="7").pack())
-    assert "кнопкой" in client.alerts()[0]
+    for forged in ("7", "²", "-60", "99999999999999999999"):
+        await client.press_data(SetCb(action="lead", value=forged).pack())
+        assert "кнопкой" in client.alerts()[0]
     await client.press_data(SetCb(action="district", value="moscow").pack())
     assert "кнопкой" in client.alerts()[0]
     await client.press_data(SetCb(action="lang", value="de").pack())
