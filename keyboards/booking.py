@@ -187,6 +187,7 @@ def staff_resources_keyboard(items: Iterable[tuple[int, str]], day: date) -> Inl
     for resource_id, title in items:
         builder.button(text=title, callback_data=StaffBk(a="day", id=resource_id, v=day_code(day)))
     builder.button(text=_("booking.adm_btn_pending"), callback_data=StaffBk(a="pend"))
+    builder.button(text=_("booking.adm_btn_figures"), callback_data=StaffBk(a="fig"))
     builder.button(text=_("booking.adm_btn_settings"), callback_data=StaffBk(a="set"))
     builder.adjust(1)
     return builder.as_markup()

@@ -542,3 +542,34 @@ async def test_random_text_in_every_step_keeps_the_dialog(client, db, resources,
     await client.send(text)
     assert await state_of(client) in ("Book:purpose", "Book:confirm")
     await client.send("/cancel")
+
+
+async def test_staff_figures_and_guest_cancel(client, staff, db, resources) -> None:
+    await registered(db, client)
+    async with db.session() as s, write(s):
+        user = await s.scalar(select(User))
+        cow = await svc.resource_by_code(s, "coworking")
+        start = svc.utcnow().replace(second=0, microsecond=0) - timedelta(days=2)
+        for status in (BookingStatus.CONFIRMED, BookingStatus.NO_SHOW, BookingStatus.CANCELLED):
+            end = start + timedelta(hours=2)
+            s.add(
+                Booking(
+                    resource_id=cow.id,
+                    user_id=user.id,
+                    start_at=start,
+                    end_at=end,
+                    minutes=120,
+                    status=status,
+                )
+            )
+    await staff.send("/bookings")
+    await staff.press("Цифры за 30 дней")
+    assert "Коворкинг: броней 2, часов 4, неявок 1, отмен 1" in staff.last_text
+    await staff.press("Коворкинг")
+    await staff.press("Записать человека без Telegram")
+    await staff.send("просто текст")
+    assert "кнопкой" in staff.last_text
+    await staff.press("Отмена")
+    assert "Отменено" in staff.last_text or "отмен" in staff.last_text.lower()
+    await staff.send("/bookings")
+    assert "Выберите ресурс" in staff.last_text

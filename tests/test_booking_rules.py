@@ -373,3 +373,14 @@ async def test_start_up_seeds_the_resources(db, settings) -> None:
     await seed_resources(db, settings)
     async with db.session() as s:
         assert [r.code for r in await svc.resources(s)] == [spec["code"] for spec in svc.DEFAULT_RESOURCES]
+
+
+async def test_figures_count_by_status(db, seeded) -> None:
+    a, b = await make_users(db, 2)
+    kept = await book(db, seeded["coworking"], a, at(MONDAY, 9), 180)
+    dropped = await book(db, seeded["coworking"], b, at(MONDAY, 9), 60)
+    async with db.session() as s:
+        await svc.cancel_own(s, dropped.id, b.id, now=NOW)
+        figures = await svc.figures(s, at(MONDAY, 0), at(MONDAY + timedelta(days=1), 0))
+    assert kept.minutes == 180
+    assert figures == {"coworking": {"bookings": 1, "hours": 3, "no_show": 0, "cancelled": 1}}

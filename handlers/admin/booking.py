@@ -40,6 +40,7 @@ class StaffBook(StatesGroup):
     guest_phone = State()
     edit_value = State()
     new_name = State()
+    guest_pick = State()  # choosing a time and length with buttons
 
 
 MINUTE_FIELDS = {
@@ -262,6 +263,27 @@ def create_router() -> Router:
                 reply_markup=kb.staff_booking_keyboard(booking.id, pending=True, active=True, started=False),
             )
 
+    @router.callback_query(StaffBk.filter(F.a == "fig"))
+    async def figures(callback: CallbackQuery, session: AsyncSession, settings: Any) -> None:
+        """For reports to funders: the last 30 days per resource."""
+        await callback.answer()
+        today = svc.local_today(svc.utcnow(), settings.tz)
+        first = today - timedelta(days=29)
+        since = datetime.combine(first, datetime.min.time(), tzinfo=settings.tz).astimezone(UTC)
+        until = datetime.combine(
+            today + timedelta(days=1), datetime.min.time(), tzinfo=settings.tz
+        ).astimezone(UTC)
+        data = await svc.figures(session, since, until)
+        names = {r.code: r.name for r in await svc.resources(session, include_inactive=True)}
+        lines = [_("booking.adm_figures_title").format(start=f"{first:%d.%m}", end=f"{today:%d.%m.%Y}")]
+        if not data:
+            lines.append(_("booking.adm_figures_none"))
+        for code, row in sorted(data.items()):
+            lines.append(
+                _("booking.adm_figures_line").format(resource=hd.quote(names.get(code, code)), **row)
+            )
+        await target(callback).answer("\n".join(lines))
+
     @router.callback_query(StaffBk.filter(F.a == "open"))
     async def open_booking(
         callback: CallbackQuery, callback_data: StaffBk, session: AsyncSession, settings: Any
@@ -342,7 +364,7 @@ def create_router() -> Router:
             reply_markup=kb.staff_nav(),
         )
 
-    @router.message(StaffBook.reject_reason, F.text)
+    @router.message(StaffBook.reject_reason, F.text, ~F.text.startswith("/"))
     async def reject_with_reason(
         message: Message, state: FSMContext, session: AsyncSession, settings: Any, bot: Bot, i18n: I18n
     ) -> None:
@@ -382,7 +404,7 @@ def create_router() -> Router:
             + ("" if delivered else "\n" + _("booking.adm_not_delivered"))
         )
 
-    @router.message(StaffBook.cancel_reason, F.text)
+    @router.message(StaffBook.cancel_reason, F.text, ~F.text.startswith("/"))
     async def cancel_with_reason(
         message: Message, state: FSMContext, session: AsyncSession, settings: Any, bot: Bot, i18n: I18n
     ) -> None:
@@ -447,7 +469,7 @@ def create_router() -> Router:
             await callback.answer(_("common.stale_button"), show_alert=True)
             return
         await callback.answer()
-        await state.clear()
+        await state.set_state(StaffBook.guest_pick)
         slots = await svc.slots_of_day(session, resource, day, tz=settings.tz, staff=True)
         options = svc.start_options(resource, slots)
         if not options:
@@ -487,7 +509,7 @@ def create_router() -> Router:
             await callback.answer(_("booking.err_taken"), show_alert=True)
             return
         await callback.answer()
-        await state.clear()
+        await state.set_state(StaffBook.guest_pick)
         await target(callback).answer(
             _("booking.adm_guest_duration").format(time=start.astimezone(settings.tz).strftime("%H:%M")),
             reply_markup=kb.staff_choices(
@@ -510,7 +532,7 @@ def create_router() -> Router:
         await state.update_data(rid=callback_data.id, start=start, minutes=minutes)
         await target(callback).answer(_("booking.adm_guest_name"), reply_markup=kb.staff_nav())
 
-    @router.message(StaffBook.guest_name, F.text)
+    @router.message(StaffBook.guest_name, F.text, ~F.text.startswith("/"))
     async def guest_name(message: Message, state: FSMContext) -> None:
         try:
             name = svc.clean_guest_name(message.text)
@@ -523,7 +545,7 @@ def create_router() -> Router:
             _("booking.adm_guest_phone").format(name=hd.quote(name)), reply_markup=kb.staff_nav()
         )
 
-    @router.message(StaffBook.guest_phone, F.text)
+    @router.message(StaffBook.guest_phone, F.text, ~F.text.startswith("/"))
     async def guest_phone(message: Message, state: FSMContext, session: AsyncSession, settings: Any) -> None:
         data = await state.get_data()
         assert message.from_user is not None
@@ -639,7 +661,7 @@ def create_router() -> Router:
             reply_markup=kb.staff_nav(),
         )
 
-    @router.message(StaffBook.edit_value, F.text)
+    @router.message(StaffBook.edit_value, F.text, ~F.text.startswith("/"))
     async def save_value(message: Message, state: FSMContext, session: AsyncSession, settings: Any) -> None:
         data = await state.get_data()
         field_name = data["field"]
@@ -681,7 +703,7 @@ def create_router() -> Router:
         await state.set_state(StaffBook.new_name)
         await target(callback).answer(_("booking.adm_new_resource"), reply_markup=kb.staff_nav())
 
-    @router.message(StaffBook.new_name, F.text)
+    @router.message(StaffBook.new_name, F.text, ~F.text.startswith("/"))
     async def add_resource(message: Message, state: FSMContext, session: AsyncSession) -> None:
         assert message.from_user is not None
         try:
@@ -695,7 +717,11 @@ def create_router() -> Router:
 
     # --- dialog housekeeping ---------------------------------------------------------------------------
 
-    @router.message(staff_states)
+    @router.message(StaffBook.guest_pick, ~F.text.startswith("/"))
+    async def buttons_only(message: Message) -> None:
+        await message.answer(_("booking.use_buttons"), reply_markup=kb.staff_nav())
+
+    @router.message(staff_states, ~F.text.startswith("/"))
     async def text_only(message: Message) -> None:
         await message.answer(_("booking.adm_text_only"), reply_markup=kb.staff_nav())
 
