@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
@@ -197,6 +198,37 @@ def duration(seconds: float) -> str:
 
 def escape(text: str | None) -> str:
     return html.escape(text or "")
+
+
+STATUS_KEYS = {
+    "stopped": "broadcast.stopped_status",
+    "done": "broadcast.done_status",
+    "failed": "broadcast.failed_status",
+    "cancelled": "broadcast.cancelled_status",
+}
+
+
+def status_text(broadcast_id: int, status: str, counts: Any, *, tz: ZoneInfo, rate: float) -> str:
+    """The progress message: figures and the estimated end while running, the outcome afterwards.
+    ``counts`` has sent, blocked, failed, pending, done and total; ``rate`` is messages a second."""
+    values = {
+        "id": broadcast_id,
+        "sent": counts.sent,
+        "total": counts.total,
+        "blocked": counts.blocked,
+        "failed": counts.failed,
+        "left": counts.pending,
+    }
+    if status != "running":
+        return _(STATUS_KEYS.get(status, "broadcast.done_status")).format(**values)
+    eta_seconds = counts.pending / max(rate, 0.1)
+    return _("broadcast.progress").format(
+        bar=progress_bar(counts.done, counts.total),
+        percent=0 if not counts.total else round(100 * counts.done / counts.total),
+        eta=local(datetime.now(tz) + timedelta(seconds=eta_seconds), tz, "%H:%M"),
+        eta_in=duration(eta_seconds),
+        **values,
+    )
 
 
 def nav_back_only() -> InlineKeyboardMarkup:

@@ -720,21 +720,8 @@ class BroadcastSender:
         return max(0.1, job.done_in_run / elapsed)
 
     def progress_text(self, broadcast: Broadcast, counts: service.Counts, job: Job | None) -> str:
-        total = counts.total or broadcast.total
-        eta_seconds = counts.pending / (self.observed_rate(job) if job else self.rate)
-        eta = utcnow() + timedelta(seconds=eta_seconds)
-        return _("broadcast.progress").format(
-            id=broadcast.id,
-            bar=kb.progress_bar(counts.done, total),
-            percent=0 if not total else round(100 * counts.done / total),
-            sent=counts.sent,
-            total=total,
-            blocked=counts.blocked,
-            failed=counts.failed,
-            left=counts.pending,
-            eta=kb.local(eta, self.tz, "%H:%M"),
-            eta_in=kb.duration(eta_seconds),
-        )
+        rate = self.observed_rate(job) if job else self.rate
+        return kb.status_text(broadcast.id, BroadcastStatus.RUNNING, counts, tz=self.tz, rate=rate)
 
     async def _conclude(self, job: Job) -> None:
         broadcast = job.broadcast
@@ -771,22 +758,7 @@ class BroadcastSender:
 
     def status_text(self, broadcast: Broadcast, counts: service.Counts) -> str:
         """The progress message once the broadcast is not running (stopped, done, failed)."""
-        if broadcast.status == BroadcastStatus.RUNNING:
-            return self.progress_text(broadcast, counts, None)
-        key = {
-            BroadcastStatus.STOPPED: "broadcast.stopped_status",
-            BroadcastStatus.DONE: "broadcast.done_status",
-            BroadcastStatus.FAILED: "broadcast.failed_status",
-            BroadcastStatus.CANCELLED: "broadcast.cancelled_status",
-        }.get(BroadcastStatus(broadcast.status), "broadcast.done_status")
-        return _(key).format(
-            id=broadcast.id,
-            sent=counts.sent,
-            total=counts.total or broadcast.total,
-            blocked=counts.blocked,
-            failed=counts.failed,
-            left=counts.pending,
-        )
+        return kb.status_text(broadcast.id, broadcast.status, counts, tz=self.tz, rate=self.rate)
 
     def report_text(self, broadcast: Broadcast, counts: service.Counts) -> str:
         if broadcast.status == BroadcastStatus.FAILED:

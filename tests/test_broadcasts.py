@@ -658,3 +658,24 @@ async def test_export_and_erase(client, db, dp, bot, settings, fake_session) -> 
         await privacy.erase(s, client.user.id, "1.0")
     [delivery] = await deliveries(db, row.id)
     assert delivery.chat_id is None and delivery.status == "sent"
+
+
+async def test_sender_runs_with_the_dispatcher(dp, bot, db, staff, fake_session) -> None:
+    """dp.startup starts the sender (a wake-up from «Отправить» reaches it), dp.shutdown stops it."""
+    await dp.emit_startup(bot=bot, dispatcher=dp, bots=[bot], **dp.workflow_data)
+    sender = dp.workflow_data.get("broadcast_sender")
+    try:
+        assert isinstance(sender, BroadcastSender) and sender._task is not None and not sender._task.done()
+        people = await add_people(db, 2)
+        await start_broadcast(staff)
+        await staff.press("Далее")
+        await staff.press("Отправить")  # wakes the sender: no wait for the next poll
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            if len(copied_to(fake_session)) == 2:
+                break
+        assert copied_to(fake_session) == Counter({p.tg_id: 1 for p in people})
+    finally:
+        await dp.emit_shutdown(bot=bot, dispatcher=dp, bots=[bot], **dp.workflow_data)
+    assert "broadcast_sender" not in dp.workflow_data
+    assert sender._task is None

@@ -619,7 +619,7 @@ async def _refresh(
     the progress message itself right (the sender edits it too while it runs)."""
     row = await service.get(session, broadcast_id)
     counts = await service.counts(session, broadcast_id)
-    text = _status_text(row, counts, settings)
+    text = kb.status_text(row.id, row.status, counts, tz=settings.tz, rate=settings.broadcast_rate)
     markup = kb.control_keyboard(row.id, row.status)
     message = target(callback)
     if row.progress_message_id is None or message.message_id == row.progress_message_id:
@@ -637,34 +637,3 @@ async def _refresh(
             )
         except TelegramBadRequest:
             pass
-
-
-def _status_text(row: Any, counts: service.Counts, settings: Settings) -> str:
-    if row.status == "running":
-        return _("broadcast.progress").format(
-            id=row.id,
-            bar=kb.progress_bar(counts.done, counts.total),
-            percent=0 if not counts.total else round(100 * counts.done / counts.total),
-            sent=counts.sent,
-            total=counts.total,
-            blocked=counts.blocked,
-            failed=counts.failed,
-            left=counts.pending,
-            eta=kb.local(
-                utcnow() + timedelta(seconds=counts.pending / settings.broadcast_rate), settings.tz, "%H:%M"
-            ),
-            eta_in=kb.duration(counts.pending / settings.broadcast_rate),
-        )
-    key = {
-        "stopped": "broadcast.stopped_status",
-        "cancelled": "broadcast.cancelled_status",
-        "failed": "broadcast.failed_status",
-    }.get(row.status, "broadcast.done_status")
-    return _(key).format(
-        id=row.id,
-        sent=counts.sent,
-        total=counts.total,
-        blocked=counts.blocked,
-        failed=counts.failed,
-        left=counts.pending,
-    )
