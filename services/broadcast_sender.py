@@ -298,8 +298,9 @@ class BroadcastSender:
         broadcast_id = await self._claim()
         if broadcast_id is None:
             return False
-        await self.run_broadcast(broadcast_id)
-        return True
+        reason = await self.run_broadcast(broadcast_id)
+        # A refused token or a failing database: wait for the next poll instead of hammering.
+        return reason not in ("unauthorized", "db_error")
 
     async def run_pending(self) -> None:
         """Send everything that is due, then return (tests, benchmarks)."""
@@ -592,7 +593,8 @@ class BroadcastSender:
                     "broadcast %s: could not mark delivery %s", job.broadcast.id, item.id, exc_info=True
                 )
                 await asyncio.sleep(0.2 * (attempt + 1))
-        log.error("broadcast %s: delivery %s left unmarked", job.broadcast.id, item.id)
+        log.error("broadcast %s: delivery %s left unmarked; pausing the broadcast", job.broadcast.id, item.id)
+        job.stop("db_error")  # go on later from the database, rather than guess what was sent
 
     async def _mark(
         self,

@@ -438,7 +438,7 @@ async def erase_deliveries(session: AsyncSession, user: User) -> None:
     await session.execute(
         update(BroadcastDelivery)
         .where(BroadcastDelivery.user_id == user.id, BroadcastDelivery.status == DeliveryStatus.PENDING)
-        .values(status=DeliveryStatus.FAILED, error="erased")
+        .values(status=DeliveryStatus.SKIPPED, error="erased")
     )
     await session.execute(
         update(BroadcastDelivery).where(BroadcastDelivery.user_id == user.id).values(chat_id=None)

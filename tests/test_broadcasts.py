@@ -679,3 +679,31 @@ async def test_sender_runs_with_the_dispatcher(dp, bot, db, staff, fake_session)
         await dp.emit_shutdown(bot=bot, dispatcher=dp, bots=[bot], **dp.workflow_data)
     assert "broadcast_sender" not in dp.workflow_data
     assert sender._task is None
+
+
+async def test_refused_token_pauses_then_goes_on(db, dp, bot, settings, fake_session) -> None:
+    from aiogram.exceptions import TelegramUnauthorizedError
+
+    people = await add_people(db, 3)
+    row = await create_direct(db)
+    fake_session.fail_next("CopyMessage", TelegramUnauthorizedError(METHOD, "Unauthorized"))
+    sender = make_sender(bot, db, settings, dp, concurrency=1)
+    assert await sender.run_once() is False  # waits for the next poll instead of hammering
+    assert (await broadcast_row(db, row.id)).status == "running"
+    assert {d.status for d in await deliveries(db, row.id)} == {"pending"}
+    await sender.run_pending()
+    assert copied_to(fake_session) == Counter({p.tg_id: 1 for p in people})
+
+
+async def test_erased_before_their_turn_is_skipped(client, db, dp, bot, settings, fake_session) -> None:
+    from services import privacy
+
+    await register(client)
+    row = await create_direct(db)
+    async with db.session() as s:
+        await service.activate(s, row.id)
+        await privacy.erase(s, client.user.id, "1.0")
+    await make_sender(bot, db, settings, dp).run_pending()
+    assert copies(fake_session) == []
+    [delivery] = await deliveries(db, row.id)
+    assert delivery.status == "skipped" and delivery.chat_id is None
