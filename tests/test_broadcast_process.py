@@ -86,3 +86,87 @@ async def test_sigkill_half_way_then_restart(db, settings) -> None:
         assert (await s.get(Broadcast, row.id, populate_existing=True)).status == "done"  # type: ignore[union-attr]
         statuses = set(await s.scalars(select(BroadcastDelivery.status)))
     assert statuses == {"sent"}
+
+
+@pytest.mark.slow
+async def test_photo_to_one_district_through_the_real_bot(tmp_path: Path) -> None:
+    """The issue's «done when»: the real `python -m bot`, a staff member broadcasts a photo with a
+    caption to one district; the people there get it once, the report is right, SIGTERM stops cleanly."""
+    import time as _time
+
+    from tests.conftest import ADMIN_CHAT_ID, STAFF_ID, TEST_TOKEN
+    from tests.fake_api import FakeTelegram as ApiServer
+    from tests.test_process import BotProcess
+
+    api = ApiServer(TEST_TOKEN)
+    await api.start()
+    bot = BotProcess(tmp_path, api, ADMIN_IDS=str(STAFF_ID))
+    await bot.start()
+
+    def admin_message(**fields: object) -> dict[str, object]:
+        return {
+            "message_id": next(api._message_ids),
+            "date": int(_time.time()),
+            "chat": {"id": ADMIN_CHAT_ID, "type": "supergroup", "title": "Staff"},
+            "from": api.user(STAFF_ID, "Мария", "Сотрудник"),
+            **fields,
+        }
+
+    def press_in_admin_chat(label: str) -> None:
+        for call in reversed(api.calls):
+            if str(call.params.get("chat_id")) != str(ADMIN_CHAT_ID):
+                continue
+            for button in call.buttons():
+                if label in button.get("text", ""):
+                    message = admin_message(text=call.text, reply_markup=call.params.get("reply_markup"))
+                    message["from"] = {"id": 123456789, "is_bot": True, "first_name": "Центр"}
+                    api.push_callback(STAFF_ID, button["callback_data"], message)
+                    return
+        raise AssertionError(f"no button {label!r} in the admin chat")
+
+    people = {5101: "Идринский", 5102: "Шушенский", 5103: "Идринский"}
+    try:
+        for person, district in people.items():
+            api.push_text(person, "/start")
+            await api.wait_text(person, "152-ФЗ")
+            api.press(person, "Согласен")
+            await api.wait_text(person, "Как вас зовут")
+            api.push_text(person, "Ольга Иванова")
+            await api.wait_text(person, "Кто вы")
+            api.press(person, "Активный гражданин")
+            await api.wait_text(person, "районе")
+            api.press(person, district)
+            await api.wait_text(person, "телефон")
+            api.push_text(person, "Пропустить")
+            await api.wait_text(person, "новости")
+            api.press(person, "Да")
+            await api.wait_text(person, "Регистрация завершена")
+
+        photo = admin_message(
+            photo=[{"file_id": "poster", "file_unique_id": "poster", "width": 10, "height": 10}],
+            caption="Афиша ЭКСПО",
+        )
+        command = admin_message(
+            text="/broadcast",
+            entities=[{"type": "bot_command", "offset": 0, "length": 10}],
+            reply_to_message=photo,
+        )
+        api.push({"message": command})
+        await api.wait_text(ADMIN_CHAT_ID, "Получателей сейчас: <b>3</b>")
+        press_in_admin_chat("Район")
+        await api.wait_text(ADMIN_CHAT_ID, "Жителям какого района")
+        press_in_admin_chat("Идринский")
+        await api.wait_text(ADMIN_CHAT_ID, "Получателей сейчас: <b>2</b>")
+        press_in_admin_chat("Далее")
+        await api.wait_text(ADMIN_CHAT_ID, "Превью")
+        press_in_admin_chat("Отправить")
+        report = await api.wait_text(ADMIN_CHAT_ID, "Отчёт по рассылке №1", timeout=30)
+        assert "Доставлено: 2 из 2" in report.text
+    finally:
+        code, stderr = await bot.stop()
+        await api.stop()
+    assert code == 0, stderr
+    copies = [c for c in api.calls if c.method == "copyMessage" and c.params["chat_id"] != STAFF_ID]
+    assert sorted(c.params["chat_id"] for c in copies) == [5101, 5103]
+    assert all(c.params["message_id"] == photo["message_id"] for c in copies)
+    assert all(c.params["from_chat_id"] == ADMIN_CHAT_ID for c in copies)
