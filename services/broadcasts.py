@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.engine import write
 from db.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus, User, UserStatus
-from services import audit
+from services import audit, outbox
 from services.errors import Conflict, NotFound, ValidationFailed
 from services.privacy import ERASERS, EXPORTERS
 from services.users import DISTRICTS, TARGET_GROUPS
@@ -142,12 +142,8 @@ async def source_options(session: AsyncSession, source: str) -> list[tuple[str, 
 
 
 def in_quiet_hours(moment: datetime, start: time, end: time, tz: ZoneInfo) -> bool:
-    local = moment.astimezone(tz).time()
-    if start == end:
-        return False
-    if start < end:
-        return start <= local < end
-    return local >= start or local < end
+    """The notifications engine's quiet hours (one definition for every quiet message)."""
+    return outbox.in_quiet_hours(moment, tz, start, end)
 
 
 def after_quiet_hours(moment: datetime, start: time, end: time, tz: ZoneInfo) -> datetime:
