@@ -573,3 +573,18 @@ async def test_staff_figures_and_guest_cancel(client, staff, db, resources) -> N
     assert "Отменено" in staff.last_text or "отмен" in staff.last_text.lower()
     await staff.send("/bookings")
     assert "Выберите ресурс" in staff.last_text
+
+
+async def test_english_speakers_get_english(client, db, resources) -> None:
+    await registered(db, client)
+    async with db.session() as s, write(s):
+        user = await s.scalar(select(User))
+        user.language = "en"
+    await client.send("/book")
+    assert "What would you like to book" in client.last_text and "Meeting room" in client.buttons()
+    await client.press("Meeting room")
+    assert "Pick a day" in client.last_text
+    assert {"Mon", "Sun"} <= set(client.buttons())
+    await last_day(client)
+    await press_nth(client, "bk:time:", 0)
+    assert "For how long" in client.last_text and "1 h" in client.buttons()
