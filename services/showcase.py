@@ -228,7 +228,12 @@ async def _provider(session: AsyncSession, tg_id: int) -> User:
 
 
 async def _locked_card(session: AsyncSession, card_id: int) -> ServiceCard:
-    card = await session.scalar(select(ServiceCard).where(ServiceCard.id == card_id).with_for_update())
+    card = await session.scalar(
+        select(ServiceCard)
+        .where(ServiceCard.id == card_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # the locked row as it is now, not a stale copy
+    )
     if card is None:
         raise NotFound("showcase.card_gone")
     return card
@@ -236,7 +241,10 @@ async def _locked_card(session: AsyncSession, card_id: int) -> ServiceCard:
 
 async def _locked_request(session: AsyncSession, request_id: int) -> ServiceRequest:
     request = await session.scalar(
-        select(ServiceRequest).where(ServiceRequest.id == request_id).with_for_update()
+        select(ServiceRequest)
+        .where(ServiceRequest.id == request_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     )
     if request is None:
         raise NotFound("showcase.request_gone")
@@ -624,7 +632,10 @@ async def create_request(
         # so many residents request one card in parallel while a removal or moderation waits for them.
         await session.execute(select(User.id).where(User.id == resident.id).with_for_update())
         card_row = await session.scalar(
-            select(ServiceCard).where(ServiceCard.id == card_id).with_for_update(read=True)
+            select(ServiceCard)
+            .where(ServiceCard.id == card_id)
+            .with_for_update(read=True)
+            .execution_options(populate_existing=True)
         )
         if card_row is None:
             raise NotFound("showcase.card_gone")
@@ -1000,7 +1011,10 @@ async def decide_trial(
     try:
         async with write(session):
             application = await session.scalar(
-                select(TrialApplication).where(TrialApplication.id == application_id).with_for_update()
+                select(TrialApplication)
+                .where(TrialApplication.id == application_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
             )
             if application is None:
                 raise NotFound()
