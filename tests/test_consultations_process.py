@@ -65,13 +65,13 @@ def press_in(api: FakeTelegram, chat_id: int, user_id: int, label: str) -> None:
 
 
 async def link_of(db_path: Path, purpose: str) -> tuple[int, int]:
-    """The bot message a reply must go to (the bot records it right after sending it)."""
+    """The admin-chat message a staff reply must go to (recorded right after it is sent)."""
     for _attempt in range(100):
         with sqlite3.connect(db_path) as conn:
             row = conn.execute(
-                "SELECT chat_id, message_id FROM consultation_links WHERE purpose = ? "
+                "SELECT chat_id, message_id FROM consultation_links WHERE purpose = ? AND chat_id = ? "
                 "ORDER BY created_at DESC",
-                (purpose,),
+                (purpose, ADMIN),
             ).fetchone()
         if row is not None:
             return int(row[0]), int(row[1])
