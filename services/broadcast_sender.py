@@ -331,6 +331,17 @@ class BroadcastSender:
                     .order_by(Broadcast.id)
                 )
             ).all()
+            # Telegram's limit is per bot, not per process: while another live process sends a
+            # broadcast, this one waits instead of doubling the rate.
+            if any(
+                owner is not None
+                and owner != self.owner
+                and lease_until is not None
+                and lease_until >= now
+                and not _dead_local_owner(owner, self.owner)
+                for _id, owner, lease_until in rows
+            ):
+                return None
             for broadcast_id, owner, lease_until in rows:
                 free = owner is None or owner == self.owner or lease_until is None or lease_until < now
                 if not free and not _dead_local_owner(owner, self.owner):

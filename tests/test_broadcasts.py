@@ -707,3 +707,27 @@ async def test_erased_before_their_turn_is_skipped(client, db, dp, bot, settings
     assert copies(fake_session) == []
     [delivery] = await deliveries(db, row.id)
     assert delivery.status == "skipped" and delivery.chat_id is None
+
+
+async def test_one_process_sends_at_a_time(db, dp, bot, settings, fake_session) -> None:
+    """Two bot processes must not each send a broadcast at full rate: the limit is per bot."""
+    await add_people(db, 2)
+    held, waiting = await create_direct(db), await create_direct(db)
+    async with db.session() as s:
+        await service.activate(s, held.id)
+        await service.activate(s, waiting.id)
+    async with db.session() as s, write(s):
+        await s.execute(
+            update(Broadcast)
+            .where(Broadcast.id == held.id)
+            .values(lease_owner="otherhost:1:aa", lease_until=utcnow() + timedelta(minutes=5))
+        )
+    sender = make_sender(bot, db, settings, dp)
+    assert await sender.run_once() is False
+    assert copies(fake_session) == []
+    async with db.session() as s, write(s):  # the other process finished
+        await s.execute(
+            update(Broadcast).where(Broadcast.id == held.id).values(status="done", lease_owner=None)
+        )
+    await sender.run_pending()
+    assert (await broadcast_row(db, waiting.id)).status == "done"
