@@ -413,15 +413,18 @@ async def show_public_idea(
     message: Message, session: AsyncSession, user: User, idea_id: int, back: IdeasListCb | None
 ) -> None:
     idea = await ideas_service.get_public(session, idea_id)
-    if idea.media:
+    values = ideas_service.draft_of(idea)
+    # A voice message identifies its author: it goes to staff, not to the public card.
+    values["media"] = [m for m in values["media"] if m.get("kind") != "voice"]
+    if values["media"]:
         assert message.bot is not None
-        await send_media(message.bot, message.chat.id, [m for m in idea.media if m.get("kind") != "voice"])
+        await send_media(message.bot, message.chat.id, values["media"])
     supported = await ideas_service.supported_ids(session, user.id, [idea.id])
     text = "\n".join(
         [
             _("ideas.public.head").format(status=status_label(idea.status)),
             "",
-            idea_body(ideas_service.draft_of(idea)),
+            idea_body(values),
             "",
             _("ideas.own.supports").format(count=idea.support_count),
         ]
