@@ -2,8 +2,8 @@
 so that ``Base.metadata`` (used by Alembic and the tests) knows every table."""
 
 from db.base import Base
-from db.models.broadcasts import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus
 from db.models.booking import Booking, BookingSlot, BookingStatus, Resource
+from db.models.broadcasts import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus
 from db.models.consultations import (  # noqa: F401
     Consultation,
     ConsultationLink,
@@ -21,12 +21,12 @@ from db.models.showcase import ServiceCard  # noqa: F401  (registers the showcas
 __all__ = [
     "AuditLog",
     "Base",
-    "Broadcast",
-    "BroadcastDelivery",
-    "BroadcastStatus",
     "Booking",
     "BookingSlot",
     "BookingStatus",
+    "Broadcast",
+    "BroadcastDelivery",
+    "BroadcastStatus",
     "ConsentLog",
     "DeliveryStatus",
     "DigestNews",
