@@ -21,16 +21,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.config import Settings  # noqa: E402
-from bot.factory import create_bot, create_dispatcher  # noqa: E402
-from db.engine import Database  # noqa: E402
-from db.models import Base  # noqa: E402
-from tests.client import TgClient  # noqa: E402
-from tests.conftest import TEST_TOKEN, register  # noqa: E402
-from tests.fakes import FakeSession  # noqa: E402
+from bot.config import Settings
+from bot.factory import create_bot, create_dispatcher
+from db.engine import Database
+from db.models import Base
+from tests.client import TgClient
+from tests.conftest import TEST_TOKEN, register
+from tests.fakes import FakeSession
 
 
-async def measure(name: str, n: int, action) -> None:  # noqa: ANN001
+async def measure(name: str, n: int, action) -> None:
     latencies = []
     start = time.perf_counter()
     for i in range(n):

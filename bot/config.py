@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     throttle_rate: int = 5
     """Updates a person may send per second before the excess is dropped."""
-    tasks_concurrency_limit: int = 100
+    tasks_concurrency_limit: int = 40
     error_alert_interval: int = 60
 
     # Notifications (outbox)
@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     quiet_hours_end: time = time(8, 0)
     digest_day: str = "mon"
     digest_time: time = time(10, 0)
+    outbox_rate: float = Field(default=28.0, gt=0, le=30)
+    """Notifications a second the outbox sender sends at most (Telegram allows about 30)."""
+    outbox_claim_seconds: int = Field(default=300, ge=5)
+    """A claimed notice not marked within this time (the process died) is taken again."""
+    outbox_max_attempts: int = Field(default=5, ge=1, le=20)
+    """Tries per notice on ordinary errors before it is recorded as failed."""
+    digest_catch_up_hours: int = Field(default=24, ge=0)
+    """A bot that was down at the digest time queues that week's digest on start within this many hours."""
 
     # Services showcase (ЭКСПО услуг)
     showcase_answer_hours: int = Field(default=24, ge=1)
@@ -81,14 +89,6 @@ class Settings(BaseSettings):
     broadcast_lease_seconds: float = Field(default=30.0, ge=2)
     """A running broadcast belongs to one bot process while it renews this lease; after a crash another
     process (or the restarted one) takes it over once the lease has run out."""
-    outbox_rate: float = Field(default=28.0, gt=0, le=30)
-    """Notifications a second the outbox sender sends at most (Telegram allows about 30)."""
-    outbox_claim_seconds: int = Field(default=300, ge=5)
-    """A claimed notice not marked within this time (the process died) is taken again."""
-    outbox_max_attempts: int = Field(default=5, ge=1, le=20)
-    """Tries per notice on ordinary errors before it is recorded as failed."""
-    digest_catch_up_hours: int = Field(default=24, ge=0)
-    """A bot that was down at the digest time queues that week's digest on start within this many hours."""
 
     # Consultations
     consult_response_hours: int = 24
@@ -127,7 +127,13 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "bot_token", "telegram_api_url", "redis_url", "admin_chat_id", "webhook_url", "webhook_secret", mode="before"
+        "bot_token",
+        "telegram_api_url",
+        "redis_url",
+        "admin_chat_id",
+        "webhook_url",
+        "webhook_secret",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:

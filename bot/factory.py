@@ -16,16 +16,22 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.config import Settings
 from bot.i18n import create_i18n
-from bot.middlewares import CurrentUserMiddleware, DbSessionMiddleware, LocaleMiddleware, ThrottlingMiddleware
+from bot.middlewares import (
+    CurrentUserMiddleware,
+    DbSessionMiddleware,
+    LocaleMiddleware,
+    SanitizeMiddleware,
+    ThrottlingMiddleware,
+)
 from bot.storage import SQLStorage
 from db.engine import Database
 from handlers import admin as admin_handlers
 from handlers import booking as booking_handlers
 from handlers import broadcasts as broadcasts_handlers
+from handlers import common, errors, groups, menu, my, privacy, registration
 from handlers import consultations as consultations_handlers
 from handlers import events as events_handlers
 from handlers import ideas as ideas_handlers
-from handlers import common, errors, groups, menu, my, privacy, registration
 from handlers import settings as settings_handlers
 from handlers import showcase as showcase_handlers
 from handlers.admin.staff import StaffDirectory
@@ -64,11 +70,11 @@ def feature_routers(settings: Settings) -> list[Router]:
         menu.create_router(),
         privacy.create_router(),
         my.create_router(),
-        settings_handlers.create_router(),
         booking_handlers.create_router(),
         broadcasts_handlers.create_router(),
         showcase_handlers.create_router(),
         ideas_handlers.create_router(),
+        settings_handlers.create_router(),
         consultations_handlers.create_router(),
     ]
 
@@ -96,6 +102,7 @@ def create_dispatcher(
         **workflow_data,
     )
     dp.update.outer_middleware(ThrottlingMiddleware(i18n, settings.throttle_rate))
+    dp.update.outer_middleware(SanitizeMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(db))
     dp.update.outer_middleware(CurrentUserMiddleware())
     LocaleMiddleware(i18n).setup(dp)

@@ -105,3 +105,20 @@ class LocaleMiddleware(I18nMiddleware):
         if code == "en":
             return "en"
         return self.i18n.default_locale
+
+
+class SanitizeMiddleware(BaseMiddleware):
+    """Text with NUL characters cannot be stored (PostgreSQL refuses it) and is never meant: drop them
+    from message texts and captions before anything else sees the update."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if isinstance(event, Update) and event.message is not None:
+            message = event.message
+            changes = {
+                field: value.replace("\x00", "")
+                for field in ("text", "caption")
+                if isinstance(value := getattr(message, field), str) and "\x00" in value
+            }
+            if changes:
+                event = event.model_copy(update={"message": message.model_copy(update=changes)})
+        return await handler(event, data)

@@ -17,8 +17,18 @@ from db.models import FsmState
 
 
 class SQLStorage(BaseStorage):
+    """On PostgreSQL it uses a connection pool of its own: an update already holds a connection of the
+    main pool while its state is read or written, so sharing one pool could deadlock under a burst.
+    On SQLite it shares the main database object, whose write lock also serialises its writes (and the
+    pool there is cheap and larger than the concurrency limit)."""
+
     def __init__(self, db: Database, key_builder: KeyBuilder | None = None) -> None:
-        self.db = db
+        self._own = not db.is_sqlite
+        self.db = (
+            Database(db.url.render_as_string(hide_password=False), pool_size=5, max_overflow=20)
+            if self._own
+            else db
+        )
         self.key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
 
     def _key(self, key: StorageKey) -> str:
@@ -57,4 +67,5 @@ class SQLStorage(BaseStorage):
         return json.loads(row.data) if row and row.data else {}
 
     async def close(self) -> None:
-        return None
+        if self._own:
+            await self.db.dispose()

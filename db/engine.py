@@ -36,7 +36,7 @@ def _sqlite_begin(session: Session, transaction: Any, connection: Any) -> None:
 class Database:
     """The engine and session factory of one database."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 40) -> None:
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {"echo": echo}
@@ -47,8 +47,8 @@ class Database:
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         else:
             kwargs["pool_pre_ping"] = True
-            kwargs["pool_size"] = 10
-            kwargs["max_overflow"] = 20
+        kwargs["pool_size"] = pool_size
+        kwargs["max_overflow"] = max_overflow
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_on_connect)
@@ -97,8 +97,20 @@ async def write(session: AsyncSession) -> AsyncIterator[AsyncSession]:
         await session.commit()
     except BaseException:
         await session.rollback()
+        await _reload_after_rollback(session)
         raise
     finally:
         session.info["write"] = False
         if lock is not None:
             lock.release()
+
+
+async def _reload_after_rollback(session: AsyncSession) -> None:
+    """A rollback expires every loaded object, and touching an expired one in async code fails.
+    Reload what the session still holds (usually the current person) so the handler can go on and
+    tell the person what went wrong."""
+    for obj in list(session.identity_map.values()):
+        try:
+            await session.refresh(obj)
+        except Exception:  # gone meanwhile: forget it rather than fail the error path
+            session.expunge(obj)

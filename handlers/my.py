@@ -24,11 +24,11 @@ class MyCb(CallbackData, prefix="my"):
 
 MY_SECTIONS: list[tuple[str, str]] = [
     ("booking.my_section", "bookings"),
-    ("consult.my_section", "consult"),
     ("ideas.my_section", "ideas"),
+    ("consult.my_section", "consult"),
+    ("events.my_section", "events"),
     ("showcase.my_requests", "sc_req"),
     ("showcase.my_services", "sc_prov"),
-    ("events.my_section", "events"),
 ]
 
 

@@ -16,15 +16,15 @@ class AdminCb(CallbackData, prefix="adm"):
 # (text key, action)
 ADMIN_MENU_ITEMS: list[tuple[str, str]] = [
     ("admin.btn_stats", "stats"),
-    ("digest.btn_admin", "dg"),
-    ("notify.btn_outbox", "outbox"),
     ("booking.adm_menu", "bookings"),
-    ("events.admin_btn", "events"),
     ("broadcast.admin_btn", "broadcasts"),
     ("showcase.adm_menu", "sc_menu"),
+    ("events.admin_btn", "events"),
+    ("ideas.admin.menu", "ideas"),
+    ("digest.btn_admin", "dg"),
+    ("notify.btn_outbox", "outbox"),
     ("consult.adm_menu_open", "consults"),
     ("consult.adm_menu_topics", "consult_topics"),
-    ("ideas.admin.menu", "ideas"),
 ]
 
 

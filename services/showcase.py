@@ -973,16 +973,19 @@ async def _book_trial_office(
         from services import booking  # the booking feature
     except ImportError:  # pragma: no cover - only while that feature is absent
         return None
-    booking_row = await booking.add_long_booking(
-        session,
-        TRIAL_OFFICE_CODE,
-        user.id,
-        application.date_from,
-        application.date_to,
-        application.purpose[:200],
-        tz=tz,
-        staff_tg_id=staff_tg_id,
-    )
+    try:
+        booking_row = await booking.add_long_booking(
+            session,
+            TRIAL_OFFICE_CODE,
+            user.id,
+            application.date_from,
+            application.date_to,
+            application.purpose[:200],
+            tz=tz,
+            staff_tg_id=staff_tg_id,
+        )
+    except booking.SlotTaken as exc:  # the office is already booked on some of those days
+        raise Conflict("showcase.trial_office_taken") from exc
     return str(booking_row.id)
 
 

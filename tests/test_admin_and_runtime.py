@@ -120,3 +120,20 @@ async def test_chatid_in_a_group(client_factory: Any) -> None:
     member = client_factory(7010, chat_id=-1009999)
     await member.send("/chatid")
     assert "-1009999" in member.last_text and "ADMIN_CHAT_ID" in member.last_text
+
+
+async def test_nul_characters_are_dropped_before_handlers(client: TgClient, db: Any) -> None:
+    from sqlalchemy import select
+
+    from db.models import User
+
+    await client.send("/start")
+    await client.press("Согласен")
+    await client.send("Ан\x00на Иванова")
+    await client.press("Активный гражданин")
+    await client.press("Идринский")
+    await client.send("Пропустить")
+    await client.press("Нет", exact=True)
+    async with db.session() as s:
+        user = await s.scalar(select(User))
+    assert user is not None and user.full_name == "Анна Иванова"

@@ -1,10 +1,12 @@
-"""Every text key exists in both languages, and every key the code uses exists."""
+"""Every text key exists in both languages, every key the code uses exists, and every setting is
+documented in .env.example and the README."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from bot.config import Settings
 from bot.i18n import LOCALES_DIR, load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,3 +33,12 @@ def test_every_key_used_in_code_exists() -> None:
                 if key not in ru:
                     missing.add(f"{path.relative_to(ROOT)}: {key}")
     assert not missing, sorted(missing)
+
+
+def test_every_setting_is_documented() -> None:
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        env = name.upper()
+        assert re.search(rf"^{env}=", example, re.M), f"{env} is missing in .env.example"
+        assert f"`{env}`" in readme, f"{env} is missing in the README's settings table"

@@ -58,3 +58,12 @@ def test_migrations_match_models(tmp_path: Any) -> None:
             import tests.conftest as conftest
 
             conftest._pg_schema_ready = False
+
+
+def test_one_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from db.migrate import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    assert len(heads) == 1, f"merge the migration heads: {heads}"

@@ -71,7 +71,7 @@ async def test_start_is_answered_by_the_real_process(tmp_path: Path, api: FakeTe
     await bot.start()
     try:
         api.push_text(777, "/start")
-        await api.wait_text(777, "Центра местного сообщества")
+        await api.wait_text(777, "Центра местного сообщества", timeout=90)
         await api.wait_text(777, "152-ФЗ")
         commands = [c for c in api.calls if c.method == "setMyCommands"]
         assert commands, "commands are set at start-up"
@@ -89,7 +89,7 @@ async def test_registration_through_the_real_process(tmp_path: Path, api: FakeTe
     person = 4242
     try:
         api.push_text(person, "/start")
-        await api.wait_text(person, "152-ФЗ")
+        await api.wait_text(person, "152-ФЗ", timeout=90)
         api.press(person, "Согласен")
         await api.wait_text(person, "Как вас зовут")
         api.push_text(person, "Ольга Иванова")
@@ -110,7 +110,7 @@ async def test_registration_through_the_real_process(tmp_path: Path, api: FakeTe
     await bot.start()
     try:
         api.push_text(person, "/start")
-        await api.wait_text(person, "С возвращением, Ольга")
+        await api.wait_text(person, "С возвращением, Ольга", timeout=90)
     finally:
         await bot.stop()
 

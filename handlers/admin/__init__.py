@@ -12,14 +12,14 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from handlers.admin import stats
 from handlers.admin import booking as booking_admin
+from handlers.admin import broadcasts as broadcasts_admin
 from handlers.admin import consultations as consultations_admin
 from handlers.admin import digest as digest_admin
 from handlers.admin import events as events_admin
 from handlers.admin import ideas as ideas_admin
-from handlers.admin import broadcasts as broadcasts_admin
 from handlers.admin import showcase as showcase_admin
+from handlers.admin import stats
 from handlers.admin.staff import InAdminChat, IsStaff
 from keyboards.admin import AdminCb, admin_menu
 
@@ -32,14 +32,14 @@ STAFF_COMMANDS: list[tuple[str, str]] = [
     ("broadcast", "broadcast.cmd"),
     ("broadcasts", "broadcast.cmd_history"),
     ("showcase", "showcase.cmd_admin"),
+    ("idea_queue", "ideas.cmd.queue"),
     ("consults", "consult.cmd_open"),
     ("consult_topics", "consult.cmd_topics"),
     ("consult_org", "consult.cmd_org"),
-    ("idea_queue", "ideas.cmd.queue"),
-    ("staff_events", "events.cmd_staff_events"),
-    ("new_event", "events.cmd_new_event"),
     ("digest", "digest.cmd"),
     ("outbox", "notify.cmd_outbox"),
+    ("staff_events", "events.cmd_staff_events"),
+    ("new_event", "events.cmd_new_event"),
 ]
 
 
@@ -70,13 +70,13 @@ def create_router() -> Router:
         observer.filter(InAdminChat(), IsStaff())
     router.include_router(create_menu_router())
     router.include_router(stats.create_router())
-    router.include_router(digest_admin.create_router())
     router.include_router(booking_admin.create_router())
     router.include_router(broadcasts_admin.create_router())
-    router.include_router(consultations_admin.create_router())
-    router.include_router(events_admin.create_router())
     router.include_router(showcase_admin.create_router())
     router.include_router(ideas_admin.create_router())
+    router.include_router(digest_admin.create_router())
+    router.include_router(consultations_admin.create_router())
+    router.include_router(events_admin.create_router())
     return router
 
 

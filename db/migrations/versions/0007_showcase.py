@@ -1,7 +1,7 @@
 """services showcase
 
 Revision ID: 0007_showcase
-Revises: 0001_baseline
+Revises: 0005_events
 Create Date: 2026-11-28 07:10:58.365834
 """
 from collections.abc import Sequence
@@ -27,9 +27,9 @@ DEFAULT_CATEGORIES = (
 )
 
 revision: str = '0007_showcase'
-down_revision: str | Sequence[str] | None = '0001_baseline'
+down_revision: str | Sequence[str] | None = "0005_events"  # showcase_expo_cards refers to events
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = '0005_events'  # showcase_expo_cards refers to events
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
