@@ -92,17 +92,20 @@ async def write(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     if lock is not None:
         await lock.acquire()
     session.info["write"] = True
+    failed = False
     try:
         yield session
         await session.commit()
-    except BaseException:
+    except BaseException as exc:
         await session.rollback()
-        await _reload_after_rollback(session)
+        failed = isinstance(exc, Exception)  # not on cancellation
         raise
     finally:
         session.info["write"] = False
         if lock is not None:
             lock.release()
+        if failed:  # outside the write lock, as a plain read
+            await _reload_after_rollback(session)
 
 
 async def _reload_after_rollback(session: AsyncSession) -> None:
@@ -114,3 +117,5 @@ async def _reload_after_rollback(session: AsyncSession) -> None:
             await session.refresh(obj)
         except Exception:  # gone meanwhile: forget it rather than fail the error path
             session.expunge(obj)
+    if session.in_transaction():
+        await session.commit()  # end the read snapshot at once

@@ -72,6 +72,7 @@ async def walk_to(client: TgClient, step: str) -> None:
 
 
 def text_is_valid(step: str, text: str) -> bool:
+    text = text.replace("\x00", "")  # NUL never reaches handlers (SanitizeMiddleware)
     try:
         if step == "question":
             svc.clean_question(text)

@@ -377,7 +377,8 @@ async def test_random_input_in_the_staff_dialog(staff: TgClient, text: str) -> N
     await staff.send(text)
     state = await storage.get_state(key)
     try:
-        cleaned = digest_service.clean_news(text)
+        # NUL characters never reach handlers (bot.middlewares.SanitizeMiddleware drops them).
+        cleaned = digest_service.clean_news(text.replace("\x00", ""))
     except digest_service.ValidationFailed:
         assert state == "DigestAdmin:news_text"
     else:

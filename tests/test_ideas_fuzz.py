@@ -82,7 +82,7 @@ async def test_random_input_never_breaks_the_form(
     if step in ("title", "problem", "description") and state != f"IdeaForm:{step}":
         # a valid answer: stored cleaned, the form went on
         clean = ideas_service.clean_title if step == "title" else ideas_service.clean_body
-        assert draft[step] == clean(text)
+        assert draft[step] == clean(text.replace("\x00", ""))  # NUL never reaches handlers
         return
     assert state == f"IdeaForm:{step}"
     assert {k: draft.get(k) for k in FULL} == FULL  # nothing entered is lost or changed
