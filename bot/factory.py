@@ -24,6 +24,7 @@ from bot.middlewares import (
     ThrottlingMiddleware,
 )
 from bot.storage import SQLStorage
+from db import clock
 from db.engine import Database
 from handlers import admin as admin_handlers
 from handlers import booking as booking_handlers
@@ -92,6 +93,7 @@ def create_dispatcher(
         events_isolation = events_isolation or default_isolation
     i18n = create_i18n(settings.default_locale)
     staff = StaffDirectory(settings.admin_chat_id, settings.admin_ids, ttl=settings.staff_cache_seconds)
+    workflow_data.setdefault("clock", clock.current())  # handlers take ``clock``; the scheduler too
     dp = Dispatcher(
         storage=storage,
         events_isolation=events_isolation or SimpleEventIsolation(),

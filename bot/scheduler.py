@@ -30,6 +30,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 from db.base import utcnow
+from db.clock import Clock
+from db.clock import current as current_clock
 from handlers.admin.consultations import raise_overdue as raise_overdue_consultations
 from services import digest as digest_service
 from services import showcase as showcase_service
@@ -44,7 +46,8 @@ DIGEST_JOB = "digest.weekly"
 CATCH_UP_JOB = "digest.catch_up"
 
 
-def create_outbox(settings: Settings, bot: Any, db: Any, i18n: Any) -> Outbox:
+def create_outbox(settings: Settings, bot: Any, db: Any, i18n: Any, clock: Clock | None = None) -> Outbox:
+    clock = clock or current_clock()
     return Outbox(
         bot,
         db,
@@ -56,6 +59,7 @@ def create_outbox(settings: Settings, bot: Any, db: Any, i18n: Any) -> Outbox:
         claim_ttl=timedelta(seconds=settings.outbox_claim_seconds),
         max_attempts=settings.outbox_max_attempts,
         pacer=Pacer(rate=settings.outbox_rate),
+        clock=clock.now,
     )
 
 
@@ -124,7 +128,7 @@ def build_scheduler(settings: Settings, **context: Any) -> AsyncIOScheduler:
     if bot is None or db is None or dispatcher is None:
         return scheduler
     i18n = dispatcher["i18n"]
-    outbox = create_outbox(settings, bot, db, i18n)
+    outbox = create_outbox(settings, bot, db, i18n, dispatcher.get("clock"))
     scheduler.add_job(
         run_tick,
         IntervalTrigger(seconds=max(1, settings.outbox_tick_seconds), timezone=settings.tz),
@@ -132,7 +136,7 @@ def build_scheduler(settings: Settings, **context: Any) -> AsyncIOScheduler:
         id=TICK_JOB,
         name="send due notifications",
         replace_existing=True,
-        next_run_time=datetime.now(settings.tz),
+        next_run_time=datetime.now(settings.tz),  # APScheduler's own (real) time, not the bot's clock
         coalesce=True,
         max_instances=1,
         misfire_grace_time=max(1, settings.outbox_tick_seconds),

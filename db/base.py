@@ -9,6 +9,8 @@ from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, TypeDecora
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
+from db import clock
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -23,7 +25,8 @@ JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The current time, aware UTC, from the one clock (db/clock.py)."""
+    return clock.now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

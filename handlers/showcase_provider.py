@@ -5,7 +5,7 @@ for the social-business trial office."""
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -17,6 +17,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import clock
 from db.models import User
 from db.models.showcase import RequestStatus, ServiceCard
 from handlers.common import RequireRegistration, error_text, menu_for, target
@@ -339,7 +340,7 @@ async def show_provider_requests(event: Message | CallbackQuery, session: AsyncS
 
 
 def _today(settings: Any) -> date:
-    return datetime.now(settings.tz).date()
+    return clock.current().today(settings.tz)
 
 
 async def ask_trial(event: Message | CallbackQuery, state: FSMContext, step: str, settings: Any) -> None:

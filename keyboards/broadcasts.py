@@ -208,7 +208,9 @@ STATUS_KEYS = {
 }
 
 
-def status_text(broadcast_id: int, status: str, counts: Any, *, tz: ZoneInfo, rate: float) -> str:
+def status_text(
+    broadcast_id: int, status: str, counts: Any, *, tz: ZoneInfo, rate: float, now: datetime
+) -> str:
     """The progress message: figures and the estimated end while running, the outcome afterwards.
     ``counts`` has sent, blocked, failed, pending, done and total; ``rate`` is messages a second."""
     values = {
@@ -225,7 +227,7 @@ def status_text(broadcast_id: int, status: str, counts: Any, *, tz: ZoneInfo, ra
     return _("broadcast.progress").format(
         bar=progress_bar(counts.done, counts.total),
         percent=0 if not counts.total else round(100 * counts.done / counts.total),
-        eta=local(datetime.now(tz) + timedelta(seconds=eta_seconds), tz, "%H:%M"),
+        eta=local(now + timedelta(seconds=eta_seconds), tz, "%H:%M"),
         eta_in=duration(eta_seconds),
         **values,
     )

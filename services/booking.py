@@ -553,7 +553,12 @@ def format_span(booking: Booking, tz: ZoneInfo) -> str:
 
 
 async def _queue_reminder(
-    session: AsyncSession, booking: Booking, resource: Resource, user: User | None, tz: ZoneInfo
+    session: AsyncSession,
+    booking: Booking,
+    resource: Resource,
+    user: User | None,
+    tz: ZoneInfo,
+    now: datetime | None = None,
 ) -> None:
     if user is None or booking.status != BookingStatus.CONFIRMED:
         return
@@ -565,6 +570,7 @@ async def _queue_reminder(
         ref_id=booking.id,
         event_at=booking.start_at,
         payload=reminder_payload(booking, resource, user, tz),
+        now=now,
     )
 
 
@@ -610,7 +616,7 @@ async def create_booking(
                 created_at=now,
             )
             await _take_places(session, resource, booking, starts, user.id)
-            await _queue_reminder(session, booking, resource, user, tz)
+            await _queue_reminder(session, booking, resource, user, tz, now)
     except IntegrityError as exc:
         raise SlotTaken() from exc
     return booking
@@ -871,7 +877,7 @@ async def decide(
             if booking.end_at <= now:
                 raise NotAllowed("booking.err_over")
             booking.status = BookingStatus.CONFIRMED
-            await _queue_reminder(session, booking, resource, user, tz)
+            await _queue_reminder(session, booking, resource, user, tz, now)
         else:
             booking.status = BookingStatus.REJECTED
             booking.reason = reason

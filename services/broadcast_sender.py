@@ -734,7 +734,9 @@ class BroadcastSender:
 
     def progress_text(self, broadcast: Broadcast, counts: service.Counts, job: Job | None) -> str:
         rate = self.observed_rate(job) if job else self.rate
-        return kb.status_text(broadcast.id, BroadcastStatus.RUNNING, counts, tz=self.tz, rate=rate)
+        return kb.status_text(
+            broadcast.id, BroadcastStatus.RUNNING, counts, tz=self.tz, rate=rate, now=utcnow()
+        )
 
     async def _conclude(self, job: Job) -> None:
         broadcast = job.broadcast
@@ -771,7 +773,9 @@ class BroadcastSender:
 
     def status_text(self, broadcast: Broadcast, counts: service.Counts) -> str:
         """The progress message once the broadcast is not running (stopped, done, failed)."""
-        return kb.status_text(broadcast.id, broadcast.status, counts, tz=self.tz, rate=self.rate)
+        return kb.status_text(
+            broadcast.id, broadcast.status, counts, tz=self.tz, rate=self.rate, now=utcnow()
+        )
 
     def report_text(self, broadcast: Broadcast, counts: service.Counts) -> str:
         if broadcast.status == BroadcastStatus.FAILED:

@@ -546,7 +546,8 @@ async def set_meeting(
     place = clean_place(place)
     if at.tzinfo is None:
         raise ValueError("meeting time must be aware")
-    if at <= utcnow():
+    now = utcnow()
+    if at <= now:
         raise ValidationFailed("consult.err_meeting_past")
     async with write(session):
         consultation = await _for_staff(session, consultation_id)
@@ -568,6 +569,7 @@ async def set_meeting(
                 "params": reminder_params,
                 "buttons": [[["consult.btn_open", f"cns:view:{consultation.id}:"]]],
             },
+            now=now,
         )
         audit.record(
             session,

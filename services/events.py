@@ -505,6 +505,7 @@ async def _queue_reminders(session: AsyncSession, user: User, event: Event, now:
             event_at=event.starts_at,
             payload=payload,
             key_suffix="1d",
+            now=now,
         )
     if own_lead > REMINDER_FIXED_LEAD and event.starts_at - REMINDER_FIXED_LEAD > now:
         await notifications.queue_reminder(
@@ -517,6 +518,7 @@ async def _queue_reminders(session: AsyncSession, user: User, event: Event, now:
             payload=payload,
             lead=REMINDER_FIXED_LEAD,
             key_suffix="2h",
+            now=now,
         )
 
 

@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
+from db import clock
+
 PRODID = "-//Community Center bot//ccbot//RU"
 
 
@@ -44,7 +46,7 @@ def event_ics(
     calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     event = Event()
     event.add("uid", uid)
-    event.add("dtstamp", (stamp or datetime.now(UTC)).astimezone(UTC))
+    event.add("dtstamp", (stamp or clock.now()).astimezone(UTC))
     event.add("dtstart", start.astimezone(UTC))
     event.add("dtend", end.astimezone(UTC))
     event.add("summary", summary)

@@ -126,6 +126,7 @@ async def queue_reminder(
     payload: dict[str, Any],
     lead: timedelta | None = None,
     key_suffix: str = "",
+    now: datetime | None = None,
 ) -> Notification | None:
     """Queue a reminder before ``event_at`` (inside the caller's write transaction).
 
@@ -134,7 +135,7 @@ async def queue_reminder(
     """
     if not user.reminders_enabled:
         return None
-    now = utcnow()
+    now = now or utcnow()
     if event_at <= now:
         return None
     own_lead = lead is None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -19,6 +18,7 @@ from aiogram.types import (
     User,
 )
 
+from db.base import utcnow
 from tests.fakes import Call, FakeSession
 
 _update_ids = itertools.count(1)
@@ -88,7 +88,7 @@ class TgClient:
     def _message(self, **fields: Any) -> Message:
         return Message(
             message_id=next(_message_ids),
-            date=datetime.now(UTC),
+            date=utcnow(),
             chat=self.chat,
             from_user=self.user,
             **fields,

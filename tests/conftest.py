@@ -7,8 +7,10 @@ suite runs on PostgreSQL (tables truncated per test); with TEST_REDIS_URL the FS
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -16,6 +18,8 @@ from sqlalchemy import text
 
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
+from db import clock as clock_module
+from db.clock import Clock, PinnedClock
 from db.engine import Database
 from db.models import Base
 from tests.client import TgClient
@@ -28,6 +32,31 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 _pg_schema_ready = False
+
+TZ = ZoneInfo("Asia/Krasnoyarsk")
+# The moment every test starts at unless it sets its own: a Wednesday morning in working hours,
+# outside the quiet hours, mid-month. The suite never reads the machine's date or hour.
+DEFAULT_MOMENT = datetime(2026, 12, 9, 11, 0, tzinfo=TZ)
+
+
+def local(*args: int) -> datetime:
+    """An aware moment in the Center's time zone: ``local(2028, 2, 29, 0, 10)``."""
+    return datetime(*args, tzinfo=TZ)  # type: ignore[misc]
+
+
+@pytest.fixture(autouse=True)
+def clock(request: pytest.FixtureRequest) -> Iterator[Clock]:
+    """The one clock, pinned: tests start at DEFAULT_MOMENT (or ``@pytest.mark.at(...)``'s moment) and
+    time runs on from there; ``clock.set(local(...))`` moves it. Tests marked ``real_clock`` (those that
+    drive a real ``python -m bot`` process, which reads the machine's time) get the system clock."""
+    if request.node.get_closest_marker("real_clock"):
+        installed: Clock = Clock()
+    else:
+        marker = request.node.get_closest_marker("at")
+        installed = PinnedClock(marker.args[0] if marker else DEFAULT_MOMENT)
+    previous = clock_module.install(installed)
+    yield installed
+    clock_module.install(previous)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import itertools
 from collections import defaultdict
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot
@@ -32,6 +31,8 @@ from aiogram.types import (
     User,
     Venue,
 )
+
+from db.base import utcnow
 
 BOT_USER = User(id=123456789, is_bot=True, first_name="Центр", username="cc_test_bot")
 
@@ -115,7 +116,7 @@ class FakeSession(BaseSession):
             markup = None
         message = Message(
             message_id=next(self._ids),
-            date=datetime.now(UTC),
+            date=utcnow(),
             chat=Chat(id=chat_id, type=chat_type(chat_id)),
             from_user=BOT_USER,
             reply_markup=markup,

@@ -13,6 +13,8 @@ from tests.fake_api import FakeTelegram
 from tests.test_events_process import register
 from tests.test_process import BotProcess, api  # noqa: F401  (the fake API server fixture)
 
+pytestmark = pytest.mark.real_clock  # a real bot process reads the machine's clock
+
 
 def press_prefix(server: FakeTelegram, user_id: int, prefix: str, index: int = 0) -> str:
     """Press one of the buttons with callback data starting with ``prefix`` in the newest message

@@ -23,7 +23,7 @@ RACERS = 50
 
 
 def next_monday() -> date:
-    today = datetime.now(TZ).date()
+    today = utcnow().astimezone(TZ).date()
     return today + timedelta(days=7 - today.weekday())
 
 
@@ -132,7 +132,7 @@ async def test_fifty_people_press_book_at_once_through_the_bot(dp, bot, db, fake
     def update(n: int, tg_id: int) -> Update:
         tg_user = TgUser(id=tg_id, is_bot=False, first_name="Гонщик")
         chat = Chat(id=tg_id, type="private")
-        message = Message(message_id=1, date=datetime.now(UTC), chat=chat, from_user=tg_user, text="…")
+        message = Message(message_id=1, date=utcnow(), chat=chat, from_user=tg_user, text="…")
         query = CallbackQuery(
             id=str(n), from_user=tg_user, chat_instance="ci", data="bk:ok:", message=message
         )

@@ -19,6 +19,8 @@ from bench.fake_telegram import FakeTelegram, serve
 from db.models import Broadcast, BroadcastDelivery
 from tests.test_broadcasts import add_people, create_direct
 
+pytestmark = pytest.mark.real_clock  # a real bot process reads the machine's clock
+
 ROOT = Path(__file__).resolve().parent.parent
 CONCURRENCY = 4
 

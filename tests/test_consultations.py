@@ -12,6 +12,7 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import Document, ForumTopic, Message
 from sqlalchemy import select
 
+from db.base import utcnow
 from db.models import AuditLog, Consultation, ConsultationMessage, Notification, User
 from handlers.admin.consultations import raise_overdue
 from keyboards.consultations import ConsultAdmCb, ConsultCb
@@ -500,10 +501,10 @@ async def test_meeting_place_by_reply_and_past_time(
 ) -> None:
     await registered(client)
     await file_request(client, document=False)
-    past = (datetime.now(settings.tz) - timedelta(days=1)).strftime("%Y%m%d") + "1000"
+    past = (utcnow().astimezone(settings.tz) - timedelta(days=1)).strftime("%Y%m%d") + "1000"
     await staff.press_data(ConsultAdmCb(action="mplace", id=1, v=past + "-center").pack())
     assert any("уже прошло" in a for a in staff.alerts())
-    future = (datetime.now(settings.tz) + timedelta(days=2)).strftime("%Y%m%d") + "1500"
+    future = (utcnow().astimezone(settings.tz) + timedelta(days=2)).strftime("%Y%m%d") + "1500"
     await staff.press_data(ConsultAdmCb(action="mplace", id=1, v=future + "-other").pack())
     prompt = bot_message(fake_session, ADMIN_CHAT_ID, "адрес или ссылка")
     await staff.send("https://meet.example.org/abc?x=<1>", reply_to_message=prompt)
@@ -520,7 +521,7 @@ async def test_reminder_renders_in_the_persons_language(
 
     await registered(client)
     await file_request(client, document=False)
-    future = (datetime.now(settings.tz) + timedelta(days=3)).strftime("%Y%m%d") + "1000"
+    future = (utcnow().astimezone(settings.tz) + timedelta(days=3)).strftime("%Y%m%d") + "1000"
     await staff.press_data(ConsultAdmCb(action="mplace", id=1, v=future + "-phone").pack())
     async with db.session() as s:
         reminder = await s.scalar(select(Notification).where(Notification.kind == "consultation.reminder"))

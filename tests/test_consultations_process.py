@@ -23,7 +23,7 @@ STAFF = 5001
 PERSON = 4343
 _ids = itertools.count(900_000)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_clock]  # a real bot process reads the machine's clock
 
 
 @pytest.fixture

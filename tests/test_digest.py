@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.i18n import create_i18n
 from bot.scheduler import run_catch_up, run_weekly_digest
+from db.base import utcnow
 from db.engine import write
 from db.models import AuditLog, DigestNews, NewsStatus, Notification, NotificationStatus, User, UserStatus
 from services import digest as digest_service
@@ -307,7 +308,7 @@ async def test_staff_outbox_state(staff: TgClient, client: TgClient, db) -> None
         user = await s.scalar(select(User).where(User.tg_id == 1001))
         from services import notifications
 
-        now = datetime.now(UTC)
+        now = utcnow()
         await notifications.queue(
             s, user=user, kind="booking.reminder", due_at=now - timedelta(minutes=1), ref_type="b", ref_id=1
         )

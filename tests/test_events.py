@@ -19,13 +19,15 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from db.base import utcnow
+from db.clock import PinnedClock
 from db.engine import Database, write
 from db.models import AuditLog, Event, EventSignup, User, UserStatus
 from keyboards.events import EvCb
 from services import events as ev
 from services.outbox import Outbox, Pacer
 from tests.client import TgClient
-from tests.conftest import ADMIN_CHAT_ID, register
+from tests.conftest import ADMIN_CHAT_ID, DEFAULT_MOMENT, register
+from tests.conftest import local as at_local
 
 
 async def _no_sleep(_seconds: float) -> None:
@@ -480,7 +482,20 @@ def test_started_at_is_shown_in_timezone() -> None:
     assert ev.fmt_when(event) == "25.12.2026 14:00–16:30"
 
 
-async def test_bad_input_and_back_keep_the_staff_dialog(staff: TgClient, db: Database) -> None:
+@pytest.mark.parametrize(
+    "moment",
+    [
+        DEFAULT_MOMENT,
+        at_local(2026, 12, 9, 0, 30),
+        at_local(2026, 12, 9, 23, 30),
+        at_local(2028, 2, 29, 0, 10),
+    ],
+    ids=["11:00", "00:30", "23:30", "29-feb-00:10"],
+)
+async def test_bad_input_and_back_keep_the_staff_dialog(
+    staff: TgClient, db: Database, clock: PinnedClock, moment: datetime
+) -> None:
+    clock.set(moment)
     await staff.send("/new_event")
     await staff.send_sticker()
     assert "нужен текст" in staff.all_text() and await state_of(staff) == "EvForm:title"
@@ -498,9 +513,9 @@ async def test_bad_input_and_back_keep_the_staff_dialog(staff: TgClient, db: Dat
     await staff.press("Назад")  # back to the type, nothing lost
     assert await state_of(staff) == "EvForm:kind"
     await staff.press("Семинар")
-    start = (utcnow() + timedelta(days=10)).replace(second=0, microsecond=0)
+    start = (moment + timedelta(days=10)).replace(hour=14, minute=0, second=0, microsecond=0)
     await staff.send(local(start))
-    await staff.send("08:00")
+    await staff.send("08:00")  # before 14:00 whatever the hour the dialog runs at
     assert "позже начала" in staff.all_text() and await state_of(staff) == "EvForm:ends"
     await staff.press("2 ч")
     await staff.press("Онлайн")

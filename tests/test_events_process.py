@@ -18,6 +18,8 @@ from services import events as ev
 from tests.fake_api import BOT, FakeTelegram
 from tests.test_process import BotProcess, api  # noqa: F401  (the fake API server fixture)
 
+pytestmark = pytest.mark.real_clock  # a real bot process reads the machine's clock
+
 ADMIN = -1001000000001
 STAFF = 5001
 _ids = itertools.count(900_000)

@@ -14,9 +14,11 @@ from db.models import Event, EventSignup, Notification, NotificationStatus, Sign
 from services import digest, privacy
 from services import events as ev
 from services.errors import Conflict, NotAllowed, ValidationFailed
+from tests.conftest import local
 
-NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # 10:00 in Krasnoyarsk
+NOW = local(2026, 12, 1, 10, 0).astimezone(UTC)  # services get this ``now``; the clock starts there too
 STAFF = 5001
+pytestmark = pytest.mark.at(NOW)
 
 
 async def add_people(db: Database, count: int, start: int = 1, **fields: Any) -> list[User]:

@@ -16,6 +16,8 @@ from tests.conftest import ADMIN_CHAT_ID, STAFF_ID, TEST_TOKEN
 from tests.fake_api import BOT, FakeTelegram
 from tests.test_process import BotProcess
 
+pytestmark = pytest.mark.real_clock  # a real bot process reads the machine's clock
+
 _ids = itertools.count(5000)
 
 

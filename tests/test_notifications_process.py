@@ -19,6 +19,8 @@ from services import notifications
 from tests.fake_api import FakeTelegram
 from tests.test_process import BotProcess, api  # noqa: F401  (the fake API fixture)
 
+pytestmark = pytest.mark.real_clock  # a real bot process reads the machine's clock
+
 PERSON = 777001
 
 

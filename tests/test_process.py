@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,15 @@ from tests.fake_api import FakeTelegram
 ROOT = Path(__file__).resolve().parent.parent
 
 
+pytestmark = pytest.mark.real_clock  # the bot process reads the machine's clock, and so do these tests
+
+
 def bot_env(tmp_path: Path, api_url: str, **extra: str) -> dict[str, str]:
+    """The process's settings. The hours it depends on are set, not left to the moment the test runs:
+    no quiet hours (announcements and offers go out at once, at 01:30 as at noon), no digest catch-up
+    at start, and the weekly digest three days ahead, so it never fires in the middle of a test."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "REDIS_URL", "DATABASE_URL"))}
+    digest_day = (datetime.now(UTC) + timedelta(days=3)).strftime("%a").lower()
     env.update(
         BOT_TOKEN=TEST_TOKEN,
         TELEGRAM_API_URL=api_url,
@@ -28,6 +36,10 @@ def bot_env(tmp_path: Path, api_url: str, **extra: str) -> dict[str, str]:
         LOG_LEVEL="WARNING",
         THROTTLE_RATE="100",
         PYTHONPATH=str(ROOT),
+        QUIET_HOURS_START="00:00",
+        QUIET_HOURS_END="00:00",
+        DIGEST_CATCH_UP_HOURS="0",
+        DIGEST_DAY=digest_day,
     )
     env.update(extra)
     return env

@@ -499,7 +499,6 @@ async def test_form_back_and_bad_input_keep_the_dialog(client_factory, db) -> No
 async def test_trial_office_application_becomes_a_long_booking(
     client_factory, staff, fake_session, db, settings
 ) -> None:
-    from datetime import datetime
 
     from db.models.booking import Booking
 
@@ -508,7 +507,7 @@ async def test_trial_office_application_becomes_a_long_booking(
     await provider.press("Мои услуги")
     await provider.press("Пробный офис")
     await provider.press("Подать заявку")
-    today = datetime.now(settings.tz).date()
+    today = utcnow().astimezone(settings.tz).date()
     start, end = today + timedelta(days=10), today + timedelta(days=14)
     await provider.send("01.01.2001")
     assert "прошла" in provider.last_text

@@ -22,7 +22,7 @@ STAFF = 5001
 PROVIDER = 4101
 RESIDENT = 4202
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_clock]  # a real bot process reads the machine's clock
 
 
 @pytest.fixture

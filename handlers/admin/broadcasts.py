@@ -619,7 +619,9 @@ async def _refresh(
     the progress message itself right (the sender edits it too while it runs)."""
     row = await service.get(session, broadcast_id)
     counts = await service.counts(session, broadcast_id)
-    text = kb.status_text(row.id, row.status, counts, tz=settings.tz, rate=settings.broadcast_rate)
+    text = kb.status_text(
+        row.id, row.status, counts, tz=settings.tz, rate=settings.broadcast_rate, now=utcnow()
+    )
     markup = kb.control_keyboard(row.id, row.status)
     message = target(callback)
     if row.progress_message_id is None or message.message_id == row.progress_message_id:
