@@ -53,11 +53,20 @@ SENDER = textwrap.dedent(
 
 
 def spawn(url: str, base: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", SENDER, url, base], cwd=ROOT, env={**os.environ})
+    return subprocess.Popen(
+        [sys.executable, "-c", SENDER, url, base], cwd=ROOT, env={**os.environ, "FAKETIME_DONT_RESET": "1"}
+    )
 
 
-def finish(process: subprocess.Popen[bytes]) -> int:
-    return process.wait(timeout=60)
+async def finish(process: subprocess.Popen[bytes], timeout: float = 60) -> int:
+    """Wait for the process to end (polled: Popen.wait's timed sleep fails under faketime)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while process.poll() is None:
+        if asyncio.get_running_loop().time() > deadline:
+            process.kill()
+            raise AssertionError("the sender process did not finish in time")
+        await asyncio.sleep(0.05)
+    return process.returncode
 
 
 @pytest.mark.slow
@@ -70,14 +79,14 @@ async def test_sigkill_half_way_then_restart(db, settings) -> None:
         first = spawn(settings.database_url, base)
         await asyncio.wait_for(fake.reached(50), timeout=60)
         os.kill(first.pid, signal.SIGKILL)
-        assert await asyncio.to_thread(finish, first) == -signal.SIGKILL
+        assert await finish(first) == -signal.SIGKILL
         delivered_at_kill = sum(fake.delivered.values())
         assert delivered_at_kill < len(people)
         async with db.session() as s:
             assert (await s.get(Broadcast, row.id)).status == "running"  # type: ignore[union-attr]
 
         second = spawn(settings.database_url, base)  # takes the dead process's lease at once
-        assert await asyncio.to_thread(finish, second) == 0
+        assert await finish(second) == 0
     finally:
         await runner.cleanup()
 

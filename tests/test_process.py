@@ -40,6 +40,9 @@ def bot_env(tmp_path: Path, api_url: str, **extra: str) -> dict[str, str]:
         QUIET_HOURS_END="00:00",
         DIGEST_CATCH_UP_HOURS="0",
         DIGEST_DAY=digest_day,
+        # Under Debian's faketime ("@<moment>") every new process would start the faked clock afresh and
+        # run minutes behind the test; this makes the bot continue the test's faked clock instead.
+        FAKETIME_DONT_RESET="1",
     )
     env.update(extra)
     return env
