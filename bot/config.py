@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///data/bot.db"
@@ -149,6 +150,19 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        """Without a secret aiogram accepts any POST as an update from Telegram: refuse to run so."""
+        if not self.webhook_url:
+            return self
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if len(secret) < 32 or not re.fullmatch(r"[A-Za-z0-9_-]+", secret):
+            raise ValueError(
+                "webhook mode needs WEBHOOK_SECRET of at least 32 characters (letters, digits, _ and -); "
+                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return self
 
     @property
     def tz(self) -> ZoneInfo:
