@@ -35,7 +35,7 @@ from handlers import events as events_handlers
 from handlers import ideas as ideas_handlers
 from handlers import settings as settings_handlers
 from handlers import showcase as showcase_handlers
-from handlers.admin.staff import StaffDirectory
+from handlers.admin.staff import StaffDirectory, create_membership_router
 from services import broadcast_sender
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ def create_dispatcher(
     LocaleMiddleware(i18n).setup(dp)
 
     dp.include_router(errors.create_router(settings.admin_chat_id, i18n, settings.error_alert_interval))
+    dp.include_router(create_membership_router())
     dp.include_router(admin_handlers.create_router())
     dp.include_router(admin_handlers.create_refusal_router())
     dp.include_router(common.create_router())

@@ -30,8 +30,9 @@ from handlers.admin.consultations import (
     to_card_thread,
 )
 from handlers.common import RequireRegistration, error_text, target
+from handlers.filters import private_only
 from handlers.my import MyCb
-from keyboards.common import NavCb
+from keyboards.common import NavCb, require_id
 from keyboards.consultations import (
     ConsultCb,
     cancel_confirm_keyboard,
@@ -259,7 +260,7 @@ async def send_to_staff(
 
 def create_router() -> Router:
     router = Router(name="consultations")
-    router.message.filter(F.chat.type == "private")
+    private_only(router)
     router.message.middleware(RequireRegistration())
     router.callback_query.middleware(RequireRegistration())
 
@@ -652,7 +653,9 @@ def create_router() -> Router:
         callback: CallbackQuery, callback_data: ConsultCb, bot: Bot, session: AsyncSession, settings: Any
     ) -> None:
         try:
-            c = await svc.rate(session, callback.from_user.id, callback_data.id, int(callback_data.v or 0))
+            c = await svc.rate(
+                session, callback.from_user.id, callback_data.id, require_id(callback_data.v or "0")
+            )
         except (DomainError, ValueError) as exc:
             text = error_text(exc) if isinstance(exc, DomainError) else _("common.stale_button")
             await callback.answer(text, show_alert=True)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.repositories import users as users_repo
 from handlers.common import target
-from handlers.filters import private
+from handlers.filters import private_only
 from keyboards.menu import MenuCb, public_menu
 from keyboards.privacy import PrivacyCb, confirm_erase_keyboard, privacy_keyboard
 from services import privacy as privacy_service
@@ -38,7 +38,7 @@ async def show_privacy(message: Message, user: User | None, session: AsyncSessio
 
 def create_router() -> Router:
     router = Router(name="privacy")
-    router.message.filter(private())
+    private_only(router)
 
     @router.message(Command("privacy"))
     async def cmd_privacy(

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User, UserStatus
 from handlers.common import cancel_dialog, error_text, target
-from handlers.filters import private
+from handlers.filters import private_only
 from keyboards.common import NavCb
 from keyboards.menu import MenuCb, main_menu, public_menu
 from keyboards.registration import (
@@ -187,7 +187,7 @@ async def begin_registration(event: Message | CallbackQuery, state: FSMContext) 
 
 def create_router() -> Router:
     router = Router(name="registration")
-    router.message.filter(private())
+    private_only(router)
 
     @router.message(CommandStart())
     async def cmd_start(message: Message, state: FSMContext, user: User | None) -> None:
