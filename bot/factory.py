@@ -24,6 +24,7 @@ from bot.middlewares import (
     ThrottlingMiddleware,
 )
 from bot.storage import SQLStorage
+from bot.text_limits import TextLimitMiddleware
 from db import clock
 from db.engine import Database
 from handlers import admin as admin_handlers
@@ -47,6 +48,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         session = AiohttpSession(api=api) if api else AiohttpSession()
     elif settings.telegram_api_url:
         session.api = TelegramAPIServer.from_base(settings.telegram_api_url)
+    session.middleware(TextLimitMiddleware())  # no text over Telegram's limit, no HTML cut in a tag
     return Bot(
         token=settings.token,
         session=session,

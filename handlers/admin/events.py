@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import Event, EventStatus, SignupStatus
 from handlers.common import error_text, target
+from handlers.texts import join_lines
 from keyboards.admin import AdminCb
 from keyboards.common import NavCb, nav_keyboard
 from keyboards.events import (
@@ -752,8 +753,7 @@ def create_router() -> Router:
             if signup.comment:
                 line += f"\n    «{hd.quote(signup.comment[:300])}»"
             lines.append(line)
-        text = "\n".join(lines)
-        await target(callback).answer(text[:4000])
+        await target(callback).answer(join_lines(lines))  # whole lines: a cut never splits a tag
 
     @router.callback_query(EaCb.filter(F.a == "qr"))
     async def link_qr(callback: CallbackQuery, callback_data: EaCb, session: AsyncSession, bot: Bot) -> None:
