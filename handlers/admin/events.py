@@ -43,6 +43,7 @@ from keyboards.events import (
 )
 from services import events as ev
 from services.errors import DomainError, ValidationFailed
+from services.spreadsheet import append_row
 from services.users import DISTRICTS, TARGET_GROUPS
 
 PEOPLE_PAGE = 10
@@ -244,10 +245,10 @@ def participants_xlsx(event: Event, people: list[Any]) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = _("events.xlsx_sheet")[:31]
-    sheet.append([event.title])
+    append_row(sheet, [event.title])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([ev.fmt_when(event), event.place])
-    sheet.append([])
+    append_row(sheet, [ev.fmt_when(event), event.place])
+    append_row(sheet, [])
     header = [
         _("events.xlsx_n"),
         _("events.xlsx_name"),
@@ -260,12 +261,13 @@ def participants_xlsx(event: Event, people: list[Any]) -> bytes:
         _("events.xlsx_checked_in"),
         _("events.xlsx_signature"),
     ]
-    sheet.append(header)
+    append_row(sheet, header)
     for cell in sheet[4]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for number, (signup, person) in enumerate(people, start=1):
-        sheet.append(
+        append_row(
+            sheet,
             [
                 number,
                 person.full_name or "",
@@ -277,7 +279,7 @@ def participants_xlsx(event: Event, people: list[Any]) -> bytes:
                 ev.fmt_dt(signup.created_at),
                 ev.fmt_dt(signup.checked_in_at) if signup.checked_in_at else "",
                 "",
-            ]
+            ],
         )
     for column, width in zip("ABCDEFGHIJ", (5, 30, 28, 20, 18, 16, 16, 17, 17, 18), strict=True):
         sheet.column_dimensions[column].width = width
