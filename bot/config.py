@@ -91,6 +91,14 @@ class Settings(BaseSettings):
     """A running broadcast belongs to one bot process while it renews this lease; after a crash another
     process (or the restarted one) takes it over once the lease has run out."""
 
+    # Limits against flooding the staff
+    consult_open_limit: int = Field(default=3, ge=1)
+    """Consultation requests one person may have open at once."""
+    showcase_pending_limit: int = Field(default=5, ge=1)
+    """Showcase cards of one provider that may wait for moderation at once."""
+    approval_pending_limit: int = Field(default=1, ge=1)
+    """Requests one person may have waiting for staff approval per resource (EXPO hall, trial office)."""
+
     # Consultations
     consult_response_hours: int = 24
     """Working hours (Saturday and Sunday skipped) staff have to take a new request before it is raised again."""

@@ -557,6 +557,7 @@ def create_router() -> Router:
                 minutes=int(data["minutes"]),
                 purpose=data.get("purpose"),
                 tz=settings.tz,
+                pending_limit=settings.approval_pending_limit,
             )
         except svc.SlotTaken as error:
             await session.refresh(user)  # the failed write rolled back and expired it

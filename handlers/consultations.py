@@ -517,6 +517,7 @@ def create_router() -> Router:
                 format=form.get("format", ""),
                 preferred_time=form.get("time", ""),
                 attachments=form.get("files") or [],
+                open_limit=settings.consult_open_limit,
             )
         except ValidationFailed as exc:
             await callback.answer()
@@ -525,6 +526,11 @@ def create_router() -> Router:
             return
         except DomainError as exc:
             await callback.answer()
+            if exc.key == "consult.err_too_many_open":  # nothing to fix in the form: back to the menu
+                await state.clear()
+                await target(callback).edit_reply_markup(reply_markup=None)
+                await target(callback).answer(error_text(exc), reply_markup=main_menu())
+                return
             await target(callback).answer(error_text(exc))
             await ask(callback, state, "topic", session, user)
             return

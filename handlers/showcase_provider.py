@@ -486,7 +486,12 @@ def create_router() -> Router:
         settings: Any,
     ) -> None:
         try:
-            card = await svc.resubmit(session, callback.from_user.id, callback_data.id)
+            card = await svc.resubmit(
+                session,
+                callback.from_user.id,
+                callback_data.id,
+                pending_limit=settings.showcase_pending_limit,
+            )
         except DomainError as exc:
             await callback.answer(error_text(exc), show_alert=True)
             return
@@ -713,7 +718,9 @@ def create_router() -> Router:
     ) -> None:
         form = (await state.get_data()).get("sc_form") or {}
         try:
-            card = await svc.create_card(session, callback.from_user.id, form)
+            card = await svc.create_card(
+                session, callback.from_user.id, form, pending_limit=settings.showcase_pending_limit
+            )
         except DomainError as exc:
             await callback.answer(error_text(exc), show_alert=True)
             return
@@ -913,6 +920,7 @@ def create_router() -> Router:
                 date.fromisoformat(trial["to"]),
                 trial.get("purpose") or "",
                 _today(settings),
+                pending_limit=settings.approval_pending_limit,
             )
         except DomainError as exc:
             await callback.answer(error_text(exc), show_alert=True)

@@ -265,8 +265,10 @@ async def create_request(
     format: str,
     preferred_time: str,
     attachments: list[dict[str, Any]] | None = None,
+    open_limit: int = 3,
 ) -> Consultation:
-    """File a request (validated again here); its attachments become the first messages."""
+    """File a request (validated again here); its attachments become the first messages. A person has at
+    most ``open_limit`` requests open at once (CONSULT_OPEN_LIMIT): more only flood the staff."""
     question = clean_question(question)
     if format not in FORMATS or preferred_time not in TIMES:
         raise ValidationFailed("consult.err_pick_button")
@@ -274,6 +276,14 @@ async def create_request(
     files = [clean_attachment(item) for item in (attachments or [])][:ATTACHMENTS_MAX]
     async with write(session):
         user = await _person(session, tg_id)
+        await session.execute(select(User.id).where(User.id == user.id).with_for_update())  # one at a time
+        still_open = await session.scalar(
+            select(func.count())
+            .select_from(Consultation)
+            .where(Consultation.user_id == user.id, Consultation.status.in_(OPEN_STATUSES))
+        )
+        if (still_open or 0) >= open_limit:
+            raise Conflict("consult.err_too_many_open", max=open_limit)
         topic = await session.get(ConsultationTopic, topic_id)
         if topic is None or not topic.active:
             raise NotFound("consult.err_topic_gone")

@@ -360,7 +360,21 @@ async def _validated_card(session: AsyncSession, values: dict[str, Any]) -> dict
     return out
 
 
-async def create_card(session: AsyncSession, tg_id: int, values: dict[str, Any]) -> ServiceCard:
+async def _check_pending_limit(session: AsyncSession, provider_id: int, limit: int) -> None:
+    """A provider has at most ``limit`` cards waiting for moderation (SHOWCASE_PENDING_LIMIT)."""
+    await session.execute(select(User.id).where(User.id == provider_id).with_for_update())  # one at a time
+    waiting = await session.scalar(
+        select(func.count())
+        .select_from(ServiceCard)
+        .where(ServiceCard.provider_id == provider_id, ServiceCard.status == CardStatus.PENDING)
+    )
+    if (waiting or 0) >= limit:
+        raise Conflict("showcase.err_pending_limit", max=limit)
+
+
+async def create_card(
+    session: AsyncSession, tg_id: int, values: dict[str, Any], pending_limit: int = 5
+) -> ServiceCard:
     """A new card from the provider's dialog; it goes to moderation."""
     missing = {"organisation", "title", "category_id", "description", "districts", "format"} - set(values)
     if missing:
@@ -368,6 +382,7 @@ async def create_card(session: AsyncSession, tg_id: int, values: dict[str, Any])
     provider = await _provider(session, tg_id)
     fields = await _validated_card(session, values)
     async with write(session):
+        await _check_pending_limit(session, provider.id, pending_limit)
         card = ServiceCard(provider_id=provider.id, status=CardStatus.PENDING, **fields)
         card.search_text = _search_text(card)
         card.district_index = _district_index(card.districts)
@@ -397,10 +412,11 @@ async def update_card(
     return card
 
 
-async def resubmit(session: AsyncSession, tg_id: int, card_id: int) -> ServiceCard:
+async def resubmit(session: AsyncSession, tg_id: int, card_id: int, pending_limit: int = 5) -> ServiceCard:
     """A returned card sent to moderation again as it is (the provider answered staff elsewhere)."""
     provider = await _provider(session, tg_id)
     async with write(session):
+        await _check_pending_limit(session, provider.id, pending_limit)
         card_row = await _locked_card(session, card_id)
         if card_row.provider_id != provider.id:
             raise NotAllowed("showcase.not_your_card")
@@ -940,7 +956,13 @@ async def claim_unanswered(
 
 
 async def create_trial(
-    session: AsyncSession, tg_id: int, date_from: date, date_to: date, purpose: str, today: date
+    session: AsyncSession,
+    tg_id: int,
+    date_from: date,
+    date_to: date,
+    purpose: str,
+    today: date,
+    pending_limit: int = 1,
 ) -> TrialApplication:
     purpose = clean_purpose(purpose)
     check_trial_dates(date_from, date_to, today)
@@ -951,7 +973,7 @@ async def create_trial(
             .select_from(TrialApplication)
             .where(TrialApplication.user_id == provider.id, TrialApplication.status == TrialStatus.PENDING)
         )
-        if pending and pending >= 3:
+        if pending and pending >= pending_limit:  # APPROVAL_PENDING_LIMIT
             raise Conflict("showcase.trial_too_many")
         application = TrialApplication(
             user_id=provider.id,
