@@ -770,12 +770,18 @@ def create_router() -> Router:
             caption=_("events.qr_caption").format(title=hd.quote(item.title), link=hd.quote(link)),
         )
 
-    async def send_code(callback: CallbackQuery, item: Event, bot: Bot) -> None:
-        link = await _bot_link(bot, f"ci_{item.id}_{item.checkin_code}")
+    async def send_code(callback: CallbackQuery, item: Event, bot: Bot, session: AsyncSession) -> None:
+        door = await ev.door_code(session, item, utcnow())  # each event day has its own code
+        link = await _bot_link(bot, f"ci_{item.id}_{door.code}")
         await target(callback).answer_photo(
             BufferedInputFile(_qr_png(link), filename=f"event-{item.id}-checkin.png"),
             caption=_("events.checkin_caption").format(
-                title=hd.quote(item.title), code=item.checkin_code, link=hd.quote(link)
+                title=hd.quote(item.title),
+                code=door.code,
+                link=hd.quote(link),
+                day=door.day.strftime("%d.%m.%Y"),
+                renewed=ev.fmt_dt(door.renewed_at),
+                until=ev.fmt_dt(door.valid_until),
             ),
             reply_markup=code_keyboard(item.id),
         )
@@ -789,7 +795,7 @@ def create_router() -> Router:
             )
             return
         await callback.answer()
-        await send_code(callback, item, bot)
+        await send_code(callback, item, bot, session)
 
     @router.callback_query(EaCb.filter(F.a == "newcode"))
     async def new_code(callback: CallbackQuery, callback_data: EaCb, session: AsyncSession, bot: Bot) -> None:
@@ -799,6 +805,6 @@ def create_router() -> Router:
             await callback.answer(error_text(exc), show_alert=True)
             return
         await callback.answer(_("events.code_renewed"))
-        await send_code(callback, item, bot)
+        await send_code(callback, item, bot, session)
 
     return router
