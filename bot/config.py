@@ -40,6 +40,15 @@ class Settings(BaseSettings):
     center_email: str = "center@example.org"
     center_hours: str = "Пн–Пт 9:00–18:00, Сб 10:00–15:00"
     policy_version: str = "1.0"
+    policy_changes: str = ""
+    """What changed in the latest policy version, in one sentence: shown when people are asked again."""
+
+    # The personal-data operator (152-ФЗ): the legal entity named in the consent text
+    operator_name: str = "ММООПСИКР «Перспектива»"
+    operator_inn: str = ""
+    operator_address: str = (
+        "662660, Красноярский край, Краснотуранский р-н, с. Краснотуранск, ул. Ленина, 22А"
+    )
 
     # Webhook mode (polling when WEBHOOK_URL is empty)
     webhook_url: str | None = None

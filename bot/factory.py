@@ -14,6 +14,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
+from bot import consent
 from bot.config import Settings
 from bot.i18n import create_i18n
 from bot.middlewares import (
@@ -110,6 +111,7 @@ def create_dispatcher(
     dp.update.outer_middleware(DbSessionMiddleware(db))
     dp.update.outer_middleware(CurrentUserMiddleware())
     LocaleMiddleware(i18n).setup(dp)
+    consent.install(dp, settings.policy_version, settings.policy_changes)  # after the locale
 
     dp.include_router(errors.create_router(settings.admin_chat_id, i18n, settings.error_alert_interval))
     dp.include_router(create_membership_router())

@@ -17,7 +17,7 @@ from db.repositories import users as users_repo
 from handlers.common import target
 from handlers.filters import private_only
 from keyboards.menu import MenuCb, public_menu
-from keyboards.privacy import PrivacyCb, confirm_erase_keyboard, privacy_keyboard
+from keyboards.privacy import PrivacyCb, confirm_erase_keyboard, confirm_withdraw_keyboard, privacy_keyboard
 from services import privacy as privacy_service
 
 
@@ -72,7 +72,15 @@ def create_router() -> Router:
             return
         await target(callback).answer(_("privacy.erase_confirm"), reply_markup=confirm_erase_keyboard())
 
-    @router.callback_query(PrivacyCb.filter(F.action == "erase_yes"))
+    @router.callback_query(PrivacyCb.filter(F.action == "withdraw"))
+    async def withdraw_ask(callback: CallbackQuery, user: User | None) -> None:
+        await callback.answer()
+        if user is None:
+            await target(callback).answer(_("privacy.nothing_stored"))
+            return
+        await target(callback).answer(_("privacy.withdraw_confirm"), reply_markup=confirm_withdraw_keyboard())
+
+    @router.callback_query(PrivacyCb.filter(F.action.in_({"erase_yes", "withdraw_yes"})))
     async def erase_yes(
         callback: CallbackQuery, state: FSMContext, user: User | None, session: AsyncSession, settings: Any
     ) -> None:
