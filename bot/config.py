@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     """A running broadcast belongs to one bot process while it renews this lease; after a crash another
     process (or the restarted one) takes it over once the lease has run out."""
 
+    # Retention of personal data (152-ФЗ)
+    guest_retention_days: int = Field(default=90, ge=1)
+    """Guests booked by staff (name, phone) are erased this many days after their booking."""
+    draft_retention_days: int = Field(default=30, ge=1)
+    """Dialog state and drafts nobody touched for this many days expire (SQL rows by a job, Redis by TTL)."""
+
     # Limits against flooding the staff
     consult_open_limit: int = Field(default=3, ge=1)
     """Consultation requests one person may have open at once."""

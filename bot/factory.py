@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
@@ -61,7 +62,10 @@ def create_storage(settings: Settings, db: Database) -> tuple[BaseStorage, BaseE
     if settings.redis_url:
         from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
 
-        storage = RedisStorage.from_url(settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True))
+        ttl = timedelta(days=settings.draft_retention_days)  # untouched drafts expire (152-ФЗ)
+        storage = RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True), state_ttl=ttl, data_ttl=ttl
+        )
         return storage, RedisEventIsolation(redis=storage.redis, key_builder=storage.key_builder)
     return SQLStorage(db), SimpleEventIsolation()
 

@@ -1201,7 +1201,7 @@ async def export_bookings(session: AsyncSession, user: User) -> tuple[str, Any]:
 
 async def erase_bookings(session: AsyncSession, user: User) -> None:
     """Free text the person wrote goes; the bookings stay, anonymous, for the Center's figures."""
-    await session.execute(update(Booking).where(Booking.user_id == user.id).values(purpose=None))
+    await session.execute(update(Booking).where(Booking.user_id == user.id).values(purpose=None, reason=None))
 
 
 _display_tz = ZoneInfo("Asia/Krasnoyarsk")

@@ -29,4 +29,8 @@ async def last_consent(session: AsyncSession, user_id: int) -> ConsentLog | None
 
 
 def needs_consent(last: ConsentLog | None, current: str) -> bool:
-    return last is None or last.action != "given" or is_older(last.policy_version, current)
+    """Asked again when the last consent was given for an older version (or withdrawn). A row with no
+    consent record at all was made before the log existed (or by staff tools): not gated here."""
+    if last is None:
+        return False
+    return last.action != "given" or is_older(last.policy_version, current)

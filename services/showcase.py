@@ -1227,6 +1227,22 @@ async def export_person(session: AsyncSession, user: User) -> tuple[str, Any]:
         await session.scalars(select(ServiceRequest).where(ServiceRequest.resident_id == user.id))
     )
     messages = list(await session.scalars(select(ServiceMessage).where(ServiceMessage.sender_id == user.id)))
+    own_requests = select(ServiceRequest.id).where(ServiceRequest.resident_id == user.id)
+    to_own_cards = (
+        select(ServiceRequest.id)
+        .join(ServiceCard, ServiceCard.id == ServiceRequest.card_id)
+        .where(ServiceCard.provider_id == user.id)
+    )
+    received = list(
+        await session.scalars(
+            select(ServiceMessage)
+            .where(
+                ServiceMessage.sender_id != user.id,
+                or_(ServiceMessage.request_id.in_(own_requests), ServiceMessage.request_id.in_(to_own_cards)),
+            )
+            .order_by(ServiceMessage.id)
+        )
+    )
     trials = list(await session.scalars(select(TrialApplication).where(TrialApplication.user_id == user.id)))
     return "showcase", {
         "cards": [
@@ -1236,6 +1252,10 @@ async def export_person(session: AsyncSession, user: User) -> tuple[str, Any]:
                 "title": c.title,
                 "description": c.description,
                 "price": c.price,
+                "districts": list(c.districts or []),
+                "format": c.format,
+                "photo_file_id": c.photo_file_id,
+                "staff_comment": c.staff_comment,
                 "status": c.status,
                 "created_at": c.created_at.isoformat(),
             }
@@ -1259,13 +1279,19 @@ async def export_person(session: AsyncSession, user: User) -> tuple[str, Any]:
             {"request_id": m.request_id, "kind": m.kind, "text": m.text, "at": m.created_at.isoformat()}
             for m in messages
         ],
+        "messages_received": [
+            {"request_id": m.request_id, "kind": m.kind, "text": m.text, "at": m.created_at.isoformat()}
+            for m in received
+        ],
         "trial_office_applications": [
             {
                 "id": t.id,
                 "date_from": t.date_from.isoformat(),
                 "date_to": t.date_to.isoformat(),
+                "organisation": t.organisation,
                 "purpose": t.purpose,
                 "status": t.status,
+                "staff_comment": t.staff_comment,
             }
             for t in trials
         ],
@@ -1281,7 +1307,9 @@ async def erase_person(session: AsyncSession, user: User) -> None:
     )
     await session.execute(update(ServiceMessage).where(ServiceMessage.sender_id == user.id).values(text=None))
     await session.execute(
-        update(TrialApplication).where(TrialApplication.user_id == user.id).values(purpose="—")
+        update(TrialApplication)
+        .where(TrialApplication.user_id == user.id)
+        .values(purpose="—", organisation="", staff_comment=None)
     )
     card_ids = list(
         await session.scalars(
@@ -1292,8 +1320,19 @@ async def erase_person(session: AsyncSession, user: User) -> None:
     )
     for card_id in card_ids:
         await _close_open_requests(session, card_id)
-    await session.execute(
-        update(ServiceCard).where(ServiceCard.provider_id == user.id).values(status=CardStatus.REMOVED)
+    await session.execute(  # taken down, and nothing of them kept: texts and the photo's file id go
+        update(ServiceCard)
+        .where(ServiceCard.provider_id == user.id)
+        .values(
+            status=CardStatus.REMOVED,
+            organisation="",
+            title="—",
+            description="",
+            price=None,
+            photo_file_id=None,
+            staff_comment=None,
+            search_text="",
+        )
     )
     await session.execute(
         update(ServiceRequest)
