@@ -83,14 +83,16 @@ def export_summary(data: dict[str, Any]) -> str:
 
 async def forget_fsm(storage: BaseStorage, tg_id: int) -> None:
     """The person's FSM state and drafts in every chat, in Redis (SQL rows go inside the erasure).
-    Keys are ``fsm:<chat>:<user>:<destiny>:<part>`` (a thread id may follow the chat)."""
+    Keys are ``fsm:<chat>:<user>:<destiny>:<part>`` (a thread id may follow the chat); the part ``lock``
+    belongs to the event isolation of the update being handled and is left alone."""
     redis = getattr(storage, "redis", None)
     if redis is None:
         return
     mine = []
     async for raw in redis.scan_iter(match=f"fsm:*{tg_id}:*", count=500):
         key = raw.decode() if isinstance(raw, bytes) else raw
-        if str(tg_id) in key.split(":")[1:-2]:
+        parts = key.split(":")
+        if parts[-1] in ("state", "data") and str(tg_id) in parts[1:-2]:  # not the event-isolation lock
             mine.append(key)
     if mine:
         await redis.delete(*mine)
