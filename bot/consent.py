@@ -17,9 +17,11 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
+from keyboards.broadcasts import UnsubCb
 from keyboards.menu import MenuCb
 from keyboards.privacy import PrivacyCb
 from keyboards.registration import ConsentCb, reconsent_keyboard
+from keyboards.settings import DigestCb
 from services.consent import GATED_STATUSES, last_consent, needs_consent
 
 OPEN_COMMANDS = frozenset({"privacy", "help", "about"})
@@ -36,7 +38,8 @@ def allowed_without_consent(event: TelegramObject) -> bool:
     if isinstance(event, CallbackQuery):
         data = event.data or ""
         prefix = data.split(":", 1)[0]
-        if prefix in (ConsentCb.__prefix__, PrivacyCb.__prefix__):
+        # consent and privacy buttons, and turning mailings off (never held back by a pending consent)
+        if prefix in (ConsentCb.__prefix__, PrivacyCb.__prefix__, UnsubCb.__prefix__, DigestCb.__prefix__):
             return True
         if prefix == MenuCb.__prefix__:
             return data.partition(":")[2] in OPEN_MENU
