@@ -89,7 +89,8 @@ async def run_webhook(settings: Settings, dp: Dispatcher, bot: Bot, db: Database
 
     from bot.webhook import create_app
 
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    assert settings.webhook_secret is not None  # Settings refuses webhook mode without one
+    secret = settings.webhook_secret.get_secret_value()
     app = create_app(dp, bot, db, path=settings.webhook_path, secret=secret)
 
     async def set_webhook(_app: web.Application) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///data/bot.db"
@@ -39,6 +40,15 @@ class Settings(BaseSettings):
     center_email: str = "center@example.org"
     center_hours: str = "Пн–Пт 9:00–18:00, Сб 10:00–15:00"
     policy_version: str = "1.0"
+    policy_changes: str = ""
+    """What changed in the latest policy version, in one sentence: shown when people are asked again."""
+
+    # The personal-data operator (152-ФЗ): the legal entity named in the consent text
+    operator_name: str = "ММООПСИКР «Перспектива»"
+    operator_inn: str = ""
+    operator_address: str = (
+        "662660, Красноярский край, Краснотуранский р-н, с. Краснотуранск, ул. Ленина, 22А"
+    )
 
     # Webhook mode (polling when WEBHOOK_URL is empty)
     webhook_url: str | None = None
@@ -89,6 +99,20 @@ class Settings(BaseSettings):
     broadcast_lease_seconds: float = Field(default=30.0, ge=2)
     """A running broadcast belongs to one bot process while it renews this lease; after a crash another
     process (or the restarted one) takes it over once the lease has run out."""
+
+    # Retention of personal data (152-ФЗ)
+    guest_retention_days: int = Field(default=90, ge=1)
+    """Guests booked by staff (name, phone) are erased this many days after their booking."""
+    draft_retention_days: int = Field(default=30, ge=1)
+    """Dialog state and drafts nobody touched for this many days expire (SQL rows by a job, Redis by TTL)."""
+
+    # Limits against flooding the staff
+    consult_open_limit: int = Field(default=3, ge=1)
+    """Consultation requests one person may have open at once."""
+    showcase_pending_limit: int = Field(default=5, ge=1)
+    """Showcase cards of one provider that may wait for moderation at once."""
+    approval_pending_limit: int = Field(default=1, ge=1)
+    """Requests one person may have waiting for staff approval per resource (EXPO hall, trial office)."""
 
     # Consultations
     consult_response_hours: int = 24
@@ -149,6 +173,19 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        """Without a secret aiogram accepts any POST as an update from Telegram: refuse to run so."""
+        if not self.webhook_url:
+            return self
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if len(secret) < 32 or not re.fullmatch(r"[A-Za-z0-9_-]+", secret):
+            raise ValueError(
+                "webhook mode needs WEBHOOK_SECRET of at least 32 characters (letters, digits, _ and -); "
+                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return self
 
     @property
     def tz(self) -> ZoneInfo:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
@@ -14,6 +15,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
+from bot import consent
 from bot.config import Settings
 from bot.i18n import create_i18n
 from bot.middlewares import (
@@ -24,6 +26,7 @@ from bot.middlewares import (
     ThrottlingMiddleware,
 )
 from bot.storage import SQLStorage
+from bot.text_limits import TextLimitMiddleware
 from db import clock
 from db.engine import Database
 from handlers import admin as admin_handlers
@@ -35,7 +38,7 @@ from handlers import events as events_handlers
 from handlers import ideas as ideas_handlers
 from handlers import settings as settings_handlers
 from handlers import showcase as showcase_handlers
-from handlers.admin.staff import StaffDirectory
+from handlers.admin.staff import StaffDirectory, create_membership_router
 from services import broadcast_sender
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         session = AiohttpSession(api=api) if api else AiohttpSession()
     elif settings.telegram_api_url:
         session.api = TelegramAPIServer.from_base(settings.telegram_api_url)
+    session.middleware(TextLimitMiddleware())  # no text over Telegram's limit, no HTML cut in a tag
     return Bot(
         token=settings.token,
         session=session,
@@ -58,7 +62,10 @@ def create_storage(settings: Settings, db: Database) -> tuple[BaseStorage, BaseE
     if settings.redis_url:
         from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
 
-        storage = RedisStorage.from_url(settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True))
+        ttl = timedelta(days=settings.draft_retention_days)  # untouched drafts expire (152-ФЗ)
+        storage = RedisStorage.from_url(
+            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True), state_ttl=ttl, data_ttl=ttl
+        )
         return storage, RedisEventIsolation(redis=storage.redis, key_builder=storage.key_builder)
     return SQLStorage(db), SimpleEventIsolation()
 
@@ -108,8 +115,10 @@ def create_dispatcher(
     dp.update.outer_middleware(DbSessionMiddleware(db))
     dp.update.outer_middleware(CurrentUserMiddleware())
     LocaleMiddleware(i18n).setup(dp)
+    consent.install(dp, settings.policy_version, settings.policy_changes)  # after the locale
 
     dp.include_router(errors.create_router(settings.admin_chat_id, i18n, settings.error_alert_interval))
+    dp.include_router(create_membership_router())
     dp.include_router(admin_handlers.create_router())
     dp.include_router(admin_handlers.create_refusal_router())
     dp.include_router(common.create_router())

@@ -34,6 +34,7 @@ from db.clock import Clock
 from db.clock import current as current_clock
 from handlers.admin.consultations import raise_overdue as raise_overdue_consultations
 from services import digest as digest_service
+from services import privacy as privacy_service
 from services import showcase as showcase_service
 from services.events import process_expired_offers
 from services.outbox import Outbox, Pacer
@@ -121,6 +122,20 @@ async def run_catch_up(
     return await run_weekly_digest(settings, db, i18n, outbox, now)
 
 
+async def run_retention(settings: Settings, db: Any, now: datetime | None = None) -> tuple[int, int]:
+    try:
+        async with db.session() as session:
+            return await privacy_service.apply_retention(
+                session,
+                now or utcnow(),
+                guest_days=settings.guest_retention_days,
+                draft_days=settings.draft_retention_days,
+            )
+    except Exception:
+        log.exception("retention job failed")
+        return 0, 0
+
+
 def build_scheduler(settings: Settings, **context: Any) -> AsyncIOScheduler:
     """The scheduler with its jobs registered, not started. Context: bot, db, dispatcher (for i18n)."""
     scheduler = AsyncIOScheduler(timezone=settings.tz, job_defaults=JOB_DEFAULTS)
@@ -187,6 +202,16 @@ def build_scheduler(settings: Settings, **context: Any) -> AsyncIOScheduler:
     )
 
     showcase_service.add_jobs(scheduler, bot, db, i18n, settings)  # showcase.unanswered
+    scheduler.add_job(
+        run_retention,
+        IntervalTrigger(hours=6, timezone=settings.tz),
+        args=(settings, db),
+        id="privacy.retention",
+        name="erase old guests and expire untouched drafts (152-ФЗ)",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
 
     async def stop_outbox() -> None:
         # before the scheduler is shut down: the notice in flight finishes, unsent claims are released

@@ -12,6 +12,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from db.base import utcnow
 from db.engine import Database, write
 from db.models import FsmState
 
@@ -41,7 +42,11 @@ class SQLStorage(BaseStorage):
     async def _upsert(self, key: StorageKey, values: dict[str, Any]) -> None:
         insert = sqlite_insert if self.db.is_sqlite else pg_insert
         stmt = insert(FsmState).values(key=self._key(key), **values)
-        stmt = stmt.on_conflict_do_update(index_elements=[FsmState.key], set_=values)
+        # ON CONFLICT does not run the column's onupdate: set the time a draft was last touched here
+        # (drafts untouched for DRAFT_RETENTION_DAYS expire, services.privacy.apply_retention)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[FsmState.key], set_={**values, "updated_at": utcnow()}
+        )
         async with self.db.session() as session, write(session):
             await session.execute(stmt)
             await session.execute(

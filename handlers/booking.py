@@ -19,10 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Booking, BookingStatus, Resource, User
 from handlers.common import RequireRegistration, target
+from handlers.filters import private_only
 from handlers.my import MyCb
 from keyboards import booking as kb
 from keyboards.booking import BookCb, BookingAction
-from keyboards.common import NavCb
+from keyboards.common import NavCb, require_id
 from keyboards.menu import MenuCb
 from services import booking as svc
 from services import ics
@@ -371,8 +372,7 @@ async def show_my_bookings(message: Message, session: AsyncSession, user: User, 
 
 def create_router() -> Router:
     router = Router(name="booking")
-    router.message.filter(F.chat.type == "private")
-    router.callback_query.filter(F.message.chat.type == "private")
+    private_only(router)
     router.message.middleware(RequireRegistration())
     router.callback_query.middleware(RequireRegistration())
     in_dialog = StateFilter(*Book.__all_states__)
@@ -412,7 +412,7 @@ def create_router() -> Router:
     ) -> None:
         await callback.answer()
         try:
-            resource = await svc.get_resource(session, int(callback_data.v))
+            resource = await svc.get_resource(session, require_id(callback_data.v))
         except (DomainError, ValueError):
             await render(callback, state, session, user, settings, note=_("booking.err_resource_gone"))
             return
@@ -480,7 +480,7 @@ def create_router() -> Router:
         data = await state.get_data()
         try:
             resource = await _resource_of(state, session)
-            start = datetime.fromtimestamp(int(callback_data.v) * 60, tz=UTC)
+            start = datetime.fromtimestamp(require_id(callback_data.v) * 60, tz=UTC)
         except (DomainError, ValueError, OverflowError, OSError):
             await go(callback, state, session, user, settings, Book.resource)
             return
@@ -506,7 +506,7 @@ def create_router() -> Router:
         data = await state.get_data()
         try:
             resource = await _resource_of(state, session)
-            minutes = int(callback_data.v)
+            minutes = require_id(callback_data.v)
         except (DomainError, ValueError):
             await go(callback, state, session, user, settings, Book.resource)
             return
@@ -557,6 +557,7 @@ def create_router() -> Router:
                 minutes=int(data["minutes"]),
                 purpose=data.get("purpose"),
                 tz=settings.tz,
+                pending_limit=settings.approval_pending_limit,
             )
         except svc.SlotTaken as error:
             await session.refresh(user)  # the failed write rolled back and expired it

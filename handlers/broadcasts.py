@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.common import error_text
+from handlers.filters import private_only
 from keyboards import broadcasts as kb
 from keyboards.broadcasts import UnsubCb
 from services import broadcasts as service
@@ -28,7 +29,7 @@ async def _swap_button(callback: CallbackQuery, subscribed: bool, broadcast_id: 
 
 def create_router() -> Router:
     router = Router(name="broadcasts")
-    router.callback_query.filter(F.message.chat.type == "private")
+    private_only(router)
 
     @router.callback_query(UnsubCb.filter(F.action == "off"))
     async def unsubscribe(callback: CallbackQuery, callback_data: UnsubCb, session: AsyncSession) -> None:

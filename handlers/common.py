@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, TelegramO
 from aiogram.utils.i18n import gettext as _
 
 from db.models import User
-from handlers.filters import private
+from handlers.filters import private, private_only
 from keyboards.common import NavCb
 from keyboards.menu import main_menu, public_menu
 from services.errors import DomainError
@@ -68,7 +68,7 @@ async def cancel_dialog(event: Message | CallbackQuery, state: FSMContext, user:
 def create_router() -> Router:
     """/cancel and /help in any state, and the shared «Отмена» button."""
     router = Router(name="common")
-    router.message.filter(private())
+    private_only(router)
 
     @router.message(Command("cancel"))
     async def cmd_cancel(message: Message, state: FSMContext, user: User | None) -> None:

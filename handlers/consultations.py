@@ -30,8 +30,9 @@ from handlers.admin.consultations import (
     to_card_thread,
 )
 from handlers.common import RequireRegistration, error_text, target
+from handlers.filters import private_only
 from handlers.my import MyCb
-from keyboards.common import NavCb
+from keyboards.common import NavCb, require_id
 from keyboards.consultations import (
     ConsultCb,
     cancel_confirm_keyboard,
@@ -259,7 +260,7 @@ async def send_to_staff(
 
 def create_router() -> Router:
     router = Router(name="consultations")
-    router.message.filter(F.chat.type == "private")
+    private_only(router)
     router.message.middleware(RequireRegistration())
     router.callback_query.middleware(RequireRegistration())
 
@@ -516,6 +517,7 @@ def create_router() -> Router:
                 format=form.get("format", ""),
                 preferred_time=form.get("time", ""),
                 attachments=form.get("files") or [],
+                open_limit=settings.consult_open_limit,
             )
         except ValidationFailed as exc:
             await callback.answer()
@@ -524,6 +526,11 @@ def create_router() -> Router:
             return
         except DomainError as exc:
             await callback.answer()
+            if exc.key == "consult.err_too_many_open":  # nothing to fix in the form: back to the menu
+                await state.clear()
+                await target(callback).edit_reply_markup(reply_markup=None)
+                await target(callback).answer(error_text(exc), reply_markup=main_menu())
+                return
             await target(callback).answer(error_text(exc))
             await ask(callback, state, "topic", session, user)
             return
@@ -652,7 +659,9 @@ def create_router() -> Router:
         callback: CallbackQuery, callback_data: ConsultCb, bot: Bot, session: AsyncSession, settings: Any
     ) -> None:
         try:
-            c = await svc.rate(session, callback.from_user.id, callback_data.id, int(callback_data.v or 0))
+            c = await svc.rate(
+                session, callback.from_user.id, callback_data.id, require_id(callback_data.v or "0")
+            )
         except (DomainError, ValueError) as exc:
             text = error_text(exc) if isinstance(exc, DomainError) else _("common.stale_button")
             await callback.answer(text, show_alert=True)

@@ -1,4 +1,7 @@
-"""Unexpected errors: logged with the update id, an apology to the person, a rate-limited staff alert."""
+"""Unexpected errors: logged with the update id, an apology to the person, a rate-limited staff alert.
+
+The alert carries the error's class, the handler and the update id only: ``str(exc)`` can hold SQL
+parameters, Telegram ids and people's texts, so the details stay in the log."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import html
 import logging
 import time
 import traceback
+from pathlib import Path
 
 from aiogram import Bot, Router
 from aiogram.types import ErrorEvent
@@ -30,6 +34,26 @@ class AlertLimiter:
         if len(self._last) > 1000:
             self._last = {k: v for k, v in self._last.items() if now - v < self.interval}
         return True
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def handler_of(exc: BaseException) -> str:
+    """Where the update's handler is, as ``handlers/ideas.py:open_idea``: the outermost frame of the
+    traceback in handlers/ (else the outermost one of the project outside bot/). Names of code only:
+    nothing from the error's arguments, which can carry SQL parameters or Telegram ids."""
+    fallback = "?"
+    for frame in traceback.extract_tb(exc.__traceback__):
+        path = Path(frame.filename).resolve()
+        if ROOT not in path.parents or ".venv" in path.parts or "site-packages" in path.parts:
+            continue
+        where = f"{path.relative_to(ROOT).as_posix()}:{frame.name}"
+        if path.relative_to(ROOT).parts[0] == "handlers":
+            return where
+        if fallback == "?" and path.relative_to(ROOT).parts[0] != "bot":
+            fallback = where
+    return fallback
 
 
 def signature(exc: BaseException) -> str:
@@ -68,7 +92,8 @@ def create_router(admin_chat_id: int | None, i18n: I18n, alert_interval: float =
                         admin_chat_id,
                         _("error.alert").format(
                             update_id=update.update_id,
-                            error=html.escape(f"{type(exc).__name__}: {exc}"[:300]),
+                            error=html.escape(type(exc).__name__),
+                            handler=html.escape(handler_of(exc)),
                         ),
                     )
             except Exception:

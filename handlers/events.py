@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import Event, EventSignup, EventStatus, SignupStatus, User, UserStatus
 from handlers.common import RequireRegistration, error_text, target
-from handlers.filters import private
+from handlers.filters import private_only
 from handlers.my import MyCb
 from keyboards.common import nav_keyboard
 from keyboards.events import (
@@ -254,7 +254,7 @@ def _checked_in_text(result: ev.CheckinResult, user: User) -> str:
 def create_deeplink_router() -> Router:
     """/start ev_<id> and /start ci_<id>_<code>: open to everyone, before registration's /start."""
     router = Router(name="events-deeplink")
-    router.message.filter(private())
+    private_only(router)
 
     async def register_first(message: Message, state: FSMContext, user: User | None) -> None:
         from handlers.registration import begin_registration, send_welcome
@@ -297,7 +297,7 @@ def create_deeplink_router() -> Router:
 
 def create_main_router() -> Router:
     router = Router(name="events-main")
-    router.message.filter(private())
+    private_only(router)
     router.message.middleware(RequireRegistration())
     router.callback_query.middleware(RequireRegistration())
 

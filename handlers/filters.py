@@ -7,6 +7,7 @@ as an async filter class, evaluated inline.
 
 from __future__ import annotations
 
+from aiogram import Router
 from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, Message
 
@@ -24,6 +25,15 @@ class ChatType(BaseFilter):
 
 def private() -> ChatType:
     return ChatType("private")
+
+
+def private_only(router: Router) -> Router:
+    """A resident router: its messages AND button presses only in private chats. A button forged or
+    pressed in a group (the admin chat too) never reaches a resident handler, so nothing personal is
+    answered into a group; the fallback router answers it as an out-of-date button."""
+    router.message.filter(private())
+    router.callback_query.filter(private())
+    return router
 
 
 def groups() -> ChatType:

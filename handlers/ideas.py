@@ -25,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Idea, IdeaStatus, User
 from handlers.admin import ideas as staff_ideas
 from handlers.common import RequireRegistration, error_text, menu_for, target
+from handlers.filters import private_only
 from handlers.my import MyCb
-from keyboards.common import NavCb, nav_keyboard
+from keyboards.common import NavCb, nav_keyboard, parse_id
 from keyboards.ideas import (
     IdeaCb,
     IdeaFormCb,
@@ -468,7 +469,7 @@ async def do_support(
 
 def create_router() -> Router:
     router = Router(name="ideas")
-    router.message.filter(F.chat.type == "private")
+    private_only(router)
     router.message.middleware(RequireRegistration())
     router.callback_query.middleware(RequireRegistration())
 
@@ -514,9 +515,9 @@ def create_router() -> Router:
         await callback.answer()
         await drop_draft(state)
         await state.set_state(None)
-        if callback_data.value.isdigit():
+        if (idea_id := parse_id(callback_data.value)) is not None:
             try:
-                await start_edit(callback, state, session, user, int(callback_data.value))
+                await start_edit(callback, state, session, user, idea_id)
             except DomainError as exc:
                 await target(callback).answer(error_text(exc))
             return

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
 from handlers.common import menu_for, target
-from handlers.filters import private
+from handlers.filters import private_only
 from keyboards.menu import MenuCb, language_keyboard
 from services import users as users_service
 
@@ -40,7 +40,7 @@ async def send_about(message: Message, settings: Any) -> None:
 
 def create_router() -> Router:
     router = Router(name="menu")
-    router.message.filter(private())
+    private_only(router)
 
     @router.message(Command("menu"))
     async def cmd_menu(message: Message, state: FSMContext, user: User | None) -> None:

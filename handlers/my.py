@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.common import RequireRegistration, target
-from handlers.filters import private
+from handlers.filters import private_only
 from keyboards.menu import MenuCb
 
 
@@ -49,7 +49,7 @@ async def show_my(message: Message) -> None:
 
 def create_router() -> Router:
     router = Router(name="my")
-    router.message.filter(private())
+    private_only(router)
     router.message.middleware(RequireRegistration())
     router.callback_query.middleware(RequireRegistration())
 

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
 from db.repositories import users as users_repo
 from handlers.common import target
-from handlers.filters import private
+from handlers.filters import private_only
+from handlers.texts import join_lines
 from keyboards.menu import MenuCb, public_menu
-from keyboards.privacy import PrivacyCb, confirm_erase_keyboard, privacy_keyboard
+from keyboards.privacy import PrivacyCb, confirm_erase_keyboard, confirm_withdraw_keyboard, privacy_keyboard
 from services import privacy as privacy_service
+
+log = logging.getLogger(__name__)
 
 
 async def show_privacy(message: Message, user: User | None, session: AsyncSession) -> None:
@@ -36,9 +43,85 @@ async def show_privacy(message: Message, user: User | None, session: AsyncSessio
     )
 
 
+SECTIONS = (
+    "bookings",
+    "consultations",
+    "event_signups",
+    "ideas.ideas",
+    "ideas.supported",
+    "showcase.cards",
+    "showcase.requests",
+    "showcase.messages_sent",
+    "showcase.messages_received",
+    "showcase.trial_office_applications",
+    "broadcasts",
+    "notifications",
+    "staff_actions_about_you",
+    "consents",
+)
+
+
+def export_summary(data: dict[str, Any]) -> str:
+    """The export in a few lines a person can read: what we know of them, and how many records of each kind."""
+    dash = "—"
+    lines = [
+        _("privacy.summary_profile").format(
+            name=hd.quote(data.get("full_name") or dash),
+            phone=hd.quote(data.get("phone") or dash),
+            organisation=hd.quote(data.get("organisation") or dash),
+            district=hd.quote(_("district." + data["district"]) if data.get("district") else dash),
+        )
+    ]
+    counts = dict(privacy_service.summary_lines(data))
+    for name in SECTIONS:
+        if counts.get(name):
+            lines.append(
+                _("privacy.summary_count").format(what=_("privacy.section." + name), count=counts[name])
+            )
+    return join_lines(lines)
+
+
+async def forget_fsm(storage: BaseStorage, tg_id: int) -> None:
+    """The person's FSM state and drafts in every chat, in Redis (SQL rows go inside the erasure).
+    Keys are ``fsm:<chat>:<user>:<destiny>:<part>`` (a thread id may follow the chat); the part ``lock``
+    belongs to the event isolation of the update being handled and is left alone."""
+    redis = getattr(storage, "redis", None)
+    if redis is None:
+        return
+    mine = []
+    async for raw in redis.scan_iter(match=f"fsm:*{tg_id}:*", count=500):
+        key = raw.decode() if isinstance(raw, bytes) else raw
+        parts = key.split(":")
+        if parts[-1] in ("state", "data") and str(tg_id) in parts[1:-2]:  # not the event-isolation lock
+            mine.append(key)
+    if mine:
+        await redis.delete(*mine)
+
+
+async def mark_erased(bot: Bot, messages: list[tuple[int, int]], admin_chat_id: int | None) -> None:
+    """The bot's own staff-chat messages that showed the person now say «данные удалены по запросу»
+    (the bot may edit its own messages at any age). Chat 0 stands for the admin chat."""
+    text = _("privacy.staff_message_erased")
+    for chat_id, message_id in messages:
+        chat = admin_chat_id if chat_id == 0 else chat_id
+        if chat is None:
+            continue
+        try:
+            await bot.edit_message_text(text=text, chat_id=chat, message_id=message_id, reply_markup=None)
+        except TelegramBadRequest:  # a photo or document: its caption instead
+            try:
+                await bot.edit_message_caption(
+                    caption=text, chat_id=chat, message_id=message_id, reply_markup=None
+                )
+            except TelegramAPIError:
+                log.warning("could not mark message %s in chat %s as erased", message_id, chat)
+        except TelegramAPIError:
+            log.warning("could not mark message %s in chat %s as erased", message_id, chat)
+
+
 def create_router() -> Router:
     router = Router(name="privacy")
-    router.message.filter(private())
+    private_only(router)
 
     @router.message(Command("privacy"))
     async def cmd_privacy(
@@ -63,6 +146,7 @@ def create_router() -> Router:
         await target(callback).answer_document(
             BufferedInputFile(payload, filename="my_data.json"), caption=_("privacy.export_caption")
         )
+        await target(callback).answer(export_summary(data))
 
     @router.callback_query(PrivacyCb.filter(F.action == "erase"))
     async def erase_ask(callback: CallbackQuery, user: User | None) -> None:
@@ -72,16 +156,31 @@ def create_router() -> Router:
             return
         await target(callback).answer(_("privacy.erase_confirm"), reply_markup=confirm_erase_keyboard())
 
-    @router.callback_query(PrivacyCb.filter(F.action == "erase_yes"))
+    @router.callback_query(PrivacyCb.filter(F.action == "withdraw"))
+    async def withdraw_ask(callback: CallbackQuery, user: User | None) -> None:
+        await callback.answer()
+        if user is None:
+            await target(callback).answer(_("privacy.nothing_stored"))
+            return
+        await target(callback).answer(_("privacy.withdraw_confirm"), reply_markup=confirm_withdraw_keyboard())
+
+    @router.callback_query(PrivacyCb.filter(F.action.in_({"erase_yes", "withdraw_yes"})))
     async def erase_yes(
-        callback: CallbackQuery, state: FSMContext, user: User | None, session: AsyncSession, settings: Any
+        callback: CallbackQuery,
+        state: FSMContext,
+        user: User | None,
+        session: AsyncSession,
+        settings: Any,
+        bot: Bot,
     ) -> None:
         await callback.answer()
         if user is None:
             await target(callback).answer(_("privacy.nothing_stored"))
             return
-        await privacy_service.erase(session, callback.from_user.id, settings.policy_version)
+        staff_messages = await privacy_service.erase(session, callback.from_user.id, settings.policy_version)
         await state.clear()
+        await forget_fsm(state.storage, callback.from_user.id)
+        await mark_erased(bot, staff_messages, settings.admin_chat_id)
         await target(callback).edit_reply_markup(reply_markup=None)
         await target(callback).answer(_("privacy.erased"), reply_markup=public_menu())
 

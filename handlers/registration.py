@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User, UserStatus
 from handlers.common import cancel_dialog, error_text, target
-from handlers.filters import private
+from handlers.filters import private_only
 from keyboards.common import NavCb
 from keyboards.menu import MenuCb, main_menu, public_menu
+from keyboards.privacy import confirm_withdraw_keyboard
 from keyboards.registration import (
     ConsentCb,
     ProfileCb,
@@ -32,6 +33,7 @@ from keyboards.registration import (
     target_group_keyboard,
 )
 from services import users as users_service
+from services.consent import GATED_STATUSES, last_consent, needs_consent
 from services.errors import DomainError, ValidationFailed
 
 
@@ -185,9 +187,18 @@ async def begin_registration(event: Message | CallbackQuery, state: FSMContext) 
     await ask(event, state, "name")
 
 
+def operator_line(settings: Any) -> str:
+    """The operator of personal data as the law names it: the legal entity, its ИНН, its address."""
+    parts = [settings.operator_name]
+    if settings.operator_inn:
+        parts.append(_("consent.inn").format(inn=settings.operator_inn))
+    parts.append(settings.operator_address)
+    return ", ".join(part for part in parts if part)
+
+
 def create_router() -> Router:
     router = Router(name="registration")
-    router.message.filter(private())
+    private_only(router)
 
     @router.message(CommandStart())
     async def cmd_start(message: Message, state: FSMContext, user: User | None) -> None:
@@ -209,11 +220,33 @@ def create_router() -> Router:
         await target(callback).answer(
             _("consent.policy").format(
                 version=settings.policy_version,
-                name=hd.quote(settings.center_name),
-                address=hd.quote(settings.center_address),
+                operator=hd.quote(operator_line(settings)),
             ),
             reply_markup=consent_keyboard(),
         )
+
+    async def renew(callback: CallbackQuery, session: AsyncSession, settings: Any) -> None:
+        await users_service.give_consent(session, callback.from_user.id, settings.policy_version)
+        await target(callback).edit_reply_markup(reply_markup=None)
+        await target(callback).answer(
+            _("consent.renewed").format(version=settings.policy_version), reply_markup=main_menu()
+        )
+
+    @router.callback_query(ConsentCb.filter(F.answer == "renew"))
+    async def consent_renew(
+        callback: CallbackQuery, session: AsyncSession, user: User | None, settings: Any
+    ) -> None:
+        await callback.answer()
+        if user is None or user.status not in GATED_STATUSES:
+            await target(callback).answer(_("consent.short"), reply_markup=consent_keyboard())
+            return
+        await renew(callback, session, settings)
+
+    @router.callback_query(ConsentCb.filter(F.answer == "renew_no"))
+    async def consent_renew_no(callback: CallbackQuery) -> None:
+        await callback.answer()
+        await target(callback).edit_reply_markup(reply_markup=None)
+        await target(callback).answer(_("consent.renew_refused"), reply_markup=confirm_withdraw_keyboard())
 
     @router.callback_query(ConsentCb.filter(F.answer == "no"))
     async def consent_no(callback: CallbackQuery, state: FSMContext, user: User | None) -> None:
@@ -230,6 +263,9 @@ def create_router() -> Router:
     ) -> None:
         await callback.answer()
         if user is not None and user.is_registered:
+            if needs_consent(await last_consent(session, user.id), settings.policy_version):
+                await renew(callback, session, settings)  # asked again: the policy changed
+                return
             await target(callback).answer(_("consent.already_registered"), reply_markup=main_menu())
             return
         await users_service.give_consent(session, callback.from_user.id, settings.policy_version)

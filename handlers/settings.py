@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
 from handlers.common import RequireRegistration, cancel_dialog, error_text, menu_for, target
+from handlers.filters import private_only
 from keyboards.common import NavCb
 from keyboards.menu import MenuCb
 from keyboards.settings import (
@@ -139,7 +140,7 @@ async def open_settings(
 
 def create_router() -> Router:
     router = Router(name="settings")
-    router.message.filter(F.chat.type == "private")
+    private_only(router)
     router.message.middleware(RequireRegistration())
     router.callback_query.middleware(RequireRegistration())
 

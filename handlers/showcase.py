@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.models.showcase import ServiceCard, ServiceRequest
 from handlers.common import RequireRegistration, error_text, menu_for, target
+from handlers.filters import private_only
 from keyboards.showcase import (
     ReqCb,
     card_status_label,
@@ -242,7 +243,7 @@ def _kind(message: Message) -> str:
 
 def create_chat_router() -> Router:
     router = Router(name="showcase-chat")
-    router.message.filter(F.chat.type == "private")
+    private_only(router)
     router.message.middleware(RequireRegistration())
     router.callback_query.middleware(RequireRegistration())
 

@@ -21,6 +21,7 @@ from db import clock
 from db.models import User
 from db.models.showcase import RequestStatus, ServiceCard
 from handlers.common import RequireRegistration, error_text, menu_for, target
+from handlers.filters import private_only
 from handlers.my import MyCb
 from handlers.showcase import (
     card_text,
@@ -34,7 +35,7 @@ from handlers.showcase import (
     show,
     status_label,
 )
-from keyboards.common import NavCb
+from keyboards.common import NavCb, parse_id
 from keyboards.showcase import (
     ALL,
     CardCb,
@@ -379,7 +380,7 @@ def _fmt(iso: str | None) -> str:
 
 def create_router() -> Router:
     router = Router(name="showcase-provider")
-    router.message.filter(F.chat.type == "private")
+    private_only(router)
     router.message.middleware(RequireRegistration())
     router.callback_query.middleware(RequireRegistration())
 
@@ -485,7 +486,12 @@ def create_router() -> Router:
         settings: Any,
     ) -> None:
         try:
-            card = await svc.resubmit(session, callback.from_user.id, callback_data.id)
+            card = await svc.resubmit(
+                session,
+                callback.from_user.id,
+                callback_data.id,
+                pending_limit=settings.showcase_pending_limit,
+            )
         except DomainError as exc:
             await callback.answer(error_text(exc), show_alert=True)
             return
@@ -597,7 +603,9 @@ def create_router() -> Router:
     ) -> None:
         await callback.answer()
         category = (
-            await svc.category(session, int(callback_data.v or 0)) if callback_data.v.isdigit() else None
+            await svc.category(session, category_id)
+            if (category_id := parse_id(callback_data.v)) is not None
+            else None
         )
         if category is None or not category.active:
             await ask(callback, state, session, user, "category")
@@ -710,7 +718,9 @@ def create_router() -> Router:
     ) -> None:
         form = (await state.get_data()).get("sc_form") or {}
         try:
-            card = await svc.create_card(session, callback.from_user.id, form)
+            card = await svc.create_card(
+                session, callback.from_user.id, form, pending_limit=settings.showcase_pending_limit
+            )
         except DomainError as exc:
             await callback.answer(error_text(exc), show_alert=True)
             return
@@ -910,6 +920,7 @@ def create_router() -> Router:
                 date.fromisoformat(trial["to"]),
                 trial.get("purpose") or "",
                 _today(settings),
+                pending_limit=settings.approval_pending_limit,
             )
         except DomainError as exc:
             await callback.answer(error_text(exc), show_alert=True)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.models.showcase import CardStatus, RequestStatus
 from handlers.common import RequireRegistration, error_text, menu_for, target
+from handlers.filters import private_only
 from handlers.my import MyCb
 from handlers.showcase import (
     card_text_for,
@@ -312,7 +313,7 @@ async def show_my_request(event: Message | CallbackQuery, session: AsyncSession,
 
 def create_router() -> Router:
     router = Router(name="showcase-resident")
-    router.message.filter(F.chat.type == "private")
+    private_only(router)
     router.message.middleware(RequireRegistration())
     router.callback_query.middleware(RequireRegistration())
 

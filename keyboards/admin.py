@@ -7,10 +7,12 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from keyboards.common import Id
+
 
 class AdminCb(CallbackData, prefix="adm"):
     action: str
-    id: int = 0
+    id: Id = 0
 
 
 # (text key, action)

@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import nav_row
+from keyboards.common import Id, nav_row
 
 
 class BookCb(CallbackData, prefix="bk"):
@@ -27,7 +27,7 @@ class BookingAction(CallbackData, prefix="bka"):
     """Actions on one booking by its owner: come | cancel | cx (cancel confirmed) | keep."""
 
     a: str
-    id: int
+    id: Id
 
 
 class StaffBk(CallbackData, prefix="sbk"):
@@ -35,7 +35,7 @@ class StaffBk(CallbackData, prefix="sbk"):
     add | pend."""
 
     a: str
-    id: int = 0
+    id: Id = 0
     v: str = ""
 
 

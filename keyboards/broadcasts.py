@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import NavCb, nav_row
+from keyboards.common import Id, NavCb, nav_row
 
 FILTERS = ("group", "district", "interest", "source")
 QUICK_TIMES = ("09:00", "10:00", "11:00", "12:00", "14:00", "16:00", "18:00", "19:00")
@@ -25,7 +25,7 @@ class BcCb(CallbackData, prefix="bc"):
     stop, resume, cancel, hist. ``id``: a broadcast. ``v``: a value."""
 
     action: str
-    id: int = 0
+    id: Id = 0
     v: str = ""
 
 
@@ -33,7 +33,7 @@ class UnsubCb(CallbackData, prefix="bcu"):
     """The recipient's button under an announcement: off (unsubscribe) or on (subscribe again)."""
 
     action: str
-    id: int = 0
+    id: Id = 0
 
 
 # --- recipient ------------------------------------------------------------------------------------

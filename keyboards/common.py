@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
+
+MAX_ID = 2**31 - 1
+"""The largest id (and page, rating, count) a button may carry: a database INTEGER. A forged button with
+more, or a negative one, does not match its CallbackData filter and gets «the button is out of date»,
+instead of an OverflowError (SQLite) or DataError (PostgreSQL) deep in a query."""
+
+Id = Annotated[int, Field(ge=0, le=MAX_ID)]
+"""Every integer field of every CallbackData is an ``Id``."""
+
+
+def parse_id(raw: str | None) -> int | None:
+    """An id carried as text in a button (``v="17"``): the number if it is a bounded id, else None."""
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        return None
+    value = int(raw)
+    return value if value <= MAX_ID else None
+
+
+def require_id(raw: str | None) -> int:
+    """``parse_id`` for code that turns a bad button into «out of date» on ValueError."""
+    value = parse_id(raw)
+    if value is None:
+        raise ValueError(f"not a bounded id: {raw!r}")
+    return value
 
 
 class NavCb(CallbackData, prefix="nav"):

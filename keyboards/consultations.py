@@ -9,14 +9,14 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import nav_row
+from keyboards.common import Id, nav_row
 
 
 class ConsultCb(CallbackData, prefix="cns"):
     """The person's side. ``id`` is a topic id in the dialog and a request number elsewhere."""
 
     action: str
-    id: int = 0
+    id: Id = 0
     v: str = ""
 
 
@@ -24,7 +24,7 @@ class ConsultAdmCb(CallbackData, prefix="cna"):
     """The staff side: ``id`` is the request number (a topic id for topic actions)."""
 
     action: str
-    id: int = 0
+    id: Id = 0
     v: str = ""
 
 

@@ -7,23 +7,23 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import NavCb, nav_row
+from keyboards.common import Id, NavCb, nav_row
 
 
 class EvCb(CallbackData, prefix="ev"):
     """The person's buttons. services.events packs the same layout into queued notices."""
 
     a: str  # list | card | su | wl | cx | cxy | oy | on | yes | no | rate | ics | my
-    e: int = 0  # event id
-    v: int = 0  # page, rating
+    e: Id = 0  # event id
+    v: Id = 0  # page, rating
 
 
 class EaCb(CallbackData, prefix="eva"):
     """Staff buttons in the admin chat."""
 
     a: str
-    e: int = 0
-    v: int = 0
+    e: Id = 0
+    v: Id = 0
 
 
 class EfCb(CallbackData, prefix="evf"):

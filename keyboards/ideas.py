@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from keyboards.admin import AdminCb
-from keyboards.common import nav_row
+from keyboards.common import Id, nav_row
 
 FIELDS = ("title", "problem", "description", "district", "audience", "help", "media")
 
@@ -26,7 +26,7 @@ class IdeaCb(CallbackData, prefix="idea"):
     """One idea: open it (own / public), support it, edit it, write to its supporters."""
 
     action: str  # own | open | support | edit | update | send_update | mine
-    id: int = 0
+    id: Id = 0
 
 
 class IdeasListCb(CallbackData, prefix="ideal"):
@@ -35,8 +35,8 @@ class IdeasListCb(CallbackData, prefix="ideal"):
     a: str = "page"  # page | fd (pick district) | fh (pick help) | sup (support) | open
     d: str = ""  # district filter
     h: str = ""  # help filter
-    p: int = 0
-    id: int = 0
+    p: Id = 0
+    id: Id = 0
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:

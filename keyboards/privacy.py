@@ -9,13 +9,22 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 
 class PrivacyCb(CallbackData, prefix="priv"):
-    action: str  # export | erase | erase_yes | erase_no
+    action: str  # export | erase | erase_yes | erase_no | withdraw | withdraw_yes
 
 
 def privacy_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("privacy.btn_export"), callback_data=PrivacyCb(action="export"))
     builder.button(text=_("privacy.btn_erase"), callback_data=PrivacyCb(action="erase"))
+    builder.button(text=_("privacy.btn_withdraw"), callback_data=PrivacyCb(action="withdraw"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def confirm_withdraw_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("privacy.btn_withdraw_yes"), callback_data=PrivacyCb(action="withdraw_yes"))
+    builder.button(text=_("privacy.btn_erase_no"), callback_data=PrivacyCb(action="erase_no"))
     builder.adjust(1)
     return builder.as_markup()
 

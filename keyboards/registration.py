@@ -16,7 +16,7 @@ from keyboards.common import choices, nav_row
 
 
 class ConsentCb(CallbackData, prefix="consent"):
-    answer: str  # yes | no | policy
+    answer: str  # yes | no | policy | renew | renew_no (asked again after the policy changed)
 
 
 class RegCb(CallbackData, prefix="reg"):
@@ -26,6 +26,23 @@ class RegCb(CallbackData, prefix="reg"):
 
 class ProfileCb(CallbackData, prefix="prof"):
     field: str
+
+
+def reconsent_keyboard() -> InlineKeyboardMarkup:
+    """Asked again after the policy changed: agree to the new version, or not (then /privacy explains)."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("btn.reconsent_yes"), callback_data=ConsentCb(answer="renew").pack()
+                ),
+                InlineKeyboardButton(
+                    text=_("btn.disagree"), callback_data=ConsentCb(answer="renew_no").pack()
+                ),
+            ],
+            [InlineKeyboardButton(text=_("btn.policy"), callback_data=ConsentCb(answer="policy").pack())],
+        ]
+    )
 
 
 def consent_keyboard() -> InlineKeyboardMarkup:

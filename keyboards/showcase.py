@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from keyboards.admin import AdminCb
-from keyboards.common import nav_row
+from keyboards.common import Id, nav_row
 
 ALL = "all"
 
@@ -19,13 +19,13 @@ ALL = "all"
 class ViewCb(CallbackData, prefix="shv"):
     """Open a published card (the resident's view)."""
 
-    id: int
+    id: Id
 
 
 class ExpoCb(CallbackData, prefix="shx"):
     """The cards taking part in an EXPO event (a button the event's card can carry)."""
 
-    id: int
+    id: Id
 
 
 class BrowseCb(CallbackData, prefix="shb"):
@@ -33,16 +33,16 @@ class BrowseCb(CallbackData, prefix="shb"):
 
     a: str
     d: str = ALL
-    c: int = 0
-    p: int = 0
+    c: Id = 0
+    p: Id = 0
 
 
 class ReqCb(CallbackData, prefix="shr"):
     """Requests: new | phone | skip | open | acc | dec | done | write | cancel | cancel_yes | rate | list."""
 
     a: str
-    id: int = 0
-    v: int = 0
+    id: Id = 0
+    v: Id = 0
 
 
 class FormCb(CallbackData, prefix="shf"):
@@ -57,7 +57,7 @@ class CardCb(CallbackData, prefix="shc"):
     reqs | trial | trial_new."""
 
     a: str
-    id: int = 0
+    id: Id = 0
     f: str = ""
 
 

@@ -593,8 +593,10 @@ async def create_booking(
     purpose: str | None = None,
     tz: ZoneInfo,
     now: datetime | None = None,
+    pending_limit: int = 1,
 ) -> Booking:
-    """A person books ``minutes`` from ``start``. Pending if the resource needs staff approval.
+    """A person books ``minutes`` from ``start``. Pending if the resource needs staff approval; a person has
+    at most ``pending_limit`` requests waiting for approval per resource (APPROVAL_PENDING_LIMIT).
 
     Raises SlotTaken when the place went a moment ago; NotAllowed / ValidationFailed for the rules.
     """
@@ -605,6 +607,19 @@ async def create_booking(
             resource = await _lock_resource(session, resource_id)
             starts = check_rules(resource, start, minutes, now=now, tz=tz)
             await _check_quota(session, resource, user, start, minutes, tz)
+            if resource.needs_approval:
+                waiting = await session.scalar(
+                    select(func.count())
+                    .select_from(Booking)
+                    .where(
+                        Booking.resource_id == resource.id,
+                        Booking.user_id == user.id,
+                        Booking.status == BookingStatus.PENDING,
+                        Booking.end_at > now,
+                    )
+                )
+                if (waiting or 0) >= pending_limit:
+                    raise Conflict("booking.err_pending_limit")
             booking = Booking(
                 resource_id=resource.id,
                 user_id=user.id,
@@ -1186,7 +1201,7 @@ async def export_bookings(session: AsyncSession, user: User) -> tuple[str, Any]:
 
 async def erase_bookings(session: AsyncSession, user: User) -> None:
     """Free text the person wrote goes; the bookings stay, anonymous, for the Center's figures."""
-    await session.execute(update(Booking).where(Booking.user_id == user.id).values(purpose=None))
+    await session.execute(update(Booking).where(Booking.user_id == user.id).values(purpose=None, reason=None))
 
 
 _display_tz = ZoneInfo("Asia/Krasnoyarsk")

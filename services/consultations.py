@@ -11,7 +11,7 @@ from typing import Any
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -265,8 +265,10 @@ async def create_request(
     format: str,
     preferred_time: str,
     attachments: list[dict[str, Any]] | None = None,
+    open_limit: int = 3,
 ) -> Consultation:
-    """File a request (validated again here); its attachments become the first messages."""
+    """File a request (validated again here); its attachments become the first messages. A person has at
+    most ``open_limit`` requests open at once (CONSULT_OPEN_LIMIT): more only flood the staff."""
     question = clean_question(question)
     if format not in FORMATS or preferred_time not in TIMES:
         raise ValidationFailed("consult.err_pick_button")
@@ -274,6 +276,14 @@ async def create_request(
     files = [clean_attachment(item) for item in (attachments or [])][:ATTACHMENTS_MAX]
     async with write(session):
         user = await _person(session, tg_id)
+        await session.execute(select(User.id).where(User.id == user.id).with_for_update())  # one at a time
+        still_open = await session.scalar(
+            select(func.count())
+            .select_from(Consultation)
+            .where(Consultation.user_id == user.id, Consultation.status.in_(OPEN_STATUSES))
+        )
+        if (still_open or 0) >= open_limit:
+            raise Conflict("consult.err_too_many_open", max=open_limit)
         topic = await session.get(ConsultationTopic, topic_id)
         if topic is None or not topic.active:
             raise NotFound("consult.err_topic_gone")
@@ -807,6 +817,7 @@ async def export_person(session: AsyncSession, user: User) -> tuple[str, Any]:
                         "kind": m.kind,
                         "text": m.text,
                         "file_name": m.file_name,
+                        "file_id": m.file_id,
                         "at": m.created_at.isoformat(),
                     }
                     for m in await messages_of(session, consultation.id)
@@ -816,9 +827,34 @@ async def export_person(session: AsyncSession, user: User) -> tuple[str, Any]:
     return "consultations", out
 
 
+async def staff_messages(session: AsyncSession, user: User) -> list[tuple[int, int]]:
+    """The bot's staff-chat messages showing the person: request cards and relayed messages (not the
+    messages in the person's own chat, which go with their Telegram account)."""
+    ids = select(Consultation.id).where(Consultation.user_id == user.id)
+    cards = await session.execute(
+        select(Consultation.card_chat_id, Consultation.card_message_id).where(
+            Consultation.user_id == user.id, Consultation.card_message_id.is_not(None)
+        )
+    )
+    links = await session.execute(
+        select(ConsultationLink.chat_id, ConsultationLink.message_id).where(
+            ConsultationLink.consultation_id.in_(ids),
+            ConsultationLink.chat_id != (user.tg_id or 0),
+            ConsultationLink.purpose.in_(("card", "msg")),
+        )
+    )
+    return [(chat, message) for chat, message in [*cards, *links] if chat is not None]
+
+
 async def erase_person(session: AsyncSession, user: User) -> None:
-    """Inside the erase transaction: the person's words and files go; topic, dates, outcome stay."""
+    """Inside the erase transaction: the person's words and files go; topic, dates, outcome stay; the
+    links from chat messages to the requests (chat ids) go, so nothing is relayed to or about them."""
     ids = select(Consultation.id).where(Consultation.user_id == user.id).scalar_subquery()
+    await session.execute(
+        delete(ConsultationLink)
+        .where(ConsultationLink.consultation_id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
     await session.execute(
         update(Consultation)
         .where(Consultation.user_id == user.id)
@@ -843,3 +879,5 @@ if export_person not in privacy.EXPORTERS:
     privacy.EXPORTERS.append(export_person)
 if erase_person not in privacy.ERASERS:
     privacy.ERASERS.append(erase_person)
+if staff_messages not in privacy.STAFF_MESSAGES:
+    privacy.STAFF_MESSAGES.append(staff_messages)

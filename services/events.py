@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.engine import write
-from db.models import Event, EventSignup, EventStatus, Notification, SignupStatus, User, UserStatus
+from db.models import AuditLog, Event, EventSignup, EventStatus, Notification, SignupStatus, User, UserStatus
 from db.models.events import ACTIVE, HOLDING
 from services import audit, digest, notifications, privacy
 from services.digest import DigestItem
@@ -923,7 +923,8 @@ async def self_checkin(
     now = now or utcnow()
     async with write(session):
         event = await _lock_event(session, event_id)
-        if not hmac.compare_digest(event.checkin_code.encode(), (code or "").upper().encode()):
+        expected = day_code(event, checkin_day(event, now))  # each event day has its own code
+        if not hmac.compare_digest(expected.encode(), (code or "").upper().encode()):
             raise ValidationFailed("events.err_bad_code")
         if event.status == EventStatus.CANCELLED:
             raise NotAllowed("events.err_cancelled")
@@ -995,9 +996,54 @@ async def comment(session: AsyncSession, user: User, event_id: int, text: str | 
 # --- what staff do ------------------------------------------------------------------------------------
 
 
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
 def new_code() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(6))
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+
+
+def checkin_day(event: Event, now: datetime) -> date:
+    """The event day a check-in at ``now`` belongs to (local): today, kept within the event's days."""
+    tz = display_tz()
+    first, last = event.starts_at.astimezone(tz).date(), event.ends_at.astimezone(tz).date()
+    return min(max(now.astimezone(tz).date(), first), last)
+
+
+def day_code(event: Event, day: date) -> str:
+    """The door code of one event day. The first day's is the stored code; every further day gets its own,
+    derived from the stored (secret) code and the date, so yesterday's photo of the QR does not work today."""
+    if day <= event.starts_at.astimezone(display_tz()).date():
+        return event.checkin_code
+    digest = hmac.new(
+        event.checkin_code.encode(), f"{event.id}:{day.isoformat()}".encode(), "sha256"
+    ).digest()
+    return "".join(CODE_ALPHABET[b % len(CODE_ALPHABET)] for b in digest[:6])
+
+
+@dataclass
+class DoorCode:
+    code: str
+    day: date
+    renewed_at: datetime  # when this code came into force (the day began, or staff renewed it)
+    valid_until: datetime
+
+
+async def door_code(session: AsyncSession, event: Event, now: datetime) -> DoorCode:
+    """The code to show at the door now, with when it was renewed and until when it works."""
+    tz = display_tz()
+    day = checkin_day(event, now)
+    day_start = datetime.combine(day, time(0, 0), tzinfo=tz)
+    renewed = max(event.starts_at - CHECKIN_EARLY, day_start)
+    manual = await session.scalar(
+        select(func.max(AuditLog.at)).where(
+            AuditLog.action == "event.new_code", AuditLog.object_type == REF, AuditLog.object_id == event.id
+        )
+    )
+    if manual is not None and manual > renewed and manual.astimezone(tz).date() == day:
+        renewed = manual
+    valid_until = min(event.ends_at, day_start + timedelta(days=1))
+    return DoorCode(day_code(event, day), day, renewed, valid_until)
 
 
 async def create_event(

@@ -538,6 +538,11 @@ async def export(session: AsyncSession, user: User) -> tuple[str, Any]:
         updates = await session.scalars(
             select(IdeaUpdate).where(IdeaUpdate.idea_id == idea.id).order_by(IdeaUpdate.id)
         )
+        reviews = list(
+            await session.scalars(
+                select(IdeaReview).where(IdeaReview.idea_id == idea.id).order_by(IdeaReview.id)
+            )
+        )
         data["ideas"].append(
             {
                 "id": idea.id,
@@ -547,7 +552,13 @@ async def export(session: AsyncSession, user: User) -> tuple[str, Any]:
                 "district": idea.district,
                 "audience": idea.audience,
                 "help_needed": list(idea.help_needed or []),
-                "attachments": [m["kind"] for m in idea.media or []],
+                "attachments": [
+                    {k: v for k, v in m.items() if k in ("kind", "file_id", "caption", "file_name")}
+                    for m in idea.media or []
+                ],
+                "staff_reviews": [
+                    {"status": r.status, "comment": r.comment, "at": r.at.isoformat()} for r in reviews
+                ],
                 "status": idea.status,
                 "staff_comment": idea.staff_comment,
                 "supports": idea.support_count,
@@ -559,6 +570,14 @@ async def export(session: AsyncSession, user: User) -> tuple[str, Any]:
     for row in supported:
         data["supported"].append({"idea_id": row.idea_id, "at": row.created_at.isoformat()})
     return "ideas", data
+
+
+async def staff_messages(session: AsyncSession, user: User) -> list[tuple[int, int]]:
+    """Moderation cards of the person's ideas in the admin chat (chat 0 stands for the admin chat)."""
+    rows = await session.scalars(
+        select(Idea.card_message_id).where(Idea.author_id == user.id, Idea.card_message_id.is_not(None))
+    )
+    return [(0, message_id) for message_id in rows]
 
 
 async def erase(session: AsyncSession, user: User) -> None:
@@ -608,6 +627,8 @@ def _register() -> None:
         privacy.EXPORTERS.append(export)
     if erase not in privacy.ERASERS:
         privacy.ERASERS.append(erase)
+    if staff_messages not in privacy.STAFF_MESSAGES:
+        privacy.STAFF_MESSAGES.append(staff_messages)
     if all(name != "ideas" for name, _source in digest.SOURCES):
         digest.SOURCES.append(("ideas", digest_items))
 

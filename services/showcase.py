@@ -360,7 +360,21 @@ async def _validated_card(session: AsyncSession, values: dict[str, Any]) -> dict
     return out
 
 
-async def create_card(session: AsyncSession, tg_id: int, values: dict[str, Any]) -> ServiceCard:
+async def _check_pending_limit(session: AsyncSession, provider_id: int, limit: int) -> None:
+    """A provider has at most ``limit`` cards waiting for moderation (SHOWCASE_PENDING_LIMIT)."""
+    await session.execute(select(User.id).where(User.id == provider_id).with_for_update())  # one at a time
+    waiting = await session.scalar(
+        select(func.count())
+        .select_from(ServiceCard)
+        .where(ServiceCard.provider_id == provider_id, ServiceCard.status == CardStatus.PENDING)
+    )
+    if (waiting or 0) >= limit:
+        raise Conflict("showcase.err_pending_limit", max=limit)
+
+
+async def create_card(
+    session: AsyncSession, tg_id: int, values: dict[str, Any], pending_limit: int = 5
+) -> ServiceCard:
     """A new card from the provider's dialog; it goes to moderation."""
     missing = {"organisation", "title", "category_id", "description", "districts", "format"} - set(values)
     if missing:
@@ -368,6 +382,7 @@ async def create_card(session: AsyncSession, tg_id: int, values: dict[str, Any])
     provider = await _provider(session, tg_id)
     fields = await _validated_card(session, values)
     async with write(session):
+        await _check_pending_limit(session, provider.id, pending_limit)
         card = ServiceCard(provider_id=provider.id, status=CardStatus.PENDING, **fields)
         card.search_text = _search_text(card)
         card.district_index = _district_index(card.districts)
@@ -397,10 +412,11 @@ async def update_card(
     return card
 
 
-async def resubmit(session: AsyncSession, tg_id: int, card_id: int) -> ServiceCard:
+async def resubmit(session: AsyncSession, tg_id: int, card_id: int, pending_limit: int = 5) -> ServiceCard:
     """A returned card sent to moderation again as it is (the provider answered staff elsewhere)."""
     provider = await _provider(session, tg_id)
     async with write(session):
+        await _check_pending_limit(session, provider.id, pending_limit)
         card_row = await _locked_card(session, card_id)
         if card_row.provider_id != provider.id:
             raise NotAllowed("showcase.not_your_card")
@@ -940,7 +956,13 @@ async def claim_unanswered(
 
 
 async def create_trial(
-    session: AsyncSession, tg_id: int, date_from: date, date_to: date, purpose: str, today: date
+    session: AsyncSession,
+    tg_id: int,
+    date_from: date,
+    date_to: date,
+    purpose: str,
+    today: date,
+    pending_limit: int = 1,
 ) -> TrialApplication:
     purpose = clean_purpose(purpose)
     check_trial_dates(date_from, date_to, today)
@@ -951,7 +973,7 @@ async def create_trial(
             .select_from(TrialApplication)
             .where(TrialApplication.user_id == provider.id, TrialApplication.status == TrialStatus.PENDING)
         )
-        if pending and pending >= 3:
+        if pending and pending >= pending_limit:  # APPROVAL_PENDING_LIMIT
             raise Conflict("showcase.trial_too_many")
         application = TrialApplication(
             user_id=provider.id,
@@ -1205,6 +1227,22 @@ async def export_person(session: AsyncSession, user: User) -> tuple[str, Any]:
         await session.scalars(select(ServiceRequest).where(ServiceRequest.resident_id == user.id))
     )
     messages = list(await session.scalars(select(ServiceMessage).where(ServiceMessage.sender_id == user.id)))
+    own_requests = select(ServiceRequest.id).where(ServiceRequest.resident_id == user.id)
+    to_own_cards = (
+        select(ServiceRequest.id)
+        .join(ServiceCard, ServiceCard.id == ServiceRequest.card_id)
+        .where(ServiceCard.provider_id == user.id)
+    )
+    received = list(
+        await session.scalars(
+            select(ServiceMessage)
+            .where(
+                ServiceMessage.sender_id != user.id,
+                or_(ServiceMessage.request_id.in_(own_requests), ServiceMessage.request_id.in_(to_own_cards)),
+            )
+            .order_by(ServiceMessage.id)
+        )
+    )
     trials = list(await session.scalars(select(TrialApplication).where(TrialApplication.user_id == user.id)))
     return "showcase", {
         "cards": [
@@ -1214,6 +1252,10 @@ async def export_person(session: AsyncSession, user: User) -> tuple[str, Any]:
                 "title": c.title,
                 "description": c.description,
                 "price": c.price,
+                "districts": list(c.districts or []),
+                "format": c.format,
+                "photo_file_id": c.photo_file_id,
+                "staff_comment": c.staff_comment,
                 "status": c.status,
                 "created_at": c.created_at.isoformat(),
             }
@@ -1237,13 +1279,19 @@ async def export_person(session: AsyncSession, user: User) -> tuple[str, Any]:
             {"request_id": m.request_id, "kind": m.kind, "text": m.text, "at": m.created_at.isoformat()}
             for m in messages
         ],
+        "messages_received": [
+            {"request_id": m.request_id, "kind": m.kind, "text": m.text, "at": m.created_at.isoformat()}
+            for m in received
+        ],
         "trial_office_applications": [
             {
                 "id": t.id,
                 "date_from": t.date_from.isoformat(),
                 "date_to": t.date_to.isoformat(),
+                "organisation": t.organisation,
                 "purpose": t.purpose,
                 "status": t.status,
+                "staff_comment": t.staff_comment,
             }
             for t in trials
         ],
@@ -1259,7 +1307,9 @@ async def erase_person(session: AsyncSession, user: User) -> None:
     )
     await session.execute(update(ServiceMessage).where(ServiceMessage.sender_id == user.id).values(text=None))
     await session.execute(
-        update(TrialApplication).where(TrialApplication.user_id == user.id).values(purpose="—")
+        update(TrialApplication)
+        .where(TrialApplication.user_id == user.id)
+        .values(purpose="—", organisation="", staff_comment=None)
     )
     card_ids = list(
         await session.scalars(
@@ -1270,8 +1320,19 @@ async def erase_person(session: AsyncSession, user: User) -> None:
     )
     for card_id in card_ids:
         await _close_open_requests(session, card_id)
-    await session.execute(
-        update(ServiceCard).where(ServiceCard.provider_id == user.id).values(status=CardStatus.REMOVED)
+    await session.execute(  # taken down, and nothing of them kept: texts and the photo's file id go
+        update(ServiceCard)
+        .where(ServiceCard.provider_id == user.id)
+        .values(
+            status=CardStatus.REMOVED,
+            organisation="",
+            title="—",
+            description="",
+            price=None,
+            photo_file_id=None,
+            staff_comment=None,
+            search_text="",
+        )
     )
     await session.execute(
         update(ServiceRequest)

@@ -196,6 +196,7 @@ def anonymise(session: AsyncSession, user: User, policy_version: str) -> None:
     user.full_name = None
     user.username = None
     user.phone = None
+    user.organisation = None
     user.language = None
     user.news_opt_in = False
     user.digest_enabled = False

@@ -384,3 +384,19 @@ async def test_figures_count_by_status(db, seeded) -> None:
         figures = await svc.figures(s, at(MONDAY, 0), at(MONDAY + timedelta(days=1), 0))
     assert kept.minutes == 180
     assert figures == {"coworking": {"bookings": 1, "hours": 3, "no_show": 0, "cancelled": 1}}
+
+
+async def test_one_request_waiting_for_approval_per_person_and_resource(db, seeded) -> None:
+    """Limits against flooding the staff (#14): a second EXPO hall request while one waits is refused."""
+    expo = seeded["expo_hall"]
+    (a,) = await make_users(db, 1, start=40)
+    tuesday = MONDAY + timedelta(days=1)
+    first = await book(db, expo, a, at(tuesday, 10), 60)
+    assert first.status == BookingStatus.PENDING
+    with pytest.raises(Conflict) as refused:
+        await book(db, expo, a, at(tuesday, 14), 60)
+    assert refused.value.key == "booking.err_pending_limit"
+    await book(db, seeded["coworking"], a, at(tuesday, 14), 60)  # no approval there: no such limit
+    async with db.session() as s:
+        await svc.decide(s, first.id, 1, approve=True, tz=TZ)
+    assert (await book(db, expo, a, at(tuesday, 16), 60)).status == BookingStatus.PENDING

@@ -26,7 +26,7 @@ from handlers.common import target
 from keyboards import booking as kb
 from keyboards.admin import AdminCb
 from keyboards.booking import StaffBk
-from keyboards.common import NavCb
+from keyboards.common import NavCb, require_id
 from services import booking as svc
 from services.errors import DomainError, ValidationFailed
 
@@ -498,7 +498,7 @@ def create_router() -> Router:
     ) -> None:
         try:
             resource = await svc.get_resource(session, callback_data.id)
-            start = datetime.fromtimestamp(int(callback_data.v) * 60, tz=UTC)
+            start = datetime.fromtimestamp(require_id(callback_data.v) * 60, tz=UTC)
         except (DomainError, ValueError, OverflowError, OSError):
             await callback.answer(_("common.stale_button"), show_alert=True)
             return
@@ -522,7 +522,7 @@ def create_router() -> Router:
         callback: CallbackQuery, callback_data: StaffBk, state: FSMContext, session: AsyncSession
     ) -> None:
         try:
-            start, minutes = (int(part) for part in callback_data.v.split("-"))
+            start, minutes = (require_id(part) for part in callback_data.v.split("-"))
             await svc.get_resource(session, callback_data.id)
         except (DomainError, ValueError):
             await callback.answer(_("common.stale_button"), show_alert=True)

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import User, UserStatus
 from handlers.common import error_text, target
+from handlers.texts import cut_html, join_lines
 from keyboards.admin import AdminCb
 from keyboards.common import NavCb
 from services import digest as digest_service
@@ -109,9 +110,7 @@ async def send_news_list(message: Message, session: AsyncSession, settings: Any)
         when = item.created_at.astimezone(settings.tz).strftime("%d.%m %H:%M")
         lines.append(f"\n<b>{number}.</b> <i>{when}</i>\n{html.escape(short, quote=False)}")
         rows.append([(_("digest.btn_remove").format(n=number), AdminCb(action="dg_del", id=item.id))])
-    text = "\n".join(lines)
-    if len(text) > PREVIEW_LIMIT:
-        text = text[:PREVIEW_LIMIT] + "…"
+    text = join_lines(lines, PREVIEW_LIMIT)  # whole items: a cut never splits a tag
     await message.answer(text, reply_markup=_kb(*rows[:50], _cancel_row()))
 
 
@@ -160,9 +159,7 @@ async def send_preview(
         return
     text, buttons = digest_service.render_in(i18n, person.language, digest, person, now, settings.tz)
     labels = " · ".join(f"[{html.escape(b['label'])}]" for row in buttons for b in row)
-    body = header + "\n\n" + text
-    if len(body) > PREVIEW_LIMIT:
-        body = body[:PREVIEW_LIMIT] + "…"
+    body = cut_html(header + "\n\n" + text, PREVIEW_LIMIT)  # whole lines, open tags closed
     await message.answer(body)
     # the buttons are only named here: pressed in the admin chat they would act for the staff member
     await message.answer(_("digest.preview_buttons").format(buttons=labels))

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import Event, EventStatus, SignupStatus
 from handlers.common import error_text, target
+from handlers.texts import join_lines
 from keyboards.admin import AdminCb
 from keyboards.common import NavCb, nav_keyboard
 from keyboards.events import (
@@ -42,6 +43,7 @@ from keyboards.events import (
 )
 from services import events as ev
 from services.errors import DomainError, ValidationFailed
+from services.spreadsheet import append_row
 from services.users import DISTRICTS, TARGET_GROUPS
 
 PEOPLE_PAGE = 10
@@ -243,10 +245,10 @@ def participants_xlsx(event: Event, people: list[Any]) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = _("events.xlsx_sheet")[:31]
-    sheet.append([event.title])
+    append_row(sheet, [event.title])
     sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append([ev.fmt_when(event), event.place])
-    sheet.append([])
+    append_row(sheet, [ev.fmt_when(event), event.place])
+    append_row(sheet, [])
     header = [
         _("events.xlsx_n"),
         _("events.xlsx_name"),
@@ -259,12 +261,13 @@ def participants_xlsx(event: Event, people: list[Any]) -> bytes:
         _("events.xlsx_checked_in"),
         _("events.xlsx_signature"),
     ]
-    sheet.append(header)
+    append_row(sheet, header)
     for cell in sheet[4]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for number, (signup, person) in enumerate(people, start=1):
-        sheet.append(
+        append_row(
+            sheet,
             [
                 number,
                 person.full_name or "",
@@ -276,7 +279,7 @@ def participants_xlsx(event: Event, people: list[Any]) -> bytes:
                 ev.fmt_dt(signup.created_at),
                 ev.fmt_dt(signup.checked_in_at) if signup.checked_in_at else "",
                 "",
-            ]
+            ],
         )
     for column, width in zip("ABCDEFGHIJ", (5, 30, 28, 20, 18, 16, 16, 17, 17, 18), strict=True):
         sheet.column_dimensions[column].width = width
@@ -752,8 +755,7 @@ def create_router() -> Router:
             if signup.comment:
                 line += f"\n    «{hd.quote(signup.comment[:300])}»"
             lines.append(line)
-        text = "\n".join(lines)
-        await target(callback).answer(text[:4000])
+        await target(callback).answer(join_lines(lines))  # whole lines: a cut never splits a tag
 
     @router.callback_query(EaCb.filter(F.a == "qr"))
     async def link_qr(callback: CallbackQuery, callback_data: EaCb, session: AsyncSession, bot: Bot) -> None:
@@ -768,12 +770,18 @@ def create_router() -> Router:
             caption=_("events.qr_caption").format(title=hd.quote(item.title), link=hd.quote(link)),
         )
 
-    async def send_code(callback: CallbackQuery, item: Event, bot: Bot) -> None:
-        link = await _bot_link(bot, f"ci_{item.id}_{item.checkin_code}")
+    async def send_code(callback: CallbackQuery, item: Event, bot: Bot, session: AsyncSession) -> None:
+        door = await ev.door_code(session, item, utcnow())  # each event day has its own code
+        link = await _bot_link(bot, f"ci_{item.id}_{door.code}")
         await target(callback).answer_photo(
             BufferedInputFile(_qr_png(link), filename=f"event-{item.id}-checkin.png"),
             caption=_("events.checkin_caption").format(
-                title=hd.quote(item.title), code=item.checkin_code, link=hd.quote(link)
+                title=hd.quote(item.title),
+                code=door.code,
+                link=hd.quote(link),
+                day=door.day.strftime("%d.%m.%Y"),
+                renewed=ev.fmt_dt(door.renewed_at),
+                until=ev.fmt_dt(door.valid_until),
             ),
             reply_markup=code_keyboard(item.id),
         )
@@ -787,7 +795,7 @@ def create_router() -> Router:
             )
             return
         await callback.answer()
-        await send_code(callback, item, bot)
+        await send_code(callback, item, bot, session)
 
     @router.callback_query(EaCb.filter(F.a == "newcode"))
     async def new_code(callback: CallbackQuery, callback_data: EaCb, session: AsyncSession, bot: Bot) -> None:
@@ -797,6 +805,6 @@ def create_router() -> Router:
             await callback.answer(error_text(exc), show_alert=True)
             return
         await callback.answer(_("events.code_renewed"))
-        await send_code(callback, item, bot)
+        await send_code(callback, item, bot, session)
 
     return router

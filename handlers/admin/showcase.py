@@ -22,6 +22,7 @@ from db.models.showcase import CardStatus, ServiceCard
 from handlers.common import error_text, target
 from handlers.showcase import card_text_for, esc, notify, send_card
 from keyboards.admin import AdminCb
+from keyboards.common import parse_id
 from keyboards.showcase import (
     CardCb,
     card_status_label,
@@ -400,10 +401,11 @@ def create_router() -> Router:
         callback: CallbackQuery, callback_data: AdminCb, session: AsyncSession, bot: Bot, settings: Any
     ) -> None:
         raw = callback_data.action[len("sc_exl_") :]
-        if not raw.isdigit():
+        card_id = parse_id(raw)
+        if card_id is None:
             await callback.answer(_("showcase.card_gone"), show_alert=True)
             return
-        card_id, link = int(raw), callback_data.action.startswith("sc_exl_")
+        link = callback_data.action.startswith("sc_exl_")
         try:
             if link:
                 await svc.link_to_event(session, callback.from_user.id, card_id, callback_data.id)

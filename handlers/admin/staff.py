@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from aiogram import Bot
+from aiogram import Bot, Router
 from aiogram.enums import ChatMemberStatus
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import BaseFilter
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 MEMBER_STATUSES = frozenset(
     {ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
@@ -62,3 +62,18 @@ class IsStaff(BaseFilter):
     ) -> bool | dict[str, Any]:
         user = event.from_user
         return user is not None and await staff.is_staff(bot, user.id)
+
+
+def create_membership_router() -> Router:
+    """A change of membership in the admin chat (someone left, was removed, joined, was promoted) drops
+    that person's cached staff status at once, so leaving the chat ends staff rights immediately, not
+    after STAFF_CACHE_SECONDS. Registering this handler puts ``chat_member`` into allowed_updates (the
+    bot must be an administrator of the admin chat to receive these updates)."""
+    router = Router(name="admin-membership")
+
+    @router.chat_member()
+    async def membership_changed(event: ChatMemberUpdated, staff: StaffDirectory) -> None:
+        if staff.admin_chat_id is not None and event.chat.id == staff.admin_chat_id:
+            staff.forget(event.new_chat_member.user.id)
+
+    return router

@@ -1,0 +1,87 @@
+"""The consent gate (152-ФЗ): when POLICY_VERSION rises, a person whose last consent is older is asked
+again at their next action, with what changed in one sentence. Until they agree only /privacy, /help and
+«О Центре» (and the consent and privacy buttons themselves) work.
+
+The last consent is read from the consent log on every gated update (one indexed query); nothing is
+cached, so a withdrawal or a new version takes effect at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Dispatcher
+from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import User
+from keyboards.broadcasts import UnsubCb
+from keyboards.menu import MenuCb
+from keyboards.privacy import PrivacyCb
+from keyboards.registration import ConsentCb, reconsent_keyboard
+from keyboards.settings import DigestCb
+from services.consent import GATED_STATUSES, last_consent, needs_consent
+
+OPEN_COMMANDS = frozenset({"privacy", "help", "about"})
+OPEN_MENU = frozenset({"privacy", "help", "about"})
+
+
+def allowed_without_consent(event: TelegramObject) -> bool:
+    if isinstance(event, Message):
+        text = (event.text or "").strip()
+        if not text.startswith("/"):
+            return False
+        command = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+        return command in OPEN_COMMANDS
+    if isinstance(event, CallbackQuery):
+        data = event.data or ""
+        prefix = data.split(":", 1)[0]
+        # consent and privacy buttons, and turning mailings off (never held back by a pending consent)
+        if prefix in (ConsentCb.__prefix__, PrivacyCb.__prefix__, UnsubCb.__prefix__, DigestCb.__prefix__):
+            return True
+        if prefix == MenuCb.__prefix__:
+            return data.partition(":")[2] in OPEN_MENU
+    return False
+
+
+class ConsentGate(BaseMiddleware):
+    def __init__(self, policy_version: str, policy_changes: str) -> None:
+        self.policy_version = policy_version
+        self.policy_changes = policy_changes
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("user")
+        message = event.message if isinstance(event, CallbackQuery) else event
+        if (
+            user is None
+            or user.status not in GATED_STATUSES
+            or not isinstance(message, Message)
+            or message.chat.type != "private"
+            or allowed_without_consent(event)
+        ):
+            return await handler(event, data)
+        session: AsyncSession = data["session"]
+        if not needs_consent(await last_consent(session, user.id), self.policy_version):
+            return await handler(event, data)
+        if isinstance(event, CallbackQuery):
+            await event.answer()
+        changes = self.policy_changes or _("consent.reask_changes_default")
+        await message.answer(
+            _("consent.reask").format(version=self.policy_version, changes=changes),
+            reply_markup=reconsent_keyboard(),
+        )
+        return None
+
+
+def install(dp: Dispatcher, policy_version: str, policy_changes: str) -> None:
+    """After the locale middleware, so the question is asked in the person's language."""
+    gate = ConsentGate(policy_version, policy_changes)
+    dp.message.outer_middleware(gate)
+    dp.callback_query.outer_middleware(gate)
