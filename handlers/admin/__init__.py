@@ -18,6 +18,7 @@ from handlers.admin import consultations as consultations_admin
 from handlers.admin import digest as digest_admin
 from handlers.admin import events as events_admin
 from handlers.admin import ideas as ideas_admin
+from handlers.admin import report as report_admin
 from handlers.admin import showcase as showcase_admin
 from handlers.admin import stats
 from handlers.admin.staff import InAdminChat, IsStaff
@@ -28,6 +29,7 @@ from keyboards.admin import AdminCb, admin_menu
 STAFF_COMMANDS: list[tuple[str, str]] = [
     ("admin", "cmd.admin"),
     ("stats", "cmd.stats"),
+    ("report", "report.cmd"),
     ("bookings", "booking.cmd_staff"),
     ("broadcast", "broadcast.cmd"),
     ("broadcasts", "broadcast.cmd_history"),
@@ -70,6 +72,7 @@ def create_router() -> Router:
         observer.filter(InAdminChat(), IsStaff())
     router.include_router(create_menu_router())
     router.include_router(stats.create_router())
+    router.include_router(report_admin.create_router())
     router.include_router(booking_admin.create_router())
     router.include_router(broadcasts_admin.create_router())
     router.include_router(showcase_admin.create_router())
