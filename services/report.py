@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, distinct, func, select, union
+from sqlalchemy import ColumnElement, case, distinct, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Booking, BookingStatus, Consultation, Event, EventSignup, Idea, IdeaSupport, User
@@ -193,7 +193,7 @@ class Reach:
 
 
 def participants(period: Period, now: datetime) -> Any:
-    """Everyone who took part in the period, one row per person (see the module's definitions)."""
+    """Everyone who took part in the period, a row per participation (counted DISTINCT by the caller)."""
     used_until = min(period.end, now)
     parts = [
         select(Booking.user_id.label("user_id")).where(
@@ -214,16 +214,13 @@ def participants(period: Period, now: datetime) -> Any:
             TrialApplication.status == TrialStatus.APPROVED, period.contains(TrialApplication.decided_at)
         ),
     ]
-    return union(*parts).subquery("participants")
+    return union_all(*parts).subquery("participants")
 
 
-async def _partners(session: AsyncSession, period: Period, who: Any) -> int:
-    names: set[str] = set()
+async def _partners(session: AsyncSession, period: Period, people_orgs: set[str], lone: int) -> int:
+    """Organisations of reached people (already folded), of cards published and of approved trials."""
+    names = set(people_orgs)
     queries = [
-        select(User.organisation)
-        .join(who, who.c.user_id == User.id)
-        .where(User.target_group.in_(ORG_GROUPS), User.organisation.is_not(None))
-        .distinct(),
         select(ServiceCard.organisation).where(period.contains(ServiceCard.published_at)).distinct(),
         select(TrialApplication.organisation)
         .where(TrialApplication.status == TrialStatus.APPROVED, period.contains(TrialApplication.decided_at))
@@ -231,12 +228,7 @@ async def _partners(session: AsyncSession, period: Period, who: Any) -> int:
     ]
     for query in queries:
         names.update(fold(name) for name in await session.scalars(query) if name and fold(name))
-    lone = await session.scalar(
-        select(func.count(distinct(User.id)))
-        .join(who, who.c.user_id == User.id)
-        .where(User.target_group == "partner", User.organisation.is_(None))
-    )
-    return len(names) + (lone or 0)
+    return len(names) + lone
 
 
 async def _offline(session: AsyncSession, period: Period, reach: Reach) -> int:
@@ -267,17 +259,26 @@ async def compute_reach(
     who = participants(period, now)
     counts: dict[str, int] = dict.fromkeys(GROUPS, 0)
     by_district: dict[str, dict[str, int]] = {g: {} for g in GROUPS}
+    organisation = case((User.target_group.in_(ORG_GROUPS), User.organisation), else_=None)
+    # One pass over the participants: a person has one (group, district, organisation), so the
+    # distinct counts of the groups add up to the people reached.
     rows = await session.execute(
-        select(User.target_group, User.district, func.count(distinct(who.c.user_id)))
+        select(User.target_group, User.district, organisation, func.count(distinct(who.c.user_id)))
         .join(User, User.id == who.c.user_id)
-        .group_by(User.target_group, User.district)
+        .group_by(User.target_group, User.district, organisation)
     )
-    for group, district, n in rows:
+    reach = Reach(rows=[], by_district=by_district)
+    orgs: set[str] = set()
+    lone = 0
+    for group, district, org, n in rows:
+        reach.people += n
+        if org and fold(org):
+            orgs.add(fold(org))
+        elif group == "partner":
+            lone += n
         if group in PERSON_GROUPS:
             counts[group] += n
             by_district[group][district or UNKNOWN] = by_district[group].get(district or UNKNOWN, 0) + n
-    reach = Reach(rows=[], by_district=by_district)
-    reach.people = await session.scalar(select(func.count()).select_from(who)) or 0
     done = await session.execute(
         select(User.district, func.count(distinct(ServiceRequest.resident_id)))
         .join(User, User.id == ServiceRequest.resident_id)
@@ -289,7 +290,7 @@ async def compute_reach(
         by_district["service_user"][district or UNKNOWN] = n
     offline = await _offline(session, period, reach)
     counts["service_user"] += offline
-    counts["partner"] = await _partners(session, period, who)
+    counts["partner"] = await _partners(session, period, orgs, lone)
     for group in GROUPS:
         row = ReachRow(group, targets.get(group, 0), counts[group])
         if group == "service_user":

@@ -10,9 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell import Cell
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
-from openpyxl.worksheet.worksheet import Worksheet
 
 from services.report import GROUPS, Report, district_order
 from services.report_sections import Key, Section
@@ -43,16 +42,6 @@ DEFINITIONS = (
     "percentiles",
 )
 MESSAGE_LIMIT = 3900
-
-
-def put(cell: Cell, value: Any) -> Cell:
-    """Write a value; text (above all, text that came from people) never becomes a formula."""
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True
-    return cell
 
 
 def shown(value: Any) -> str:
@@ -144,83 +133,96 @@ def section_texts(report: Report, gettext: Gettext) -> list[str]:
 
 
 # --- workbook -----------------------------------------------------------------------------------
+# Written in openpyxl's write-only mode (rows streamed, little memory); a row is a list of values, and
+# ``cell`` turns a value that needs it (a header, text that looks like a formula) into a styled cell.
+
+BOLD = Font(bold=True)
 
 
-def _sheet_name(text: str) -> str:
+def cell(sheet: Any, value: Any, bold: bool = False) -> Any:
+    """A value for a write-only row; text that would read as a formula is kept as text."""
+    risky = isinstance(value, str) and value.startswith(FORMULA_STARTS)
+    if not risky and not bold:
+        return value
+    out = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        out.data_type = "s"
+        out.quotePrefix = risky
+    if bold:
+        out.font = BOLD
+    return out
+
+
+def _append(sheet: Any, values: list[Any], bold: bool = False) -> None:
+    sheet.append([cell(sheet, v, bold) for v in values])
+
+
+def _sheet(book: Workbook, title: str, widths: dict[str, float]) -> Any:
     for bad in "[]:*?/\\":
-        text = text.replace(bad, " ")
-    return text[:31]
+        title = title.replace(bad, " ")
+    sheet = book.create_sheet(title[:31])
+    for column, width in widths.items():
+        sheet.column_dimensions[column].width = width
+    return sheet
 
 
-def _header(sheet: Worksheet, row: int, values: list[str]) -> None:
-    for col, value in enumerate(values, 1):
-        put(sheet.cell(row, col), value).font = Font(bold=True)
-
-
-def _reach_sheet(sheet: Worksheet, report: Report, gettext: Gettext) -> None:
-    put(sheet.cell(1, 1), gettext("report.summary_title").format(period=period_title(report))).font = Font(
-        bold=True
-    )
-    put(sheet.cell(2, 1), gettext("report.x_people_total"))
-    put(sheet.cell(2, 2), report.reach.people)
-    _header(
+def _reach_sheet(book: Workbook, report: Report, gettext: Gettext) -> None:
+    sheet = _sheet(book, gettext("report.x_reach"), {"A": 44, "B": 12, "C": 12, "D": 12})
+    _append(sheet, [gettext("report.summary_title").format(period=period_title(report))], bold=True)
+    _append(sheet, [gettext("report.x_people_total"), report.reach.people])
+    _append(sheet, [])
+    _append(
         sheet,
-        4,
         [gettext(k) for k in ("report.h_group", "report.h_target", "report.h_reached", "report.h_pct")],
+        True,
     )
-    for i, row in enumerate(report.reach.rows, 5):
-        for col, value in enumerate(
-            [gettext(f"report.g_{row.group}"), row.target, row.reached, row.percent], 1
-        ):
-            put(sheet.cell(i, col), value)
-    at = 5 + len(report.reach.rows)
-    put(sheet.cell(at, 1), gettext("report.x_self_reported"))
-    put(sheet.cell(at, 2), next(r.self_reported for r in report.reach.rows if r.group == "service_user"))
-    at += 2
-    put(sheet.cell(at, 1), gettext("report.by_district")).font = Font(bold=True)
-    person_groups = [g for g in GROUPS if g != "partner"]
-    _header(sheet, at + 1, [gettext("report.h_district")] + [gettext(f"report.g_{g}") for g in person_groups])
-    for i, code in enumerate(district_order(report.reach.by_district), at + 2):
-        put(sheet.cell(i, 1), district_name(gettext, code))
-        for col, group in enumerate(person_groups, 2):
-            put(sheet.cell(i, col), report.reach.by_district.get(group, {}).get(code, 0))
-    sheet.column_dimensions["A"].width = 44
+    for row in report.reach.rows:
+        _append(sheet, [gettext(f"report.g_{row.group}"), row.target, row.reached, row.percent])
+    service = next(r for r in report.reach.rows if r.group == "service_user")
+    _append(sheet, [gettext("report.x_self_reported"), service.self_reported])
+    _append(sheet, [])
+    _append(sheet, [gettext("report.by_district")], bold=True)
+    groups = [g for g in GROUPS if g != "partner"]
+    _append(sheet, [gettext("report.h_district")] + [gettext(f"report.g_{g}") for g in groups], bold=True)
+    for code in district_order(report.reach.by_district):
+        counts = [report.reach.by_district.get(g, {}).get(code, 0) for g in groups]
+        _append(sheet, [district_name(gettext, code), *counts])
 
 
-def _section_sheet(sheet: Worksheet, section: Section, gettext: Gettext) -> None:
-    _header(sheet, 1, [gettext("report.h_figure"), gettext("report.h_value")])
-    row = 2
+def _section_sheet(book: Workbook, section: Section, gettext: Gettext) -> None:
+    sheet = _sheet(book, gettext(f"report.s_{section.code}"), {"A": 48, "B": 14})
+    _append(sheet, [gettext("report.h_figure"), gettext("report.h_value")], bold=True)
     for key, value in section.figures:
-        put(sheet.cell(row, 1), gettext(key))
-        put(sheet.cell(row, 2), value)
-        row += 1
+        _append(sheet, [gettext(key), value])
     for table in section.tables:
-        row += 1
-        put(sheet.cell(row, 1), gettext(table.title)).font = Font(bold=True)
-        _header(sheet, row + 1, [gettext(h) for h in table.headers])
-        row += 2
+        _append(sheet, [])
+        _append(sheet, [gettext(table.title)], bold=True)
+        _append(sheet, [gettext(h) for h in table.headers], bold=True)
         for values in table.rows:
-            for col, value in enumerate(values, 1):
-                put(sheet.cell(row, col), label(gettext, value))
-            row += 1
-    sheet.column_dimensions["A"].width = 48
+            _append(sheet, [label(gettext, v) for v in values])
 
 
-def _attendance_sheet(sheet: Worksheet, report: Report, gettext: Gettext, tz: Any) -> None:
+def _attendance_sheet(book: Workbook, report: Report, gettext: Gettext) -> None:
+    """Evidence: who attended which event. Erased people are there, without a name."""
+    sheet = _sheet(book, gettext("report.x_attendance"), {"A": 17, "B": 40, "C": 30, "F": 30, "G": 17})
     heads = ("date", "event", "name", "group", "district", "organisation", "checked_in")
-    _header(sheet, 1, [gettext(f"report.a_{h}") for h in heads])
-    for i, (starts, title, name, group, district, org, checked) in enumerate(report.attendance, 2):
+    _append(sheet, [gettext(f"report.a_{h}") for h in heads], bold=True)
+    tz, erased = report.period.tz, gettext("report.erased_person")
+    groups = {g: gettext(f"group.{g}") for g in GROUPS}
+    districts: dict[str, str] = {}
+    for starts, title, name, group, district, org, checked in report.attendance:
+        if district and district not in districts:
+            districts[district] = district_name(gettext, district)
         values = [
             _local(starts, tz),
             title,
-            name if name is not None else gettext("report.erased_person"),
-            gettext(f"group.{group}") if group else "",
-            district_name(gettext, district) if district else "",
+            name if name is not None else erased,
+            groups.get(group, group or ""),
+            districts.get(district, ""),
             org or "",
             _local(checked, tz),
         ]
-        for col, value in enumerate(values, 1):
-            put(sheet.cell(i, col), value)
+        _append(sheet, values)
 
 
 def _local(moment: datetime | None, tz: Any) -> str:
@@ -228,23 +230,15 @@ def _local(moment: datetime | None, tz: Any) -> str:
 
 
 def workbook(report: Report, gettext: Gettext) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = _sheet_name(gettext("report.x_reach"))
-    _reach_sheet(sheet, report, gettext)
+    book = Workbook(write_only=True)
+    _reach_sheet(book, report, gettext)
     for section in report.sections:
-        _section_sheet(book.create_sheet(_sheet_name(gettext(f"report.s_{section.code}"))), section, gettext)
-    _attendance_sheet(
-        book.create_sheet(_sheet_name(gettext("report.x_attendance"))), report, gettext, report.period.tz
-    )
-    definitions = book.create_sheet(_sheet_name(gettext("report.x_definitions")))
-    _header(definitions, 1, [gettext("report.h_figure"), gettext("report.h_definition")])
-    for i, name in enumerate(DEFINITIONS, 2):
-        put(definitions.cell(i, 1), gettext(f"report.d_{name}_t"))
-        put(definitions.cell(i, 2), gettext(f"report.d_{name}"))
-    definitions.column_dimensions["A"].width = 30
-    definitions.column_dimensions["B"].width = 120
+        _section_sheet(book, section, gettext)
+    _attendance_sheet(book, report, gettext)
+    definitions = _sheet(book, gettext("report.x_definitions"), {"A": 30, "B": 120})
+    _append(definitions, [gettext("report.h_figure"), gettext("report.h_definition")], bold=True)
+    for name in DEFINITIONS:
+        _append(definitions, [gettext(f"report.d_{name}_t"), gettext(f"report.d_{name}")])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
