@@ -203,30 +203,21 @@ def _section_sheet(book: Workbook, section: Section, gettext: Gettext) -> None:
 
 
 def _attendance_sheet(book: Workbook, report: Report, gettext: Gettext) -> None:
-    """Evidence: who attended which event. Erased people are there, without a name."""
-    sheet = _sheet(book, gettext("report.x_attendance"), {"A": 17, "B": 40, "C": 30, "F": 30, "G": 17})
-    heads = ("date", "event", "name", "group", "district", "organisation", "checked_in")
+    """Evidence: who attended which event (checked in). Erased people are there, without a name."""
+    sheet = _sheet(book, gettext("report.x_attendance"), {"A": 17, "B": 40, "C": 30, "D": 30, "E": 20})
+    heads = ("date", "event", "name", "group", "district")
     _append(sheet, [gettext(f"report.a_{h}") for h in heads], bold=True)
     tz, erased = report.period.tz, gettext("report.erased_person")
     groups = {g: gettext(f"group.{g}") for g in GROUPS}
-    districts: dict[str, str] = {}
-    for starts, title, name, group, district, org, checked in report.attendance:
-        if district and district not in districts:
+    districts: dict[str | None, str] = {None: ""}
+    dates: dict[datetime, str] = {}
+    for starts, title, name, group, district in report.attendance:
+        if starts not in dates:
+            dates[starts] = starts.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+        if district not in districts:
             districts[district] = district_name(gettext, district)
-        values = [
-            _local(starts, tz),
-            title,
-            name if name is not None else erased,
-            groups.get(group, group or ""),
-            districts.get(district, ""),
-            org or "",
-            _local(checked, tz),
-        ]
-        _append(sheet, values)
-
-
-def _local(moment: datetime | None, tz: Any) -> str:
-    return "" if moment is None else moment.astimezone(tz).strftime("%d.%m.%Y %H:%M")
+        who = name if name is not None else erased
+        _append(sheet, [dates[starts], title, who, groups.get(group, group or ""), districts[district]])
 
 
 def workbook(report: Report, gettext: Gettext) -> bytes:

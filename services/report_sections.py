@@ -397,9 +397,8 @@ async def attendance_rows(session: Any, period: Period) -> list[list[Any]]:
             case((erased, None), else_=User.full_name),
             User.target_group,
             User.district,
-            case((erased, None), else_=User.organisation),
-            EventSignup.checked_in_at,
         )
+        .select_from(EventSignup)
         .join(Event, Event.id == EventSignup.event_id)
         .join(User, User.id == EventSignup.user_id)
         .where(period.contains(Event.starts_at), EventSignup.checked_in_at.is_not(None))

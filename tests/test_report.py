@@ -146,7 +146,11 @@ def test_text_never_becomes_a_formula() -> None:
     buffer = io.BytesIO()
     book.save(buffer)
     row = next(load_workbook(io.BytesIO(buffer.getvalue()))["x"].iter_rows())
-    assert [c.value for c in row] == [v if v != "\rx" else "\nx" for v in values]  # XML keeps no lone CR
+    read = [c.value for c in row]
+    assert read[:5] + read[6:] == [*values[:5], *values[6:]] and read[5] in (
+        "\rx",
+        "\nx",
+    )  # a CR may be normalised
     assert [c.data_type for c in row] == ["s"] * 7 + ["n"]
     assert [c.quotePrefix for c in row[:6]] == [True] * 6
 
