@@ -337,7 +337,7 @@ async def main() -> None:
     )
     print(f"charts (matplotlib, 2 PNG)               {r['charts']:.3f} s  ({r['png_bytes']} bytes)")
     print(
-        f"total: {r['total']:.2f} s (limit 5 s)   peak RSS of the report process: {r['peak_mb']:.0f} MB (limit 300)"
+        f"total: {r['total']:.2f} s wall, {r['cpu']:.2f} s CPU (limit 5 s); peak RSS of the report process: {r['peak_mb']:.0f} MB (limit 300)"
     )
     print(f"people reached this year: {r['people_reached']}")
 

@@ -388,20 +388,26 @@ async def monthly_activity(session: Any, period: Period, now: datetime) -> dict[
 
 
 async def attendance_rows(session: Any, period: Period) -> list[list[Any]]:
-    """Evidence: who attended which event (erased people without a name). One row per check-in."""
+    """Evidence: who attended which event (erased people without a name). One row per check-in:
+    [event start, event title, name or None, target group, district]."""
+    events = {
+        eid: (starts, title)
+        for eid, starts, title in await session.execute(
+            select(Event.id, Event.starts_at, Event.title).where(period.contains(Event.starts_at))
+        )
+    }
     erased = User.status == UserStatus.ERASED
     rows = await session.execute(
         select(
-            Event.starts_at,
-            Event.title,
-            case((erased, None), else_=User.full_name),
-            User.target_group,
-            User.district,
+            EventSignup.event_id, case((erased, None), else_=User.full_name), User.target_group, User.district
         )
-        .select_from(EventSignup)
-        .join(Event, Event.id == EventSignup.event_id)
         .join(User, User.id == EventSignup.user_id)
-        .where(period.contains(Event.starts_at), EventSignup.checked_in_at.is_not(None))
-        .order_by(Event.starts_at, Event.id, EventSignup.id)
+        .where(
+            EventSignup.event_id.in_(select(Event.id).where(period.contains(Event.starts_at))),
+            EventSignup.checked_in_at.is_not(None),
+        )
+        .order_by(EventSignup.event_id, EventSignup.id)
     )
-    return [list(r) for r in rows]
+    out = [[*events[eid], name, group, district] for eid, name, group, district in rows]
+    out.sort(key=lambda row: row[0])  # by the event's start (stable: within an event, sign-up order)
+    return out
