@@ -87,16 +87,16 @@ def _booking(bid: int, uid: int | None, rid: int, start: datetime, minutes: int,
 
 def _coworking() -> list[Any]:
     return [
-        Resource(id=1, code="desks", name="Коворкинг", capacity=4, hours=WEEKDAYS, position=1),
-        Resource(id=2, code="room", name="Переговорная", capacity=1, hours=EVERY_DAY, position=2),
-        _booking(1, 1, 1, nov(2), 120, "confirmed"),
-        _booking(2, 1, 1, nov(3), 60, "confirmed"),
-        _booking(3, 2, 1, nov(4), 60, "no_show"),
-        _booking(4, 3, 1, nov(5), 60, "cancelled"),
-        _booking(5, None, 2, nov(6), 180, "confirmed"),
-        _booking(6, 9, 1, nov(10), 60, "confirmed"),
-        _booking(7, 11, 1, local(2026, 10, 20, 10), 60, "confirmed"),
-        _booking(8, 6, 1, local(2026, 12, 20, 10), 60, "confirmed"),
+        Resource(id=101, code="rep_desks", name="Коворкинг", capacity=4, hours=WEEKDAYS, position=1),
+        Resource(id=102, code="rep_room", name="Переговорная", capacity=1, hours=EVERY_DAY, position=2),
+        _booking(1, 1, 101, nov(2), 120, "confirmed"),
+        _booking(2, 1, 101, nov(3), 60, "confirmed"),
+        _booking(3, 2, 101, nov(4), 60, "no_show"),
+        _booking(4, 3, 101, nov(5), 60, "cancelled"),
+        _booking(5, None, 102, nov(6), 180, "confirmed"),
+        _booking(6, 9, 101, nov(10), 60, "confirmed"),
+        _booking(7, 11, 101, local(2026, 10, 20, 10), 60, "confirmed"),
+        _booking(8, 6, 101, local(2026, 12, 20, 10), 60, "confirmed"),
     ]
 
 
@@ -115,19 +115,17 @@ def _consultation(cid: int, uid: int, topic: int, fmt: str, created: datetime, *
 
 def _consultations() -> list[Any]:
     return [
-        ConsultationTopic(id=1, code="registration", title="Регистрация НКО"),
-        ConsultationTopic(id=2, code="grants", title="Гранты"),
-        _consultation(
-            1, 3, 1, "center", nov(10), status="closed", taken_at=nov(10, 12), closed_at=nov(11), outcome="resolved",
+        ConsultationTopic(id=101, code="rep_registration", title="Регистрация НКО"),
+        ConsultationTopic(id=102, code="rep_grants", title="Гранты"),
+        _consultation(1, 3, 101, "center", nov(10), status="closed", taken_at=nov(10, 12), closed_at=nov(11), outcome="resolved",
             rating=5,
         ),
-        _consultation(
-            2, 5, 2, "phone", nov(12, 9), status="closed", taken_at=nov(12, 19), closed_at=nov(14, 9),
+        _consultation(2, 5, 102, "phone", nov(12, 9), status="closed", taken_at=nov(12, 19), closed_at=nov(14, 9),
             outcome="redirected", rating=3,
         ),
-        _consultation(3, 3, 1, "online", nov(20), status="in_progress", taken_at=nov(20, 11)),
-        _consultation(4, 4, 2, "phone", nov(25), status="cancelled"),
-        _consultation(5, 11, 1, "phone", local(2026, 10, 5, 10), status="new"),
+        _consultation(3, 3, 101, "online", nov(20), status="in_progress", taken_at=nov(20, 11)),
+        _consultation(4, 4, 102, "phone", nov(25), status="cancelled"),
+        _consultation(5, 11, 101, "phone", local(2026, 10, 5, 10), status="new"),
     ]  # fmt: skip
 
 
@@ -209,12 +207,12 @@ def _request(qid: int, kid: int, uid: int, created: datetime, status: str, **ext
 
 def _showcase() -> list[Any]:
     return [
-        ShowcaseCategory(id=1, code="acc", title_ru="Бухгалтерия"),
-        ShowcaseCategory(id=2, code="law", title_ru="Юридическая помощь"),
-        _card(1, 10, "ООО Ромашка", 1, ["krasnoturansky", "idrinsky"], "published", nov(2)),
-        _card(2, 10, "ООО Ромашка", 2, ["krasnoturansky"], "published", local(2026, 10, 1, 10)),
-        _card(3, 3, "НКО «Рассвет»", 2, ["krasnoturansky"], "removed", nov(10)),
-        _card(4, 4, "ИП Иванов", 1, ["minusinsky"], "pending", None),
+        ShowcaseCategory(id=101, code="rep_acc", title_ru="Бухгалтерия"),
+        ShowcaseCategory(id=102, code="rep_law", title_ru="Юридическая помощь"),
+        _card(1, 10, "ООО Ромашка", 101, ["krasnoturansky", "idrinsky"], "published", nov(2)),
+        _card(2, 10, "ООО Ромашка", 102, ["krasnoturansky"], "published", local(2026, 10, 1, 10)),
+        _card(3, 3, "НКО «Рассвет»", 102, ["krasnoturansky"], "removed", nov(10)),
+        _card(4, 4, "ИП Иванов", 101, ["minusinsky"], "pending", None),
         _request(1, 1, 7, nov(3), "done", answered_at=nov(3, 14), done_at=nov(10), rating=5, rated_at=nov(11)),
         _request(2, 1, 1, nov(4), "declined", answered_at=nov(5, 16)),
         _request(3, 2, 9, nov(5), "done", answered_at=nov(5, 12), done_at=nov(6)),

@@ -186,7 +186,9 @@ async def test_staff_pull_the_report_through_the_bot(staff: TgClient, db: Any, f
     texts = staff.texts()
     summary = next(t for t in texts if "Охват за 01.11.2026 – 30.11.2026" in t)
     assert "Активные граждане: 3 из 780" in summary
-    assert "Получатели услуг: 50 из 4500 (1,1%), из них со слов поставщиков: 47" in summary
+    assert (
+        "Получатели услуг: 50 из 4500 (1,1%), из них получатели вне бота по данным поставщиков: 47" in summary
+    )
     assert "Партнёры: 5 из 170" in summary
     assert "Людей охвачено всего: 11" in summary
     joined = "\n".join(texts)
