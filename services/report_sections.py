@@ -32,11 +32,8 @@ from db.models import (
     NotificationStatus,
     Resource,
     SignupStatus,
-    User,
-    UserStatus,
 )
-from db.models.showcase import ServiceRequest
-from services.report import Period, Reach, hours_between, month_of, quantiles
+from services.report import Period, Reach, hours_between, quantiles
 
 
 class Key(str):
@@ -360,54 +357,3 @@ async def all_sections(session: Any, period: Period, now: datetime, reach: Reach
         await showcase(session, period, reach),
         await messaging(session, period),
     ]
-
-
-SERIES = ("bookings", "consultations", "attendance", "ideas", "requests")
-
-
-async def monthly_activity(session: Any, period: Period, now: datetime) -> dict[str, dict[str, int]]:
-    """Per local month: bookings used, consultations filed, event attendances, ideas, requests."""
-    sources = {
-        "bookings": (
-            Booking.start_at,
-            [Booking.status == BookingStatus.CONFIRMED, Booking.start_at < min(period.end, now)],
-        ),
-        "consultations": (Consultation.created_at, []),
-        "attendance": (EventSignup.checked_in_at, [EventSignup.checked_in_at.is_not(None)]),
-        "ideas": (Idea.created_at, []),
-        "requests": (ServiceRequest.created_at, []),
-    }
-    result: dict[str, dict[str, int]] = {}
-    for name, (column, where) in sources.items():
-        month = month_of(session, column, period)
-        rows = await session.execute(
-            select(month, func.count()).where(period.contains(column), *where).group_by(month).order_by(month)
-        )
-        result[name] = {str(m): int(n) for m, n in rows}
-    return result
-
-
-async def attendance_rows(session: Any, period: Period) -> list[list[Any]]:
-    """Evidence: who attended which event (erased people without a name). One row per check-in:
-    [event start, event title, name or None, target group, district]."""
-    events = {
-        eid: (starts, title)
-        for eid, starts, title in await session.execute(
-            select(Event.id, Event.starts_at, Event.title).where(period.contains(Event.starts_at))
-        )
-    }
-    erased = User.status == UserStatus.ERASED
-    rows = await session.execute(
-        select(
-            EventSignup.event_id, case((erased, None), else_=User.full_name), User.target_group, User.district
-        )
-        .join(User, User.id == EventSignup.user_id)
-        .where(
-            EventSignup.event_id.in_(select(Event.id).where(period.contains(Event.starts_at))),
-            EventSignup.checked_in_at.is_not(None),
-        )
-        .order_by(EventSignup.event_id, EventSignup.id)
-    )
-    out = [[*events[eid], name, group, district] for eid, name, group, district in rows]
-    out.sort(key=lambda row: row[0])  # by the event's start (stable: within an event, sign-up order)
-    return out
