@@ -6,7 +6,9 @@
 Seeds ``people`` people and a year (2026) of activity across every feature with bulk inserts
 (executemany through SQLAlchemy core), then measures, in a fresh child process (so that the peak
 resident memory is the report's, not the seeding's): the report for «this year» computed (services.report),
-the workbook (openpyxl) and the two charts (matplotlib). Baseline in the same run: a plain COUNT(*) over
+the workbook (openpyxl) and the two charts (matplotlib). The modules are imported before the clock starts,
+as in the running bot (which imports them at start-up). Wall and CPU time are printed: on a busy machine
+the wall time mostly measures the other processes. Baseline in the same run: a plain COUNT(*) over
 every table the report reads. PostgreSQL runs in a schema of its own (``bench_report``, dropped after).
 """
 

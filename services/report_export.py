@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import matplotlib
+from matplotlib.figure import Figure
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -16,6 +18,7 @@ from openpyxl.styles import Font
 from services.report import GROUPS, Report, district_order
 from services.report_sections import Key, Section
 
+matplotlib.use("Agg")  # no display; imported with the module, so the first report does not pay for it
 Gettext = Callable[[str], str]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SECTION_ICONS = {
@@ -246,11 +249,6 @@ def _png(figure: Any) -> bytes:
 
 def charts(report: Report, gettext: Gettext) -> list[tuple[str, bytes]]:
     """Reach against the targets (bars) and activity by month (lines), as PNG files."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
     names = [gettext(f"report.g_{r.group}") for r in report.reach.rows]
     figure = Figure(figsize=(9, 5))
     axes = figure.subplots()
