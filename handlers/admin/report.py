@@ -4,6 +4,7 @@ post (REPORT_MONTHLY_POST) sends last month's report to the admin chat on the 1s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import date, datetime
@@ -88,13 +89,17 @@ async def deliver(bot: Bot, chat_id: int, report: Any, thread_id: int | None = N
     for text in export.section_texts(report, _):
         await bot.send_message(chat_id, text, **extra)
     name = f"report-{report.period.first:%Y%m%d}-{report.period.last:%Y%m%d}.xlsx"
+    # Building the workbook and drawing the charts take CPU seconds on a big year: in a worker thread,
+    # so the bot keeps answering everyone else meanwhile (the locale context goes with it).
+    book = await asyncio.to_thread(export.workbook, report, _)
+    pngs = await asyncio.to_thread(export.charts, report, _)
     await bot.send_document(
         chat_id,
-        BufferedInputFile(export.workbook(report, _), filename=name),
+        BufferedInputFile(book, filename=name),
         caption=_("report.xlsx_caption").format(period=export.period_title(report)),
         **extra,
     )
-    for filename, png in export.charts(report, _):
+    for filename, png in pngs:
         await bot.send_photo(chat_id, BufferedInputFile(png, filename=filename), **extra)
 
 
