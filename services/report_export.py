@@ -247,26 +247,29 @@ def _png(figure: Any) -> bytes:
     return buffer.getvalue()
 
 
-def charts(report: Report, gettext: Gettext) -> list[tuple[str, bytes]]:
-    """Reach against the targets (bars) and activity by month (lines), as PNG files."""
-    names = [gettext(f"report.g_{r.group}") for r in report.reach.rows]
+def _reach_chart(report: Report, gettext: Gettext) -> bytes:
+    """Per group, the share of the target reached (bars; the target is the 100% line), with the numbers."""
+    rows = report.reach.rows
     figure = Figure(figsize=(9, 5))
     axes = figure.subplots()
-    ys = range(len(names))
-    axes.barh(
-        [y + 0.2 for y in ys], [r.target for r in report.reach.rows], 0.4, label=gettext("report.h_target")
-    )
-    axes.barh(
-        [y - 0.2 for y in ys], [r.reached for r in report.reach.rows], 0.4, label=gettext("report.h_reached")
-    )
-    for y, row in zip(ys, report.reach.rows, strict=True):
-        axes.text(max(row.reached, row.target), y, f" {shown(row.percent)}%", va="center", fontsize=8)
-    axes.set_yticks(list(ys), names, fontsize=8)
+    ys = list(range(len(rows)))
+    shares = [min(r.percent, 150.0) for r in rows]
+    axes.barh(ys, shares, 0.6, color=["#2e7d32" if r.percent >= 100 else "#1f77b4" for r in rows])
+    axes.axvline(100, color="#c62828", linestyle="--", linewidth=1, label=gettext("report.h_target"))
+    for y, row, share in zip(ys, rows, shares, strict=True):
+        axes.text(
+            share + 1, y, f"{row.reached} / {row.target} ({shown(row.percent)}%)", va="center", fontsize=8
+        )
+    axes.set_yticks(ys, [gettext(f"report.g_{r.group}") for r in rows], fontsize=8)
     axes.invert_yaxis()
+    axes.set_xlim(0, max(125.0, max(shares, default=0) + 35))
+    axes.set_xlabel(gettext("report.h_pct"))
     axes.set_title(gettext("report.c_reach").format(period=period_title(report)))
-    axes.legend(loc="lower right")
-    reach_png = _png(figure)
+    axes.legend(loc="lower right", fontsize=8)
+    return _png(figure)
 
+
+def _activity_chart(report: Report, gettext: Gettext) -> bytes:
     figure = Figure(figsize=(9, 5))
     axes = figure.subplots()
     months = sorted({m for series in report.monthly.values() for m in series})
@@ -274,7 +277,16 @@ def charts(report: Report, gettext: Gettext) -> list[tuple[str, bytes]]:
         axes.plot(months, [series.get(m, 0) for m in months], marker="o", label=gettext(f"report.m_{name}"))
     axes.set_title(gettext("report.c_activity").format(period=period_title(report)))
     axes.tick_params(axis="x", labelrotation=45, labelsize=8)
+    axes.set_ylim(bottom=0)
+    axes.yaxis.get_major_locator().set_params(integer=True)
     if months:
         axes.legend(fontsize=8)
-    activity_png = _png(figure)
-    return [("report-reach.png", reach_png), ("report-activity.png", activity_png)]
+    return _png(figure)
+
+
+def charts(report: Report, gettext: Gettext) -> list[tuple[str, bytes]]:
+    """Reach against the targets (bars) and activity by month (lines), as PNG files."""
+    return [
+        ("report-reach.png", _reach_chart(report, gettext)),
+        ("report-activity.png", _activity_chart(report, gettext)),
+    ]

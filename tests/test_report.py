@@ -190,7 +190,7 @@ async def test_staff_pull_the_report_through_the_bot(staff: TgClient, db: Any, f
         "Получатели услуг: 50 из 4500 (1,1%), из них получатели вне бота по данным поставщиков: 47" in summary
     )
     assert "Партнёры: 5 из 170" in summary
-    assert "Людей охвачено всего: 11" in summary
+    assert "Всего охвачено, человек: 11" in summary
     joined = "\n".join(texts)
     assert "• Пришли: 5" in joined and "• Доля неявок (%): 16,7" in joined
     documents = recorded(staff, "SendDocument")

@@ -59,7 +59,7 @@ async def test_report_through_the_real_process(tmp_path: Path, api: FakeTelegram
         "Получатели услуг: 85 из 4500 (1,9%), из них получатели вне бота по данным поставщиков: 82"
         in summary.text
     )
-    assert "Партнёры: 5 из 170" in summary.text and "Людей охвачено всего: 11" in summary.text
+    assert "Партнёры: 5 из 170" in summary.text and "Всего охвачено, человек: 11" in summary.text
     book = load_workbook(io.BytesIO(next(iter(document.files.values()))))
     titles = {
         "coworking": "Коворкинг",
