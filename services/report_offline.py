@@ -5,6 +5,9 @@ once per card, how many people received the service last month; a number pad of 
 number (the value travels in the callback data, nothing is stored until «Сохранить»), or they say
 «не знаю». A reminder is queued with the question and cancelled by the answer. Staff can correct an
 answer (/offline_fix); a staff correction is not overwritten by a later provider answer.
+
+Personal data: the rows hold numbers about a service, not about people; /privacy exports a provider's
+answers, and they stay (with the anonymised provider) when the provider erases their data.
 """
 
 from __future__ import annotations
