@@ -141,6 +141,25 @@ class Settings(BaseSettings):
     events_page_size: int = Field(default=5, ge=1, le=10)
     """Events shown per page in /events."""
 
+    # Reach report for the funder
+    report_targets: dict[str, int] = Field(
+        default_factory=lambda: {
+            "citizen": 780,
+            "nko_staff": 275,
+            "entrepreneur": 90,
+            "project_team": 240,
+            "municipal": 370,
+            "service_user": 4500,
+            "partner": 170,
+        }
+    )
+    """The grant's targets: people reached per target group, as JSON {group code: number}; groups left
+    out keep their default."""
+    report_monthly_post: bool = False
+    """Post last month's report to the admin chat on the 1st of each month."""
+    report_offline_remind_days: int = Field(default=3, ge=1, le=20)
+    """Days after the monthly question about offline recipients before providers are reminded (once)."""
+
     @field_validator("admin_ids", "ideas_support_milestones", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -14,6 +14,9 @@ stops it. Jobs (stable ids):
   place is offered to the next person waiting (services.events.process_expired_offers).
 - ``showcase.unanswered``: every 30 minutes, raises in the admin chat the service requests providers
   left unanswered for SHOWCASE_ANSWER_HOURS, once each, and reminds the provider.
+- ``report.monthly``: the 1st of each month at 10:00 in TIMEZONE: providers with published cards are
+  asked about last month's offline recipients (and reminded once, REPORT_OFFLINE_REMIND_DAYS later);
+  with REPORT_MONTHLY_POST, last month's reach report is posted to the admin chat.
 Coalescing and a misfire grace time keep a late or stalled event loop from running a job twice.
 """
 
@@ -33,8 +36,10 @@ from db.base import utcnow
 from db.clock import Clock
 from db.clock import current as current_clock
 from handlers.admin.consultations import raise_overdue as raise_overdue_consultations
+from handlers.admin.report import post_monthly as post_monthly_report
 from services import digest as digest_service
 from services import privacy as privacy_service
+from services import report_offline
 from services import showcase as showcase_service
 from services.events import process_expired_offers
 from services.outbox import Outbox, Pacer
@@ -45,6 +50,7 @@ JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600
 TICK_JOB = "outbox.tick"
 DIGEST_JOB = "digest.weekly"
 CATCH_UP_JOB = "digest.catch_up"
+MONTHLY_JOB = "report.monthly"
 
 
 def create_outbox(settings: Settings, bot: Any, db: Any, i18n: Any, clock: Clock | None = None) -> Outbox:
@@ -136,6 +142,27 @@ async def run_retention(settings: Settings, db: Any, now: datetime | None = None
         return 0, 0
 
 
+async def run_monthly(
+    settings: Settings,
+    bot: Any,
+    db: Any,
+    i18n: Any,
+    outbox: Outbox | None = None,
+    now: datetime | None = None,
+) -> int:
+    """The 1st of the month: ask providers about offline recipients; post last month's report if set."""
+    now = now or utcnow()
+    asked = 0
+    try:
+        asked = await report_offline.queue_monthly(db, now, settings.tz, settings.report_offline_remind_days)
+    except Exception:
+        log.exception("offline recipients questions failed")
+    await post_monthly_report(bot, db, i18n, settings, now)
+    if outbox is not None and asked:
+        await run_tick(outbox)
+    return asked
+
+
 def build_scheduler(settings: Settings, **context: Any) -> AsyncIOScheduler:
     """The scheduler with its jobs registered, not started. Context: bot, db, dispatcher (for i18n)."""
     scheduler = AsyncIOScheduler(timezone=settings.tz, job_defaults=JOB_DEFAULTS)
@@ -211,6 +238,17 @@ def build_scheduler(settings: Settings, **context: Any) -> AsyncIOScheduler:
         replace_existing=True,
         coalesce=True,
         max_instances=1,
+    )
+    scheduler.add_job(
+        run_monthly,
+        CronTrigger(day=1, hour=10, minute=0, timezone=settings.tz),
+        args=(settings, bot, db, i18n, outbox),
+        id=MONTHLY_JOB,
+        name="ask providers about offline recipients; post the monthly report",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=12 * 3600,
     )
 
     async def stop_outbox() -> None:

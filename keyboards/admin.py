@@ -18,6 +18,7 @@ class AdminCb(CallbackData, prefix="adm"):
 # (text key, action)
 ADMIN_MENU_ITEMS: list[tuple[str, str]] = [
     ("admin.btn_stats", "stats"),
+    ("report.btn_admin", "report"),
     ("booking.adm_menu", "bookings"),
     ("broadcast.admin_btn", "broadcasts"),
     ("showcase.adm_menu", "sc_menu"),

@@ -16,6 +16,7 @@ from db.models.digest import DigestNews, NewsStatus
 from db.models.events import Event, EventSignup, EventStatus, SignupStatus  # noqa: F401
 from db.models.ideas import Idea, IdeaReview, IdeaStatus, IdeaSupport, IdeaUpdate
 from db.models.notifications import Notification, NotificationStatus
+from db.models.report import OfflineRecipients
 from db.models.showcase import ServiceCard  # noqa: F401  (registers the showcase tables)
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "NewsStatus",
     "Notification",
     "NotificationStatus",
+    "OfflineRecipients",
     "Resource",
     "User",
     "UserStatus",

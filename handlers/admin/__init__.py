@@ -12,12 +12,14 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from handlers import report_offline
 from handlers.admin import booking as booking_admin
 from handlers.admin import broadcasts as broadcasts_admin
 from handlers.admin import consultations as consultations_admin
 from handlers.admin import digest as digest_admin
 from handlers.admin import events as events_admin
 from handlers.admin import ideas as ideas_admin
+from handlers.admin import report as report_admin
 from handlers.admin import showcase as showcase_admin
 from handlers.admin import stats
 from handlers.admin.staff import InAdminChat, IsStaff
@@ -28,6 +30,8 @@ from keyboards.admin import AdminCb, admin_menu
 STAFF_COMMANDS: list[tuple[str, str]] = [
     ("admin", "cmd.admin"),
     ("stats", "cmd.stats"),
+    ("report", "report.cmd"),
+    ("offline_fix", "report.cmd_offline_fix"),
     ("bookings", "booking.cmd_staff"),
     ("broadcast", "broadcast.cmd"),
     ("broadcasts", "broadcast.cmd_history"),
@@ -70,6 +74,8 @@ def create_router() -> Router:
         observer.filter(InAdminChat(), IsStaff())
     router.include_router(create_menu_router())
     router.include_router(stats.create_router())
+    router.include_router(report_admin.create_router())
+    router.include_router(report_offline.create_admin_router())
     router.include_router(booking_admin.create_router())
     router.include_router(broadcasts_admin.create_router())
     router.include_router(showcase_admin.create_router())
