@@ -20,6 +20,7 @@ from db.models import User
 from db.models.showcase import ServiceCard
 from handlers.common import RequireRegistration
 from handlers.filters import private
+from keyboards.common import Id
 from services import report_offline as offline
 
 FIX_ARGS = re.compile(r"^\s*(\d{1,9})\s+(\d{1,2})\.(\d{4})\s+(\d{1,5}|\?)\s*$")
@@ -27,9 +28,9 @@ FIX_ARGS = re.compile(r"^\s*(\d{1,9})\s+(\d{1,2})\.(\d{4})\s+(\d{1,5}|\?)\s*$")
 
 class RofCb(CallbackData, prefix="rof"):
     a: str  # d (digits typed), ok (save), dk (don't know)
-    card: int
-    m: int  # 202611
-    v: int
+    card: Id
+    m: Id  # 202611
+    v: Id
 
 
 def pad_markup(card_id: int, month: int, value: int) -> InlineKeyboardMarkup:

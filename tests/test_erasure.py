@@ -123,6 +123,11 @@ COLUMNS: dict[str, str] = {
     "showcase_trial_applications.status": EXPORT_KEEP, "showcase_trial_applications.staff_comment": EXPORT_ERASE,
     "showcase_trial_applications.decided_by": STAFF, "showcase_trial_applications.decided_at": NO,
     "showcase_trial_applications.booking_ref": NO, "showcase_trial_applications.created_at": NO,
+    # providers' offline recipients: figures about a card, exported, kept (anonymous) for the reach report
+    "report_offline_recipients.id": NO, "report_offline_recipients.card_id": EXPORT_KEEP,
+    "report_offline_recipients.provider_id": NO, "report_offline_recipients.month": EXPORT_KEEP,
+    "report_offline_recipients.count": EXPORT_KEEP, "report_offline_recipients.source": EXPORT_KEEP,
+    "report_offline_recipients.corrected_by": NO, "report_offline_recipients.answered_at": EXPORT_KEEP,
     "showcase_requests.id": NO, "showcase_requests.card_id": EXPORT_KEEP, "showcase_requests.resident_id": NO,
     "showcase_requests.note": EXPORT_ERASE, "showcase_requests.phone_shared": EXPORT_KEEP,
     "showcase_requests.phone_consent_at": EXPORT_KEEP, "showcase_requests.status": EXPORT_KEEP,
