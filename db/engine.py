@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlalchemy.util import await_
 
-from db import cache, sqlite_one_trip
+from db import cache
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -97,7 +97,6 @@ class Database:
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
-    sqlite_one_trip.switch(dbapi_connection)  # one trip to the driver's thread per statement
     # Let SQLAlchemy's session (not the driver) decide where transactions begin; see _sqlite_begin.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
