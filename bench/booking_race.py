@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from db.engine import Database, write
-from db.models import Base, User
+from db.models import AuditLog, Base, User
 from db.models.core import UserStatus
 from services import booking as svc
 
@@ -99,13 +99,40 @@ async def attempt(
     return (time.perf_counter() - began) * 1000, won
 
 
-async def run(url: str, label: str) -> None:
+async def baselines(db: Database, users: list[User]) -> tuple[list[float], float]:
+    """The floor the booking figures are compared with, on the same database in the same run:
+    50 bare write transactions racing (BEGIN IMMEDIATE and the in-process write lock, a count and one
+    insert each) and the rate of single-row ORM transactions, 300 of them, 50 at a time."""
+
+    async def one(n: int) -> float:
+        began = time.perf_counter()
+        async with db.session() as s, write(s):
+            await s.scalar(select(func.count()).select_from(AuditLog))
+            s.add(AuditLog(actor_tg_id=users[n].tg_id or 0, action="bench", object_type="x", object_id=n))
+        return (time.perf_counter() - began) * 1000
+
+    for n in range(10):
+        await one(n)
+    lock_latencies = list(await asyncio.gather(*(one(n) for n in range(50))))
+    gate = asyncio.Semaphore(50)
+
+    async def gated(n: int) -> float:
+        async with gate:
+            return await one(n % len(users))
+
+    began = time.perf_counter()
+    await asyncio.gather(*(gated(n) for n in range(300)))
+    return lock_latencies, 300 / (time.perf_counter() - began)
+
+
+async def run(url: str, label: str) -> dict[str, float]:
     db = await open_db(url)
     try:
         async with db.session() as s:
             await svc.ensure_default_resources(s)
             cow = await svc.resource_by_code(s, "coworking")
         users = await make_users(db, 400)
+        lock_latencies, single_rate = await baselines(db, users)
         monday = next_monday()
         start = at(monday, 10)
         for user in users[: cow.capacity - 1]:
@@ -115,10 +142,13 @@ async def run(url: str, label: str) -> None:
         wall = (time.perf_counter() - began) * 1000
         latencies = [ms for ms, _ in results]
         winners = sum(1 for _, won in results if won)
+        race_p95 = percentile(latencies, 0.95)
+        lock_p95 = percentile(lock_latencies, 0.95)
         print(
             f"{label}: 50 racing for the last place: winners={winners} refused={50 - winners} "
-            f"p50={percentile(latencies, 0.5):.1f} ms p95={percentile(latencies, 0.95):.1f} ms "
-            f"max={max(latencies):.1f} ms wall={wall:.0f} ms"
+            f"p50={percentile(latencies, 0.5):.1f} ms p95={race_p95:.1f} ms "
+            f"max={max(latencies):.1f} ms wall={wall:.0f} ms "
+            f"(lock baseline: 50 bare write transactions p95={lock_p95:.1f} ms)"
         )
 
         gate = asyncio.Semaphore(50)
@@ -133,11 +163,22 @@ async def run(url: str, label: str) -> None:
         results = await asyncio.gather(*(spread(n, u) for n, u in enumerate(users[60:360])))
         wall = (time.perf_counter() - began) * 1000
         latencies = [ms for ms, _ in results]
+        booked = sum(w for _, w in results)
+        throughput = len(results) / wall * 1000
         print(
-            f"{label}: 300 bookings over a week, 50 at a time: booked={sum(w for _, w in results)} "
+            f"{label}: 300 bookings over a week, 50 at a time: booked={booked} "
             f"p50={percentile(latencies, 0.5):.1f} ms p95={percentile(latencies, 0.95):.1f} ms "
-            f"mean={statistics.mean(latencies):.1f} ms throughput={len(results) / wall * 1000:.0f}/s"
+            f"mean={statistics.mean(latencies):.1f} ms throughput={throughput:.0f}/s "
+            f"(single-row ORM transactions, 50 at a time: {single_rate:.0f}/s)"
         )
+        return {
+            "winners": winners,
+            "race_p95": race_p95,
+            "lock_p95": lock_p95,
+            "booked": booked,
+            "bookings_rate": throughput,
+            "single_rate": single_rate,
+        }
     finally:
         await close_db(db)
 

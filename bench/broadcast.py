@@ -140,7 +140,7 @@ def answered_of(stats: dict[str, Any]) -> int:
     return stats["delivered_messages"] + stats["answers"].get("copyMessage:403", 0)
 
 
-async def run(args: argparse.Namespace) -> bool:
+async def run(args: argparse.Namespace) -> dict[str, Any]:
     tmp = tempfile.TemporaryDirectory()
     url = args.database_url or f"sqlite+aiosqlite:///{tmp.name}/bench.db"
     db = Database(url)
@@ -254,10 +254,10 @@ async def run(args: argparse.Namespace) -> bool:
     # A crash costs the restart; the pace is judged on uninterrupted runs.
     ok = correct and (bool(args.crash) or rate >= 0.95 * args.rate)
     print("RESULT                  ", "PASS" if ok else "FAIL")
-    return ok
+    return {"ok": ok, "rate": rate, "configured": args.rate, "duplicates": duplicates, "missing": missing}
 
 
-def main() -> None:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Broadcast benchmark against a fake Bot API")
     parser.add_argument("-n", "--recipients", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=25.0)
@@ -267,9 +267,13 @@ def main() -> None:
     parser.add_argument("--retry-after", type=int, default=1)
     parser.add_argument("--crash", type=float, default=0.0, help="kill the sender at this share, then resume")
     parser.add_argument("--database-url", default=None)
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = parser().parse_args()
     logging.basicConfig(level=logging.WARNING)
-    sys.exit(0 if asyncio.run(run(args)) else 1)
+    sys.exit(0 if asyncio.run(run(args))["ok"] else 1)
 
 
 if __name__ == "__main__":

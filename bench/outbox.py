@@ -122,7 +122,7 @@ class Judge(FakeTelegram):
         return status, body
 
 
-async def paced_run(url: str, label: str, args: argparse.Namespace) -> None:
+async def paced_run(url: str, label: str, args: argparse.Namespace) -> dict[str, float]:
     fake = Judge(blocked_share=args.blocked, p429=args.p429)
     runner, api_url = await serve(fake)
     settings = Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=api_url)  # type: ignore[call-arg]
@@ -158,6 +158,14 @@ async def paced_run(url: str, label: str, args: argparse.Namespace) -> None:
             f"duplicates={duplicates}; missed={missing}; marked unreachable={unreachable} "
             f"(blocked chats: {len(blocked)}); peak Python memory {peak / 1e6:.1f} MB"
         )
+        return {
+            "rate": sent / seconds,
+            "configured": args.rate,
+            "duplicates": duplicates,
+            "missing": missing,
+            "violations": stats["limit_violations"] + stats["chat_violations"],
+            "peak_mb": peak / 1e6,
+        }
     finally:
         await bot.session.close()
         await runner.cleanup()
@@ -183,7 +191,7 @@ async def db_cost_run(url: str, label: str, args: argparse.Namespace) -> None:
         await close_db(db)
 
 
-async def main() -> None:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser()
     parser.add_argument("--notices", type=int, default=900)
     parser.add_argument("--chats", type=int, default=600)
@@ -191,7 +199,11 @@ async def main() -> None:
     parser.add_argument("--p429", type=float, default=0.002)
     parser.add_argument("--rate", type=float, default=28.0)
     parser.add_argument("--workers", type=int, default=4)
-    args = parser.parse_args()
+    return parser
+
+
+async def main() -> None:
+    args = parser().parse_args()
     with TemporaryDirectory() as tmp:
         await db_cost_run(f"sqlite+aiosqlite:///{tmp}/cost.db", "SQLite", args)
         await paced_run(f"sqlite+aiosqlite:///{tmp}/bench.db", "SQLite", args)

@@ -1,26 +1,36 @@
 """Updates per second through the whole stack (middlewares, routers, FSM, database) with a fake Bot
-session: the figure to compare with bare aiogram (~10,000/s with an FSM step and a reply on 2 cores).
+session, measured next to bare aiogram in the same run (the same fake session and client, a handler
+that sets an FSM state in memory and replies): the ratio is the figure that counts on a shared machine.
 
     .venv/bin/python bench/updates.py [--n 3000] [--database-url sqlite+aiosqlite:////tmp/bench.db]
 
-Prints updates/s and latency percentiles for: /help from a registered person (a read and a reply),
-a button press that moves an FSM step (state written to the SQL storage), and a press on an
-unknown (stale) button.
+Scenarios: /help from a registered person (a read and a reply), a button press that moves an FSM
+step (state written to the SQL storage), a press on an unknown (stale) button, and 100 people acting
+at once: updates arrive at a steady 500 a second, each run as a task the way polling runs them
+(at most ``tasks_concurrency_limit`` at once); the rate achieved and the latency from arrival to done.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
+import logging
 import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from aiogram import Dispatcher, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.types import CallbackQuery, Message
+
+from bench.figures import Figure, median, percentile, print_table
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
 from db.engine import Database
@@ -29,36 +39,123 @@ from tests.client import TgClient
 from tests.conftest import TEST_TOKEN, register
 from tests.fakes import FakeSession
 
+Action = Callable[[int], Awaitable[object]]
 
-async def measure(name: str, n: int, action) -> None:
-    latencies = []
+
+def bare_dispatcher() -> Dispatcher:
+    """Bare aiogram: one router, a handler that sets an FSM state (memory) and replies."""
+    dp = Dispatcher(storage=MemoryStorage(), events_isolation=SimpleEventIsolation())
+    router = Router()
+
+    @router.message(Command("help"))
+    async def on_help(message: Message, state: FSMContext) -> None:
+        await state.set_state("bare:step")
+        await message.answer("help")
+
+    @router.callback_query(F.data)
+    async def on_press(callback: CallbackQuery, state: FSMContext) -> None:
+        await state.set_state("bare:step")
+        await callback.answer("pressed")
+
+    dp.include_router(router)
+    return dp
+
+
+async def interleaved(
+    actions: dict[str, Action], n: int, session: FakeSession, rounds: int = 10
+) -> dict[str, tuple[float, float, float]]:
+    """Updates per second, p50 and p95 in ms of each action, one update after another. The actions
+    take turns in ``rounds`` slices, so a burst of load from elsewhere on the machine falls on all of
+    them alike and their ratios stay meaningful."""
+    latencies: dict[str, list[float]] = {name: [] for name in actions}
+    elapsed = dict.fromkeys(actions, 0.0)
+    done = dict.fromkeys(actions, 0)
+    per_round = max(1, n // rounds)
+    for _ in range(rounds):
+        for name, action in actions.items():
+            start = time.perf_counter()
+            for _i in range(per_round):
+                t0 = time.perf_counter()
+                await action(done[name])
+                latencies[name].append(time.perf_counter() - t0)
+                done[name] += 1
+            elapsed[name] += time.perf_counter() - start
+            if len(session.calls) > 1000:
+                session.calls.clear()
+                session.messages.clear()
+    return {
+        name: (
+            done[name] / elapsed[name],
+            median(latencies[name]) * 1000,
+            percentile(latencies[name], 0.95) * 1000,
+        )
+        for name in actions
+    }
+
+
+async def open_loop(
+    dp: Dispatcher, clients: list[TgClient], actions: list[Action], rate: float, seconds: float, limit: int
+) -> tuple[float, float, float, int]:
+    """Updates arrive at ``rate`` a second, round-robin over ``clients``, each run as a task behind a
+    semaphore of ``limit`` (as polling does). Returns the achieved rate, p50 and p95 in ms (from the
+    moment the update arrived to done) and how many updates were handled."""
+    total = int(rate * seconds)
+    gate = asyncio.Semaphore(limit)
+    latencies: list[float] = []
+    tasks = []
+
+    async def one(i: int, arrived: float) -> None:
+        try:
+            await actions[i % len(actions)](i)
+        finally:
+            gate.release()
+            latencies.append(time.perf_counter() - arrived)
+
     start = time.perf_counter()
-    for i in range(n):
-        t0 = time.perf_counter()
-        await action(i)
-        latencies.append(time.perf_counter() - t0)
+    for i in range(total):
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await gate.acquire()  # polling stops reading updates while the limit is reached
+        tasks.append(asyncio.create_task(one(i, due)))
+    await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
-    # Memory: a separate, shorter run under tracemalloc (it slows everything it traces).
-    tracemalloc.start()
-    for i in range(min(n, 200)):
-        await action(i)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    latencies.sort()
-    p50 = statistics.median(latencies) * 1000
-    p95 = latencies[int(len(latencies) * 0.95)] * 1000
-    print(
-        f"{name:32s} {n / elapsed:8.0f} updates/s   p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   peak +{peak / 1e6:.1f} MB"
-    )
+    return total / elapsed, median(latencies) * 1000, percentile(latencies, 0.95) * 1000, len(latencies)
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=3000)
-    parser.add_argument("--database-url")
-    args = parser.parse_args()
+def people_actions(clients: list[TgClient], dialog_button: dict[int, tuple]) -> list[Action]:
+    """Per arrival i: person i % len(clients) does /help, a dialog step forward, a stale press, back."""
+
+    async def act(i: int) -> None:
+        person = clients[i % len(clients)]
+        kind = (i // len(clients)) % 4
+        if kind == 0:
+            await person.send("/help")
+        elif kind == 1:
+            message, keep = dialog_button[person.user.id]
+            await person.press_data(keep.callback_data or "", message)
+        elif kind == 2:
+            await person.press_data("zzz:1")
+        else:
+            message, _keep = dialog_button[person.user.id]
+            await person.press_data("nav:back", message)
+
+    return [act]
+
+
+async def run(
+    n: int = 3000,
+    *,
+    database_url: str | None = None,
+    people: int = 100,
+    rate: float = 500,
+    seconds: float = 4.0,
+    memory: bool = True,
+) -> list[Figure]:
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     tmp = tempfile.mkdtemp()
-    url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
+    url = database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
     settings = Settings(
         _env_file=None,
         bot_token=TEST_TOKEN,
@@ -73,17 +170,14 @@ async def main() -> None:
         await conn.run_sync(Base.metadata.create_all)
     session = FakeSession()
     bot = create_bot(settings, session=session)
-    dp = create_dispatcher(settings, db)
+    dp = create_dispatcher(settings, db, error_sink=[])
+    dp.workflow_data["expect_errors"] = True  # counted below instead of raised
+    bare = bare_dispatcher()
+
+    # Bare aiogram, the same client and fake session; the bot; measured in turns.
+    bare_person = TgClient(bare, bot, 1)
     person = TgClient(dp, bot, 1)
     await register(person)
-    print(f"database: {db.url.get_backend_name()}, {args.n} updates per scenario")
-
-    async def help_cmd(_i: int) -> None:
-        await person.send("/help")
-        session.calls.clear()
-
-    await measure("/help (read + reply)", args.n, help_cmd)
-
     stepper = TgClient(dp, bot, 2)
     await stepper.send("/start")
     await stepper.press("Согласен")
@@ -91,21 +185,147 @@ async def main() -> None:
 
     async def fsm_step(i: int) -> None:
         # name -> group (state written), then «Назад» -> name (state written again)
-        if i % 2 == 0:
-            await stepper.press_data(keep.callback_data or "", message)
+        await stepper.press_data(keep.callback_data if i % 2 == 0 else "nav:back", message)
+
+    for i in range(50):
+        await bare_person.send("/help")
+        await person.send("/help")
+        await fsm_step(i)
+    figures = await interleaved(
+        {
+            "bare_msg": lambda i: bare_person.send("/help"),
+            "bare_btn": lambda i: bare_person.press_data("x:1"),
+            "help": lambda i: person.send("/help"),
+            "step": fsm_step,
+            "stale": lambda i: person.press_data("zzz:1"),
+        },
+        n,
+        session,
+    )
+    bare_msg, bare_btn = figures["bare_msg"], figures["bare_btn"]
+    help_fig, step_fig, stale_fig = figures["help"], figures["step"], figures["stale"]
+
+    peaks: dict[str, float] = {}
+    if memory:  # a separate, shorter run under tracemalloc (it slows everything it traces)
+        for name, action in (("help", lambda i: person.send("/help")), ("step", fsm_step)):
+            tracemalloc.start()
+            for i in range(200):
+                await action(i)
+            peaks[name] = tracemalloc.get_traced_memory()[1] / 1e6
+            tracemalloc.stop()
+
+    # 100 people at once, open loop.
+    clients = [TgClient(dp, bot, 10_000 + k) for k in range(people)]
+    buttons: dict[int, tuple] = {}
+    for c in clients:
+        await c.send("/start")
+        await c.press("Согласен")
+        buttons[c.user.id] = c.find_button("Оставить")
+    session.calls.clear()
+    errors_before = len(dp.workflow_data["error_sink"])
+    bare_clients = [TgClient(bare, bot, 10_000 + k) for k in range(people)]
+
+    async def bare_act(i: int) -> None:
+        c = bare_clients[i % len(bare_clients)]
+        if (i // len(bare_clients)) % 2:
+            await c.press_data("x:1")
         else:
-            await stepper.press_data("nav:back", message)
-        session.calls.clear()
+            await c.send("/help")
 
-    await measure("FSM step (button, SQL state)", args.n, fsm_step)
+    limit = settings.tasks_concurrency_limit
+    bot_actions = people_actions(clients, buttons)
+    loads: dict[str, list[tuple[float, float, float, int]]] = {"bot": [], "bare": []}
+    for _ in range(2):  # in turns, as above
+        loads["bot"].append(await open_loop(dp, clients, bot_actions, rate, seconds / 2, limit))
+        loads["bare"].append(await open_loop(bare, bare_clients, [bare_act], rate, seconds / 2, limit))
+    errors = len(dp.workflow_data["error_sink"]) - errors_before
 
-    async def stale(_i: int) -> None:
-        await person.press_data("zzz:1")
-        session.calls.clear()
+    def merged(runs: list[tuple[float, float, float, int]]) -> tuple[float, float, float, int]:
+        count = sum(r[3] for r in runs)
+        return (
+            min(r[0] for r in runs),
+            max(r[1] for r in runs),
+            max(r[2] for r in runs),
+            count,
+        )
 
-    await measure("stale button (fallback)", args.n, stale)
+    load, bare_load = merged(loads["bot"]), merged(loads["bare"])
+    session.calls.clear()
     await dp.storage.close()
     await db.dispose()
+
+    backend = db.url.get_backend_name()
+
+    def mem(k: str) -> str:
+        return f"; peak +{peaks[k]:.1f} MB over 200 updates" if k in peaks else ""
+
+    return [
+        Figure(
+            f"/help (read + reply), {backend}",
+            help_fig[0],
+            "upd/s",
+            bare_msg[0],
+            "bare aiogram",
+            target=0.14,
+            absolute="≥ 1,000/s, p95 < 3 ms",
+            absolute_ok=help_fig[0] >= 1000 and help_fig[2] < 3,
+            note=f"p50 {help_fig[1]:.2f} ms, p95 {help_fig[2]:.2f} ms (bare p50 {bare_msg[1]:.2f} ms){mem('help')}",
+        ),
+        Figure(
+            "FSM step (button, state in SQL)",
+            step_fig[0],
+            "upd/s",
+            bare_btn[0],
+            "bare aiogram",
+            target=0.07,
+            absolute="≥ 500/s",
+            absolute_ok=step_fig[0] >= 500,
+            note=f"p50 {step_fig[1]:.2f} ms, p95 {step_fig[2]:.2f} ms{mem('step')}",
+        ),
+        Figure(
+            "stale button",
+            stale_fig[0],
+            "upd/s",
+            bare_btn[0],
+            "bare aiogram",
+            target=0.28,
+            absolute="≥ 2,000/s",
+            absolute_ok=stale_fig[0] >= 2000,
+            note=f"p50 {stale_fig[1]:.2f} ms, p95 {stale_fig[2]:.2f} ms",
+        ),
+        Figure(
+            f"{people} people at once: rate handled",
+            load[0],
+            "upd/s",
+            bare_load[0],
+            f"bare aiogram, {rate:.0f}/s offered",
+            target=0.95,
+            absolute="≥ 500/s",
+            absolute_ok=load[0] >= 500,
+            note=f"{load[3]} updates as tasks (limit {settings.tasks_concurrency_limit}), {errors} errors",
+        ),
+        Figure(
+            f"{people} people at once: p95 latency",
+            load[2],
+            "ms",
+            max(bare_load[2], 5.0),
+            "bare aiogram p95, at least 5 ms",
+            target=10.0,
+            higher=False,
+            absolute="p95 < 50 ms",
+            absolute_ok=load[2] < 50,
+            note=f"p50 {load[1]:.2f} ms; bare aiogram p50 {bare_load[1]:.2f} ms p95 {bare_load[2]:.2f} ms",
+        ),
+    ]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=3000)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    figures = await run(args.n, database_url=args.database_url)
+    print_table(figures)
 
 
 if __name__ == "__main__":

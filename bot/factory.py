@@ -17,6 +17,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot import consent
 from bot.config import Settings
+from bot.fastpath import inline_pure_filters
 from bot.i18n import create_i18n
 from bot.middlewares import (
     CurrentUserMiddleware,
@@ -29,6 +30,7 @@ from bot.storage import SQLStorage
 from bot.text_limits import TextLimitMiddleware
 from db import clock
 from db.engine import Database
+from db.repositories.users import PersonCache
 from handlers import admin as admin_handlers
 from handlers import booking as booking_handlers
 from handlers import broadcasts as broadcasts_handlers
@@ -114,7 +116,9 @@ def create_dispatcher(
     dp.update.outer_middleware(ThrottlingMiddleware(i18n, settings.throttle_rate))
     dp.update.outer_middleware(SanitizeMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(db))
-    dp.update.outer_middleware(CurrentUserMiddleware())
+    # One process owns a SQLite database, so the current person can be cached in memory (db.cache).
+    person_cache = PersonCache() if db.is_sqlite else None
+    dp.update.outer_middleware(CurrentUserMiddleware(person_cache))
     LocaleMiddleware(i18n).setup(dp)
     consent.install(dp, settings.policy_version, settings.policy_changes)  # after the locale
 
@@ -129,4 +133,5 @@ def create_dispatcher(
     for router in feature_routers(settings):
         dp.include_router(router)
     dp.include_router(common.create_fallback_router())
+    inline_pure_filters(dp)  # after every router is in: state and magic filters skip the thread hop
     return dp

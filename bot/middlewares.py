@@ -78,12 +78,19 @@ class DbSessionMiddleware(BaseMiddleware):
 
 
 class CurrentUserMiddleware(BaseMiddleware):
-    """Loads the person (``data["user"]``, None before consent). Never writes."""
+    """Loads the person (``data["user"]``, None before consent). Never writes.
+
+    With a ``cache`` (SQLite: one process owns the database) the person is read from the database once
+    and then served from memory until this process writes the ``users`` table (see db.cache), so an
+    update that needs nothing else from the database never opens a connection."""
+
+    def __init__(self, cache: users_repo.PersonCache | None = None) -> None:
+        self.cache = cache
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: User | None = data.get("event_from_user")
         data["user"] = (
-            await users_repo.by_tg_id(data["session"], tg_user.id)
+            await users_repo.current(data["session"], tg_user.id, self.cache)
             if tg_user is not None and not tg_user.is_bot
             else None
         )

@@ -4,24 +4,46 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC
 from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from db import cache
 from db.base import utcnow
+from db.cache import MISSING, TableCache
 from db.engine import Database, write
 from db.models import FsmState
+
+Row = tuple[str | None, str | None]  # (state, data as JSON); (None, None): no row
+_EMPTY: Row = (None, None)
+_TABLE = FsmState.__tablename__
+_UPSERT = {
+    column: f"INSERT INTO {_TABLE} (key, {column}, updated_at) VALUES (?, ?, ?) "
+    f"ON CONFLICT (key) DO UPDATE SET {column} = excluded.{column}, updated_at = excluded.updated_at"
+    for column in ("state", "data")
+}
+_DELETE = f"DELETE FROM {_TABLE} WHERE key = ?"
+
+
+def _sqlite_now() -> str:
+    """utcnow() as SQLAlchemy stores a naive UTC DATETIME on SQLite (see db.base.UTCDateTime)."""
+    return utcnow().astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 class SQLStorage(BaseStorage):
     """On PostgreSQL it uses a connection pool of its own: an update already holds a connection of the
     main pool while its state is read or written, so sharing one pool could deadlock under a burst.
     On SQLite it shares the main database object, whose write lock also serialises its writes (and the
-    pool there is cheap and larger than the concurrency limit)."""
+    pool there is cheap and larger than the concurrency limit).
+
+    On SQLite (one process owns the database) rows are also kept in memory, written through: a state is
+    read from SQL once, every write still goes to SQL (a restart keeps the dialog), and a write that
+    changes nothing (``state.clear()`` with no dialog open) is skipped."""
 
     def __init__(self, db: Database, key_builder: KeyBuilder | None = None) -> None:
         self._own = not db.is_sqlite
@@ -31,45 +53,97 @@ class SQLStorage(BaseStorage):
             else db
         )
         self.key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
+        self.cache: TableCache | None = None if self._own else TableCache(FsmState.__tablename__)
+        # the driver is reached directly for the hot write (see _write_sqlite): aiosqlite only
+        self._driver_writes = self.cache is not None and self.db.engine.dialect.driver == "aiosqlite"
 
     def _key(self, key: StorageKey) -> str:
         return self.key_builder.build(key)
 
-    async def _row(self, key: StorageKey) -> FsmState | None:
+    async def _read(self, key: str) -> Row:
         async with self.db.session() as session:
-            return await session.get(FsmState, self._key(key))
+            row = (
+                await session.execute(select(FsmState.state, FsmState.data).where(FsmState.key == key))
+            ).first()
+        return _EMPTY if row is None else (row[0], row[1])
 
-    async def _upsert(self, key: StorageKey, values: dict[str, Any]) -> None:
-        insert = sqlite_insert if self.db.is_sqlite else pg_insert
-        stmt = insert(FsmState).values(key=self._key(key), **values)
-        # ON CONFLICT does not run the column's onupdate: set the time a draft was last touched here
-        # (drafts untouched for DRAFT_RETENTION_DAYS expire, services.privacy.apply_retention)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[FsmState.key], set_={**values, "updated_at": utcnow()}
-        )
+    async def _row(self, key: str) -> Row:
+        if self.cache is None:
+            return await self._read(key)
+        cached = self.cache.get(key)
+        if cached is not MISSING:
+            return cached
+        generation = self.cache.generation
+        row = await self._read(key)
+        self.cache.store(key, row, generation)
+        return row
+
+    async def _set(self, storage_key: StorageKey, column: str, value: str | None) -> None:
+        key = self._key(storage_key)
+        known = MISSING if self.cache is None else await self._row(key)
+        if known is not MISSING:
+            new = (value, known[1]) if column == "state" else (known[0], value)
+            if new == known:
+                return  # nothing changes: no transaction at all
+        else:
+            new = None
+        if new is not None and self._driver_writes:
+            await self._write_sqlite(key, column, value, new)
+            return
+        options = {"cache_owner": self.cache}
         async with self.db.session() as session, write(session):
-            await session.execute(stmt)
-            await session.execute(
-                delete(FsmState).where(
-                    FsmState.key == self._key(key), FsmState.state.is_(None), FsmState.data.is_(None)
+            if new == _EMPTY:
+                await session.execute(delete(FsmState).where(FsmState.key == key), execution_options=options)
+            else:
+                insert = sqlite_insert if self.db.is_sqlite else pg_insert
+                stmt = insert(FsmState).values(key=key, **{column: value})
+                # ON CONFLICT does not run the column's onupdate: set the time the draft was last touched
+                # (drafts untouched for DRAFT_RETENTION_DAYS expire, services.privacy.apply_retention)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=[FsmState.key], set_={column: value, "updated_at": utcnow()}
                 )
-            )
+                await session.execute(stmt, execution_options=options)
+                if new is None:  # the other column is not known here: drop the row if both are empty
+                    await session.execute(
+                        delete(FsmState).where(
+                            FsmState.key == key, FsmState.state.is_(None), FsmState.data.is_(None)
+                        ),
+                        execution_options=options,
+                    )
+        if self.cache is not None:
+            if new is None:
+                self.cache.forget(key)
+            else:
+                self.cache.put(key, new)
+
+    async def _write_sqlite(self, key: str, column: str, value: str | None, new: Row) -> None:
+        """The row's next value is known: one statement, committed on its own (SQLite's autocommit is
+        atomic), sent to the driver in one trip to its thread instead of a session's eight."""
+        if new == _EMPTY:
+            sql, params = _DELETE, (key,)
+        else:
+            sql, params = _UPSERT[column], (key, value, _sqlite_now())
+        async with self.db.write_lock, self.db.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            await raw.driver_connection.execute_fetchall(sql, params)
+        cache.written(FsmState.__tablename__, self.cache)
+        assert self.cache is not None
+        self.cache.put(key, new)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        await self._upsert(key, {"state": value})
+        await self._set(key, "state", value)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        row = await self._row(key)
-        return row.state if row else None
+        return (await self._row(self._key(key)))[0]
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         payload = json.dumps(dict(data), ensure_ascii=False) if data else None
-        await self._upsert(key, {"data": payload})
+        await self._set(key, "data", payload)
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        row = await self._row(key)
-        return json.loads(row.data) if row and row.data else {}
+        data = (await self._row(self._key(key)))[1]
+        return json.loads(data) if data else {}
 
     async def close(self) -> None:
         if self._own:

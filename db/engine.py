@@ -19,6 +19,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session
+from sqlalchemy.util import await_
+
+from db import cache
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -30,7 +33,30 @@ class _SyncSession(Session):
 @event.listens_for(_SyncSession, "after_begin")
 def _sqlite_begin(session: Session, transaction: Any, connection: Any) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if session.info.get("write") else "BEGIN")
+        sql = "BEGIN IMMEDIATE" if session.info.get("write") else "BEGIN"
+        driver = _aiosqlite(connection.connection.dbapi_connection)
+        if driver is not None:
+            # One trip to aiosqlite's thread instead of three (cursor, execute, close): each trip is
+            # a thread hand-off, and on a busy machine the hand-offs are most of a short transaction.
+            await_(driver.execute_fetchall(sql))
+        else:
+            connection.exec_driver_sql(sql)
+
+
+def _aiosqlite(dbapi_connection: Any) -> Any:
+    """The aiosqlite connection under SQLAlchemy's adapter, or None (another driver)."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    return driver if driver is not None and hasattr(driver, "execute_fetchall") else None
+
+
+def _sqlite_reset(dbapi_connection: Any, _record: Any, reset_state: Any) -> None:
+    """Roll back a connection going back to the pool only if a transaction is open on it: after a
+    commit (every write) the pool's unconditional rollback is one more trip to the driver's thread."""
+    if not reset_state.asyncio_safe or reset_state.transaction_was_reset:
+        return
+    driver = _aiosqlite(dbapi_connection)
+    if driver is None or driver.in_transaction:
+        dbapi_connection.rollback()
 
 
 class Database:
@@ -45,6 +71,7 @@ class Database:
             if database and database != ":memory:" and not database.startswith("file:"):
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            kwargs["pool_reset_on_return"] = None  # see _sqlite_reset
         else:
             kwargs["pool_pre_ping"] = True
         kwargs["pool_size"] = pool_size
@@ -52,6 +79,8 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_on_connect)
+            event.listen(self.engine.sync_engine, "reset", _sqlite_reset)
+        cache.watch(self.engine.sync_engine)
         self.write_lock = asyncio.Lock()
         self.sessionmaker = async_sessionmaker(
             self.engine,

@@ -7,7 +7,6 @@ from typing import Annotated
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
 MAX_ID = 2**31 - 1
@@ -55,11 +54,15 @@ def nav_keyboard(back: bool = True, cancel: bool = True) -> InlineKeyboardMarkup
 def choices(
     items: list[tuple[str, str]], cb: type[CallbackData], field: str, width: int = 2, **nav: bool
 ) -> InlineKeyboardMarkup:
-    """A grid of (label, value) choices, packed as ``cb(field=..., value=...)``, then the nav row."""
-    builder = InlineKeyboardBuilder()
-    for label, value in items:
-        builder.button(text=label, callback_data=cb(field=field, value=value))  # type: ignore[call-arg]
-    builder.adjust(width)
-    if nav:
-        builder.row(*nav_row(**nav))
-    return builder.as_markup()
+    """A grid of (label, value) choices, packed as ``cb(field=..., value=...)``, then the nav row.
+
+    Built directly: InlineKeyboardBuilder re-validates its markup at every step and took most of a
+    dialog step's time (8 ms of a registration step under profiling)."""
+    buttons = [
+        InlineKeyboardButton(text=label, callback_data=cb(field=field, value=value).pack())  # type: ignore[call-arg]
+        for label, value in items
+    ]
+    rows = [buttons[i : i + width] for i in range(0, len(buttons), width)]
+    if nav and (row := nav_row(**nav)):
+        rows.append(row)
+    return InlineKeyboardMarkup(inline_keyboard=rows)
