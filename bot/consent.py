@@ -2,8 +2,9 @@
 again at their next action, with what changed in one sentence. Until they agree only /privacy, /help and
 «О Центре» (and the consent and privacy buttons themselves) work.
 
-The last consent is read from the consent log on every gated update (one indexed query); nothing is
-cached, so a withdrawal or a new version takes effect at once.
+The last consent is read from the consent log (one indexed query) on every gated update; on SQLite,
+where one process owns the database, it is cached per person until this process writes the log (see
+db.cache), so a consent or a withdrawal still takes effect at once.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import User
+from db.cache import MISSING, TableCache
+from db.models import ConsentLog, User
 from keyboards.broadcasts import UnsubCb
 from keyboards.menu import MenuCb
 from keyboards.privacy import PrivacyCb
 from keyboards.registration import ConsentCb, reconsent_keyboard
 from keyboards.settings import DigestCb
-from services.consent import GATED_STATUSES, last_consent, needs_consent
+from services.consent import GATED_STATUSES, LastConsent, last_consent_state, needs_consent
 
 OPEN_COMMANDS = frozenset({"privacy", "help", "about"})
 OPEN_MENU = frozenset({"privacy", "help", "about"})
@@ -47,9 +49,22 @@ def allowed_without_consent(event: TelegramObject) -> bool:
 
 
 class ConsentGate(BaseMiddleware):
-    def __init__(self, policy_version: str, policy_changes: str) -> None:
+    def __init__(self, policy_version: str, policy_changes: str, cache: TableCache | None = None) -> None:
         self.policy_version = policy_version
         self.policy_changes = policy_changes
+        self.cache = cache
+
+    async def _last(self, session: AsyncSession, user_id: int) -> LastConsent | None:
+        """The person's last consent; from the cache when one process owns the database (SQLite): any
+        write to consent_log by this process (a consent, a withdrawal) drops it, so both act at once."""
+        if self.cache is None:
+            return await last_consent_state(session, user_id)
+        cached = self.cache.get(user_id)
+        if cached is MISSING:
+            generation = self.cache.generation
+            cached = await last_consent_state(session, user_id)
+            self.cache.store(user_id, cached, generation)
+        return cached
 
     async def __call__(
         self,
@@ -68,7 +83,7 @@ class ConsentGate(BaseMiddleware):
         ):
             return await handler(event, data)
         session: AsyncSession = data["session"]
-        if not needs_consent(await last_consent(session, user.id), self.policy_version):
+        if not needs_consent(await self._last(session, user.id), self.policy_version):
             return await handler(event, data)
         if isinstance(event, CallbackQuery):
             await event.answer()
@@ -80,8 +95,10 @@ class ConsentGate(BaseMiddleware):
         return None
 
 
-def install(dp: Dispatcher, policy_version: str, policy_changes: str) -> None:
-    """After the locale middleware, so the question is asked in the person's language."""
-    gate = ConsentGate(policy_version, policy_changes)
+def install(dp: Dispatcher, policy_version: str, policy_changes: str, *, sqlite: bool = False) -> None:
+    """After the locale middleware, so the question is asked in the person's language. On SQLite (one
+    process owns the database) the last consent is cached per person until this process writes the log."""
+    cache = TableCache(ConsentLog.__tablename__) if sqlite else None
+    gate = ConsentGate(policy_version, policy_changes, cache)
     dp.message.outer_middleware(gate)
     dp.callback_query.outer_middleware(gate)

@@ -120,7 +120,9 @@ def create_dispatcher(
     person_cache = PersonCache() if db.is_sqlite else None
     dp.update.outer_middleware(CurrentUserMiddleware(person_cache))
     LocaleMiddleware(i18n).setup(dp)
-    consent.install(dp, settings.policy_version, settings.policy_changes)  # after the locale
+    consent.install(
+        dp, settings.policy_version, settings.policy_changes, sqlite=db.is_sqlite
+    )  # after the locale
 
     dp.include_router(errors.create_router(settings.admin_chat_id, i18n, settings.error_alert_interval))
     dp.include_router(create_membership_router())

@@ -4,6 +4,7 @@ every call, never cached: a withdrawal or a new version takes effect at once."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +29,20 @@ async def last_consent(session: AsyncSession, user_id: int) -> ConsentLog | None
     )
 
 
-def needs_consent(last: ConsentLog | None, current: str) -> bool:
+@dataclass(frozen=True)
+class LastConsent:
+    """What the gate needs of the last consent-log row (kept in the per-process cache on SQLite)."""
+
+    action: str
+    policy_version: str
+
+
+async def last_consent_state(session: AsyncSession, user_id: int) -> LastConsent | None:
+    row = await last_consent(session, user_id)
+    return None if row is None else LastConsent(row.action, row.policy_version)
+
+
+def needs_consent(last: ConsentLog | LastConsent | None, current: str) -> bool:
     """Asked again when the last consent was given for an older version (or withdrawn). A row with no
     consent record at all was made before the log existed (or by staff tools): not gated here."""
     if last is None:
