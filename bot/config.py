@@ -13,6 +13,13 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEFAULT_SQLITE_URL = "sqlite+aiosqlite:///data/bot.db"
 
 
+def _grant_targets() -> dict[str, int]:
+    """The grant application's targets, defined once in services.report (imported when first needed)."""
+    from services.report import DEFAULT_TARGETS
+
+    return dict(DEFAULT_TARGETS)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -142,17 +149,7 @@ class Settings(BaseSettings):
     """Events shown per page in /events."""
 
     # Reach report for the funder
-    report_targets: dict[str, int] = Field(
-        default_factory=lambda: {
-            "citizen": 780,
-            "nko_staff": 275,
-            "entrepreneur": 90,
-            "project_team": 240,
-            "municipal": 370,
-            "service_user": 4500,
-            "partner": 170,
-        }
-    )
+    report_targets: dict[str, int] = Field(default_factory=_grant_targets)
     """The grant's targets: people reached per target group, as JSON {group code: number}; groups left
     out keep their default."""
     report_monthly_post: bool = False
