@@ -22,11 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench import database as bench_db
 from db.base import utcnow
 from db.engine import Database, write
-from db.models import Base, Idea, IdeaSupport, User
+from db.models import Idea, IdeaSupport, User
 from db.models.core import UserStatus
 from services import ideas as svc
 from services.errors import DomainError
@@ -40,22 +40,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def open_db(url: str) -> Database:
-    db = Database(url)
-    if not db.is_sqlite:
-        async with db.engine.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            await conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        await db.engine.dispose()
-        db.engine = create_async_engine(
-            db.url,
-            pool_size=10,
-            max_overflow=20,
-            connect_args={"server_settings": {"search_path": SCHEMA}},
-        )
-        db.sessionmaker.configure(bind=db.engine)
-    async with db.engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    return db
+    return await bench_db.open_db(url, SCHEMA, pool_size=10, max_overflow=20)
 
 
 async def close_db(db: Database) -> None:

@@ -28,15 +28,15 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench import database as bench_db
 from bench.fake_telegram import FakeTelegram, serve
 from bot.config import Settings
 from bot.factory import create_bot
 from bot.i18n import create_i18n
 from db.base import utcnow
 from db.engine import Database, write
-from db.models import Base, Notification, NotificationStatus, User, UserStatus
+from db.models import Notification, NotificationStatus, User, UserStatus
 from services import notifications
 from services.outbox import Outbox, Pacer
 
@@ -46,17 +46,7 @@ SCHEMA = "bench_outbox"
 
 
 async def open_db(url: str) -> Database:
-    db = Database(url)
-    if not db.is_sqlite:
-        async with db.engine.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            await conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        await db.engine.dispose()
-        db.engine = create_async_engine(db.url, connect_args={"server_settings": {"search_path": SCHEMA}})
-        db.sessionmaker.configure(bind=db.engine)
-    async with db.engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    return db
+    return await bench_db.open_db(url, SCHEMA)
 
 
 async def close_db(db: Database) -> None:

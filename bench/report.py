@@ -29,8 +29,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.database import open_db
 from db.engine import Database
 from db.models import Base
 from services.report import GROUPS
@@ -61,22 +61,6 @@ CHUNK = 10_000
 
 def moment(rng: random.Random) -> datetime:
     return YEAR_START + timedelta(minutes=rng.randrange(0, 350 * 24 * 60))
-
-
-async def open_db(url: str, create: bool) -> Database:
-    db = Database(url)
-    if not db.is_sqlite:
-        if create:
-            async with db.engine.begin() as conn:
-                await conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-                await conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        await db.engine.dispose()
-        db.engine = create_async_engine(db.url, connect_args={"server_settings": {"search_path": SCHEMA}})
-        db.sessionmaker.configure(bind=db.engine)
-    if create:
-        async with db.engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-    return db
 
 
 async def put(db: Database, table: str, rows: list[dict[str, Any]]) -> None:
@@ -284,7 +268,7 @@ async def measure(url: str) -> dict[str, Any]:
     from services import report as rep
     from services import report_export as export
 
-    db = await open_db(url, create=False)
+    db = await open_db(url, SCHEMA, create=False)
     gettext = str
     t0 = time.perf_counter()
     async with db.session() as s:
@@ -320,7 +304,7 @@ async def run(people: int) -> dict[str, Any]:
     pg = os.environ.get("BENCH_PG_URL")
     with tempfile.TemporaryDirectory() as tmp:
         url = pg or f"sqlite+aiosqlite:///{tmp}/bench.db"
-        db = await open_db(url, create=True)
+        db = await open_db(url, SCHEMA)
         rng = random.Random(13)
         t0 = time.perf_counter()
         for step in (seed_core, seed_events_ideas, seed_showcase, seed_messaging):
@@ -335,7 +319,7 @@ async def run(people: int) -> dict[str, Any]:
         out, _err = await child.communicate()
         r = json.loads(out.decode().strip().splitlines()[-1])
         if pg:
-            db = await open_db(url, create=False)
+            db = await open_db(url, SCHEMA, create=False)
             async with db.engine.begin() as conn:
                 await conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
             await db.dispose()
