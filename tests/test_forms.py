@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aiogram.types import Message, Sticker
+from aiogram.types import Message
 
 from handlers.forms import FIELDS, PREVIEW, Form
 from handlers.registration.dialog import PROFILE, REGISTRATION
-from tests.client import TgClient
+from tests.client import STICKER, TgClient
 from tests.conftest import register
 
 
