@@ -45,7 +45,13 @@ SENDING = {
 
 
 STICKER = Sticker(
-    file_id="st1", file_unique_id="st1", type="regular", width=512, height=512, is_animated=False, is_video=False
+    file_id="st1",
+    file_unique_id="st1",
+    type="regular",
+    width=512,
+    height=512,
+    is_animated=False,
+    is_video=False,
 )
 
 

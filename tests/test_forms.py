@@ -103,16 +103,7 @@ async def test_wrong_kind_of_input_gets_a_hint_and_the_same_prompt(
     client = await _begin(case, client_factory, staff)
     where = await client.step()
     prompt = client.last_text
-    sticker = Sticker(
-        file_id="st",
-        file_unique_id="st",
-        type="regular",
-        width=1,
-        height=1,
-        is_animated=False,
-        is_video=False,
-    )
-    await send_to_dialog(client, case, sticker=sticker)
+    await send_to_dialog(client, case, sticker=STICKER)
     assert len(client.texts()) >= 2, client.texts()  # a hint, then the same prompt
     assert client.last_text == prompt
     assert await client.step() == where
