@@ -14,21 +14,12 @@ from pydantic import ValidationError
 from bot.commands import set_commands
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
+from bot.logs import configure_logging
 from bot.scheduler import build_scheduler
 from db import migrate
 from db.engine import Database
 
 log = logging.getLogger("bot")
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # aiogram logs one INFO line per update; that costs a fifth of the throughput.
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def load_settings() -> Settings:
@@ -119,7 +110,7 @@ async def run_webhook(settings: Settings, dp: Dispatcher, bot: Bot, db: Database
 
 def main() -> None:
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     migrate.upgrade(settings.database_url)
     asyncio.run(run(settings))
 
