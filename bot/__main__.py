@@ -78,11 +78,13 @@ async def run(settings: Settings) -> None:
 async def run_webhook(settings: Settings, dp: Dispatcher, bot: Bot, db: Database) -> None:
     from aiohttp import web
 
-    from bot.webhook import create_app
+    from bot.webhook import create_app, serve
 
     assert settings.webhook_secret is not None  # Settings refuses webhook mode without one
     secret = settings.webhook_secret.get_secret_value()
-    app = create_app(dp, bot, db, path=settings.webhook_path, secret=secret)
+    app = create_app(
+        dp, bot, db, path=settings.webhook_path, secret=secret, grace_seconds=settings.shutdown_grace_seconds
+    )
 
     async def set_webhook(_app: web.Application) -> None:
         assert settings.webhook_url
@@ -93,19 +95,11 @@ async def run_webhook(settings: Settings, dp: Dispatcher, bot: Bot, db: Database
         )
 
     app.on_startup.append(set_webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-    await site.start()
-    log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
+    await serve(app, settings.webhook_host, settings.webhook_port, stop)
 
 
 def main() -> None:
