@@ -49,9 +49,13 @@ def sqlite_path(url: str) -> Path:
 
 
 def _integrity(path: Path) -> None:
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
         result = conn.execute("PRAGMA integrity_check").fetchone()[0]
-    conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise OpsError(f"{path}: not a readable SQLite database ({exc})") from None
+    finally:
+        conn.close()
     if result != "ok":
         raise OpsError(f"{path}: integrity check failed: {result}")
 
@@ -257,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 f"moved {sum(moved.values())} rows in {len(moved)} tables; set DATABASE_URL to the new database"
             )
-    except OpsError as exc:
+    except (OpsError, sqlite3.Error, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0
