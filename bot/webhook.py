@@ -25,7 +25,8 @@ from db.engine import Database
 log = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT = 3.0  # seconds a health probe waits for the database or Redis
-STOPPING: web.AppKey[bool] = web.AppKey("stopping", bool)
+# Mutable on purpose: aiohttp deprecates setting an app's keys once it has started.
+STOPPING: web.AppKey[asyncio.Event] = web.AppKey("stopping", asyncio.Event)
 
 MIN_SECRET_LENGTH = 32
 SECRET_CHARS = re.compile(r"[A-Za-z0-9_-]+")  # what Telegram allows in a secret token
@@ -97,7 +98,7 @@ def create_app(
     grace_seconds: float = 20.0,
 ) -> web.Application:
     app = web.Application()
-    app[STOPPING] = False
+    app[STOPPING] = asyncio.Event()
     handler = SecretRequestHandler(
         dispatcher=dp,
         bot=bot,
@@ -120,7 +121,7 @@ def create_app(
         checks = {"database": await _probe(check_database)}
         checks["redis"] = await _probe(check_redis) if redis is not None else "off"
         healthy = all(value in {"ok", "off"} for value in checks.values())
-        status = "stopping" if app[STOPPING] else "ok" if healthy else "error"
+        status = "stopping" if app[STOPPING].is_set() else "ok" if healthy else "error"
         body = {"status": status, **checks, "in_flight": handler.in_flight}
         return web.json_response(body, status=200 if status == "ok" else 503)
 
@@ -141,6 +142,6 @@ async def serve(app: web.Application, host: str, port: int, stop: asyncio.Event)
     try:
         await stop.wait()
     finally:
-        app[STOPPING] = True
+        app[STOPPING].set()
         log.info("stopping: no new updates, finishing the ones in flight")
         await runner.cleanup()
