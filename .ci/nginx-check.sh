@@ -16,6 +16,9 @@ if [ -z "$nginx_bin" ]; then
   nginx_bin="$work/root/usr/sbin/nginx"
 fi
 "$nginx_bin" -v
+if ! command -v openssl >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+fi
 
 # The site names certbot's certificate paths, which do not exist here: a throwaway self-signed pair
 # stands in. Those two paths are the only lines changed in the checked copy (checked below).
