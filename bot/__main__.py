@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.utils.token import TokenValidationError, validate_token
@@ -54,6 +55,10 @@ async def run(settings: Settings) -> None:
         log.info("bot started")
 
     async def on_shutdown() -> None:
+        # Polling: aiogram stops fetching and then closes the Bot session without waiting for the
+        # updates it is still handling (their offsets are already confirmed to Telegram, so a lost
+        # one is not sent again). Let them finish first, as the webhook server does.
+        await finish_in_flight(getattr(dp, "_handle_update_tasks", set()), settings.shutdown_grace_seconds)
         if scheduler.running:
             scheduler.shutdown(wait=False)
         log.info("bot stopped")
@@ -73,6 +78,18 @@ async def run(settings: Settings) -> None:
         await dp.storage.close()
         await bot.session.close()
         await db.dispose()
+
+
+async def finish_in_flight(tasks: set[asyncio.Task[Any]], grace: float) -> None:
+    pending = {task for task in tasks if not task.done() and task is not asyncio.current_task()}
+    if not pending:
+        return
+    log.info("finishing %d update(s) in flight", len(pending))
+    _done, late = await asyncio.wait(pending, timeout=grace)
+    for task in late:
+        task.cancel()
+    if late:
+        log.warning("%d update(s) still running after %.0f s: cancelled", len(late), grace)
 
 
 async def run_webhook(settings: Settings, dp: Dispatcher, bot: Bot, db: Database) -> None:

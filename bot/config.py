@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8080
     shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=600)
-    """Webhook mode: on SIGTERM, how long the updates in flight may take to finish."""
+    """On SIGTERM (polling or webhook), how long the updates in flight may take to finish."""
 
     # Runtime
     log_level: str = "INFO"

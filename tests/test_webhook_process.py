@@ -1,5 +1,5 @@
-"""The real `python -m bot` in webhook mode: /health, JSON logs, and a SIGTERM that lets the update in
-flight finish before the process exits."""
+"""The real `python -m bot` in webhook mode (/health, JSON logs) and in polling mode: a SIGTERM lets
+the update in flight finish before the process exits."""
 
 from __future__ import annotations
 
@@ -81,3 +81,19 @@ async def test_webhook_process_health_json_logs_and_clean_stop(tmp_path: Path, a
     messages = [r["message"] for r in records]
     assert "finishing 1 update(s) in flight" in messages, messages
     assert "bot stopped" in messages and all(r["level"] in {"INFO", "WARNING"} for r in records)
+
+
+async def test_polling_process_finishes_the_update_in_flight(tmp_path: Path, api: FakeTelegram) -> None:  # noqa: F811
+    bot = BotProcess(tmp_path, api, LOG_LEVEL="INFO", SHUTDOWN_GRACE_SECONDS="30")
+    await bot.start()
+    try:
+        api.push_text(52, "/help")
+        await api.wait_for(lambda c: c.method == "sendMessage" and c.params.get("chat_id") == 52, 90)
+        api.delays["sendMessage"] = 1.5
+        api.push_text(52, "/start")
+        await api.wait_text(52, "Центра местного сообщества", timeout=30)  # the first reply began
+    finally:
+        code, stderr = await bot.stop(signal.SIGTERM)
+    assert code == 0, stderr
+    assert any("152-ФЗ" in c.text for c in api.sent_to(52)), [c.text[:30] for c in api.sent_to(52)]
+    assert "finishing 1 update(s) in flight" in stderr, stderr
