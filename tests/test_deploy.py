@@ -40,10 +40,11 @@ def test_systemd_accepts_the_unit(unit: Path, tmp_path: Path) -> None:
     copy = tmp_path / unit.name.replace("@", "@8081")  # a template is verified as an instance
     copy.write_text(unit.read_text(encoding="utf-8"), encoding="utf-8")
     done = subprocess.run([analyze, "verify", str(copy)], capture_output=True, text=True, timeout=60)
-    complaints = [
+    unit_name = copy.name.split("@")[0]
+    complaints = [  # about the unit itself, not the machine (no bus, not booted with systemd, ...)
         line
         for line in (done.stdout + done.stderr).splitlines()
-        if line.strip() and "is not executable" not in line  # /opt/ccbot exists on the server only
+        if unit_name in line and "is not executable" not in line  # /opt/ccbot is on the server only
     ]
     assert complaints == []
 
