@@ -552,7 +552,7 @@ async def test_privacy_export_and_erase(client_factory, db) -> None:
     # the staff card of an idea whose author is erased shows no identity
     async with db.session() as s:
         from bot.i18n import create_i18n
-        from handlers.admin.ideas import card_text
+        from handlers.ideas.views import card_text
 
         i18n = create_i18n("ru")
         with i18n.context(), i18n.use_locale("ru"):
