@@ -19,6 +19,7 @@ from db.models.showcase import (
     ServiceMessage,
     ServiceRequest,
 )
+from keyboards.showcase_staff import ExpoAction, ExpoLinkCb
 from services import showcase as svc
 from tests.client import TgClient
 from tests.conftest import ADMIN_CHAT_ID, STAFF_ID, register
@@ -600,7 +601,7 @@ async def test_expo_event_lists_linked_cards(client_factory, staff, fake_session
     await staff.press("Добавить в ЭКСПО")
     await staff.press("ЭКСПО социальных услуг")
     assert "ЭКСПО: ЭКСПО социальных услуг" in staff.last_text
-    await staff.press_data(f"adm:sc_exl_{card.id}:{event_id}")
+    await staff.press_data(ExpoLinkCb(action=ExpoAction.LINK, id=event_id, c=card.id).pack())
     assert "уже участвует" in staff.alerts()[0]
     async with db.session() as s:
         assert [c.id for c in await svc.cards_for_event(s, event_id)] == [card.id]
