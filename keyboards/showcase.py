@@ -113,61 +113,33 @@ class CardCb(CallbackData, prefix="shc"):
     f: str = ""
 
 
+def _label(prefix: str, known: Sequence[str], code: str) -> str:
+    """The text of a known code (``_(prefix + code)``); an unknown code is shown as it is."""
+    return _(prefix + code) if code in known else code
+
+
 def format_label(code: str) -> str:
-    labels = {
-        "home": _("showcase.format_home"),
-        "premises": _("showcase.format_premises"),
-        "visiting": _("showcase.format_visiting"),
-        "online": _("showcase.format_online"),
-    }
-    return labels.get(code, code)
+    return _label("showcase.format_", ("home", "premises", "visiting", "online"), code)
 
 
 def card_status_label(status: str) -> str:
-    labels = {
-        "pending": _("showcase.card_status_pending"),
-        "published": _("showcase.card_status_published"),
-        "returned": _("showcase.card_status_returned"),
-        "declined": _("showcase.card_status_declined"),
-        "paused": _("showcase.card_status_paused"),
-        "removed": _("showcase.card_status_removed"),
-    }
-    return labels.get(status, status)
+    known = ("pending", "published", "returned", "declined", "paused", "removed")
+    return _label("showcase.card_status_", known, status)
 
 
 def request_status_label(status: str) -> str:
-    labels = {
-        "new": _("showcase.status_new"),
-        "accepted": _("showcase.status_accepted"),
-        "declined": _("showcase.status_declined"),
-        "done": _("showcase.status_done"),
-        "cancelled": _("showcase.status_cancelled"),
-    }
-    return labels.get(status, status)
+    return _label("showcase.status_", ("new", "accepted", "declined", "done", "cancelled"), status)
 
 
 def trial_status_label(status: str) -> str:
-    labels = {
-        "pending": _("showcase.trial_status_pending"),
-        "approved": _("showcase.trial_status_approved"),
-        "declined": _("showcase.trial_status_declined"),
-        "cancelled": _("showcase.trial_status_cancelled"),
-    }
-    return labels.get(status, status)
+    return _label("showcase.trial_status_", ("pending", "approved", "declined", "cancelled"), status)
+
+
+EDITABLE = ("organisation", "title", "category", "description", "districts", "price", "format", "photo")
 
 
 def edit_label(field: str) -> str:
-    labels = {
-        "organisation": _("showcase.edit_organisation"),
-        "title": _("showcase.edit_title"),
-        "category": _("showcase.edit_category"),
-        "description": _("showcase.edit_description"),
-        "districts": _("showcase.edit_districts"),
-        "price": _("showcase.edit_price"),
-        "format": _("showcase.edit_format"),
-        "photo": _("showcase.edit_photo"),
-    }
-    return labels.get(field, field)
+    return _label("showcase.edit_", EDITABLE, field)
 
 
 def button(text: str, cb: CallbackData) -> InlineKeyboardButton:

@@ -12,6 +12,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from keyboards.common import nav_row
 from keyboards.showcase import (
     ALL,
+    EDITABLE,
     BrowseAction,
     BrowseCb,
     CardAction,
@@ -60,9 +61,6 @@ def confirm_remove_keyboard(card_id: int) -> InlineKeyboardMarkup:
             ]
         ]
     )
-
-
-EDITABLE = ("organisation", "title", "category", "description", "districts", "price", "format", "photo")
 
 
 def edit_fields_keyboard(card_id: int) -> InlineKeyboardMarkup:
