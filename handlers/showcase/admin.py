@@ -5,6 +5,7 @@ id from a button is checked against the object's current state."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
@@ -199,6 +200,22 @@ async def _told_card_decided(
     await notify(bot, i18n, provider, lambda: _(key).format(title=title, reason=reason), markup)
 
 
+async def staff_write(message: Message, state: FSMContext, write: Awaitable[Any]) -> tuple[bool, Any]:
+    """A write from text staff typed: a bad text is asked again (the input stays open); any other
+    refusal, or success, ends the input. Returns (written, the write's result)."""
+    try:
+        result = await write
+    except ValidationFailed as exc:
+        await message.answer(error_text(exc), reply_markup=staff_cancel_keyboard())
+        return False, None
+    except DomainError as exc:
+        await state.clear()
+        await message.answer(error_text(exc))
+        return False, None
+    await state.clear()
+    return True, result
+
+
 async def comment(
     message: Message, state: FSMContext, session: AsyncSession, bot: Bot, i18n: I18n, settings: Any
 ) -> None:
@@ -206,27 +223,19 @@ async def comment(
     data = await state.get_data()
     action, object_id = data.get("sc_action"), int(data.get("sc_id") or 0)
     staff_id = message.from_user.id
-    try:
-        if action == TrialDecision.DECLINE:
-            application, user = await svc.decide_trial(
-                session, staff_id, object_id, False, message.text, tz=settings.tz
-            )
-        else:
-            decision = "return" if action == CardDecision.RETURN else "decline"
-            card, provider = await svc.moderate(session, staff_id, object_id, decision, message.text)
-    except ValidationFailed as exc:
-        await message.answer(error_text(exc), reply_markup=staff_cancel_keyboard())
+    if action == TrialDecision.DECLINE:
+        write = svc.decide_trial(session, staff_id, object_id, False, message.text, tz=settings.tz)
+    else:
+        decision = "return" if action == CardDecision.RETURN else "decline"
+        write = svc.moderate(session, staff_id, object_id, decision, message.text)
+    written, result = await staff_write(message, state, write)
+    if not written:
         return
-    except DomainError as exc:
-        await state.clear()
-        await message.answer(error_text(exc))
-        return
-    await state.clear()
     reason = esc(svc.clean_comment(message.text))
     if action == TrialDecision.DECLINE:
-        await _told_trial_declined(message, bot, i18n, application, user, reason)
+        await _told_trial_declined(message, bot, i18n, *result, reason)
         return
-    await _told_card_decided(message, bot, i18n, card, provider, action == CardDecision.RETURN, reason)
+    await _told_card_decided(message, bot, i18n, *result, action == CardDecision.RETURN, reason)
 
 
 async def comment_wrong(message: Message) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.showcase import CardStatus, ServiceCard
 from handlers.common import error_text, target
-from handlers.showcase.admin import NOT_A_COMMAND, StaffInput, on
+from handlers.showcase.admin import NOT_A_COMMAND, StaffInput, on, staff_write
 from handlers.showcase.views import card_text_for, esc, send_card
 from keyboards.showcase import card_status_label
 from keyboards.showcase_staff import (
@@ -30,7 +30,7 @@ from keyboards.showcase_staff import (
     staff_list_keyboard,
 )
 from services import showcase as svc
-from services.errors import DomainError, ValidationFailed
+from services.errors import DomainError
 
 LISTED = 40
 
@@ -195,19 +195,14 @@ async def category_ask(callback: CallbackQuery, callback_data: CategoryCb, state
 async def category_title(message: Message, state: FSMContext, session: AsyncSession) -> None:
     assert message.from_user is not None
     category_id = int((await state.get_data()).get("sc_cat") or 0)
-    try:
-        if category_id:
-            await svc.rename_category(session, message.from_user.id, category_id, message.text or "")
-        else:
-            await svc.add_category(session, message.from_user.id, message.text or "")
-    except ValidationFailed as exc:
-        await message.answer(error_text(exc), reply_markup=staff_cancel_keyboard())
+    text = message.text or ""
+    if category_id:
+        write = svc.rename_category(session, message.from_user.id, category_id, text)
+    else:
+        write = svc.add_category(session, message.from_user.id, text)
+    written, _result = await staff_write(message, state, write)
+    if not written:
         return
-    except DomainError as exc:
-        await state.clear()
-        await message.answer(error_text(exc))
-        return
-    await state.clear()
     await message.answer(_("showcase.adm_category_saved"))
     await show_categories(message, session)
 

@@ -22,6 +22,7 @@ from handlers.showcase.views import (
     notify,
     post_for_moderation,
     provider_request_text,
+    refused_to_non_provider,
     show,
     show_hub,
     show_own_card,
@@ -67,8 +68,7 @@ async def hub(callback: CallbackQuery, state: FSMContext, session: AsyncSession,
 async def new_card(
     callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None
 ) -> None:
-    if not svc.is_provider(user):
-        await callback.answer(_("showcase.not_provider"), show_alert=True)
+    if await refused_to_non_provider(callback, user):
         return
     assert user is not None
     await callback.answer()
@@ -184,8 +184,7 @@ async def remove_yes(
 
 
 async def requests_list(callback: CallbackQuery, session: AsyncSession, user: User | None) -> None:
-    if not svc.is_provider(user):
-        await callback.answer(_("showcase.not_provider"), show_alert=True)
+    if await refused_to_non_provider(callback, user):
         return
     assert user is not None
     await callback.answer()

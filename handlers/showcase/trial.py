@@ -20,7 +20,7 @@ from db import clock
 from db.models import User
 from db.models.showcase import TrialApplication
 from handlers.common import error_text, menu_for, target
-from handlers.showcase.views import esc, show, show_hub, trial_staff_text
+from handlers.showcase.views import esc, refused_to_non_provider, show, show_hub, trial_staff_text
 from keyboards.common import NavCb, nav_keyboard
 from keyboards.showcase import CardAction, CardCb, FormCb, FormField, trial_status_label
 from keyboards.showcase_provider import trial_confirm_keyboard, trial_hub_keyboard
@@ -75,8 +75,7 @@ async def ask_trial(event: Message | CallbackQuery, state: FSMContext, step: str
 
 
 async def trial_hub(callback: CallbackQuery, session: AsyncSession, user: User | None) -> None:
-    if not svc.is_provider(user):
-        await callback.answer(_("showcase.not_provider"), show_alert=True)
+    if await refused_to_non_provider(callback, user):
         return
     assert user is not None
     await callback.answer()
@@ -93,8 +92,7 @@ async def trial_hub(callback: CallbackQuery, session: AsyncSession, user: User |
 
 
 async def trial_new(callback: CallbackQuery, state: FSMContext, user: User | None, settings: Any) -> None:
-    if not svc.is_provider(user):
-        await callback.answer(_("showcase.not_provider"), show_alert=True)
+    if await refused_to_non_provider(callback, user):
         return
     await callback.answer()
     await state.update_data(sc_trial={})

@@ -231,6 +231,14 @@ def with_back(markup: InlineKeyboardMarkup | None, back: CardCb) -> InlineKeyboa
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+async def refused_to_non_provider(callback: CallbackQuery, user: User | None) -> bool:
+    """True (and an alert) when the person pressing a provider's button is not a provider."""
+    if svc.is_provider(user):
+        return False
+    await callback.answer(_("showcase.not_provider"), show_alert=True)
+    return True
+
+
 # --- the provider's own cards -------------------------------------------------------------------
 
 
