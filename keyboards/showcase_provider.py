@@ -135,12 +135,6 @@ def submit_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-def trial_confirm_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[button(_("showcase.btn_trial_send"), FormCb(f=FormField.TRIAL_SEND))], nav_row()]
-    )
-
-
 def trial_hub_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from aiogram.types import Message, Sticker
 
+from db.base import utcnow
 from handlers.forms import FIELDS, PREVIEW, Form
 from handlers.registration.dialog import PROFILE, REGISTRATION
+from handlers.showcase.trial import TRIAL
 from tests.client import TgClient
 from tests.conftest import register
 
@@ -43,9 +46,28 @@ async def _start_profile_edit(client_factory: Any, staff: TgClient) -> TgClient:
     return client
 
 
+async def _start_trial(client_factory: Any, staff: TgClient) -> TgClient:
+    from tests.test_showcase import make_provider
+
+    provider = await make_provider(client_factory)
+    await provider.send("/my")
+    await provider.press("Мои услуги")
+    await provider.press("Пробный офис")
+    await provider.press("Подать заявку")
+    return provider
+
+
+async def _trial_to_preview(client: TgClient) -> None:
+    today = utcnow().astimezone(client.dp["settings"].tz).date()
+    await client.send((today + timedelta(days=10)).strftime("%d.%m.%Y"))
+    await client.send((today + timedelta(days=12)).strftime("%d.%m.%Y"))
+    await client.send("Мастерская по ремонту одежды")
+
+
 FORMS: list[FormCase] = [
     FormCase(REGISTRATION, _start_registration),
     FormCase(PROFILE, _start_profile_edit),
+    FormCase(TRIAL, _start_trial, _trial_to_preview),
 ]
 
 

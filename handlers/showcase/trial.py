@@ -1,5 +1,6 @@
-"""The provider's application for the social-business trial office: the first and the last day,
-the purpose, then «Отправить»; staff decide in the admin chat."""
+"""The provider's application for the social-business trial office, on the form engine: the first
+and the last day, the purpose, then the summary with «Подтвердить» / «Изменить поле»; staff decide in
+the admin chat."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ from datetime import date
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -19,30 +18,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import clock
 from db.models import User
 from db.models.showcase import TrialApplication
-from handlers.common import error_text, menu_for, target
+from handlers import forms
+from handlers.common import menu_for
+from handlers.forms import Form, FormContext, Step, text_of
 from handlers.showcase.views import esc, refused_to_non_provider, show, show_hub, trial_staff_text
-from keyboards.common import NavCb, nav_keyboard
-from keyboards.showcase import CardAction, CardCb, FormCb, FormField, trial_status_label
-from keyboards.showcase_provider import trial_confirm_keyboard, trial_hub_keyboard
+from keyboards.showcase import CardAction, CardCb, trial_status_label
+from keyboards.showcase_provider import trial_hub_keyboard
 from keyboards.showcase_staff import trial_decision_keyboard
 from services import showcase as svc
-from services.errors import DomainError, ValidationFailed
+from services.errors import ValidationFailed
 
 log = logging.getLogger(__name__)
-
-NOT_A_COMMAND = ~F.text.startswith("/")
-ORDER = ("date_from", "date_to", "purpose", "confirm")
-
-
-class TrialForm(StatesGroup):
-    date_from = State()
-    date_to = State()
-    purpose = State()
-    confirm = State()
-
-
-def _step_of(state_name: str | None) -> str:
-    return state_name.split(":")[1] if state_name and ":" in state_name else "date_from"
 
 
 def _today(settings: Any) -> date:
@@ -53,25 +39,27 @@ def _fmt(iso: str | None) -> str:
     return date.fromisoformat(iso).strftime("%d.%m.%Y") if iso else "—"
 
 
-async def _trial(state: FSMContext) -> dict[str, Any]:
-    return (await state.get_data()).get("sc_trial") or {}
+def _first_day(message: Message, ctx: FormContext) -> str:
+    today = _today(ctx.settings)
+    value = svc.parse_date(text_of(message), today)
+    svc.check_trial_dates(value, value, today)
+    return value.isoformat()
 
 
-async def ask_trial(event: Message | CallbackQuery, state: FSMContext, step: str, settings: Any) -> None:
-    await state.set_state(getattr(TrialForm, step))
-    trial = await _trial(state)
-    if step == "date_from":
-        text = _("showcase.ask_trial_from").format(example=_today(settings).strftime("%d.%m.%Y"))
-    elif step == "date_to":
-        text = _("showcase.ask_trial_to").format(start=_fmt(trial.get("from")), days=svc.TRIAL_MAX_DAYS)
-    elif step == "purpose":
-        text = _("showcase.ask_trial_purpose").format(max=svc.PURPOSE_MAX)
-    else:
-        text = _("showcase.trial_summary").format(
-            start=_fmt(trial.get("from")), end=_fmt(trial.get("to")), purpose=esc(trial.get("purpose"))
-        )
-    markup = trial_confirm_keyboard() if step == "confirm" else nav_keyboard()
-    await target(event).answer(text, reply_markup=markup)
+def _last_day(message: Message, ctx: FormContext) -> str:
+    today = _today(ctx.settings)
+    value = svc.parse_date(text_of(message), today)
+    if not ctx.draft.get("from"):
+        raise ValidationFailed("showcase.bad_date")
+    svc.check_trial_dates(date.fromisoformat(ctx.draft["from"]), value, today)
+    return value.isoformat()
+
+
+def _summary(ctx: FormContext) -> str:
+    draft = ctx.draft
+    return _("showcase.trial_summary").format(
+        start=_fmt(draft.get("from")), end=_fmt(draft.get("to")), purpose=esc(draft.get("purpose"))
+    )
 
 
 async def trial_hub(callback: CallbackQuery, session: AsyncSession, user: User | None) -> None:
@@ -91,45 +79,6 @@ async def trial_hub(callback: CallbackQuery, session: AsyncSession, user: User |
     await show(callback, "\n".join(lines), trial_hub_keyboard())
 
 
-async def trial_new(callback: CallbackQuery, state: FSMContext, user: User | None, settings: Any) -> None:
-    if await refused_to_non_provider(callback, user):
-        return
-    await callback.answer()
-    await state.update_data(sc_trial={})
-    await ask_trial(callback, state, "date_from", settings)
-
-
-async def trial_date(message: Message, state: FSMContext, settings: Any) -> None:
-    step = _step_of(await state.get_state())
-    trial = await _trial(state)
-    today = _today(settings)
-    try:
-        value = svc.parse_date(message.text, today)
-        start = value if step == "date_from" else date.fromisoformat(trial["from"])
-        svc.check_trial_dates(start, value, today)
-    except ValidationFailed as exc:
-        await message.answer(error_text(exc))
-        return
-    except KeyError:
-        await message.answer(_("showcase.bad_date"))
-        return
-    trial["from" if step == "date_from" else "to"] = value.isoformat()
-    await state.update_data(sc_trial=trial)
-    await ask_trial(message, state, "date_to" if step == "date_from" else "purpose", settings)
-
-
-async def trial_purpose(message: Message, state: FSMContext, settings: Any) -> None:
-    try:
-        purpose = svc.clean_purpose(message.text)
-    except ValidationFailed as exc:
-        await message.answer(error_text(exc))
-        return
-    trial = await _trial(state)
-    trial["purpose"] = purpose
-    await state.update_data(sc_trial=trial)
-    await ask_trial(message, state, "confirm", settings)
-
-
 async def _tell_staff(bot: Bot, i18n: I18n, settings: Any, user: User, application: TrialApplication) -> None:
     if settings.admin_chat_id is None:
         return
@@ -142,63 +91,68 @@ async def _tell_staff(bot: Bot, i18n: I18n, settings: Any, user: User, applicati
         log.warning("could not post trial application %s", application.id, exc_info=True)
 
 
-async def trial_send(
-    callback: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User | None,
-    bot: Bot,
-    i18n: I18n,
-    settings: Any,
-) -> None:
-    trial = await _trial(state)
-    try:
-        application = await svc.create_trial(
-            session,
-            callback.from_user.id,
-            date.fromisoformat(trial["from"]),
-            date.fromisoformat(trial["to"]),
-            trial.get("purpose") or "",
-            _today(settings),
-            pending_limit=settings.approval_pending_limit,
-        )
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
-        return
-    await callback.answer()
-    await target(callback).edit_reply_markup(reply_markup=None)
-    await state.set_state(None)
-    await state.update_data(sc_trial=None)
-    await target(callback).answer(_("showcase.trial_sent"), reply_markup=menu_for(user))
+async def _send(ctx: FormContext) -> None:
+    """«Подтвердить»: the application is saved, the provider told, staff get it with the buttons."""
+    draft, user = ctx.draft, ctx.user
+    application = await svc.create_trial(
+        ctx.session,
+        ctx.from_id,
+        date.fromisoformat(draft["from"]),
+        date.fromisoformat(draft["to"]),
+        draft.get("purpose") or "",
+        _today(ctx.settings),
+        pending_limit=ctx.settings.approval_pending_limit,
+    )
+    await ctx.state.clear()
+    await ctx.message.answer(_("showcase.trial_sent"), reply_markup=menu_for(user))
     assert user is not None
-    await _tell_staff(bot, i18n, settings, user, application)
+    await _tell_staff(ctx.bot, ctx.data["i18n"], ctx.settings, user, application)
 
 
-async def trial_back(
-    callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None, settings: Any
-) -> None:
-    await callback.answer()
-    step = _step_of(await state.get_state())
-    index = ORDER.index(step) if step in ORDER else 0
-    if index == 0:
-        await state.set_state(None)
-        await show_hub(callback, session, user)
+async def _back_to_hub(ctx: FormContext) -> None:
+    await show_hub(ctx.event, ctx.session, ctx.user)
+
+
+TRIAL = Form(
+    name="trial",
+    steps=(
+        Step(
+            "from",
+            lambda ctx: _("showcase.ask_trial_from").format(
+                example=_today(ctx.settings).strftime("%d.%m.%Y")
+            ),
+            parse=_first_day,
+            label="showcase.trial_field_from",
+        ),
+        Step(
+            "to",
+            lambda ctx: _("showcase.ask_trial_to").format(
+                start=_fmt(ctx.draft.get("from")), days=svc.TRIAL_MAX_DAYS
+            ),
+            parse=_last_day,
+            label="showcase.trial_field_to",
+        ),
+        Step(
+            "purpose",
+            lambda ctx: _("showcase.ask_trial_purpose").format(max=svc.PURPOSE_MAX),
+            parse=lambda message, ctx: svc.clean_purpose(text_of(message)),
+            label="showcase.trial_field_purpose",
+        ),
+    ),
+    finish=_send,
+    preview=_summary,
+    on_exit=_back_to_hub,
+)
+
+
+async def trial_new(callback: CallbackQuery, state: FSMContext, user: User | None, **data: Any) -> None:
+    if await refused_to_non_provider(callback, user):
         return
-    await ask_trial(callback, state, ORDER[index - 1], settings)
-
-
-async def trial_wrong(message: Message, state: FSMContext, settings: Any) -> None:
-    step = _step_of(await state.get_state())
-    await message.answer(_("showcase.hint_buttons") if step == "confirm" else _("showcase.hint_text"))
-    await ask_trial(message, state, step, settings)
+    await callback.answer()
+    await forms.start(TRIAL, callback, state, {**data, "user": user})
 
 
 def register(router: Router) -> None:
-    cb, msg = router.callback_query.register, router.message.register
-    cb(trial_hub, CardCb.filter(F.a == CardAction.TRIAL))
-    cb(trial_new, CardCb.filter(F.a == CardAction.TRIAL_NEW))
-    msg(trial_date, StateFilter(TrialForm.date_from, TrialForm.date_to), F.text, NOT_A_COMMAND)
-    msg(trial_purpose, TrialForm.purpose, F.text, NOT_A_COMMAND)
-    cb(trial_send, TrialForm.confirm, FormCb.filter(F.f == FormField.TRIAL_SEND))
-    cb(trial_back, StateFilter(TrialForm), NavCb.filter(F.action == "back"))
-    msg(trial_wrong, StateFilter(TrialForm), NOT_A_COMMAND)
+    router.callback_query.register(trial_hub, CardCb.filter(F.a == CardAction.TRIAL))
+    router.callback_query.register(trial_new, CardCb.filter(F.a == CardAction.TRIAL_NEW))
+    router.include_router(forms.router_for(TRIAL))
