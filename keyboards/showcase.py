@@ -70,25 +70,6 @@ class ReqCb(CallbackData, prefix="shr"):
     v: Id = 0
 
 
-class FormField(StrEnum):
-    ORGANISATION = "organisation"
-    CATEGORY = "category"
-    DISTRICT = "district"
-    DISTRICTS_DONE = "districts_done"
-    PRICE = "price"
-    FORMAT = "format"
-    PHOTO = "photo"
-    SUBMIT = "submit"
-    TRIAL_SEND = "trial_send"
-
-
-class FormCb(CallbackData, prefix="shf"):
-    """The provider's card and trial-office dialogs: a step's choice."""
-
-    f: FormField
-    v: str = ""
-
-
 class CardAction(StrEnum):
     HUB = "hub"
     NEW = "new"

@@ -1,5 +1,5 @@
-"""Keyboards of the provider's side of the showcase: «Мои услуги», an own card, the card dialog and
-the trial-office application."""
+"""Keyboards of the provider's side of the showcase: «Мои услуги», an own card, the trial office
+(the card dialog and the trial application are forms of the form engine)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,14 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import nav_row
 from keyboards.showcase import (
-    ALL,
     EDITABLE,
     BrowseAction,
     BrowseCb,
     CardAction,
     CardCb,
-    FormCb,
-    FormField,
     button,
     edit_label,
-    format_label,
 )
 
 
@@ -70,69 +65,6 @@ def edit_fields_keyboard(card_id: int) -> InlineKeyboardMarkup:
     builder.adjust(2)
     builder.row(button(_("btn.back"), CardCb(a=CardAction.OPEN, id=card_id)))
     return builder.as_markup()
-
-
-def keep_keyboard(
-    label: str | None = None, field: FormField = FormField.ORGANISATION
-) -> InlineKeyboardMarkup:
-    rows = []
-    if label:
-        rows.append([button(label, FormCb(f=field, v="keep"))])
-    rows.append(nav_row())
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def category_keyboard(items: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for cat_id, title in items:
-        builder.button(text=title, callback_data=FormCb(f=FormField.CATEGORY, v=str(cat_id)))
-    builder.adjust(2)
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def districts_keyboard(items: Sequence[tuple[str, str]], chosen: Sequence[str]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for code, label in items:
-        mark = "✅ " if code in chosen else "▫️ "
-        builder.button(text=mark + label, callback_data=FormCb(f=FormField.DISTRICT, v=code))
-    builder.adjust(2)
-    builder.row(button(_("showcase.btn_all_districts"), FormCb(f=FormField.DISTRICT, v=ALL)))
-    builder.row(button(_("showcase.btn_districts_done"), FormCb(f=FormField.DISTRICTS_DONE)))
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def price_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[button(_("showcase.btn_free"), FormCb(f=FormField.PRICE, v="free"))], nav_row()]
-    )
-
-
-def format_keyboard(formats: Sequence[str]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for code in formats:
-        builder.button(text=format_label(code), callback_data=FormCb(f=FormField.FORMAT, v=code))
-    builder.adjust(2)
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def photo_keyboard(has_photo: bool) -> InlineKeyboardMarkup:
-    rows = []
-    if has_photo:
-        rows.append([button(_("showcase.btn_keep_photo"), FormCb(f=FormField.PHOTO, v="keep"))])
-        rows.append([button(_("showcase.btn_drop_photo"), FormCb(f=FormField.PHOTO, v="drop"))])
-    else:
-        rows.append([button(_("showcase.btn_no_photo"), FormCb(f=FormField.PHOTO, v="drop"))])
-    rows.append(nav_row())
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def submit_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[button(_("showcase.btn_submit"), FormCb(f=FormField.SUBMIT))], nav_row()]
-    )
 
 
 def trial_hub_keyboard() -> InlineKeyboardMarkup:

@@ -18,6 +18,7 @@ from aiogram.types import Message, Sticker
 from db.base import utcnow
 from handlers.forms import FIELDS, PREVIEW, Form
 from handlers.registration.dialog import PROFILE, REGISTRATION
+from handlers.showcase.card_form import CARD
 from handlers.showcase.trial import TRIAL
 from tests.client import TgClient
 from tests.conftest import register
@@ -64,10 +65,33 @@ async def _trial_to_preview(client: TgClient) -> None:
     await client.send("Мастерская по ремонту одежды")
 
 
+async def _start_card(client_factory: Any, staff: TgClient) -> TgClient:
+    from tests.test_showcase import make_provider
+
+    provider = await make_provider(client_factory)
+    await provider.send("/my")
+    await provider.press("Мои услуги")
+    await provider.press("Новая карточка")
+    return provider
+
+
+async def _card_to_preview(client: TgClient) -> None:
+    await client.press("Оставить")
+    await client.send("Помощь по дому пожилым")
+    await client.press("Помощь пожилым")
+    await client.send("Уборка, покупка продуктов и лекарств.")
+    await client.press("Идринский")
+    await client.press("Готово")
+    await client.press("Бесплатно")
+    await client.press("На дому")
+    await client.press("Без фото")
+
+
 FORMS: list[FormCase] = [
     FormCase(REGISTRATION, _start_registration),
     FormCase(PROFILE, _start_profile_edit),
     FormCase(TRIAL, _start_trial, _trial_to_preview),
+    FormCase(CARD, _start_card, _card_to_preview),
 ]
 
 

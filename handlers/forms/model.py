@@ -25,6 +25,17 @@ FIELDS = "_fields"
 PASS_THROUGH_COMMANDS = frozenset({"start", "cancel", "help"})
 
 
+class _Stay:
+    def __repr__(self) -> str:
+        return "STAY"
+
+
+STAY: Any = _Stay()
+"""Returned by a step's ``pick`` or ``parse`` that changed ``ctx.draft`` itself and wants the same
+step shown again (a choice of several: districts toggled one by one, attachments added one by one);
+the step is left by another of its answers (e.g. «Готово»), which returns the value."""
+
+
 class FormAction(StrEnum):
     PICK = "p"
     BACK = "b"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from handlers import forms
 from handlers.common import RequireRegistration
 from handlers.filters import private_only
 from handlers.showcase import (
@@ -30,7 +31,7 @@ def create_router() -> Router:
     catalogue.register(router)
     requests.register(router)
     provider.register(router)
-    card_form.register(router)
+    router.include_router(forms.router_for(card_form.CARD))
     provider.register_requests(router)
     trial.register(router)
     return router

@@ -16,7 +16,7 @@ from db.models import User
 from db.models.showcase import RequestStatus, ServiceCard
 from handlers.common import error_text, target
 from handlers.my import MyCb
-from handlers.showcase.card_form import STEPS, ask, form_of_card, start_form
+from handlers.showcase import card_form
 from handlers.showcase.views import (
     esc,
     notify,
@@ -65,14 +65,12 @@ async def hub(callback: CallbackQuery, state: FSMContext, session: AsyncSession,
     await show_hub(callback, session, user)
 
 
-async def new_card(
-    callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None
-) -> None:
+async def new_card(callback: CallbackQuery, state: FSMContext, user: User | None, **data: Any) -> None:
     if await refused_to_non_provider(callback, user):
         return
     assert user is not None
     await callback.answer()
-    await start_form(callback, state, session, user)
+    await card_form.start_form(callback, state, user, data)
 
 
 async def open_card(
@@ -92,21 +90,19 @@ async def edit_card(callback: CallbackQuery, callback_data: CardCb, session: Asy
     )
 
 
+EDITABLE = frozenset(step.name for step in card_form.STEPS)
+
+
 async def edit_field(
-    callback: CallbackQuery,
-    callback_data: CardCb,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User | None,
+    callback: CallbackQuery, callback_data: CardCb, state: FSMContext, session: AsyncSession, **data: Any
 ) -> None:
     if (card := await _own(callback, session, callback_data.id)) is None:
         return
-    if callback_data.f not in STEPS or callback_data.f == "confirm" or card.status in ("declined", "removed"):
+    if callback_data.f not in EDITABLE or card.status in ("declined", "removed"):
         await callback.answer(_("showcase.card_closed"), show_alert=True)
         return
     await callback.answer()
-    await state.update_data(sc_form=form_of_card(card), sc_edit=card.id)
-    await ask(callback, state, session, user, callback_data.f)
+    await card_form.edit_field(callback, state, card, callback_data.f, {**data, "session": session})
 
 
 async def pause(callback: CallbackQuery, callback_data: CardCb, session: AsyncSession) -> None:
