@@ -17,6 +17,7 @@ from aiogram.types import Message
 
 from db.base import utcnow
 from handlers.forms import FIELDS, PREVIEW, Form, FormAction, FormCb
+from handlers.ideas.form import IDEA
 from handlers.registration.dialog import PROFILE, REGISTRATION
 from handlers.showcase.card_form import CARD
 from handlers.showcase.trial import TRIAL
@@ -87,11 +88,30 @@ async def _card_to_preview(client: TgClient) -> None:
     await client.press("Без фото")
 
 
+async def _start_idea(client_factory: Any, staff: TgClient) -> TgClient:
+    client = client_factory()
+    await register(client)
+    await client.send("/idea")
+    return client
+
+
+async def _idea_to_preview(client: TgClient) -> None:
+    await client.send("Спортплощадка у школы")
+    await client.send("Подросткам негде заниматься спортом после уроков.")
+    await client.send("Поставить турники во дворе школы №1.")
+    await client.press("Краснотуранский")
+    await client.press("Молодёжь")
+    await client.press("Помещение")
+    await client.press("Готово")
+    await client.press("Пропустить")
+
+
 FORMS: list[FormCase] = [
     FormCase(REGISTRATION, _start_registration),
     FormCase(PROFILE, _start_profile_edit),
     FormCase(TRIAL, _start_trial, _trial_to_preview),
     FormCase(CARD, _start_card, _card_to_preview),
+    FormCase(IDEA, _start_idea, _idea_to_preview),
 ]
 
 

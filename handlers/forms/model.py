@@ -146,6 +146,9 @@ class Form:
     on_exit: Callable[[FormContext], Awaitable[None]] | None = None
     """«Назад» from the first step (or while editing one field); default: cancel to the menu."""
     staff: bool = False
+    on_save: Callable[[FormContext, str], Awaitable[None]] | None = None
+    """Called after every save of the dialog (with the step it stands on): a form whose draft must
+    outlive the dialog's state (/menu, «Отмена») keeps a copy of its own here."""
     state: State = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,337 +1,170 @@
-"""The idea form's handlers: /idea and its buttons, each step's answer, attachments, the preview
-with «Изменить», submitting, «Назад», and a hint for anything else inside the form."""
+"""The idea form's entry points and its end: /idea (resume or start afresh, the daily limit), an
+idea returned for changes opened at its preview, and submitting (a new idea or a corrected one)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, StateFilter
+from aiogram import F, Router
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import User
+from db.models import IdeaStatus, User
+from handlers import forms
 from handlers.common import error_text, menu_for, target
+from handlers.forms import PREVIEW, Form, FormContext
 from handlers.ideas.draft import (
-    STATE_OF,
-    STEPS,
-    TEXT_STEPS,
-    IdeaForm,
-    ask,
+    FORM_STEPS,
     drop_draft,
     has_content,
+    keep_copy,
     load_draft,
-    next_step,
-    save_draft,
-    start_edit,
-    start_form,
-    step_of,
+    preview,
+    resume_at,
 )
 from handlers.ideas.views import send_card
-from keyboards.common import NavCb, parse_id
-from keyboards.ideas import (
-    FormAction,
-    IdeaFormCb,
-    edit_fields_keyboard,
-    help_keyboard,
-    media_keyboard,
-    preview_keyboard,
-)
+from keyboards.common import parse_id
+from keyboards.ideas import FormAction, IdeaFormCb, resume_keyboard
 from keyboards.menu import MenuCb
 from services import ideas as ideas_service
 from services.errors import DomainError, ValidationFailed
-from services.users import DISTRICTS
-
-log = logging.getLogger(__name__)
-
-TEXT_STATES = StateFilter(IdeaForm.title, IdeaForm.problem, IdeaForm.description)
 
 
-def on(action: FormAction) -> Any:
-    return IdeaFormCb.filter(F.action == action)
+async def _submit(ctx: FormContext) -> None:
+    """«Подтвердить»: the idea goes to staff (or back to them, corrected); the draft is dropped."""
+    idea_id = ctx.extra.get("idea_id")
+    if idea_id:
+        idea = await ideas_service.resubmit(ctx.session, ctx.user, int(idea_id), ctx.draft)
+    else:
+        idea = await ideas_service.submit(
+            ctx.session, ctx.user, ctx.draft, daily_limit=ctx.settings.ideas_daily_limit
+        )
+    await ctx.state.clear()
+    await drop_draft(ctx.state)
+    key = "ideas.resubmitted" if idea_id else "ideas.submitted"
+    await ctx.message.answer(_(key).format(title=hd.quote(idea.title)), reply_markup=menu_for(ctx.user))
+    await send_card(ctx.bot, ctx.session, ctx.settings, ctx.data["i18n"], idea, resubmitted=bool(idea_id))
 
 
-# --- entry points -------------------------------------------------------------------------------
+IDEA = Form(
+    name="idea",
+    steps=FORM_STEPS,
+    finish=_submit,
+    preview=preview,
+    step_header="ideas.step",
+    on_save=keep_copy,
+)
 
 
-async def cmd_idea(
-    message: Message, state: FSMContext, session: AsyncSession, user: User, settings: Any
+async def resume_draft(
+    event: Message | CallbackQuery, state: FSMContext, data: dict[str, Any], saved: dict[str, Any]
 ) -> None:
+    await forms.start(
+        IDEA,
+        event,
+        state,
+        data,
+        draft=saved.get("draft") or {},
+        extra=saved.get("extra") or {},
+        at=resume_at(saved),
+    )
+
+
+async def start_form(
+    event: Message | CallbackQuery,
+    state: FSMContext,
+    user: User,
+    data: dict[str, Any],
+    *,
+    fresh: bool = False,
+) -> None:
+    message = target(event)
+    saved = await load_draft(state)
+    if not fresh and has_content(saved):
+        await state.set_state(None)
+        key = "ideas.resume_edit" if (saved.get("extra") or {}).get("idea_id") else "ideas.resume"
+        title = (saved.get("draft") or {}).get("title") or "—"
+        await message.answer(_(key).format(title=hd.quote(title)), reply_markup=resume_keyboard())
+        return
+    settings = data["settings"]
+    left = await ideas_service.submissions_left(data["session"], user, settings.ideas_daily_limit)
+    if left <= 0:
+        await drop_draft(state)
+        await state.clear()
+        text = _("ideas.limit_reached").format(limit=settings.ideas_daily_limit)
+        await message.answer(text, reply_markup=menu_for(user))
+        return
+    await message.answer(
+        _("ideas.intro").format(
+            title_max=ideas_service.TITLE_MAX,
+            text_max=ideas_service.TEXT_MAX,
+            media_max=ideas_service.MEDIA_MAX,
+            limit=settings.ideas_daily_limit,
+            left=left,
+        )
+    )
+    await forms.start(IDEA, event, state, {**data, "user": user})
+
+
+async def start_edit(
+    event: Message | CallbackQuery, state: FSMContext, user: User, data: dict[str, Any], idea_id: int
+) -> None:
+    """An idea returned for changes, in the form at its preview."""
+    idea = await ideas_service.get_own(data["session"], idea_id, user.id)
+    if idea.status != IdeaStatus.REVISION:
+        raise ValidationFailed("ideas.not_in_revision")
+    extra = {"idea_id": idea.id, "staff_comment": idea.staff_comment}
+    await forms.start(IDEA, event, state, data, draft=ideas_service.draft_of(idea), extra=extra, at=PREVIEW)
+
+
+# --- handlers -----------------------------------------------------------------------------------
+
+
+async def cmd_idea(message: Message, state: FSMContext, user: User, **data: Any) -> None:
     await state.set_state(None)
-    await start_form(message, state, session, user, settings)
+    await start_form(message, state, user, {**data, "user": user})
 
 
-async def menu_idea(
-    callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Any
-) -> None:
+async def menu_idea(callback: CallbackQuery, state: FSMContext, user: User, **data: Any) -> None:
     await callback.answer()
     await state.set_state(None)
-    await start_form(callback, state, session, user, settings)
+    await start_form(callback, state, user, {**data, "user": user})
 
 
-async def resume(callback: CallbackQuery, state: FSMContext) -> None:
+async def resume(callback: CallbackQuery, state: FSMContext, **data: Any) -> None:
     await callback.answer()
-    draft = await load_draft(state)
-    if not has_content(draft):
+    saved = await load_draft(state)
+    if not has_content(saved):
         await target(callback).answer(_("ideas.no_draft"))
         return
-    step = draft.get("step") if draft.get("step") in STATE_OF else "title"
-    if step == "edit_menu":
-        step = "preview"
-    await ask(callback, state, step, draft)
+    await resume_draft(callback, state, data, saved)
 
 
 async def restart(
-    callback: CallbackQuery,
-    callback_data: IdeaFormCb,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    settings: Any,
+    callback: CallbackQuery, callback_data: IdeaFormCb, state: FSMContext, user: User, **data: Any
 ) -> None:
     await callback.answer()
     await drop_draft(state)
-    await state.set_state(None)
+    await state.clear()
+    data = {**data, "user": user}
     if (idea_id := parse_id(callback_data.value)) is not None:
         try:
-            await start_edit(callback, state, session, user, idea_id)
+            await start_edit(callback, state, user, data, idea_id)
         except DomainError as exc:
             await target(callback).answer(error_text(exc))
         return
     await target(callback).answer(_("ideas.draft_dropped"))
-    await start_form(callback, state, session, user, settings, fresh=True)
-
-
-# --- the steps ----------------------------------------------------------------------------------
-
-
-async def text_step(message: Message, state: FSMContext, raw_state: str | None) -> None:
-    step = step_of(raw_state)
-    draft = await load_draft(state)
-    clean = ideas_service.clean_title if step == "title" else ideas_service.clean_body
-    try:
-        value = clean(message.text)
-    except ValidationFailed as exc:
-        await message.answer(error_text(exc))
-        return
-    draft[step] = value
-    await next_step(message, state, draft, step)
-
-
-async def keep_value(callback: CallbackQuery, state: FSMContext, raw_state: str | None) -> None:
-    await callback.answer()
-    step = step_of(raw_state)
-    draft = await load_draft(state)
-    if not draft.get(step):
-        await ask(callback, state, step, draft)
-        return
-    await next_step(callback, state, draft, step)
-
-
-CHOICES = {FormAction.DISTRICT: DISTRICTS, FormAction.AUDIENCE: ideas_service.AUDIENCES}
-
-
-async def pick_choice(callback: CallbackQuery, callback_data: IdeaFormCb, state: FSMContext) -> None:
-    """A district or an audience: one button, then the next step."""
-    if callback_data.value not in CHOICES[callback_data.action]:
-        await callback.answer(_("ideas.pick_button"), show_alert=True)
-        return
-    await callback.answer()
-    draft = await load_draft(state)
-    draft[callback_data.action.value] = callback_data.value
-    await next_step(callback, state, draft, callback_data.action.value)
-
-
-async def toggle_help(callback: CallbackQuery, callback_data: IdeaFormCb, state: FSMContext) -> None:
-    if callback_data.value not in ideas_service.HELP_KINDS:
-        await callback.answer(_("ideas.pick_button"), show_alert=True)
-        return
-    await callback.answer()
-    draft = await load_draft(state)
-    chosen = [h for h in draft.get("help") or [] if h in ideas_service.HELP_KINDS]
-    if callback_data.value in chosen:
-        chosen.remove(callback_data.value)
-    else:
-        chosen.append(callback_data.value)
-    draft["help"] = [h for h in ideas_service.HELP_KINDS if h in chosen]
-    await save_draft(state, draft)
-    try:
-        await target(callback).edit_reply_markup(
-            reply_markup=help_keyboard(ideas_service.HELP_KINDS, draft["help"])
-        )
-    except TelegramAPIError:
-        await ask(callback, state, "help", draft)
-
-
-async def help_done(callback: CallbackQuery, state: FSMContext) -> None:
-    draft = await load_draft(state)
-    if not draft.get("help"):
-        await callback.answer(_("ideas.help_required"), show_alert=True)
-        return
-    await callback.answer()
-    await next_step(callback, state, draft, "help")
-
-
-def _attachment(message: Message) -> dict[str, str]:
-    if message.photo:
-        return {"kind": "photo", "file_id": message.photo[-1].file_id}
-    if message.document:
-        return {"kind": "document", "file_id": message.document.file_id}
-    assert message.voice is not None
-    return {"kind": "voice", "file_id": message.voice.file_id}
-
-
-async def add_media(message: Message, state: FSMContext) -> None:
-    draft = await load_draft(state)
-    media = list(draft.get("media") or [])
-    if len(media) >= ideas_service.MEDIA_MAX:
-        await message.answer(
-            _("ideas.media_full").format(max=ideas_service.MEDIA_MAX),
-            reply_markup=media_keyboard(len(media)),
-        )
-        return
-    item = _attachment(message)
-    media.append(item)
-    draft["media"] = media
-    await save_draft(state, draft)
-    await message.answer(
-        _("ideas.media_added").format(
-            kind=_(f"ideas.kind.{item['kind']}"), count=len(media), max=ideas_service.MEDIA_MAX
-        ),
-        reply_markup=media_keyboard(len(media)),
-    )
-
-
-async def media_clear(callback: CallbackQuery, state: FSMContext) -> None:
-    await callback.answer(_("ideas.media_cleared"))
-    draft = await load_draft(state)
-    draft["media"] = []
-    await ask(callback, state, "media", draft)
-
-
-async def media_done(callback: CallbackQuery, state: FSMContext) -> None:
-    await callback.answer()
-    draft = await load_draft(state)
-    draft.setdefault("media", [])
-    await next_step(callback, state, draft, "media")
-
-
-# --- preview, edit, submit ----------------------------------------------------------------------
-
-
-async def edit_menu(callback: CallbackQuery, state: FSMContext) -> None:
-    await callback.answer()
-    await state.set_state(IdeaForm.edit_menu)
-    await target(callback).answer(_("ideas.edit_which"), reply_markup=edit_fields_keyboard())
-
-
-async def edit_field(callback: CallbackQuery, callback_data: IdeaFormCb, state: FSMContext) -> None:
-    if callback_data.value not in STEPS:
-        await callback.answer(_("ideas.pick_button"), show_alert=True)
-        return
-    await callback.answer()
-    draft = await load_draft(state)
-    draft["editing"] = True
-    await ask(callback, state, callback_data.value, draft)
-
-
-async def to_preview(callback: CallbackQuery, state: FSMContext) -> None:
-    await callback.answer()
-    draft = await load_draft(state)
-    draft["editing"] = False
-    await ask(callback, state, "preview", draft)
-
-
-async def submit(
-    callback: CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    settings: Any,
-    i18n: I18n,
-    bot: Bot,
-) -> None:
-    draft = await load_draft(state)
-    resubmitted = bool(draft.get("idea_id"))
-    try:
-        if resubmitted:
-            idea = await ideas_service.resubmit(session, user, int(draft["idea_id"]), draft)
-        else:
-            idea = await ideas_service.submit(session, user, draft, daily_limit=settings.ideas_daily_limit)
-    except DomainError as exc:
-        await callback.answer()
-        await target(callback).answer(error_text(exc), reply_markup=preview_keyboard(resubmitted))
-        return
-    await callback.answer()
-    await drop_draft(state)
-    await state.clear()
-    try:
-        await target(callback).edit_reply_markup(reply_markup=None)
-    except TelegramAPIError:
-        log.debug("preview keyboard not removed", exc_info=True)
-    await target(callback).answer(
-        _("ideas.resubmitted" if resubmitted else "ideas.submitted").format(title=hd.quote(idea.title)),
-        reply_markup=menu_for(user),
-    )
-    await send_card(bot, session, settings, i18n, idea, resubmitted=resubmitted)
-
-
-# --- «Назад», and anything else inside the form: a hint, the step stays ------------------------
-
-
-async def back(callback: CallbackQuery, state: FSMContext, raw_state: str | None) -> None:
-    await callback.answer()
-    step = step_of(raw_state)
-    draft = await load_draft(state)
-    if step in ("preview", "edit_menu") or draft.get("editing"):
-        draft["editing"] = False
-        await ask(callback, state, STEPS[-1] if step == "preview" else "preview", draft)
-        return
-    if step == STEPS[0]:
-        await ask(callback, state, step, draft)
-        return
-    await ask(callback, state, STEPS[STEPS.index(step) - 1], draft)
-
-
-async def form_other(message: Message, state: FSMContext, raw_state: str | None) -> None:
-    step = step_of(raw_state)
-    if step in TEXT_STEPS:
-        await message.answer(_("ideas.hint_text"))
-    elif step == "media":
-        draft = await load_draft(state)
-        await message.answer(
-            _("ideas.hint_media").format(max=ideas_service.MEDIA_MAX),
-            reply_markup=media_keyboard(len(draft.get("media") or [])),
-        )
-    else:
-        await message.answer(_("ideas.hint_buttons"))
+    await start_form(callback, state, user, data, fresh=True)
 
 
 def register(router: Router) -> None:
     cb = router.callback_query.register
     router.message.register(cmd_idea, Command("idea"))
     cb(menu_idea, MenuCb.filter(F.action == "idea_new"))
-    cb(menu_idea, on(FormAction.START))
-    cb(resume, on(FormAction.RESUME))
-    cb(restart, on(FormAction.RESTART))
-    router.message.register(text_step, TEXT_STATES, F.text)
-    cb(keep_value, on(FormAction.KEEP), TEXT_STATES)
-    cb(pick_choice, on(FormAction.DISTRICT), IdeaForm.district)
-    cb(pick_choice, on(FormAction.AUDIENCE), IdeaForm.audience)
-    cb(toggle_help, on(FormAction.HELP), IdeaForm.help)
-    cb(help_done, on(FormAction.HELP_DONE), IdeaForm.help)
-    router.message.register(add_media, IdeaForm.media, F.photo | F.document | F.voice)
-    cb(media_clear, on(FormAction.MEDIA_CLEAR), IdeaForm.media)
-    cb(media_done, on(FormAction.MEDIA_DONE), IdeaForm.media)
-    cb(edit_menu, on(FormAction.EDIT_MENU), IdeaForm.preview)
-    cb(edit_field, on(FormAction.EDIT), IdeaForm.edit_menu)
-    cb(to_preview, on(FormAction.PREVIEW), StateFilter(IdeaForm))
-    cb(submit, on(FormAction.SUBMIT), IdeaForm.preview)
-    cb(back, NavCb.filter(F.action == "back"), StateFilter(IdeaForm))
-    router.message.register(form_other, StateFilter(IdeaForm))
+    cb(menu_idea, IdeaFormCb.filter(F.action == FormAction.START))
+    cb(resume, IdeaFormCb.filter(F.action == FormAction.RESUME))
+    cb(restart, IdeaFormCb.filter(F.action == FormAction.RESTART))
+    router.include_router(forms.router_for(IDEA))

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Idea, IdeaStatus, User
 from handlers.common import error_text, target
-from handlers.ideas.draft import STATE_OF, ask, has_content, load_draft, start_edit
+from handlers.ideas.draft import has_content, load_draft, resume_at
+from handlers.ideas.form import resume_draft, start_edit
 from handlers.ideas.views import idea_body, raise_threshold, send_media, short, status_label
 from handlers.my import MyCb
 from keyboards.ideas import (
@@ -341,26 +342,28 @@ async def own_idea(
 
 
 async def edit_returned(
-    callback: CallbackQuery, callback_data: IdeaCb, state: FSMContext, session: AsyncSession, user: User
+    callback: CallbackQuery, callback_data: IdeaCb, state: FSMContext, user: User, **data: Any
 ) -> None:
-    draft = await load_draft(state)
-    if has_content(draft) and draft.get("idea_id") != callback_data.id:
+    saved = await load_draft(state)
+    draft_of = (saved.get("extra") or {}).get("idea_id")
+    data = {**data, "user": user}
+    if has_content(saved) and draft_of != callback_data.id:
         # Another draft is half-filled: nothing is thrown away without asking.
         await callback.answer()
         await state.set_state(None)
+        title = (saved.get("draft") or {}).get("title") or "—"
         await target(callback).answer(
-            _("ideas.replace_draft").format(title=hd.quote(draft.get("title") or "—")),
+            _("ideas.replace_draft").format(title=hd.quote(title)),
             reply_markup=resume_keyboard(str(callback_data.id)),
         )
         return
-    if draft.get("idea_id") == callback_data.id and draft.get("step") in STATE_OF:
+    if draft_of == callback_data.id and resume_at(saved):
         # Corrections already begun are continued, not replaced by the stored version.
         await callback.answer()
-        step = "preview" if draft["step"] == "edit_menu" else draft["step"]
-        await ask(callback, state, step, draft)
+        await resume_draft(callback, state, data, saved)
         return
     try:
-        await start_edit(callback, state, session, user, callback_data.id)
+        await start_edit(callback, state, user, data, callback_data.id)
     except DomainError as exc:
         await callback.answer(error_text(exc), show_alert=True)
         return
