@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
@@ -12,28 +12,18 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from keyboards.common import Id, nav_row
 
-FIELDS = ("title", "problem", "description", "district", "audience", "help", "media")
-
 
 class FormAction(StrEnum):
+    """Starting the idea form: afresh, continuing the kept draft, or dropping it (the form's own
+    buttons are the form engine's)."""
+
     START = "start"
     RESUME = "resume"
     RESTART = "restart"
-    KEEP = "keep"
-    DISTRICT = "district"
-    AUDIENCE = "audience"
-    HELP = "help"
-    HELP_DONE = "help_done"
-    MEDIA_CLEAR = "media_clear"
-    MEDIA_DONE = "media_done"
-    EDIT_MENU = "edit_menu"
-    EDIT = "edit"
-    PREVIEW = "preview"
-    SUBMIT = "submit"
 
 
 class IdeaFormCb(CallbackData, prefix="ideaf"):
-    """Buttons of the submission form: pick a value, toggle help, finish a step, edit a field."""
+    """«Новая идея», «Продолжить», «Начать заново» (value: the idea to correct instead)."""
 
     action: FormAction
     value: str = ""
@@ -108,83 +98,6 @@ def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
 
 
 # --- the form ---------------------------------------------------------------------------------------
-
-
-def text_step_keyboard(has_value: bool, back: bool = True) -> InlineKeyboardMarkup:
-    rows = []
-    if has_value:
-        rows.append([_button(_("ideas.btn.keep"), IdeaFormCb(action=FormAction.KEEP))])
-    rows.append(nav_row(back=back))
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def pick_keyboard(
-    field: str, values: Sequence[str], label_prefix: str, current: str | None
-) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for value in values:
-        mark = "✅ " if value == current else ""
-        builder.button(
-            text=mark + _(label_prefix + value), callback_data=IdeaFormCb(action=field, value=value)
-        )
-    builder.adjust(2)
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def help_keyboard(kinds: Sequence[str], chosen: Iterable[str]) -> InlineKeyboardMarkup:
-    chosen = set(chosen)
-    builder = InlineKeyboardBuilder()
-    for kind in kinds:
-        mark = "✅ " if kind in chosen else "▫️ "
-        builder.button(
-            text=mark + _(f"ideas.help.{kind}"), callback_data=IdeaFormCb(action=FormAction.HELP, value=kind)
-        )
-    builder.adjust(1)
-    builder.row(_button(_("ideas.btn.done"), IdeaFormCb(action=FormAction.HELP_DONE)))
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def media_keyboard(count: int) -> InlineKeyboardMarkup:
-    rows = [
-        [
-            _button(
-                _("ideas.btn.media_done") if count else _("btn.skip"),
-                IdeaFormCb(action=FormAction.MEDIA_DONE),
-            )
-        ]
-    ]
-    if count:
-        rows.append([_button(_("ideas.btn.media_clear"), IdeaFormCb(action=FormAction.MEDIA_CLEAR))])
-    rows.append(nav_row())
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def preview_keyboard(resubmit: bool) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _button(
-                    _("ideas.btn.resubmit" if resubmit else "ideas.btn.submit"),
-                    IdeaFormCb(action=FormAction.SUBMIT),
-                )
-            ],
-            [_button(_("ideas.btn.edit"), IdeaFormCb(action=FormAction.EDIT_MENU))],
-            nav_row(),
-        ]
-    )
-
-
-def edit_fields_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for field in FIELDS:
-        builder.button(
-            text=_(f"ideas.field.{field}"), callback_data=IdeaFormCb(action=FormAction.EDIT, value=field)
-        )
-    builder.adjust(2)
-    builder.row(_button(_("ideas.btn.to_preview"), IdeaFormCb(action=FormAction.PREVIEW)))
-    return builder.as_markup()
 
 
 def resume_keyboard(restart_value: str = "") -> InlineKeyboardMarkup:
