@@ -48,39 +48,33 @@ async def refresh(
         pass
 
 
-async def btn_stop(
+async def btn_control(
     callback: CallbackQuery,
     callback_data: BcCb,
     session: AsyncSession,
     settings: Settings,
     broadcast_sender: BroadcastSender | None = None,
 ) -> None:
+    """Stop a running broadcast, cancel a scheduled one, or resume a stopped one."""
+    resume = callback_data.action == BcAction.RESUME
     try:
-        status = await service.stop(session, callback_data.id, callback.from_user.id)
+        if resume:
+            await service.resume(session, callback_data.id, callback.from_user.id)
+        else:
+            status = await service.stop(session, callback_data.id, callback.from_user.id)
     except DomainError as exc:
         await alert(callback, error_text(exc))
         return
-    if broadcast_sender is not None:
-        broadcast_sender.stop_now(callback_data.id)
-    await callback.answer(_("broadcast.stopping" if status == "stopped" else "broadcast.cancelled_scheduled"))
-    await refresh(callback, session, settings, callback_data.id)
-
-
-async def btn_resume(
-    callback: CallbackQuery,
-    callback_data: BcCb,
-    session: AsyncSession,
-    settings: Settings,
-    broadcast_sender: BroadcastSender | None = None,
-) -> None:
-    try:
-        await service.resume(session, callback_data.id, callback.from_user.id)
-    except DomainError as exc:
-        await alert(callback, error_text(exc))
-        return
-    if broadcast_sender is not None:
+    if broadcast_sender is not None and resume:
         broadcast_sender.wake()
-    await callback.answer(_("broadcast.resumed"))
+    elif broadcast_sender is not None:
+        broadcast_sender.stop_now(callback_data.id)
+    if resume:
+        await callback.answer(_("broadcast.resumed"))
+    else:
+        await callback.answer(
+            _("broadcast.stopping" if status == "stopped" else "broadcast.cancelled_scheduled")
+        )
     await refresh(callback, session, settings, callback_data.id)
 
 
@@ -88,31 +82,24 @@ async def preview_button(callback: CallbackQuery) -> None:
     await alert(callback, _("broadcast.preview_button"))
 
 
-async def send_history(message: Message, session: AsyncSession, settings: Settings) -> None:
+async def history(event: Message | CallbackQuery, session: AsyncSession, settings: Settings) -> None:
+    """/broadcasts and the staff menu's button: the latest broadcasts with their figures and controls."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
     items = await service.history(session)
     if not items:
-        await message.answer(_("broadcast.history_empty"))
+        await target(event).answer(_("broadcast.history_empty"))
         return
     parts = [_("broadcast.history_title").format(n=len(items))]
     parts += [history_item(row, counts, settings) for row, counts in items]
     parts.append(_("broadcast.history_hint"))
     markup = kb.history_keyboard([(row.id, row.status) for row, _counts in items])
-    await message.answer("\n\n".join(parts), reply_markup=markup)
-
-
-async def cmd_history(message: Message, session: AsyncSession, settings: Settings) -> None:
-    await send_history(message, session, settings)
-
-
-async def btn_history(callback: CallbackQuery, session: AsyncSession, settings: Settings) -> None:
-    await callback.answer()
-    await send_history(target(callback), session, settings)
+    await target(event).answer("\n\n".join(parts), reply_markup=markup)
 
 
 def register(router: Router) -> None:
     button = router.callback_query.register
-    button(btn_stop, BcCb.filter(F.action.in_({BcAction.STOP, BcAction.CANCEL})))
-    button(btn_resume, BcCb.filter(F.action == BcAction.RESUME))
+    button(btn_control, BcCb.filter(F.action.in_({BcAction.STOP, BcAction.CANCEL, BcAction.RESUME})))
     button(preview_button, UnsubCb.filter())
-    router.message.register(cmd_history, Command("broadcasts"))
-    button(btn_history, AdminCb.filter(F.action == "broadcasts"))
+    router.message.register(history, Command("broadcasts"))
+    button(history, AdminCb.filter(F.action == "broadcasts"))

@@ -90,15 +90,14 @@ async def send_news_list(message: Message, session: AsyncSession, settings: Any)
 # --- the panel and leaving --------------------------------------------------------------------------
 
 
-async def cmd_digest(message: Message, state: FSMContext, session: AsyncSession, settings: Any) -> None:
+async def panel(
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, settings: Any
+) -> None:
+    """/digest, the staff menu's button and «Назад»: the digest panel."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
     await state.clear()
-    await send_panel(message, session, settings)
-
-
-async def btn_panel(callback: CallbackQuery, state: FSMContext, session: AsyncSession, settings: Any) -> None:
-    await callback.answer()
-    await state.clear()
-    await send_panel(target(callback), session, settings)
+    await send_panel(target(event), session, settings)
 
 
 async def btn_cancel(callback: CallbackQuery, state: FSMContext) -> None:
@@ -211,8 +210,8 @@ def _on(action: str) -> Any:
 def register(router: Router) -> None:
     in_digest = StateFilter(DigestAdmin)
     button = router.callback_query.register
-    router.message.register(cmd_digest, Command("digest"))
-    button(btn_panel, _on("dg"))
+    router.message.register(panel, Command("digest"))
+    button(panel, _on("dg"))
     button(btn_cancel, _on("dg_x"))
     router.message.register(cmd_cancel, in_digest, Command("cancel"))
     button(nav, in_digest, NavCb.filter())

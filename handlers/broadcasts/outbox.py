@@ -27,7 +27,10 @@ from services import digest as digest_service
 from services.notifications import outbox_summary
 
 
-async def send_outbox(message: Message, session: AsyncSession, settings: Any) -> None:
+async def outbox(event: Message | CallbackQuery, session: AsyncSession, settings: Any) -> None:
+    """/outbox and its «Обновить» button: what the outbox holds and what failed lately."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
     s = await outbox_summary(session)
     lines = [
         _("notify.outbox").format(
@@ -52,7 +55,7 @@ async def send_outbox(message: Message, session: AsyncSession, settings: Any) ->
                 f"• {local_time(when, settings)} {html.escape(kind)}: <code>{html.escape(error[:150])}</code>"
             )
     markup = admin_kb([(_("notify.btn_refresh"), AdminCb(action="outbox"))])
-    await message.answer("\n".join(lines), reply_markup=markup)
+    await target(event).answer("\n".join(lines), reply_markup=markup)
 
 
 async def send_preview(
@@ -136,20 +139,11 @@ async def btn_preview_person(
     await send_preview(target(callback), session, person, settings, i18n)
 
 
-async def cmd_outbox(message: Message, session: AsyncSession, settings: Any) -> None:
-    await send_outbox(message, session, settings)
-
-
-async def btn_outbox(callback: CallbackQuery, session: AsyncSession, settings: Any) -> None:
-    await callback.answer()
-    await send_outbox(target(callback), session, settings)
-
-
 def register(router: Router) -> None:
     button = router.callback_query.register
     button(btn_preview, AdminCb.filter(F.action == "dg_prev"))
     router.message.register(got_person, DigestAdmin.preview_who, F.text)
     router.message.register(person_not_text, DigestAdmin.preview_who)
     button(btn_preview_person, AdminCb.filter(F.action.in_({"dg_pv", "dg_me"})))
-    router.message.register(cmd_outbox, Command("outbox"))
-    button(btn_outbox, AdminCb.filter(F.action == "outbox"))
+    router.message.register(outbox, Command("outbox"))
+    button(outbox, AdminCb.filter(F.action == "outbox"))

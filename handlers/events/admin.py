@@ -61,12 +61,20 @@ async def show_staff_list(event: Message | CallbackQuery, session: AsyncSession,
     await reply(event, text, staff_list_keyboard(items), edit)
 
 
-async def show_staff_card(
-    event: Message | CallbackQuery, session: AsyncSession, bot: Bot, event_id: int, edit: bool = False
-) -> None:
+async def _event_or_reply(
+    event: Message | CallbackQuery, session: AsyncSession, event_id: int
+) -> Event | None:
     item = await ev.get_event(session, event_id)
     if item is None:
         await reply(event, _("events.err_not_found"), None)
+    return item
+
+
+async def show_staff_card(
+    event: Message | CallbackQuery, session: AsyncSession, bot: Bot, event_id: int, edit: bool = False
+) -> None:
+    item = await _event_or_reply(event, session, event_id)
+    if item is None:
         return
     counts = await ev.counts(session, event_id)
     link = await bot_link(bot, f"ev_{item.id}")
@@ -85,9 +93,8 @@ def _person_line(number: int, signup: Any, person: Any) -> str:
 async def show_people(
     event: Message | CallbackQuery, session: AsyncSession, event_id: int, page: int, edit: bool
 ) -> None:
-    item = await ev.get_event(session, event_id)
+    item = await _event_or_reply(event, session, event_id)
     if item is None:
-        await reply(event, _("events.err_not_found"), None)
         return
     people = await ev.participants(session, event_id)
     if not people:
@@ -121,15 +128,12 @@ async def _event_or_alert(
 # --- handlers ---------------------------------------------------------------------------------------
 
 
-async def cmd_list(message: Message, state: FSMContext, session: AsyncSession) -> None:
+async def staff_list(event: Message | CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+    """/staff_events and the staff menu's button."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
     await state.clear()
-    await show_staff_list(message, session)
-
-
-async def menu_list(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
-    await callback.answer()
-    await state.clear()
-    await show_staff_list(callback, session)
+    await show_staff_list(event, session)
 
 
 async def list_again(callback: CallbackQuery, session: AsyncSession) -> None:
@@ -277,8 +281,8 @@ def _on(*actions: StaffAction) -> Any:
 
 def register_list(router: Router) -> None:
     """The list first: the dialog's router comes between it and the cards (as the handlers always ran)."""
-    router.message.register(cmd_list, Command("staff_events"))
-    router.callback_query.register(menu_list, AdminCb.filter(F.action == "events"))
+    router.message.register(staff_list, Command("staff_events"))
+    router.callback_query.register(staff_list, AdminCb.filter(F.action == "events"))
     router.callback_query.register(list_again, _on(StaffAction.LIST))
 
 

@@ -142,17 +142,14 @@ async def show_my(event: Message | CallbackQuery, session: AsyncSession, user: U
 # --- handlers ---------------------------------------------------------------------------------------
 
 
-async def cmd_events(message: Message, state: FSMContext, session: AsyncSession, settings: Any) -> None:
-    await state.clear()
-    await show_list(message, session, settings, 0, edit=False)
-
-
-async def menu_events(
-    callback: CallbackQuery, state: FSMContext, session: AsyncSession, settings: Any
+async def events(
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, settings: Any
 ) -> None:
-    await callback.answer()
+    """/events and the menu's button: the first page of the list."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
     await state.clear()
-    await show_list(callback, session, settings, 0, edit=False)
+    await show_list(event, session, settings, 0, edit=False)
 
 
 async def page(callback: CallbackQuery, callback_data: EvCb, session: AsyncSession, settings: Any) -> None:
@@ -273,9 +270,9 @@ def create_router() -> Router:
     private_only(router)
     router.message.middleware(RequireRegistration())
     router.callback_query.middleware(RequireRegistration())
-    router.message.register(cmd_events, Command("events"))
+    router.message.register(events, Command("events"))
     button = router.callback_query.register
-    button(menu_events, MenuCb.filter(F.action == "events"))
+    button(events, MenuCb.filter(F.action == "events"))
     button(page, _on(EvAction.LIST))
     button(card, _on(EvAction.CARD))
     button(my_section, MyCb.filter(F.section == "events"))

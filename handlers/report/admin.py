@@ -32,18 +32,12 @@ class ReportForm(StatesGroup):
     dates = State()
 
 
-async def ask_period(message: Message, state: FSMContext) -> None:
+async def ask_period(event: Message | CallbackQuery, state: FSMContext) -> None:
+    """/report and the staff menu's button."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
     await state.clear()
-    await message.answer(_("report.choose_period"), reply_markup=period_keyboard())
-
-
-async def cmd_report(message: Message, state: FSMContext) -> None:
-    await ask_period(message, state)
-
-
-async def btn_report(callback: CallbackQuery, state: FSMContext) -> None:
-    await callback.answer()
-    await ask_period(target(callback), state)
+    await target(event).answer(_("report.choose_period"), reply_markup=period_keyboard())
 
 
 async def chosen(
@@ -111,8 +105,8 @@ async def offline_fix(message: Message, command: CommandObject, session: AsyncSe
 
 def create_router() -> Router:
     router = Router(name="admin-report")
-    router.message.register(cmd_report, Command("report"))
-    router.callback_query.register(btn_report, AdminCb.filter(F.action == "report"))
+    router.message.register(ask_period, Command("report"))
+    router.callback_query.register(ask_period, AdminCb.filter(F.action == "report"))
     router.callback_query.register(chosen, ReportCb.filter())
     router.message.register(dates, StateFilter(ReportForm.dates), F.text)
     return router
