@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import User, UserStatus
+from db.models import User
 from handlers.common import RequireRegistration, error_text, target
 from handlers.events.resident import alert, show_card
 from handlers.events.views import checked_in_text, drop_buttons
@@ -30,15 +30,13 @@ class EvCheckin(StatesGroup):
     code = State()
 
 
-async def register_first(message: Message, state: FSMContext, user: User | None) -> None:
-    from handlers.registration import begin_registration, send_welcome
+async def register_first(
+    message: Message, state: FSMContext, user: User | None, session: AsyncSession
+) -> None:
+    from handlers.registration.dialog import welcome_or_resume
 
     await message.answer(_("events.register_first"))
-    if user is not None and user.status == UserStatus.CONSENTED:
-        await message.answer(_("reg.resume"))
-        await begin_registration(message, state)
-        return
-    await send_welcome(message, user)
+    await welcome_or_resume(message, state, user, {"session": session})
 
 
 async def open_event(
@@ -48,7 +46,7 @@ async def open_event(
     event_id = int((command.args or "ev_0")[3:])
     await show_card(message, session, user, event_id, edit=False, with_poster=True)
     if user is None or not user.is_registered:
-        await register_first(message, state, user)
+        await register_first(message, state, user, session)
 
 
 async def self_checkin(
@@ -57,7 +55,7 @@ async def self_checkin(
     await state.clear()
     _prefix, event_id, code = (command.args or "").split("_", 2)
     if user is None or not user.is_registered:
-        await register_first(message, state, user)
+        await register_first(message, state, user, session)
         return
     try:
         result = await ev.self_checkin(session, user, int(event_id), code)
