@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.broadcasts import admin, control, digest, outbox, resident, schedule
+from handlers.broadcasts import admin, control, digest, news, outbox, resident, schedule
 
 
 def create_router() -> Router:
@@ -20,5 +20,6 @@ def create_admin_router() -> Router:
     schedule.register(router)
     control.register(router)
     digest.register(router)
+    news.register(router)
     outbox.register(router)
     return router

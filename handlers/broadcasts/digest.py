@@ -125,58 +125,6 @@ async def nav(
 # --- news -------------------------------------------------------------------------------------------
 
 
-async def btn_add(callback: CallbackQuery, state: FSMContext) -> None:
-    await callback.answer()
-    data = await state.get_data()
-    await state.set_state(DigestAdmin.news_text)
-    prompt = _("digest.ask_news").format(max=digest_service.NEWS_MAX)
-    if data.get("news"):
-        prompt += "\n\n" + _("digest.news_current").format(text=html.escape(data["news"], quote=False))
-    await target(callback).answer(prompt, reply_markup=admin_kb(cancel_row()))
-
-
-async def got_news(message: Message, state: FSMContext) -> None:
-    try:
-        text = digest_service.clean_news(message.text)
-    except DomainError as exc:
-        await message.answer(error_text(exc), reply_markup=admin_kb(cancel_row()))
-        return
-    await state.update_data(news=text)
-    await state.set_state(DigestAdmin.news_confirm)
-    await message.answer(
-        _("digest.confirm_news").format(text=html.escape(text, quote=False)),
-        reply_markup=admin_kb(
-            [(_("digest.btn_save"), AdminCb(action="dg_save"))],
-            [(_("digest.btn_edit"), AdminCb(action="dg_add"))],
-            cancel_row(),
-        ),
-    )
-
-
-async def got_not_text(message: Message) -> None:
-    await message.answer(_("digest.news_text_only"), reply_markup=admin_kb(cancel_row()))
-
-
-async def confirm_typed(message: Message) -> None:
-    await message.answer(_("digest.use_buttons"))
-
-
-async def btn_save(callback: CallbackQuery, state: FSMContext, session: AsyncSession, settings: Any) -> None:
-    text = (await state.get_data()).get("news")
-    if await state.get_state() != DigestAdmin.news_confirm.state or not text:
-        await callback.answer(_("common.stale_button"), show_alert=True)
-        return
-    try:
-        await digest_service.add_news(session, callback.from_user.id, text)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
-        return
-    await state.clear()
-    await callback.answer(_("digest.news_added"))
-    await target(callback).answer(_("digest.news_added"))
-    await send_panel(target(callback), session, settings)
-
-
 async def btn_list(callback: CallbackQuery, state: FSMContext, session: AsyncSession, settings: Any) -> None:
     await callback.answer()
     await state.clear()
@@ -215,11 +163,6 @@ def register(router: Router) -> None:
     button(btn_cancel, _on("dg_x"))
     router.message.register(cmd_cancel, in_digest, Command("cancel"))
     button(nav, in_digest, NavCb.filter())
-    button(btn_add, _on("dg_add"))
-    router.message.register(got_news, DigestAdmin.news_text, F.text)
-    router.message.register(got_not_text, DigestAdmin.news_text)
-    router.message.register(confirm_typed, DigestAdmin.news_confirm)
-    button(btn_save, _on("dg_save"))
     button(btn_list, _on("dg_list"))
     button(btn_remove, _on("dg_del"))
     button(btn_remove_ok, _on("dg_delok"))

@@ -119,9 +119,7 @@ def history_item(row: Any, counts: Any, settings: Settings) -> str:
 
 
 class DigestAdmin(StatesGroup):
-    news_text = State()
-    news_confirm = State()
-    preview_who = State()
+    preview_who = State()  # the news item is a form-engine dialog (news.py)
 
 
 def admin_kb(*rows: list[tuple[str, AdminCb]]) -> InlineKeyboardMarkup:

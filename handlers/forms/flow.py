@@ -14,7 +14,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 
 from handlers.common import error_text, menu_for
-from handlers.forms.model import FIELDS, PREVIEW, Form, FormContext, Step, call
+from handlers.forms.model import FIELDS, PREVIEW, Form, FormContext, Step, call, confirms_of
 from handlers.forms.view import ask, choices_of, context, drop_buttons, save
 from services.errors import DomainError, ValidationFailed
 
@@ -135,6 +135,24 @@ async def reply_keyboard_button(ctx: FormContext, step: Step, text: str) -> None
         await cancel(ctx)
     else:
         await hint(ctx, step.name, step.hint or "forms.hint_text")
+
+
+async def confirm(ctx: FormContext, value: str) -> None:
+    """A confirm button of the preview: only one of the form's own values counts (else re-ask)."""
+    if value not in {v for _key, v in await confirms_of(ctx)}:
+        await ask(ctx, PREVIEW)
+        return
+    ctx.extra["confirm"] = value
+    await complete(ctx)
+
+
+async def choose_field(ctx: FormContext) -> None:
+    """«Изменить поле»: the list of fields, or the field itself when there is only one."""
+    labelled = [s.name for s in ctx.form.active(ctx.draft) if s.label]
+    if len(labelled) == 1:
+        await edit_field(ctx, labelled[0])
+        return
+    await ask(ctx, FIELDS)
 
 
 async def edit_field(ctx: FormContext, name: str) -> None:

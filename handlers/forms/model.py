@@ -135,6 +135,14 @@ class Form:
     on_exit: Callable[[FormContext], Awaitable[None]] | None = None
     """«Назад» from the first step (or while editing one field); default: cancel to the menu."""
     staff: bool = False
+    replies_only: bool | None = None
+    """Text counts only as a reply to the dialog message; default: ``staff``. A staff dialog whose
+    text has always been taken as a plain message in the admin chat sets False."""
+    confirms: Callable[[FormContext], MaybeAwaitable] | None = None
+    """The preview's confirm buttons as (locale key, value); default one «Подтвердить». ``finish``
+    finds the pressed value in ``ctx.extra["confirm"]``."""
+    edit_label: str = "btn.edit_field"
+    """The preview's «Изменить поле» (a locale key). With one labelled step it opens that step."""
     state: State = field(init=False)
 
     def __post_init__(self) -> None:
@@ -148,6 +156,20 @@ class Form:
 
     def active(self, draft: dict[str, Any]) -> list[Step]:
         return [s for s in self.steps if s.skip_if is None or not s.skip_if(draft)]
+
+    @property
+    def takes_replies_only(self) -> bool:
+        return self.staff if self.replies_only is None else self.replies_only
+
+
+DEFAULT_CONFIRMS = (("btn.confirm", ""),)
+
+
+async def confirms_of(ctx: FormContext) -> list[tuple[str, str]]:
+    """The preview's confirm buttons: (locale key, value)."""
+    if ctx.form.confirms is None:
+        return list(DEFAULT_CONFIRMS)
+    return list(await call(ctx.form.confirms, ctx))
 
 
 class WrongKind(Exception):
