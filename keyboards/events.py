@@ -7,9 +7,8 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, NavCb, nav_row
+from keyboards.common import Id
 
 
 class EvAction(StrEnum):
@@ -65,31 +64,6 @@ class EaCb(CallbackData, prefix="eva"):
     a: StaffAction
     e: Id = 0
     v: Id = 0
-
-
-class FormField(StrEnum):
-    """What a choice inside the staff dialog sets (or, for the last ones, does)."""
-
-    KIND = "kind"
-    ENDS = "ends"
-    PLACE_KIND = "place_kind"
-    ROOM = "room"
-    DISTRICT = "district"
-    CAPACITY = "capacity"
-    DEADLINE = "deadline"
-    AUDIENCE = "aud"
-    POSTER = "poster"
-    SAVE = "save"
-    FIELDS = "fields"
-    PREVIEW = "preview"
-    GOTO = "goto"
-
-
-class EfCb(CallbackData, prefix="evf"):
-    """Choices inside the staff dialog."""
-
-    f: FormField
-    v: str = ""
 
 
 def _button(key: str, data: CallbackData) -> InlineKeyboardButton:
@@ -265,74 +239,3 @@ def code_keyboard(event_id: int) -> InlineKeyboardMarkup:
             _button("events.btn_back_card", EaCb(a=StaffAction.CARD, e=event_id)),
         ]
     )
-
-
-# --- the staff dialog -----------------------------------------------------------------------------
-
-
-def form_choices(
-    items: list[tuple[str, str]], field: FormField, width: int = 2, back: bool = True
-) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for label, value in items:
-        builder.button(text=label, callback_data=EfCb(f=field, v=value))
-    builder.adjust(width)
-    builder.row(*nav_row(back=back))
-    return builder.as_markup()
-
-
-def audience_keyboard(groups: list[tuple[str, str, bool]]) -> InlineKeyboardMarkup:
-    """(label, group, chosen) toggles, then «Для всех» and «Готово»."""
-    builder = InlineKeyboardBuilder()
-    for label, group, chosen in groups:
-        builder.button(
-            text=("✅ " if chosen else "") + label, callback_data=EfCb(f=FormField.AUDIENCE, v=group)
-        )
-    builder.adjust(2)
-    builder.row(
-        _button("events.btn_for_all", EfCb(f=FormField.AUDIENCE, v="*")),
-        _button("events.btn_done", EfCb(f=FormField.AUDIENCE, v="done")),
-    )
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def preview_keyboard(editing: bool) -> InlineKeyboardMarkup:
-    if editing:
-        rows = [[_button("events.btn_save_changes", EfCb(f=FormField.SAVE, v="edit"))]]
-    else:
-        rows = [
-            [_button("events.btn_save_draft", EfCb(f=FormField.SAVE, v="draft"))],
-            [
-                _button("events.btn_publish", EfCb(f=FormField.SAVE, v="pub")),
-                _button("events.btn_publish_announce", EfCb(f=FormField.SAVE, v="puba")),
-            ],
-        ]
-    return _markup(
-        *rows,
-        [_button("events.btn_change_field", EfCb(f=FormField.FIELDS))],
-        [_button("btn.cancel", NavCb(action="cancel"))],
-    )
-
-
-EDITABLE = (
-    "title",
-    "description",
-    "kind",
-    "starts",
-    "ends",
-    "place_kind",
-    "capacity",
-    "deadline",
-    "audience",
-    "poster",
-)
-
-
-def fields_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for name in EDITABLE:
-        builder.button(text=_(f"events.field_{name}"), callback_data=EfCb(f=FormField.GOTO, v=name))
-    builder.adjust(2)
-    builder.row(_button("events.btn_to_preview", EfCb(f=FormField.PREVIEW)))
-    return builder.as_markup()

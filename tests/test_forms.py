@@ -15,6 +15,7 @@ import pytest
 from aiogram.types import Message, Sticker
 
 from handlers.broadcasts.news import NEWS
+from handlers.events.form import EVENT
 from handlers.forms import FIELDS, PREVIEW, Form
 from handlers.registration.dialog import PROFILE, REGISTRATION
 from tests.client import TgClient
@@ -54,10 +55,31 @@ async def _news_to_preview(staff: TgClient) -> None:
     await staff.send("Субботник в парке в субботу")
 
 
+async def _start_new_event(client_factory: Any, staff: TgClient) -> TgClient:
+    await staff.send("/new_event")
+    return staff
+
+
+async def _event_to_preview(staff: TgClient) -> None:
+    from datetime import timedelta
+
+    from db.base import utcnow
+    from services import events as ev
+
+    start = (utcnow() + timedelta(days=5)).astimezone(ev.display_tz())
+    await staff.send("Семинар по отчётности")
+    await staff.send("Как сдать отчёт в Минюст")
+    await staff.press("Семинар")
+    await staff.send(start.strftime("%d.%m.%Y 14:00"))
+    for label in ("2 ч", "В Центре", "Без уточнения", "Без ограничения", "До начала", "Готово", "Без афиши"):
+        await staff.press(label)
+
+
 FORMS: list[FormCase] = [
     FormCase(REGISTRATION, _start_registration),
     FormCase(PROFILE, _start_profile_edit),
     FormCase(NEWS, _start_digest_news, _news_to_preview),
+    FormCase(EVENT, _start_new_event, _event_to_preview),
 ]
 
 

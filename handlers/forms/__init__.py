@@ -29,6 +29,7 @@ from handlers.forms.flow import accept, back, cancel, exit_form, hint, restart_p
 from handlers.forms.model import (
     FIELDS,
     PREVIEW,
+    STAY,
     Form,
     FormAction,
     FormCb,
@@ -43,6 +44,7 @@ from handlers.forms.view import ask, choices_of, drop_buttons
 __all__ = [
     "FIELDS",
     "PREVIEW",
+    "STAY",
     "Form",
     "FormAction",
     "FormCb",

@@ -14,7 +14,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 
 from handlers.common import error_text, menu_for
-from handlers.forms.model import FIELDS, PREVIEW, Form, FormContext, Step, call, confirms_of
+from handlers.forms.model import FIELDS, PREVIEW, STAY, Form, FormContext, Step, call, confirms_of
 from handlers.forms.view import ask, choices_of, context, drop_buttons, save
 from services.errors import DomainError, ValidationFailed
 
@@ -26,6 +26,12 @@ async def accept(ctx: FormContext, step: Step, value: Any) -> None:
     ctx.draft[step.key] = value
     stored = await ctx.state.get_data()
     if stored.get("editing"):
+        active = {s.name for s in ctx.form.active(ctx.draft)}
+        follow = next((name for name in step.edit_with if name in active), None)
+        if follow is not None:
+            await save(ctx, follow)
+            await ask(ctx, follow)
+            return
         await ctx.state.update_data(editing=False)
         await save(ctx, PREVIEW)
         await ask(ctx, PREVIEW)
@@ -178,6 +184,10 @@ async def pick(ctx: FormContext, step: Step, raw: str) -> None:
             await ctx.message.answer(error_text(exc))
             await ask(ctx, step.name)
             return
+    if value is STAY:
+        await save(ctx, step.name)
+        await ask(ctx, step.name)
+        return
     await accept(ctx, step, value)
 
 

@@ -117,6 +117,9 @@ class Step:
     label: str | None = None
     """The field's name on «Изменить поле» (a locale key); steps without one are not offered there."""
     field: str | None = None
+    edit_with: tuple[str, ...] = ()
+    """Steps asked right after this one when it is changed from the preview (the first active one;
+    e.g. the place after its kind), before the preview comes back."""
 
     @property
     def key(self) -> str:
@@ -170,6 +173,11 @@ async def confirms_of(ctx: FormContext) -> list[tuple[str, str]]:
     if ctx.form.confirms is None:
         return list(DEFAULT_CONFIRMS)
     return list(await call(ctx.form.confirms, ctx))
+
+
+STAY = object()
+"""Returned by ``pick`` to stay on the step: what pick put in ``ctx.draft`` is kept and the step is
+shown again (a toggle of a multiple choice; «Готово» then returns the value)."""
 
 
 class WrongKind(Exception):
