@@ -22,16 +22,9 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class BcAction(StrEnum):
-    """Staff buttons: building a broadcast (the dialog), then controlling one."""
+    """Staff buttons: the scheduled ending of the dialog (the rest is the form engine's), then
+    controlling a broadcast."""
 
-    FILTER = "f"  # v: which filter to open
-    SET = "set"  # v: a group or district ("" drops the filter)
-    SOURCE = "src"  # v: a feature audience
-    REF = "ref"  # v: a topic/object of that audience
-    RESET = "reset"
-    NEXT = "next"
-    SEND = "send"
-    SCHEDULE = "sched"
     DAY = "day"  # v: ISO date
     TIME = "time"  # v: HHMM
     STOP = "stop"  # id: a broadcast
@@ -89,52 +82,6 @@ def resubscribe_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
 
 
 # --- staff: building a broadcast ------------------------------------------------------------------
-
-
-def audience_keyboard(audience: dict[str, str], source_buttons: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("broadcast.btn_group"), callback_data=BcCb(action=BcAction.FILTER, v="group"))
-    builder.button(text=_("broadcast.btn_district"), callback_data=BcCb(action=BcAction.FILTER, v="district"))
-    builder.button(text=_("broadcast.btn_interest"), callback_data=BcCb(action=BcAction.FILTER, v="interest"))
-    if source_buttons:
-        builder.button(text=_("broadcast.btn_source"), callback_data=BcCb(action=BcAction.FILTER, v="source"))
-    builder.adjust(2)
-    if audience:
-        builder.row(
-            InlineKeyboardButton(
-                text=_("broadcast.btn_reset"), callback_data=BcCb(action=BcAction.RESET).pack()
-            )
-        )
-    builder.row(
-        InlineKeyboardButton(text=_("broadcast.btn_next"), callback_data=BcCb(action=BcAction.NEXT).pack())
-    )
-    builder.row(*nav_row(back=False))
-    return builder.as_markup()
-
-
-def values_keyboard(items: list[tuple[str, str]], action: BcAction = BcAction.SET) -> InlineKeyboardMarkup:
-    """(label, value) choices, then «Все» (drop the filter) and the nav row."""
-    builder = InlineKeyboardBuilder()
-    for label, value in items:
-        builder.button(text=label, callback_data=BcCb(action=action, v=value))
-    builder.adjust(2)
-    if action == BcAction.SET:
-        builder.row(
-            InlineKeyboardButton(
-                text=_("broadcast.btn_any"), callback_data=BcCb(action=BcAction.SET, v="").pack()
-            )
-        )
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def confirm_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("broadcast.btn_send"), callback_data=BcCb(action=BcAction.SEND))
-    builder.button(text=_("broadcast.btn_schedule"), callback_data=BcCb(action=BcAction.SCHEDULE))
-    builder.adjust(2)
-    builder.row(*nav_row())
-    return builder.as_markup()
 
 
 def days_keyboard(today: date, days: int = 7) -> InlineKeyboardMarkup:

@@ -118,10 +118,6 @@ async def schedule(
 # --- handlers ---------------------------------------------------------------------------------------
 
 
-async def btn_schedule(callback: CallbackQuery, state: FSMContext, settings: Settings) -> None:
-    await ask_day(callback, state, settings)
-
-
 async def btn_day(
     callback: CallbackQuery, callback_data: BcCb, state: FSMContext, settings: Settings
 ) -> None:
@@ -175,7 +171,6 @@ async def typed_time(message: Message, state: FSMContext, session: AsyncSession,
 
 def register(router: Router) -> None:
     button = router.callback_query.register
-    button(btn_schedule, BcCb.filter(F.action == BcAction.SCHEDULE), StateFilter(BroadcastForm.preview))
     button(btn_day, BcCb.filter(F.action == BcAction.DAY), StateFilter(BroadcastForm.day))
     router.message.register(typed_day, StateFilter(BroadcastForm.day))
     button(btn_time, BcCb.filter(F.action == BcAction.TIME), StateFilter(BroadcastForm.time))

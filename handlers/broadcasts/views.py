@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -17,11 +17,8 @@ from services import broadcasts as service
 
 
 class BroadcastForm(StatesGroup):
-    """The broadcast dialog's steps (admin.py builds it, schedule.py ends it with a date and time)."""
+    """The scheduled ending of the broadcast dialog (form.py): the day, then the time (schedule.py)."""
 
-    audience = State()
-    pick = State()
-    preview = State()
     day = State()
     time = State()
 
@@ -81,7 +78,10 @@ def quiet_window(settings: Settings) -> tuple[str, str]:
 async def show(event: Message | CallbackQuery, text: str, markup: Any) -> None:
     """Edit the dialog's message when a button was pressed, else answer with a new one."""
     if isinstance(event, CallbackQuery):
-        await event.answer()
+        try:
+            await event.answer()  # a form's button is answered already
+        except TelegramAPIError:
+            pass
         try:
             await target(event).edit_text(text, reply_markup=markup)
             return

@@ -92,6 +92,11 @@ async def back(ctx: FormContext, step_name: str) -> None:
     if step_name == PREVIEW:
         await ask(ctx, names[-1])
         return
+    step = ctx.form.step(step_name)
+    if step.on_back is not None and await call(step.on_back, ctx):
+        await save(ctx, step_name)
+        await ask(ctx, step_name)
+        return
     position = names.index(step_name) if step_name in names else 0
     if ctx.single or position == 0:
         await exit_form(ctx)
@@ -114,12 +119,12 @@ async def cancel(ctx: FormContext) -> None:
     await ctx.state.clear()
     if isinstance(ctx.event, CallbackQuery) and stored.get("msg") and isinstance(ctx.event.message, Message):
         try:
-            await ctx.event.message.edit_text(_("common.cancelled"), reply_markup=None)
+            await ctx.event.message.edit_text(_(ctx.form.cancelled), reply_markup=None)
         except TelegramAPIError:
             await drop_buttons(ctx, stored.get("msg"))
     else:
         await drop_buttons(ctx, stored.get("msg"))
-        await ctx.message.answer(_("common.cancelled"), reply_markup=ReplyKeyboardRemove())
+        await ctx.message.answer(_(ctx.form.cancelled), reply_markup=ReplyKeyboardRemove())
     if ctx.form.staff:
         return
     await ctx.message.answer(_("menu.title"), reply_markup=menu_for(ctx.user))

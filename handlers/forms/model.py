@@ -117,6 +117,9 @@ class Step:
     label: str | None = None
     """The field's name on «Изменить поле» (a locale key); steps without one are not offered there."""
     field: str | None = None
+    on_back: Callable[[FormContext], MaybeAwaitable] | None = None
+    """«Назад» on this step: if it returns True, the step handled it (left a sub-screen of its own,
+    changing the draft) and is shown again; else the usual step back."""
     edit_with: tuple[str, ...] = ()
     """Steps asked right after this one when it is changed from the preview (the first active one;
     e.g. the place after its kind), before the preview comes back."""
@@ -144,6 +147,8 @@ class Form:
     confirms: Callable[[FormContext], MaybeAwaitable] | None = None
     """The preview's confirm buttons as (locale key, value); default one «Подтвердить». ``finish``
     finds the pressed value in ``ctx.extra["confirm"]``."""
+    cancelled: str = "common.cancelled"
+    """What «Отмена» (and /cancel) say (a locale key)."""
     edit_label: str = "btn.edit_field"
     """The preview's «Изменить поле» (a locale key). With one labelled step it opens that step."""
     state: State = field(init=False)
