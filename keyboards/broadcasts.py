@@ -12,9 +12,8 @@ from zoneinfo import ZoneInfo
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, nav_row
+from keyboards.common import Id
 
 FILTERS = ("group", "district", "interest", "source")
 QUICK_TIMES = ("09:00", "10:00", "11:00", "12:00", "14:00", "16:00", "18:00", "19:00")
@@ -22,11 +21,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class BcAction(StrEnum):
-    """Staff buttons: the scheduled ending of the dialog (the rest is the form engine's), then
-    controlling a broadcast."""
+    """Staff buttons that control a broadcast (building one is the form engine's)."""
 
-    DAY = "day"  # v: ISO date
-    TIME = "time"  # v: HHMM
     STOP = "stop"  # id: a broadcast
     RESUME = "resume"
     CANCEL = "cancel"
@@ -84,8 +80,9 @@ def resubscribe_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
 # --- staff: building a broadcast ------------------------------------------------------------------
 
 
-def days_keyboard(today: date, days: int = 7) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+def day_choices(today: date, days: int = 7) -> list[tuple[str, str]]:
+    """(label, ISO date) for today and the next days: «Сегодня», «Завтра», «Пт 11.12»..."""
+    items = []
     for offset in range(days):
         day = today + timedelta(days=offset)
         if offset == 0:
@@ -94,19 +91,8 @@ def days_keyboard(today: date, days: int = 7) -> InlineKeyboardMarkup:
             label = _("broadcast.tomorrow")
         else:
             label = _(f"broadcast.wd_{WEEKDAYS[day.weekday()]}") + f" {day:%d.%m}"
-        builder.button(text=label, callback_data=BcCb(action=BcAction.DAY, v=day.isoformat()))
-    builder.adjust(2)
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def times_keyboard(times: list[str]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for value in times:
-        builder.button(text=value, callback_data=BcCb(action=BcAction.TIME, v=value.replace(":", "")))
-    builder.adjust(4)
-    builder.row(*nav_row())
-    return builder.as_markup()
+        items.append((label, day.isoformat()))
+    return items
 
 
 # --- staff: a broadcast's state -------------------------------------------------------------------

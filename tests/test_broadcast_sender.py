@@ -113,12 +113,12 @@ def test_dead_local_owner() -> None:
 
 # --- random input into every state of the staff dialog --------------------------------------------
 
-STEPS = {  # where the staff member stands (the form engine's "bc:<step>", then the schedule's states)
+STEPS = {  # where the staff member stands in the form ("bc:<step>")
     "bc:audience": [],
     "bc:audience (a filter's values)": ["Группа"],
     "bc:_preview": ["Далее"],
-    "BroadcastForm:day": ["Далее", "Запланировать"],
-    "BroadcastForm:time": ["Далее", "Запланировать", "Завтра"],
+    "bc:day": ["Далее", "Запланировать"],
+    "bc:time": ["Далее", "Запланировать", "Завтра"],
 }
 texts = st.text(max_size=300).filter(lambda t: not t.lstrip().startswith("/"))
 junk_buttons = st.one_of(
@@ -131,7 +131,7 @@ junk_buttons = st.one_of(
     ),
     st.builds(  # a form button of no step the dialog is on, or a choice it never offered
         lambda step, action, value: f"fm:bc:{step}:{action}:zz{value}",
-        st.sampled_from(["audience", "_preview", "_fields", "x"]),
+        st.sampled_from(["audience", "_preview", "_fields", "day", "time", "x"]),
         st.sampled_from(["p", "ok", "f", "zz"]),
         st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.", max_size=20),
     ),
@@ -148,7 +148,7 @@ async def where(staff: TgClient) -> tuple[str | None, dict]:
 
 def harmless(state: str, text: str) -> str:
     """Random text that is never a valid answer in ``state`` (a valid date or time moves on)."""
-    if state in ("BroadcastForm:day", "BroadcastForm:time"):
+    if state in ("bc:day", "bc:time"):
         return "x" + "".join(ch for ch in text if not ch.isdigit())
     return text
 

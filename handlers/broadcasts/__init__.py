@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.broadcasts import admin, control, digest, news, outbox, resident, schedule
+from handlers.broadcasts import admin, control, digest, news, outbox, resident
 
 
 def create_router() -> Router:
@@ -17,7 +17,6 @@ def create_admin_router() -> Router:
     """The staff side, included under the admin router (admin chat and staff only)."""
     router = Router(name="admin-broadcasts")
     admin.register(router)
-    schedule.register(router)
     control.register(router)
     digest.register(router)
     news.register(router)

@@ -11,8 +11,9 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.utils.i18n import gettext as _
 
 from db.base import utcnow
-from handlers.broadcasts.schedule import ask_day
-from handlers.broadcasts.views import BroadcastForm, preview_text, quiet_window, show, what_text, who_lines
+from handlers.broadcasts import schedule as scheduling
+from handlers.broadcasts.schedule import schedule
+from handlers.broadcasts.views import preview_text, quiet_window, show, what_text, who_lines
 from handlers.forms import STAY, Form, FormContext, Step
 from keyboards import broadcasts as kb
 from services import broadcasts as service
@@ -149,12 +150,13 @@ async def preview(ctx: FormContext) -> str:
 
 
 async def finish(ctx: FormContext) -> str | None:
-    """«Отправить»: the broadcast starts; «Запланировать»: on to the day and time (schedule.py)."""
+    """«Отправить»: the broadcast starts; «Запланировать»: the day and the time, then it is scheduled."""
     data = {**ctx.extra, "aud": ctx.draft.get("aud") or {}}
     if ctx.extra.get("confirm") == "sched":
-        await ctx.state.set_state(BroadcastForm.day)
-        await ctx.state.set_data(data)
-        await ask_day(ctx.event, ctx.state, ctx.settings)
+        if not (await ctx.state.get_data()).get("finishing"):
+            ctx.draft["scheduling"] = True
+            return "day"
+        await schedule(ctx, data)
         return None
     row = await service.create(
         ctx.session,
@@ -186,6 +188,7 @@ BROADCAST = Form(
             hint="forms.hint_buttons",
             field="aud",
         ),
+        *scheduling.STEPS,
     ),
     finish=finish,
     preview=preview,

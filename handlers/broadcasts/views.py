@@ -16,13 +16,6 @@ from keyboards.admin import AdminCb
 from services import broadcasts as service
 
 
-class BroadcastForm(StatesGroup):
-    """The scheduled ending of the broadcast dialog (form.py): the day, then the time (schedule.py)."""
-
-    day = State()
-    time = State()
-
-
 def content_of(message: Message) -> tuple[str, str | None] | None:
     """(kind, text or caption) of a message that can be copied to people, else None."""
     if message.text:

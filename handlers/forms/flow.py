@@ -45,7 +45,7 @@ async def accept(ctx: FormContext, step: Step, value: Any) -> None:
         await save(ctx, names[position + 1])
         await ask(ctx, names[position + 1])
         return
-    if ctx.form.preview is not None:
+    if ctx.form.preview is not None and not stored.get("finishing"):
         await save(ctx, PREVIEW)
         await ask(ctx, PREVIEW)
         return
@@ -66,8 +66,8 @@ async def complete(ctx: FormContext) -> None:
             stored = await ctx.state.get_data()
             await ask(ctx, stored.get("step") or ctx.form.active(ctx.draft)[-1].name)
         return
-    if follow:
-        await save(ctx, follow)
+    if follow:  # the steps asked after the confirmation end in finish again, not in the preview
+        await save(ctx, follow, finishing=True)
         await ask(ctx, follow)
         return
     if await ctx.state.get_state() == ctx.form.state.state:
@@ -93,9 +93,11 @@ async def back(ctx: FormContext, step_name: str) -> None:
         await ask(ctx, names[-1])
         return
     step = ctx.form.step(step_name)
-    if step.on_back is not None and await call(step.on_back, ctx):
-        await save(ctx, step_name)
-        await ask(ctx, step_name)
+    went = await call(step.on_back, ctx) if step.on_back is not None else None
+    if went:  # True: the step handled it; a step name (the preview too): go there
+        where = went if isinstance(went, str) else step_name
+        await save(ctx, where, finishing=False)
+        await ask(ctx, where)
         return
     position = names.index(step_name) if step_name in names else 0
     if ctx.single or position == 0:

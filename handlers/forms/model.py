@@ -118,8 +118,8 @@ class Step:
     """The field's name on «Изменить поле» (a locale key); steps without one are not offered there."""
     field: str | None = None
     on_back: Callable[[FormContext], MaybeAwaitable] | None = None
-    """«Назад» on this step: if it returns True, the step handled it (left a sub-screen of its own,
-    changing the draft) and is shown again; else the usual step back."""
+    """«Назад» on this step: True if the step handled it (left a sub-screen of its own, changing the
+    draft: it is shown again), a step name (or PREVIEW) to go there, else the usual step back."""
     edit_with: tuple[str, ...] = ()
     """Steps asked right after this one when it is changed from the preview (the first active one;
     e.g. the place after its kind), before the preview comes back."""
@@ -134,7 +134,8 @@ class Form:
     name: str
     steps: tuple[Step, ...]
     finish: Callable[[FormContext], Awaitable[str | None]]
-    """Called with the complete draft; may return a step name to ask next (the dialog goes on)."""
+    """Called with the complete draft; may return a step name to ask next (the dialog goes on; those
+    steps end in ``finish`` again, not in the preview, and the state data says ``finishing``)."""
     preview: Callable[[FormContext], MaybeAwaitable] | None = None
     step_header: str | None = None
     """A locale key with {n} and {total} put above each prompt (not when one field is edited)."""
