@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import BaseFilter
+from aiogram.filters import BaseFilter, Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
@@ -18,7 +18,8 @@ from handlers.forms.flow import (
     accept,
     back,
     cancel,
-    complete,
+    choose_field,
+    confirm,
     edit_field,
     hint,
     pick,
@@ -63,6 +64,13 @@ class RepliesToDialog(BaseFilter):
 
 def _is_command(message: Message) -> bool:
     return bool(message.text and message.text.startswith("/") and len(message.text) > 1)
+
+
+class NotACommand(BaseFilter):
+    """A command is never a form's answer: the guard hints, /start, /cancel and /help keep their meaning."""
+
+    async def __call__(self, message: Message) -> bool:
+        return not _is_command(message)
 
 
 async def on_message(message: Message, state: FSMContext, form: Form, data: dict[str, Any]) -> None:
@@ -112,9 +120,9 @@ async def on_button(
     elif action is FormAction.BACK:
         await back(ctx, current)
     elif action is FormAction.CONFIRM and current == PREVIEW:
-        await complete(ctx)
+        await confirm(ctx, callback_data.v)
     elif action is FormAction.EDIT and current == PREVIEW:
-        await ask(ctx, FIELDS)
+        await choose_field(ctx)
     elif action is FormAction.FIELD and current == FIELDS:
         await edit_field(ctx, callback_data.v)
     elif action is FormAction.SKIP and form.step(current).optional:
@@ -128,12 +136,17 @@ async def on_button(
 def router_for(form: Form) -> Router:
     """The handlers of one form: its buttons, and messages while the person is in it."""
     router = Router(name=f"form-{form.name}")
-    message_filters: list[Any] = [InForm(form)]
-    if form.staff:
+    message_filters: list[Any] = [InForm(form), NotACommand()]
+    if form.takes_replies_only:
         message_filters.append(RepliesToDialog())
 
     async def message_handler(message: Message, state: FSMContext, **data: Any) -> None:
         await on_message(message, state, form, data)
+
+    async def cancel_command(message: Message, state: FSMContext, **data: Any) -> None:
+        await cancel(await context(form, message, state, data))
+
+    router.message.register(cancel_command, InForm(form), Command("cancel"))
 
     async def button_handler(
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, **data: Any
