@@ -156,7 +156,7 @@ def test_text_never_becomes_a_formula() -> None:
 
 
 def test_dates_typed_by_staff() -> None:
-    from handlers.admin.report import parse_dates
+    from handlers.report.views import parse_dates
 
     assert parse_dates("01.09.2026 30.11.2026") == (date(2026, 9, 1), date(2026, 11, 30))
     assert parse_dates("30.11.2026 - 1.9.2026") == (date(2026, 9, 1), date(2026, 11, 30))
