@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Booking, BookingStatus, Resource, User
 from handlers.common import RequireRegistration, target
 from handlers.filters import private_only
-from handlers.my import MyCb
 from keyboards import booking as kb
 from keyboards.booking import BookCb, BookingAction
 from keyboards.common import NavCb, require_id
 from keyboards.menu import MenuCb
+from keyboards.my import MyCb
 from services import booking as svc
 from services import ics
 from services.errors import DomainError

@@ -31,7 +31,6 @@ from handlers.admin.consultations import (
 )
 from handlers.common import RequireRegistration, error_text, target
 from handlers.filters import private_only
-from handlers.my import MyCb
 from keyboards.common import NavCb, require_id
 from keyboards.consultations import (
     ConsultCb,
@@ -50,6 +49,7 @@ from keyboards.consultations import (
     write_keyboard,
 )
 from keyboards.menu import MenuCb, main_menu
+from keyboards.my import MyCb
 from services import consultations as svc
 from services import users as users_service
 from services.errors import DomainError, ValidationFailed

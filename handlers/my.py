@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -16,19 +15,15 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from handlers.common import RequireRegistration, target
 from handlers.filters import private_only
 from keyboards.menu import MenuCb
+from keyboards.my import MyCb, MySection
 
-
-class MyCb(CallbackData, prefix="my"):
-    section: str
-
-
-MY_SECTIONS: list[tuple[str, str]] = [
-    ("booking.my_section", "bookings"),
-    ("ideas.my_section", "ideas"),
-    ("consult.my_section", "consult"),
-    ("events.my_section", "events"),
-    ("showcase.my_requests", "sc_req"),
-    ("showcase.my_services", "sc_prov"),
+MY_SECTIONS: list[tuple[str, MySection]] = [
+    ("booking.my_section", MySection.BOOKINGS),
+    ("ideas.my_section", MySection.IDEAS),
+    ("consult.my_section", MySection.CONSULT),
+    ("events.my_section", MySection.EVENTS),
+    ("showcase.my_requests", MySection.SHOWCASE_REQUESTS),
+    ("showcase.my_services", MySection.SHOWCASE_SERVICES),
 ]
 
 

@@ -29,7 +29,6 @@ from handlers.events.views import (
     short,
 )
 from handlers.filters import private_only
-from handlers.my import MyCb
 from keyboards.events import (
     EvAction,
     EvCb,
@@ -40,6 +39,7 @@ from keyboards.events import (
     waitlist_offer_keyboard,
 )
 from keyboards.menu import MenuCb
+from keyboards.my import MyCb
 from services import events as ev
 from services.errors import DomainError
 

@@ -21,7 +21,6 @@ from handlers.common import error_text, target
 from handlers.ideas.draft import has_content, load_draft, resume_at
 from handlers.ideas.form import resume_draft, start_edit
 from handlers.ideas.views import idea_body, raise_threshold, send_media, short, status_label
-from handlers.my import MyCb
 from keyboards.ideas import (
     IdeaAction,
     IdeaCb,
@@ -35,6 +34,7 @@ from keyboards.ideas import (
     resume_keyboard,
 )
 from keyboards.menu import MenuCb
+from keyboards.my import MyCb
 from services import ideas as ideas_service
 from services.errors import DomainError
 from services.users import DISTRICTS

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.models.showcase import RequestStatus, ServiceCard
 from handlers.common import error_text, target
-from handlers.my import MyCb
 from handlers.showcase import card_form
 from handlers.showcase.views import (
     esc,
@@ -29,6 +28,7 @@ from handlers.showcase.views import (
     status_label,
     with_back,
 )
+from keyboards.my import MyCb
 from keyboards.showcase import (
     CardAction,
     CardCb,

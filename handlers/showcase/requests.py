@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.models.showcase import CardStatus, RequestStatus
 from handlers.common import error_text, menu_for, target
-from handlers.my import MyCb
 from handlers.showcase.catalogue import show_card, show_home
 from handlers.showcase.views import (
     esc,
@@ -29,6 +28,7 @@ from handlers.showcase.views import (
     status_label,
 )
 from keyboards.common import NavCb
+from keyboards.my import MyCb
 from keyboards.showcase import (
     ReqAction,
     ReqCb,
