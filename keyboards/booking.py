@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar as pycalendar
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
@@ -16,25 +17,69 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from keyboards.common import Id, nav_row
 
 
-class BookCb(CallbackData, prefix="bk"):
-    """Steps of the /book dialog: a = res | day | mon | time | dur | skip | ok | noop."""
+class BookStep(StrEnum):
+    """What a button of the /book dialog answers (the values are what the buttons carry)."""
 
-    a: str
+    START = "start"  # «Забронировать» under /my bookings: the dialog from the top
+    RESOURCE = "res"
+    DAY = "day"
+    MONTH = "mon"  # «‹» / «›» of the calendar
+    TIME = "time"
+    DURATION = "dur"
+    SKIP = "skip"  # no purpose
+    OK = "ok"  # the confirmation
+    NOOP = "noop"  # an inert calendar cell
+
+
+class BookCb(CallbackData, prefix="bk"):
+    """A step of the /book dialog; ``v`` is the chosen value (a resource id, YYYYMMDD, minutes...)."""
+
+    a: BookStep
     v: str = ""
 
 
-class BookingAction(CallbackData, prefix="bka"):
-    """Actions on one booking by its owner: come | cancel | cx (cancel confirmed) | keep."""
+class OwnBooking(StrEnum):
+    """What the owner of a booking does with it (the reminder's buttons carry the same values)."""
 
-    a: str
+    COME = "come"
+    CANCEL = "cancel"  # asks first
+    CANCEL_YES = "cx"
+    KEEP = "keep"
+
+
+class BookingAction(CallbackData, prefix="bka"):
+    """An action on one booking by its owner."""
+
+    a: OwnBooking
     id: Id
 
 
-class StaffBk(CallbackData, prefix="sbk"):
-    """Staff actions: a = list | day | open | ok | rej | cx | ns | new | gt | gd | set | res | edit | tog |
-    add | pend."""
+class Staff(StrEnum):
+    """What a staff button of booking does. ``id`` is a resource or a booking, as the action says."""
 
-    a: str
+    LIST = "list"  # the resources
+    DAY = "day"  # resource id, v = YYYYMMDD (empty: today)
+    OPEN = "open"  # booking id
+    APPROVE = "ok"  # booking id
+    REJECT = "rej"  # booking id: asks for the reason
+    CANCEL = "cx"  # booking id: asks for the reason
+    NO_SHOW = "ns"  # booking id
+    PENDING = "pend"
+    FIGURES = "fig"
+    GUEST = "new"  # resource id, v = YYYYMMDD: a booking for someone without Telegram
+    GUEST_TIME = "gt"  # resource id, v = start in minutes since the epoch
+    GUEST_LENGTH = "gd"  # resource id, v = "<start>-<minutes>"
+    SETTINGS = "set"
+    RESOURCE = "res"  # resource id: its settings
+    EDIT = "edit"  # resource id, v = the field
+    TOGGLE = "tog"  # resource id, v = needs_approval | active
+    ADD = "add"  # a new resource
+
+
+class StaffBk(CallbackData, prefix="sbk"):
+    """A staff action of booking (admin chat)."""
+
+    a: Staff
     id: Id = 0
     v: str = ""
 
@@ -56,23 +101,23 @@ def minutes_label(minutes: int) -> str:
     return _("booking.dur_m").format(m=rest)
 
 
-def resources_keyboard(items: Iterable[tuple[int, str]], cb_action: str = "res") -> InlineKeyboardMarkup:
+def resources_keyboard(items: Iterable[tuple[int, str]]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for resource_id, title in items:
-        builder.button(text=title, callback_data=BookCb(a=cb_action, v=str(resource_id)))
+        builder.button(text=title, callback_data=BookCb(a=BookStep.RESOURCE, v=str(resource_id)))
     builder.adjust(1)
     builder.row(*nav_row(back=False))
     return builder.as_markup()
 
 
 def calendar_keyboard(
-    year: int, month: int, allowed: set[date], first: date, last: date, cb: type[CallbackData] = BookCb
+    year: int, month: int, allowed: set[date], first: date, last: date
 ) -> InlineKeyboardMarkup:
     """A month grid: bookable days are buttons, every other cell is an inert «·»."""
     month_names = _("booking.months_nom").split(",")
     weekday_names = _("booking.weekdays").split(",")
     rows: list[list[InlineKeyboardButton]] = []
-    noop = BookCb(a="noop").pack()
+    noop = BookCb(a=BookStep.NOOP).pack()
     month_start = date(year, month, 1)
     month_end = date(year, month, pycalendar.monthrange(year, month)[1])
     header = []
@@ -80,7 +125,7 @@ def calendar_keyboard(
         prev_month = (month_start.replace(day=1) - timedelta(days=1)).replace(day=1)
         header.append(
             InlineKeyboardButton(
-                text="‹", callback_data=BookCb(a="mon", v=prev_month.strftime("%Y%m")).pack()
+                text="‹", callback_data=BookCb(a=BookStep.MONTH, v=prev_month.strftime("%Y%m")).pack()
             )
         )
     header.append(InlineKeyboardButton(text=f"{month_names[month - 1]} {year}", callback_data=noop))
@@ -88,7 +133,7 @@ def calendar_keyboard(
         next_month = month_end + timedelta(days=1)
         header.append(
             InlineKeyboardButton(
-                text="›", callback_data=BookCb(a="mon", v=next_month.strftime("%Y%m")).pack()
+                text="›", callback_data=BookCb(a=BookStep.MONTH, v=next_month.strftime("%Y%m")).pack()
             )
         )
     rows.append(header)
@@ -101,7 +146,7 @@ def calendar_keyboard(
             elif day in allowed:
                 row.append(
                     InlineKeyboardButton(
-                        text=str(day.day), callback_data=BookCb(a="day", v=day_code(day)).pack()
+                        text=str(day.day), callback_data=BookCb(a=BookStep.DAY, v=day_code(day)).pack()
                     )
                 )
             else:
@@ -112,7 +157,7 @@ def calendar_keyboard(
 
 
 def times_keyboard(
-    options: list[tuple[datetime, int]], tz: ZoneInfo, show_places: bool, action: str = "time"
+    options: list[tuple[datetime, int]], tz: ZoneInfo, show_places: bool
 ) -> InlineKeyboardMarkup:
     """Start times (local), with the free places when the resource has several."""
     builder = InlineKeyboardBuilder()
@@ -120,16 +165,16 @@ def times_keyboard(
         label = start.astimezone(tz).strftime("%H:%M")
         if show_places:
             label = _("booking.slot_places").format(time=label, left=left)
-        builder.button(text=label, callback_data=BookCb(a=action, v=str(int(start.timestamp()) // 60)))
+        builder.button(text=label, callback_data=BookCb(a=BookStep.TIME, v=str(int(start.timestamp()) // 60)))
     builder.adjust(2 if show_places else 4)
     builder.row(*nav_row())
     return builder.as_markup()
 
 
-def durations_keyboard(options: list[int], action: str = "dur") -> InlineKeyboardMarkup:
+def durations_keyboard(options: list[int]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for minutes in options:
-        builder.button(text=minutes_label(minutes), callback_data=BookCb(a=action, v=str(minutes)))
+        builder.button(text=minutes_label(minutes), callback_data=BookCb(a=BookStep.DURATION, v=str(minutes)))
     builder.adjust(3)
     builder.row(*nav_row())
     return builder.as_markup()
@@ -137,7 +182,7 @@ def durations_keyboard(options: list[int], action: str = "dur") -> InlineKeyboar
 
 def purpose_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("btn.skip"), callback_data=BookCb(a="skip"))
+    builder.button(text=_("btn.skip"), callback_data=BookCb(a=BookStep.SKIP))
     builder.row(*nav_row())
     return builder.as_markup()
 
@@ -146,7 +191,7 @@ def confirm_keyboard(needs_approval: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("booking.btn_request") if needs_approval else _("booking.btn_book"),
-        callback_data=BookCb(a="ok"),
+        callback_data=BookCb(a=BookStep.OK),
     )
     builder.row(*nav_row())
     return builder.as_markup()
@@ -155,16 +200,24 @@ def confirm_keyboard(needs_approval: bool) -> InlineKeyboardMarkup:
 def booking_keyboard(booking_id: int, *, cancel: bool = True, coming: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if coming:
-        builder.button(text=_("booking.btn_coming"), callback_data=BookingAction(a="come", id=booking_id))
+        builder.button(
+            text=_("booking.btn_coming"), callback_data=BookingAction(a=OwnBooking.COME, id=booking_id)
+        )
     if cancel:
-        builder.button(text=_("booking.btn_cancel"), callback_data=BookingAction(a="cancel", id=booking_id))
+        builder.button(
+            text=_("booking.btn_cancel"), callback_data=BookingAction(a=OwnBooking.CANCEL, id=booking_id)
+        )
     return builder.as_markup()
 
 
 def cancel_confirm_keyboard(booking_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("booking.btn_cancel_yes"), callback_data=BookingAction(a="cx", id=booking_id))
-    builder.button(text=_("booking.btn_cancel_no"), callback_data=BookingAction(a="keep", id=booking_id))
+    builder.button(
+        text=_("booking.btn_cancel_yes"), callback_data=BookingAction(a=OwnBooking.CANCEL_YES, id=booking_id)
+    )
+    builder.button(
+        text=_("booking.btn_cancel_no"), callback_data=BookingAction(a=OwnBooking.KEEP, id=booking_id)
+    )
     builder.adjust(1)
     return builder.as_markup()
 
@@ -173,8 +226,8 @@ def my_bookings_keyboard(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     """One «Отменить …» button per upcoming booking, then «Забронировать»."""
     builder = InlineKeyboardBuilder()
     for booking_id, label in items:
-        builder.button(text=label, callback_data=BookingAction(a="cancel", id=booking_id))
-    builder.button(text=_("booking.btn_new"), callback_data=BookCb(a="start"))
+        builder.button(text=label, callback_data=BookingAction(a=OwnBooking.CANCEL, id=booking_id))
+    builder.button(text=_("booking.btn_new"), callback_data=BookCb(a=BookStep.START))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -185,10 +238,10 @@ def my_bookings_keyboard(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
 def staff_resources_keyboard(items: Iterable[tuple[int, str]], day: date) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for resource_id, title in items:
-        builder.button(text=title, callback_data=StaffBk(a="day", id=resource_id, v=day_code(day)))
-    builder.button(text=_("booking.adm_btn_pending"), callback_data=StaffBk(a="pend"))
-    builder.button(text=_("booking.adm_btn_figures"), callback_data=StaffBk(a="fig"))
-    builder.button(text=_("booking.adm_btn_settings"), callback_data=StaffBk(a="set"))
+        builder.button(text=title, callback_data=StaffBk(a=Staff.DAY, id=resource_id, v=day_code(day)))
+    builder.button(text=_("booking.adm_btn_pending"), callback_data=StaffBk(a=Staff.PENDING))
+    builder.button(text=_("booking.adm_btn_figures"), callback_data=StaffBk(a=Staff.FIGURES))
+    builder.button(text=_("booking.adm_btn_settings"), callback_data=StaffBk(a=Staff.SETTINGS))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -198,26 +251,28 @@ def schedule_keyboard(
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for booking_id, label in bookings:
-        builder.row(InlineKeyboardButton(text=label, callback_data=StaffBk(a="open", id=booking_id).pack()))
+        builder.row(
+            InlineKeyboardButton(text=label, callback_data=StaffBk(a=Staff.OPEN, id=booking_id).pack())
+        )
     builder.row(
         InlineKeyboardButton(
-            text="‹", callback_data=StaffBk(a="day", id=resource_id, v=day_code(prev_day)).pack()
+            text="‹", callback_data=StaffBk(a=Staff.DAY, id=resource_id, v=day_code(prev_day)).pack()
         ),
         InlineKeyboardButton(
-            text=_("booking.adm_btn_today"), callback_data=StaffBk(a="day", id=resource_id).pack()
+            text=_("booking.adm_btn_today"), callback_data=StaffBk(a=Staff.DAY, id=resource_id).pack()
         ),
         InlineKeyboardButton(
-            text="›", callback_data=StaffBk(a="day", id=resource_id, v=day_code(next_day)).pack()
+            text="›", callback_data=StaffBk(a=Staff.DAY, id=resource_id, v=day_code(next_day)).pack()
         ),
     )
     builder.row(
         InlineKeyboardButton(
             text=_("booking.adm_btn_guest"),
-            callback_data=StaffBk(a="new", id=resource_id, v=day_code(day)).pack(),
+            callback_data=StaffBk(a=Staff.GUEST, id=resource_id, v=day_code(day)).pack(),
         )
     )
     builder.row(
-        InlineKeyboardButton(text=_("booking.adm_btn_resources"), callback_data=StaffBk(a="list").pack())
+        InlineKeyboardButton(text=_("booking.adm_btn_resources"), callback_data=StaffBk(a=Staff.LIST).pack())
     )
     return builder.as_markup()
 
@@ -227,18 +282,22 @@ def staff_booking_keyboard(
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if pending:
-        builder.button(text=_("booking.adm_btn_approve"), callback_data=StaffBk(a="ok", id=booking_id))
-        builder.button(text=_("booking.adm_btn_reject"), callback_data=StaffBk(a="rej", id=booking_id))
+        builder.button(
+            text=_("booking.adm_btn_approve"), callback_data=StaffBk(a=Staff.APPROVE, id=booking_id)
+        )
+        builder.button(text=_("booking.adm_btn_reject"), callback_data=StaffBk(a=Staff.REJECT, id=booking_id))
     elif active:
-        builder.button(text=_("booking.adm_btn_cancel"), callback_data=StaffBk(a="cx", id=booking_id))
+        builder.button(text=_("booking.adm_btn_cancel"), callback_data=StaffBk(a=Staff.CANCEL, id=booking_id))
         if started:
-            builder.button(text=_("booking.adm_btn_no_show"), callback_data=StaffBk(a="ns", id=booking_id))
+            builder.button(
+                text=_("booking.adm_btn_no_show"), callback_data=StaffBk(a=Staff.NO_SHOW, id=booking_id)
+            )
     builder.adjust(1)
     return builder.as_markup()
 
 
 def staff_choices(
-    items: list[tuple[str, str]], action: str, resource_id: int, width: int = 4
+    items: list[tuple[str, str]], action: Staff, resource_id: int, width: int = 4
 ) -> InlineKeyboardMarkup:
     """Start times or durations for a booking on someone's behalf, plus «Отмена»."""
     builder = InlineKeyboardBuilder()
@@ -273,8 +332,8 @@ EDITABLE = (
 def settings_list_keyboard(items: Iterable[tuple[int, str]]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for resource_id, title in items:
-        builder.button(text=title, callback_data=StaffBk(a="res", id=resource_id))
-    builder.button(text=_("booking.adm_btn_add_resource"), callback_data=StaffBk(a="add"))
+        builder.button(text=title, callback_data=StaffBk(a=Staff.RESOURCE, id=resource_id))
+    builder.button(text=_("booking.adm_btn_add_resource"), callback_data=StaffBk(a=Staff.ADD))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -284,15 +343,15 @@ def resource_settings_keyboard(resource_id: int, needs_approval: bool, active: b
     for field_name in EDITABLE:
         builder.button(
             text=_(f"booking.field.{field_name}"),
-            callback_data=StaffBk(a="edit", id=resource_id, v=field_name),
+            callback_data=StaffBk(a=Staff.EDIT, id=resource_id, v=field_name),
         )
     builder.button(
         text=_("booking.adm_btn_approval_off") if needs_approval else _("booking.adm_btn_approval_on"),
-        callback_data=StaffBk(a="tog", id=resource_id, v="needs_approval"),
+        callback_data=StaffBk(a=Staff.TOGGLE, id=resource_id, v="needs_approval"),
     )
     builder.button(
         text=_("booking.adm_btn_deactivate") if active else _("booking.adm_btn_activate"),
-        callback_data=StaffBk(a="tog", id=resource_id, v="active"),
+        callback_data=StaffBk(a=Staff.TOGGLE, id=resource_id, v="active"),
     )
     builder.adjust(2)
     return builder.as_markup()
