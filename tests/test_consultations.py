@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from db.base import utcnow
 from db.models import AuditLog, Consultation, ConsultationMessage, Notification, User
-from handlers.admin.consultations import raise_overdue
+from handlers.consultations.delivery import raise_overdue
 from keyboards.consultations import ConsultAdmCb, ConsultCb
 from services import consultations as svc
 from services import privacy
