@@ -34,7 +34,7 @@ from db.repositories.users import PersonCache
 from handlers import admin as admin_handlers
 from handlers import booking as booking_handlers
 from handlers import broadcasts as broadcasts_handlers
-from handlers import common, errors, groups, menu, my, privacy, registration, report_offline
+from handlers import common, errors, forms, groups, menu, my, privacy, registration, report_offline
 from handlers import consultations as consultations_handlers
 from handlers import events as events_handlers
 from handlers import ideas as ideas_handlers
@@ -126,6 +126,7 @@ def create_dispatcher(
 
     dp.include_router(errors.create_router(settings.admin_chat_id, i18n, settings.error_alert_interval))
     dp.include_router(create_membership_router())
+    dp.include_router(forms.create_guard_router())  # a command mid-form gets a hint
     dp.include_router(admin_handlers.create_router())
     dp.include_router(admin_handlers.create_refusal_router())
     dp.include_router(common.create_router())
