@@ -7,7 +7,6 @@ import calendar as pycalendar
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -18,21 +17,13 @@ from keyboards.common import Id, nav_row
 
 
 class BookStep(StrEnum):
-    """What a button of the /book dialog answers (the values are what the buttons carry)."""
+    """A booking button outside the dialog (the dialog's own buttons are the form engine's)."""
 
     START = "start"  # «Забронировать» under /my bookings: the dialog from the top
-    RESOURCE = "res"
-    DAY = "day"
-    MONTH = "mon"  # «‹» / «›» of the calendar
-    TIME = "time"
-    DURATION = "dur"
-    SKIP = "skip"  # no purpose
-    OK = "ok"  # the confirmation
-    NOOP = "noop"  # an inert calendar cell
 
 
 class BookCb(CallbackData, prefix="bk"):
-    """A step of the /book dialog; ``v`` is the chosen value (a resource id, YYYYMMDD, minutes...)."""
+    """Starts the /book dialog."""
 
     a: BookStep
     v: str = ""
@@ -101,100 +92,39 @@ def minutes_label(minutes: int) -> str:
     return _("booking.dur_m").format(m=rest)
 
 
-def resources_keyboard(items: Iterable[tuple[int, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for resource_id, title in items:
-        builder.button(text=title, callback_data=BookCb(a=BookStep.RESOURCE, v=str(resource_id)))
-    builder.adjust(1)
-    builder.row(*nav_row(back=False))
-    return builder.as_markup()
+INERT = "-"
+"""The value of a calendar cell that is no day to pick (a weekday name, a closed day, the month)."""
+MONTH = "m"
+"""The prefix of «‹» / «›»: ``m`` + YYYYMM of the month to show."""
 
 
-def calendar_keyboard(
+def calendar_rows(
     year: int, month: int, allowed: set[date], first: date, last: date
-) -> InlineKeyboardMarkup:
-    """A month grid: bookable days are buttons, every other cell is an inert «·»."""
+) -> list[list[tuple[str, str]]]:
+    """A month grid of (label, value): bookable days carry YYYYMMDD, every other cell is an inert «·»;
+    «‹» / «›» flip to the months the window [first, last] reaches."""
     month_names = _("booking.months_nom").split(",")
-    weekday_names = _("booking.weekdays").split(",")
-    rows: list[list[InlineKeyboardButton]] = []
-    noop = BookCb(a=BookStep.NOOP).pack()
     month_start = date(year, month, 1)
     month_end = date(year, month, pycalendar.monthrange(year, month)[1])
     header = []
     if first < month_start:
-        prev_month = (month_start.replace(day=1) - timedelta(days=1)).replace(day=1)
-        header.append(
-            InlineKeyboardButton(
-                text="‹", callback_data=BookCb(a=BookStep.MONTH, v=prev_month.strftime("%Y%m")).pack()
-            )
-        )
-    header.append(InlineKeyboardButton(text=f"{month_names[month - 1]} {year}", callback_data=noop))
+        header.append(("‹", MONTH + (month_start - timedelta(days=1)).strftime("%Y%m")))
+    header.append((f"{month_names[month - 1]} {year}", INERT))
     if last > month_end:
-        next_month = month_end + timedelta(days=1)
-        header.append(
-            InlineKeyboardButton(
-                text="›", callback_data=BookCb(a=BookStep.MONTH, v=next_month.strftime("%Y%m")).pack()
-            )
-        )
-    rows.append(header)
-    rows.append([InlineKeyboardButton(text=name, callback_data=noop) for name in weekday_names])
+        header.append(("›", MONTH + (month_end + timedelta(days=1)).strftime("%Y%m")))
+    rows = [header, [(name, INERT) for name in _("booking.weekdays").split(",")]]
     for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
-        row = []
-        for day in week:
-            if day.month != month:
-                row.append(InlineKeyboardButton(text=" ", callback_data=noop))
-            elif day in allowed:
-                row.append(
-                    InlineKeyboardButton(
-                        text=str(day.day), callback_data=BookCb(a=BookStep.DAY, v=day_code(day)).pack()
-                    )
-                )
-            else:
-                row.append(InlineKeyboardButton(text="·", callback_data=noop))
-        rows.append(row)
-    rows.append(nav_row())
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def times_keyboard(
-    options: list[tuple[datetime, int]], tz: ZoneInfo, show_places: bool
-) -> InlineKeyboardMarkup:
-    """Start times (local), with the free places when the resource has several."""
-    builder = InlineKeyboardBuilder()
-    for start, left in options:
-        label = start.astimezone(tz).strftime("%H:%M")
-        if show_places:
-            label = _("booking.slot_places").format(time=label, left=left)
-        builder.button(text=label, callback_data=BookCb(a=BookStep.TIME, v=str(int(start.timestamp()) // 60)))
-    builder.adjust(2 if show_places else 4)
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def durations_keyboard(options: list[int]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for minutes in options:
-        builder.button(text=minutes_label(minutes), callback_data=BookCb(a=BookStep.DURATION, v=str(minutes)))
-    builder.adjust(3)
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def purpose_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("btn.skip"), callback_data=BookCb(a=BookStep.SKIP))
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def confirm_keyboard(needs_approval: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("booking.btn_request") if needs_approval else _("booking.btn_book"),
-        callback_data=BookCb(a=BookStep.OK),
-    )
-    builder.row(*nav_row())
-    return builder.as_markup()
+        rows.append(
+            [
+                (" ", INERT)
+                if day.month != month
+                else (str(day.day), day_code(day))
+                if day in allowed
+                else ("·", INERT)
+                for day in week
+            ]
+        )
+    return rows
 
 
 def booking_keyboard(booking_id: int, *, cancel: bool = True, coming: bool = False) -> InlineKeyboardMarkup:

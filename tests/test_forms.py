@@ -14,8 +14,10 @@ from typing import Any
 import pytest
 from aiogram.types import Message, Sticker
 
+from handlers.booking.dialog import BOOK
 from handlers.forms import FIELDS, PREVIEW, Form
 from handlers.registration.dialog import PROFILE, REGISTRATION
+from services import booking as booking_service
 from tests.client import TgClient
 from tests.conftest import register
 
@@ -43,9 +45,40 @@ async def _start_profile_edit(client_factory: Any, staff: TgClient) -> TgClient:
     return client
 
 
+async def press_prefix(client: TgClient, prefix: str, index: int) -> None:
+    """Press one of the dialog message's buttons whose data starts with ``prefix``."""
+    message = dialog_message(client, (await client.state_data()).get("msg"))
+    assert message is not None and message.reply_markup is not None, client.texts()
+    found = [
+        b
+        for row in message.reply_markup.inline_keyboard
+        for b in row
+        if (b.callback_data or "").startswith(prefix)
+    ]
+    await client.press_data(found[index].callback_data or "", message)
+
+
+async def _start_booking(client_factory: Any, staff: TgClient) -> TgClient:
+    client = client_factory()
+    await register(client)
+    async with client.dp["db"].session() as session:
+        await booking_service.ensure_default_resources(session)
+    await client.send("/book")
+    return client
+
+
+async def _booking_to_preview(client: TgClient) -> None:
+    await client.press("Переговорная")
+    await press_prefix(client, "fm:Book:day:p:2", -1)  # the last bookable day of the month shown
+    await press_prefix(client, "fm:Book:time:p:", 0)
+    await client.press("1 ч", exact=True)
+    await client.press("Пропустить")
+
+
 FORMS: list[FormCase] = [
     FormCase(REGISTRATION, _start_registration),
     FormCase(PROFILE, _start_profile_edit),
+    FormCase(BOOK, _start_booking, _booking_to_preview),
 ]
 
 

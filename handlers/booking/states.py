@@ -1,17 +1,9 @@
-"""The conversation states of booking: the resident's /book dialog and the staff's inputs."""
+"""The conversation states of the staff's inputs in booking (the resident's /book is a form-engine
+dialog, handlers/booking/dialog.py)."""
 
 from __future__ import annotations
 
 from aiogram.fsm.state import State, StatesGroup
-
-
-class Book(StatesGroup):
-    resource = State()
-    day = State()
-    time = State()
-    duration = State()
-    purpose = State()
-    confirm = State()
 
 
 class StaffBook(StatesGroup):

@@ -17,6 +17,10 @@ dict kept in the FSM data, so it survives a restart with the SQL or Redis storag
   of the steps; the chosen one is asked again and the preview comes back), «Назад», «Отмена»;
 - ``finish`` gets the draft; a ``DomainError`` from it is shown and the person stays where they were.
 
+Extensions (booking, consultations): ``Step.rows`` lays the buttons out itself (a calendar);
+``Stay`` from ``parse``/``pick`` keeps the dialog going with a note (a file added, a month flipped,
+a time gone: back to another step); ``Form.confirm_label`` names the preview's confirm button.
+
 State: the FSM state is ``form:<name>``; the data holds ``{"form", "step", "draft", "msg", "single",
 "extra"}``. Staff forms (``staff=True``) run in the admin chat and take text only as a reply to the
 dialog message, so a line to a colleague is never taken as an answer.
@@ -33,6 +37,7 @@ from handlers.forms.model import (
     FormAction,
     FormCb,
     FormContext,
+    Stay,
     Step,
     WrongKind,
     text_of,
@@ -47,6 +52,7 @@ __all__ = [
     "FormAction",
     "FormCb",
     "FormContext",
+    "Stay",
     "Step",
     "WrongKind",
     "accept",

@@ -117,6 +117,9 @@ class Step:
     label: str | None = None
     """The field's name on «Изменить поле» (a locale key); steps without one are not offered there."""
     field: str | None = None
+    rows: Callable[[FormContext], MaybeAwaitable] | None = None
+    """Instead of ``choices`` + ``width``: the (label, value) buttons already laid out in rows (a
+    calendar, or a width that depends on the data); every value counts as one of the choices."""
 
     @property
     def key(self) -> str:
@@ -135,6 +138,9 @@ class Form:
     on_exit: Callable[[FormContext], Awaitable[None]] | None = None
     """«Назад» from the first step (or while editing one field); default: cancel to the menu."""
     staff: bool = False
+    confirm_label: str | Callable[[FormContext], str] | None = None
+    """The preview's confirm button (a locale key, or a callable(ctx) returning the label); default
+    «Подтвердить»."""
     state: State = field(init=False)
 
     def __post_init__(self) -> None:
@@ -152,6 +158,19 @@ class Form:
 
 class WrongKind(Exception):
     """Raised by a parser for input of the wrong kind (a sticker where text is expected)."""
+
+
+class Stay(Exception):
+    """Raised by ``parse`` or ``pick`` to keep the dialog going without accepting an answer: a file
+    added to the draft, a calendar's month flipped, a time that no longer fits. The note (a locale
+    key with its values) is shown, then the prompt of ``at`` (default: the same step); what the
+    callable put into ``ctx.draft`` or ``ctx.extra`` is kept."""
+
+    def __init__(self, key: str | None = None, *, at: str | None = None, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.at = at
+        self.values = values
 
 
 def text_of(message: Message) -> str:

@@ -23,6 +23,7 @@ from handlers.forms.flow import (
     hint,
     pick,
     reply_keyboard_button,
+    stay,
     take_keyboard_away,
 )
 from handlers.forms.model import (
@@ -32,6 +33,7 @@ from handlers.forms.model import (
     Form,
     FormAction,
     FormCb,
+    Stay,
     WrongKind,
     call,
 )
@@ -88,6 +90,9 @@ async def on_message(message: Message, state: FSMContext, form: Form, data: dict
         return
     except WrongKind:
         await hint(ctx, name, step.hint or "forms.hint_text")
+        return
+    except Stay as reason:
+        await stay(ctx, name, reason)
         return
     if step.reply_keyboard is not None:
         await take_keyboard_away(ctx, step, value)
