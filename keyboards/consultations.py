@@ -1,4 +1,4 @@
-"""Consultation keyboards: the person's dialog and /my section, and the staff card in the admin chat."""
+"""Consultation keyboards: the person's requests (/my), and the staff card in the admin chat."""
 
 from __future__ import annotations
 
@@ -16,17 +16,9 @@ from keyboards.common import Id, nav_row
 class Consult(StrEnum):
     """What a button of the person's side does (the values are what the buttons carry)."""
 
-    # the /consult dialog
-    TOPIC = "topic"  # id = the topic
-    QUESTION_KEEP = "q_keep"
-    FILES_DONE = "files_done"
-    ORG_KEEP = "org_keep"
-    ORG_NONE = "org_none"
-    FORMAT = "fmt"  # v = the format
-    TIME = "time"  # v = the preferred time
-    SUBMIT = "submit"
-    # the person's requests: id = the request number
-    NEW = "new"
+    # the person's requests: id = the request number (the /consult dialog's own buttons are the
+    # form engine's)
+    NEW = "new"  # the /consult dialog from the top
     LIST = "list"
     VIEW = "view"
     WRITE = "write"
@@ -39,7 +31,7 @@ class Consult(StrEnum):
 
 
 class ConsultCb(CallbackData, prefix="cns"):
-    """The person's side. ``id`` is a topic id in the dialog and a request number elsewhere."""
+    """The person's side; ``id`` is the request number."""
 
     action: Consult
     id: Id = 0
@@ -75,71 +67,6 @@ class ConsultAdmCb(CallbackData, prefix="cna"):
 
 def _button(text: str, cb: CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=cb.pack())
-
-
-# --- the person's dialog -------------------------------------------------------------------------
-
-
-def topics_keyboard(topics: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for topic_id, title in topics:
-        builder.button(text=title, callback_data=ConsultCb(action=Consult.TOPIC, id=topic_id))
-    builder.adjust(1)
-    builder.row(*nav_row(back=False))
-    return builder.as_markup()
-
-
-def question_keyboard(has_question: bool = False) -> InlineKeyboardMarkup:
-    rows = (
-        [[_button(_("consult.btn_keep_question"), ConsultCb(action=Consult.QUESTION_KEEP))]]
-        if has_question
-        else []
-    )
-    return InlineKeyboardMarkup(inline_keyboard=[*rows, nav_row()])
-
-
-def files_keyboard(count: int) -> InlineKeyboardMarkup:
-    label = _("consult.btn_files_done") if count else _("consult.btn_no_files")
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[_button(label, ConsultCb(action=Consult.FILES_DONE))], nav_row()]
-    )
-
-
-def organisation_keyboard(current: str | None) -> InlineKeyboardMarkup:
-    rows = []
-    if current:
-        rows.append(
-            [_button(_("consult.btn_org_keep").format(org=current[:40]), ConsultCb(action=Consult.ORG_KEEP))]
-        )
-    rows.append([_button(_("consult.btn_org_none"), ConsultCb(action=Consult.ORG_NONE))])
-    rows.append(nav_row())
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def format_keyboard(formats: tuple[str, ...]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for code in formats:
-        builder.button(
-            text=_(f"consult.format.{code}"), callback_data=ConsultCb(action=Consult.FORMAT, v=code)
-        )
-    builder.adjust(2)
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def time_keyboard(times: tuple[str, ...]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for code in times:
-        builder.button(text=_(f"consult.time.{code}"), callback_data=ConsultCb(action=Consult.TIME, v=code))
-    builder.adjust(1)
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def confirm_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[_button(_("consult.btn_submit"), ConsultCb(action=Consult.SUBMIT))], nav_row()]
-    )
 
 
 # --- the person's requests (/my) -------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from aiogram.types import Message, Sticker
 
 from handlers.booking.dialog import BOOK
+from handlers.consultations.dialog import CONSULT
 from handlers.forms import FIELDS, PREVIEW, Form
 from handlers.registration.dialog import PROFILE, REGISTRATION
 from services import booking as booking_service
@@ -75,10 +76,27 @@ async def _booking_to_preview(client: TgClient) -> None:
     await client.press("Пропустить")
 
 
+async def _start_consultation(client_factory: Any, staff: TgClient) -> TgClient:
+    client = client_factory()
+    await register(client)
+    await client.send("/consult")
+    return client
+
+
+async def _consultation_to_preview(client: TgClient) -> None:
+    await client.press("Гранты")
+    await client.send("Как оформить отчёт по гранту?")
+    await client.press("Дальше")
+    await client.press("частное лицо")
+    await client.press("Онлайн")
+    await client.press("В любое время")
+
+
 FORMS: list[FormCase] = [
     FormCase(REGISTRATION, _start_registration),
     FormCase(PROFILE, _start_profile_edit),
     FormCase(BOOK, _start_booking, _booking_to_preview),
+    FormCase(CONSULT, _start_consultation, _consultation_to_preview),
 ]
 
 

@@ -20,7 +20,7 @@ def create_router() -> Router:
     private_only(router)
     router.message.middleware(RequireRegistration())
     router.callback_query.middleware(RequireRegistration())
-    dialog.register(router)  # first: a command typed in any of its states gets the hint
+    dialog.register(router)
     resident.register(router)
     return router
 

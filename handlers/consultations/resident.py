@@ -207,6 +207,11 @@ async def write_ask(
     )
 
 
+async def command_while_typing(message: Message) -> None:
+    """A command while a message to staff or a comment is expected: a hint, the text still awaited."""
+    await message.answer(_("consult.hint_command"))
+
+
 async def write_message(
     message: Message, state: FSMContext, bot: Bot, session: AsyncSession, settings: Any
 ) -> None:
@@ -299,6 +304,7 @@ def register(router: Router) -> None:
     router.callback_query.register(cancel_ask, pressed(F.action == Consult.CANCEL))
     router.callback_query.register(cancel_yes, pressed(F.action == Consult.CANCEL_YES))
     router.callback_query.register(write_ask, pressed(F.action == Consult.WRITE))
+    router.message.register(command_while_typing, StateFilter(ConsultForm), F.text.startswith("/"))
     router.message.register(write_message, ConsultForm.write)
     router.message.register(reply_to_answer, StateFilter(None), LinkedReply())
     router.callback_query.register(rate_ask, pressed(F.action == Consult.RATE_ASK))

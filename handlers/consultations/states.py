@@ -1,4 +1,5 @@
-"""The conversation states of the person's side of consultations."""
+"""The conversation states of the person's side of consultations outside the /consult dialog (which
+is a form-engine dialog, handlers/consultations/dialog.py)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,5 @@ from aiogram.fsm.state import State, StatesGroup
 
 
 class ConsultForm(StatesGroup):
-    topic = State()
-    question = State()
-    files = State()
-    org = State()
-    format = State()
-    time = State()
-    confirm = State()
     write = State()  # a message to staff about an open request
     comment = State()  # a comment after rating

@@ -126,7 +126,7 @@ async def on_button(
         await ask(ctx, FIELDS)
     elif action is FormAction.FIELD and current == FIELDS:
         await edit_field(ctx, callback_data.v)
-    elif action is FormAction.SKIP and form.step(current).optional:
+    elif action is FormAction.SKIP and current not in (PREVIEW, FIELDS) and form.step(current).optional:
         await accept(ctx, form.step(current), None)
     elif action is FormAction.PICK and current not in (PREVIEW, FIELDS):
         await pick(ctx, form.step(current), callback_data.v)
