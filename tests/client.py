@@ -44,6 +44,17 @@ SENDING = {
 }
 
 
+STICKER = Sticker(
+    file_id="st1",
+    file_unique_id="st1",
+    type="regular",
+    width=512,
+    height=512,
+    is_animated=False,
+    is_video=False,
+)
+
+
 class TgClient:
     """One person (or one staff member in a group chat) talking to the bot."""
 
@@ -108,17 +119,8 @@ class TgClient:
     async def send_message(self, **fields: Any) -> list[Call]:
         return await self._feed(Update(update_id=next(_update_ids), message=self._message(**fields)))
 
-    async def send_sticker(self) -> list[Call]:
-        sticker = Sticker(
-            file_id="st1",
-            file_unique_id="st1",
-            type="regular",
-            width=512,
-            height=512,
-            is_animated=False,
-            is_video=False,
-        )
-        return await self.send_message(sticker=sticker)
+    async def send_sticker(self, **fields: Any) -> list[Call]:
+        return await self.send_message(sticker=STICKER, **fields)
 
     async def send_photo(self, caption: str | None = None) -> list[Call]:
         photo = [PhotoSize(file_id=f"ph{next(_message_ids)}", file_unique_id="ph", width=100, height=100)]

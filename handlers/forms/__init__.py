@@ -6,7 +6,7 @@ dict kept in the FSM data, so it survives a restart with the SQL or Redis storag
 
 - one dialog message, edited in place from step to step; when the person answers by typing, the next
   prompt is a new message and the old one loses its buttons (an old step's buttons stop working: a
-  press on any message but the current one, or for another step, is «out of date»);
+  press for another step than the current one is «out of date»);
 - «Назад» and «Отмена» on every step (and «Пропустить» on optional steps); «Назад» on the first step
   leaves the dialog through ``Form.on_exit`` (the menu by default);
 - bad input (a validator's ``ValidationFailed``, a sticker where text is expected, text where a

@@ -105,12 +105,8 @@ async def on_button(
     stored = await state.get_data()
     message = callback.message
     current = stored.get("step")
-    if (
-        stored.get("form") != form.name
-        or not isinstance(message, Message)
-        or message.message_id != stored.get("msg")
-        or callback_data.s != current
-    ):
+    if stored.get("form") != form.name or not isinstance(message, Message) or callback_data.s != current:
+        # a button of another step (an older prompt) or of a finished form: out of date
         await callback.answer(_("common.stale_button"), show_alert=True)
         return
     await callback.answer()
