@@ -23,10 +23,12 @@ from db.models import BookingStatus, User
 from handlers.booking.parsing import parse_staff_date
 from handlers.booking.states import StaffBook
 from handlers.booking.views import (
+    alerted,
     card_keyboard,
     err,
     fmt_day,
     fmt_when,
+    refuse_input,
     request_keyboard,
     send_confirmation,
     staff_card,
@@ -38,7 +40,7 @@ from keyboards.admin import AdminCb
 from keyboards.booking import Staff, StaffBk
 from keyboards.common import NavCb
 from services import booking as svc
-from services.errors import DomainError, ValidationFailed
+from services.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -190,11 +192,9 @@ async def figures(callback: CallbackQuery, session: AsyncSession, settings: Any)
 async def open_booking(
     callback: CallbackQuery, callback_data: StaffBk, session: AsyncSession, settings: Any
 ) -> None:
-    try:
-        booking, resource, user = await svc.get_booking(session, callback_data.id)
-    except DomainError as error:
-        await callback.answer(err(error), show_alert=True)
+    if (found := await alerted(callback, svc.get_booking(session, callback_data.id))) is None:
         return
+    booking, resource, user = found
     await callback.answer()
     await target(callback).answer(
         staff_card(booking, resource, user, settings), reply_markup=card_keyboard(booking)
@@ -239,11 +239,9 @@ async def approve(
 async def ask_reason(
     callback: CallbackQuery, callback_data: StaffBk, state: FSMContext, session: AsyncSession
 ) -> None:
-    try:
-        booking, _resource, _user = await svc.get_booking(session, callback_data.id)
-    except DomainError as error:
-        await callback.answer(err(error), show_alert=True)
+    if (found := await alerted(callback, svc.get_booking(session, callback_data.id))) is None:
         return
+    booking = found[0]
     rejecting = callback_data.a == Staff.REJECT
     allowed = (BookingStatus.PENDING,) if rejecting else (BookingStatus.PENDING, BookingStatus.CONFIRMED)
     if booking.status not in allowed:
@@ -272,12 +270,8 @@ async def with_reason(
             )
         else:
             changed = await svc.cancel_by_staff(session, int(data["bid"]), staff_id, reason)
-    except ValidationFailed as error:
-        await message.answer(err(error), reply_markup=kb.staff_nav())
-        return
     except DomainError as error:
-        await state.clear()
-        await message.answer(err(error))
+        await refuse_input(message, state, error)
         return
     await state.clear()
     await drop_buttons(bot, message.chat.id, data.get("card"))

@@ -14,13 +14,13 @@ from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.booking.states import StaffBook
-from handlers.booking.views import card_keyboard, err, fmt_day, staff_card
+from handlers.booking.views import card_keyboard, err, fmt_day, refuse_input, staff_card
 from handlers.common import target
 from keyboards import booking as kb
 from keyboards.booking import Staff, StaffBk
 from keyboards.common import require_id
 from services import booking as svc
-from services.errors import DomainError, ValidationFailed
+from services.errors import DomainError
 
 
 async def guest_times(
@@ -119,12 +119,8 @@ async def guest_phone(message: Message, state: FSMContext, session: AsyncSession
             minutes=int(data["minutes"]),
             tz=settings.tz,
         )
-    except ValidationFailed as error:
-        await message.answer(err(error), reply_markup=kb.staff_nav())
-        return
     except DomainError as error:
-        await state.clear()
-        await message.answer(err(error))
+        await refuse_input(message, state, error)
         return
     await state.clear()
     booking, resource, user = await svc.get_booking(session, booking.id)

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Resource
 from handlers.booking.parsing import parse_hours, parse_number, toggle_closed_dates
 from handlers.booking.states import StaffBook
-from handlers.booking.views import err
+from handlers.booking.views import alerted, err
 from handlers.common import target
 from keyboards import booking as kb
 from keyboards.booking import Staff, StaffBk
@@ -86,10 +86,8 @@ async def settings_list(callback: CallbackQuery, state: FSMContext, session: Asy
 
 
 async def resource_card(callback: CallbackQuery, callback_data: StaffBk, session: AsyncSession) -> None:
-    try:
-        resource = await svc.get_resource(session, callback_data.id, active_only=False)
-    except DomainError as error:
-        await callback.answer(err(error), show_alert=True)
+    resource = await alerted(callback, svc.get_resource(session, callback_data.id, active_only=False))
+    if resource is None:
         return
     await callback.answer()
     await show_resource(target(callback), resource)
@@ -119,10 +117,8 @@ async def ask_value(
     if field_name not in kb.EDITABLE:
         await callback.answer(_("common.stale_button"), show_alert=True)
         return
-    try:
-        resource = await svc.get_resource(session, callback_data.id, active_only=False)
-    except DomainError as error:
-        await callback.answer(err(error), show_alert=True)
+    resource = await alerted(callback, svc.get_resource(session, callback_data.id, active_only=False))
+    if resource is None:
         return
     await callback.answer()
     await state.set_state(StaffBook.edit_value)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram import Bot
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
 
@@ -14,7 +16,9 @@ from db.models import Booking, BookingStatus, Resource, User
 from keyboards import booking as kb
 from services import booking as svc
 from services import ics
-from services.errors import DomainError
+from services.errors import DomainError, ValidationFailed
+
+T = TypeVar("T")
 
 
 def err(error: DomainError) -> str:
@@ -137,3 +141,21 @@ async def send_confirmation(
         caption=_("booking.confirmed") + "\n\n" + summary(booking, resource, user, settings),
         reply_markup=kb.booking_keyboard(booking.id),
     )
+
+
+async def alerted(callback: CallbackQuery, lookup: Awaitable[T]) -> T | None:
+    """What ``lookup`` finds; None, with the reason as an alert on the button, if the service refuses."""
+    try:
+        return await lookup
+    except DomainError as error:
+        await callback.answer(err(error), show_alert=True)
+        return None
+
+
+async def refuse_input(message: Message, state: FSMContext, error: DomainError) -> None:
+    """A staff input the service refused: one that can be fixed is asked again, anything else ends it."""
+    if isinstance(error, ValidationFailed):
+        await message.answer(err(error), reply_markup=kb.staff_nav())
+        return
+    await state.clear()
+    await message.answer(err(error))

@@ -132,8 +132,8 @@ async def send_to_staff(
 async def _own(
     callback: CallbackQuery, session: AsyncSession, number: int, open_only: bool = False
 ) -> Consultation | None:
-    """The presser's request ``number``; None (the press answered with why) if it is not theirs, or
-    not open when ``open_only``."""
+    """The presser's request ``number`` (the press answered); None (the press answered with why) if it
+    is not theirs, or not open when ``open_only``."""
     try:
         c = await svc.get_for_person(session, callback.from_user.id, number)
     except DomainError as exc:
@@ -142,6 +142,7 @@ async def _own(
     if open_only and c.status not in OPEN_STATUSES:
         await callback.answer(_("consult.err_closed"), show_alert=True)
         return None
+    await callback.answer()
     return c
 
 
@@ -165,7 +166,6 @@ async def view(
 ) -> None:
     if (c := await _own(callback, session, callback_data.id)) is None:
         return
-    await callback.answer()
     await state.clear()
     await show_request(target(callback), session, user, c, settings)
 
@@ -173,7 +173,6 @@ async def view(
 async def cancel_ask(callback: CallbackQuery, callback_data: ConsultCb, session: AsyncSession) -> None:
     if (c := await _own(callback, session, callback_data.id, open_only=True)) is None:
         return
-    await callback.answer()
     await target(callback).answer(
         _("consult.cancel_confirm").format(number=c.id), reply_markup=kb.cancel_confirm_keyboard(c.id)
     )
@@ -199,7 +198,6 @@ async def write_ask(
 ) -> None:
     if (c := await _own(callback, session, callback_data.id, open_only=True)) is None:
         return
-    await callback.answer()
     await state.set_state(ConsultForm.write)
     await state.set_data({"cid": c.id})
     await target(callback).answer(
@@ -230,7 +228,6 @@ async def reply_to_answer(
 async def rate_ask(callback: CallbackQuery, callback_data: ConsultCb, session: AsyncSession) -> None:
     if (c := await _own(callback, session, callback_data.id)) is None:
         return
-    await callback.answer()
     await target(callback).answer(
         _("consult.rate_ask").format(number=c.id), reply_markup=kb.rating_keyboard(c.id)
     )
@@ -260,7 +257,6 @@ async def comment_ask(
 ) -> None:
     if (c := await _own(callback, session, callback_data.id)) is None:
         return
-    await callback.answer()
     await state.set_state(ConsultForm.comment)
     await state.set_data({"cid": c.id})
     await target(callback).answer(
