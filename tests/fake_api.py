@@ -29,7 +29,8 @@ class ApiCall:
 
     def message(self) -> dict[str, Any] | None:
         """The message this call sent or edited (a press on its buttons comes from it)."""
-        return self.result if isinstance(self.result, dict) and "message_id" in self.result else None
+        found = self.result if isinstance(self.result, dict) else {}
+        return found if "message_id" in found and "chat" in found else None  # copyMessage: an id only
 
     @property
     def text(self) -> str:
