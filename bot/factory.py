@@ -34,10 +34,11 @@ from db.repositories.users import PersonCache
 from handlers import admin as admin_handlers
 from handlers import booking as booking_handlers
 from handlers import broadcasts as broadcasts_handlers
-from handlers import common, errors, forms, groups, menu, my, privacy, registration, report_offline
+from handlers import common, errors, forms, groups, menu, my, privacy, registration
 from handlers import consultations as consultations_handlers
 from handlers import events as events_handlers
 from handlers import ideas as ideas_handlers
+from handlers import report as report_handlers
 from handlers import settings as settings_handlers
 from handlers import showcase as showcase_handlers
 from handlers.admin.staff import StaffDirectory, create_membership_router
@@ -83,7 +84,7 @@ def feature_routers(settings: Settings) -> list[Router]:
         booking_handlers.create_router(),
         broadcasts_handlers.create_router(),
         showcase_handlers.create_router(),
-        report_offline.create_router(),
+        report_handlers.create_router(),
         ideas_handlers.create_router(),
         settings_handlers.create_router(),
         consultations_handlers.create_router(),

@@ -5,34 +5,46 @@ from __future__ import annotations
 
 import html
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, NavCb, nav_row
+from keyboards.common import Id
 
 FILTERS = ("group", "district", "interest", "source")
 QUICK_TIMES = ("09:00", "10:00", "11:00", "12:00", "14:00", "16:00", "18:00", "19:00")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class BcCb(CallbackData, prefix="bc"):
-    """Staff actions. ``action``: f (open a filter), set, src, ref, reset, next, send, sched, day, time,
-    stop, resume, cancel, hist. ``id``: a broadcast. ``v``: a value."""
+class BcAction(StrEnum):
+    """Staff buttons that control a broadcast (building one is the form engine's)."""
 
-    action: str
+    STOP = "stop"  # id: a broadcast
+    RESUME = "resume"
+    CANCEL = "cancel"
+
+
+class BcCb(CallbackData, prefix="bc"):
+    """Staff actions. ``id``: a broadcast. ``v``: a value."""
+
+    action: BcAction
     id: Id = 0
     v: str = ""
 
 
-class UnsubCb(CallbackData, prefix="bcu"):
-    """The recipient's button under an announcement: off (unsubscribe) or on (subscribe again)."""
+class UnsubAction(StrEnum):
+    OFF = "off"  # unsubscribe
+    ON = "on"  # subscribe again
 
-    action: str
+
+class UnsubCb(CallbackData, prefix="bcu"):
+    """The recipient's button under an announcement."""
+
+    action: UnsubAction
     id: Id = 0
 
 
@@ -45,7 +57,7 @@ def unsubscribe_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
             [
                 InlineKeyboardButton(
                     text=_("broadcast.btn_unsubscribe"),
-                    callback_data=UnsubCb(action="off", id=broadcast_id).pack(),
+                    callback_data=UnsubCb(action=UnsubAction.OFF, id=broadcast_id).pack(),
                 )
             ]
         ]
@@ -58,7 +70,7 @@ def resubscribe_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
             [
                 InlineKeyboardButton(
                     text=_("broadcast.btn_resubscribe"),
-                    callback_data=UnsubCb(action="on", id=broadcast_id).pack(),
+                    callback_data=UnsubCb(action=UnsubAction.ON, id=broadcast_id).pack(),
                 )
             ]
         ]
@@ -68,48 +80,9 @@ def resubscribe_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
 # --- staff: building a broadcast ------------------------------------------------------------------
 
 
-def audience_keyboard(audience: dict[str, str], source_buttons: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("broadcast.btn_group"), callback_data=BcCb(action="f", v="group"))
-    builder.button(text=_("broadcast.btn_district"), callback_data=BcCb(action="f", v="district"))
-    builder.button(text=_("broadcast.btn_interest"), callback_data=BcCb(action="f", v="interest"))
-    if source_buttons:
-        builder.button(text=_("broadcast.btn_source"), callback_data=BcCb(action="f", v="source"))
-    builder.adjust(2)
-    if audience:
-        builder.row(
-            InlineKeyboardButton(text=_("broadcast.btn_reset"), callback_data=BcCb(action="reset").pack())
-        )
-    builder.row(InlineKeyboardButton(text=_("broadcast.btn_next"), callback_data=BcCb(action="next").pack()))
-    builder.row(*nav_row(back=False))
-    return builder.as_markup()
-
-
-def values_keyboard(items: list[tuple[str, str]], action: str = "set") -> InlineKeyboardMarkup:
-    """(label, value) choices, then «Все» (drop the filter) and the nav row."""
-    builder = InlineKeyboardBuilder()
-    for label, value in items:
-        builder.button(text=label, callback_data=BcCb(action=action, v=value))
-    builder.adjust(2)
-    if action == "set":
-        builder.row(
-            InlineKeyboardButton(text=_("broadcast.btn_any"), callback_data=BcCb(action="set", v="").pack())
-        )
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def confirm_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("broadcast.btn_send"), callback_data=BcCb(action="send"))
-    builder.button(text=_("broadcast.btn_schedule"), callback_data=BcCb(action="sched"))
-    builder.adjust(2)
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def days_keyboard(today: date, days: int = 7) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
+def day_choices(today: date, days: int = 7) -> list[tuple[str, str]]:
+    """(label, ISO date) for today and the next days: «Сегодня», «Завтра», «Пт 11.12»..."""
+    items = []
     for offset in range(days):
         day = today + timedelta(days=offset)
         if offset == 0:
@@ -118,38 +91,26 @@ def days_keyboard(today: date, days: int = 7) -> InlineKeyboardMarkup:
             label = _("broadcast.tomorrow")
         else:
             label = _(f"broadcast.wd_{WEEKDAYS[day.weekday()]}") + f" {day:%d.%m}"
-        builder.button(text=label, callback_data=BcCb(action="day", v=day.isoformat()))
-    builder.adjust(2)
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def times_keyboard(times: list[str]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for value in times:
-        builder.button(text=value, callback_data=BcCb(action="time", v=value.replace(":", "")))
-    builder.adjust(4)
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def done_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[])
+        items.append((label, day.isoformat()))
+    return items
 
 
 # --- staff: a broadcast's state -------------------------------------------------------------------
 
 
+CONTROLS = {
+    "running": (BcAction.STOP, "broadcast.btn_stop", "broadcast.btn_stop_n"),
+    "stopped": (BcAction.RESUME, "broadcast.btn_resume", "broadcast.btn_resume_n"),
+    "scheduled": (BcAction.CANCEL, "broadcast.btn_cancel_scheduled", "broadcast.btn_cancel_n"),
+}
+"""What can still be done with a broadcast in a status: the action, its button, its numbered button."""
+
+
 def control_keyboard(broadcast_id: int, status: str) -> InlineKeyboardMarkup | None:
     """«Остановить» while running, «Продолжить» when stopped, «Отменить» while scheduled."""
-    if status == "running":
-        key, action = "broadcast.btn_stop", "stop"
-    elif status == "stopped":
-        key, action = "broadcast.btn_resume", "resume"
-    elif status == "scheduled":
-        key, action = "broadcast.btn_cancel_scheduled", "cancel"
-    else:
+    if status not in CONTROLS:
         return None
+    action, key, _numbered = CONTROLS[status]
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [InlineKeyboardButton(text=_(key), callback_data=BcCb(action=action, id=broadcast_id).pack())]
@@ -159,21 +120,17 @@ def control_keyboard(broadcast_id: int, status: str) -> InlineKeyboardMarkup | N
 
 def history_keyboard(items: list[tuple[int, str]]) -> InlineKeyboardMarkup | None:
     """One control button per broadcast that can still be stopped, resumed or cancelled."""
-    builder = InlineKeyboardBuilder()
-    labels = {
-        "running": ("broadcast.btn_stop_n", "stop"),
-        "stopped": ("broadcast.btn_resume_n", "resume"),
-        "scheduled": ("broadcast.btn_cancel_n", "cancel"),
-    }
-    for broadcast_id, status in items:
-        if status in labels:
-            key, action = labels[status]
-            builder.button(
-                text=_(key).format(id=broadcast_id), callback_data=BcCb(action=action, id=broadcast_id)
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=_(CONTROLS[status][2]).format(id=broadcast_id),
+                callback_data=BcCb(action=CONTROLS[status][0], id=broadcast_id).pack(),
             )
-    builder.adjust(1)
-    markup = builder.as_markup()
-    return markup if markup.inline_keyboard else None
+        ]
+        for broadcast_id, status in items
+        if status in CONTROLS
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
 def progress_bar(done: int, total: int, width: int = 10) -> str:
@@ -231,10 +188,3 @@ def status_text(
         eta_in=duration(eta_seconds),
         **values,
     )
-
-
-def nav_back_only() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[nav_row(cancel=False)])
-
-
-__all__ = ["FILTERS", "BcCb", "NavCb", "UnsubCb"]

@@ -2,199 +2,209 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, NavCb, nav_row
+from keyboards.common import Id
+
+
+class EvAction(StrEnum):
+    """The person's event buttons (services.events packs the same short strings into notices)."""
+
+    LIST = "list"  # v: page
+    CARD = "card"
+    SIGN_UP = "su"
+    WAITLIST = "wl"
+    CANCEL = "cx"  # asks to confirm
+    CANCEL_YES = "cxy"
+    OFFER_YES = "oy"
+    OFFER_NO = "on"
+    WILL_COME = "yes"  # the reminder's answers
+    WONT_COME = "no"
+    RATE = "rate"  # v: stars
+    NO_COMMENT = "nocomment"
+    ICS = "ics"
+    CHECKIN = "ci"
 
 
 class EvCb(CallbackData, prefix="ev"):
     """The person's buttons. services.events packs the same layout into queued notices."""
 
-    a: str  # list | card | su | wl | cx | cxy | oy | on | yes | no | rate | ics | my
+    a: EvAction
     e: Id = 0  # event id
     v: Id = 0  # page, rating
+
+
+class StaffAction(StrEnum):
+    """Staff buttons on the event list, an event's card and its participant list."""
+
+    LIST = "list"
+    NEW = "new"
+    CARD = "card"
+    PUBLISH = "pub"
+    PUBLISH_ANNOUNCE = "puba"
+    EDIT = "edit"
+    CANCEL = "cancel"  # asks to confirm
+    CANCEL_YES = "cancely"
+    PEOPLE = "people"  # v: page
+    CHECKIN = "ci"  # v: sign-up id
+    XLSX = "xlsx"
+    FEEDBACK = "fb"
+    LINK_QR = "qr"
+    CODE = "code"
+    NEW_CODE = "newcode"
 
 
 class EaCb(CallbackData, prefix="eva"):
     """Staff buttons in the admin chat."""
 
-    a: str
+    a: StaffAction
     e: Id = 0
     v: Id = 0
 
 
-class EfCb(CallbackData, prefix="evf"):
-    """Choices inside the staff dialog."""
+def _button(key: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=_(key), callback_data=data.pack())
 
-    f: str
-    v: str = ""
+
+def _paging(page: int, pages: int, data: CallbackData) -> list[InlineKeyboardButton]:
+    """«Назад»/«Дальше» for a paged list: ``data`` with ``v`` replaced by the page to open."""
+    row = []
+    if page > 0:
+        row.append(_button("events.btn_prev", data.model_copy(update={"v": page - 1})))
+    if page + 1 < pages:
+        row.append(_button("events.btn_next", data.model_copy(update={"v": page + 1})))
+    return row
+
+
+def _markup(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
 
 
 # --- the person's side ------------------------------------------------------------------------------
 
 
 def list_keyboard(items: list[tuple[int, str]], page: int, pages: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for event_id, label in items:
-        builder.row(InlineKeyboardButton(text=label, callback_data=EvCb(a="card", e=event_id).pack()))
-    paging = []
-    if page > 0:
-        paging.append(
-            InlineKeyboardButton(text=_("events.btn_prev"), callback_data=EvCb(a="list", v=page - 1).pack())
-        )
-    if page + 1 < pages:
-        paging.append(
-            InlineKeyboardButton(text=_("events.btn_next"), callback_data=EvCb(a="list", v=page + 1).pack())
-        )
-    if paging:
-        builder.row(*paging)
-    return builder.as_markup()
+    rows = [
+        [InlineKeyboardButton(text=label, callback_data=EvCb(a=EvAction.CARD, e=event_id).pack())]
+        for event_id, label in items
+    ]
+    return _markup(*rows, _paging(page, pages, EvCb(a=EvAction.LIST)))
 
 
 def card_keyboard(
     event_id: int, *, status: str | None, can_sign_up: bool, full: bool, page: int = 0, checkin: bool = False
 ) -> InlineKeyboardMarkup:
     """``status``: the person's active sign-up status, or None; ``checkin``: the door is open."""
-    builder = InlineKeyboardBuilder()
-    if checkin:
-        builder.row(
-            InlineKeyboardButton(text=_("events.btn_checkin"), callback_data=EvCb(a="ci", e=event_id).pack())
-        )
+
+    def button(key: str, action: EvAction) -> list[InlineKeyboardButton]:
+        return [_button(key, EvCb(a=action, e=event_id))]
+
+    rows = [button("events.btn_checkin", EvAction.CHECKIN)] if checkin else []
     if status == "offered":
-        builder.row(
-            InlineKeyboardButton(
-                text=_("events.btn_offer_yes"), callback_data=EvCb(a="oy", e=event_id).pack()
-            ),
-            InlineKeyboardButton(
-                text=_("events.btn_offer_no"), callback_data=EvCb(a="on", e=event_id).pack()
-            ),
+        rows.append(
+            button("events.btn_offer_yes", EvAction.OFFER_YES)
+            + button("events.btn_offer_no", EvAction.OFFER_NO)
         )
-    elif status in ("confirmed", "waiting"):
-        if status == "confirmed":
-            builder.row(
-                InlineKeyboardButton(text=_("events.btn_ics"), callback_data=EvCb(a="ics", e=event_id).pack())
-            )
-        label = _("events.btn_cancel_signup") if status == "confirmed" else _("events.btn_leave_waitlist")
-        builder.row(InlineKeyboardButton(text=label, callback_data=EvCb(a="cx", e=event_id).pack()))
+    elif status == "confirmed":
+        rows.append(button("events.btn_ics", EvAction.ICS))
+        rows.append(button("events.btn_cancel_signup", EvAction.CANCEL))
+    elif status == "waiting":
+        rows.append(button("events.btn_leave_waitlist", EvAction.CANCEL))
+    elif can_sign_up and full:
+        rows.append(button("events.btn_waitlist", EvAction.WAITLIST))
     elif can_sign_up:
-        if full:
-            builder.row(
-                InlineKeyboardButton(
-                    text=_("events.btn_waitlist"), callback_data=EvCb(a="wl", e=event_id).pack()
-                )
-            )
-        else:
-            builder.row(
-                InlineKeyboardButton(
-                    text=_("events.btn_signup"), callback_data=EvCb(a="su", e=event_id).pack()
-                )
-            )
-    builder.row(
-        InlineKeyboardButton(text=_("events.btn_to_list"), callback_data=EvCb(a="list", v=page).pack())
-    )
-    return builder.as_markup()
+        rows.append(button("events.btn_signup", EvAction.SIGN_UP))
+    rows.append([_button("events.btn_to_list", EvCb(a=EvAction.LIST, v=page))])
+    return _markup(*rows)
 
 
 def waitlist_offer_keyboard(event_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("events.btn_waitlist"), callback_data=EvCb(a="wl", e=event_id).pack()
-                )
-            ],
-            [InlineKeyboardButton(text=_("events.btn_to_list"), callback_data=EvCb(a="list").pack())],
-        ]
+    return _markup(
+        [_button("events.btn_waitlist", EvCb(a=EvAction.WAITLIST, e=event_id))],
+        [_button("events.btn_to_list", EvCb(a=EvAction.LIST))],
     )
 
 
 def confirm_cancel_keyboard(event_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("events.btn_cancel_yes"), callback_data=EvCb(a="cxy", e=event_id).pack()
-                ),
-                InlineKeyboardButton(
-                    text=_("events.btn_cancel_no"), callback_data=EvCb(a="card", e=event_id).pack()
-                ),
-            ]
+    return _markup(
+        [
+            _button("events.btn_cancel_yes", EvCb(a=EvAction.CANCEL_YES, e=event_id)),
+            _button("events.btn_cancel_no", EvCb(a=EvAction.CARD, e=event_id)),
         ]
     )
 
 
 def my_keyboard(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for event_id, label in items:
-        builder.row(InlineKeyboardButton(text=label, callback_data=EvCb(a="card", e=event_id).pack()))
-    builder.row(InlineKeyboardButton(text=_("events.btn_all_events"), callback_data=EvCb(a="list").pack()))
-    return builder.as_markup()
+    rows = [
+        [InlineKeyboardButton(text=label, callback_data=EvCb(a=EvAction.CARD, e=event_id).pack())]
+        for event_id, label in items
+    ]
+    return _markup(*rows, [_button("events.btn_all_events", EvCb(a=EvAction.LIST))])
 
 
 def rating_keyboard(event_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_(f"events.btn_rate_{n}"), callback_data=EvCb(a="rate", e=event_id, v=n).pack()
-                )
-                for n in range(1, 6)
-            ]
-        ]
+    return _markup(
+        [_button(f"events.btn_rate_{n}", EvCb(a=EvAction.RATE, e=event_id, v=n)) for n in range(1, 6)]
     )
 
 
 def comment_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text=_("btn.skip"), callback_data=EvCb(a="nocomment").pack())]]
-    )
+    return _markup([_button("btn.skip", EvCb(a=EvAction.NO_COMMENT))])
 
 
 # --- staff ----------------------------------------------------------------------------------------
 
 
 def staff_list_keyboard(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.row(InlineKeyboardButton(text=_("events.btn_new"), callback_data=EaCb(a="new").pack()))
-    for event_id, label in items:
-        builder.row(InlineKeyboardButton(text=label, callback_data=EaCb(a="card", e=event_id).pack()))
-    return builder.as_markup()
+    rows = [
+        [InlineKeyboardButton(text=label, callback_data=EaCb(a=StaffAction.CARD, e=event_id).pack())]
+        for event_id, label in items
+    ]
+    return _markup([_button("events.btn_new", EaCb(a=StaffAction.NEW))], *rows)
 
 
 def staff_card_keyboard(event_id: int, status: str) -> InlineKeyboardMarkup:
-    b = InlineKeyboardBuilder()
+    def button(key: str, action: StaffAction) -> InlineKeyboardButton:
+        return _button(key, EaCb(a=action, e=event_id))
 
-    def button(key: str, action: str, value: int = 0) -> InlineKeyboardButton:
-        return InlineKeyboardButton(text=_(key), callback_data=EaCb(a=action, e=event_id, v=value).pack())
-
+    rows = []
     if status == "draft":
-        b.row(button("events.btn_publish", "pub"), button("events.btn_publish_announce", "puba"))
+        rows.append(
+            [
+                button("events.btn_publish", StaffAction.PUBLISH),
+                button("events.btn_publish_announce", StaffAction.PUBLISH_ANNOUNCE),
+            ]
+        )
     if status != "cancelled":
-        b.row(button("events.btn_edit", "edit"), button("events.btn_people", "people"))
-        b.row(button("events.btn_link_qr", "qr"), button("events.btn_checkin_qr", "code"))
-    b.row(button("events.btn_xlsx", "xlsx"), button("events.btn_feedback", "fb"))
+        rows.append(
+            [button("events.btn_edit", StaffAction.EDIT), button("events.btn_people", StaffAction.PEOPLE)]
+        )
+        rows.append(
+            [
+                button("events.btn_link_qr", StaffAction.LINK_QR),
+                button("events.btn_checkin_qr", StaffAction.CODE),
+            ]
+        )
+    rows.append(
+        [button("events.btn_xlsx", StaffAction.XLSX), button("events.btn_feedback", StaffAction.FEEDBACK)]
+    )
     if status == "published":
-        b.row(button("events.btn_announce", "puba"))
+        rows.append([button("events.btn_announce", StaffAction.PUBLISH_ANNOUNCE)])
     if status != "cancelled":
-        b.row(button("events.btn_cancel_event", "cancel"))
-    b.row(InlineKeyboardButton(text=_("events.btn_staff_list"), callback_data=EaCb(a="list").pack()))
-    return b.as_markup()
+        rows.append([button("events.btn_cancel_event", StaffAction.CANCEL)])
+    rows.append([_button("events.btn_staff_list", EaCb(a=StaffAction.LIST))])
+    return _markup(*rows)
 
 
 def staff_confirm_cancel_keyboard(event_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("events.btn_cancel_event_yes"), callback_data=EaCb(a="cancely", e=event_id).pack()
-                ),
-                InlineKeyboardButton(
-                    text=_("events.btn_keep_event"), callback_data=EaCb(a="card", e=event_id).pack()
-                ),
-            ]
+    return _markup(
+        [
+            _button("events.btn_cancel_event_yes", EaCb(a=StaffAction.CANCEL_YES, e=event_id)),
+            _button("events.btn_keep_event", EaCb(a=StaffAction.CARD, e=event_id)),
         ]
     )
 
@@ -203,121 +213,29 @@ def people_keyboard(
     event_id: int, rows: list[tuple[int, str, bool]], page: int, pages: int
 ) -> InlineKeyboardMarkup:
     """One toggle per participant: (signup id, label, checked in)."""
-    builder = InlineKeyboardBuilder()
-    for signup_id, label, present in rows:
-        mark = "✅" if present else "⬜"
-        builder.row(
+    toggles = [
+        [
             InlineKeyboardButton(
-                text=f"{mark} {label}", callback_data=EaCb(a="ci", e=event_id, v=signup_id).pack()
+                text=f"{'✅' if present else '⬜'} {label}",
+                callback_data=EaCb(a=StaffAction.CHECKIN, e=event_id, v=signup_id).pack(),
             )
-        )
-    paging = []
-    if page > 0:
-        paging.append(
-            InlineKeyboardButton(
-                text=_("events.btn_prev"), callback_data=EaCb(a="people", e=event_id, v=page - 1).pack()
-            )
-        )
-    if page + 1 < pages:
-        paging.append(
-            InlineKeyboardButton(
-                text=_("events.btn_next"), callback_data=EaCb(a="people", e=event_id, v=page + 1).pack()
-            )
-        )
-    if paging:
-        builder.row(*paging)
-    builder.row(
-        InlineKeyboardButton(text=_("events.btn_xlsx"), callback_data=EaCb(a="xlsx", e=event_id).pack()),
-        InlineKeyboardButton(text=_("events.btn_back_card"), callback_data=EaCb(a="card", e=event_id).pack()),
+        ]
+        for signup_id, label, present in rows
+    ]
+    return _markup(
+        *toggles,
+        _paging(page, pages, EaCb(a=StaffAction.PEOPLE, e=event_id)),
+        [
+            _button("events.btn_xlsx", EaCb(a=StaffAction.XLSX, e=event_id)),
+            _button("events.btn_back_card", EaCb(a=StaffAction.CARD, e=event_id)),
+        ],
     )
-    return builder.as_markup()
 
 
 def code_keyboard(event_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("events.btn_new_code"), callback_data=EaCb(a="newcode", e=event_id).pack()
-                ),
-                InlineKeyboardButton(
-                    text=_("events.btn_back_card"), callback_data=EaCb(a="card", e=event_id).pack()
-                ),
-            ]
+    return _markup(
+        [
+            _button("events.btn_new_code", EaCb(a=StaffAction.NEW_CODE, e=event_id)),
+            _button("events.btn_back_card", EaCb(a=StaffAction.CARD, e=event_id)),
         ]
     )
-
-
-def form_choices(
-    items: list[tuple[str, str]], field: str, width: int = 2, back: bool = True
-) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for label, value in items:
-        builder.button(text=label, callback_data=EfCb(f=field, v=value))
-    builder.adjust(width)
-    builder.row(*nav_row(back=back))
-    return builder.as_markup()
-
-
-def audience_keyboard(groups: list[tuple[str, str, bool]]) -> InlineKeyboardMarkup:
-    """(label, group, chosen) toggles, then «Для всех» and «Готово»."""
-    builder = InlineKeyboardBuilder()
-    for label, group, chosen in groups:
-        builder.button(text=("✅ " if chosen else "") + label, callback_data=EfCb(f="aud", v=group))
-    builder.adjust(2)
-    builder.row(
-        InlineKeyboardButton(text=_("events.btn_for_all"), callback_data=EfCb(f="aud", v="*").pack()),
-        InlineKeyboardButton(text=_("events.btn_done"), callback_data=EfCb(f="aud", v="done").pack()),
-    )
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def preview_keyboard(editing: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    if editing:
-        builder.row(
-            InlineKeyboardButton(
-                text=_("events.btn_save_changes"), callback_data=EfCb(f="save", v="edit").pack()
-            )
-        )
-    else:
-        builder.row(
-            InlineKeyboardButton(
-                text=_("events.btn_save_draft"), callback_data=EfCb(f="save", v="draft").pack()
-            )
-        )
-        builder.row(
-            InlineKeyboardButton(text=_("events.btn_publish"), callback_data=EfCb(f="save", v="pub").pack()),
-            InlineKeyboardButton(
-                text=_("events.btn_publish_announce"), callback_data=EfCb(f="save", v="puba").pack()
-            ),
-        )
-    builder.row(
-        InlineKeyboardButton(text=_("events.btn_change_field"), callback_data=EfCb(f="fields").pack())
-    )
-    builder.row(InlineKeyboardButton(text=_("btn.cancel"), callback_data=NavCb(action="cancel").pack()))
-    return builder.as_markup()
-
-
-EDITABLE = (
-    "title",
-    "description",
-    "kind",
-    "starts",
-    "ends",
-    "place_kind",
-    "capacity",
-    "deadline",
-    "audience",
-    "poster",
-)
-
-
-def fields_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for name in EDITABLE:
-        builder.button(text=_(f"events.field_{name}"), callback_data=EfCb(f="goto", v=name))
-    builder.adjust(2)
-    builder.row(InlineKeyboardButton(text=_("events.btn_to_preview"), callback_data=EfCb(f="preview").pack()))
-    return builder.as_markup()

@@ -420,8 +420,8 @@ async def test_random_input_never_breaks_the_staff_dialog(
         else:
             await staff.send(value)
         assert staff.last_text  # always an answer
-        now_state = await state_of(staff)
-        assert now_state is not None and now_state.startswith("EvForm:")
+        now_state = await staff.step()  # still in the event dialog (the form engine's "evf")
+        assert now_state is not None and now_state.startswith("evf:")
     assert before is not None
     await staff.press("Отмена")
     assert await state_of(staff) is None
@@ -498,29 +498,29 @@ async def test_bad_input_and_back_keep_the_staff_dialog(
     clock.set(moment)
     await staff.send("/new_event")
     await staff.send_sticker()
-    assert "нужен текст" in staff.all_text() and await state_of(staff) == "EvForm:title"
+    assert "нужен текст" in staff.all_text() and await staff.step() == "evf:title"
     await staff.send("x" * 200)
-    assert "от 2 до 150" in staff.all_text() and await state_of(staff) == "EvForm:title"
+    assert "от 2 до 150" in staff.all_text() and await staff.step() == "evf:title"
     await staff.send("Семинар по отчётности")
     await staff.send("Как сдать отчёт в Минюст")
     await staff.send("просто текст")  # the type is chosen with a button
-    assert "кнопкой" in staff.all_text() and await state_of(staff) == "EvForm:kind"
+    assert "кнопкой" in staff.all_text() and await staff.step() == "evf:kind"
     await staff.press("Семинар")
     await staff.send("вчера")
-    assert "Не понял дату" in staff.all_text() and await state_of(staff) == "EvForm:starts"
+    assert "Не понял дату" in staff.all_text() and await staff.step() == "evf:starts"
     await staff.send("01.01.2020 10:00")
     assert "уже прошло" in staff.all_text()
     await staff.press("Назад")  # back to the type, nothing lost
-    assert await state_of(staff) == "EvForm:kind"
+    assert await staff.step() == "evf:kind"
     await staff.press("Семинар")
     start = (moment + timedelta(days=10)).replace(hour=14, minute=0, second=0, microsecond=0)
     await staff.send(local(start))
     await staff.send("08:00")  # before 14:00 whatever the hour the dialog runs at
-    assert "позже начала" in staff.all_text() and await state_of(staff) == "EvForm:ends"
+    assert "позже начала" in staff.all_text() and await staff.step() == "evf:ends"
     await staff.press("2 ч")
     await staff.press("Онлайн")
     await staff.send("zoom")
-    assert "https://" in staff.all_text() and await state_of(staff) == "EvForm:place"
+    assert "https://" in staff.all_text() and await staff.step() == "evf:place"
     await staff.send("https://meet.example.org/report")
     await staff.send("много")
     assert "число мест" in staff.all_text()
@@ -529,7 +529,7 @@ async def test_bad_input_and_back_keep_the_staff_dialog(
     await staff.press("Сотрудник СОНКО")
     await staff.press("Готово")
     await staff.send_document()
-    assert "картинкой" in staff.all_text() and await state_of(staff) == "EvForm:poster"
+    assert "картинкой" in staff.all_text() and await staff.step() == "evf:poster"
     await staff.send_photo()
     assert "Проверьте событие" in staff.all_text() and "Афиша: есть" in staff.all_text()
     await staff.press("Сохранить черновик")
@@ -646,3 +646,31 @@ async def test_events_list_pages(client: TgClient, db: Database) -> None:
     assert "стр. 2 из 2" in client.last_text and "7. Событие 7" in client.last_text
     await client.press("◀️")
     assert "стр. 1 из 2" in client.last_text
+
+
+async def test_changing_the_place_kind_from_the_preview_asks_the_place_too(
+    staff: TgClient, db: Database
+) -> None:
+    """The form engine's edit_with: a new kind of place needs its place before the preview comes back;
+    the audience's toggles stay on their step (STAY) and edit the dialog message in place."""
+    await create_via_dialog(staff, utcnow() + timedelta(days=4))
+    await staff.press("Изменить поле")
+    await staff.press("Место")
+    await staff.press("Онлайн")
+    assert "https://" in staff.last_text and await staff.step() == "evf:place"
+    await staff.send("https://meet.example.org/school")
+    assert "Проверьте событие" in staff.last_text and "meet.example.org" in staff.last_text
+    await staff.press("Изменить поле")
+    await staff.press("Для кого")
+    await staff.press("Сотрудник СОНКО")
+    assert staff.sent("EditMessageText") and await staff.step() == "evf:audience"
+    assert "✅ Сотрудник СОНКО" in " ".join(staff.buttons())
+    await staff.press("Готово")
+    assert "Сотрудник СОНКО" in staff.last_text and await staff.step() == "evf:_preview"
+    await staff.press("Сохранить черновик")
+    event = await the_event(db)
+    assert (event.place_kind, event.place, event.audience) == (
+        "online",
+        "https://meet.example.org/school",
+        ["nko_staff"],
+    )

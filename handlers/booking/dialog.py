@@ -28,7 +28,7 @@ from handlers.booking.views import (
     summary,
 )
 from handlers.common import target
-from handlers.forms import PREVIEW, Form, FormContext, Stay, Step, text_of
+from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, text_of
 from keyboards import booking as kb
 from keyboards.booking import BookCb, BookStep
 from keyboards.common import require_id
@@ -108,10 +108,10 @@ async def calendar(ctx: FormContext) -> list[list[tuple[str, str]]]:
 
 async def pick_day(raw: str, ctx: FormContext) -> str:
     if raw == kb.INERT:
-        raise Stay
+        raise Reask
     if raw.startswith(kb.MONTH):
         ctx.extra["month"] = raw.removeprefix(kb.MONTH)
-        raise Stay
+        raise Reask
     day = kb.parse_day(raw)
     if not await start_options(ctx, await resource_of(ctx), day):
         raise ValidationFailed("booking.day_full")
@@ -152,8 +152,8 @@ async def pick_time(raw: str, ctx: FormContext) -> int:
     if quota is not None and quota.minutes is not None and quota.minutes < resource.min_minutes:
         key = "booking.err_quota_org" if quota.reason == "org" else "booking.err_quota"
         limit, left = kb.minutes_label(quota.limit), kb.minutes_label(quota.minutes)
-        raise Stay(key, at="day", limit_min=limit, left_min=left)
-    raise Stay("booking.err_taken")
+        raise Reask(key, at="day", limit_min=limit, left_min=left)
+    raise Reask("booking.err_taken")
 
 
 async def duration_prompt(ctx: FormContext) -> str:
@@ -196,8 +196,9 @@ async def preview(ctx: FormContext) -> str:
     return "\n".join(lines)
 
 
-async def confirm_label(ctx: FormContext) -> str:
-    return _("booking.btn_request") if (await resource_of(ctx)).needs_approval else _("booking.btn_book")
+async def confirms(ctx: FormContext) -> list[tuple[str, str]]:
+    """«Забронировать», or «Отправить запрос» where staff approve."""
+    return [("booking.btn_request" if (await resource_of(ctx)).needs_approval else "booking.btn_book", "")]
 
 
 async def notify_staff_request(
@@ -283,7 +284,7 @@ BOOK = Form(
     ),
     finish=book,
     preview=preview,
-    confirm_label=confirm_label,
+    confirms=confirms,
 )
 
 

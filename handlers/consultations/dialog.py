@@ -17,7 +17,7 @@ from handlers import forms
 from handlers.common import error_text, target
 from handlers.consultations.delivery import post_card
 from handlers.consultations.views import attachment, quote_cut
-from handlers.forms import PREVIEW, Form, FormContext, Stay, Step, WrongKind, text_of
+from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, WrongKind, text_of
 from keyboards.consultations import Consult, ConsultCb
 from keyboards.menu import MenuAction, MenuCb, main_menu
 from services import consultations as svc
@@ -61,7 +61,7 @@ def parse_question(message: Message, ctx: FormContext) -> str:
         files.append(found)
     ctx.draft["files"] = files
     if not message.caption:
-        raise Stay("consult.file_first", count=len(files))
+        raise Reask("consult.file_first", count=len(files))
     return svc.clean_question(message.caption)
 
 
@@ -77,20 +77,20 @@ def files_choices(ctx: FormContext) -> list[tuple[str, str]]:
 
 
 def parse_files(message: Message, ctx: FormContext) -> None:
-    """A file is added, a text is added to the question; either way the step stays (Stay)."""
+    """A file is added, a text is added to the question; either way the step stays (Reask)."""
     files = _files(ctx)
     found = attachment(message)
     if found is not None:
         if len(files) >= svc.ATTACHMENTS_MAX:
-            raise Stay("consult.files_full", max=svc.ATTACHMENTS_MAX)
+            raise Reask("consult.files_full", max=svc.ATTACHMENTS_MAX)
         if message.caption:
             found["caption"] = message.caption[: svc.MESSAGE_MAX]
         ctx.draft["files"] = [*files, found]
-        raise Stay("consult.file_added", count=len(files) + 1, max=svc.ATTACHMENTS_MAX)
+        raise Reask("consult.file_added", count=len(files) + 1, max=svc.ATTACHMENTS_MAX)
     if message.text is None:
         raise WrongKind
     ctx.draft["question"] = svc.clean_question((ctx.draft.get("question") or "") + "\n\n" + message.text)
-    raise Stay("consult.text_appended")
+    raise Reask("consult.text_appended")
 
 
 # --- organisation --------------------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ CONSULT = Form(
     finish=submit,
     preview=preview,
     step_header="consult.step",
-    confirm_label="consult.btn_submit",
+    confirms=lambda ctx: [("consult.btn_submit", "")],
 )
 
 

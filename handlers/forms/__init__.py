@@ -15,11 +15,13 @@ dict kept in the FSM data, so it survives a restart with the SQL or Redis storag
   and /help, which keep their meaning;
 - a form with ``preview`` ends in a confirmation: the preview, «Подтвердить», «Изменить поле» (a list
   of the steps; the chosen one is asked again and the preview comes back), «Назад», «Отмена»;
+- a step answered several times before it is left (toggling districts) returns ``STAY`` from its
+  ``pick``/``parse`` after changing the draft itself: the same step is shown again;
 - ``finish`` gets the draft; a ``DomainError`` from it is shown and the person stays where they were.
 
 Extensions (booking, consultations): ``Step.rows`` lays the buttons out itself (a calendar);
-``Stay`` from ``parse``/``pick`` keeps the dialog going with a note (a file added, a month flipped,
-a time gone: back to another step); ``Form.confirm_label`` names the preview's confirm button.
+``Reask`` from ``parse``/``pick`` keeps the dialog going with a note (a file added, a month flipped,
+a time gone: back to another step).
 
 State: the FSM state is ``form:<name>``; the data holds ``{"form", "step", "draft", "msg", "single",
 "extra"}``. Staff forms (``staff=True``) run in the admin chat and take text only as a reply to the
@@ -33,11 +35,12 @@ from handlers.forms.flow import accept, back, cancel, exit_form, hint, restart_p
 from handlers.forms.model import (
     FIELDS,
     PREVIEW,
+    STAY,
     Form,
     FormAction,
     FormCb,
     FormContext,
-    Stay,
+    Reask,
     Step,
     WrongKind,
     text_of,
@@ -48,11 +51,12 @@ from handlers.forms.view import ask, choices_of, drop_buttons
 __all__ = [
     "FIELDS",
     "PREVIEW",
+    "STAY",
     "Form",
     "FormAction",
     "FormCb",
     "FormContext",
-    "Stay",
+    "Reask",
     "Step",
     "WrongKind",
     "accept",

@@ -14,7 +14,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 
 from handlers.common import error_text, menu_for
-from handlers.forms.model import FIELDS, PREVIEW, Form, FormContext, Stay, Step, call
+from handlers.forms.model import FIELDS, PREVIEW, STAY, Form, FormContext, Reask, Step, call, confirms_of
 from handlers.forms.view import ask, choices_of, context, drop_buttons, save
 from services.errors import DomainError, ValidationFailed
 
@@ -22,10 +22,21 @@ from services.errors import DomainError, ValidationFailed
 
 
 async def accept(ctx: FormContext, step: Step, value: Any) -> None:
-    """Store one answer and go on: the next step, the preview (after an edit too), or finish."""
+    """Store one answer and go on: the next step, the preview (after an edit too), or finish.
+    ``STAY`` (the step changed the draft itself) shows the same step again."""
+    if value is STAY:
+        await save(ctx, step.name)
+        await ask(ctx, step.name)
+        return
     ctx.draft[step.key] = value
     stored = await ctx.state.get_data()
     if stored.get("editing"):
+        active = {s.name for s in ctx.form.active(ctx.draft)}
+        follow = next((name for name in step.edit_with if name in active), None)
+        if follow is not None:
+            await save(ctx, follow)
+            await ask(ctx, follow)
+            return
         await ctx.state.update_data(editing=False)
         await save(ctx, PREVIEW)
         await ask(ctx, PREVIEW)
@@ -39,7 +50,7 @@ async def accept(ctx: FormContext, step: Step, value: Any) -> None:
         await save(ctx, names[position + 1])
         await ask(ctx, names[position + 1])
         return
-    if ctx.form.preview is not None:
+    if ctx.form.preview is not None and not stored.get("finishing"):
         await save(ctx, PREVIEW)
         await ask(ctx, PREVIEW)
         return
@@ -60,8 +71,8 @@ async def complete(ctx: FormContext) -> None:
             stored = await ctx.state.get_data()
             await ask(ctx, stored.get("step") or ctx.form.active(ctx.draft)[-1].name)
         return
-    if follow:
-        await save(ctx, follow)
+    if follow:  # the steps asked after the confirmation end in finish again, not in the preview
+        await save(ctx, follow, finishing=True)
         await ask(ctx, follow)
         return
     if await ctx.state.get_state() == ctx.form.state.state:
@@ -73,8 +84,8 @@ async def hint(ctx: FormContext, step_name: str, key: str) -> None:
     await ask(ctx, step_name)
 
 
-async def stay(ctx: FormContext, step_name: str, reason: Stay) -> None:
-    """A parser or pick kept the dialog going (see Stay): its note, then the step it names."""
+async def reask(ctx: FormContext, step_name: str, reason: Reask) -> None:
+    """A parser or pick kept the dialog going (see Reask): its note, then the step it names."""
     if reason.key:
         await ctx.message.answer(_(reason.key).format(**reason.values))
     await ask(ctx, reason.at or step_name)
@@ -92,6 +103,13 @@ async def back(ctx: FormContext, step_name: str) -> None:
     names = [s.name for s in ctx.form.active(ctx.draft)]
     if step_name == PREVIEW:
         await ask(ctx, names[-1])
+        return
+    step = ctx.form.step(step_name)
+    went = await call(step.on_back, ctx) if step.on_back is not None else None
+    if went:  # True: the step handled it; a step name (the preview too): go there
+        where = went if isinstance(went, str) else step_name
+        await save(ctx, where, finishing=False)
+        await ask(ctx, where)
         return
     position = names.index(step_name) if step_name in names else 0
     if ctx.single or position == 0:
@@ -115,12 +133,12 @@ async def cancel(ctx: FormContext) -> None:
     await ctx.state.clear()
     if isinstance(ctx.event, CallbackQuery) and stored.get("msg") and isinstance(ctx.event.message, Message):
         try:
-            await ctx.event.message.edit_text(_("common.cancelled"), reply_markup=None)
+            await ctx.event.message.edit_text(_(ctx.form.cancelled), reply_markup=None)
         except TelegramAPIError:
             await drop_buttons(ctx, stored.get("msg"))
     else:
         await drop_buttons(ctx, stored.get("msg"))
-        await ctx.message.answer(_("common.cancelled"), reply_markup=ReplyKeyboardRemove())
+        await ctx.message.answer(_(ctx.form.cancelled), reply_markup=ReplyKeyboardRemove())
     if ctx.form.staff:
         return
     await ctx.message.answer(_("menu.title"), reply_markup=menu_for(ctx.user))
@@ -142,6 +160,24 @@ async def reply_keyboard_button(ctx: FormContext, step: Step, text: str) -> None
         await cancel(ctx)
     else:
         await hint(ctx, step.name, step.hint or "forms.hint_text")
+
+
+async def confirm(ctx: FormContext, value: str) -> None:
+    """A confirm button of the preview: only one of the form's own values counts (else re-ask)."""
+    if value not in {v for _key, v in await confirms_of(ctx)}:
+        await ask(ctx, PREVIEW)
+        return
+    ctx.extra["confirm"] = value
+    await complete(ctx)
+
+
+async def choose_field(ctx: FormContext) -> None:
+    """«Изменить поле»: the list of fields, or the field itself when there is only one."""
+    labelled = [s.name for s in ctx.form.active(ctx.draft) if s.label]
+    if len(labelled) == 1:
+        await edit_field(ctx, labelled[0])
+        return
+    await ask(ctx, FIELDS)
 
 
 async def edit_field(ctx: FormContext, name: str) -> None:
@@ -167,8 +203,8 @@ async def pick(ctx: FormContext, step: Step, raw: str) -> None:
             await ctx.message.answer(error_text(exc))
             await ask(ctx, step.name)
             return
-        except Stay as reason:
-            await stay(ctx, step.name, reason)
+        except Reask as reason:
+            await reask(ctx, step.name, reason)
             return
     await accept(ctx, step, value)
 

@@ -25,6 +25,17 @@ FIELDS = "_fields"
 PASS_THROUGH_COMMANDS = frozenset({"start", "cancel", "help"})
 
 
+class _Stay:
+    def __repr__(self) -> str:
+        return "STAY"
+
+
+STAY: Any = _Stay()
+"""Returned by a step's ``pick`` or ``parse`` that changed ``ctx.draft`` itself and wants the same
+step shown again (a choice of several: districts toggled one by one, attachments added one by one);
+the step is left by another of its answers (e.g. «Готово»), which returns the value."""
+
+
 class FormAction(StrEnum):
     PICK = "p"
     BACK = "b"
@@ -117,6 +128,12 @@ class Step:
     label: str | None = None
     """The field's name on «Изменить поле» (a locale key); steps without one are not offered there."""
     field: str | None = None
+    on_back: Callable[[FormContext], MaybeAwaitable] | None = None
+    """«Назад» on this step: True if the step handled it (left a sub-screen of its own, changing the
+    draft: it is shown again), a step name (or PREVIEW) to go there, else the usual step back."""
+    edit_with: tuple[str, ...] = ()
+    """Steps asked right after this one when it is changed from the preview (the first active one;
+    e.g. the place after its kind), before the preview comes back."""
     rows: Callable[[FormContext], MaybeAwaitable] | None = None
     """Instead of ``choices`` + ``width``: the (label, value) buttons already laid out in rows (a
     calendar, or a width that depends on the data); every value counts as one of the choices."""
@@ -131,16 +148,27 @@ class Form:
     name: str
     steps: tuple[Step, ...]
     finish: Callable[[FormContext], Awaitable[str | None]]
-    """Called with the complete draft; may return a step name to ask next (the dialog goes on)."""
+    """Called with the complete draft; may return a step name to ask next (the dialog goes on; those
+    steps end in ``finish`` again, not in the preview, and the state data says ``finishing``)."""
     preview: Callable[[FormContext], MaybeAwaitable] | None = None
     step_header: str | None = None
     """A locale key with {n} and {total} put above each prompt (not when one field is edited)."""
     on_exit: Callable[[FormContext], Awaitable[None]] | None = None
     """«Назад» from the first step (or while editing one field); default: cancel to the menu."""
     staff: bool = False
-    confirm_label: str | Callable[[FormContext], str] | None = None
-    """The preview's confirm button (a locale key, or a callable(ctx) returning the label); default
-    «Подтвердить»."""
+    on_save: Callable[[FormContext, str], Awaitable[None]] | None = None
+    """Called after every save of the dialog (with the step it stands on): a form whose draft must
+    outlive the dialog's state (/menu, «Отмена») keeps a copy of its own here."""
+    replies_only: bool | None = None
+    """Text counts only as a reply to the dialog message; default: ``staff``. A staff dialog whose
+    text has always been taken as a plain message in the admin chat sets False."""
+    confirms: Callable[[FormContext], MaybeAwaitable] | None = None
+    """The preview's confirm buttons as (locale key, value); default one «Подтвердить». ``finish``
+    finds the pressed value in ``ctx.extra["confirm"]``."""
+    cancelled: str = "common.cancelled"
+    """What «Отмена» (and /cancel) say (a locale key)."""
+    edit_label: str = "btn.edit_field"
+    """The preview's «Изменить поле» (a locale key). With one labelled step it opens that step."""
     state: State = field(init=False)
 
     def __post_init__(self) -> None:
@@ -155,16 +183,30 @@ class Form:
     def active(self, draft: dict[str, Any]) -> list[Step]:
         return [s for s in self.steps if s.skip_if is None or not s.skip_if(draft)]
 
+    @property
+    def takes_replies_only(self) -> bool:
+        return self.staff if self.replies_only is None else self.replies_only
+
+
+DEFAULT_CONFIRMS = (("btn.confirm", ""),)
+
+
+async def confirms_of(ctx: FormContext) -> list[tuple[str, str]]:
+    """The preview's confirm buttons: (locale key, value)."""
+    if ctx.form.confirms is None:
+        return list(DEFAULT_CONFIRMS)
+    return list(await call(ctx.form.confirms, ctx))
+
 
 class WrongKind(Exception):
     """Raised by a parser for input of the wrong kind (a sticker where text is expected)."""
 
 
-class Stay(Exception):
-    """Raised by ``parse`` or ``pick`` to keep the dialog going without accepting an answer: a file
-    added to the draft, a calendar's month flipped, a time that no longer fits. The note (a locale
+class Reask(Exception):
+    """Raised by ``parse`` or ``pick`` to keep the dialog going without accepting an answer, with a
+    note: a file added, a calendar's month flipped, a time that no longer fits. The note (a locale
     key with its values) is shown, then the prompt of ``at`` (default: the same step); what the
-    callable put into ``ctx.draft`` or ``ctx.extra`` is kept."""
+    callable put into ``ctx.draft`` or ``ctx.extra`` is kept. (``STAY`` is the quiet form of it.)"""
 
     def __init__(self, key: str | None = None, *, at: str | None = None, **values: Any) -> None:
         super().__init__(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import BaseFilter
+from aiogram.filters import BaseFilter, Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
@@ -18,12 +18,13 @@ from handlers.forms.flow import (
     accept,
     back,
     cancel,
-    complete,
+    choose_field,
+    confirm,
     edit_field,
     hint,
     pick,
+    reask,
     reply_keyboard_button,
-    stay,
     take_keyboard_away,
 )
 from handlers.forms.model import (
@@ -33,7 +34,7 @@ from handlers.forms.model import (
     Form,
     FormAction,
     FormCb,
-    Stay,
+    Reask,
     WrongKind,
     call,
 )
@@ -67,6 +68,13 @@ def _is_command(message: Message) -> bool:
     return bool(message.text and message.text.startswith("/") and len(message.text) > 1)
 
 
+class NotACommand(BaseFilter):
+    """A command is never a form's answer: the guard hints, /start, /cancel and /help keep their meaning."""
+
+    async def __call__(self, message: Message) -> bool:
+        return not _is_command(message)
+
+
 async def on_message(message: Message, state: FSMContext, form: Form, data: dict[str, Any]) -> None:
     ctx = await context(form, message, state, data)
     stored = await state.get_data()
@@ -91,8 +99,8 @@ async def on_message(message: Message, state: FSMContext, form: Form, data: dict
     except WrongKind:
         await hint(ctx, name, step.hint or "forms.hint_text")
         return
-    except Stay as reason:
-        await stay(ctx, name, reason)
+    except Reask as reason:
+        await reask(ctx, name, reason)
         return
     if step.reply_keyboard is not None:
         await take_keyboard_away(ctx, step, value)
@@ -117,9 +125,9 @@ async def on_button(
     elif action is FormAction.BACK:
         await back(ctx, current)
     elif action is FormAction.CONFIRM and current == PREVIEW:
-        await complete(ctx)
+        await confirm(ctx, callback_data.v)
     elif action is FormAction.EDIT and current == PREVIEW:
-        await ask(ctx, FIELDS)
+        await choose_field(ctx)
     elif action is FormAction.FIELD and current == FIELDS:
         await edit_field(ctx, callback_data.v)
     elif action is FormAction.SKIP and current not in (PREVIEW, FIELDS) and form.step(current).optional:
@@ -133,12 +141,17 @@ async def on_button(
 def router_for(form: Form) -> Router:
     """The handlers of one form: its buttons, and messages while the person is in it."""
     router = Router(name=f"form-{form.name}")
-    message_filters: list[Any] = [InForm(form)]
-    if form.staff:
+    message_filters: list[Any] = [InForm(form), NotACommand()]
+    if form.takes_replies_only:
         message_filters.append(RepliesToDialog())
 
     async def message_handler(message: Message, state: FSMContext, **data: Any) -> None:
         await on_message(message, state, form, data)
+
+    async def cancel_command(message: Message, state: FSMContext, **data: Any) -> None:
+        await cancel(await context(form, message, state, data))
+
+    router.message.register(cancel_command, InForm(form), Command("cancel"))
 
     async def button_handler(
         callback: CallbackQuery, callback_data: FormCb, state: FSMContext, **data: Any

@@ -16,7 +16,17 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
-from handlers.forms.model import FIELDS, PREVIEW, Form, FormAction, FormCb, FormContext, Step, call
+from handlers.forms.model import (
+    FIELDS,
+    PREVIEW,
+    Form,
+    FormAction,
+    FormCb,
+    FormContext,
+    Step,
+    call,
+    confirms_of,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +52,8 @@ async def save(ctx: FormContext, step: str, **more: Any) -> None:
     stored.update(form=ctx.form.name, step=step, draft=ctx.draft, extra=ctx.extra, single=ctx.single, **more)
     await ctx.state.set_state(ctx.form.state)
     await ctx.state.set_data(stored)
+    if ctx.form.on_save is not None:
+        await ctx.form.on_save(ctx, step)
 
 
 # --- showing a step ---------------------------------------------------------------------------
@@ -158,11 +170,11 @@ async def _show_preview(ctx: FormContext) -> None:
     assert ctx.form.preview is not None
     text = await call(ctx.form.preview, ctx)
     form = ctx.form
-    label = form.confirm_label or "btn.confirm"
-    label = _(label) if isinstance(label, str) else await call(label, ctx)
-    rows = [[_button(form, PREVIEW, FormAction.CONFIRM, label)]]
+    rows = [
+        [_button(form, PREVIEW, FormAction.CONFIRM, _(key), value)] for key, value in await confirms_of(ctx)
+    ]
     if any(s.label for s in form.active(ctx.draft)):
-        rows.append([_button(form, PREVIEW, FormAction.EDIT, _("btn.edit_field"))])
+        rows.append([_button(form, PREVIEW, FormAction.EDIT, _(form.edit_label))])
     rows += _nav(form, PREVIEW)
     await show(ctx, text, InlineKeyboardMarkup(inline_keyboard=rows), PREVIEW)
 

@@ -1,0 +1,24 @@
+"""Broadcasts and the digest's staff side: the recipient's «Отписаться»; in the admin chat the
+/broadcast dialog, its schedule and control, the history, the digest's news and preview, /outbox."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers.broadcasts import admin, control, digest, news, outbox, resident
+
+
+def create_router() -> Router:
+    """The recipient's side (private chats)."""
+    return resident.create_router()
+
+
+def create_admin_router() -> Router:
+    """The staff side, included under the admin router (admin chat and staff only)."""
+    router = Router(name="admin-broadcasts")
+    admin.register(router)
+    control.register(router)
+    digest.register(router)
+    news.register(router)
+    outbox.register(router)
+    return router
