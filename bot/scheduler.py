@@ -35,7 +35,7 @@ from bot.config import Settings
 from db.base import utcnow
 from db.clock import Clock
 from db.clock import current as current_clock
-from handlers.admin.consultations import raise_overdue as raise_overdue_consultations
+from handlers.consultations.delivery import raise_overdue as raise_overdue_consultations
 from handlers.report.delivery import post_monthly as post_monthly_report
 from services import digest as digest_service
 from services import privacy as privacy_service

@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar as pycalendar
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -16,25 +16,61 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from keyboards.common import Id, nav_row
 
 
-class BookCb(CallbackData, prefix="bk"):
-    """Steps of the /book dialog: a = res | day | mon | time | dur | skip | ok | noop."""
+class BookStep(StrEnum):
+    """A booking button outside the dialog (the dialog's own buttons are the form engine's)."""
 
-    a: str
+    START = "start"  # «Забронировать» under /my bookings: the dialog from the top
+
+
+class BookCb(CallbackData, prefix="bk"):
+    """Starts the /book dialog."""
+
+    a: BookStep
     v: str = ""
 
 
-class BookingAction(CallbackData, prefix="bka"):
-    """Actions on one booking by its owner: come | cancel | cx (cancel confirmed) | keep."""
+class OwnBooking(StrEnum):
+    """What the owner of a booking does with it (the reminder's buttons carry the same values)."""
 
-    a: str
+    COME = "come"
+    CANCEL = "cancel"  # asks first
+    CANCEL_YES = "cx"
+    KEEP = "keep"
+
+
+class BookingAction(CallbackData, prefix="bka"):
+    """An action on one booking by its owner."""
+
+    a: OwnBooking
     id: Id
 
 
-class StaffBk(CallbackData, prefix="sbk"):
-    """Staff actions: a = list | day | open | ok | rej | cx | ns | new | gt | gd | set | res | edit | tog |
-    add | pend."""
+class Staff(StrEnum):
+    """What a staff button of booking does. ``id`` is a resource or a booking, as the action says."""
 
-    a: str
+    LIST = "list"  # the resources
+    DAY = "day"  # resource id, v = YYYYMMDD (empty: today)
+    OPEN = "open"  # booking id
+    APPROVE = "ok"  # booking id
+    REJECT = "rej"  # booking id: asks for the reason
+    CANCEL = "cx"  # booking id: asks for the reason
+    NO_SHOW = "ns"  # booking id
+    PENDING = "pend"
+    FIGURES = "fig"
+    GUEST = "new"  # resource id, v = YYYYMMDD: a booking for someone without Telegram
+    GUEST_TIME = "gt"  # resource id, v = start in minutes since the epoch
+    GUEST_LENGTH = "gd"  # resource id, v = "<start>-<minutes>"
+    SETTINGS = "set"
+    RESOURCE = "res"  # resource id: its settings
+    EDIT = "edit"  # resource id, v = the field
+    TOGGLE = "tog"  # resource id, v = needs_approval | active
+    ADD = "add"  # a new resource
+
+
+class StaffBk(CallbackData, prefix="sbk"):
+    """A staff action of booking (admin chat)."""
+
+    a: Staff
     id: Id = 0
     v: str = ""
 
@@ -56,115 +92,62 @@ def minutes_label(minutes: int) -> str:
     return _("booking.dur_m").format(m=rest)
 
 
-def resources_keyboard(items: Iterable[tuple[int, str]], cb_action: str = "res") -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for resource_id, title in items:
-        builder.button(text=title, callback_data=BookCb(a=cb_action, v=str(resource_id)))
-    builder.adjust(1)
-    builder.row(*nav_row(back=False))
-    return builder.as_markup()
+INERT = "-"
+"""The value of a calendar cell that is no day to pick (a weekday name, a closed day, the month)."""
+MONTH = "m"
+"""The prefix of «‹» / «›»: ``m`` + YYYYMM of the month to show."""
 
 
-def calendar_keyboard(
-    year: int, month: int, allowed: set[date], first: date, last: date, cb: type[CallbackData] = BookCb
-) -> InlineKeyboardMarkup:
-    """A month grid: bookable days are buttons, every other cell is an inert «·»."""
+def calendar_rows(
+    year: int, month: int, allowed: set[date], first: date, last: date
+) -> list[list[tuple[str, str]]]:
+    """A month grid of (label, value): bookable days carry YYYYMMDD, every other cell is an inert «·»;
+    «‹» / «›» flip to the months the window [first, last] reaches."""
     month_names = _("booking.months_nom").split(",")
-    weekday_names = _("booking.weekdays").split(",")
-    rows: list[list[InlineKeyboardButton]] = []
-    noop = BookCb(a="noop").pack()
     month_start = date(year, month, 1)
     month_end = date(year, month, pycalendar.monthrange(year, month)[1])
     header = []
     if first < month_start:
-        prev_month = (month_start.replace(day=1) - timedelta(days=1)).replace(day=1)
-        header.append(
-            InlineKeyboardButton(
-                text="‹", callback_data=BookCb(a="mon", v=prev_month.strftime("%Y%m")).pack()
-            )
-        )
-    header.append(InlineKeyboardButton(text=f"{month_names[month - 1]} {year}", callback_data=noop))
+        header.append(("‹", MONTH + (month_start - timedelta(days=1)).strftime("%Y%m")))
+    header.append((f"{month_names[month - 1]} {year}", INERT))
     if last > month_end:
-        next_month = month_end + timedelta(days=1)
-        header.append(
-            InlineKeyboardButton(
-                text="›", callback_data=BookCb(a="mon", v=next_month.strftime("%Y%m")).pack()
-            )
-        )
-    rows.append(header)
-    rows.append([InlineKeyboardButton(text=name, callback_data=noop) for name in weekday_names])
+        header.append(("›", MONTH + (month_end + timedelta(days=1)).strftime("%Y%m")))
+    rows = [header, [(name, INERT) for name in _("booking.weekdays").split(",")]]
     for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
-        row = []
-        for day in week:
-            if day.month != month:
-                row.append(InlineKeyboardButton(text=" ", callback_data=noop))
-            elif day in allowed:
-                row.append(
-                    InlineKeyboardButton(
-                        text=str(day.day), callback_data=BookCb(a="day", v=day_code(day)).pack()
-                    )
-                )
-            else:
-                row.append(InlineKeyboardButton(text="·", callback_data=noop))
-        rows.append(row)
-    rows.append(nav_row())
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def times_keyboard(
-    options: list[tuple[datetime, int]], tz: ZoneInfo, show_places: bool, action: str = "time"
-) -> InlineKeyboardMarkup:
-    """Start times (local), with the free places when the resource has several."""
-    builder = InlineKeyboardBuilder()
-    for start, left in options:
-        label = start.astimezone(tz).strftime("%H:%M")
-        if show_places:
-            label = _("booking.slot_places").format(time=label, left=left)
-        builder.button(text=label, callback_data=BookCb(a=action, v=str(int(start.timestamp()) // 60)))
-    builder.adjust(2 if show_places else 4)
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def durations_keyboard(options: list[int], action: str = "dur") -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for minutes in options:
-        builder.button(text=minutes_label(minutes), callback_data=BookCb(a=action, v=str(minutes)))
-    builder.adjust(3)
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def purpose_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("btn.skip"), callback_data=BookCb(a="skip"))
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def confirm_keyboard(needs_approval: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("booking.btn_request") if needs_approval else _("booking.btn_book"),
-        callback_data=BookCb(a="ok"),
-    )
-    builder.row(*nav_row())
-    return builder.as_markup()
+        rows.append(
+            [
+                (" ", INERT)
+                if day.month != month
+                else (str(day.day), day_code(day))
+                if day in allowed
+                else ("·", INERT)
+                for day in week
+            ]
+        )
+    return rows
 
 
 def booking_keyboard(booking_id: int, *, cancel: bool = True, coming: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if coming:
-        builder.button(text=_("booking.btn_coming"), callback_data=BookingAction(a="come", id=booking_id))
+        builder.button(
+            text=_("booking.btn_coming"), callback_data=BookingAction(a=OwnBooking.COME, id=booking_id)
+        )
     if cancel:
-        builder.button(text=_("booking.btn_cancel"), callback_data=BookingAction(a="cancel", id=booking_id))
+        builder.button(
+            text=_("booking.btn_cancel"), callback_data=BookingAction(a=OwnBooking.CANCEL, id=booking_id)
+        )
     return builder.as_markup()
 
 
 def cancel_confirm_keyboard(booking_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("booking.btn_cancel_yes"), callback_data=BookingAction(a="cx", id=booking_id))
-    builder.button(text=_("booking.btn_cancel_no"), callback_data=BookingAction(a="keep", id=booking_id))
+    builder.button(
+        text=_("booking.btn_cancel_yes"), callback_data=BookingAction(a=OwnBooking.CANCEL_YES, id=booking_id)
+    )
+    builder.button(
+        text=_("booking.btn_cancel_no"), callback_data=BookingAction(a=OwnBooking.KEEP, id=booking_id)
+    )
     builder.adjust(1)
     return builder.as_markup()
 
@@ -173,8 +156,8 @@ def my_bookings_keyboard(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     """One «Отменить …» button per upcoming booking, then «Забронировать»."""
     builder = InlineKeyboardBuilder()
     for booking_id, label in items:
-        builder.button(text=label, callback_data=BookingAction(a="cancel", id=booking_id))
-    builder.button(text=_("booking.btn_new"), callback_data=BookCb(a="start"))
+        builder.button(text=label, callback_data=BookingAction(a=OwnBooking.CANCEL, id=booking_id))
+    builder.button(text=_("booking.btn_new"), callback_data=BookCb(a=BookStep.START))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -185,10 +168,10 @@ def my_bookings_keyboard(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
 def staff_resources_keyboard(items: Iterable[tuple[int, str]], day: date) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for resource_id, title in items:
-        builder.button(text=title, callback_data=StaffBk(a="day", id=resource_id, v=day_code(day)))
-    builder.button(text=_("booking.adm_btn_pending"), callback_data=StaffBk(a="pend"))
-    builder.button(text=_("booking.adm_btn_figures"), callback_data=StaffBk(a="fig"))
-    builder.button(text=_("booking.adm_btn_settings"), callback_data=StaffBk(a="set"))
+        builder.button(text=title, callback_data=StaffBk(a=Staff.DAY, id=resource_id, v=day_code(day)))
+    builder.button(text=_("booking.adm_btn_pending"), callback_data=StaffBk(a=Staff.PENDING))
+    builder.button(text=_("booking.adm_btn_figures"), callback_data=StaffBk(a=Staff.FIGURES))
+    builder.button(text=_("booking.adm_btn_settings"), callback_data=StaffBk(a=Staff.SETTINGS))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -198,26 +181,28 @@ def schedule_keyboard(
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for booking_id, label in bookings:
-        builder.row(InlineKeyboardButton(text=label, callback_data=StaffBk(a="open", id=booking_id).pack()))
+        builder.row(
+            InlineKeyboardButton(text=label, callback_data=StaffBk(a=Staff.OPEN, id=booking_id).pack())
+        )
     builder.row(
         InlineKeyboardButton(
-            text="‹", callback_data=StaffBk(a="day", id=resource_id, v=day_code(prev_day)).pack()
+            text="‹", callback_data=StaffBk(a=Staff.DAY, id=resource_id, v=day_code(prev_day)).pack()
         ),
         InlineKeyboardButton(
-            text=_("booking.adm_btn_today"), callback_data=StaffBk(a="day", id=resource_id).pack()
+            text=_("booking.adm_btn_today"), callback_data=StaffBk(a=Staff.DAY, id=resource_id).pack()
         ),
         InlineKeyboardButton(
-            text="›", callback_data=StaffBk(a="day", id=resource_id, v=day_code(next_day)).pack()
+            text="›", callback_data=StaffBk(a=Staff.DAY, id=resource_id, v=day_code(next_day)).pack()
         ),
     )
     builder.row(
         InlineKeyboardButton(
             text=_("booking.adm_btn_guest"),
-            callback_data=StaffBk(a="new", id=resource_id, v=day_code(day)).pack(),
+            callback_data=StaffBk(a=Staff.GUEST, id=resource_id, v=day_code(day)).pack(),
         )
     )
     builder.row(
-        InlineKeyboardButton(text=_("booking.adm_btn_resources"), callback_data=StaffBk(a="list").pack())
+        InlineKeyboardButton(text=_("booking.adm_btn_resources"), callback_data=StaffBk(a=Staff.LIST).pack())
     )
     return builder.as_markup()
 
@@ -227,18 +212,22 @@ def staff_booking_keyboard(
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if pending:
-        builder.button(text=_("booking.adm_btn_approve"), callback_data=StaffBk(a="ok", id=booking_id))
-        builder.button(text=_("booking.adm_btn_reject"), callback_data=StaffBk(a="rej", id=booking_id))
+        builder.button(
+            text=_("booking.adm_btn_approve"), callback_data=StaffBk(a=Staff.APPROVE, id=booking_id)
+        )
+        builder.button(text=_("booking.adm_btn_reject"), callback_data=StaffBk(a=Staff.REJECT, id=booking_id))
     elif active:
-        builder.button(text=_("booking.adm_btn_cancel"), callback_data=StaffBk(a="cx", id=booking_id))
+        builder.button(text=_("booking.adm_btn_cancel"), callback_data=StaffBk(a=Staff.CANCEL, id=booking_id))
         if started:
-            builder.button(text=_("booking.adm_btn_no_show"), callback_data=StaffBk(a="ns", id=booking_id))
+            builder.button(
+                text=_("booking.adm_btn_no_show"), callback_data=StaffBk(a=Staff.NO_SHOW, id=booking_id)
+            )
     builder.adjust(1)
     return builder.as_markup()
 
 
 def staff_choices(
-    items: list[tuple[str, str]], action: str, resource_id: int, width: int = 4
+    items: list[tuple[str, str]], action: Staff, resource_id: int, width: int = 4
 ) -> InlineKeyboardMarkup:
     """Start times or durations for a booking on someone's behalf, plus «Отмена»."""
     builder = InlineKeyboardBuilder()
@@ -273,8 +262,8 @@ EDITABLE = (
 def settings_list_keyboard(items: Iterable[tuple[int, str]]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for resource_id, title in items:
-        builder.button(text=title, callback_data=StaffBk(a="res", id=resource_id))
-    builder.button(text=_("booking.adm_btn_add_resource"), callback_data=StaffBk(a="add"))
+        builder.button(text=title, callback_data=StaffBk(a=Staff.RESOURCE, id=resource_id))
+    builder.button(text=_("booking.adm_btn_add_resource"), callback_data=StaffBk(a=Staff.ADD))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -284,15 +273,15 @@ def resource_settings_keyboard(resource_id: int, needs_approval: bool, active: b
     for field_name in EDITABLE:
         builder.button(
             text=_(f"booking.field.{field_name}"),
-            callback_data=StaffBk(a="edit", id=resource_id, v=field_name),
+            callback_data=StaffBk(a=Staff.EDIT, id=resource_id, v=field_name),
         )
     builder.button(
         text=_("booking.adm_btn_approval_off") if needs_approval else _("booking.adm_btn_approval_on"),
-        callback_data=StaffBk(a="tog", id=resource_id, v="needs_approval"),
+        callback_data=StaffBk(a=Staff.TOGGLE, id=resource_id, v="needs_approval"),
     )
     builder.button(
         text=_("booking.adm_btn_deactivate") if active else _("booking.adm_btn_activate"),
-        callback_data=StaffBk(a="tog", id=resource_id, v="active"),
+        callback_data=StaffBk(a=Staff.TOGGLE, id=resource_id, v="active"),
     )
     builder.adjust(2)
     return builder.as_markup()

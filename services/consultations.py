@@ -1,6 +1,6 @@
 """Consultations: a person files a request, staff take it, answer, set a meeting, close it; the person
 adds messages, cancels, rates. Every function here owns its write transaction; staff actions are
-audited. Nothing here waits on Telegram (the senders live in handlers.admin.consultations)."""
+audited. Nothing here waits on Telegram (the senders live in handlers/consultations/delivery.py)."""
 
 from __future__ import annotations
 

@@ -25,6 +25,12 @@ class ApiCall:
     method: str
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
+    result: Any = None
+
+    def message(self) -> dict[str, Any] | None:
+        """The message this call sent or edited (a press on its buttons comes from it)."""
+        found = self.result if isinstance(self.result, dict) else {}
+        return found if "message_id" in found and "chat" in found else None  # copyMessage: an id only
 
     @property
     def text(self) -> str:
@@ -128,7 +134,7 @@ class FakeTelegram:
                 continue
             for button in call.buttons():
                 if label in button.get("text", ""):
-                    self.push_callback(user_id, button["callback_data"])
+                    self.push_callback(user_id, button["callback_data"], call.message())
                     return
         raise AssertionError(f"no button {label!r} sent to {user_id}")
 
@@ -188,8 +194,9 @@ class FakeTelegram:
                     params[key] = _decode(str(value))
         elif request.can_read_body:
             params = await request.json()
+        call = ApiCall(method, params, files)
         if method.lower() != "getupdates":
-            self.calls.append(ApiCall(method, params, files))
+            self.calls.append(call)
             self._new_call.set()
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
@@ -197,13 +204,13 @@ class FakeTelegram:
         if queued:
             status, body = queued.pop(0)
             return web.json_response({"ok": False, "error_code": status, **body}, status=status)
-        result = await self._result(method.lower(), params)
+        result = call.result = await self._result(method.lower(), params)
         return web.json_response({"ok": True, "result": result})
 
     def _message(self, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
         chat_id = int(params.get("chat_id", 0))
-        message = {
-            "message_id": next(self._message_ids),
+        message = {  # an edit answers with the message it edited
+            "message_id": int(params.get("message_id") or next(self._message_ids)),
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
             "from": BOT,

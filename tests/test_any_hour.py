@@ -66,7 +66,7 @@ async def test_the_booking_calendar_and_a_booking_at_any_hour(
     await client.press("Переговорная")
     offered = [
         datetime.strptime(data.rsplit(":", 1)[1], "%Y%m%d").date()
-        for _m, _label, data in day_buttons(client, "bk:day:")
+        for _m, _label, data in day_buttons(client, "fm:Book:day:p:2")
     ]
     # the window is counted in local days: at 00:30 local it is already the next day (in UTC it is not)
     today = date(moment.year, moment.month, moment.day)

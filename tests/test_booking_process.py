@@ -25,7 +25,7 @@ def press_prefix(server: FakeTelegram, user_id: int, prefix: str, index: int = 0
         found = [b for b in call.buttons() if str(b.get("callback_data", "")).startswith(prefix)]
         if found:
             button = found[index]
-            server.push_callback(user_id, button["callback_data"])
+            server.push_callback(user_id, button["callback_data"], call.message())
             return str(button["text"])
     raise AssertionError(f"no {prefix} button sent to {user_id}")
 
@@ -41,10 +41,10 @@ async def walk_to_confirm(server: FakeTelegram, person: int, time_label: str | N
     server.press(person, "Переговорная")
     await server.wait_text(person, "Выберите день")
     # the last day offered in the first month shown: far from the notice and the cut-off
-    press_prefix(server, person, "bk:day:", -1)
+    press_prefix(server, person, "fm:Book:day:p:2", -1)
     await server.wait_text(person, "Во сколько")
     if time_label is None:
-        label = press_prefix(server, person, "bk:time:", 0)
+        label = press_prefix(server, person, "fm:Book:time:p:", 0)
     else:
         server.press(person, time_label)
         label = time_label

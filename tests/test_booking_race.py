@@ -123,18 +123,16 @@ async def test_fifty_people_press_book_at_once_through_the_bot(dp, bot, db, fake
     users = await make_users(db, RACERS, first_tg=90000)
     for user in users:
         key = StorageKey(bot_id=bot.id, chat_id=user.tg_id, user_id=user.tg_id)
-        await dp.storage.set_state(key, "Book:confirm")
-        await dp.storage.set_data(
-            key,
-            {"rid": room.id, "day": day.isoformat(), "start": int(start.timestamp()) // 60, "minutes": 60},
-        )
+        await dp.storage.set_state(key, "form:Book")  # each on the preview of the same booking
+        draft = {"rid": room.id, "day": day.isoformat(), "start": int(start.timestamp()) // 60, "minutes": 60}
+        await dp.storage.set_data(key, {"form": "Book", "step": "_preview", "draft": draft, "msg": 1})
 
     def update(n: int, tg_id: int) -> Update:
         tg_user = TgUser(id=tg_id, is_bot=False, first_name="Гонщик")
         chat = Chat(id=tg_id, type="private")
         message = Message(message_id=1, date=utcnow(), chat=chat, from_user=tg_user, text="…")
         query = CallbackQuery(
-            id=str(n), from_user=tg_user, chat_instance="ci", data="bk:ok:", message=message
+            id=str(n), from_user=tg_user, chat_instance="ci", data="fm:Book:_preview:ok:", message=message
         )
         return Update(update_id=100000 + n, callback_query=query)
 
@@ -157,6 +155,7 @@ async def test_fifty_people_press_book_at_once_through_the_bot(dp, bot, db, fake
         texts = [c.method.text for c in fake_session.calls_of("SendMessage", chat_id=user.tg_id)]
         assert any("только что заняли" in t for t in texts), texts
         key = StorageKey(bot_id=bot.id, chat_id=user.tg_id, user_id=user.tg_id)
-        assert await dp.storage.get_state(key) in ("Book:time", "Book:day")
+        assert await dp.storage.get_state(key) == "form:Book"
+        assert (await dp.storage.get_data(key))["step"] in ("time", "day")
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Booking)) == 1

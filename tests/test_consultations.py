@@ -8,13 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import Document, ForumTopic, Message
 from sqlalchemy import select
 
 from db.base import utcnow
 from db.models import AuditLog, Consultation, ConsultationMessage, Notification, User
-from handlers.admin.consultations import raise_overdue
+from handlers.consultations.delivery import raise_overdue
 from keyboards.consultations import ConsultAdmCb, ConsultCb
 from services import consultations as svc
 from services import privacy
@@ -25,8 +24,8 @@ ORG = "АНО «Добрые руки»"
 
 
 async def state_of(client: TgClient) -> str | None:
-    key = StorageKey(bot_id=client.bot.id, chat_id=client.chat_id, user_id=client.user.id)
-    return await client.dp.storage.get_state(key)
+    """The step of /consult ("ConsultForm:question"), or the state after it ("ConsultForm:write")."""
+    return await client.step()
 
 
 async def one(db: Any) -> Consultation:
@@ -76,7 +75,7 @@ async def file_request(
     assert "Вопрос записан" in client.last_text
     if document:
         await client.send_document("устав.pdf")
-        assert "Добавлено файлов: 1" in client.last_text
+        assert "Добавлено файлов: 1" in client.all_text()
     await client.press("Дальше")
     assert "организации" in client.last_text
     await client.press(ORG[:10])
@@ -301,27 +300,27 @@ async def test_dialog_back_and_bad_input(client: TgClient, db: Any) -> None:
     await registered(client)
     await client.send("/consult")
     await client.send_sticker()
-    assert "кнопкой" in client.last_text
+    assert "кнопкой" in client.all_text()
     await client.press("Бухгалтерия")
     await client.send("ой")
-    assert "слишком короткий" in client.last_text
+    assert "слишком короткий" in client.all_text() and "Опишите вопрос" in client.last_text
     assert await state_of(client) == "ConsultForm:question"
     await client.send("x" * 3001 + " вопрос")
-    assert "Слишком длинно" in client.last_text
+    assert "Слишком длинно" in client.all_text()
     await client.send_sticker()
-    assert "Напишите вопрос текстом" in client.last_text
+    assert "Напишите вопрос текстом" in client.all_text()
     await client.send("/whatever")
-    assert "Команды здесь не работают" in client.last_text
+    assert "заполняете форму" in client.all_text()
     assert await state_of(client) == "ConsultForm:question"
     await client.send_photo()
-    assert "Файл сохранён" in client.last_text
+    assert "Файл сохранён" in client.all_text()
     await client.send("Как сдать отчёт в Минюст?")
     await client.press("Назад")
     assert "Сейчас записано" in client.last_text and "Минюст" in client.last_text
     await client.press("Оставить")
     assert "Добавлено: 1" in client.last_text
     await client.send("Ещё: форма ОН0001")
-    assert "Добавил это к вопросу" in client.last_text
+    assert "Добавил это к вопросу" in client.all_text()
     await client.press("Дальше")
     await client.send("Свой фонд")
     assert "удобнее" in client.last_text
@@ -331,7 +330,7 @@ async def test_dialog_back_and_bad_input(client: TgClient, db: Any) -> None:
     await client.press("По телефону")
     await client.press("В любое время")
     await client.send("текст вместо кнопки")
-    assert "кнопкой" in client.last_text
+    assert "кнопкой" in client.all_text()
     await client.press("Отправить запрос")
     c = await one(db)
     assert "Минюст" in c.question and "ОН0001" in c.question

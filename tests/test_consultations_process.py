@@ -118,6 +118,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         document = {"file_id": "doc-ustav", "file_unique_id": "du", "file_name": "устав.pdf"}
         api.push({"message": _message(PERSON, person, document=document)})
         await api.wait_text(PERSON, "Добавлено файлов: 1")
+        await api.wait_text(PERSON, "Добавлено: 1")  # the same step asked again, with «Дальше»
         api.press(PERSON, "Дальше")
         await api.wait_text(PERSON, "организации")
         api.press(PERSON, "Сибирь")

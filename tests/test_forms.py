@@ -16,14 +16,17 @@ import pytest
 from aiogram.types import Message
 
 from db.base import utcnow
+from handlers.booking.dialog import BOOK
 from handlers.broadcasts.form import BROADCAST
 from handlers.broadcasts.news import NEWS
+from handlers.consultations.dialog import CONSULT
 from handlers.events.form import EVENT
 from handlers.forms import FIELDS, PREVIEW, Form, FormAction, FormCb
 from handlers.ideas.form import IDEA
 from handlers.registration.dialog import PROFILE, REGISTRATION
 from handlers.showcase.card_form import CARD
 from handlers.showcase.trial import TRIAL
+from services import booking as booking_service
 from tests.client import STICKER, TgClient
 from tests.conftest import register
 
@@ -49,6 +52,52 @@ async def _start_profile_edit(client_factory: Any, staff: TgClient) -> TgClient:
     await client.send("/profile")
     await client.press("Район")
     return client
+
+
+async def press_prefix(client: TgClient, prefix: str, index: int) -> None:
+    """Press one of the dialog message's buttons whose data starts with ``prefix``."""
+    message = dialog_message(client, (await client.state_data()).get("msg"))
+    assert message is not None and message.reply_markup is not None, client.texts()
+    found = [
+        b
+        for row in message.reply_markup.inline_keyboard
+        for b in row
+        if (b.callback_data or "").startswith(prefix)
+    ]
+    await client.press_data(found[index].callback_data or "", message)
+
+
+async def _start_booking(client_factory: Any, staff: TgClient) -> TgClient:
+    client = client_factory()
+    await register(client)
+    async with client.dp["db"].session() as session:
+        await booking_service.ensure_default_resources(session)
+    await client.send("/book")
+    return client
+
+
+async def _booking_to_preview(client: TgClient) -> None:
+    await client.press("Переговорная")
+    await press_prefix(client, "fm:Book:day:p:2", -1)  # the last bookable day of the month shown
+    await press_prefix(client, "fm:Book:time:p:", 0)
+    await client.press("1 ч", exact=True)
+    await client.press("Пропустить")
+
+
+async def _start_consultation(client_factory: Any, staff: TgClient) -> TgClient:
+    client = client_factory()
+    await register(client)
+    await client.send("/consult")
+    return client
+
+
+async def _consultation_to_preview(client: TgClient) -> None:
+    await client.press("Гранты")
+    await client.send("Как оформить отчёт по гранту?")
+    await client.press("Дальше")
+    await client.press("частное лицо")
+    await client.press("Онлайн")
+    await client.press("В любое время")
 
 
 async def _start_trial(client_factory: Any, staff: TgClient) -> TgClient:
@@ -153,6 +202,8 @@ async def _broadcast_to_preview(staff: TgClient) -> None:
 FORMS: list[FormCase] = [
     FormCase(REGISTRATION, _start_registration),
     FormCase(PROFILE, _start_profile_edit),
+    FormCase(BOOK, _start_booking, _booking_to_preview),
+    FormCase(CONSULT, _start_consultation, _consultation_to_preview),
     FormCase(TRIAL, _start_trial, _trial_to_preview),
     FormCase(CARD, _start_card, _card_to_preview),
     FormCase(IDEA, _start_idea, _idea_to_preview),

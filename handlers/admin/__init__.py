@@ -12,13 +12,13 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from handlers import booking as booking_feature
 from handlers import broadcasts as broadcasts_feature
+from handlers import consultations as consultations_feature
 from handlers import events as events_feature
 from handlers import ideas as ideas_feature
 from handlers import report as report_feature
 from handlers import showcase as showcase_feature
-from handlers.admin import booking as booking_admin
-from handlers.admin import consultations as consultations_admin
 from handlers.admin import stats
 from handlers.admin.staff import InAdminChat, IsStaff
 from keyboards.admin import AdminCb, admin_menu
@@ -76,11 +76,11 @@ def create_router() -> Router:
     router.include_router(create_menu_router())
     router.include_router(stats.create_router())
     router.include_router(report_feature.create_admin_router())
-    router.include_router(booking_admin.create_router())
+    router.include_router(booking_feature.create_admin_router())
     router.include_router(broadcasts_feature.create_admin_router())
     router.include_router(showcase_feature.create_admin_router())
     router.include_router(ideas_feature.create_admin_router())
-    router.include_router(consultations_admin.create_router())
+    router.include_router(consultations_feature.create_admin_router())
     router.include_router(events_feature.create_admin_router())
     return router
 

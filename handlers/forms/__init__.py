@@ -19,6 +19,10 @@ dict kept in the FSM data, so it survives a restart with the SQL or Redis storag
   ``pick``/``parse`` after changing the draft itself: the same step is shown again;
 - ``finish`` gets the draft; a ``DomainError`` from it is shown and the person stays where they were.
 
+Extensions (booking, consultations): ``Step.rows`` lays the buttons out itself (a calendar);
+``Reask`` from ``parse``/``pick`` keeps the dialog going with a note (a file added, a month flipped,
+a time gone: back to another step).
+
 State: the FSM state is ``form:<name>``; the data holds ``{"form", "step", "draft", "msg", "single",
 "extra"}``. Staff forms (``staff=True``) run in the admin chat and take text only as a reply to the
 dialog message, so a line to a colleague is never taken as an answer.
@@ -36,6 +40,7 @@ from handlers.forms.model import (
     FormAction,
     FormCb,
     FormContext,
+    Reask,
     Step,
     WrongKind,
     text_of,
@@ -51,6 +56,7 @@ __all__ = [
     "FormAction",
     "FormCb",
     "FormContext",
+    "Reask",
     "Step",
     "WrongKind",
     "accept",

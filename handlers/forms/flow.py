@@ -14,7 +14,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 
 from handlers.common import error_text, menu_for
-from handlers.forms.model import FIELDS, PREVIEW, STAY, Form, FormContext, Step, call, confirms_of
+from handlers.forms.model import FIELDS, PREVIEW, STAY, Form, FormContext, Reask, Step, call, confirms_of
 from handlers.forms.view import ask, choices_of, context, drop_buttons, save
 from services.errors import DomainError, ValidationFailed
 
@@ -82,6 +82,13 @@ async def complete(ctx: FormContext) -> None:
 async def hint(ctx: FormContext, step_name: str, key: str) -> None:
     await ctx.message.answer(_(key))
     await ask(ctx, step_name)
+
+
+async def reask(ctx: FormContext, step_name: str, reason: Reask) -> None:
+    """A parser or pick kept the dialog going (see Reask): its note, then the step it names."""
+    if reason.key:
+        await ctx.message.answer(_(reason.key).format(**reason.values))
+    await ask(ctx, reason.at or step_name)
 
 
 async def back(ctx: FormContext, step_name: str) -> None:
@@ -195,6 +202,9 @@ async def pick(ctx: FormContext, step: Step, raw: str) -> None:
         except ValidationFailed as exc:
             await ctx.message.answer(error_text(exc))
             await ask(ctx, step.name)
+            return
+        except Reask as reason:
+            await reask(ctx, step.name, reason)
             return
     await accept(ctx, step, value)
 

@@ -134,6 +134,9 @@ class Step:
     edit_with: tuple[str, ...] = ()
     """Steps asked right after this one when it is changed from the preview (the first active one;
     e.g. the place after its kind), before the preview comes back."""
+    rows: Callable[[FormContext], MaybeAwaitable] | None = None
+    """Instead of ``choices`` + ``width``: the (label, value) buttons already laid out in rows (a
+    calendar, or a width that depends on the data); every value counts as one of the choices."""
 
     @property
     def key(self) -> str:
@@ -197,6 +200,19 @@ async def confirms_of(ctx: FormContext) -> list[tuple[str, str]]:
 
 class WrongKind(Exception):
     """Raised by a parser for input of the wrong kind (a sticker where text is expected)."""
+
+
+class Reask(Exception):
+    """Raised by ``parse`` or ``pick`` to keep the dialog going without accepting an answer, with a
+    note: a file added, a calendar's month flipped, a time that no longer fits. The note (a locale
+    key with its values) is shown, then the prompt of ``at`` (default: the same step); what the
+    callable put into ``ctx.draft`` or ``ctx.extra`` is kept. (``STAY`` is the quiet form of it.)"""
+
+    def __init__(self, key: str | None = None, *, at: str | None = None, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.at = at
+        self.values = values
 
 
 def text_of(message: Message) -> str:

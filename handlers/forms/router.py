@@ -23,6 +23,7 @@ from handlers.forms.flow import (
     edit_field,
     hint,
     pick,
+    reask,
     reply_keyboard_button,
     take_keyboard_away,
 )
@@ -33,6 +34,7 @@ from handlers.forms.model import (
     Form,
     FormAction,
     FormCb,
+    Reask,
     WrongKind,
     call,
 )
@@ -97,6 +99,9 @@ async def on_message(message: Message, state: FSMContext, form: Form, data: dict
     except WrongKind:
         await hint(ctx, name, step.hint or "forms.hint_text")
         return
+    except Reask as reason:
+        await reask(ctx, name, reason)
+        return
     if step.reply_keyboard is not None:
         await take_keyboard_away(ctx, step, value)
     await accept(ctx, step, value)
@@ -125,7 +130,7 @@ async def on_button(
         await choose_field(ctx)
     elif action is FormAction.FIELD and current == FIELDS:
         await edit_field(ctx, callback_data.v)
-    elif action is FormAction.SKIP and form.step(current).optional:
+    elif action is FormAction.SKIP and current not in (PREVIEW, FIELDS) and form.step(current).optional:
         await accept(ctx, form.step(current), None)
     elif action is FormAction.PICK and current not in (PREVIEW, FIELDS):
         await pick(ctx, form.step(current), callback_data.v)

@@ -78,16 +78,23 @@ def _nav(form: Form, step: str, *, skip: bool = False) -> list[list[InlineKeyboa
     return rows
 
 
+async def rows_of(step: Step, ctx: FormContext) -> list[list[tuple[str, str]]]:
+    """The step's (label, value) buttons in rows: ``rows`` as given, or ``choices`` by ``width``."""
+    if step.rows is not None:
+        return [list(row) for row in await call(step.rows, ctx)]
+    items = list(await call(step.choices, ctx)) if step.choices is not None else []
+    return [items[i : i + step.width] for i in range(0, len(items), step.width)]
+
+
 async def choices_of(step: Step, ctx: FormContext) -> list[tuple[str, str]]:
-    return list(await call(step.choices, ctx)) if step.choices is not None else []
+    return [item for row in await rows_of(step, ctx) for item in row]
 
 
 async def _keyboard(step: Step, ctx: FormContext) -> InlineKeyboardMarkup:
-    buttons = [
-        _button(ctx.form, step.name, FormAction.PICK, label, value)
-        for label, value in await choices_of(step, ctx)
+    rows = [
+        [_button(ctx.form, step.name, FormAction.PICK, label, value) for label, value in row]
+        for row in await rows_of(step, ctx)
     ]
-    rows = [buttons[i : i + step.width] for i in range(0, len(buttons), step.width)]
     rows += _nav(ctx.form, step.name, skip=step.optional)
     return InlineKeyboardMarkup(inline_keyboard=rows)
 

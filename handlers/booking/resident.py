@@ -1,0 +1,141 @@
+"""The resident's bookings outside the dialog: the /my section, «Отменить» (asked once more), «Приду»."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.text_decorations import html_decoration as hd
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Booking, BookingStatus, Resource, User
+from handlers.booking.views import err, fmt_when, resource_title, status_text, summary
+from handlers.common import target
+from keyboards import booking as kb
+from keyboards.booking import BookingAction, OwnBooking
+from keyboards.my import MyCb, MySection
+from services import booking as svc
+from services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+def _line(booking: Booking, resource: Resource, user: User, settings: Any) -> str:
+    return _("booking.my_line").format(
+        resource=resource_title(resource, user), when=fmt_when(booking, settings), status=status_text(booking)
+    )
+
+
+async def show_my_bookings(message: Message, session: AsyncSession, user: User, settings: Any) -> None:
+    coming = await svc.upcoming(session, user.id)
+    done = await svc.past(session, user.id)
+    lines = [_("booking.my_title")]
+    if not coming:
+        lines.append(_("booking.my_none"))
+    lines += [_line(booking, resource, user, settings) for booking, resource in coming]
+    if done:
+        lines += ["", _("booking.my_past")]
+        lines += [_line(booking, resource, user, settings) for booking, resource in done]
+    buttons = [
+        (
+            booking.id,
+            _("booking.btn_cancel_one").format(
+                when=booking.start_at.astimezone(settings.tz).strftime("%d.%m %H:%M"),
+                resource=resource.title(user.language),
+            ),
+        )
+        for booking, resource in coming
+    ]
+    await message.answer("\n".join(lines), reply_markup=kb.my_bookings_keyboard(buttons))
+
+
+async def my_bookings(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Any
+) -> None:
+    await callback.answer()
+    await state.clear()
+    await show_my_bookings(target(callback), session, user, settings)
+
+
+async def ask_cancel(
+    callback: CallbackQuery, callback_data: BookingAction, session: AsyncSession, user: User, settings: Any
+) -> None:
+    try:
+        booking, resource = await svc.own_booking(session, callback_data.id, user.id)
+    except DomainError as error:
+        await callback.answer(err(error), show_alert=True)
+        return
+    if (
+        booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+        or booking.end_at <= svc.utcnow()
+    ):
+        await callback.answer(_("booking.err_not_active"), show_alert=True)
+        return
+    await callback.answer()
+    await target(callback).answer(
+        _("booking.ask_cancel") + "\n\n" + summary(booking, resource, user, settings),
+        reply_markup=kb.cancel_confirm_keyboard(booking.id),
+    )
+
+
+async def do_cancel(
+    callback: CallbackQuery,
+    callback_data: BookingAction,
+    session: AsyncSession,
+    user: User,
+    settings: Any,
+    bot: Bot,
+) -> None:
+    try:
+        changed = await svc.cancel_own(session, callback_data.id, user.id)
+    except DomainError as error:
+        await session.refresh(user)
+        await callback.answer(err(error), show_alert=True)
+        return
+    await callback.answer(_("booking.cancelled_short"))
+    await target(callback).answer(
+        _("booking.cancelled") + "\n\n" + summary(changed.booking, changed.resource, user, settings)
+    )
+    if changed.resource.needs_approval and settings.admin_chat_id is not None:
+        await _tell_staff(bot, settings, changed.booking, changed.resource)
+
+
+async def _tell_staff(bot: Bot, settings: Any, booking: Booking, resource: Resource) -> None:
+    """A request staff had to approve was cancelled by its owner: a line in the admin chat."""
+    text = _("booking.adm_cancelled_by_person").format(
+        id=booking.id, resource=hd.quote(resource.name), when=fmt_when(booking, settings)
+    )
+    try:
+        await bot.send_message(settings.admin_chat_id, text)
+    except TelegramAPIError:
+        log.warning("could not tell staff about cancelled booking %s", booking.id, exc_info=True)
+
+
+async def keep(callback: CallbackQuery) -> None:
+    await callback.answer(_("booking.kept"), show_alert=False)
+
+
+async def coming(
+    callback: CallbackQuery, callback_data: BookingAction, session: AsyncSession, user: User
+) -> None:
+    try:
+        await svc.mark_coming(session, callback_data.id, user.id)
+    except DomainError as error:
+        await session.refresh(user)
+        await callback.answer(err(error), show_alert=True)
+        return
+    await callback.answer(_("booking.see_you"), show_alert=True)
+
+
+def register(router: Router) -> None:
+    own = BookingAction.filter
+    router.callback_query.register(ask_cancel, own(F.a == OwnBooking.CANCEL))
+    router.callback_query.register(do_cancel, own(F.a == OwnBooking.CANCEL_YES))
+    router.callback_query.register(keep, own(F.a == OwnBooking.KEEP))
+    router.callback_query.register(coming, own(F.a == OwnBooking.COME))
+    router.callback_query.register(my_bookings, MyCb.filter(F.section == MySection.BOOKINGS))

@@ -1,0 +1,245 @@
+"""/consult on the form engine: topic → question (a document or a photo may come with it) → more files
+→ organisation → format → time → preview with «Отправить запрос», which files the request, posts its
+card to the admin chat and gives the person its number."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from handlers import forms
+from handlers.common import error_text, target
+from handlers.consultations.delivery import post_card
+from handlers.consultations.views import attachment, quote_cut
+from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, WrongKind, text_of
+from keyboards.consultations import Consult, ConsultCb
+from keyboards.menu import MenuAction, MenuCb, main_menu
+from services import consultations as svc
+from services import users as users_service
+from services.errors import DomainError, ValidationFailed
+
+KEEP, NONE, DONE = "keep", "none", "done"
+
+
+def _files(ctx: FormContext) -> list[dict[str, Any]]:
+    return list(ctx.draft.get("files") or [])
+
+
+# --- topic and question ------------------------------------------------------------------------------------
+
+
+async def topic_choices(ctx: FormContext) -> list[tuple[str, str]]:
+    return [(svc.topic_title(t, ctx.user.language), str(t.id)) for t in await svc.list_topics(ctx.session)]
+
+
+def question_prompt(ctx: FormContext) -> str:
+    text = _("consult.ask_question").format(max=svc.QUESTION_MAX)
+    if ctx.draft.get("question"):
+        text += "\n\n" + _("consult.current_question").format(question=quote_cut(ctx.draft["question"], 1500))
+    return text
+
+
+def question_choices(ctx: FormContext) -> list[tuple[str, str]]:
+    """«Оставить» when the person came back to a question already written."""
+    return [(_("consult.btn_keep_question"), KEEP)] if ctx.draft.get("question") else []
+
+
+def parse_question(message: Message, ctx: FormContext) -> str:
+    """The question; a file with a caption is the question with the file, a file alone is kept and
+    the question asked again."""
+    found = attachment(message)
+    if found is None:
+        return svc.clean_question(text_of(message))
+    files = _files(ctx)
+    if len(files) < svc.ATTACHMENTS_MAX:
+        files.append(found)
+    ctx.draft["files"] = files
+    if not message.caption:
+        raise Reask("consult.file_first", count=len(files))
+    return svc.clean_question(message.caption)
+
+
+# --- files ---------------------------------------------------------------------------------------------------
+
+
+def files_prompt(ctx: FormContext) -> str:
+    return _("consult.ask_files").format(count=len(_files(ctx)), max=svc.ATTACHMENTS_MAX)
+
+
+def files_choices(ctx: FormContext) -> list[tuple[str, str]]:
+    return [(_("consult.btn_files_done") if _files(ctx) else _("consult.btn_no_files"), DONE)]
+
+
+def parse_files(message: Message, ctx: FormContext) -> None:
+    """A file is added, a text is added to the question; either way the step stays (Reask)."""
+    files = _files(ctx)
+    found = attachment(message)
+    if found is not None:
+        if len(files) >= svc.ATTACHMENTS_MAX:
+            raise Reask("consult.files_full", max=svc.ATTACHMENTS_MAX)
+        if message.caption:
+            found["caption"] = message.caption[: svc.MESSAGE_MAX]
+        ctx.draft["files"] = [*files, found]
+        raise Reask("consult.file_added", count=len(files) + 1, max=svc.ATTACHMENTS_MAX)
+    if message.text is None:
+        raise WrongKind
+    ctx.draft["question"] = svc.clean_question((ctx.draft.get("question") or "") + "\n\n" + message.text)
+    raise Reask("consult.text_appended")
+
+
+# --- organisation --------------------------------------------------------------------------------------------
+
+
+def _organisation(ctx: FormContext) -> str | None:
+    return ctx.draft["org"] if "org" in ctx.draft else ctx.user.organisation
+
+
+def org_prompt(ctx: FormContext) -> str:
+    current = _organisation(ctx)
+    text = _("consult.ask_org")
+    return text + ("\n" + _("consult.org_current").format(org=html.escape(current)) if current else "")
+
+
+def org_choices(ctx: FormContext) -> list[tuple[str, str]]:
+    current = _organisation(ctx)
+    keep = [(_("consult.btn_org_keep").format(org=current[:40]), KEEP)] if current else []
+    return [*keep, (_("consult.btn_org_none"), NONE)]
+
+
+# --- the preview and the request -------------------------------------------------------------------------
+
+
+async def preview(ctx: FormContext) -> str:
+    draft = ctx.draft
+    topic = await ctx.session.get(svc.ConsultationTopic, draft.get("topic_id", 0))
+    return _("consult.summary").format(
+        topic=html.escape(svc.topic_title(topic, ctx.user.language)),
+        question=quote_cut(draft.get("question"), 2500),
+        files=len(_files(ctx)),
+        org=html.escape(draft.get("org") or "—"),
+        format=_(f"consult.format.{draft.get('format', 'chat')}"),
+        time=_(f"consult.time.{draft.get('time', 'any')}"),
+    )
+
+
+async def submit(ctx: FormContext) -> str | None:
+    """«Отправить запрос»: the request, its card in the admin chat, its number to the person."""
+    draft = ctx.draft
+    try:
+        c = await svc.create_request(
+            ctx.session,
+            ctx.from_id,
+            topic_id=int(draft.get("topic_id", 0)),
+            question=draft.get("question", ""),
+            organisation=draft.get("org"),
+            format=draft.get("format", ""),
+            preferred_time=draft.get("time", ""),
+            attachments=_files(ctx),
+            open_limit=ctx.settings.consult_open_limit,
+        )
+    except DomainError as exc:
+        if exc.key == "consult.err_too_many_open":  # nothing to fix in the form: back to the menu
+            await ctx.state.clear()
+            await ctx.message.answer(error_text(exc), reply_markup=main_menu())
+            return None
+        await ctx.message.answer(error_text(exc))
+        return PREVIEW if isinstance(exc, ValidationFailed) and "topic" not in exc.key else "topic"
+    await ctx.state.clear()
+    await post_card(ctx.bot, ctx.session, ctx.settings, c.id)
+    await ctx.message.answer(_("consult.created").format(number=c.id), reply_markup=main_menu())
+    return None
+
+
+BUTTONS = "consult.hint_buttons"
+CONSULT = Form(
+    name="ConsultForm",
+    steps=(
+        Step(
+            "topic",
+            "consult.ask_topic",
+            choices=topic_choices,
+            pick=lambda raw, ctx: int(raw),
+            width=1,
+            hint=BUTTONS,
+            field="topic_id",
+        ),
+        Step(
+            "question",
+            question_prompt,
+            choices=question_choices,
+            pick=lambda raw, ctx: ctx.draft["question"],
+            parse=parse_question,
+            hint="consult.hint_question",
+            label="consult.edit_question",
+        ),
+        Step(
+            "files",
+            files_prompt,
+            choices=files_choices,
+            pick=lambda raw, ctx: _files(ctx),
+            parse=parse_files,
+            hint="consult.hint_files",
+        ),
+        Step(
+            "org",
+            org_prompt,
+            choices=org_choices,
+            pick=lambda raw, ctx: _organisation(ctx) if raw == KEEP else None,
+            parse=lambda message, ctx: users_service.clean_organisation(text_of(message)),
+            width=1,
+            hint="consult.hint_org",
+            label="consult.edit_org",
+        ),
+        Step(
+            "format",
+            "consult.ask_format",
+            choices=lambda ctx: [(_(f"consult.format.{code}"), code) for code in svc.FORMATS],
+            hint=BUTTONS,
+            label="consult.edit_format",
+        ),
+        Step(
+            "time",
+            "consult.ask_time",
+            choices=lambda ctx: [(_(f"consult.time.{code}"), code) for code in svc.TIMES],
+            width=1,
+            hint=BUTTONS,
+            label="consult.edit_time",
+        ),
+    ),
+    finish=submit,
+    preview=preview,
+    step_header="consult.step",
+    confirms=lambda ctx: [("consult.btn_submit", "")],
+)
+
+
+# --- entry points ------------------------------------------------------------------------------------------
+
+
+async def begin(event: Message | CallbackQuery, state: FSMContext, data: dict[str, Any]) -> None:
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+    await target(event).answer(_("consult.intro"))
+    await forms.start(CONSULT, event, state, data)
+
+
+async def cmd_consult(message: Message, state: FSMContext, **data: Any) -> None:
+    await begin(message, state, data)
+
+
+async def start_pressed(callback: CallbackQuery, state: FSMContext, **data: Any) -> None:
+    """«Консультация» in the main menu, or «Новый запрос» under the person's requests."""
+    await begin(callback, state, data)
+
+
+def register(router: Router) -> None:
+    router.message.register(cmd_consult, Command("consult"))
+    router.callback_query.register(start_pressed, MenuCb.filter(F.action == MenuAction.CONSULT))
+    router.callback_query.register(start_pressed, ConsultCb.filter(F.action == Consult.NEW))
+    router.include_router(forms.router_for(CONSULT))

@@ -1,0 +1,197 @@
+"""Staff set a meeting for a request from its card: «Встреча» → a working day → a time → a place (the
+Center, phone, chat, or another place typed as a reply). The person gets the meeting with an .ics file
+and a reminder is queued by the service."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.types import CallbackQuery, ForceReply, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.base import utcnow
+from db.models import Consultation, ConsultationLink
+from db.models.consultations import OPEN_STATUSES
+from handlers.consultations.delivery import notify_undelivered, refresh_card, send_meeting, to_card_thread
+from handlers.consultations.views import card_markup, fail, local, mention, staff_name
+from keyboards import consultations as kb
+from keyboards.consultations import ConsultAdmCb, ConsultStaff
+from services import consultations as svc
+from services.errors import DomainError
+
+PLACES = ("center", "phone", "chat")
+MEETING_TIMES = [f"{h:02d}{m:02d}" for h in range(9, 18) for m in (0, 30)]
+
+
+def parse_stamp(stamp: str, settings: Any) -> datetime | None:
+    try:
+        return datetime.strptime(stamp, "%Y%m%d%H%M").replace(tzinfo=settings.tz)
+    except ValueError:
+        return None
+
+
+async def open_request(callback: CallbackQuery, session: AsyncSession, number: int) -> Consultation | None:
+    """Request ``number`` if it is still open; None (the press answered) if not."""
+    c = await session.get(Consultation, number)
+    if c is None or c.status not in OPEN_STATUSES:
+        await callback.answer(_("consult.err_closed"), show_alert=True)
+        return None
+    return c
+
+
+async def set_meeting(
+    event: CallbackQuery | Message,
+    consultation_id: int,
+    at: datetime,
+    place: str,
+    bot: Bot,
+    session: AsyncSession,
+    settings: Any,
+    i18n: I18n,
+) -> None:
+    c0 = await session.get(Consultation, consultation_id)
+    if c0 is None:
+        await fail(event, DomainError("consult.err_not_found"))
+        return
+    # rendered by the outbox in the person's language at send time
+    params: dict[str, Any] = {
+        "number": c0.id,
+        "when": local(at, settings),
+        "place": {"t": "consult.place." + place[1:]} if place.startswith("@") else html.escape(place),
+    }
+    assert event.from_user is not None
+    try:
+        c, person = await svc.set_meeting(
+            session,
+            consultation_id,
+            event.from_user.id,
+            staff_name(event),
+            at=at,
+            place=place,
+            reminder_params=params,
+        )
+    except DomainError as exc:
+        await fail(event, exc)
+        return
+    if isinstance(event, CallbackQuery):
+        await event.answer(_("consult.adm_meeting_set"))
+        if isinstance(event.message, Message) and event.message.message_id != c.card_message_id:
+            await event.message.edit_reply_markup(reply_markup=card_markup(c))
+    else:
+        await event.reply(_("consult.adm_meeting_set"))
+    await refresh_card(bot, session, settings, c.id)
+    delivered = await send_meeting(bot, session, settings, i18n, c, person)
+    await notify_undelivered(bot, session, settings, c, delivered)
+
+
+async def reply_place(
+    message: Message, link: ConsultationLink, bot: Bot, session: AsyncSession, settings: Any, i18n: I18n
+) -> None:
+    """A reply to «Где встреча?»: the place typed by staff."""
+    assert link.consultation_id is not None
+    at = parse_stamp(link.purpose.removeprefix("place:"), settings)
+    if at is None or message.text is None:
+        await message.reply(_("consult.adm_hint_place"))
+        return
+    try:
+        place = svc.clean_place(message.text)
+    except DomainError as exc:
+        await fail(message, exc)
+        return
+    await set_meeting(message, link.consultation_id, at, place, bot, session, settings, i18n)
+
+
+async def meet_days(
+    callback: CallbackQuery, callback_data: ConsultAdmCb, session: AsyncSession, settings: Any
+) -> None:
+    if (c := await open_request(callback, session, callback_data.id)) is None:
+        return
+    await callback.answer(_("consult.adm_pick_day"))
+    names = _("consult.weekdays").split(",")
+    days = svc.working_days_ahead(utcnow(), settings.tz, 10)
+    assert isinstance(callback.message, Message)
+    await callback.message.edit_reply_markup(
+        reply_markup=kb.meeting_days_keyboard(
+            c.id, [(kb.day_label(d, names), d.strftime("%Y%m%d")) for d in days]
+        )
+    )
+
+
+async def meet_times(callback: CallbackQuery, callback_data: ConsultAdmCb) -> None:
+    if not (len(callback_data.v) == 8 and callback_data.v.isdigit()):
+        await callback.answer(_("common.stale_button"), show_alert=True)
+        return
+    await callback.answer(_("consult.adm_pick_time"))
+    assert isinstance(callback.message, Message)
+    await callback.message.edit_reply_markup(
+        reply_markup=kb.meeting_times_keyboard(callback_data.id, callback_data.v, MEETING_TIMES)
+    )
+
+
+async def meet_place(callback: CallbackQuery, callback_data: ConsultAdmCb, settings: Any) -> None:
+    if parse_stamp(callback_data.v, settings) is None:
+        await callback.answer(_("common.stale_button"), show_alert=True)
+        return
+    await callback.answer(_("consult.adm_pick_place"))
+    assert isinstance(callback.message, Message)
+    await callback.message.edit_reply_markup(
+        reply_markup=kb.meeting_place_keyboard(callback_data.id, callback_data.v, PLACES)
+    )
+
+
+async def _ask_other_place(
+    callback: CallbackQuery,
+    number: int,
+    stamp: str,
+    at: datetime,
+    bot: Bot,
+    session: AsyncSession,
+    settings: Any,
+) -> None:
+    """«Другое место»: a prompt staff answer with a reply; the link remembers the time."""
+    if (c := await open_request(callback, session, number)) is None:
+        return
+    await callback.answer()
+    prompt = await to_card_thread(
+        bot,
+        session,
+        settings,
+        c,
+        _("consult.adm_place_prompt").format(number=c.id, when=local(at, settings), who=mention(callback)),
+        reply_markup=ForceReply(selective=True, input_field_placeholder=_("consult.adm_place_placeholder")),
+    )
+    if prompt is not None:
+        await svc.link(session, prompt.chat.id, prompt.message_id, c.id, "place:" + stamp)
+
+
+async def meet_set(
+    callback: CallbackQuery,
+    callback_data: ConsultAdmCb,
+    bot: Bot,
+    session: AsyncSession,
+    settings: Any,
+    i18n: I18n,
+) -> None:
+    stamp, _sep, code = callback_data.v.partition("-")
+    at = parse_stamp(stamp, settings)
+    if at is None or code not in (*PLACES, "other"):
+        await callback.answer(_("common.stale_button"), show_alert=True)
+        return
+    if code == "other":
+        await _ask_other_place(callback, callback_data.id, stamp, at, bot, session, settings)
+        return
+    place = settings.center_address if code == "center" else "@" + code
+    await set_meeting(callback, callback_data.id, at, place, bot, session, settings, i18n)
+
+
+def register(router: Router) -> None:
+    pressed = ConsultAdmCb.filter
+    router.callback_query.register(meet_days, pressed(F.action == ConsultStaff.MEET))
+    router.callback_query.register(meet_times, pressed(F.action == ConsultStaff.MEET_DAY))
+    router.callback_query.register(meet_place, pressed(F.action == ConsultStaff.MEET_TIME))
+    router.callback_query.register(meet_set, pressed(F.action == ConsultStaff.MEET_PLACE))
