@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.engine import write
 from db.models import Idea, IdeaReview, IdeaStatus, IdeaSupport, IdeaUpdate, User, UserStatus
-from services import audit, digest, privacy
+from services import audit
 from services import notifications as notices
 from services.digest import DigestItem
 from services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
@@ -619,18 +619,3 @@ async def figures(session: AsyncSession, since: datetime | None = None) -> Figur
         supporters=await session.scalar(supporters) or 0,
         authors=await session.scalar(authors) or 0,
     )
-
-
-def _register() -> None:
-    """Add the ideas to the /privacy export and erasure and to the weekly digest (once)."""
-    if export not in privacy.EXPORTERS:
-        privacy.EXPORTERS.append(export)
-    if erase not in privacy.ERASERS:
-        privacy.ERASERS.append(erase)
-    if staff_messages not in privacy.STAFF_MESSAGES:
-        privacy.STAFF_MESSAGES.append(staff_messages)
-    if all(name != "ideas" for name, _source in digest.SOURCES):
-        digest.SOURCES.append(("ideas", digest_items))
-
-
-_register()

@@ -1,5 +1,5 @@
 """/broadcast (as a reply to a message in the admin chat): audience, preview, send now or schedule;
-stop/resume/cancel buttons; /broadcasts history. The sending is services.broadcast_sender."""
+stop/resume/cancel buttons; /broadcasts history. The sending is bot.delivery.broadcasts."""
 
 from __future__ import annotations
 
@@ -25,8 +25,9 @@ from keyboards.admin import AdminCb
 from keyboards.broadcasts import BcCb, UnsubCb
 from keyboards.common import NavCb
 from services import broadcasts as service
-from services.broadcast_sender import SOURCE_GONE, BroadcastSender
+from services.broadcasts import SOURCE_GONE
 from services.errors import DomainError, ValidationFailed
+from services.ports import BroadcastControl
 from services.users import DISTRICTS, TARGET_GROUPS
 
 
@@ -464,7 +465,7 @@ def create_router() -> Router:
         callback: CallbackQuery,
         state: FSMContext,
         session: AsyncSession,
-        broadcast_sender: BroadcastSender | None = None,
+        broadcast_sender: BroadcastControl | None = None,
     ) -> None:
         data = await state.get_data()
         try:
@@ -562,7 +563,7 @@ def create_router() -> Router:
         callback_data: BcCb,
         session: AsyncSession,
         settings: Settings,
-        broadcast_sender: BroadcastSender | None = None,
+        broadcast_sender: BroadcastControl | None = None,
     ) -> None:
         try:
             status = await service.stop(session, callback_data.id, callback.from_user.id)
@@ -582,7 +583,7 @@ def create_router() -> Router:
         callback_data: BcCb,
         session: AsyncSession,
         settings: Settings,
-        broadcast_sender: BroadcastSender | None = None,
+        broadcast_sender: BroadcastControl | None = None,
     ) -> None:
         try:
             await service.resume(session, callback_data.id, callback.from_user.id)
