@@ -55,7 +55,8 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 def create_storage(settings: Settings, db: Database) -> tuple[BaseStorage, BaseEventIsolation]:
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
         ttl = timedelta(days=settings.draft_retention_days)  # untouched drafts expire (152-ФЗ)
         storage = RedisStorage.from_url(

@@ -76,7 +76,7 @@ class Feature:
     staff_messages: Sequence[StaffMessages] = ()
     digest_sections: Sequence[tuple[str, DigestSource]] = ()
     audiences: Callable[[], Mapping[str, Audience]] | None = None
-    renderers: Mapping[str, Renderer] = field(default_factory=dict)
+    renderers: Mapping[str, Renderer] = field(default_factory=dict[str, Renderer])
     jobs: Sequence[JobAdder] = ()
     startup: Sequence[Startup] = ()
     tables: Sequence[str] = ()
@@ -304,5 +304,4 @@ def install(registry: Registry) -> None:
     notifications.RENDERERS.clear()
     notifications.RENDERERS.update(registry.renderers)
     menu_keyboards.MENU_ITEMS[:] = registry.menu
-    menu_keyboards._cache.clear()
     my_handlers.MY_SECTIONS[:] = registry.my_sections

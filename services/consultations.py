@@ -712,7 +712,7 @@ async def search_organisations(session: AsyncSession, text: str, limit: int = 20
         .order_by(func.count().desc())
         .limit(limit)
     )
-    return [(name, count) for name, count in rows]
+    return [(str(name or ""), int(count)) for name, count in rows]
 
 
 # --- links: which bot message belongs to which request -----------------------------------------

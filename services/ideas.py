@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -206,7 +206,7 @@ async def browse(
     filter runs here on the small (id, help) pairs.
     """
     order = (Idea.support_count.desc(), Idea.published_at.desc(), Idea.id)
-    conditions = [Idea.status.in_(PUBLIC)]
+    conditions: list[ColumnElement[bool]] = [Idea.status.in_(PUBLIC)]
     if district:
         conditions.append(Idea.district == district)
     start = max(page, 0) * page_size
@@ -577,7 +577,7 @@ async def staff_messages(session: AsyncSession, user: User) -> list[tuple[int, i
     rows = await session.scalars(
         select(Idea.card_message_id).where(Idea.author_id == user.id, Idea.card_message_id.is_not(None))
     )
-    return [(0, message_id) for message_id in rows]
+    return [(0, message_id) for message_id in rows if message_id is not None]
 
 
 async def erase(session: AsyncSession, user: User) -> None:

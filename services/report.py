@@ -188,11 +188,11 @@ async def _offline(session: AsyncSession, period: Period, reach: Reach) -> int:
     )
     total = 0
     for source, answered, people, rows_count in rows:
-        total += int(people)
-        reach.offline_answers += int(answered)
-        reach.offline_unknown += int(rows_count) - int(answered)
+        total += int(people or 0)
+        reach.offline_answers += int(answered or 0)
+        reach.offline_unknown += int(rows_count or 0) - int(answered or 0)
         if source == "staff":
-            reach.offline_staff += int(people)
+            reach.offline_staff += int(people or 0)
     return total
 
 
