@@ -33,7 +33,7 @@ from db import clock
 from db.engine import Database
 from db.repositories.users import PersonCache
 from handlers import admin as admin_handlers
-from handlers import common, errors, groups
+from handlers import common, errors, forms, groups
 from handlers.admin.staff import StaffDirectory, create_membership_router
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,7 @@ def create_dispatcher(
 
     dp.include_router(errors.create_router(settings.admin_chat_id, i18n, settings.error_alert_interval))
     dp.include_router(create_membership_router())
+    dp.include_router(forms.create_guard_router())  # a command mid-form gets a hint
     dp.include_router(admin_handlers.create_router())
     dp.include_router(admin_handlers.create_refusal_router())
     dp.include_router(common.create_router())

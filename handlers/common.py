@@ -65,42 +65,49 @@ async def cancel_dialog(event: Message | CallbackQuery, state: FSMContext, user:
     await message.answer(_("menu.title"), reply_markup=menu_for(user))
 
 
+async def cmd_cancel(message: Message, state: FSMContext, user: User | None) -> None:
+    await cancel_dialog(message, state, user)
+
+
+async def btn_cancel(callback: CallbackQuery, state: FSMContext, user: User | None) -> None:
+    await cancel_dialog(callback, state, user)
+
+
+async def cmd_help(message: Message, state: FSMContext, user: User | None) -> None:
+    text = _("help.text")
+    if await state.get_state() is not None:
+        text += "\n\n" + _("help.in_dialog")
+    await message.answer(text, reply_markup=None if await state.get_state() else menu_for(user))
+
+
 def create_router() -> Router:
     """/cancel and /help in any state, and the shared «Отмена» button."""
     router = Router(name="common")
     private_only(router)
 
-    @router.message(Command("cancel"))
-    async def cmd_cancel(message: Message, state: FSMContext, user: User | None) -> None:
-        await cancel_dialog(message, state, user)
-
-    @router.callback_query(NavCb.filter(F.action == "cancel"))
-    async def btn_cancel(callback: CallbackQuery, state: FSMContext, user: User | None) -> None:
-        await cancel_dialog(callback, state, user)
-
-    @router.message(Command("help"))
-    async def cmd_help(message: Message, state: FSMContext, user: User | None) -> None:
-        text = _("help.text")
-        if await state.get_state() is not None:
-            text += "\n\n" + _("help.in_dialog")
-        await message.answer(text, reply_markup=None if await state.get_state() else menu_for(user))
+    router.message.register(cmd_cancel, Command("cancel"))
+    router.callback_query.register(btn_cancel, NavCb.filter(F.action == "cancel"))
+    router.message.register(cmd_help, Command("help"))
 
     return router
+
+
+async def stale_button(callback: CallbackQuery) -> None:
+    await callback.answer(_("common.stale_button"), show_alert=True)
+
+
+async def unknown(message: Message, state: FSMContext, user: User | None) -> None:
+    if await state.get_state() is not None:
+        await message.answer(_("common.use_buttons"))
+        return
+    await message.answer(_("common.unknown"), reply_markup=menu_for(user))
 
 
 def create_fallback_router() -> Router:
     """Last in line: anything no dialog took gets a hint instead of silence."""
     router = Router(name="fallback")
 
-    @router.callback_query()
-    async def stale_button(callback: CallbackQuery) -> None:
-        await callback.answer(_("common.stale_button"), show_alert=True)
-
-    @router.message(private())
-    async def unknown(message: Message, state: FSMContext, user: User | None) -> None:
-        if await state.get_state() is not None:
-            await message.answer(_("common.use_buttons"))
-            return
-        await message.answer(_("common.unknown"), reply_markup=menu_for(user))
+    router.callback_query.register(stale_button)
+    router.message.register(unknown, private())
 
     return router

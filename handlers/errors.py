@@ -12,7 +12,7 @@ import traceback
 from pathlib import Path
 
 from aiogram import Bot, Router
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -62,42 +62,53 @@ def signature(exc: BaseException) -> str:
     return f"{type(exc).__name__}@{where}"
 
 
-def create_router(admin_chat_id: int | None, i18n: I18n, alert_interval: float = 60.0) -> Router:
-    router = Router(name="errors")
-    limiter = AlertLimiter(alert_interval)
+class ErrorReporter:
+    """The person gets an apology; the admin chat an alert (at most one per kind of error a minute)."""
 
-    @router.errors()
-    async def on_error(event: ErrorEvent, bot: Bot, error_sink: list[BaseException] | None = None) -> bool:
+    def __init__(self, admin_chat_id: int | None, i18n: I18n, alert_interval: float) -> None:
+        self.admin_chat_id = admin_chat_id
+        self.i18n = i18n
+        self.limiter = AlertLimiter(alert_interval)
+
+    async def on_error(
+        self, event: ErrorEvent, bot: Bot, error_sink: list[BaseException] | None = None
+    ) -> bool:
         update = event.update
         exc = event.exception
         if error_sink is not None:  # tests collect errors here to fail loudly
             error_sink.append(exc)
         log.error("update %s failed: %r", update.update_id, exc, exc_info=exc)
-        with i18n.context():
-            chat_id = None
-            if update.message is not None:
-                chat_id = update.message.chat.id
-            elif update.callback_query is not None:
-                chat_id = update.callback_query.from_user.id
-                try:
-                    await update.callback_query.answer()
-                except Exception:  # the query may be too old; the apology below still goes
-                    log.debug("could not answer callback query", exc_info=True)
+        with self.i18n.context():
             try:
-                if chat_id is not None and chat_id != admin_chat_id:
-                    await bot.send_message(chat_id, _("error.unexpected"))
-                sig = signature(exc)
-                if admin_chat_id is not None and limiter.allow(sig):
-                    await bot.send_message(
-                        admin_chat_id,
-                        _("error.alert").format(
-                            update_id=update.update_id,
-                            error=html.escape(type(exc).__name__),
-                            handler=html.escape(handler_of(exc)),
-                        ),
-                    )
+                await self._report(update, exc, bot)
             except Exception:
                 log.exception("could not report the error of update %s", update.update_id)
         return True
 
+    async def _report(self, update: Update, exc: BaseException, bot: Bot) -> None:
+        chat_id = None
+        if update.message is not None:
+            chat_id = update.message.chat.id
+        elif update.callback_query is not None:
+            chat_id = update.callback_query.from_user.id
+            try:
+                await update.callback_query.answer()
+            except Exception:  # the query may be too old; the apology below still goes
+                log.debug("could not answer callback query", exc_info=True)
+        if chat_id is not None and chat_id != self.admin_chat_id:
+            await bot.send_message(chat_id, _("error.unexpected"))
+        if self.admin_chat_id is not None and self.limiter.allow(signature(exc)):
+            await bot.send_message(
+                self.admin_chat_id,
+                _("error.alert").format(
+                    update_id=update.update_id,
+                    error=html.escape(type(exc).__name__),
+                    handler=html.escape(handler_of(exc)),
+                ),
+            )
+
+
+def create_router(admin_chat_id: int | None, i18n: I18n, alert_interval: float = 60.0) -> Router:
+    router = Router(name="errors")
+    router.errors.register(ErrorReporter(admin_chat_id, i18n, alert_interval).on_error)
     return router

@@ -18,7 +18,7 @@ from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.models import Event, EventSignup, EventStatus, SignupStatus, User, UserStatus
+from db.models import Event, EventSignup, EventStatus, SignupStatus, User
 from handlers.common import RequireRegistration, error_text, target
 from handlers.filters import private_only
 from handlers.my import MyCb
@@ -256,15 +256,13 @@ def create_deeplink_router() -> Router:
     router = Router(name="events-deeplink")
     private_only(router)
 
-    async def register_first(message: Message, state: FSMContext, user: User | None) -> None:
-        from handlers.registration import begin_registration, send_welcome
+    async def register_first(
+        message: Message, state: FSMContext, user: User | None, data: dict[str, Any]
+    ) -> None:
+        from handlers.registration.dialog import welcome_or_resume
 
         await message.answer(_("events.register_first"))
-        if user is not None and user.status == UserStatus.CONSENTED:
-            await message.answer(_("reg.resume"))
-            await begin_registration(message, state)
-            return
-        await send_welcome(message, user)
+        await welcome_or_resume(message, state, user, data)
 
     @router.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^ev_\d{1,12}$")))
     async def open_event(
@@ -274,7 +272,7 @@ def create_deeplink_router() -> Router:
         event_id = int((command.args or "ev_0")[3:])
         await show_card(message, session, user, event_id, edit=False, with_poster=True)
         if user is None or not user.is_registered:
-            await register_first(message, state, user)
+            await register_first(message, state, user, {"session": session})
 
     @router.message(CommandStart(deep_link=True, magic=F.args.regexp(r"^ci_\d{1,12}_[A-Za-z0-9]{1,16}$")))
     async def self_checkin(
@@ -283,7 +281,7 @@ def create_deeplink_router() -> Router:
         await state.clear()
         _prefix, event_id, code = (command.args or "").split("_", 2)
         if user is None or not user.is_registered:
-            await register_first(message, state, user)
+            await register_first(message, state, user, {"session": session})
             return
         try:
             result = await ev.self_checkin(session, user, int(event_id), code)

@@ -10,12 +10,14 @@ from aiogram.utils.i18n import gettext as _
 from handlers.filters import groups
 
 
+async def chat_id(message: Message) -> None:
+    await message.answer(_("groups.chat_id").format(chat_id=message.chat.id))
+
+
 def create_router() -> Router:
     router = Router(name="groups")
     router.message.filter(groups())
 
-    @router.message(Command("chatid"))
-    async def chat_id(message: Message) -> None:
-        await message.answer(_("groups.chat_id").format(chat_id=message.chat.id))
+    router.message.register(chat_id, Command("chatid"))
 
     return router

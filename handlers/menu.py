@@ -38,50 +38,58 @@ async def send_about(message: Message, settings: Any) -> None:
     )
 
 
+async def cmd_menu(message: Message, state: FSMContext, user: User | None) -> None:
+    await state.clear()
+    await message.answer(_("menu.title"), reply_markup=menu_for(user))
+
+
+async def cmd_about(message: Message, settings: Any) -> None:
+    await send_about(message, settings)
+
+
+async def menu_about(callback: CallbackQuery, settings: Any) -> None:
+    await callback.answer()
+    await send_about(target(callback), settings)
+
+
+async def menu_help(callback: CallbackQuery, user: User | None) -> None:
+    await callback.answer()
+    await target(callback).answer(_("help.text"), reply_markup=menu_for(user))
+
+
+async def cmd_language(message: Message) -> None:
+    await message.answer(_("language.choose"), reply_markup=language_keyboard())
+
+
+async def menu_language(callback: CallbackQuery) -> None:
+    await callback.answer()
+    await target(callback).answer(_("language.choose"), reply_markup=language_keyboard())
+
+
+async def set_language(
+    callback: CallbackQuery, callback_data: MenuCb, session: AsyncSession, user: User | None, i18n: I18n
+) -> None:
+    language = callback_data.action.removeprefix("lang_")
+    await callback.answer()
+    if user is None:
+        await target(callback).answer(_("reg.required"))
+        return
+    await users_service.set_language(session, callback.from_user.id, language)
+    user.language = language
+    with i18n.use_locale(language):
+        await target(callback).answer(_("language.set"), reply_markup=menu_for(user))
+
+
 def create_router() -> Router:
     router = Router(name="menu")
     private_only(router)
 
-    @router.message(Command("menu"))
-    async def cmd_menu(message: Message, state: FSMContext, user: User | None) -> None:
-        await state.clear()
-        await message.answer(_("menu.title"), reply_markup=menu_for(user))
-
-    @router.message(Command("about"))
-    async def cmd_about(message: Message, settings: Any) -> None:
-        await send_about(message, settings)
-
-    @router.callback_query(MenuCb.filter(F.action == "about"))
-    async def menu_about(callback: CallbackQuery, settings: Any) -> None:
-        await callback.answer()
-        await send_about(target(callback), settings)
-
-    @router.callback_query(MenuCb.filter(F.action == "help"))
-    async def menu_help(callback: CallbackQuery, user: User | None) -> None:
-        await callback.answer()
-        await target(callback).answer(_("help.text"), reply_markup=menu_for(user))
-
-    @router.message(Command("language"))
-    async def cmd_language(message: Message) -> None:
-        await message.answer(_("language.choose"), reply_markup=language_keyboard())
-
-    @router.callback_query(MenuCb.filter(F.action == "language"))
-    async def menu_language(callback: CallbackQuery) -> None:
-        await callback.answer()
-        await target(callback).answer(_("language.choose"), reply_markup=language_keyboard())
-
-    @router.callback_query(MenuCb.filter(F.action.in_({"lang_ru", "lang_en"})))
-    async def set_language(
-        callback: CallbackQuery, callback_data: MenuCb, session: AsyncSession, user: User | None, i18n: I18n
-    ) -> None:
-        language = callback_data.action.removeprefix("lang_")
-        await callback.answer()
-        if user is None:
-            await target(callback).answer(_("reg.required"))
-            return
-        await users_service.set_language(session, callback.from_user.id, language)
-        user.language = language
-        with i18n.use_locale(language):
-            await target(callback).answer(_("language.set"), reply_markup=menu_for(user))
+    router.message.register(cmd_menu, Command("menu"))
+    router.message.register(cmd_about, Command("about"))
+    router.callback_query.register(menu_about, MenuCb.filter(F.action == "about"))
+    router.callback_query.register(menu_help, MenuCb.filter(F.action == "help"))
+    router.message.register(cmd_language, Command("language"))
+    router.callback_query.register(menu_language, MenuCb.filter(F.action == "language"))
+    router.callback_query.register(set_language, MenuCb.filter(F.action.in_({"lang_ru", "lang_en"})))
 
     return router

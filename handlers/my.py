@@ -47,21 +47,24 @@ async def show_my(message: Message) -> None:
     await message.answer(_("my.title"), reply_markup=my_keyboard())
 
 
+async def cmd_my(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await show_my(message)
+
+
+async def menu_my(callback: CallbackQuery, state: FSMContext) -> None:
+    await callback.answer()
+    await state.clear()
+    await show_my(target(callback))
+
+
 def create_router() -> Router:
     router = Router(name="my")
     private_only(router)
     router.message.middleware(RequireRegistration())
     router.callback_query.middleware(RequireRegistration())
 
-    @router.message(Command("my"))
-    async def cmd_my(message: Message, state: FSMContext) -> None:
-        await state.clear()
-        await show_my(message)
-
-    @router.callback_query(MenuCb.filter(F.action == "my"))
-    async def menu_my(callback: CallbackQuery, state: FSMContext) -> None:
-        await callback.answer()
-        await state.clear()
-        await show_my(target(callback))
+    router.message.register(cmd_my, Command("my"))
+    router.callback_query.register(menu_my, MenuCb.filter(F.action == "my"))
 
     return router

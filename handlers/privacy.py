@@ -119,75 +119,81 @@ async def mark_erased(bot: Bot, messages: list[tuple[int, int]], admin_chat_id: 
             log.warning("could not mark message %s in chat %s as erased", message_id, chat)
 
 
+async def cmd_privacy(message: Message, state: FSMContext, user: User | None, session: AsyncSession) -> None:
+    await state.clear()
+    await show_privacy(message, user, session)
+
+
+async def menu_privacy(callback: CallbackQuery, user: User | None, session: AsyncSession) -> None:
+    await callback.answer()
+    await show_privacy(target(callback), user, session)
+
+
+async def export(callback: CallbackQuery, user: User | None, session: AsyncSession) -> None:
+    await callback.answer()
+    if user is None:
+        await target(callback).answer(_("privacy.nothing_stored"))
+        return
+    data = await privacy_service.export(session, user)
+    payload = json.dumps(data, ensure_ascii=False, indent=2).encode()
+    await target(callback).answer_document(
+        BufferedInputFile(payload, filename="my_data.json"), caption=_("privacy.export_caption")
+    )
+    await target(callback).answer(export_summary(data))
+
+
+async def erase_ask(callback: CallbackQuery, user: User | None) -> None:
+    await callback.answer()
+    if user is None:
+        await target(callback).answer(_("privacy.nothing_stored"))
+        return
+    await target(callback).answer(_("privacy.erase_confirm"), reply_markup=confirm_erase_keyboard())
+
+
+async def withdraw_ask(callback: CallbackQuery, user: User | None) -> None:
+    await callback.answer()
+    if user is None:
+        await target(callback).answer(_("privacy.nothing_stored"))
+        return
+    await target(callback).answer(_("privacy.withdraw_confirm"), reply_markup=confirm_withdraw_keyboard())
+
+
+async def erase_yes(
+    callback: CallbackQuery,
+    state: FSMContext,
+    user: User | None,
+    session: AsyncSession,
+    settings: Any,
+    bot: Bot,
+) -> None:
+    await callback.answer()
+    if user is None:
+        await target(callback).answer(_("privacy.nothing_stored"))
+        return
+    staff_messages = await privacy_service.erase(session, callback.from_user.id, settings.policy_version)
+    await state.clear()
+    await forget_fsm(state.storage, callback.from_user.id)
+    await mark_erased(bot, staff_messages, settings.admin_chat_id)
+    await target(callback).edit_reply_markup(reply_markup=None)
+    await target(callback).answer(_("privacy.erased"), reply_markup=public_menu())
+
+
+async def erase_no(callback: CallbackQuery) -> None:
+    await callback.answer()
+    await target(callback).edit_reply_markup(reply_markup=None)
+    await target(callback).answer(_("privacy.erase_kept"))
+
+
 def create_router() -> Router:
     router = Router(name="privacy")
     private_only(router)
 
-    @router.message(Command("privacy"))
-    async def cmd_privacy(
-        message: Message, state: FSMContext, user: User | None, session: AsyncSession
-    ) -> None:
-        await state.clear()
-        await show_privacy(message, user, session)
-
-    @router.callback_query(MenuCb.filter(F.action == "privacy"))
-    async def menu_privacy(callback: CallbackQuery, user: User | None, session: AsyncSession) -> None:
-        await callback.answer()
-        await show_privacy(target(callback), user, session)
-
-    @router.callback_query(PrivacyCb.filter(F.action == "export"))
-    async def export(callback: CallbackQuery, user: User | None, session: AsyncSession) -> None:
-        await callback.answer()
-        if user is None:
-            await target(callback).answer(_("privacy.nothing_stored"))
-            return
-        data = await privacy_service.export(session, user)
-        payload = json.dumps(data, ensure_ascii=False, indent=2).encode()
-        await target(callback).answer_document(
-            BufferedInputFile(payload, filename="my_data.json"), caption=_("privacy.export_caption")
-        )
-        await target(callback).answer(export_summary(data))
-
-    @router.callback_query(PrivacyCb.filter(F.action == "erase"))
-    async def erase_ask(callback: CallbackQuery, user: User | None) -> None:
-        await callback.answer()
-        if user is None:
-            await target(callback).answer(_("privacy.nothing_stored"))
-            return
-        await target(callback).answer(_("privacy.erase_confirm"), reply_markup=confirm_erase_keyboard())
-
-    @router.callback_query(PrivacyCb.filter(F.action == "withdraw"))
-    async def withdraw_ask(callback: CallbackQuery, user: User | None) -> None:
-        await callback.answer()
-        if user is None:
-            await target(callback).answer(_("privacy.nothing_stored"))
-            return
-        await target(callback).answer(_("privacy.withdraw_confirm"), reply_markup=confirm_withdraw_keyboard())
-
-    @router.callback_query(PrivacyCb.filter(F.action.in_({"erase_yes", "withdraw_yes"})))
-    async def erase_yes(
-        callback: CallbackQuery,
-        state: FSMContext,
-        user: User | None,
-        session: AsyncSession,
-        settings: Any,
-        bot: Bot,
-    ) -> None:
-        await callback.answer()
-        if user is None:
-            await target(callback).answer(_("privacy.nothing_stored"))
-            return
-        staff_messages = await privacy_service.erase(session, callback.from_user.id, settings.policy_version)
-        await state.clear()
-        await forget_fsm(state.storage, callback.from_user.id)
-        await mark_erased(bot, staff_messages, settings.admin_chat_id)
-        await target(callback).edit_reply_markup(reply_markup=None)
-        await target(callback).answer(_("privacy.erased"), reply_markup=public_menu())
-
-    @router.callback_query(PrivacyCb.filter(F.action == "erase_no"))
-    async def erase_no(callback: CallbackQuery) -> None:
-        await callback.answer()
-        await target(callback).edit_reply_markup(reply_markup=None)
-        await target(callback).answer(_("privacy.erase_kept"))
+    router.message.register(cmd_privacy, Command("privacy"))
+    router.callback_query.register(menu_privacy, MenuCb.filter(F.action == "privacy"))
+    router.callback_query.register(export, PrivacyCb.filter(F.action == "export"))
+    router.callback_query.register(erase_ask, PrivacyCb.filter(F.action == "erase"))
+    router.callback_query.register(withdraw_ask, PrivacyCb.filter(F.action == "withdraw"))
+    router.callback_query.register(erase_yes, PrivacyCb.filter(F.action.in_({"erase_yes", "withdraw_yes"})))
+    router.callback_query.register(erase_no, PrivacyCb.filter(F.action == "erase_no"))
 
     return router

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
@@ -34,8 +35,13 @@ def require_id(raw: str | None) -> int:
     return value
 
 
+class NavAction(StrEnum):
+    BACK = "back"
+    CANCEL = "cancel"
+
+
 class NavCb(CallbackData, prefix="nav"):
-    action: str  # back | cancel
+    action: NavAction
 
 
 def nav_row(back: bool = True, cancel: bool = True) -> list[InlineKeyboardButton]:

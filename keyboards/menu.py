@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
@@ -9,8 +11,27 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 
+class MenuAction(StrEnum):
+    ABOUT = "about"
+    EVENTS = "events"
+    SERVICES = "services"
+    IDEA_NEW = "idea_new"
+    IDEAS = "ideas"
+    BOOK = "book"
+    MY = "my"
+    PROFILE = "profile"
+    PRIVACY = "privacy"
+    LANGUAGE = "language"
+    LANG_RU = "lang_ru"
+    LANG_EN = "lang_en"
+    HELP = "help"
+    SETTINGS = "settings"
+    CONSULT = "consult"
+    CONSENT = "consent"
+
+
 class MenuCb(CallbackData, prefix="menu"):
-    action: str
+    action: MenuAction
 
 
 # (text key, action) for registered people, in the order shown. Features append their entries.

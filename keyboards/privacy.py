@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 
+class PrivacyAction(StrEnum):
+    EXPORT = "export"
+    ERASE = "erase"
+    ERASE_YES = "erase_yes"
+    ERASE_NO = "erase_no"  # also «keep my consent» after «withdraw»
+    WITHDRAW = "withdraw"
+    WITHDRAW_YES = "withdraw_yes"
+
+
 class PrivacyCb(CallbackData, prefix="priv"):
-    action: str  # export | erase | erase_yes | erase_no | withdraw | withdraw_yes
+    action: PrivacyAction
 
 
 def privacy_keyboard() -> InlineKeyboardMarkup:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     InlineKeyboardButton,
@@ -12,16 +14,17 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import choices, nav_row
+
+class ConsentAnswer(StrEnum):
+    YES = "yes"
+    NO = "no"
+    POLICY = "policy"
+    RENEW = "renew"  # asked again after the policy changed
+    RENEW_NO = "renew_no"
 
 
 class ConsentCb(CallbackData, prefix="consent"):
-    answer: str  # yes | no | policy | renew | renew_no (asked again after the policy changed)
-
-
-class RegCb(CallbackData, prefix="reg"):
-    field: str
-    value: str
+    answer: ConsentAnswer
 
 
 class ProfileCb(CallbackData, prefix="prof"):
@@ -57,43 +60,6 @@ def consent_keyboard() -> InlineKeyboardMarkup:
     )
 
 
-def name_keyboard(telegram_name: str | None, back: bool = True) -> InlineKeyboardMarkup:
-    rows = []
-    if telegram_name:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    text=_("reg.keep_name").format(name=telegram_name),
-                    callback_data=RegCb(field="name", value="keep").pack(),
-                )
-            ]
-        )
-    rows.append(nav_row(back=back))
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def target_group_keyboard(groups: tuple[str, ...]) -> InlineKeyboardMarkup:
-    return choices([(_("group." + g), g) for g in groups], RegCb, "group", width=1)
-
-
-def district_keyboard(districts: tuple[str, ...]) -> InlineKeyboardMarkup:
-    return choices([(_("district." + d), d) for d in districts], RegCb, "district", width=2)
-
-
-def organisation_keyboard(current: str | None) -> InlineKeyboardMarkup:
-    rows = []
-    if current:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    text=_("reg.keep_organisation"), callback_data=RegCb(field="org", value="keep").pack()
-                )
-            ]
-        )
-    rows.append(nav_row())
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
 def phone_keyboard() -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         keyboard=[
@@ -105,10 +71,6 @@ def phone_keyboard() -> ReplyKeyboardMarkup:
         one_time_keyboard=True,
         input_field_placeholder=_("reg.phone_placeholder"),
     )
-
-
-def news_keyboard() -> InlineKeyboardMarkup:
-    return choices([(_("btn.yes"), "1"), (_("btn.no"), "0")], RegCb, "news", width=2)
 
 
 def profile_keyboard(show_organisation: bool) -> InlineKeyboardMarkup:

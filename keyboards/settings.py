@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -10,16 +12,29 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from keyboards.common import nav_row
 
 
-class SetCb(CallbackData, prefix="set"):
-    """action: screen (value: main|lead|district|topic|language), rem (on|off), lead (minutes),
-    digest (on|off), district (code|any), topic (code|any), lang (ru|en)."""
+class SetAction(StrEnum):
+    SCREEN = "screen"  # value: main | lead | district | topic | language
+    CLOSE = "close"
+    REMINDERS = "rem"  # value: on | off
+    LEAD = "lead"  # value: minutes
+    DIGEST = "digest"  # value: on | off
+    DISTRICT = "district"  # value: a code | any
+    TOPIC = "topic"  # value: a code | any
+    LANGUAGE = "lang"  # value: ru | en
 
-    action: str
+
+class SetCb(CallbackData, prefix="set"):
+    action: SetAction
     value: str = ""
 
 
+class DigestAction(StrEnum):
+    OFF = "off"
+    ON = "on"
+
+
 class DigestCb(CallbackData, prefix="dg"):
-    action: str  # off | on
+    action: DigestAction
 
 
 def _check(selected: bool) -> str:

@@ -6,6 +6,7 @@ import itertools
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import (
     CallbackQuery,
     Chat,
@@ -41,6 +42,17 @@ SENDING = {
     "AnswerCallbackQuery",
     "EditMessageReplyMarkup",
 }
+
+
+STICKER = Sticker(
+    file_id="st1",
+    file_unique_id="st1",
+    type="regular",
+    width=512,
+    height=512,
+    is_animated=False,
+    is_video=False,
+)
 
 
 class TgClient:
@@ -107,17 +119,8 @@ class TgClient:
     async def send_message(self, **fields: Any) -> list[Call]:
         return await self._feed(Update(update_id=next(_update_ids), message=self._message(**fields)))
 
-    async def send_sticker(self) -> list[Call]:
-        sticker = Sticker(
-            file_id="st1",
-            file_unique_id="st1",
-            type="regular",
-            width=512,
-            height=512,
-            is_animated=False,
-            is_video=False,
-        )
-        return await self.send_message(sticker=sticker)
+    async def send_sticker(self, **fields: Any) -> list[Call]:
+        return await self.send_message(sticker=STICKER, **fields)
 
     async def send_photo(self, caption: str | None = None) -> list[Call]:
         photo = [PhotoSize(file_id=f"ph{next(_message_ids)}", file_unique_id="ph", width=100, height=100)]
@@ -170,6 +173,24 @@ class TgClient:
         return await self._feed(Update(update_id=next(_update_ids), callback_query=query))
 
     # --- reading -------------------------------------------------------------------------------
+
+    async def state_data(self) -> dict[str, Any]:
+        key = StorageKey(bot_id=self.bot.id, chat_id=self.chat_id, user_id=self.user.id)
+        return await self.dp.storage.get_data(key)
+
+    async def step(self) -> str | None:
+        """Where the person is: ``"<form>:<step>"`` in a form-engine dialog (``"reg:phone"``), the raw
+        FSM state in any other, None outside every dialog."""
+        key = StorageKey(bot_id=self.bot.id, chat_id=self.chat_id, user_id=self.user.id)
+        state = await self.dp.storage.get_state(key)
+        if state is None or not state.startswith("form:"):
+            return state
+        data = await self.dp.storage.get_data(key)
+        return f"{state.removeprefix('form:')}:{data.get('step')}"
+
+    async def draft(self) -> dict[str, Any]:
+        """The answers a form-engine dialog holds so far."""
+        return dict((await self.state_data()).get("draft") or {})
 
     def texts(self, calls: list[Call] | None = None) -> list[str]:
         calls = self.replies if calls is None else calls

@@ -232,7 +232,7 @@ async def test_only_staff_can_broadcast(client_factory, db, fake_session) -> Non
         assert await session.scalar(select(func.count()).select_from(Broadcast)) == 0
     # a stop button forged by a stranger does nothing
     await stranger.press_data("bc:stop:1:")
-    assert fake_session.calls_of("EditMessageText") == []
+    assert fake_session.calls_of("EditMessageText", ADMIN_CHAT_ID) == []
 
 
 async def test_nobody_matches(staff, db) -> None:

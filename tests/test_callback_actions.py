@@ -6,8 +6,8 @@ StrEnum) is taken; each of the Enum's values is one action. Classes whose fields
 are not covered until their feature's branch types them (issue 15): ``test_typed_buttons_found`` prints
 which classes are covered.
 
-How an action is checked: a press with that value (other fields at their defaults, an id 1 where one is
-needed) is fed through the real dispatcher, once from a registered resident in a private chat and once
+How an action is checked: a press with that value (other required fields set to the values the handlers'
+filters compare them with, e.g. the form's name, else an id 1 or "1") is fed through the real dispatcher, once from a registered resident in a private chat and once
 from staff in the admin chat. It passes when, in one of the two, something other than the fallback
 router's «stale button» handler took the press. A button that only works inside a dialog step is pressed
 again in each FSM state that a handler of its class filters on (read from the router tree).
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import importlib
+import itertools
 import pkgutil
 import types
 import typing
@@ -29,6 +30,10 @@ from aiogram.dispatcher.event.handler import FilterObject
 from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 from aiogram.filters.state import StateFilter
 from aiogram.fsm.state import State, StatesGroup
+from magic_filter.operations.combination import CombinationOperation
+from magic_filter.operations.comparator import ComparatorOperation
+from magic_filter.operations.function import FunctionOperation
+from magic_filter.operations.getattr import GetAttributeOperation
 
 from bot import features
 from bot.factory import create_dispatcher
@@ -86,12 +91,42 @@ def _value_for(annotation: Any) -> Any:
     return "1"
 
 
-def press_data(cls: type[CallbackData], field: str, value: enum.Enum) -> str:
-    values: dict[str, Any] = {field: value}
+def press_data(
+    cls: type[CallbackData], field: str, value: enum.Enum, known: dict[str, set[Any]] | None = None
+) -> list[str]:
+    """The packed presses to try: required fields filled with the values handlers compare them with
+    (``FormCb.filter(F.f == "registration")`` gives f="registration"), else a plausible value."""
+    choices: list[list[tuple[str, Any]]] = []
     for name, info in cls.model_fields.items():
-        if name != field and info.is_required():
-            values[name] = _value_for(info.annotation)
-    return cls(**values).pack()
+        if name == field or not info.is_required():
+            continue
+        seen = sorted((known or {}).get(name, set()), key=str)
+        choices.append([(name, v) for v in seen] or [(name, _value_for(info.annotation))])
+    out = []
+    for combination in itertools.islice(itertools.product(*choices), 12):
+        try:
+            out.append(cls(**{field: value, **dict(combination)}).pack())
+        except ValueError:  # a harvested value of another type
+            continue
+    return out
+
+
+def _rule_constants(rule: Any, into: dict[str, set[Any]]) -> None:
+    """Field -> constants a magic filter compares it with (== and in_), combinations included."""
+    name = None
+    for operation in getattr(rule, "_operations", ()):
+        if isinstance(operation, GetAttributeOperation):
+            name = operation.name
+        elif isinstance(operation, ComparatorOperation) and name is not None:
+            right = operation.right
+            if isinstance(right, str | int | enum.Enum) and not isinstance(right, bool):
+                into.setdefault(name, set()).add(right)
+        elif isinstance(operation, FunctionOperation) and name is not None and operation.args:
+            for candidate in operation.args[0] if isinstance(operation.args[0], set | list | tuple) else ():
+                if isinstance(candidate, str | int | enum.Enum):
+                    into.setdefault(name, set()).add(candidate)
+        elif isinstance(operation, CombinationOperation):
+            _rule_constants(operation.right, into)
 
 
 # --- which FSM states a button class is handled in (read from the routers) ------------------------
@@ -120,12 +155,36 @@ def _states_of(filter_object: FilterObject) -> set[str] | None:
     return None
 
 
-def _class_of(filter_object: FilterObject) -> type | None:
+def _query_filter(filter_object: FilterObject) -> CallbackQueryFilter | None:
     callback = filter_object.callback
     if isinstance(callback, CallbackQueryFilter):
-        return callback.callback_data
-    found = getattr(callback, "callback_data", None)
-    return found if isinstance(found, type) else None
+        return callback
+    for cell in getattr(callback, "__closure__", None) or ():  # bot.fastpath's prefix check
+        if isinstance(cell.cell_contents, CallbackQueryFilter):
+            return cell.cell_contents
+    return None
+
+
+def _class_of(filter_object: FilterObject) -> type | None:
+    found = _query_filter(filter_object)
+    return found.callback_data if found is not None else None
+
+
+def compared_values(dp: Dispatcher) -> dict[str, dict[str, set[Any]]]:
+    """CallbackData prefix -> field -> the constants its handlers' filters compare the field with."""
+    out: dict[str, dict[str, set[Any]]] = {}
+
+    def walk(router: Router) -> None:
+        for handler in router.callback_query.handlers:
+            for filter_object in handler.filters or []:
+                found = _query_filter(filter_object)
+                if found is not None and found.rule is not None:
+                    _rule_constants(found.rule, out.setdefault(found.callback_data.__prefix__, {}))
+        for sub in router.sub_routers:
+            walk(sub)
+
+    walk(dp)
+    return out
 
 
 def handled_states(dp: Dispatcher) -> dict[str, set[str]]:
@@ -169,17 +228,18 @@ class FallbackWatch:
         return await handler(event, data)
 
 
-async def answered(client: TgClient, watch: FallbackWatch, data: str, states: set[str]) -> bool:
-    """Did anything but the fallback take this press, without a state or in one of ``states``?"""
+async def answered(client: TgClient, watch: FallbackWatch, presses: list[str], states: set[str]) -> bool:
+    """Did anything but the fallback take one of these presses, without a state or in one of ``states``?"""
     context = client.dp.fsm.get_context(client.bot, chat_id=client.chat_id, user_id=client.user.id)
     for state in [None, *sorted(states)]:
-        await context.set_state(state)
-        before = watch.hits
-        await client.press_data(data)
-        if watch.hits == before:
-            await context.set_state(None)
-            return True
-    await context.set_state(None)
+        for data in presses:
+            await context.set_state(state)
+            before = watch.hits
+            await client.press_data(data)
+            if watch.hits == before:
+                await context.clear()
+                return True
+    await context.clear()
     return False
 
 
@@ -189,15 +249,17 @@ async def unhandled_actions(
     dp["expect_errors"] = True  # a press with made-up ids may fail inside its handler; that is not ours here
     watch = FallbackWatch(dp)
     states = handled_states(dp)
+    compared = compared_values(dp)
     missing = []
     for cls, field, enum_type in buttons:
         for value in enum_type:
-            data = press_data(cls, field, value)
+            presses = press_data(cls, field, value, compared.get(cls.__prefix__))
             found = states.get(cls.__prefix__, set())
             if not (
-                await answered(resident, watch, data, found) or await answered(staff, watch, data, found)
+                await answered(resident, watch, presses, found)
+                or await answered(staff, watch, presses, found)
             ):
-                missing.append(f"{cls.__module__}.{cls.__name__}({field}={value.value!r}) -> {data}")
+                missing.append(f"{cls.__module__}.{cls.__name__}({field}={value.value!r}) -> {presses[:1]}")
     return missing
 
 
@@ -262,7 +324,7 @@ async def test_the_sweep_finds_an_action_without_a_handler(
         staff = TgClient(dp, bot, STAFF_ID, chat_id=ADMIN_CHAT_ID)
         await register(resident)
         missing = await unhandled_actions(dp, resident, staff, [(ProbeCb, "action", ProbeAction)])
-        assert missing == [f"{__name__}.ProbeCb(action='o') -> probe:o:1"]
+        assert missing == [f"{__name__}.ProbeCb(action='o') -> ['probe:o:1']"]
         assert handled_states(dp)["probe"] == {"ProbeDialog:step"}
     finally:
         await dp.storage.close()

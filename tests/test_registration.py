@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import func, select
 
 from db.models import ConsentLog, User
@@ -17,8 +16,7 @@ async def users(db) -> list[User]:
 
 
 async def state_of(client: TgClient) -> str | None:
-    key = StorageKey(bot_id=client.bot.id, chat_id=client.chat_id, user_id=client.user.id)
-    return await client.dp.storage.get_state(key)
+    return await client.step()
 
 
 async def test_start_greets_and_asks_consent(client: TgClient, db) -> None:
@@ -122,10 +120,7 @@ async def test_back_goes_to_previous_step_and_keeps_answers(client: TgClient, db
         await client.press("Назад")
     previous = ORDER[ORDER.index(step) - 1]
     assert STEP_PROMPTS[previous] in client.last_text
-    data = await client.dp.storage.get_data(
-        StorageKey(bot_id=client.bot.id, chat_id=client.chat_id, user_id=client.user.id)
-    )
-    assert data["profile"]["full_name"] == "Анна Смирнова"
+    assert (await client.draft())["full_name"] == "Анна Смирнова"
 
 
 async def test_back_on_first_step_leaves_the_dialog(client: TgClient) -> None:
@@ -155,7 +150,7 @@ async def test_bad_input_repeats_the_step(client: TgClient, step: str) -> None:
     await walk_to(client, step)
     await client.send_sticker()
     assert STEP_PROMPTS[step] in client.last_text
-    assert await state_of(client) == f"Reg:{step}"
+    assert await state_of(client) == f"reg:{step}"
     await client.send_photo()
     assert STEP_PROMPTS[step] in client.last_text
     if step in ("name", "org"):
@@ -169,14 +164,14 @@ async def test_bad_input_repeats_the_step(client: TgClient, step: str) -> None:
     else:
         await client.send("Идринский")  # typed instead of pressed
         assert "кнопк" in client.all_text()
-    assert await state_of(client) == f"Reg:{step}"
+    assert await state_of(client) == f"reg:{step}"
 
 
 async def test_cancel_and_help_commands_work_in_any_state(client: TgClient) -> None:
     await walk_to(client, "district")
     await client.send("/help")
     assert "/cancel" in client.all_text() and "заполняете форму" in client.all_text()
-    assert await state_of(client) == "Reg:district"  # help keeps the dialog
+    assert await state_of(client) == "reg:district"  # help keeps the dialog
     await client.send("/cancel")
     assert "отменено" in client.all_text().lower()
     assert await state_of(client) is None
@@ -205,10 +200,7 @@ async def test_state_survives_a_new_dispatcher(client: TgClient, settings, db, b
         again = TgClient(new_dp, bot, client.user.id)
         await again.press("Каратузский")
         assert "телефон" in again.last_text.lower()
-        data = await new_dp.storage.get_data(
-            StorageKey(bot_id=bot.id, chat_id=client.chat_id, user_id=client.user.id)
-        )
-        assert data["profile"]["organisation"] == "АНО Доброе дело"
+        assert (await again.draft())["organisation"] == "АНО Доброе дело"
     finally:
         await new_dp.storage.close()
 

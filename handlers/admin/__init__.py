@@ -51,18 +51,21 @@ def staff_command_names() -> list[str]:
     return [name for name, _key in STAFF_COMMANDS]
 
 
+async def cmd_admin(message: Message) -> None:
+    await message.answer(_("admin.menu"), reply_markup=admin_menu())
+
+
+async def show_menu(callback: CallbackQuery) -> None:
+    await callback.answer()
+    assert isinstance(callback.message, Message)
+    await callback.message.answer(_("admin.menu"), reply_markup=admin_menu())
+
+
 def create_menu_router() -> Router:
     router = Router(name="admin-menu")
 
-    @router.message(Command("admin"))
-    async def cmd_admin(message: Message) -> None:
-        await message.answer(_("admin.menu"), reply_markup=admin_menu())
-
-    @router.callback_query(AdminCb.filter(F.action == "menu"))
-    async def show_menu(callback: CallbackQuery) -> None:
-        await callback.answer()
-        assert isinstance(callback.message, Message)
-        await callback.message.answer(_("admin.menu"), reply_markup=admin_menu())
+    router.message.register(cmd_admin, Command("admin"))
+    router.callback_query.register(show_menu, AdminCb.filter(F.action == "menu"))
 
     return router
 
@@ -86,16 +89,19 @@ def create_router() -> Router:
     return router
 
 
+async def refuse_command(message: Message) -> None:
+    await message.answer(_("admin.refused"))
+
+
+async def refuse_button(callback: CallbackQuery) -> None:
+    await callback.answer(_("admin.refused"), show_alert=True)
+
+
 def create_refusal_router() -> Router:
     """A staff command or button outside the admin chat, or from a non-staff member: refused."""
     router = Router(name="admin-refusal")
 
-    @router.message(Command(*staff_command_names()))
-    async def refuse_command(message: Message) -> None:
-        await message.answer(_("admin.refused"))
-
-    @router.callback_query(AdminCb.filter())
-    async def refuse_button(callback: CallbackQuery) -> None:
-        await callback.answer(_("admin.refused"), show_alert=True)
+    router.message.register(refuse_command, Command(*staff_command_names()))
+    router.callback_query.register(refuse_button, AdminCb.filter())
 
     return router

@@ -64,6 +64,11 @@ class IsStaff(BaseFilter):
         return user is not None and await staff.is_staff(bot, user.id)
 
 
+async def membership_changed(event: ChatMemberUpdated, staff: StaffDirectory) -> None:
+    if staff.admin_chat_id is not None and event.chat.id == staff.admin_chat_id:
+        staff.forget(event.new_chat_member.user.id)
+
+
 def create_membership_router() -> Router:
     """A change of membership in the admin chat (someone left, was removed, joined, was promoted) drops
     that person's cached staff status at once, so leaving the chat ends staff rights immediately, not
@@ -71,9 +76,6 @@ def create_membership_router() -> Router:
     bot must be an administrator of the admin chat to receive these updates)."""
     router = Router(name="admin-membership")
 
-    @router.chat_member()
-    async def membership_changed(event: ChatMemberUpdated, staff: StaffDirectory) -> None:
-        if staff.admin_chat_id is not None and event.chat.id == staff.admin_chat_id:
-            staff.forget(event.new_chat_member.user.id)
+    router.chat_member.register(membership_changed)
 
     return router

@@ -31,16 +31,19 @@ async def send_stats(message: Message, session: AsyncSession) -> None:
     await message.answer("\n".join(lines))
 
 
+async def cmd_stats(message: Message, session: AsyncSession) -> None:
+    await send_stats(message, session)
+
+
+async def btn_stats(callback: CallbackQuery, session: AsyncSession) -> None:
+    await callback.answer()
+    await send_stats(target(callback), session)
+
+
 def create_router() -> Router:
     router = Router(name="admin-stats")
 
-    @router.message(Command("stats"))
-    async def cmd_stats(message: Message, session: AsyncSession) -> None:
-        await send_stats(message, session)
-
-    @router.callback_query(AdminCb.filter(F.action == "stats"))
-    async def btn_stats(callback: CallbackQuery, session: AsyncSession) -> None:
-        await callback.answer()
-        await send_stats(target(callback), session)
+    router.message.register(cmd_stats, Command("stats"))
+    router.callback_query.register(btn_stats, AdminCb.filter(F.action == "stats"))
 
     return router

@@ -1,0 +1,65 @@
+"""The form engine: a dialog is declared as steps; the engine gives every dialog the same behaviour.
+
+A :class:`Form` is a name and a tuple of :class:`Step`. Each step fills one field of the *draft* (a
+dict kept in the FSM data, so it survives a restart with the SQL or Redis storage) from a button
+(``choices`` → ``pick``) or from a message (``parse``). The engine owns everything around that:
+
+- one dialog message, edited in place from step to step; when the person answers by typing, the next
+  prompt is a new message and the old one loses its buttons (an old step's buttons stop working: a
+  press for another step than the current one is «out of date»);
+- «Назад» and «Отмена» on every step (and «Пропустить» on optional steps); «Назад» on the first step
+  leaves the dialog through ``Form.on_exit`` (the menu by default);
+- bad input (a validator's ``ValidationFailed``, a sticker where text is expected, text where a
+  button is expected) gets a hint and the same prompt again; nothing entered is lost;
+- a command in the middle of a dialog gets a hint (``create_guard_router``), except /start, /cancel
+  and /help, which keep their meaning;
+- a form with ``preview`` ends in a confirmation: the preview, «Подтвердить», «Изменить поле» (a list
+  of the steps; the chosen one is asked again and the preview comes back), «Назад», «Отмена»;
+- ``finish`` gets the draft; a ``DomainError`` from it is shown and the person stays where they were.
+
+State: the FSM state is ``form:<name>``; the data holds ``{"form", "step", "draft", "msg", "single",
+"extra"}``. Staff forms (``staff=True``) run in the admin chat and take text only as a reply to the
+dialog message, so a line to a colleague is never taken as an answer.
+
+A feature declares its forms in its package and includes ``router_for(form)`` in its router; the
+dialog is started with ``await start(form, event, state, data)`` from any handler.
+"""
+
+from handlers.forms.flow import accept, back, cancel, exit_form, hint, restart_prompt, start
+from handlers.forms.model import (
+    FIELDS,
+    PREVIEW,
+    Form,
+    FormAction,
+    FormCb,
+    FormContext,
+    Step,
+    WrongKind,
+    text_of,
+)
+from handlers.forms.router import create_guard_router, router_for
+from handlers.forms.view import ask, choices_of, drop_buttons
+
+__all__ = [
+    "FIELDS",
+    "PREVIEW",
+    "Form",
+    "FormAction",
+    "FormCb",
+    "FormContext",
+    "Step",
+    "WrongKind",
+    "accept",
+    "ask",
+    "back",
+    "cancel",
+    "choices_of",
+    "create_guard_router",
+    "drop_buttons",
+    "exit_form",
+    "hint",
+    "restart_prompt",
+    "router_for",
+    "start",
+    "text_of",
+]
