@@ -390,7 +390,7 @@ class Outbox:
                         result.cancelled += 1
                         return
                     payload = fresh
-                text, markup = render(payload, self.i18n.gettext, self.tz)
+                text, buttons = render(payload, self.i18n.gettext, self.tz)
         except _Rendered as exc:
             log.error("notification %s (%s) cannot be rendered: %s", row_id, row.kind, exc)
             await self._finish(row_id, NotificationStatus.FAILED, error=str(exc))
@@ -399,7 +399,7 @@ class Outbox:
         for attempt in range(RETRY_AFTER_TRIES + 1):
             await self.pacer.wait(row.chat_id)
             try:
-                await self.notifier.send(row.chat_id, text, markup)
+                await self.notifier.send(row.chat_id, text, buttons)
             except RetryLater as exc:
                 self.pacer.pause(exc.seconds)
                 result.retried += 1
@@ -411,9 +411,8 @@ class Outbox:
                 await self._unreachable(row, exc.message)
                 result.unreachable += 1
                 return
-            except (
-                Rejected
-            ) as exc:  # the request itself is wrong (markup, text): sending it again cannot help
+            except Rejected as exc:
+                # the request itself is wrong (markup, text): sending it again cannot help
                 log.error("notification %s (%s) refused: %s", row_id, row.kind, exc.message)
                 await self._finish(row_id, NotificationStatus.FAILED, error=exc.message)
                 result.failed += 1
