@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 import sys
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.utils.token import TokenValidationError, validate_token
@@ -14,21 +15,12 @@ from pydantic import ValidationError
 from bot.commands import set_commands
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
+from bot.logs import configure_logging
 from bot.scheduler import build_scheduler
 from db import migrate
 from db.engine import Database
 
 log = logging.getLogger("bot")
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # aiogram logs one INFO line per update; that costs a fifth of the throughput.
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def load_settings() -> Settings:
@@ -63,6 +55,10 @@ async def run(settings: Settings) -> None:
         log.info("bot started")
 
     async def on_shutdown() -> None:
+        # Polling: aiogram stops fetching and then closes the Bot session without waiting for the
+        # updates it is still handling (their offsets are already confirmed to Telegram, so a lost
+        # one is not sent again). Let them finish first, as the webhook server does.
+        await finish_in_flight(getattr(dp, "_handle_update_tasks", set()), settings.shutdown_grace_seconds)
         if scheduler.running:
             scheduler.shutdown(wait=False)
         log.info("bot stopped")
@@ -84,14 +80,28 @@ async def run(settings: Settings) -> None:
         await db.dispose()
 
 
+async def finish_in_flight(tasks: set[asyncio.Task[Any]], grace: float) -> None:
+    pending = {task for task in tasks if not task.done() and task is not asyncio.current_task()}
+    if not pending:
+        return
+    log.info("finishing %d update(s) in flight", len(pending))
+    _done, late = await asyncio.wait(pending, timeout=grace)
+    for task in late:
+        task.cancel()
+    if late:
+        log.warning("%d update(s) still running after %.0f s: cancelled", len(late), grace)
+
+
 async def run_webhook(settings: Settings, dp: Dispatcher, bot: Bot, db: Database) -> None:
     from aiohttp import web
 
-    from bot.webhook import create_app
+    from bot.webhook import create_app, serve
 
     assert settings.webhook_secret is not None  # Settings refuses webhook mode without one
     secret = settings.webhook_secret.get_secret_value()
-    app = create_app(dp, bot, db, path=settings.webhook_path, secret=secret)
+    app = create_app(
+        dp, bot, db, path=settings.webhook_path, secret=secret, grace_seconds=settings.shutdown_grace_seconds
+    )
 
     async def set_webhook(_app: web.Application) -> None:
         assert settings.webhook_url
@@ -102,24 +112,16 @@ async def run_webhook(settings: Settings, dp: Dispatcher, bot: Bot, db: Database
         )
 
     app.on_startup.append(set_webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-    await site.start()
-    log.info("webhook listening on %s:%s", settings.webhook_host, settings.webhook_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
+    await serve(app, settings.webhook_host, settings.webhook_port, stop)
 
 
 def main() -> None:
     settings = load_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     migrate.upgrade(settings.database_url)
     asyncio.run(run(settings))
 

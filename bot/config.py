@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -64,9 +64,13 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8080
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=600)
+    """On SIGTERM (polling or webhook), how long the updates in flight may take to finish."""
 
     # Runtime
     log_level: str = "INFO"
+    log_format: Literal["plain", "json"] = "plain"
+    """plain: readable lines; json: one JSON object a line (for a log collector)."""
     throttle_rate: int = 5
     """Updates a person may send per second before the excess is dropped."""
     tasks_concurrency_limit: int = 40
@@ -180,6 +184,11 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("timezone")
     @classmethod

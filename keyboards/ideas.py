@@ -2,40 +2,94 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.admin import AdminCb
 from keyboards.common import Id, nav_row
 
-FIELDS = ("title", "problem", "description", "district", "audience", "help", "media")
+
+class FormAction(StrEnum):
+    """Starting the idea form: afresh, continuing the kept draft, or dropping it (the form's own
+    buttons are the form engine's)."""
+
+    START = "start"
+    RESUME = "resume"
+    RESTART = "restart"
 
 
 class IdeaFormCb(CallbackData, prefix="ideaf"):
-    """Buttons of the submission form: pick a value, toggle help, finish a step, edit a field."""
+    """«Новая идея», «Продолжить», «Начать заново» (value: the idea to correct instead)."""
 
-    action: str
+    action: FormAction
     value: str = ""
+
+
+class IdeaAction(StrEnum):
+    OWN = "own"
+    OPEN = "open"
+    SUPPORT = "support"
+    EDIT = "edit"
+    UPDATE = "update"
+    SEND_UPDATE = "send_update"
+    MINE = "mine"
 
 
 class IdeaCb(CallbackData, prefix="idea"):
     """One idea: open it (own / public), support it, edit it, write to its supporters."""
 
-    action: str  # own | open | support | edit | update | send_update | mine
+    action: IdeaAction
     id: Id = 0
+
+
+class ListAction(StrEnum):
+    PAGE = "page"
+    PICK_DISTRICT = "fd"
+    PICK_HELP = "fh"
+    SUPPORT = "sup"
+    OPEN = "open"
 
 
 class IdeasListCb(CallbackData, prefix="ideal"):
     """The public list: filters and page travel with every button."""
 
-    a: str = "page"  # page | fd (pick district) | fh (pick help) | sup (support) | open
+    a: ListAction = ListAction.PAGE
     d: str = ""  # district filter
     h: str = ""  # help filter
     p: Id = 0
+    id: Id = 0
+
+
+class StaffAction(StrEnum):
+    """A staff decision on an idea's card (the values are the admin chat's ``adm:`` actions)."""
+
+    PUBLISH = "idea_publish"
+    REVISE = "idea_revise"
+    REJECT = "idea_reject"
+    START = "idea_start"
+    DONE = "idea_done"
+
+
+class IdeaStaffCb(CallbackData, prefix="adm"):
+    """Moderation buttons of an idea's card; the ``adm`` prefix keeps them under the staff refusal."""
+
+    action: StaffAction
+    id: Id = 0
+
+
+class QueueAction(StrEnum):
+    QUEUE = "ideas"
+    CARD = "idea_card"
+
+
+class IdeaQueueCb(CallbackData, prefix="adm"):
+    """The staff's queue of ideas (from the admin menu) and «open this idea's card»."""
+
+    action: QueueAction
     id: Id = 0
 
 
@@ -46,78 +100,11 @@ def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
 # --- the form ---------------------------------------------------------------------------------------
 
 
-def text_step_keyboard(has_value: bool, back: bool = True) -> InlineKeyboardMarkup:
-    rows = []
-    if has_value:
-        rows.append([_button(_("ideas.btn.keep"), IdeaFormCb(action="keep"))])
-    rows.append(nav_row(back=back))
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def pick_keyboard(
-    field: str, values: Sequence[str], label_prefix: str, current: str | None
-) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for value in values:
-        mark = "✅ " if value == current else ""
-        builder.button(
-            text=mark + _(label_prefix + value), callback_data=IdeaFormCb(action=field, value=value)
-        )
-    builder.adjust(2)
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def help_keyboard(kinds: Sequence[str], chosen: Iterable[str]) -> InlineKeyboardMarkup:
-    chosen = set(chosen)
-    builder = InlineKeyboardBuilder()
-    for kind in kinds:
-        mark = "✅ " if kind in chosen else "▫️ "
-        builder.button(
-            text=mark + _(f"ideas.help.{kind}"), callback_data=IdeaFormCb(action="help", value=kind)
-        )
-    builder.adjust(1)
-    builder.row(_button(_("ideas.btn.done"), IdeaFormCb(action="help_done")))
-    builder.row(*nav_row())
-    return builder.as_markup()
-
-
-def media_keyboard(count: int) -> InlineKeyboardMarkup:
-    rows = [[_button(_("ideas.btn.media_done") if count else _("btn.skip"), IdeaFormCb(action="media_done"))]]
-    if count:
-        rows.append([_button(_("ideas.btn.media_clear"), IdeaFormCb(action="media_clear"))])
-    rows.append(nav_row())
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def preview_keyboard(resubmit: bool) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _button(
-                    _("ideas.btn.resubmit" if resubmit else "ideas.btn.submit"), IdeaFormCb(action="submit")
-                )
-            ],
-            [_button(_("ideas.btn.edit"), IdeaFormCb(action="edit_menu"))],
-            nav_row(),
-        ]
-    )
-
-
-def edit_fields_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for field in FIELDS:
-        builder.button(text=_(f"ideas.field.{field}"), callback_data=IdeaFormCb(action="edit", value=field))
-    builder.adjust(2)
-    builder.row(_button(_("ideas.btn.to_preview"), IdeaFormCb(action="preview")))
-    return builder.as_markup()
-
-
 def resume_keyboard(restart_value: str = "") -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("ideas.btn.resume"), IdeaFormCb(action="resume"))],
-            [_button(_("ideas.btn.restart"), IdeaFormCb(action="restart", value=restart_value))],
+            [_button(_("ideas.btn.resume"), IdeaFormCb(action=FormAction.RESUME))],
+            [_button(_("ideas.btn.restart"), IdeaFormCb(action=FormAction.RESTART, value=restart_value))],
             nav_row(back=False),
         ]
     )
@@ -129,8 +116,8 @@ def resume_keyboard(restart_value: str = "") -> InlineKeyboardMarkup:
 def my_ideas_keyboard(ideas: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for idea_id, label in ideas:
-        builder.button(text=label, callback_data=IdeaCb(action="own", id=idea_id))
-    builder.button(text=_("ideas.btn.new"), callback_data=IdeaFormCb(action="start"))
+        builder.button(text=label, callback_data=IdeaCb(action=IdeaAction.OWN, id=idea_id))
+    builder.button(text=_("ideas.btn.new"), callback_data=IdeaFormCb(action=FormAction.START))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -138,17 +125,17 @@ def my_ideas_keyboard(ideas: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
 def own_idea_keyboard(idea_id: int, *, can_edit: bool, can_update: bool) -> InlineKeyboardMarkup:
     rows = []
     if can_edit:
-        rows.append([_button(_("ideas.btn.fix"), IdeaCb(action="edit", id=idea_id))])
+        rows.append([_button(_("ideas.btn.fix"), IdeaCb(action=IdeaAction.EDIT, id=idea_id))])
     if can_update:
-        rows.append([_button(_("ideas.btn.update"), IdeaCb(action="update", id=idea_id))])
-    rows.append([_button(_("ideas.btn.my_list"), IdeaCb(action="mine"))])
+        rows.append([_button(_("ideas.btn.update"), IdeaCb(action=IdeaAction.UPDATE, id=idea_id))])
+    rows.append([_button(_("ideas.btn.my_list"), IdeaCb(action=IdeaAction.MINE))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def update_confirm_keyboard(idea_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("ideas.btn.send_update"), IdeaCb(action="send_update", id=idea_id))],
+            [_button(_("ideas.btn.send_update"), IdeaCb(action=IdeaAction.SEND_UPDATE, id=idea_id))],
             nav_row(),
         ]
     )
@@ -179,30 +166,32 @@ def list_keyboard(
     for idea_id, label, count, state in items:
         rows.append(
             [
-                _button(label, IdeasListCb(a="open", d=district, h=help_kind, p=page, id=idea_id)),
+                _button(label, IdeasListCb(a=ListAction.OPEN, d=district, h=help_kind, p=page, id=idea_id)),
                 _button(
                     support_label(count, state),
-                    IdeasListCb(a="sup", d=district, h=help_kind, p=page, id=idea_id),
+                    IdeasListCb(a=ListAction.SUPPORT, d=district, h=help_kind, p=page, id=idea_id),
                 ),
             ]
         )
     if pages > 1:
         travel = []
         if page > 0:
-            travel.append(_button("◀️", IdeasListCb(a="page", d=district, h=help_kind, p=page - 1)))
-        travel.append(_button(f"{page + 1}/{pages}", IdeasListCb(a="page", d=district, h=help_kind, p=page)))
+            travel.append(_button("◀️", IdeasListCb(a=ListAction.PAGE, d=district, h=help_kind, p=page - 1)))
+        travel.append(
+            _button(f"{page + 1}/{pages}", IdeasListCb(a=ListAction.PAGE, d=district, h=help_kind, p=page))
+        )
         if page + 1 < pages:
-            travel.append(_button("▶️", IdeasListCb(a="page", d=district, h=help_kind, p=page + 1)))
+            travel.append(_button("▶️", IdeasListCb(a=ListAction.PAGE, d=district, h=help_kind, p=page + 1)))
         rows.append(travel)
     district_label = _("district." + district) if district else _("ideas.filter.any_district")
     help_label = _(f"ideas.help.{help_kind}") if help_kind else _("ideas.filter.any_help")
     rows.append(
         [
-            _button("📍 " + district_label, IdeasListCb(a="fd", d=district, h=help_kind)),
-            _button("🤝 " + help_label, IdeasListCb(a="fh", d=district, h=help_kind)),
+            _button("📍 " + district_label, IdeasListCb(a=ListAction.PICK_DISTRICT, d=district, h=help_kind)),
+            _button("🤝 " + help_label, IdeasListCb(a=ListAction.PICK_HELP, d=district, h=help_kind)),
         ]
     )
-    rows.append([_button(_("ideas.btn.new"), IdeaFormCb(action="start"))])
+    rows.append([_button(_("ideas.btn.new"), IdeaFormCb(action=FormAction.START))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -211,16 +200,22 @@ def filter_keyboard(
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if kind == "fd":
-        builder.button(text=_("ideas.filter.any_district"), callback_data=IdeasListCb(a="page", h=help_kind))
+        builder.button(
+            text=_("ideas.filter.any_district"), callback_data=IdeasListCb(a=ListAction.PAGE, h=help_kind)
+        )
         for value in values:
             builder.button(
-                text=_("district." + value), callback_data=IdeasListCb(a="page", d=value, h=help_kind)
+                text=_("district." + value),
+                callback_data=IdeasListCb(a=ListAction.PAGE, d=value, h=help_kind),
             )
     else:
-        builder.button(text=_("ideas.filter.any_help"), callback_data=IdeasListCb(a="page", d=district))
+        builder.button(
+            text=_("ideas.filter.any_help"), callback_data=IdeasListCb(a=ListAction.PAGE, d=district)
+        )
         for value in values:
             builder.button(
-                text=_(f"ideas.help.{value}"), callback_data=IdeasListCb(a="page", d=district, h=value)
+                text=_(f"ideas.help.{value}"),
+                callback_data=IdeasListCb(a=ListAction.PAGE, d=district, h=value),
             )
     builder.adjust(2)
     return builder.as_markup()
@@ -229,22 +224,25 @@ def filter_keyboard(
 def public_card_keyboard(
     idea_id: int, count: int, state: str, back: IdeasListCb | None
 ) -> InlineKeyboardMarkup:
-    rows = [[_button(support_label(count, state), IdeaCb(action="support", id=idea_id))]]
-    rows.append([_button(_("ideas.btn.to_list"), back or IdeasListCb(a="page"))])
+    rows = [[_button(support_label(count, state), IdeaCb(action=IdeaAction.SUPPORT, id=idea_id))]]
+    rows.append([_button(_("ideas.btn.to_list"), back or IdeasListCb(a=ListAction.PAGE))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 # --- staff ------------------------------------------------------------------------------------------
 
-STAFF_BUTTONS: dict[str, tuple[tuple[str, str], ...]] = {
+STAFF_BUTTONS: dict[str, tuple[tuple[str, StaffAction], ...]] = {
     "moderation": (
-        ("ideas.admin.btn_publish", "idea_publish"),
-        ("ideas.admin.btn_revise", "idea_revise"),
-        ("ideas.admin.btn_reject", "idea_reject"),
+        ("ideas.admin.btn_publish", StaffAction.PUBLISH),
+        ("ideas.admin.btn_revise", StaffAction.REVISE),
+        ("ideas.admin.btn_reject", StaffAction.REJECT),
     ),
-    "revision": (("ideas.admin.btn_reject", "idea_reject"),),
-    "published": (("ideas.admin.btn_start", "idea_start"), ("ideas.admin.btn_done", "idea_done")),
-    "in_progress": (("ideas.admin.btn_done", "idea_done"),),
+    "revision": (("ideas.admin.btn_reject", StaffAction.REJECT),),
+    "published": (
+        ("ideas.admin.btn_start", StaffAction.START),
+        ("ideas.admin.btn_done", StaffAction.DONE),
+    ),
+    "in_progress": (("ideas.admin.btn_done", StaffAction.DONE),),
 }
 
 
@@ -254,7 +252,7 @@ def staff_card_keyboard(idea_id: int, status: str) -> InlineKeyboardMarkup | Non
         return None
     builder = InlineKeyboardBuilder()
     for key, action in buttons:
-        builder.button(text=_(key), callback_data=AdminCb(action=action, id=idea_id))
+        builder.button(text=_(key), callback_data=IdeaStaffCb(action=action, id=idea_id))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -262,6 +260,6 @@ def staff_card_keyboard(idea_id: int, status: str) -> InlineKeyboardMarkup | Non
 def staff_open_keyboard(ideas: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for idea_id, label in ideas:
-        builder.button(text=label, callback_data=AdminCb(action="idea_card", id=idea_id))
+        builder.button(text=label, callback_data=IdeaQueueCb(action=QueueAction.CARD, id=idea_id))
     builder.adjust(1)
     return builder.as_markup()

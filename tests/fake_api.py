@@ -54,6 +54,7 @@ class FakeTelegram:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        self.delays: dict[str, float] = {}  # method -> seconds each answer waits (after recording)
 
     # --- control from the test -----------------------------------------------------------------
 
@@ -190,6 +191,8 @@ class FakeTelegram:
         if method.lower() != "getupdates":
             self.calls.append(ApiCall(method, params, files))
             self._new_call.set()
+        if self.delays.get(method):
+            await asyncio.sleep(self.delays[method])
         queued = self.failures.get(method)
         if queued:
             status, body = queued.pop(0)

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from aiogram.types import Message
 
+from db.base import utcnow
 from handlers.forms import FIELDS, PREVIEW, Form, FormAction, FormCb
+from handlers.ideas.form import IDEA
 from handlers.registration.dialog import PROFILE, REGISTRATION
+from handlers.showcase.card_form import CARD
+from handlers.showcase.trial import TRIAL
 from tests.client import STICKER, TgClient
 from tests.conftest import register
 
@@ -43,9 +48,70 @@ async def _start_profile_edit(client_factory: Any, staff: TgClient) -> TgClient:
     return client
 
 
+async def _start_trial(client_factory: Any, staff: TgClient) -> TgClient:
+    from tests.test_showcase import make_provider
+
+    provider = await make_provider(client_factory)
+    await provider.send("/my")
+    await provider.press("Мои услуги")
+    await provider.press("Пробный офис")
+    await provider.press("Подать заявку")
+    return provider
+
+
+async def _trial_to_preview(client: TgClient) -> None:
+    today = utcnow().astimezone(client.dp["settings"].tz).date()
+    await client.send((today + timedelta(days=10)).strftime("%d.%m.%Y"))
+    await client.send((today + timedelta(days=12)).strftime("%d.%m.%Y"))
+    await client.send("Мастерская по ремонту одежды")
+
+
+async def _start_card(client_factory: Any, staff: TgClient) -> TgClient:
+    from tests.test_showcase import make_provider
+
+    provider = await make_provider(client_factory)
+    await provider.send("/my")
+    await provider.press("Мои услуги")
+    await provider.press("Новая карточка")
+    return provider
+
+
+async def _card_to_preview(client: TgClient) -> None:
+    await client.press("Оставить")
+    await client.send("Помощь по дому пожилым")
+    await client.press("Помощь пожилым")
+    await client.send("Уборка, покупка продуктов и лекарств.")
+    await client.press("Идринский")
+    await client.press("Готово")
+    await client.press("Бесплатно")
+    await client.press("На дому")
+    await client.press("Без фото")
+
+
+async def _start_idea(client_factory: Any, staff: TgClient) -> TgClient:
+    client = client_factory()
+    await register(client)
+    await client.send("/idea")
+    return client
+
+
+async def _idea_to_preview(client: TgClient) -> None:
+    await client.send("Спортплощадка у школы")
+    await client.send("Подросткам негде заниматься спортом после уроков.")
+    await client.send("Поставить турники во дворе школы №1.")
+    await client.press("Краснотуранский")
+    await client.press("Молодёжь")
+    await client.press("Помещение")
+    await client.press("Готово")
+    await client.press("Пропустить")
+
+
 FORMS: list[FormCase] = [
     FormCase(REGISTRATION, _start_registration),
     FormCase(PROFILE, _start_profile_edit),
+    FormCase(TRIAL, _start_trial, _trial_to_preview),
+    FormCase(CARD, _start_card, _card_to_preview),
+    FormCase(IDEA, _start_idea, _idea_to_preview),
 ]
 
 

@@ -52,7 +52,7 @@ async def fill_form(client: TgClient, *, title: str = TITLE, photo: bool = True)
     assert "фото" in client.last_text
     if photo:
         await client.send_photo()
-        assert "добавлено (1 из 5)" in client.last_text
+        assert "сейчас 1" in client.last_text
         await client.press("Готово")
     else:
         await client.press("Пропустить")
@@ -60,8 +60,8 @@ async def fill_form(client: TgClient, *, title: str = TITLE, photo: bool = True)
 
 async def submit_idea(client: TgClient, **kwargs) -> None:
     await fill_form(client, **kwargs)
-    assert "Отправить" in " ".join(client.buttons())
-    await client.press("📨 Отправить")
+    assert "Подтвердить" in " ".join(client.buttons())
+    await client.press("Подтвердить")
     assert "отправлена в Центр" in client.all_text()
 
 
@@ -75,7 +75,7 @@ async def test_full_story(client_factory, staff: TgClient, db, fake_session) -> 
     preview = author.last_text
     assert "&lt;b&gt;все&lt;/b&gt;" in preview and "<b>все</b>" not in preview
     assert "Консультация, Помещение" in preview
-    await author.press("📨 Отправить")
+    await author.press("Подтвердить")
     [idea] = await ideas_in(db)
     assert idea.status == "moderation" and idea.media[0]["kind"] == "photo"
     assert idea.help_needed == ["consultation", "space"] and idea.district == "krasnoturansky"
@@ -105,11 +105,11 @@ async def test_full_story(client_factory, staff: TgClient, db, fake_session) -> 
     assert "&lt;i&gt;и фото&lt;/i&gt;" in author.last_text and "Исправить" in " ".join(author.buttons())
     await author.press("Исправить и отправить снова")
     assert "Исправление идеи" in author.last_text and "Добавьте смету" in author.last_text
-    await author.press("✏️ Изменить")
+    await author.press("Изменить поле")
     await author.press("Идея", exact=True)
     await author.send(IDEA + " Смета: 50 000 ₽.")
     assert "Смета: 50 000" in author.last_text  # back at the preview
-    await author.press("Отправить снова")
+    await author.press("Подтвердить")
     assert "снова на модерации" in author.all_text()
     [idea] = await ideas_in(db)
     assert idea.status == "moderation" and idea.description.endswith("Смета: 50 000 ₽.")
@@ -150,14 +150,14 @@ async def test_form_back_and_bad_input_keep_the_step(client: TgClient, db) -> No
     await register(client)
     await client.send("/idea")
     await client.send_sticker()
-    assert "текстом" in client.last_text
+    assert "текстом" in client.all_text()
     await client.send("x" * 101)
-    assert "101" in client.last_text and "100" in client.last_text
+    assert "101" in client.all_text() and "100" in client.all_text()
     await client.send(TITLE)
     await client.send("Коротко")
-    assert "хотя бы" in client.last_text
+    assert "хотя бы" in client.all_text()
     await client.send_photo()
-    assert "текстом" in client.last_text
+    assert "текстом" in client.all_text()
     await client.press("Назад")
     assert "Шаг 1 из 7" in client.last_text and TITLE in client.last_text
     await client.press("Оставить как есть")
@@ -165,25 +165,25 @@ async def test_form_back_and_bad_input_keep_the_step(client: TgClient, db) -> No
     await client.send(PROBLEM)
     await client.send(IDEA)
     await client.send("Краснотуранский")  # typed instead of pressed
-    assert "кнопками" in client.last_text
+    assert "кнопками" in client.all_text()
     await client.press("Идринский")
     await client.press("Назад")  # audience -> district
     assert "районе" in client.last_text and "✅ Идринский" in client.buttons()
     await client.press("Идринский")
     await client.press("Все жители")
     await client.press("Готово")
-    assert "Отметьте хотя бы один" in client.alerts()[0]
+    assert "Отметьте хотя бы один" in client.all_text()
     await client.press("Волонтёры")
     await client.press("Готово")
     await client.send_sticker()
-    assert "фото, документ или голосовое" in client.last_text
+    assert "фото, документ или голосовое" in client.all_text()
     await client.send_document()
     await client.send_message(voice=Voice(file_id="vo1", file_unique_id="v", duration=3))
-    assert "2 из 5" in client.last_text
+    assert "сейчас 2" in client.last_text
     await client.press("Готово")
     assert client.sent("SendDocument") and client.sent("SendVoice")
     assert "Волонтёры" in client.last_text
-    await client.press("Отправить")
+    await client.press("Подтвердить")
     [idea] = await ideas_in(db)
     assert [m["kind"] for m in idea.media] == ["document", "voice"] and idea.district == "idrinsky"
 
@@ -198,15 +198,21 @@ async def test_draft_survives_restart_and_can_be_resumed_or_dropped(
     # the bot restarts: a new dispatcher on the same database
     dp2 = create_dispatcher(settings, db, error_sink=[])
     again = TgClient(dp2, bot, client.user.id)
+    await again.send("/idea")  # a command mid-dialog: the dialog itself survived the restart
+    assert "заполняете форму" in again.last_text
+    await again.send(IDEA)
+    assert "Шаг 4 из 7" in again.last_text
+    # leaving the dialog («Отмена», /cancel, the menu) keeps the draft: /idea offers it again
+    await again.send("/cancel")
     await again.send("/idea")
     assert "незаконченная идея" in again.last_text and TITLE in again.last_text
     await again.press("Продолжить")
-    assert "Шаг 3 из 7" in again.last_text
-    # leaving through the menu does not lose it either
-    await again.send("/menu")
+    assert "Шаг 4 из 7" in again.last_text
+    await again.press("Отмена")
     await again.send("/idea")
     await again.press("Начать заново")
     assert "Черновик удалён" in again.all_text() and "Шаг 1 из 7" in again.last_text
+    await again.send("/cancel")
     await again.send("/idea")
     assert "незаконченная" not in again.last_text  # nothing typed since the restart of the form
     await dp2.storage.close()
@@ -240,9 +246,9 @@ async def test_limit_checked_again_at_submit(client: TgClient, db, settings) -> 
                 )
             )
         await s.commit()
-    await client.press("📨 Отправить")
-    assert "это максимум" in client.last_text
-    assert "Отправить" in " ".join(client.buttons())  # still at the preview, nothing lost
+    await client.press("Подтвердить")
+    assert "это максимум" in client.all_text()
+    assert "Подтвердить" in " ".join(client.buttons())  # still at the preview, nothing lost
     assert len(await ideas_in(db)) == 3
 
 
@@ -474,7 +480,7 @@ async def test_state_is_kept_in_storage_key(client: TgClient, dp) -> None:
     key = StorageKey(bot_id=client.bot.id, chat_id=client.chat_id, user_id=client.user.id)
     assert await dp.storage.get_state(key) is None
     draft = await dp.storage.get_data(StorageKey(**{**key.__dict__, "destiny": "ideas"}))
-    assert draft["title"] == TITLE and draft["step"] == "problem"
+    assert draft["draft"]["title"] == TITLE and draft["step"] == "problem"
 
 
 def test_callbacks_of_notices_match_keyboards() -> None:
@@ -552,7 +558,7 @@ async def test_privacy_export_and_erase(client_factory, db) -> None:
     # the staff card of an idea whose author is erased shows no identity
     async with db.session() as s:
         from bot.i18n import create_i18n
-        from handlers.admin.ideas import card_text
+        from handlers.ideas.views import card_text
 
         i18n = create_i18n("ru")
         with i18n.context(), i18n.use_locale("ru"):
@@ -594,12 +600,12 @@ async def test_corrections_begun_are_continued(client_factory, db) -> None:
     async with db.session() as s:
         await ideas_service.moderate(s, idea.id, "revise", 1, "Уточните, где именно")
     await author.press_data(IdeaCb(action="edit", id=idea.id).pack())
-    await author.press("✏️ Изменить")
+    await author.press("Изменить поле")
     await author.press("Название")
     await author.send("Спортплощадка у школы №1 на Ленина")
     await author.send("/menu")
     await author.press_data(IdeaCb(action="edit", id=idea.id).pack())
     assert "на Ленина" in author.last_text  # the begun correction, not the stored title
-    await author.press("Отправить снова")
+    await author.press("Подтвердить")
     [idea] = await ideas_in(db)
     assert idea.title == "Спортплощадка у школы №1 на Ленина" and idea.status == "moderation"

@@ -23,8 +23,8 @@ FORM_STATES = (
     "audience",
     "help",
     "media",
-    "preview",
-    "edit_menu",
+    "_preview",
+    "_fields",
 )
 FULL = {
     "title": "Спортплощадка у школы",
@@ -47,6 +47,14 @@ junk_buttons = st.one_of(
             lambda v: v not in VALID
         ),
     ),
+    st.builds(  # the form engine's buttons, with values no step offers (or for another step)
+        lambda s, a, v: f"fm:idea:{s}:{a}:{v}",
+        st.sampled_from([*FORM_STATES, "x"]),
+        st.sampled_from(["p", "f", "x"]),
+        st.text(alphabet=st.characters(blacklist_characters=":"), max_size=20).filter(
+            lambda v: v not in VALID and v not in ("keep", "done", "clear")
+        ),
+    ),
     st.builds(lambda i: f"idea:own:{i}", st.integers(min_value=-5, max_value=10**12)),
     st.builds(lambda i: f"ideal:sup:::0:{i}", st.integers(min_value=0, max_value=10**12)),
 )
@@ -58,9 +66,14 @@ async def _prepare(client: TgClient, step: str) -> tuple[StorageKey, StorageKey]
     if not getattr(client, "_registered", False):
         await register(client)
         client._registered = True  # type: ignore[attr-defined]
-    await client.dp.storage.set_data(draft_key, {**FULL, "step": step})
-    await client.dp.storage.set_state(key, f"IdeaForm:{step}")
+    await client.dp.storage.set_data(draft_key, {"draft": dict(FULL), "extra": {}, "step": step})
+    await client.dp.storage.set_state(key, "form:idea")
+    await client.dp.storage.set_data(key, {"form": "idea", "step": step, "draft": dict(FULL), "extra": {}})
     return key, draft_key
+
+
+async def _where(client: TgClient, key: StorageKey) -> tuple[str | None, str | None]:
+    return await client.dp.storage.get_state(key), (await client.dp.storage.get_data(key)).get("step")
 
 
 @pytest.mark.parametrize("step", FORM_STATES)
@@ -69,20 +82,24 @@ async def _prepare(client: TgClient, step: str) -> tuple[StorageKey, StorageKey]
 async def test_random_input_never_breaks_the_form(
     client: TgClient, step: str, text: str, data: str, sticker: bool
 ) -> None:
+    """The idea form runs on the form engine: junk buttons and stickers leave it where it is; a
+    valid text answer moves on with the answer stored cleaned; nothing entered is lost."""
     key, draft_key = await _prepare(client, step)
+    here = ("form:idea", step)
     await client.press_data(data)
-    assert await client.dp.storage.get_state(key) == f"IdeaForm:{step}"
+    assert await _where(client, key) == here
     if sticker:
         await client.send_sticker()
-        assert await client.dp.storage.get_state(key) == f"IdeaForm:{step}"
+        assert await _where(client, key) == here
     if text.strip():
         await client.send(text)
-    state = await client.dp.storage.get_state(key)
-    draft = await client.dp.storage.get_data(draft_key)
-    if step in ("title", "problem", "description") and state != f"IdeaForm:{step}":
+    saved = await client.dp.storage.get_data(draft_key)
+    draft = saved.get("draft") or {}
+    if step in ("title", "problem", "description") and await _where(client, key) != here:
         # a valid answer: stored cleaned, the form went on
         clean = ideas_service.clean_title if step == "title" else ideas_service.clean_body
         assert draft[step] == clean(text.replace("\x00", ""))  # NUL never reaches handlers
         return
-    assert state == f"IdeaForm:{step}"
-    assert {k: draft.get(k) for k in FULL} == FULL  # nothing entered is lost or changed
+    assert await _where(client, key) == here
+    if saved:  # the copy is written on every step shown; nothing entered is lost or changed
+        assert {k: draft.get(k) for k in FULL} == FULL

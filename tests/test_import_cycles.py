@@ -13,10 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "services", "db", "keyboards", "handlers")
 
-KNOWN_DEFERRED_CYCLES: set[frozenset[str]] = {
-    frozenset({"handlers.ideas", "handlers.admin.ideas"}),  # branch "is" (issue 15) breaks it
-    frozenset({"handlers.showcase", "handlers.showcase_provider"}),  # branch "is" (issue 15) breaks it
-}
+KNOWN_DEFERRED_CYCLES: set[frozenset[str]] = set()
 """Cycles closed only by imports inside functions, left until the feature branches of issue 15 remove
 them (the integrator empties this set at merge: the test then fails on any cycle that is left)."""
 

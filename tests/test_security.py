@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
@@ -122,13 +123,22 @@ def callback_classes() -> list[type]:
     return [c for c in walk(CallbackData) if c.__module__.startswith(("keyboards", "handlers"))]
 
 
+def _sample(annotation: Any) -> Any:
+    """An ordinary value of a button's field: 0, the first member of an Enum action, else "x"."""
+    if annotation is int:
+        return 0
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return next(iter(annotation))
+    return "x"
+
+
 def test_every_integer_field_of_every_button_is_bounded() -> None:
     checked = 0
     for cls in callback_classes():
         for name, field in cls.model_fields.items():
             if field.annotation is not int:
                 continue
-            values = {n: (0 if f.annotation is int else "x") for n, f in cls.model_fields.items()}
+            values = {n: _sample(f.annotation) for n, f in cls.model_fields.items()}
             cls(**values).pack()  # an ordinary button packs
             for bad in (HUGE, "2147483648", "-1"):
                 raw = cls(**values).pack().split(":")

@@ -20,6 +20,7 @@ from db.models.showcase import (
     ServiceMessage,
     ServiceRequest,
 )
+from keyboards.showcase_staff import ExpoAction, ExpoLinkCb
 from services import showcase as svc
 from tests.client import TgClient
 from tests.conftest import ADMIN_CHAT_ID, STAFF_ID, register
@@ -117,7 +118,7 @@ async def fill_card(
     else:
         await provider.press("Без фото")
     assert "Так карточку увидят жители" in provider.all_text()
-    await provider.press("Отправить на модерацию")
+    await provider.press("Подтвердить")
     assert "отправлена на модерацию" in provider.all_text()
 
 
@@ -475,16 +476,16 @@ async def test_form_back_and_bad_input_keep_the_dialog(client_factory, db) -> No
     assert "текстом" in provider.all_text()
     await provider.send("x" * 500)
     assert "до 120" in provider.last_text
-    assert (await state_of(provider)).endswith(":title")
+    assert (await provider.step()).endswith(":title")
     await provider.send("Курсы компьютерной грамотности")
     await provider.send("Тоже текст вместо кнопки")
-    assert "кнопкой" in provider.all_text() and (await state_of(provider)).endswith(":category")
+    assert "кнопкой" in provider.all_text() and (await provider.step()).endswith(":category")
     await provider.press("Образование")
     await provider.send_photo()
-    assert (await state_of(provider)).endswith(":description")
+    assert (await provider.step()).endswith(":description")
     await provider.send("Учим пользоваться смартфоном и Госуслугами.")
     await provider.press("Готово")
-    assert "хотя бы один" in provider.alerts()[0]
+    assert "хотя бы один" in provider.all_text()
     await provider.press("Все районы")
     await provider.press("Готово")
     await provider.send("200 ₽ занятие")
@@ -492,7 +493,7 @@ async def test_form_back_and_bad_input_keep_the_dialog(client_factory, db) -> No
     await provider.send("не фото")
     assert "Пришлите фото" in provider.all_text()
     await provider.send_photo()
-    await provider.press("Отправить на модерацию")
+    await provider.press("Подтвердить")
     [card] = await cards(db)
     assert card.price == "200 ₽ занятие" and card.format == "online" and card.photo_file_id
     assert len(card.districts) == 8
@@ -512,13 +513,14 @@ async def test_trial_office_application_becomes_a_long_booking(
     today = utcnow().astimezone(settings.tz).date()
     start, end = today + timedelta(days=10), today + timedelta(days=14)
     await provider.send("01.01.2001")
-    assert "прошла" in provider.last_text
+    assert "прошла" in provider.all_text()
     await provider.send(start.strftime("%d.%m.%Y"))
     await provider.send((start - timedelta(days=1)).strftime("%d.%m.%Y"))
-    assert "раньше начала" in provider.last_text
+    assert "раньше начала" in provider.all_text()
     await provider.send(end.strftime("%d.%m.%Y"))
     await provider.send("Хочу попробовать мастерскую по ремонту одежды")
-    await provider.press("Отправить заявку")
+    assert "Отправить?" in provider.last_text
+    await provider.press("Подтвердить")
     assert (
         "Пробный офис" in fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)[-1].method.text or True
     )
@@ -602,7 +604,7 @@ async def test_expo_event_lists_linked_cards(client_factory, staff, fake_session
     await staff.press("Добавить в ЭКСПО")
     await staff.press("ЭКСПО социальных услуг")
     assert "ЭКСПО: ЭКСПО социальных услуг" in staff.last_text
-    await staff.press_data(f"adm:sc_exl_{card.id}:{event_id}")
+    await staff.press_data(ExpoLinkCb(action=ExpoAction.LINK, id=event_id, c=card.id).pack())
     assert "уже участвует" in staff.alerts()[0]
     async with db.session() as s:
         assert [c.id for c in await svc.cards_for_event(s, event_id)] == [card.id]

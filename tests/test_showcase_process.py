@@ -84,7 +84,9 @@ async def test_showcase_through_the_real_process(tmp_path: Path, api: FakeTelegr
         api.push_text(PROVIDER, "Дежурство днём и ночью, гигиена, кормление, прогулки во дворе.")
         await api.wait_text(PROVIDER, "Шаг 5 из 8")
         api.press(PROVIDER, "Идринский")
-        await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "✅ Идринский" in str(c.params))
+        await api.wait_for(
+            lambda c: c.method in ("editMessageText", "sendMessage") and "✅ Идринский" in str(c.params)
+        )
         api.press(PROVIDER, "Готово")
         await api.wait_text(PROVIDER, "Шаг 6 из 8")
         api.push_text(PROVIDER, "300 ₽ в час")
@@ -93,7 +95,7 @@ async def test_showcase_through_the_real_process(tmp_path: Path, api: FakeTelegr
         await api.wait_text(PROVIDER, "Шаг 8 из 8")
         api.press(PROVIDER, "Без фото")
         await api.wait_text(PROVIDER, "Так карточку увидят")
-        api.press(PROVIDER, "Отправить на модерацию")
+        api.press(PROVIDER, "Подтвердить")
         await api.wait_text(ADMIN, "Карточка №1 на модерацию")
 
         # staff publish it

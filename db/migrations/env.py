@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from db.migrate import MIGRATION_LOCK_KEY
 from db.models import Base
 
 config = context.config
@@ -25,6 +26,22 @@ def _url() -> str:
 
 
 def _configure(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # A session lock, taken and released outside Alembic's transaction: the waiting process
+        # reads the version table only after the first one has committed.
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        connection.commit()
+        try:
+            _migrate(connection)
+        finally:
+            connection.rollback()
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            connection.commit()
+        return
+    _migrate(connection)
+
+
+def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

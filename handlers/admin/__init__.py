@@ -12,15 +12,15 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from handlers import ideas as ideas_feature
 from handlers import report_offline
+from handlers import showcase as showcase_feature
 from handlers.admin import booking as booking_admin
 from handlers.admin import broadcasts as broadcasts_admin
 from handlers.admin import consultations as consultations_admin
 from handlers.admin import digest as digest_admin
 from handlers.admin import events as events_admin
-from handlers.admin import ideas as ideas_admin
 from handlers.admin import report as report_admin
-from handlers.admin import showcase as showcase_admin
 from handlers.admin import stats
 from handlers.admin.staff import InAdminChat, IsStaff
 from keyboards.admin import AdminCb, admin_menu
@@ -81,8 +81,8 @@ def create_router() -> Router:
     router.include_router(report_offline.create_admin_router())
     router.include_router(booking_admin.create_router())
     router.include_router(broadcasts_admin.create_router())
-    router.include_router(showcase_admin.create_router())
-    router.include_router(ideas_admin.create_router())
+    router.include_router(showcase_feature.create_admin_router())
+    router.include_router(ideas_feature.create_admin_router())
     router.include_router(digest_admin.create_router())
     router.include_router(consultations_admin.create_router())
     router.include_router(events_admin.create_router())

@@ -15,6 +15,8 @@ dict kept in the FSM data, so it survives a restart with the SQL or Redis storag
   and /help, which keep their meaning;
 - a form with ``preview`` ends in a confirmation: the preview, «Подтвердить», «Изменить поле» (a list
   of the steps; the chosen one is asked again and the preview comes back), «Назад», «Отмена»;
+- a step answered several times before it is left (toggling districts) returns ``STAY`` from its
+  ``pick``/``parse`` after changing the draft itself: the same step is shown again;
 - ``finish`` gets the draft; a ``DomainError`` from it is shown and the person stays where they were.
 
 State: the FSM state is ``form:<name>``; the data holds ``{"form", "step", "draft", "msg", "single",
@@ -29,6 +31,7 @@ from handlers.forms.flow import accept, back, cancel, exit_form, hint, restart_p
 from handlers.forms.model import (
     FIELDS,
     PREVIEW,
+    STAY,
     Form,
     FormAction,
     FormCb,
@@ -43,6 +46,7 @@ from handlers.forms.view import ask, choices_of, drop_buttons
 __all__ = [
     "FIELDS",
     "PREVIEW",
+    "STAY",
     "Form",
     "FormAction",
     "FormCb",

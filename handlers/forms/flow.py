@@ -14,7 +14,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 
 from handlers.common import error_text, menu_for
-from handlers.forms.model import FIELDS, PREVIEW, Form, FormContext, Step, call
+from handlers.forms.model import FIELDS, PREVIEW, STAY, Form, FormContext, Step, call
 from handlers.forms.view import ask, choices_of, context, drop_buttons, save
 from services.errors import DomainError, ValidationFailed
 
@@ -22,7 +22,12 @@ from services.errors import DomainError, ValidationFailed
 
 
 async def accept(ctx: FormContext, step: Step, value: Any) -> None:
-    """Store one answer and go on: the next step, the preview (after an edit too), or finish."""
+    """Store one answer and go on: the next step, the preview (after an edit too), or finish.
+    ``STAY`` (the step changed the draft itself) shows the same step again."""
+    if value is STAY:
+        await save(ctx, step.name)
+        await ask(ctx, step.name)
+        return
     ctx.draft[step.key] = value
     stored = await ctx.state.get_data()
     if stored.get("editing"):

@@ -25,6 +25,17 @@ FIELDS = "_fields"
 PASS_THROUGH_COMMANDS = frozenset({"start", "cancel", "help"})
 
 
+class _Stay:
+    def __repr__(self) -> str:
+        return "STAY"
+
+
+STAY: Any = _Stay()
+"""Returned by a step's ``pick`` or ``parse`` that changed ``ctx.draft`` itself and wants the same
+step shown again (a choice of several: districts toggled one by one, attachments added one by one);
+the step is left by another of its answers (e.g. «Готово»), which returns the value."""
+
+
 class FormAction(StrEnum):
     PICK = "p"
     BACK = "b"
@@ -135,6 +146,9 @@ class Form:
     on_exit: Callable[[FormContext], Awaitable[None]] | None = None
     """«Назад» from the first step (or while editing one field); default: cancel to the menu."""
     staff: bool = False
+    on_save: Callable[[FormContext, str], Awaitable[None]] | None = None
+    """Called after every save of the dialog (with the step it stands on): a form whose draft must
+    outlive the dialog's state (/menu, «Отмена») keeps a copy of its own here."""
     state: State = field(init=False)
 
     def __post_init__(self) -> None:

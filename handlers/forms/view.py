@@ -42,6 +42,8 @@ async def save(ctx: FormContext, step: str, **more: Any) -> None:
     stored.update(form=ctx.form.name, step=step, draft=ctx.draft, extra=ctx.extra, single=ctx.single, **more)
     await ctx.state.set_state(ctx.form.state)
     await ctx.state.set_data(stored)
+    if ctx.form.on_save is not None:
+        await ctx.form.on_save(ctx, step)
 
 
 # --- showing a step ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
-"""The services showcase (ЭКСПО услуг) in private chats: shared pieces (how a card and a request look,
-telling the other party), the conversation relayed between resident and provider, and create_router()
-that joins the resident's side (showcase_resident) and the provider's side (showcase_provider)."""
+"""What the showcase's sides share: how a card and a request look, sending a card with its photo,
+telling the other party, editing a pressed message in place; the provider's «Мои услуги» and an own
+card (shown from several of the provider's dialogs), and posting a card for moderation."""
 
 from __future__ import annotations
 
@@ -9,30 +9,22 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
-from aiogram.filters import StateFilter
-from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
-from db.models.showcase import ServiceCard, ServiceRequest
-from handlers.common import RequireRegistration, error_text, menu_for, target
-from handlers.filters import private_only
-from keyboards.showcase import (
-    ReqCb,
-    card_status_label,
-    format_label,
-    reply_keyboard,
-    request_status_label,
-    write_keyboard,
-)
+from db.models.showcase import ServiceCard, ServiceRequest, TrialApplication
+from handlers.common import error_text, target
+from keyboards.showcase import CardAction, CardCb, card_status_label, format_label, request_status_label
+from keyboards.showcase_provider import own_card_keyboard, provider_hub_keyboard
+from keyboards.showcase_staff import moderation_keyboard
 from services import showcase as svc
 from services.errors import DomainError
+from services.users import DISTRICTS
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +47,6 @@ def language_of(user: User | None, i18n: I18n) -> str:
 
 
 def districts_label(codes: list[str]) -> str:
-    from services.users import DISTRICTS
-
     if set(DISTRICTS) - {"other"} <= set(codes):
         return _("showcase.everywhere")
     return ", ".join(_("district." + code) for code in codes)
@@ -227,117 +217,93 @@ def resident_request_text(view: svc.RequestView) -> str:
     return "\n".join(lines)
 
 
-# --- the conversation relayed by the bot ----------------------------------------------------------
+def open_card_markup(card_id: int) -> InlineKeyboardMarkup:
+    """«Открыть карточку» under a message telling the provider about their card."""
+    data = CardCb(a=CardAction.OPEN, id=card_id).pack()
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=_("showcase.btn_open_card"), callback_data=data)]]
+    )
 
 
-class Talk(StatesGroup):
-    message = State()
+def with_back(markup: InlineKeyboardMarkup | None, back: CardCb) -> InlineKeyboardMarkup:
+    rows = list(markup.inline_keyboard) if markup else []
+    rows.append([InlineKeyboardButton(text=_("showcase.btn_requests_back"), callback_data=back.pack())])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def _kind(message: Message) -> str:
-    for kind in ("text", "photo", "document", "voice", "video", "audio", "video_note", "location", "contact"):
-        if getattr(message, kind, None):
-            return kind
-    return "other"
+async def refused_to_non_provider(callback: CallbackQuery, user: User | None) -> bool:
+    """True (and an alert) when the person pressing a provider's button is not a provider."""
+    if svc.is_provider(user):
+        return False
+    await callback.answer(_("showcase.not_provider"), show_alert=True)
+    return True
 
 
-def create_chat_router() -> Router:
-    router = Router(name="showcase-chat")
-    private_only(router)
-    router.message.middleware(RequireRegistration())
-    router.callback_query.middleware(RequireRegistration())
+# --- the provider's own cards -------------------------------------------------------------------
 
-    @router.callback_query(ReqCb.filter(F.a == "write"))
-    async def start_writing(
-        callback: CallbackQuery, callback_data: ReqCb, state: FSMContext, session: AsyncSession
-    ) -> None:
-        try:
-            talk = await svc.conversation(session, callback.from_user.id, callback_data.id)
-        except DomainError as exc:
-            await callback.answer(error_text(exc), show_alert=True)
-            return
-        await callback.answer()
-        await state.set_state(Talk.message)
-        await state.update_data(sc_talk=callback_data.id)
-        key = "showcase.write_to_provider" if talk.sender_role == "resident" else "showcase.write_to_resident"
-        await target(callback).answer(
-            _(key).format(id=talk.view.request.id, title=esc(talk.view.card.title)),
-            reply_markup=write_keyboard(),
+
+async def show_hub(event: Message | CallbackQuery, session: AsyncSession, user: User | None) -> None:
+    """«Мои услуги»: the provider's cards with their status, requests, the trial office."""
+    if not svc.is_provider(user):
+        await show(event, _("showcase.not_provider_hint"), None)
+        return
+    assert user is not None
+    cards = await svc.provider_cards(session, user.id)
+    requests = await svc.provider_requests(session, user.id)
+    open_count = sum(1 for v in requests if v.request.status in svc.OPEN_REQUEST)
+    lines = [_("showcase.hub_title").format(organisation=esc(user.organisation))]
+    lines.append(_("showcase.hub_cards") if cards else _("showcase.hub_empty"))
+    items = [(card.id, f"{card.title[:34]} · {card_status_label(card.status)}") for card in cards[:20]]
+    await show(event, "\n".join(lines), provider_hub_keyboard(items, open_count))
+
+
+async def show_own_card(event: Message | CallbackQuery, session: AsyncSession, card_id: int) -> None:
+    assert event.from_user is not None
+    try:
+        card = await svc.own_card(session, event.from_user.id, card_id)
+    except DomainError as exc:
+        if isinstance(event, CallbackQuery):
+            await event.answer(error_text(exc), show_alert=True)
+        else:
+            await event.answer(error_text(exc))
+        return
+    text = await card_text_for(session, card, current_language(), status=True)
+    message = target(event)
+    assert message.bot is not None
+    await send_card(message.bot, message.chat.id, card, text, own_card_keyboard(card.id, card.status))
+
+
+async def post_for_moderation(
+    bot: Bot,
+    settings: Any,
+    i18n: I18n,
+    session: AsyncSession,
+    card: ServiceCard,
+    provider: User,
+    edited: bool,
+) -> None:
+    """The new or changed card in the admin chat, with the moderation buttons."""
+    if settings.admin_chat_id is None:
+        return
+    with i18n.use_locale(settings.default_locale):
+        header = _("showcase.mod_edited" if edited else "showcase.mod_new").format(
+            id=card.id, name=esc(provider.full_name), organisation=esc(provider.organisation)
         )
-
-    @router.message(Talk.message, F.sticker | F.dice | F.poll | F.game | F.media_group_id)
-    async def unsupported(message: Message) -> None:
-        await message.answer(_("showcase.write_unsupported"))
-
-    @router.message(Talk.message, ~F.text.startswith("/"))
-    async def relay(
-        message: Message,
-        state: FSMContext,
-        session: AsyncSession,
-        bot: Bot,
-        i18n: I18n,
-        user: User | None,
-    ) -> None:
-        request_id = (await state.get_data()).get("sc_talk")
-        assert message.from_user is not None
-        if message.text is not None and len(message.text) > 3500:
-            await message.answer(_("showcase.write_too_long"))
-            return
-        try:
-            talk = await svc.conversation(session, message.from_user.id, int(request_id or 0))
-        except DomainError as exc:
-            await state.set_state(None)
-            await message.answer(error_text(exc), reply_markup=menu_for(user))
-            return
-        recipient = talk.recipient
-        assert recipient.tg_id is not None
-        header_key = (
-            "showcase.msg_from_resident" if talk.sender_role == "resident" else "showcase.msg_from_provider"
-        )
-        with i18n.use_locale(language_of(recipient, i18n)):
-            header = _(header_key).format(
-                id=talk.view.request.id,
-                title=esc(talk.view.card.title),
-                organisation=esc(talk.view.card.organisation),
-                name=esc(talk.sender.first_name or _("showcase.someone")),
-            )
-            keyboard = reply_keyboard(talk.view.request.id)
-        try:
-            await bot.send_message(recipient.tg_id, header)
-            await bot.copy_message(
-                chat_id=recipient.tg_id,
-                from_chat_id=message.chat.id,
-                message_id=message.message_id,
-                reply_markup=keyboard,
-            )
-        except TelegramForbiddenError:
-            await message.answer(_("showcase.peer_unreachable"))
-            return
-        except TelegramAPIError:
-            log.warning("relay of request %s failed", request_id, exc_info=True)
-            await message.answer(_("showcase.relay_failed"))
-            return
-        await svc.log_message(
-            session, talk.view.request.id, talk.sender.id, _kind(message), message.text or message.caption
-        )
-        await state.set_state(None)
-        await message.answer(_("showcase.relayed"), reply_markup=reply_keyboard(talk.view.request.id))
-
-    @router.callback_query(StateFilter(Talk), F.data.startswith("nav:back"))
-    async def back(callback: CallbackQuery, state: FSMContext, user: User | None) -> None:
-        await callback.answer()
-        await state.set_state(None)
-        await target(callback).answer(_("menu.title"), reply_markup=menu_for(user))
-
-    return router
+        text = header + "\n\n" + await card_text_for(session, card, settings.default_locale)
+        markup = moderation_keyboard(card.id)
+    try:
+        await send_card(bot, settings.admin_chat_id, card, text, markup)
+    except Exception:  # the card is saved and listed in the queue; staff still find it
+        log.warning("could not post card %s to the admin chat", card.id, exc_info=True)
 
 
-def create_router() -> Router:
-    """Everything of the showcase in private chats."""
-    from handlers import showcase_provider, showcase_resident
-
-    router = Router(name="showcase")
-    router.include_router(create_chat_router())
-    router.include_router(showcase_resident.create_router())
-    router.include_router(showcase_provider.create_router())
-    return router
+def trial_staff_text(application: TrialApplication, user: User | None) -> str:
+    """An application for the trial office as staff see it."""
+    return _("showcase.trial_staff").format(
+        id=application.id,
+        name=esc(user.full_name if user else None),
+        organisation=esc(application.organisation),
+        start=application.date_from.strftime("%d.%m.%Y"),
+        end=application.date_to.strftime("%d.%m.%Y"),
+        purpose=esc(application.purpose),
+    )

@@ -1,0 +1,307 @@
+"""The staff side of the showcase, in the admin chat: the menu, unanswered requests, moderation of
+cards (publish, return with a comment, decline with a reason) and trial-office applications. Every
+id from a button is checked against the object's current state."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from datetime import timedelta
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import User
+from db.models.showcase import CardStatus
+from handlers.common import error_text, target
+from handlers.showcase.views import card_text_for, esc, notify, open_card_markup, send_card, trial_staff_text
+from keyboards.showcase_staff import (
+    CardDecision,
+    CardDecisionCb,
+    StaffAction,
+    StaffCb,
+    TrialDecision,
+    TrialDecisionCb,
+    moderation_keyboard,
+    staff_cancel_keyboard,
+    staff_menu_keyboard,
+    trial_decision_keyboard,
+)
+from services import showcase as svc
+from services.errors import DomainError, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+NOT_A_COMMAND = ~F.text.startswith("/")
+SHOWN_AT_ONCE = 10
+
+
+class StaffInput(StatesGroup):
+    comment = State()  # a comment or reason for the provider
+    category = State()  # a new category title (add or rename)
+
+
+def on(action: StaffAction) -> Any:
+    return StaffCb.filter(F.action == action)
+
+
+def _dates(application: Any) -> tuple[str, str]:
+    return application.date_from.strftime("%d.%m.%Y"), application.date_to.strftime("%d.%m.%Y")
+
+
+async def show_menu(event: Message | CallbackQuery, session: AsyncSession, settings: Any) -> None:
+    pending = len(await svc.pending_cards(session))
+    trials = len(await svc.pending_trials(session))
+    late = len(await svc.unanswered(session, timedelta(hours=settings.showcase_answer_hours)))
+    await target(event).answer(
+        _("showcase.adm_title"), reply_markup=staff_menu_keyboard(pending, trials, late)
+    )
+
+
+async def mark_done(callback: CallbackQuery, note: str) -> None:
+    """Take the buttons off the moderated message and say what happened under it."""
+    message = target(callback)
+    try:
+        await message.edit_reply_markup(reply_markup=None)
+    except Exception:  # an old message may not be editable; the note below still goes
+        log.debug("could not edit the moderation message", exc_info=True)
+    await message.answer(note)
+
+
+async def cmd_showcase(message: Message, state: FSMContext, session: AsyncSession, settings: Any) -> None:
+    await state.clear()
+    await show_menu(message, session, settings)
+
+
+async def menu(callback: CallbackQuery, session: AsyncSession, settings: Any) -> None:
+    await callback.answer()
+    await show_menu(callback, session, settings)
+
+
+async def late(callback: CallbackQuery, session: AsyncSession, settings: Any) -> None:
+    await callback.answer()
+    views = await svc.unanswered(session, timedelta(hours=settings.showcase_answer_hours))
+    if not views:
+        await target(callback).answer(_("showcase.adm_unanswered_none"))
+        return
+    lines = [_("showcase.unanswered_title").format(hours=settings.showcase_answer_hours)]
+    for view in views[:40]:
+        lines.append(
+            _("showcase.unanswered_line").format(
+                id=view.request.id,
+                title=esc(view.card.title),
+                organisation=esc(view.card.organisation),
+                provider=esc(view.provider.full_name or "—"),
+                at=view.request.created_at.astimezone(settings.tz).strftime("%d.%m %H:%M"),
+            )
+        )
+    await target(callback).answer("\n".join(lines))
+
+
+# --- moderation ---------------------------------------------------------------------------------
+
+
+async def queue(callback: CallbackQuery, session: AsyncSession, bot: Bot, settings: Any) -> None:
+    await callback.answer()
+    cards = await svc.pending_cards(session)
+    if not cards:
+        await target(callback).answer(_("showcase.adm_queue_empty"))
+        return
+    for card in cards[:SHOWN_AT_ONCE]:
+        provider = await session.get(User, card.provider_id)
+        header = _("showcase.mod_new").format(
+            id=card.id,
+            name=esc(provider.full_name if provider else None),
+            organisation=esc(provider.organisation if provider else None),
+        )
+        text = header + "\n\n" + await card_text_for(session, card, settings.default_locale)
+        await send_card(bot, target(callback).chat.id, card, text, moderation_keyboard(card.id))
+    if len(cards) > SHOWN_AT_ONCE:
+        await target(callback).answer(_("showcase.adm_queue_more").format(count=len(cards) - SHOWN_AT_ONCE))
+
+
+async def publish(
+    callback: CallbackQuery, callback_data: CardDecisionCb, session: AsyncSession, bot: Bot, i18n: I18n
+) -> None:
+    try:
+        card, provider = await svc.moderate(session, callback.from_user.id, callback_data.id, "publish")
+    except DomainError as exc:
+        await callback.answer(error_text(exc), show_alert=True)
+        return
+    await callback.answer()
+    title = esc(card.title)
+    staff = esc(callback.from_user.full_name)
+    await mark_done(callback, _("showcase.adm_published").format(id=card.id, title=title, staff=staff))
+    await notify(
+        bot,
+        i18n,
+        provider,
+        lambda: _("showcase.published_provider").format(title=title),
+        lambda: open_card_markup(card.id),
+    )
+
+
+async def _comment_prompt(action: str, object_id: int, session: AsyncSession) -> str | None:
+    """What staff are asked to type, or None when the card or application is already decided."""
+    if action == TrialDecision.DECLINE:
+        if object_id not in {t.id for t in await svc.pending_trials(session)}:
+            return None
+        return _("showcase.adm_ask_trial_reason").format(id=object_id)
+    card = await svc.card(session, object_id)
+    if card is None or card.status != CardStatus.PENDING:
+        return None
+    key = "showcase.adm_ask_return" if action == CardDecision.RETURN else "showcase.adm_ask_decline"
+    return _(key).format(id=card.id, title=esc(card.title))
+
+
+async def ask_comment(
+    callback: CallbackQuery,
+    callback_data: CardDecisionCb | TrialDecisionCb,
+    state: FSMContext,
+    session: AsyncSession,
+) -> None:
+    prompt = await _comment_prompt(callback_data.action, callback_data.id, session)
+    if prompt is None:
+        await callback.answer(_("showcase.already_moderated"), show_alert=True)
+        return
+    await callback.answer()
+    await state.set_state(StaffInput.comment)
+    await state.update_data(sc_action=callback_data.action.value, sc_id=callback_data.id)
+    await target(callback).answer(prompt, reply_markup=staff_cancel_keyboard())
+
+
+async def _told_trial_declined(
+    message: Message, bot: Bot, i18n: I18n, application: Any, user: User, reason: str
+) -> None:
+    await message.answer(_("showcase.adm_trial_declined").format(id=application.id))
+    start, end = _dates(application)
+    text = lambda: _("showcase.trial_declined_provider").format(start=start, end=end, reason=reason)  # noqa: E731
+    await notify(bot, i18n, user, text)
+
+
+async def _told_card_decided(
+    message: Message, bot: Bot, i18n: I18n, card: Any, provider: User, returned: bool, reason: str
+) -> None:
+    title = esc(card.title)
+    if returned:
+        await message.answer(_("showcase.adm_returned").format(id=card.id, title=title))
+        key = "showcase.returned_provider"
+    else:
+        await message.answer(_("showcase.adm_declined").format(id=card.id, title=title))
+        key = "showcase.declined_provider"
+    markup = (lambda: open_card_markup(card.id)) if returned else None
+    await notify(bot, i18n, provider, lambda: _(key).format(title=title, reason=reason), markup)
+
+
+async def staff_write(message: Message, state: FSMContext, write: Awaitable[Any]) -> tuple[bool, Any]:
+    """A write from text staff typed: a bad text is asked again (the input stays open); any other
+    refusal, or success, ends the input. Returns (written, the write's result)."""
+    try:
+        result = await write
+    except ValidationFailed as exc:
+        await message.answer(error_text(exc), reply_markup=staff_cancel_keyboard())
+        return False, None
+    except DomainError as exc:
+        await state.clear()
+        await message.answer(error_text(exc))
+        return False, None
+    await state.clear()
+    return True, result
+
+
+async def comment(
+    message: Message, state: FSMContext, session: AsyncSession, bot: Bot, i18n: I18n, settings: Any
+) -> None:
+    assert message.from_user is not None
+    data = await state.get_data()
+    action, object_id = data.get("sc_action"), int(data.get("sc_id") or 0)
+    staff_id = message.from_user.id
+    if action == TrialDecision.DECLINE:
+        write = svc.decide_trial(session, staff_id, object_id, False, message.text, tz=settings.tz)
+    else:
+        decision = "return" if action == CardDecision.RETURN else "decline"
+        write = svc.moderate(session, staff_id, object_id, decision, message.text)
+    written, result = await staff_write(message, state, write)
+    if not written:
+        return
+    reason = esc(svc.clean_comment(message.text))
+    if action == TrialDecision.DECLINE:
+        await _told_trial_declined(message, bot, i18n, *result, reason)
+        return
+    await _told_card_decided(message, bot, i18n, *result, action == CardDecision.RETURN, reason)
+
+
+async def comment_wrong(message: Message) -> None:
+    await message.answer(_("showcase.adm_text_please"), reply_markup=staff_cancel_keyboard())
+
+
+async def stop(callback: CallbackQuery, state: FSMContext) -> None:
+    await callback.answer()
+    await state.clear()
+    await target(callback).edit_reply_markup(reply_markup=None)
+    await target(callback).answer(_("showcase.adm_stopped"))
+
+
+# --- trial office -------------------------------------------------------------------------------
+
+
+async def trials(callback: CallbackQuery, session: AsyncSession) -> None:
+    await callback.answer()
+    pending = await svc.pending_trials(session)
+    if not pending:
+        await target(callback).answer(_("showcase.adm_trials_empty"))
+        return
+    for application in pending[:SHOWN_AT_ONCE]:
+        user = await session.get(User, application.user_id)
+        await target(callback).answer(
+            trial_staff_text(application, user), reply_markup=trial_decision_keyboard(application.id)
+        )
+
+
+async def trial_approve(
+    callback: CallbackQuery,
+    callback_data: TrialDecisionCb,
+    session: AsyncSession,
+    bot: Bot,
+    i18n: I18n,
+    settings: Any,
+) -> None:
+    try:
+        application, user = await svc.decide_trial(
+            session, callback.from_user.id, callback_data.id, True, tz=settings.tz
+        )
+    except DomainError as exc:
+        await callback.answer(error_text(exc), show_alert=True)
+        return
+    await callback.answer()
+    start, end = _dates(application)
+    note = _("showcase.adm_trial_approved").format(
+        id=application.id, start=start, end=end, staff=esc(callback.from_user.full_name)
+    )
+    if application.booking_ref:
+        note += "\n" + _("showcase.adm_trial_booked").format(ref=esc(application.booking_ref))
+    await mark_done(callback, note)
+    await notify(bot, i18n, user, lambda: _("showcase.trial_approved_provider").format(start=start, end=end))
+
+
+def register(router: Router) -> None:
+    cb, msg = router.callback_query.register, router.message.register
+    msg(cmd_showcase, Command("showcase"))
+    cb(menu, on(StaffAction.MENU))
+    cb(late, on(StaffAction.LATE))
+    cb(queue, on(StaffAction.QUEUE))
+    cb(publish, CardDecisionCb.filter(F.action == CardDecision.PUBLISH))
+    cb(ask_comment, CardDecisionCb.filter(F.action.in_({CardDecision.RETURN, CardDecision.DECLINE})))
+    cb(ask_comment, TrialDecisionCb.filter(F.action == TrialDecision.DECLINE))
+    msg(comment, StaffInput.comment, F.text, NOT_A_COMMAND)
+    msg(comment_wrong, StaffInput.comment, NOT_A_COMMAND)
+    cb(stop, on(StaffAction.STOP))
+    cb(trials, on(StaffAction.TRIALS))
+    cb(trial_approve, TrialDecisionCb.filter(F.action == TrialDecision.APPROVE))

@@ -1,0 +1,158 @@
+"""The provider's application for the social-business trial office, on the form engine: the first
+and the last day, the purpose, then the summary with «Подтвердить» / «Изменить поле»; staff decide in
+the admin chat."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db import clock
+from db.models import User
+from db.models.showcase import TrialApplication
+from handlers import forms
+from handlers.common import menu_for
+from handlers.forms import Form, FormContext, Step, text_of
+from handlers.showcase.views import esc, refused_to_non_provider, show, show_hub, trial_staff_text
+from keyboards.showcase import CardAction, CardCb, trial_status_label
+from keyboards.showcase_provider import trial_hub_keyboard
+from keyboards.showcase_staff import trial_decision_keyboard
+from services import showcase as svc
+from services.errors import ValidationFailed
+
+log = logging.getLogger(__name__)
+
+
+def _today(settings: Any) -> date:
+    return clock.current().today(settings.tz)
+
+
+def _fmt(iso: str | None) -> str:
+    return date.fromisoformat(iso).strftime("%d.%m.%Y") if iso else "—"
+
+
+def _first_day(message: Message, ctx: FormContext) -> str:
+    today = _today(ctx.settings)
+    value = svc.parse_date(text_of(message), today)
+    svc.check_trial_dates(value, value, today)
+    return value.isoformat()
+
+
+def _last_day(message: Message, ctx: FormContext) -> str:
+    today = _today(ctx.settings)
+    value = svc.parse_date(text_of(message), today)
+    if not ctx.draft.get("from"):
+        raise ValidationFailed("showcase.bad_date")
+    svc.check_trial_dates(date.fromisoformat(ctx.draft["from"]), value, today)
+    return value.isoformat()
+
+
+def _summary(ctx: FormContext) -> str:
+    draft = ctx.draft
+    return _("showcase.trial_summary").format(
+        start=_fmt(draft.get("from")), end=_fmt(draft.get("to")), purpose=esc(draft.get("purpose"))
+    )
+
+
+async def trial_hub(callback: CallbackQuery, session: AsyncSession, user: User | None) -> None:
+    if await refused_to_non_provider(callback, user):
+        return
+    assert user is not None
+    await callback.answer()
+    lines = [_("showcase.trial_intro")]
+    for application in await svc.trial_applications(session, user.id):
+        lines.append(
+            _("showcase.trial_line").format(
+                start=application.date_from.strftime("%d.%m.%Y"),
+                end=application.date_to.strftime("%d.%m.%Y"),
+                status=trial_status_label(application.status),
+            )
+        )
+    await show(callback, "\n".join(lines), trial_hub_keyboard())
+
+
+async def _tell_staff(bot: Bot, i18n: I18n, settings: Any, user: User, application: TrialApplication) -> None:
+    if settings.admin_chat_id is None:
+        return
+    with i18n.use_locale(settings.default_locale):
+        text = trial_staff_text(application, user)
+        markup = trial_decision_keyboard(application.id)
+    try:
+        await bot.send_message(settings.admin_chat_id, text, reply_markup=markup)
+    except Exception:
+        log.warning("could not post trial application %s", application.id, exc_info=True)
+
+
+async def _send(ctx: FormContext) -> None:
+    """«Подтвердить»: the application is saved, the provider told, staff get it with the buttons."""
+    draft, user = ctx.draft, ctx.user
+    application = await svc.create_trial(
+        ctx.session,
+        ctx.from_id,
+        date.fromisoformat(draft["from"]),
+        date.fromisoformat(draft["to"]),
+        draft.get("purpose") or "",
+        _today(ctx.settings),
+        pending_limit=ctx.settings.approval_pending_limit,
+    )
+    await ctx.state.clear()
+    await ctx.message.answer(_("showcase.trial_sent"), reply_markup=menu_for(user))
+    assert user is not None
+    await _tell_staff(ctx.bot, ctx.data["i18n"], ctx.settings, user, application)
+
+
+async def _back_to_hub(ctx: FormContext) -> None:
+    await show_hub(ctx.event, ctx.session, ctx.user)
+
+
+TRIAL = Form(
+    name="trial",
+    steps=(
+        Step(
+            "from",
+            lambda ctx: _("showcase.ask_trial_from").format(
+                example=_today(ctx.settings).strftime("%d.%m.%Y")
+            ),
+            parse=_first_day,
+            label="showcase.trial_field_from",
+        ),
+        Step(
+            "to",
+            lambda ctx: _("showcase.ask_trial_to").format(
+                start=_fmt(ctx.draft.get("from")), days=svc.TRIAL_MAX_DAYS
+            ),
+            parse=_last_day,
+            label="showcase.trial_field_to",
+        ),
+        Step(
+            "purpose",
+            lambda ctx: _("showcase.ask_trial_purpose").format(max=svc.PURPOSE_MAX),
+            parse=lambda message, ctx: svc.clean_purpose(text_of(message)),
+            label="showcase.trial_field_purpose",
+        ),
+    ),
+    finish=_send,
+    preview=_summary,
+    on_exit=_back_to_hub,
+)
+
+
+async def trial_new(callback: CallbackQuery, state: FSMContext, user: User | None, **data: Any) -> None:
+    if await refused_to_non_provider(callback, user):
+        return
+    await callback.answer()
+    await forms.start(TRIAL, callback, state, {**data, "user": user})
+
+
+def register(router: Router) -> None:
+    router.callback_query.register(trial_hub, CardCb.filter(F.a == CardAction.TRIAL))
+    router.callback_query.register(trial_new, CardCb.filter(F.a == CardAction.TRIAL_NEW))
+    router.include_router(forms.router_for(TRIAL))

@@ -1,0 +1,76 @@
+"""Keyboards of the provider's side of the showcase: «Мои услуги», an own card, the trial office
+(the card dialog and the trial application are forms of the form engine)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from keyboards.showcase import (
+    EDITABLE,
+    BrowseAction,
+    BrowseCb,
+    CardAction,
+    CardCb,
+    button,
+    edit_label,
+)
+
+
+def provider_hub_keyboard(cards: Sequence[tuple[int, str]], open_requests: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for card_id, label in cards:
+        builder.row(button(label, CardCb(a=CardAction.OPEN, id=card_id)))
+    builder.row(button(_("showcase.btn_new_card"), CardCb(a=CardAction.NEW)))
+    builder.row(button(_("showcase.btn_requests").format(count=open_requests), CardCb(a=CardAction.REQUESTS)))
+    builder.row(button(_("showcase.btn_trial"), CardCb(a=CardAction.TRIAL)))
+    builder.row(button(_("showcase.btn_catalogue"), BrowseCb(a=BrowseAction.HOME)))
+    return builder.as_markup()
+
+
+def own_card_keyboard(card_id: int, status: str) -> InlineKeyboardMarkup:
+    rows = []
+    if status not in ("declined", "removed"):
+        rows.append([button(_("showcase.btn_edit"), CardCb(a=CardAction.EDIT, id=card_id))])
+    if status == "returned":
+        rows.append([button(_("showcase.btn_resubmit"), CardCb(a=CardAction.RESUBMIT, id=card_id))])
+    if status == "published":
+        rows.append([button(_("showcase.btn_pause"), CardCb(a=CardAction.PAUSE, id=card_id))])
+    if status == "paused":
+        rows.append([button(_("showcase.btn_resume"), CardCb(a=CardAction.RESUME, id=card_id))])
+    if status != "removed":
+        rows.append([button(_("showcase.btn_remove"), CardCb(a=CardAction.REMOVE, id=card_id))])
+    rows.append([button(_("showcase.btn_my_services"), CardCb(a=CardAction.HUB))])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def confirm_remove_keyboard(card_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                button(_("showcase.btn_remove_yes"), CardCb(a=CardAction.REMOVE_YES, id=card_id)),
+                button(_("btn.no"), CardCb(a=CardAction.OPEN, id=card_id)),
+            ]
+        ]
+    )
+
+
+def edit_fields_keyboard(card_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for name in EDITABLE:
+        builder.button(text=edit_label(name), callback_data=CardCb(a=CardAction.FIELD, id=card_id, f=name))
+    builder.adjust(2)
+    builder.row(button(_("btn.back"), CardCb(a=CardAction.OPEN, id=card_id)))
+    return builder.as_markup()
+
+
+def trial_hub_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(_("showcase.btn_trial_new"), CardCb(a=CardAction.TRIAL_NEW))],
+            [button(_("showcase.btn_my_services"), CardCb(a=CardAction.HUB))],
+        ]
+    )
