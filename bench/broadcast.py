@@ -35,12 +35,12 @@ from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import func, insert, select, text
 
 from bench.fake_telegram import FakeTelegram
+from bot.delivery.broadcasts import BroadcastSender
 from bot.i18n import create_i18n
 from db.base import utcnow
 from db.engine import Database
 from db.models import Base, BroadcastDelivery, User, UserStatus
 from services import broadcasts as service
-from services.broadcast_sender import BroadcastSender
 
 ADMIN_CHAT = -1001000000001
 TOKEN = "123456789:AAEbenchbenchbenchbenchbenchbench12"

@@ -32,6 +32,7 @@ from sqlalchemy import func, select, text
 from bench import database as bench_db
 from bench.fake_telegram import FakeTelegram, serve
 from bot.config import Settings
+from bot.delivery.outbox import telegram_outbox
 from bot.factory import create_bot
 from bot.i18n import create_i18n
 from db.base import utcnow
@@ -120,7 +121,9 @@ async def paced_run(url: str, label: str, args: argparse.Namespace) -> dict[str,
     db = await open_db(url)
     try:
         await fill(db, args.notices, args.chats)
-        outbox = Outbox(bot, db, create_i18n("ru"), tz=TZ, pacer=Pacer(rate=args.rate), workers=args.workers)
+        outbox = telegram_outbox(
+            bot, db, create_i18n("ru"), tz=TZ, pacer=Pacer(rate=args.rate), workers=args.workers
+        )
         tracemalloc.start()
         seconds, ticks = await drain(outbox)
         _current, peak = tracemalloc.get_traced_memory()
@@ -171,7 +174,9 @@ async def db_cost_run(url: str, label: str, args: argparse.Namespace) -> None:
     db = await open_db(url)
     try:
         await fill(db, args.notices, args.notices)  # one notice per chat: no per-chat pause
-        outbox = Outbox(bot, db, create_i18n("ru"), tz=TZ, pacer=Pacer(rate=1e9, per_chat=0), workers=1)
+        outbox = telegram_outbox(
+            bot, db, create_i18n("ru"), tz=TZ, pacer=Pacer(rate=1e9, per_chat=0), workers=1
+        )
         seconds, _ticks = await drain(outbox)
         print(
             f"{label} unpaced, no network: {args.notices} notices in {seconds:.2f} s = "

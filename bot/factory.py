@@ -15,8 +15,9 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
-from bot import consent
+from bot import consent, features
 from bot.config import Settings
+from bot.delivery import broadcasts as broadcast_sender
 from bot.fastpath import inline_pure_filters
 from bot.i18n import create_i18n
 from bot.middlewares import (
@@ -32,17 +33,8 @@ from db import clock
 from db.engine import Database
 from db.repositories.users import PersonCache
 from handlers import admin as admin_handlers
-from handlers import booking as booking_handlers
-from handlers import broadcasts as broadcasts_handlers
-from handlers import common, errors, forms, groups, menu, my, privacy, registration
-from handlers import consultations as consultations_handlers
-from handlers import events as events_handlers
-from handlers import ideas as ideas_handlers
-from handlers import report as report_handlers
-from handlers import settings as settings_handlers
-from handlers import showcase as showcase_handlers
+from handlers import common, errors, forms, groups
 from handlers.admin.staff import StaffDirectory, create_membership_router
-from services import broadcast_sender
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +55,8 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 def create_storage(settings: Settings, db: Database) -> tuple[BaseStorage, BaseEventIsolation]:
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisEventIsolation, RedisStorage
+        from aiogram.fsm.storage.base import DefaultKeyBuilder
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
         ttl = timedelta(days=settings.draft_retention_days)  # untouched drafts expire (152-ФЗ)
         storage = RedisStorage.from_url(
@@ -73,22 +66,9 @@ def create_storage(settings: Settings, db: Database) -> tuple[BaseStorage, BaseE
     return SQLStorage(db), SimpleEventIsolation()
 
 
-def feature_routers(settings: Settings) -> list[Router]:
-    """Private-chat feature routers, in order. Each feature adds its create_router() here."""
-    return [
-        events_handlers.create_router(settings),  # before registration: /start ev_<id>, ci_<id>_<code>
-        registration.create_router(),
-        menu.create_router(),
-        privacy.create_router(),
-        my.create_router(),
-        booking_handlers.create_router(),
-        broadcasts_handlers.create_router(),
-        showcase_handlers.create_router(),
-        report_handlers.create_router(),
-        ideas_handlers.create_router(),
-        settings_handlers.create_router(),
-        consultations_handlers.create_router(),
-    ]
+def feature_routers(settings: Settings, registry: features.Registry | None = None) -> list[Router]:
+    """Private-chat feature routers, in order: the feature registry's (bot.features)."""
+    return (registry or features.build()).routers(settings)
 
 
 def create_dispatcher(
@@ -97,8 +77,11 @@ def create_dispatcher(
     *,
     storage: BaseStorage | None = None,
     events_isolation: BaseEventIsolation | None = None,
+    registry: features.Registry | None = None,
     **workflow_data: Any,
 ) -> Dispatcher:
+    registry = registry or features.build()
+    features.install(registry)  # privacy exporters/erasers, digest sections, menu... from the one list
     if storage is None:
         storage, default_isolation = create_storage(settings, db)
         events_isolation = events_isolation or default_isolation
@@ -112,6 +95,7 @@ def create_dispatcher(
         db=db,
         i18n=i18n,
         staff=staff,
+        registry=registry,
         **workflow_data,
     )
     dp.update.outer_middleware(ThrottlingMiddleware(i18n, settings.throttle_rate))
@@ -133,8 +117,9 @@ def create_dispatcher(
     dp.include_router(common.create_router())
     dp.include_router(groups.create_router())
     broadcast_sender.install(dp)  # the paced broadcast sender runs while the dispatcher runs
-    dp.startup.register(booking_handlers.seed_resources)
-    for router in feature_routers(settings):
+    for hook in registry.startup:
+        dp.startup.register(hook)
+    for router in registry.routers(settings):
         dp.include_router(router)
     dp.include_router(common.create_fallback_router())
     inline_pure_filters(dp)  # after every router is in: state and magic filters skip the thread hop

@@ -235,7 +235,7 @@ def _database_url(given: str | None) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.ops", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bot.ops", description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--database", help="database URL (default: DATABASE_URL from the environment/.env)")
     commands = parser.add_subparsers(dest="command", required=True)
     p_backup = commands.add_parser("backup", help="write a consistent SQLite snapshot (safe while running)")

@@ -80,8 +80,8 @@ class SQLStorage(BaseStorage):
 
     async def _set(self, storage_key: StorageKey, column: str, value: str | None) -> None:
         key = self._key(storage_key)
-        known = MISSING if self.cache is None else await self._row(key)
-        if known is not MISSING:
+        known: Row | None = None if self.cache is None else await self._row(key)
+        if known is not None:
             new = (value, known[1]) if column == "state" else (known[0], value)
             if new == known:
                 return  # nothing changes: no transaction at all
@@ -125,7 +125,9 @@ class SQLStorage(BaseStorage):
             sql, params = _UPSERT[column], (key, value, _sqlite_now())
         async with self.db.write_lock, self.db.engine.connect() as conn:
             raw = await conn.get_raw_connection()
-            await raw.driver_connection.execute_fetchall(sql, params)
+            driver = raw.driver_connection
+            assert driver is not None
+            await driver.execute_fetchall(sql, params)
         cache.written(FsmState.__tablename__, self.cache)
         assert self.cache is not None
         self.cache.put(key, new)

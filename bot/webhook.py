@@ -36,7 +36,7 @@ class SecretRequestHandler(SimpleRequestHandler):
     """Accepts an update only with the secret token, compared in constant time (as bytes, so a header
     with odd characters is a refusal, not an error). There is no mode without a secret."""
 
-    def __init__(self, *args, secret_token: str, grace_seconds: float = 20.0, **kwargs) -> None:
+    def __init__(self, *args: Any, secret_token: str, grace_seconds: float = 20.0, **kwargs: Any) -> None:
         if len(secret_token or "") < MIN_SECRET_LENGTH or not SECRET_CHARS.fullmatch(secret_token):
             raise ValueError(
                 f"the webhook secret must be at least {MIN_SECRET_LENGTH} characters of A-Z a-z 0-9 _ -"

@@ -10,7 +10,7 @@ of the hot path. On PostgreSQL services use row locks or guarded updates where t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -108,7 +108,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 @asynccontextmanager
-async def write(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+async def write(session: AsyncSession) -> AsyncGenerator[AsyncSession, None]:
     """One short write transaction on ``session``: commits on success, rolls back on error.
 
     A service function wraps its writes in this; nothing inside may wait on the network.

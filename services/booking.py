@@ -35,9 +35,8 @@ from db.engine import write
 from db.models import Booking, BookingSlot, BookingStatus, Resource, User
 from db.models.booking import ACTIVE_STATUSES
 from services import audit, notifications
-from services.digest import SOURCES, DigestItem
+from services.digest import DigestItem
 from services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from services.privacy import ERASERS, EXPORTERS
 
 REMINDER_KIND = "booking.reminder"
 REF_TYPE = "booking"
@@ -1236,15 +1235,3 @@ async def digest_bookings(
         )
         for booking, resource in rows
     ]
-
-
-def _register() -> None:
-    if all(name != "bookings" for name, _source in SOURCES):
-        SOURCES.append(("bookings", digest_bookings))
-    if export_bookings not in EXPORTERS:
-        EXPORTERS.append(export_bookings)
-    if erase_bookings not in ERASERS:
-        ERASERS.append(erase_bookings)
-
-
-_register()

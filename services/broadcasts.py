@@ -11,7 +11,7 @@ Features add audiences with :func:`register_audience`: a name, a label key, an a
 (session, ref) returning a ``select`` of user ids, and optionally an async function (session)
 returning [(ref, label)] to choose the ref from (labels are plain text, escaped when shown).
 
-The sending itself is services.broadcast_sender.
+The sending itself is bot.delivery.broadcasts (the paced sender).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from db.engine import write
 from db.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus, User, UserStatus
 from services import audit, outbox
 from services.errors import Conflict, NotFound, ValidationFailed
-from services.privacy import ERASERS, EXPORTERS
 from services.users import DISTRICTS, TARGET_GROUPS
 from services.users import update_profile as _update_profile
 
@@ -54,6 +53,9 @@ class Audience:
 
 
 AUDIENCES: dict[str, Audience] = {}
+
+SOURCE_GONE = ("message to copy not found", "message_id_invalid", "message not found")
+"""Words of Telegram's refusal to copy a broadcast's source message because staff deleted it."""
 
 
 def register_audience(name: str, label_key: str, users: UsersFn, options: OptionsFn | None = None) -> None:
@@ -441,15 +443,11 @@ async def erase_deliveries(session: AsyncSession, user: User) -> None:
     )
 
 
-EXPORTERS.append(export_deliveries)
-ERASERS.append(erase_deliveries)
-
-
 # --- built-in feature audiences -------------------------------------------------------------------
 
 
-def _register_feature_audiences() -> None:
-    """Event participants, consultation requesters and idea authors (their models exist)."""
+def feature_audiences() -> dict[str, Audience]:
+    """Event participants, consultation requesters and idea authors (bot.features puts them in AUDIENCES)."""
     from db.models import Consultation, ConsultationTopic, Event, EventSignup, Idea, IdeaStatus
     from db.models.events import HOLDING, EventStatus, SignupStatus
 
@@ -502,11 +500,10 @@ def _register_feature_audiences() -> None:
     async def idea_authors(session: AsyncSession, ref: str | None) -> Select[Any]:
         return select(Idea.author_id).where(Idea.status.not_in((IdeaStatus.MODERATION, IdeaStatus.REJECTED)))
 
-    register_audience("ev_signed", "broadcast.aud_ev_signed", event_signed, event_options)
-    register_audience("ev_attended", "broadcast.aud_ev_attended", event_attended, event_options)
-    register_audience("ev_waiting", "broadcast.aud_ev_waiting", event_waiting, event_options)
-    register_audience("consult", "broadcast.aud_consult", consultations, topic_options)
-    register_audience("ideas", "broadcast.aud_ideas", idea_authors)
-
-
-_register_feature_audiences()
+    return {
+        "ev_signed": Audience("broadcast.aud_ev_signed", event_signed, event_options),
+        "ev_attended": Audience("broadcast.aud_ev_attended", event_attended, event_options),
+        "ev_waiting": Audience("broadcast.aud_ev_waiting", event_waiting, event_options),
+        "consult": Audience("broadcast.aud_consult", consultations, topic_options),
+        "ideas": Audience("broadcast.aud_ideas", idea_authors),
+    }

@@ -27,7 +27,7 @@ from db.models import (
 )
 from db.models.consultations import OPEN_STATUSES
 from db.repositories import users as users_repo
-from services import audit, notifications, privacy
+from services import audit, notifications
 from services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 
 SEED_TOPICS: tuple[tuple[str, str, str], ...] = (
@@ -712,7 +712,7 @@ async def search_organisations(session: AsyncSession, text: str, limit: int = 20
         .order_by(func.count().desc())
         .limit(limit)
     )
-    return [(name, count) for name, count in rows]
+    return [(str(name or ""), int(count)) for name, count in rows]
 
 
 # --- links: which bot message belongs to which request -----------------------------------------
@@ -873,11 +873,3 @@ async def erase_person(session: AsyncSession, user: User) -> None:
         .values(text=None, file_id=None, file_name=None)
         .execution_options(synchronize_session=False)
     )
-
-
-if export_person not in privacy.EXPORTERS:
-    privacy.EXPORTERS.append(export_person)
-if erase_person not in privacy.ERASERS:
-    privacy.ERASERS.append(erase_person)
-if staff_messages not in privacy.STAFF_MESSAGES:
-    privacy.STAFF_MESSAGES.append(staff_messages)

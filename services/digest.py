@@ -23,8 +23,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,7 +30,8 @@ from db.engine import Database, write
 from db.models import DigestNews, NewsStatus, Notification, User, UserStatus
 from services import audit
 from services.errors import Conflict, NotFound, ValidationFailed
-from services.notifications import RENDERERS, cancel_kind, make_key, queue
+from services.notifications import cancel_kind, make_key, queue
+from services.ports import Translate, Translator
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +174,10 @@ async def build(
     return digest
 
 
-def render(digest: Digest, user: User, now: datetime, tz: ZoneInfo) -> tuple[str, list[list[dict[str, Any]]]]:
-    """The digest as one HTML message and its buttons, in the current locale (call inside i18n)."""
+def render(
+    digest: Digest, user: User, now: datetime, tz: ZoneInfo, _: Translate
+) -> tuple[str, list[list[dict[str, Any]]]]:
+    """The digest as one HTML message and its buttons, in the locale of ``_`` (a gettext)."""
     local = now.astimezone(tz)
     parts = [
         _("digest.title").format(
@@ -220,11 +221,11 @@ def render(digest: Digest, user: User, now: datetime, tz: ZoneInfo) -> tuple[str
 
 
 def render_in(
-    i18n: I18n, language: str | None, digest: Digest, user: User, now: datetime, tz: ZoneInfo
+    i18n: Translator, language: str | None, digest: Digest, user: User, now: datetime, tz: ZoneInfo
 ) -> tuple[str, list[list[dict[str, Any]]]]:
     lang = language if language in i18n.available_locales else i18n.default_locale
     with i18n.context(), i18n.use_locale(lang):
-        return render(digest, user, now, tz)
+        return render(digest, user, now, tz, i18n.gettext)
 
 
 def subscribers_query(after_id: int = 0):  # type: ignore[no-untyped-def]
@@ -242,7 +243,7 @@ def subscribers_query(after_id: int = 0):  # type: ignore[no-untyped-def]
     )
 
 
-async def queue_weekly(db: Database, i18n: I18n, tz: ZoneInfo, now: datetime) -> int:
+async def queue_weekly(db: Database, i18n: Translator, tz: ZoneInfo, now: datetime) -> int:
     """Build and queue this week's digest for every subscriber. Idempotent per (person, week)."""
     week = week_key(now, tz)
     queued = 0
@@ -296,7 +297,7 @@ async def queue_weekly(db: Database, i18n: I18n, tz: ZoneInfo, now: datetime) ->
 
 
 async def render_fresh(
-    session: AsyncSession, row: Notification, user: User, now: datetime
+    session: AsyncSession, row: Notification, user: User, now: datetime, gettext: Translate
 ) -> dict[str, Any] | None:
     """The digest built again right before it is sent (the sender sets the person's locale): an event
     cancelled meanwhile drops out, a language changed meanwhile applies. None: it became empty."""
@@ -317,11 +318,8 @@ async def render_fresh(
     digest = await build(session, user, now, tz, news)
     if digest.empty:
         return None
-    text, buttons = render(digest, user, now, tz)
+    text, buttons = render(digest, user, now, tz, gettext)
     return {"html": text, "buttons": buttons}
-
-
-RENDERERS[KIND] = render_fresh
 
 
 # --- the person's subscription --------------------------------------------------------------------

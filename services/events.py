@@ -17,6 +17,7 @@ rows queued in the same transaction (see services.notifications), so nothing is 
 from __future__ import annotations
 
 import hmac
+import html
 import re
 import secrets
 from collections.abc import Sequence
@@ -25,7 +26,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +34,7 @@ from db.base import utcnow
 from db.engine import write
 from db.models import AuditLog, Event, EventSignup, EventStatus, Notification, SignupStatus, User, UserStatus
 from db.models.events import ACTIVE, HOLDING
-from services import audit, digest, notifications, privacy
+from services import audit, notifications
 from services.digest import DigestItem
 from services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 
@@ -102,11 +102,11 @@ def fmt_when(event: Event, tz: ZoneInfo | None = None) -> str:
 
 def _params(event: Event, participant: bool = False, **extra: Any) -> dict[str, Any]:
     """Notice parameters. An online event's link is only shown to those who hold a place."""
-    place: Any = hd.quote(event.place)
+    place: Any = _quote(event.place)
     if event.place_kind == "online" and not participant:
         place = {"t": "events.place_online_short"}  # translated by the outbox sender
     return {
-        "title": hd.quote(event.title),
+        "title": _quote(event.title),
         "when": fmt_when(event),
         "place": place,
         "event_id": event.id,
@@ -208,6 +208,11 @@ def parse_end(text: str | None, start: datetime, tz: ZoneInfo | None = None) -> 
     if value <= start:
         raise ValidationFailed("events.end_before_start")
     return value
+
+
+def _quote(value: str) -> str:
+    """HTML-escape people's text for a message (quotes left as they are)."""
+    return html.escape(value, quote=False)
 
 
 @dataclass
@@ -1296,8 +1301,8 @@ async def digest_events(
     for event in events:
         if not matches(event, user):
             continue
-        place = "💻" if event.place_kind == "online" else hd.quote(event.place)
-        text = f"<b>{hd.quote(event.title)}</b> — {fmt_when(event)}, {place}"
+        place = "💻" if event.place_kind == "online" else _quote(event.place)
+        text = f"<b>{_quote(event.title)}</b> — {fmt_when(event)}, {place}"
         items.append(DigestItem(text=text, button=("events.btn_signup", _cb("su", event.id))))
     return items[:8]
 
@@ -1312,7 +1317,7 @@ async def digest_my_signups(
         if event.starts_at > now + DIGEST_HORIZON or event.starts_at <= now:
             continue
         mark = {"confirmed": "✅", "offered": "🎟", "waiting": "⏳"}.get(signup.status, "")
-        text = f"{mark} <b>{hd.quote(event.title)}</b> — {fmt_when(event)}"
+        text = f"{mark} <b>{_quote(event.title)}</b> — {fmt_when(event)}"
         items.append(DigestItem(text=text, button=("events.btn_open", _cb("card", event.id))))
     return items
 
@@ -1393,17 +1398,6 @@ def local_date(value: datetime) -> date:
     return value.astimezone(_tz).date()
 
 
-def _register() -> None:
-    """Add this feature's digest sections and privacy hooks (idempotent)."""
-    for name, source in (("events", digest_events), ("my_signups", digest_my_signups)):
-        if all(existing != name for existing, _source in digest.SOURCES):
-            digest.SOURCES.append((name, source))
-    if export_signups not in privacy.EXPORTERS:
-        privacy.EXPORTERS.append(export_signups)
-    if erase_comments not in privacy.ERASERS:
-        privacy.ERASERS.append(erase_comments)
-
-
 async def process_expired_offers(
     bot: Any, db: Any, i18n: Any, settings: Any, now: datetime | None = None
 ) -> int:
@@ -1414,6 +1408,3 @@ async def process_expired_offers(
     ttl = timedelta(hours=float(getattr(settings, "event_offer_hours", 12)))
     async with db.session() as session:
         return await expire_offers(session, now=now, offer_ttl=ttl)
-
-
-_register()

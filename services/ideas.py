@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.engine import write
 from db.models import Idea, IdeaReview, IdeaStatus, IdeaSupport, IdeaUpdate, User, UserStatus
-from services import audit, digest, privacy
+from services import audit
 from services import notifications as notices
 from services.digest import DigestItem
 from services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
@@ -206,7 +206,7 @@ async def browse(
     filter runs here on the small (id, help) pairs.
     """
     order = (Idea.support_count.desc(), Idea.published_at.desc(), Idea.id)
-    conditions = [Idea.status.in_(PUBLIC)]
+    conditions: list[ColumnElement[bool]] = [Idea.status.in_(PUBLIC)]
     if district:
         conditions.append(Idea.district == district)
     start = max(page, 0) * page_size
@@ -577,7 +577,7 @@ async def staff_messages(session: AsyncSession, user: User) -> list[tuple[int, i
     rows = await session.scalars(
         select(Idea.card_message_id).where(Idea.author_id == user.id, Idea.card_message_id.is_not(None))
     )
-    return [(0, message_id) for message_id in rows]
+    return [(0, message_id) for message_id in rows if message_id is not None]
 
 
 async def erase(session: AsyncSession, user: User) -> None:
@@ -619,18 +619,3 @@ async def figures(session: AsyncSession, since: datetime | None = None) -> Figur
         supporters=await session.scalar(supporters) or 0,
         authors=await session.scalar(authors) or 0,
     )
-
-
-def _register() -> None:
-    """Add the ideas to the /privacy export and erasure and to the weekly digest (once)."""
-    if export not in privacy.EXPORTERS:
-        privacy.EXPORTERS.append(export)
-    if erase not in privacy.ERASERS:
-        privacy.ERASERS.append(erase)
-    if staff_messages not in privacy.STAFF_MESSAGES:
-        privacy.STAFF_MESSAGES.append(staff_messages)
-    if all(name != "ideas" for name, _source in digest.SOURCES):
-        digest.SOURCES.append(("ideas", digest_items))
-
-
-_register()

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import Notification, NotificationStatus, User
+from services.ports import Translate
 
 
 def make_key(
@@ -157,9 +158,9 @@ async def queue_reminder(
 
 # --- notices rendered fresh at send time -------------------------------------------------------------
 
-Renderer = Callable[[AsyncSession, Notification, User, datetime], Awaitable[dict[str, Any] | None]]
+Renderer = Callable[[AsyncSession, Notification, User, datetime, Translate], Awaitable[dict[str, Any] | None]]
 RENDERERS: dict[str, Renderer] = {}
-"""kind -> a function the sender calls right before sending (inside the recipient's locale) to build the
+"""kind -> a function the sender calls right before sending (with a gettext of the recipient's locale) to build the
 payload anew from the current state, e.g. the weekly digest (events cancelled since it was queued drop
 out, a new language applies). It returns a payload as described above, or None: nothing to send."""
 

@@ -29,35 +29,18 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramNotFound,
-    TelegramRetryAfter,
-)
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import I18n
 from sqlalchemy import and_, or_, select, update
 
 from db.base import utcnow
 from db.engine import Database, write
 from db.models import Notification, NotificationStatus, User, UserStatus
 from services.notifications import RENDERERS, event_at_of, is_reminder
+from services.ports import Button, DeliveryError, Notifier, Rejected, RetryLater, Translator, Unreachable
 
 log = logging.getLogger(__name__)
 
 BACKOFF_SECONDS = (60, 300, 900, 3600, 3 * 3600)
 """Wait before the 2nd, 3rd... attempt after an ordinary error."""
-UNREACHABLE_MARKERS = (
-    "chat not found",
-    "user not found",
-    "peer_id_invalid",
-    "user is deactivated",
-    "bot was blocked",
-    "bot can't initiate",
-    "chat_write_forbidden",
-)
 RETRY_AFTER_TRIES = 3
 DIGEST_KIND = "digest"
 
@@ -141,8 +124,18 @@ def _translate_params(params: dict[str, Any], gettext: Callable[[str], str]) -> 
 
 def render(
     payload: dict[str, Any], gettext: Callable[[str], str], tz: ZoneInfo
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The text and keyboard of one notice in the current locale (see services/notifications.py)."""
+) -> tuple[str, list[list[Button]] | None]:
+    """The text and buttons of one notice in the current locale.
+
+    The payload contract (what features store in ``Notification.payload``; services/notifications.py):
+    - ``html``: a ready HTML text, sent as it is; or ``text``: a locale key whose translation is
+      ``str.format``-ed with ``params``; a param given as ``{"t": key}`` is itself translated first.
+    - ``event_at`` (ISO moment, optional): shown as ``{event_time}`` (dd.mm HH:MM in ``tz``) unless
+      ``params`` has it; reminders are dropped once it has passed.
+    - ``buttons`` (optional): rows of buttons, each ``[label key, callback data]`` or a dict with
+      ``text`` (a label key) or ``label`` (a ready label) and ``data`` (callback data) or ``url``.
+    A kind with a fresh renderer (``RENDERERS``) is rendered again from the database at send time.
+    A payload that breaks this contract is recorded as failed, never retried."""
     try:
         if payload.get("html"):
             text = str(payload["html"])
@@ -153,37 +146,36 @@ def render(
                 moment = datetime.fromisoformat(event_at).astimezone(tz)
                 params["event_time"] = moment.strftime("%d.%m %H:%M")
             text = gettext(str(payload["text"])).format(**params)
-        rows: list[list[InlineKeyboardButton]] = []
+        rows: list[list[Button]] = []
         for row in payload.get("buttons") or []:
             buttons = []
             for spec in row:
                 if isinstance(spec, list | tuple):
-                    buttons.append(
-                        InlineKeyboardButton(text=gettext(str(spec[0])), callback_data=str(spec[1]))
-                    )
+                    buttons.append(Button(text=gettext(str(spec[0])), data=str(spec[1])))
                     continue
                 label = spec["label"] if "label" in spec else gettext(str(spec["text"]))
                 if spec.get("url"):
-                    buttons.append(InlineKeyboardButton(text=label, url=str(spec["url"])))
+                    buttons.append(Button(text=str(label), url=str(spec["url"])))
                 else:
-                    buttons.append(InlineKeyboardButton(text=label, callback_data=str(spec["data"])))
+                    buttons.append(Button(text=str(label), data=str(spec["data"])))
             if buttons:
                 rows.append(buttons)
     except (KeyError, IndexError, ValueError, TypeError, AttributeError) as exc:
         raise _Rendered(f"cannot render payload: {exc!r}") from exc
     if not text.strip():
         raise _Rendered("empty text")
-    return text, InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+    return text, rows or None
 
 
 class Outbox:
-    """The sender. One instance per process (it keeps the pace between ticks)."""
+    """The sender. One instance per process (it keeps the pace between ticks). It sends through a
+    Notifier (services.ports; bot.delivery.telegram.TelegramNotifier in the bot)."""
 
     def __init__(
         self,
-        bot: Bot,
+        notifier: Notifier,
         db: Database,
-        i18n: I18n,
+        i18n: Translator,
         *,
         tz: ZoneInfo,
         quiet_start: time = time(22, 0),
@@ -196,7 +188,7 @@ class Outbox:
         pacer: Pacer | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.bot = bot
+        self.notifier = notifier
         self.db = db
         self.i18n = i18n
         self.tz = tz
@@ -389,7 +381,7 @@ class Outbox:
                 if renderer is not None and user is not None:
                     try:
                         async with self.db.session() as session:
-                            fresh = await renderer(session, row, user, now)
+                            fresh = await renderer(session, row, user, now, self.i18n.gettext)
                     except Exception:  # the stored payload is still good enough
                         log.exception("notification %s (%s): fresh rendering failed", row_id, row.kind)
                         fresh = payload
@@ -398,7 +390,7 @@ class Outbox:
                         result.cancelled += 1
                         return
                     payload = fresh
-                text, markup = render(payload, self.i18n.gettext, self.tz)
+                text, buttons = render(payload, self.i18n.gettext, self.tz)
         except _Rendered as exc:
             log.error("notification %s (%s) cannot be rendered: %s", row_id, row.kind, exc)
             await self._finish(row_id, NotificationStatus.FAILED, error=str(exc))
@@ -407,34 +399,30 @@ class Outbox:
         for attempt in range(RETRY_AFTER_TRIES + 1):
             await self.pacer.wait(row.chat_id)
             try:
-                await self.bot.send_message(row.chat_id, text, reply_markup=markup)
-            except TelegramRetryAfter as exc:
-                self.pacer.pause(exc.retry_after)
+                await self.notifier.send(row.chat_id, text, buttons)
+            except RetryLater as exc:
+                self.pacer.pause(exc.seconds)
                 result.retried += 1
                 if attempt < RETRY_AFTER_TRIES and not self._stopping:
                     continue
-                await self._retry_later(
-                    row, f"RetryAfter {exc.retry_after}s", timedelta(seconds=exc.retry_after)
-                )
+                await self._retry_later(row, f"RetryAfter {exc.seconds}s", timedelta(seconds=exc.seconds))
                 return
-            except (TelegramForbiddenError, TelegramNotFound) as exc:
-                await self._unreachable(row, f"{type(exc).__name__}: {exc.message}")
+            except Unreachable as exc:
+                await self._unreachable(row, exc.message)
                 result.unreachable += 1
                 return
-            except TelegramBadRequest as exc:
-                if any(marker in exc.message.lower() for marker in UNREACHABLE_MARKERS):
-                    await self._unreachable(row, f"TelegramBadRequest: {exc.message}")
-                    result.unreachable += 1
-                else:  # the request itself is wrong (markup, text): sending it again cannot help
-                    log.error("notification %s (%s) refused: %s", row_id, row.kind, exc.message)
-                    await self._finish(row_id, NotificationStatus.FAILED, error=f"BadRequest: {exc.message}")
-                    result.failed += 1
+            except Rejected as exc:
+                # the request itself is wrong (markup, text): sending it again cannot help
+                log.error("notification %s (%s) refused: %s", row_id, row.kind, exc.message)
+                await self._finish(row_id, NotificationStatus.FAILED, error=exc.message)
+                result.failed += 1
                 return
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("notification %s (%s) not sent: %r", row_id, row.kind, exc)
-                failed = await self._retry_later(row, f"{type(exc).__name__}: {exc}"[:500], None)
+                error = exc.message if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
+                failed = await self._retry_later(row, error[:500], None)
                 if failed:
                     result.failed += 1
                 else:

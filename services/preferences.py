@@ -19,7 +19,6 @@ from db.base import utcnow
 from db.engine import write
 from db.models import Notification, User, UserStatus
 from services import digest as digest_service
-from services import privacy
 from services.errors import NotFound, ValidationFailed
 from services.notifications import apply_reminder_settings
 from services.users import DISTRICTS
@@ -144,9 +143,3 @@ async def export_notifications(session: AsyncSession, user: User) -> tuple[str, 
 async def erase_notifications(session: AsyncSession, user: User) -> None:
     """Texts rendered for the person (their name in a digest) go; the counts for reports stay."""
     await session.execute(update(Notification).where(Notification.user_id == user.id).values(payload={}))
-
-
-if export_notifications not in privacy.EXPORTERS:
-    privacy.EXPORTERS.append(export_notifications)
-if erase_notifications not in privacy.ERASERS:
-    privacy.ERASERS.append(erase_notifications)

@@ -105,13 +105,17 @@ async def _forget_fsm_rows(session: AsyncSession, tg_id: int) -> None:
 async def _sweep_quotes(session: AsyncSession, user: User) -> None:
     """Notices to others and audit details that quote the person (their name or phone in a payload)
     lose that text; the rows stay for the counts."""
-    for column, blank in ((Notification.payload, {}), (AuditLog.details, ERASED_MARK)):
+    targets: tuple[tuple[type[Notification] | type[AuditLog], Any, dict[str, Any]], ...] = (
+        (Notification, Notification.payload, {}),
+        (AuditLog, AuditLog.details, ERASED_MARK),
+    )
+    for model, column, blank in targets:
         for value in _identifying_values(user):
             # as stored: plain (PostgreSQL's JSONB as text) or \\u-escaped (SQLite's JSON text)
             for form in {value, json.dumps(value)[1:-1]}:
                 pattern = "%" + form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
                 await session.execute(
-                    update(column.class_)
+                    update(model)
                     .where(cast(column, String).like(pattern, escape="\\"))
                     .values({column.key: blank})
                     .execution_options(synchronize_session=False)
@@ -139,7 +143,7 @@ async def apply_retention(
             .where(FsmState.updated_at < now - timedelta(days=draft_days))
             .execution_options(synchronize_session=False)
         )
-    return guests.rowcount or 0, drafts.rowcount or 0
+    return guests.rowcount or 0, drafts.rowcount or 0  # type: ignore[attr-defined]
 
 
 async def erase(session: AsyncSession, tg_id: int, policy_version: str) -> list[tuple[int, int]]:

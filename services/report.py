@@ -22,13 +22,12 @@ People who erased their data keep their (anonymous) rows: they count, and appear
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, distinct, func, select, union_all
+from sqlalchemy import case, distinct, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -44,6 +43,8 @@ from db.models import (
 )
 from db.models.report import OfflineRecipients
 from db.models.showcase import RequestStatus, ServiceCard, ServiceRequest, TrialApplication, TrialStatus
+from services import report_sections
+from services.report_base import Period, Reach, ReachRow, dialect
 from services.users import DISTRICTS
 
 GROUPS = ("citizen", "nko_staff", "entrepreneur", "project_team", "municipal", "service_user", "partner")
@@ -60,23 +61,6 @@ DEFAULT_TARGETS = {
 }
 PERIODS = ("this_month", "last_month", "this_quarter", "this_year", "all")
 UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class Period:
-    code: str
-    first: date
-    """First local day, inclusive."""
-    last: date
-    """Last local day, inclusive."""
-    start: datetime
-    """UTC, inclusive."""
-    end: datetime
-    """UTC, exclusive (the midnight after ``last``)."""
-    tz: ZoneInfo
-
-    def contains(self, column: Any) -> ColumnElement[bool]:
-        return (column >= self.start) & (column < self.end)
 
 
 def make_period(first: date, last: date, tz: ZoneInfo, code: str = "custom") -> Period:
@@ -136,16 +120,6 @@ def targets_from(settings_targets: dict[str, int] | None) -> dict[str, int]:
 # --- SQL helpers shared with the sections ------------------------------------------------------
 
 
-def dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
-
-
-def hours_between(session: AsyncSession, later: Any, earlier: Any) -> Any:
-    if dialect(session) == "sqlite":
-        return (func.julianday(later) - func.julianday(earlier)) * 24.0
-    return func.extract("epoch", later - earlier) / 3600.0
-
-
 def month_of(session: AsyncSession, column: Any, period: Period) -> Any:
     """The local month of a timestamp as 'YYYY-MM'."""
     if dialect(session) == "sqlite":
@@ -154,52 +128,11 @@ def month_of(session: AsyncSession, column: Any, period: Period) -> Any:
     return func.to_char(func.timezone(period.tz.key, column), "YYYY-MM")
 
 
-async def quantiles(
-    session: AsyncSession, model: Any, value: Any, *where: Any
-) -> tuple[int, float | None, float | None]:
-    """(count, median, 90th percentile) of ``value`` over the rows of ``model`` matching ``where``;
-    nearest-rank percentiles, each found by the database (ORDER BY value OFFSET rank-1)."""
-    count = await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
-    if not count:
-        return 0, None, None
-    found: list[float | None] = []
-    for q in (0.5, 0.9):
-        rank = max(1, math.ceil(q * count))
-        v = await session.scalar(select(value).where(*where).order_by(value).offset(rank - 1).limit(1))
-        found.append(None if v is None else round(float(v), 1))
-    return count, found[0], found[1]
-
-
 def fold(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
 # --- reach --------------------------------------------------------------------------------------
-
-
-@dataclass
-class ReachRow:
-    group: str
-    target: int
-    reached: int
-    self_reported: int = 0
-    """Service users only: the providers' offline recipients included in ``reached``."""
-
-    @property
-    def percent(self) -> float:
-        return round(100.0 * self.reached / self.target, 1) if self.target else 0.0
-
-
-@dataclass
-class Reach:
-    rows: list[ReachRow]
-    by_district: dict[str, dict[str, int]] = field(default_factory=dict)
-    """Group -> district -> people (partners and offline recipients have no district)."""
-    people: int = 0
-    """Distinct people reached in any way."""
-    offline_answers: int = 0
-    offline_unknown: int = 0
-    offline_staff: int = 0
 
 
 def participants(period: Period, now: datetime) -> Any:
@@ -255,11 +188,11 @@ async def _offline(session: AsyncSession, period: Period, reach: Reach) -> int:
     )
     total = 0
     for source, answered, people, rows_count in rows:
-        total += int(people)
-        reach.offline_answers += int(answered)
-        reach.offline_unknown += int(rows_count) - int(answered)
+        total += int(people or 0)
+        reach.offline_answers += int(answered or 0)
+        reach.offline_unknown += int(rows_count or 0) - int(answered or 0)
         if source == "staff":
-            reach.offline_staff += int(people)
+            reach.offline_staff += int(people or 0)
     return total
 
 
@@ -387,8 +320,6 @@ class Report:
 async def build(
     session: AsyncSession, period: Period, now: datetime, targets: dict[str, int] | None = None
 ) -> Report:
-    from services import report_sections
-
     reach = await compute_reach(session, period, now, targets_from(targets))
     sections = await report_sections.all_sections(session, period, now, reach)
     monthly = await monthly_activity(session, period, now)

@@ -11,6 +11,7 @@ from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -278,7 +279,9 @@ def _activity_chart(report: Report, gettext: Gettext) -> bytes:
     axes.set_title(gettext("report.c_activity").format(period=period_title(report)))
     axes.tick_params(axis="x", labelrotation=45, labelsize=8)
     axes.set_ylim(bottom=0)
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    locator = axes.yaxis.get_major_locator()
+    if isinstance(locator, MaxNLocator):  # the default AutoLocator is one
+        locator.set_params(integer=True)
     if months:
         axes.legend(fontsize=8)
     return _png(figure)

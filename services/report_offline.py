@@ -25,7 +25,7 @@ from db.engine import Database, write
 from db.models import User
 from db.models.report import OfflineRecipients
 from db.models.showcase import CardStatus, ServiceCard
-from services import audit, notifications, privacy
+from services import audit, notifications
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +216,3 @@ async def export_person(session: AsyncSession, user: User) -> tuple[str, Any]:
         {"card_id": r.card_id, "month": r.month.isoformat(), "count": r.count, "source": r.source}
         for r in rows
     ]
-
-
-if export_person not in privacy.EXPORTERS:
-    privacy.EXPORTERS.append(export_person)

@@ -7,7 +7,6 @@ data (resource names, topic titles) kept as given. The message and the workbook 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,28 +32,8 @@ from db.models import (
     Resource,
     SignupStatus,
 )
-from services.report import Period, Reach, hours_between, quantiles
-
-
-class Key(str):
-    """A label that is a locale key (translated when shown), as opposed to data."""
-
-
-@dataclass
-class Table:
-    title: str
-    headers: list[str]
-    rows: list[list[Any]] = field(default_factory=list)
-
-
-@dataclass
-class Section:
-    code: str
-    figures: list[tuple[str, Any]] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
-
-    def value(self, key: str) -> Any:
-        return dict(self.figures)[key]
+from services.report_base import Key, Period, Reach, Section, Table, hours_between, quantiles
+from services.report_showcase import showcase
 
 
 def _avg(value: Any) -> float | None:
@@ -347,8 +326,6 @@ async def messaging(session: Any, period: Period) -> Section:
 
 
 async def all_sections(session: Any, period: Period, now: datetime, reach: Reach) -> list[Section]:
-    from services.report_showcase import showcase
-
     return [
         await coworking(session, period),
         await consultations(session, period),

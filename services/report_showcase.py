@@ -15,8 +15,7 @@ from db.models.showcase import (
     TrialApplication,
     TrialStatus,
 )
-from services.report import Period, Reach, dialect, hours_between, quantiles
-from services.report_sections import Key, Section, Table
+from services.report_base import Key, Period, Reach, Section, Table, dialect, hours_between, quantiles
 from services.users import DISTRICTS
 
 

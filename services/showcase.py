@@ -10,7 +10,7 @@ For other features:
                                          can also carry a button with callback data ``shx:<event id>``
                                          (keyboards.showcase.ExpoCb), which lists them to residents;
     figures(session, since=None)         cards, providers, requests, done, residents served, ratings;
-    raise_unanswered(bot, db, i18n, settings, now=None) / add_jobs(...)   the scheduler job.
+    raise_unanswered(notifier, db, i18n, settings, now=None) / add_jobs(...)   the scheduler job.
 """
 
 from __future__ import annotations
@@ -42,8 +42,9 @@ from db.models.showcase import (
     TrialStatus,
 )
 from db.repositories import users as users_repo
-from services import audit, digest, privacy
+from services import audit, digest
 from services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from services.ports import DeliveryError, Notifier, Translator
 from services.users import DISTRICTS
 
 log = logging.getLogger(__name__)
@@ -1369,29 +1370,18 @@ async def digest_new_cards(
     ]
 
 
-def _register() -> None:
-    if export_person not in privacy.EXPORTERS:
-        privacy.EXPORTERS.append(export_person)
-    if erase_person not in privacy.ERASERS:
-        privacy.ERASERS.append(erase_person)
-    if all(name != "showcase" for name, _source in digest.SOURCES):
-        digest.SOURCES.append(("showcase", digest_new_cards))
-
-
-_register()
-
-
 # --- the staff's alert about unanswered requests (a scheduler job) --------------------------------
 
 
-async def raise_unanswered(bot: Any, db: Any, i18n: Any, settings: Any, now: datetime | None = None) -> int:
+async def raise_unanswered(
+    notifier: Notifier, db: Any, i18n: Translator, settings: Any, now: datetime | None = None
+) -> int:
     """Requests the provider has not answered within ``showcase_answer_hours`` are raised in the admin
-    chat (each once: marked in the database first) and the provider gets a reminder. Returns how many."""
+    chat (each once: marked in the database first) and the provider gets a reminder. Returns how many.
+    Messages go through ``notifier`` (bot.delivery); texts in the recipient's language from ``i18n``."""
     import html
 
-    from aiogram.exceptions import TelegramAPIError
-    from aiogram.utils.i18n import gettext as _
-
+    _ = i18n.gettext
     deadline = timedelta(hours=settings.showcase_answer_hours)
     async with db.session() as session:
         views = await claim_unanswered(session, deadline, now)
@@ -1414,8 +1404,8 @@ async def raise_unanswered(bot: Any, db: Any, i18n: Any, settings: Any, now: dat
                     )
             for chunk in _chunks(lines):
                 try:
-                    await bot.send_message(settings.admin_chat_id, chunk)
-                except TelegramAPIError:
+                    await notifier.send(settings.admin_chat_id, chunk)
+                except DeliveryError:
                     log.warning("could not raise unanswered requests in the admin chat", exc_info=True)
         for view in views:
             if view.provider.tg_id is None:
@@ -1425,8 +1415,8 @@ async def raise_unanswered(bot: Any, db: Any, i18n: Any, settings: Any, now: dat
                     id=view.request.id, title=html.escape(view.card.title)
                 )
             try:
-                await bot.send_message(view.provider.tg_id, text)
-            except TelegramAPIError:
+                await notifier.send(view.provider.tg_id, text)
+            except DeliveryError:
                 log.info("could not remind provider %s", view.provider.id)
     return len(views)
 
@@ -1448,13 +1438,13 @@ UNANSWERED_JOB = "showcase.unanswered"
 UNANSWERED_EVERY_MINUTES = 30
 
 
-def add_jobs(scheduler: Any, bot: Any, db: Any, i18n: Any, settings: Any) -> None:
+def add_jobs(scheduler: Any, notifier: Notifier, db: Any, i18n: Translator, settings: Any) -> None:
     """Register the showcase's scheduler job (called from bot.scheduler.build_scheduler)."""
     scheduler.add_job(
         raise_unanswered,
         "interval",
         minutes=UNANSWERED_EVERY_MINUTES,
-        args=(bot, db, i18n, settings),
+        args=(notifier, db, i18n, settings),
         id=UNANSWERED_JOB,
         name="raise service requests providers did not answer in time",
         replace_existing=True,

@@ -39,6 +39,17 @@ TZ = ZoneInfo("Asia/Krasnoyarsk")
 DEFAULT_MOMENT = datetime(2026, 12, 9, 11, 0, tzinfo=TZ)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def feature_registry() -> Any:
+    """The feature registry installed once for tests that use services without a dispatcher
+    (create_dispatcher installs it again: installing replaces, so this is harmless)."""
+    from bot import features
+
+    registry = features.build()
+    features.install(registry)
+    return registry
+
+
 def local(*args: int) -> datetime:
     """An aware moment in the Center's time zone: ``local(2028, 2, 29, 0, 10)``."""
     return datetime(*args, tzinfo=TZ)  # type: ignore[misc]

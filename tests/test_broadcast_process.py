@@ -34,7 +34,7 @@ SENDER = textwrap.dedent(
     from aiogram.client.telegram import TelegramAPIServer
     from bot.i18n import create_i18n
     from db.engine import Database
-    from services.broadcast_sender import BroadcastSender
+    from bot.delivery.broadcasts import BroadcastSender
 
     async def main(url, base):
         db = Database(url)

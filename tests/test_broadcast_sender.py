@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.broadcast_sender import (
+from bot.delivery.broadcasts import (
     TELEGRAM_LIMIT,
     BroadcastSender,
     ChatSpacing,

@@ -20,11 +20,11 @@ from aiogram.methods import CopyMessage
 from aiogram.types import PhotoSize
 from sqlalchemy import func, select, update
 
+from bot.delivery.broadcasts import BroadcastSender
 from db.base import utcnow
 from db.engine import Database, write
 from db.models import AuditLog, Broadcast, BroadcastDelivery, User, UserStatus
 from services import broadcasts as service
-from services.broadcast_sender import BroadcastSender
 from tests.client import TgClient
 from tests.conftest import ADMIN_CHAT_ID, STAFF_ID, register
 

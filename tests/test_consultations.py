@@ -528,11 +528,12 @@ async def test_reminder_renders_in_the_persons_language(
     i18n = dp["i18n"]
     for language, expected in (("ru", "по телефону"), ("en", "by phone")):
         with i18n.context(), i18n.use_locale(language):
-            text, markup = render(reminder.payload, i18n.gettext, settings.tz)
+            text, buttons = render(reminder.payload, i18n.gettext, settings.tz)
         assert "№1" in text or "No. 1" in text
         assert expected in text
-        assert markup is not None
-        data = markup.inline_keyboard[0][0].callback_data
+        assert buttons is not None
+        data = buttons[0][0].data
+        assert data is not None
         assert ConsultCb.unpack(data) == ConsultCb(action="view", id=1)
 
 

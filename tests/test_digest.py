@@ -12,6 +12,7 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bot.delivery.outbox import telegram_outbox
 from bot.i18n import create_i18n
 from bot.scheduler import run_catch_up, run_weekly_digest
 from db.base import utcnow
@@ -191,7 +192,7 @@ def outbox_for(bot, db, now: datetime) -> Outbox:
     async def no_sleep(_seconds: float) -> None:
         return None
 
-    return Outbox(
+    return telegram_outbox(
         bot, db, I18N, tz=ZoneInfo("Asia/Krasnoyarsk"), pacer=Pacer(sleep=no_sleep), clock=lambda: now
     )
 

@@ -18,13 +18,14 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.delivery.outbox import telegram_outbox
 from db.base import utcnow
 from db.clock import PinnedClock
 from db.engine import Database, write
 from db.models import AuditLog, Event, EventSignup, User, UserStatus
 from keyboards.events import EvCb
 from services import events as ev
-from services.outbox import Outbox, Pacer
+from services.outbox import Pacer
 from tests.client import TgClient
 from tests.conftest import ADMIN_CHAT_ID, DEFAULT_MOMENT, register
 from tests.conftest import local as at_local
@@ -36,7 +37,7 @@ async def _no_sleep(_seconds: float) -> None:
 
 async def deliver(bot: Bot, db: Database, dp: Dispatcher, at: datetime | None = None) -> int:
     """One outbox tick (the notifications engine's sender) at ``at``."""
-    outbox = Outbox(
+    outbox = telegram_outbox(
         bot,
         db,
         dp["i18n"],

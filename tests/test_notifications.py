@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.delivery.outbox import telegram_outbox
 from bot.i18n import create_i18n
 from bot.scheduler import CATCH_UP_JOB, DIGEST_JOB, TICK_JOB, build_scheduler, last_digest_moment
 from db.engine import Database, write
@@ -62,7 +63,7 @@ class FakeTime:
 
 def make_outbox(bot: Bot, db: Database, clock: Clock, **kwargs: Any) -> Outbox:
     fake = kwargs.pop("fake_time", None) or FakeTime()
-    return Outbox(
+    return telegram_outbox(
         bot,
         db,
         I18N,

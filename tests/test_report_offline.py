@@ -10,13 +10,14 @@ from aiogram import Bot, Dispatcher
 from sqlalchemy import select
 
 from bot.config import Settings
+from bot.delivery.outbox import telegram_outbox
 from bot.scheduler import run_monthly
 from db.base import utcnow
 from db.engine import Database
 from db.models import AuditLog, Notification, NotificationStatus
 from db.models.report import OfflineRecipients
 from services import report as rep
-from services.outbox import Outbox, Pacer
+from services.outbox import Pacer
 from tests import report_data as data
 from tests.client import TgClient
 from tests.conftest import ADMIN_CHAT_ID, TZ, local, make_settings
@@ -30,7 +31,7 @@ async def _no_sleep(_seconds: float) -> None:
 
 
 async def deliver(bot: Bot, db: Database, dp: Dispatcher) -> int:
-    outbox = Outbox(
+    outbox = telegram_outbox(
         bot, db, dp["i18n"], tz=TZ, pacer=Pacer(rate=1000, per_chat=0, sleep=_no_sleep), clock=utcnow
     )
     return (await outbox.tick()).sent

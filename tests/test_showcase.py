@@ -9,6 +9,7 @@ from datetime import timedelta
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import select
 
+from bot.delivery.telegram import TelegramNotifier
 from db.base import utcnow
 from db.engine import write
 from db.models import AuditLog, User, UserStatus
@@ -450,6 +451,7 @@ async def test_unanswered_requests_raised_once(
     await open_card_from_catalogue(resident)
     await request_service(resident)
     i18n = dp["i18n"]
+    bot = TelegramNotifier(bot)  # the job sends through the delivery layer's Notifier
     assert await svc.raise_unanswered(bot, db, i18n, settings) == 0
     later = utcnow() + timedelta(hours=settings.showcase_answer_hours, minutes=1)
     fake_session.clear()

@@ -4,7 +4,7 @@ so that ``Base.metadata`` (used by Alembic and the tests) knows every table."""
 from db.base import Base
 from db.models.booking import Booking, BookingSlot, BookingStatus, Resource
 from db.models.broadcasts import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus
-from db.models.consultations import (  # noqa: F401
+from db.models.consultations import (
     Consultation,
     ConsultationLink,
     ConsultationMessage,
@@ -13,11 +13,11 @@ from db.models.consultations import (  # noqa: F401
 )
 from db.models.core import AuditLog, ConsentLog, FsmState, User, UserStatus
 from db.models.digest import DigestNews, NewsStatus
-from db.models.events import Event, EventSignup, EventStatus, SignupStatus  # noqa: F401
+from db.models.events import Event, EventSignup, EventStatus, SignupStatus
 from db.models.ideas import Idea, IdeaReview, IdeaStatus, IdeaSupport, IdeaUpdate
 from db.models.notifications import Notification, NotificationStatus
 from db.models.report import OfflineRecipients
-from db.models.showcase import ServiceCard  # noqa: F401  (registers the showcase tables)
+from db.models.showcase import ServiceCard  # (registers the showcase tables)
 
 __all__ = [
     "AuditLog",
@@ -29,8 +29,16 @@ __all__ = [
     "BroadcastDelivery",
     "BroadcastStatus",
     "ConsentLog",
+    "ConsultStatus",
+    "Consultation",
+    "ConsultationLink",
+    "ConsultationMessage",
+    "ConsultationTopic",
     "DeliveryStatus",
     "DigestNews",
+    "Event",
+    "EventSignup",
+    "EventStatus",
     "FsmState",
     "Idea",
     "IdeaReview",
@@ -42,6 +50,8 @@ __all__ = [
     "NotificationStatus",
     "OfflineRecipients",
     "Resource",
+    "ServiceCard",
+    "SignupStatus",
     "User",
     "UserStatus",
 ]

@@ -78,7 +78,7 @@ class AuditLog(Base):
 
 
 class FsmState(Base):
-    """aiogram FSM state and data, one row per storage key (see bot.storage.SQLStorage)."""
+    """Conversation (FSM) state and data, one row per storage key (see bot.storage.SQLStorage)."""
 
     __tablename__ = "fsm_state"
 

@@ -1,5 +1,5 @@
 """/broadcast (as a reply to a message in the admin chat) starts the broadcast dialog (form.py, on the
-form engine; its scheduled ending: schedule.py). The sending is services.broadcast_sender."""
+form engine; its scheduled ending: schedule.py). The sending is bot.delivery.broadcasts."""
 
 from __future__ import annotations
 

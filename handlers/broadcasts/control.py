@@ -18,8 +18,8 @@ from keyboards import broadcasts as kb
 from keyboards.admin import AdminCb
 from keyboards.broadcasts import BcAction, BcCb, UnsubCb
 from services import broadcasts as service
-from services.broadcast_sender import BroadcastSender
 from services.errors import DomainError
+from services.ports import BroadcastControl
 
 
 async def refresh(
@@ -53,7 +53,7 @@ async def btn_control(
     callback_data: BcCb,
     session: AsyncSession,
     settings: Settings,
-    broadcast_sender: BroadcastSender | None = None,
+    broadcast_sender: BroadcastControl | None = None,
 ) -> None:
     """Stop a running broadcast, cancel a scheduled one, or resume a stopped one."""
     resume = callback_data.action == BcAction.RESUME

@@ -17,7 +17,7 @@ from handlers.broadcasts.views import preview_text, quiet_window, show, what_tex
 from handlers.forms import STAY, Form, FormContext, Step
 from keyboards import broadcasts as kb
 from services import broadcasts as service
-from services.broadcast_sender import SOURCE_GONE
+from services.broadcasts import SOURCE_GONE
 from services.errors import ValidationFailed
 from services.users import DISTRICTS, TARGET_GROUPS
 

@@ -56,6 +56,7 @@ from db.engine import Database, write
 from db.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus, User, UserStatus
 from keyboards import broadcasts as kb
 from services import broadcasts as service
+from services.broadcasts import SOURCE_GONE
 
 log = logging.getLogger("bot.broadcasts")
 
@@ -66,7 +67,6 @@ STATUS_CHECK_SECONDS = 1.0
 MAX_RETRY_AFTER = 600.0
 
 GONE = ("chat not found", "user is deactivated", "peer_id_invalid", "user not found", "bot was blocked")
-SOURCE_GONE = ("message to copy not found", "message_id_invalid", "message not found")
 
 
 # --- pacing ---------------------------------------------------------------------------------------

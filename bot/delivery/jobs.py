@@ -1,0 +1,244 @@
+"""Scheduled jobs: what each one runs, and how each feature's job is added to the scheduler.
+
+The run_* functions call services and log failures; the feature job adders (JobAdder: scheduler,
+JobContext) are listed per feature in bot.features and added by bot.scheduler.build_scheduler. Jobs
+that send reach Telegram through the outbox or a Notifier (bot.delivery.telegram), never through a
+service holding a Bot.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.config import Settings
+from bot.delivery.telegram import TelegramNotifier
+from db.base import utcnow
+from db.engine import Database
+from handlers.consultations.delivery import raise_overdue as raise_overdue_consultations
+from handlers.report.delivery import post_monthly as post_monthly_report
+from services import digest as digest_service
+from services import privacy as privacy_service
+from services import report_offline
+from services import showcase as showcase_service
+from services.events import process_expired_offers
+from services.outbox import Outbox
+from services.ports import Translator
+
+log = logging.getLogger("bot.scheduler")
+
+DIGEST_JOB = "digest.weekly"
+CATCH_UP_JOB = "digest.catch_up"
+MONTHLY_JOB = "report.monthly"
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a job may use: settings, the bot (only through the delivery layer), the database, texts,
+    and the process's outbox sender."""
+
+    settings: Settings
+    bot: Bot
+    db: Database
+    i18n: Translator
+    outbox: Outbox
+
+    @property
+    def notifier(self) -> TelegramNotifier:
+        return TelegramNotifier(self.bot)
+
+
+JobAdder = Callable[[BaseScheduler, JobContext], None]
+
+
+def last_digest_moment(now: datetime, settings: Settings) -> datetime:
+    """The most recent scheduled digest moment at or before ``now`` (aware, local)."""
+    trigger = CronTrigger(
+        day_of_week=settings.digest_day,
+        hour=settings.digest_time.hour,
+        minute=settings.digest_time.minute,
+        timezone=settings.tz,
+    )
+    start = now.astimezone(settings.tz) - timedelta(days=8)
+    moment = trigger.get_next_fire_time(None, start)
+    last = None
+    while moment is not None and moment <= now:
+        last = moment
+        moment = trigger.get_next_fire_time(moment, moment + timedelta(seconds=1))
+    assert last is not None
+    return last
+
+
+async def run_tick(outbox: Outbox) -> None:
+    try:
+        result = await outbox.tick()
+    except Exception:
+        log.exception("outbox tick failed")
+        return
+    if result.sent or result.failed or result.unreachable:
+        log.info(
+            "outbox: sent %s, failed %s, unreachable %s, dropped %s",
+            result.sent,
+            result.failed,
+            result.unreachable,
+            result.dropped,
+        )
+
+
+async def run_weekly_digest(
+    settings: Settings, db: Any, i18n: Any, outbox: Outbox | None = None, now: datetime | None = None
+) -> int:
+    try:
+        count = await digest_service.queue_weekly(db, i18n, settings.tz, now or utcnow())
+    except Exception:
+        log.exception("weekly digest failed")
+        return 0
+    if outbox is not None and count:
+        await run_tick(outbox)  # send now rather than at the next tick
+    return count
+
+
+async def run_catch_up(
+    settings: Settings, db: Any, i18n: Any, outbox: Outbox | None = None, now: datetime | None = None
+) -> int:
+    """Queue this week's digest if its moment passed while the bot was down (not long ago)."""
+    now = now or utcnow()
+    last = last_digest_moment(now, settings)
+    if now - last > timedelta(hours=settings.digest_catch_up_hours):
+        return 0
+    return await run_weekly_digest(settings, db, i18n, outbox, now)
+
+
+async def run_retention(settings: Settings, db: Any, now: datetime | None = None) -> tuple[int, int]:
+    try:
+        async with db.session() as session:
+            return await privacy_service.apply_retention(
+                session,
+                now or utcnow(),
+                guest_days=settings.guest_retention_days,
+                draft_days=settings.draft_retention_days,
+            )
+    except Exception:
+        log.exception("retention job failed")
+        return 0, 0
+
+
+async def run_monthly(
+    settings: Settings,
+    bot: Any,
+    db: Any,
+    i18n: Any,
+    outbox: Outbox | None = None,
+    now: datetime | None = None,
+) -> int:
+    """The 1st of the month: ask providers about offline recipients; post last month's report if set."""
+    now = now or utcnow()
+    asked = 0
+    try:
+        asked = await report_offline.queue_monthly(db, now, settings.tz, settings.report_offline_remind_days)
+    except Exception:
+        log.exception("offline recipients questions failed")
+    await post_monthly_report(bot, db, i18n, settings, now)
+    if outbox is not None and asked:
+        await run_tick(outbox)
+    return asked
+
+
+# --- each feature's jobs (listed per feature in bot.features) ------------------------------------
+
+
+def weekly_digest(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    settings = ctx.settings
+    scheduler.add_job(
+        run_weekly_digest,
+        CronTrigger(
+            day_of_week=settings.digest_day,
+            hour=settings.digest_time.hour,
+            minute=settings.digest_time.minute,
+            timezone=settings.tz,
+        ),
+        args=(settings, ctx.db, ctx.i18n, ctx.outbox),
+        id=DIGEST_JOB,
+        name="queue the weekly digest",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=max(60, settings.digest_catch_up_hours * 3600),
+    )
+
+
+def digest_catch_up(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    settings = ctx.settings
+    scheduler.add_job(
+        run_catch_up,
+        DateTrigger(run_date=datetime.now(settings.tz) + timedelta(seconds=5), timezone=settings.tz),
+        args=(settings, ctx.db, ctx.i18n, ctx.outbox),
+        id=CATCH_UP_JOB,
+        name="queue this week's digest if the bot was down at its time",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=3600,
+    )
+
+
+def consultations_overdue(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    scheduler.add_job(
+        raise_overdue_consultations,
+        IntervalTrigger(minutes=15, timezone=ctx.settings.tz),
+        args=(ctx.bot, ctx.db, ctx.i18n, ctx.settings),
+        id="consultations.overdue",
+        name="raise consultation requests nobody took in time",
+        replace_existing=True,
+    )
+
+
+def event_offers(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    scheduler.add_job(
+        process_expired_offers,
+        IntervalTrigger(minutes=1, timezone=ctx.settings.tz),
+        args=(ctx.notifier, ctx.db, ctx.i18n, ctx.settings),
+        id="events.offers",
+        name="expire wait-list offers and pass the places on",
+        replace_existing=True,
+    )
+
+
+def showcase_unanswered(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    showcase_service.add_jobs(scheduler, ctx.notifier, ctx.db, ctx.i18n, ctx.settings)
+
+
+def retention(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    scheduler.add_job(
+        run_retention,
+        IntervalTrigger(hours=6, timezone=ctx.settings.tz),
+        args=(ctx.settings, ctx.db),
+        id="privacy.retention",
+        name="erase old guests and expire untouched drafts (152-ФЗ)",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
+
+
+def monthly_report(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    scheduler.add_job(
+        run_monthly,
+        CronTrigger(day=1, hour=10, minute=0, timezone=ctx.settings.tz),
+        args=(ctx.settings, ctx.bot, ctx.db, ctx.i18n, ctx.outbox),
+        id=MONTHLY_JOB,
+        name="ask providers about offline recipients; post the monthly report",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=12 * 3600,
+    )
