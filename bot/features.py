@@ -35,6 +35,7 @@ from handlers import registration as registration_handlers
 from handlers import report as report_handlers
 from handlers import settings as settings_handlers
 from handlers import showcase as showcase_handlers
+from keyboards.my import MySection
 from services import (
     booking,
     broadcasts,
@@ -69,7 +70,7 @@ class Feature:
     """Private-chat routers, in order (admin-chat routers are still wired by handlers.admin)."""
     menu: Sequence[tuple[int, str, str]] = ()
     """Main-menu entries: (position, text key, MenuCb action); the menu shows them by position."""
-    my_sections: Sequence[tuple[int, str, str]] = ()
+    my_sections: Sequence[tuple[int, str, MySection]] = ()
     """/my sections: (position, text key, MyCb section)."""
     exporters: Sequence[Exporter] = ()
     erasers: Sequence[Eraser] = ()
@@ -99,7 +100,7 @@ class Registry:
         return [(key, action) for _pos, key, action in entries]
 
     @property
-    def my_sections(self) -> list[tuple[str, str]]:
+    def my_sections(self) -> list[tuple[str, MySection]]:
         entries = sorted((pos, key, sec) for f in self.features for pos, key, sec in f.my_sections)
         return [(key, sec) for _pos, key, sec in entries]
 
@@ -145,7 +146,7 @@ FEATURES: tuple[Feature, ...] = (
         "events",  # before registration: /start ev_<id>, ci_<id>_<code>
         routers=lambda s: [events_handlers.create_router(s)],
         menu=[(20, "events.menu", "events")],
-        my_sections=[(40, "events.my_section", "events")],
+        my_sections=[(40, "events.my_section", MySection.EVENTS)],
         exporters=[events.export_signups],
         erasers=[events.erase_comments],
         digest_sections=[("events", events.digest_events), ("my_signups", events.digest_my_signups)],
@@ -179,7 +180,7 @@ FEATURES: tuple[Feature, ...] = (
         "booking",
         routers=lambda s: [booking_handlers.create_router()],
         menu=[(60, "booking.menu", "book")],
-        my_sections=[(10, "booking.my_section", "bookings")],
+        my_sections=[(10, "booking.my_section", MySection.BOOKINGS)],
         exporters=[booking.export_bookings],
         erasers=[booking.erase_bookings],
         digest_sections=[("bookings", booking.digest_bookings)],
@@ -198,7 +199,10 @@ FEATURES: tuple[Feature, ...] = (
         "showcase",
         routers=lambda s: [showcase_handlers.create_router()],
         menu=[(30, "showcase.menu", "services")],
-        my_sections=[(50, "showcase.my_requests", "sc_req"), (60, "showcase.my_services", "sc_prov")],
+        my_sections=[
+            (50, "showcase.my_requests", MySection.SHOWCASE_REQUESTS),
+            (60, "showcase.my_services", MySection.SHOWCASE_SERVICES),
+        ],
         exporters=[showcase_service.export_person],
         erasers=[showcase_service.erase_person],
         digest_sections=[("showcase", showcase_service.digest_new_cards)],
@@ -223,7 +227,7 @@ FEATURES: tuple[Feature, ...] = (
         "ideas",
         routers=lambda s: [ideas_handlers.create_router()],
         menu=[(40, "ideas.menu_new", "idea_new"), (50, "ideas.menu_list", "ideas")],
-        my_sections=[(20, "ideas.my_section", "ideas")],
+        my_sections=[(20, "ideas.my_section", MySection.IDEAS)],
         exporters=[ideas.export],
         erasers=[ideas.erase],
         staff_messages=[ideas.staff_messages],
@@ -242,7 +246,7 @@ FEATURES: tuple[Feature, ...] = (
         "consultations",
         routers=lambda s: [consultations_handlers.create_router()],
         menu=[(130, "consult.menu", "consult")],
-        my_sections=[(30, "consult.my_section", "consult")],
+        my_sections=[(30, "consult.my_section", MySection.CONSULT)],
         exporters=[consultations.export_person],
         erasers=[consultations.erase_person],
         staff_messages=[consultations.staff_messages],
