@@ -37,8 +37,8 @@ from bot import features
 from bot.i18n import create_i18n
 from db import clock
 from db.models import DigestNews, Event, Notification, User
-from db.models.events import EventStatus
 from db.models.core import UserStatus
+from db.models.events import EventStatus
 from services import digest
 
 TZ = ZoneInfo("Asia/Krasnoyarsk")

@@ -21,6 +21,7 @@ For other features:
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -1213,25 +1214,26 @@ def set_timezone(tz: ZoneInfo) -> None:
 
 
 async def digest_bookings(
-    session: AsyncSession, user: User, now: datetime, until: datetime
-) -> list[DigestItem]:
-    """The weekly digest: the person's own bookings in the coming week."""
+    session: AsyncSession, users: Sequence[User], now: datetime, until: datetime
+) -> dict[int, list[DigestItem]]:
+    """The weekly digest: each person's own bookings in the coming week (one query for the batch)."""
+    by_id = {user.id: user for user in users}
     rows = await session.execute(
         select(Booking, Resource)
         .join(Resource, Resource.id == Booking.resource_id)
         .where(
-            Booking.user_id == user.id,
+            Booking.user_id.in_(by_id),
             Booking.status.in_(ACTIVE_STATUSES),
             Booking.start_at >= now,
             Booking.start_at < until,
         )
-        .order_by(Booking.start_at)
+        .order_by(Booking.start_at, Booking.id)
     )
-    return [
-        DigestItem(
-            text=html.escape(
-                f"{resource.title(user.language)}: {format_span(booking, _display_tz)}", quote=False
-            )
-        )
-        for booking, resource in rows
-    ]
+    found: dict[int, list[DigestItem]] = {}
+    for booking, resource in rows:
+        owner = by_id.get(booking.user_id or 0)
+        if owner is None:
+            continue
+        text = f"{resource.title(owner.language)}: {format_span(booking, _display_tz)}"
+        found.setdefault(owner.id, []).append(DigestItem(text=html.escape(text, quote=False)))
+    return found

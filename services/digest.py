@@ -1,7 +1,9 @@
 """The weekly digest: what goes into it, how it reads, and the weekly job that queues it.
 
 Each feature contributes a section through SOURCES: a name and an async function
-(session, user, now, until) -> list[DigestItem]. The section title is the locale key
+(session, users, now, until) -> {user id: list[DigestItem]} that builds the section for a batch of
+people with a few queries (not one per person: the digest goes to every subscriber at once; a
+person missing from the result gets an empty section). The section title is the locale key
 ``digest.section.<name>``. Items carry already-escaped HTML text and at most one button
 (label locale key, callback data). An empty digest is not sent.
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +32,7 @@ from db.engine import Database, write
 from db.models import DigestNews, NewsStatus, Notification, User, UserStatus
 from services import audit
 from services.errors import Conflict, NotFound, ValidationFailed
-from services.notifications import cancel_kind, make_key, queue
+from services.notifications import cancel_kind, make_key, queue_many
 from services.ports import Translate, Translator
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,9 @@ class DigestItem:
     button: tuple[str, str] | None = None  # (label locale key, callback data)
 
 
-DigestSource = Callable[[AsyncSession, User, datetime, datetime], Awaitable[list[DigestItem]]]
+DigestSource = Callable[
+    [AsyncSession, Sequence[User], datetime, datetime], Awaitable[Mapping[int, list[DigestItem]]]
+]
 
 # (section name, source), in the order the digest shows them. Features append.
 SOURCES: list[tuple[str, DigestSource]] = []
@@ -150,6 +154,35 @@ def _section_rank(entry: tuple[str, DigestSource]) -> int:
     return SECTION_ORDER.index(name) if name in SECTION_ORDER else len(SECTION_ORDER)
 
 
+async def build_many(
+    session: AsyncSession,
+    users: Sequence[User],
+    now: datetime,
+    tz: ZoneInfo,
+    news: list[DigestNews] | None = None,
+) -> dict[int, Digest]:
+    """What each person's digest holds this week (every section, possibly empty), by user id: each
+    section is built for the whole batch at once."""
+    week = week_key(now, tz)
+    digests = {user.id: Digest(week=week) for user in users}
+    until = now + HORIZON
+    for name, source in sorted(SOURCES, key=_section_rank):
+        try:
+            found = await source(session, users, now, until)
+        except Exception:  # one feature's bug must not cost everyone their digest
+            log.exception("digest source %s failed for %s people", name, len(users))
+            found = {}
+        for user in users:
+            digests[user.id].sections.append((name, list(found.get(user.id, ()))))
+    if news is None:
+        news = await _news_for_week(session, week)
+    items = [DigestItem(text=html.escape(n.text, quote=False)) for n in news]
+    for digest in digests.values():
+        digest.news_ids = [n.id for n in news]
+        digest.sections.append(("news", list(items)))
+    return digests
+
+
 async def build(
     session: AsyncSession,
     user: User,
@@ -157,21 +190,8 @@ async def build(
     tz: ZoneInfo,
     news: list[DigestNews] | None = None,
 ) -> Digest:
-    """What this person's digest holds this week (every section, possibly empty)."""
-    digest = Digest(week=week_key(now, tz))
-    until = now + HORIZON
-    for name, source in sorted(SOURCES, key=_section_rank):
-        try:
-            items = await source(session, user, now, until)
-        except Exception:  # one feature's bug must not cost everyone their digest
-            log.exception("digest source %s failed for user %s", name, user.id)
-            items = []
-        digest.sections.append((name, list(items)))
-    if news is None:
-        news = await _news_for_week(session, digest.week)
-    digest.news_ids = [n.id for n in news]
-    digest.sections.append(("news", [DigestItem(text=html.escape(n.text, quote=False)) for n in news]))
-    return digest
+    """One person's digest (built again right before it is sent)."""
+    return (await build_many(session, [user], now, tz, news))[user.id]
 
 
 def render(
@@ -254,8 +274,9 @@ async def queue_weekly(db: Database, i18n: Translator, tz: ZoneInfo, now: dateti
         batch: list[tuple[User, dict[str, Any]]] = []
         async with db.session() as session:
             users = list(await session.scalars(subscribers_query(after_id)))
+            digests = await build_many(session, users, now, tz, news)
             for user in users:
-                digest = await build(session, user, now, tz, news)
+                digest = digests[user.id]
                 if digest.empty:
                     continue
                 text, buttons = render_in(i18n, user.language, digest, user, now, tz)
@@ -272,19 +293,15 @@ async def queue_weekly(db: Database, i18n: Translator, tz: ZoneInfo, now: dateti
         after_id = users[-1].id
         if batch:
             async with db.session() as session, write(session):
-                for user, payload in batch:
-                    row = await queue(
-                        session,
-                        user=user,
-                        kind=KIND,
-                        due_at=now,
-                        ref_type="week",
-                        payload=payload,
-                        expires_at=now + LIFETIME,
-                        quiet=True,
-                        key=make_key(KIND, "week", None, user.id, week),
-                    )
-                    queued += row is not None
+                queued += await queue_many(
+                    session,
+                    [(user, make_key(KIND, "week", None, user.id, week), payload) for user, payload in batch],
+                    kind=KIND,
+                    due_at=now,
+                    ref_type="week",
+                    expires_at=now + LIFETIME,
+                    quiet=True,
+                )
     if queued and news:
         async with db.session() as session, write(session):
             await session.execute(

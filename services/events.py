@@ -1276,50 +1276,83 @@ async def figures(session: AsyncSession, since: datetime, until: datetime) -> Fi
     return result
 
 
+DIGEST_CANDIDATES = 200
+"""At most this many open events of the next two weeks are considered for the digest's batch."""
+
+
 async def digest_events(
-    session: AsyncSession, user: User, now: datetime, until: datetime
-) -> list[DigestItem]:
-    """Digest section «events»: open events of the next two weeks that fit the person.
+    session: AsyncSession, users: Sequence[User], now: datetime, until: datetime
+) -> dict[int, list[DigestItem]]:
+    """Digest section «events»: open events of the next two weeks that fit each person and that they
+    have not signed up for — two queries for the whole batch.
 
     Built outside any locale (the digest renders later), so the text holds no translated words."""
 
     horizon = now + DIGEST_HORIZON
-    mine = select(EventSignup.event_id).where(EventSignup.user_id == user.id, EventSignup.status.in_(ACTIVE))
-    events = await session.scalars(
-        select(Event)
-        .where(
-            Event.status == EventStatus.PUBLISHED,
-            Event.starts_at > now,
-            Event.starts_at <= horizon,
-            Event.reg_deadline > now,
-            Event.id.not_in(mine),
+    events = list(
+        await session.scalars(
+            select(Event)
+            .where(
+                Event.status == EventStatus.PUBLISHED,
+                Event.starts_at > now,
+                Event.starts_at <= horizon,
+                Event.reg_deadline > now,
+            )
+            .order_by(Event.starts_at, Event.id)
+            .limit(DIGEST_CANDIDATES)
         )
-        .order_by(Event.starts_at)
-        .limit(20)
     )
-    items = []
-    for event in events:
-        if not matches(event, user):
-            continue
-        place = "💻" if event.place_kind == "online" else _quote(event.place)
-        text = f"<b>{_quote(event.title)}</b> — {fmt_when(event)}, {place}"
-        items.append(DigestItem(text=text, button=("events.btn_signup", _cb("su", event.id))))
-    return items[:8]
+    if not events:
+        return {}
+    rows = await session.execute(
+        select(EventSignup.user_id, EventSignup.event_id).where(
+            EventSignup.user_id.in_([user.id for user in users]),
+            EventSignup.event_id.in_([event.id for event in events]),
+            EventSignup.status.in_(ACTIVE),
+        )
+    )
+    mine: dict[int, set[int]] = {}
+    for user_id, event_id in rows:
+        mine.setdefault(user_id, set()).add(event_id)
+    items: dict[int, DigestItem] = {}
+    found: dict[int, list[DigestItem]] = {}
+    for user in users:
+        taken = mine.get(user.id, set())
+        fitting = [e for e in events if e.id not in taken and matches(e, user)][:8]
+        for event in fitting:
+            if event.id not in items:
+                place = "💻" if event.place_kind == "online" else _quote(event.place)
+                text = f"<b>{_quote(event.title)}</b> — {fmt_when(event)}, {place}"
+                items[event.id] = DigestItem(text=text, button=("events.btn_signup", _cb("su", event.id)))
+        if fitting:
+            found[user.id] = [items[e.id] for e in fitting]
+    return found
 
 
 async def digest_my_signups(
-    session: AsyncSession, user: User, now: datetime, until: datetime
-) -> list[DigestItem]:
-    """Digest section «my_signups»: the person's own sign-ups of the next two weeks."""
+    session: AsyncSession, users: Sequence[User], now: datetime, until: datetime
+) -> dict[int, list[DigestItem]]:
+    """Digest section «my_signups»: each person's own sign-ups of the next two weeks (one query)."""
 
-    items = []
-    for signup, event in await my_signups(session, user.id, now):
-        if event.starts_at > now + DIGEST_HORIZON or event.starts_at <= now:
-            continue
+    rows = await session.execute(
+        select(EventSignup, Event)
+        .join(Event, Event.id == EventSignup.event_id)
+        .where(
+            EventSignup.user_id.in_([user.id for user in users]),
+            EventSignup.status.in_(ACTIVE),
+            Event.status == EventStatus.PUBLISHED,
+            Event.starts_at > now,
+            Event.starts_at <= now + DIGEST_HORIZON,
+        )
+        .order_by(Event.starts_at, Event.id)
+    )
+    found: dict[int, list[DigestItem]] = {}
+    for signup, event in rows:
         mark = {"confirmed": "✅", "offered": "🎟", "waiting": "⏳"}.get(signup.status, "")
         text = f"{mark} <b>{_quote(event.title)}</b> — {fmt_when(event)}"
-        items.append(DigestItem(text=text, button=("events.btn_open", _cb("card", event.id))))
-    return items
+        item = DigestItem(text=text, button=("events.btn_open", _cb("card", event.id)))
+        found.setdefault(signup.user_id, []).append(item)
+    return found
 
 
 async def export_signups(session: AsyncSession, user: User) -> tuple[str, Any]:

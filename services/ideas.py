@@ -501,31 +501,52 @@ async def post_update(
 # --- digest, privacy, reports ---------------------------------------------------------------------
 
 
-async def digest_items(session: AsyncSession, user: User, now: datetime, until: datetime) -> list[DigestItem]:
-    """Ideas published in the last week in the person's districts (all districts if none chosen).
+DIGEST_CANDIDATES = 500
+"""At most this many ideas of the last week are considered for the digest's batch (the most supported)."""
+
+
+async def digest_items(
+    session: AsyncSession, users: Sequence[User], now: datetime, until: datetime
+) -> dict[int, list[DigestItem]]:
+    """Ideas published in the last week in each person's districts (all districts if none chosen),
+    not their own; one query for the whole batch.
 
     The digest is built outside any language context, so an item is language-neutral: the idea's own
     title (escaped) and its support count; the section title is translated by the digest.
     """
-    districts = list(user.interest_districts or []) or ([user.district] if user.district else [])
-    query = select(Idea).where(
-        Idea.status.in_(PUBLIC),
-        Idea.published_at > now - timedelta(days=DIGEST_DAYS),
-        Idea.published_at <= now,
-        Idea.author_id != user.id,
+    ideas = list(
+        await session.scalars(
+            select(Idea)
+            .where(
+                Idea.status.in_(PUBLIC),
+                Idea.published_at > now - timedelta(days=DIGEST_DAYS),
+                Idea.published_at <= now,
+            )
+            .order_by(Idea.support_count.desc(), Idea.published_at.desc(), Idea.id.desc())
+            .limit(DIGEST_CANDIDATES)
+        )
     )
-    if districts and "other" not in districts:
-        query = query.where(Idea.district.in_(districts))
-    ideas = await session.scalars(
-        query.order_by(Idea.support_count.desc(), Idea.published_at.desc()).limit(DIGEST_MAX)
-    )
-    return [
-        DigestItem(
+    if not ideas:
+        return {}
+    items = {
+        idea.id: DigestItem(
             text=f"<b>{html.escape(idea.title)}</b> · 👍 {idea.support_count}",
             button=("ideas.btn.open_public", public_callback(idea.id)),
         )
         for idea in ideas
-    ]
+    }
+    found: dict[int, list[DigestItem]] = {}
+    for user in users:
+        districts = set(user.interest_districts or []) or ({user.district} if user.district else set())
+        anywhere = not districts or "other" in districts
+        fitting = [
+            items[idea.id]
+            for idea in ideas
+            if idea.author_id != user.id and (anywhere or idea.district in districts)
+        ][:DIGEST_MAX]
+        if fitting:
+            found[user.id] = fitting
+    return found
 
 
 async def export(session: AsyncSession, user: User) -> tuple[str, Any]:

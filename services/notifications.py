@@ -20,7 +20,7 @@ changes how early they want reminders (only if "own_lead" is true).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -64,13 +64,7 @@ async def queue(
     key = key or make_key(kind, ref_type, ref_id, user.id)
     existing = await session.scalar(select(Notification).where(Notification.key == key))
     if existing is not None:
-        if existing.status in (NotificationStatus.PENDING, NotificationStatus.CANCELLED):
-            existing.status = NotificationStatus.PENDING
-            existing.due_at = due_at
-            existing.expires_at = expires_at
-            existing.payload = payload or {}
-            existing.attempts = 0
-            existing.claimed_until = None
+        _renew(existing, due_at, expires_at, payload)
         return existing
     row = Notification(
         key=key,
@@ -87,6 +81,62 @@ async def queue(
     session.add(row)
     await session.flush()
     return row
+
+
+def _renew(
+    row: Notification, due_at: datetime, expires_at: datetime | None, payload: dict[str, Any] | None
+) -> None:
+    """A notice queued again under its key: a pending or cancelled one is due again with the new payload;
+    one already sent (or failed) stays as it is."""
+    if row.status in (NotificationStatus.PENDING, NotificationStatus.CANCELLED):
+        row.status = NotificationStatus.PENDING
+        row.due_at = due_at
+        row.expires_at = expires_at
+        row.payload = payload or {}
+        row.attempts = 0
+        row.claimed_until = None
+
+
+async def queue_many(
+    session: AsyncSession,
+    notices: Sequence[tuple[User, str, dict[str, Any]]],
+    *,
+    kind: str,
+    due_at: datetime,
+    ref_type: str | None = None,
+    expires_at: datetime | None = None,
+    quiet: bool = False,
+) -> int:
+    """``queue`` for many people at once, each (person, key, payload): one query finds the keys already
+    there and one flush adds the rest (the weekly digest queues thousands). Returns how many were
+    queued or already there, as ``queue`` counts them; unreachable people are left out."""
+    reachable = [(u, key, p) for u, key, p in notices if u.tg_id is not None and u.unreachable_at is None]
+    if not reachable:
+        return 0
+    keys = [key for _u, key, _p in reachable]
+    existing = {
+        row.key: row for row in await session.scalars(select(Notification).where(Notification.key.in_(keys)))
+    }
+    for user, key, payload in reachable:
+        row = existing.get(key)
+        if row is not None:
+            _renew(row, due_at, expires_at, payload)
+            continue
+        session.add(
+            Notification(
+                key=key,
+                user_id=user.id,
+                chat_id=user.tg_id,
+                kind=kind,
+                ref_type=ref_type,
+                payload=payload,
+                due_at=due_at,
+                expires_at=expires_at,
+                quiet=quiet,
+            )
+        )
+    await session.flush()
+    return len(reachable)
 
 
 async def cancel(

@@ -1342,32 +1342,49 @@ async def erase_person(session: AsyncSession, user: User) -> None:
     )
 
 
+DIGEST_CANDIDATES = 500
+"""At most this many services published in the last week are considered for the digest's batch."""
+
+
 async def digest_new_cards(
-    session: AsyncSession, user: User, now: datetime, until: datetime
-) -> list[digest.DigestItem]:
-    """New services published in the last week in the person's districts of interest."""
+    session: AsyncSession, users: Sequence[User], now: datetime, until: datetime
+) -> dict[int, list[digest.DigestItem]]:
+    """New services published in the last week in each person's districts of interest, not their own;
+    one query for the whole batch."""
     import html
 
-    districts = list(user.interest_districts or ([user.district] if user.district else []))
-    conditions: list[Any] = [
-        ServiceCard.status == CardStatus.PUBLISHED,
-        ServiceCard.published_at >= now - timedelta(days=7),
-        ServiceCard.provider_id != user.id,
-    ]
-    if districts:
-        conditions.append(
-            or_(*(ServiceCard.district_index.like(f"%,{_like_escape(d)},%", escape="\\") for d in districts))
+    cards = list(
+        await session.scalars(
+            select(ServiceCard)
+            .where(
+                ServiceCard.status == CardStatus.PUBLISHED,
+                ServiceCard.published_at >= now - timedelta(days=7),
+            )
+            .order_by(ServiceCard.published_at.desc(), ServiceCard.id.desc())
+            .limit(DIGEST_CANDIDATES)
         )
-    rows = await session.scalars(
-        select(ServiceCard).where(*conditions).order_by(ServiceCard.published_at.desc()).limit(5)
     )
-    return [
-        digest.DigestItem(
+    if not cards:
+        return {}
+    items = {
+        c.id: digest.DigestItem(
             text=f"{html.escape(c.title)} — {html.escape(c.organisation)}",
             button=("showcase.btn_open", f"shv:{c.id}"),
         )
-        for c in rows
-    ]
+        for c in cards
+    }
+    found: dict[int, list[digest.DigestItem]] = {}
+    for user in users:
+        districts = list(user.interest_districts or ([user.district] if user.district else []))
+        fitting = [
+            items[c.id]
+            for c in cards
+            if c.provider_id != user.id
+            and (not districts or any(f",{d}," in (c.district_index or "") for d in districts))
+        ][:5]
+        if fitting:
+            found[user.id] = fitting
+    return found
 
 
 # --- the staff's alert about unanswered requests (a scheduler job) --------------------------------

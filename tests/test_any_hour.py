@@ -160,8 +160,10 @@ def test_digest_week_key(moment: datetime, week: str) -> None:
 
 
 async def test_digest_once_per_week_as_the_year_turns(db: Database, monkeypatch: Any, settings: Any) -> None:
-    async def news_source(session: Any, user: User, now: datetime, until: datetime) -> list[DigestItem]:
-        return [DigestItem(text="Ярмарка НКО")]
+    async def news_source(
+        session: Any, users: list[User], now: datetime, until: datetime
+    ) -> dict[int, list[DigestItem]]:
+        return {user.id: [DigestItem(text="Ярмарка НКО")] for user in users}
 
     monkeypatch.setattr(digest_service, "SOURCES", [("events", news_source)])
     async with db.session() as s, write(s):

@@ -361,9 +361,9 @@ async def test_weekly_digest_lists_the_coming_bookings(db, seeded) -> None:
     cancelled = await book(db, seeded["meeting_room"], user, at(MONDAY, 15), 60)
     async with db.session() as s:
         await svc.cancel_own(s, cancelled.id, user.id, now=NOW)
-        items = await svc.digest_bookings(s, user, NOW, NOW + timedelta(days=7))
-        assert [i.text for i in items] == ["Коворкинг: 07.01.2030 09:00–11:00"]
-        assert await svc.digest_bookings(s, user, NOW + timedelta(days=1), NOW + timedelta(days=8)) == []
+        found = await svc.digest_bookings(s, [user], NOW, NOW + timedelta(days=7))
+        assert [i.text for i in found[user.id]] == ["Коворкинг: 07.01.2030 09:00–11:00"]
+        assert await svc.digest_bookings(s, [user], NOW + timedelta(days=1), NOW + timedelta(days=8)) == {}
 
 
 async def test_start_up_seeds_the_resources(db, settings) -> None:

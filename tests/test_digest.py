@@ -36,6 +36,15 @@ EVENTS = [
 ]
 
 
+def per_person(source):
+    """A test section written per person, as the batch source the digest calls."""
+
+    async def batch(session, users, now, until):
+        return {user.id: await source(session, user, now, until) for user in users}
+
+    return batch
+
+
 async def events_source(session, user: User, now: datetime, until: datetime) -> list[DigestItem]:
     """Stands in for the events feature: upcoming events matching the person's interests."""
     items = []
@@ -59,7 +68,11 @@ async def own_source(session, user: User, now: datetime, until: datetime) -> lis
 @pytest.fixture
 def sources(monkeypatch):
     # registered in another order than shown: own things come first
-    monkeypatch.setattr(digest_service, "SOURCES", [("events", events_source), ("bookings", own_source)])
+    monkeypatch.setattr(
+        digest_service,
+        "SOURCES",
+        [("events", per_person(events_source)), ("bookings", per_person(own_source))],
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -155,7 +168,7 @@ async def test_long_digest_fits_one_message(db, monkeypatch, settings) -> None:
             for i in range(40)
         ]
 
-    monkeypatch.setattr(digest_service, "SOURCES", [("events", many)])
+    monkeypatch.setattr(digest_service, "SOURCES", [("events", per_person(many))])
     await person(db, 1, "Анна Смирнова")
     for _ in range(5):
         await add_news(db, "Новость " + "текст " * 150)
@@ -171,7 +184,7 @@ async def test_a_failing_source_costs_only_its_section(db, monkeypatch, settings
     async def broken(session, user, now, until):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(digest_service, "SOURCES", [("broken", broken)])
+    monkeypatch.setattr(digest_service, "SOURCES", [("broken", per_person(broken))])
     await person(db, 1, "Анна Смирнова")
     await add_news(db, "Новость недели")
     assert await digest_service.queue_weekly(db, I18N, settings.tz, MONDAY_10) == 1

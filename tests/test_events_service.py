@@ -295,15 +295,16 @@ async def test_announce_matches_interests_and_digest(db: Database) -> None:
     names = [name for name, _source in digest.SOURCES]
     assert "events" in names and "my_signups" in names
     async with db.session() as s:
-        items = await ev.digest_events(s, near[0], NOW, NOW + timedelta(days=14))
-        assert len(items) == 1 and items[0].button == ("events.btn_signup", f"ev:su:{event.id}:0")
-        assert await ev.digest_events(s, far[0], NOW, NOW + timedelta(days=14)) == []
-        assert await ev.digest_events(s, nko[0], NOW, NOW + timedelta(days=14)) == []
+        found = await ev.digest_events(s, [near[0], far[0], nko[0]], NOW, NOW + timedelta(days=14))
+    items = found[near[0].id]
+    assert len(items) == 1 and items[0].button == ("events.btn_signup", f"ev:su:{event.id}:0")
+    assert far[0].id not in found and nko[0].id not in found
     await sign_up(db, near[0], event.id)
     async with db.session() as s:
-        assert await ev.digest_events(s, near[0], NOW, NOW + timedelta(days=14)) == []
-        mine = await ev.digest_my_signups(s, near[0], NOW, NOW + timedelta(days=14))
-    assert len(mine) == 1 and "Школа НКО" in mine[0].text
+        assert await ev.digest_events(s, [near[0]], NOW, NOW + timedelta(days=14)) == {}
+        mine = await ev.digest_my_signups(s, [near[0], far[0]], NOW, NOW + timedelta(days=14))
+    assert len(mine[near[0].id]) == 1 and "Школа НКО" in mine[near[0].id][0].text
+    assert far[0].id not in mine
     async with db.session() as s:  # announcing again skips those already signed up
         _e, again = await ev.publish(s, STAFF, event.id, announce=True, now=NOW)
     assert again == 1

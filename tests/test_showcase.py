@@ -711,11 +711,11 @@ async def test_weekly_digest_lists_new_cards_in_the_persons_districts(client_fac
         far_user = await s.scalar(select(User).where(User.tg_id == far.user.id))
         near_user.interest_districts = ["idrinsky"]
         far_user.interest_districts = ["shushensky"]
-        near = await svc.digest_new_cards(s, near_user, now, now + timedelta(days=7))
-        nothing = await svc.digest_new_cards(s, far_user, now, now + timedelta(days=7))
+        found = await svc.digest_new_cards(s, [near_user, far_user], now, now + timedelta(days=7))
+    near = found[near_user.id]
     assert len(near) == 1 and "Мёд &lt;с пасеки&gt;" in near[0].text
     assert near[0].button is not None and near[0].button[1].startswith("shv:")
-    assert nothing == []
+    assert far_user.id not in found
 
 
 async def test_english_speaking_resident_gets_english(client_factory, staff, db) -> None:
