@@ -259,6 +259,10 @@ FEATURES: tuple[Feature, ...] = (
         jobs=[job.weekly_digest, job.digest_catch_up],
         tables=["digest_news"],
     ),
+    Feature(
+        "scheduler",  # the jobs' leases: each scheduled job runs in one instance per moment (bot/leases.py)
+        tables=["job_leases"],
+    ),
 )
 """Every feature, in the order their routers are tried (first match wins). The integrator fixes the
 handler imports above when handler packages are renamed: this list is the one place that names them."""

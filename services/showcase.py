@@ -10,7 +10,7 @@ For other features:
                                          can also carry a button with callback data ``shx:<event id>``
                                          (keyboards.showcase.ExpoCb), which lists them to residents;
     figures(session, since=None)         cards, providers, requests, done, residents served, ratings;
-    raise_unanswered(notifier, db, i18n, settings, now=None) / add_jobs(...)   the scheduler job.
+    raise_unanswered(notifier, db, i18n, settings, now=None)   the scheduler job (bot/delivery/jobs.py).
 """
 
 from __future__ import annotations
@@ -1453,16 +1453,3 @@ def _chunks(lines: list[str], limit: int = 3500) -> list[str]:
 
 UNANSWERED_JOB = "showcase.unanswered"
 UNANSWERED_EVERY_MINUTES = 30
-
-
-def add_jobs(scheduler: Any, notifier: Notifier, db: Any, i18n: Translator, settings: Any) -> None:
-    """Register the showcase's scheduler job (called from bot.scheduler.build_scheduler)."""
-    scheduler.add_job(
-        raise_unanswered,
-        "interval",
-        minutes=UNANSWERED_EVERY_MINUTES,
-        args=(notifier, db, i18n, settings),
-        id=UNANSWERED_JOB,
-        name="raise service requests providers did not answer in time",
-        replace_existing=True,
-    )

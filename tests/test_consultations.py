@@ -542,7 +542,7 @@ def test_overdue_job_is_registered(settings: Any, db: Any, bot: Any, dp: Any) ->
 
     scheduler = build_scheduler(settings, bot=bot, db=db, dispatcher=dp)
     job = scheduler.get_job("consultations.overdue")
-    assert job is not None and job.func is raise_overdue
+    assert job is not None and job.func.__wrapped__ is raise_overdue
 
 
 async def test_topics_are_seeded_once_under_concurrency(db: Any) -> None:

@@ -79,6 +79,7 @@ COLUMNS: dict[str, str] = {
     "consultation_messages.file_name": EXPORT_ERASE, "consultation_messages.created_at": EXPORT_KEEP,
     # digest
     "digest_news.*": STAFF,
+    "job_leases.*": NO,  # which instance runs a scheduled job: no person in it
     # events
     "events.*": STAFF,
     "event_signups.id": NO, "event_signups.event_id": NO, "event_signups.user_id": NO,

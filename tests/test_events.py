@@ -559,7 +559,7 @@ async def test_cant_come_frees_the_place_and_the_job_is_registered(
     from bot.scheduler import build_scheduler
 
     job = build_scheduler(settings, bot=bot, db=db, dispatcher=dp).get_job("events.offers")
-    assert job is not None and job.func is ev.process_expired_offers
+    assert job is not None and job.func.__wrapped__ is ev.process_expired_offers
 
     now = utcnow()
     async with db.session() as s:

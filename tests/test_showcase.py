@@ -680,7 +680,7 @@ async def test_unanswered_job_is_scheduled(settings, bot, db, dp) -> None:
 
     scheduler = build_scheduler(settings, bot=bot, db=db, dispatcher=dp)
     job = scheduler.get_job(svc.UNANSWERED_JOB)
-    assert job is not None and job.func is svc.raise_unanswered
+    assert job is not None and job.func.__wrapped__ is svc.raise_unanswered
 
 
 async def test_returned_card_can_be_sent_again_unchanged(client_factory, staff, fake_session, db) -> None:

@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 from bot.delivery.telegram import TelegramNotifier
+from bot.leases import every, once
 from db.base import utcnow
 from db.engine import Database
 from handlers.consultations.delivery import raise_overdue as raise_overdue_consultations
@@ -39,6 +40,9 @@ log = logging.getLogger("bot.scheduler")
 DIGEST_JOB = "digest.weekly"
 CATCH_UP_JOB = "digest.catch_up"
 MONTHLY_JOB = "report.monthly"
+LONG_JOB_LEASE = timedelta(minutes=30)
+"""How long an instance may take over the digest, the monthly report or retention before another
+instance takes the work over (the digest for 100,000 people takes about 7 minutes here)."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,12 @@ def last_digest_moment(now: datetime, settings: Settings) -> datetime:
         minute=settings.digest_time.minute,
         timezone=settings.tz,
     )
-    start = now.astimezone(settings.tz) - timedelta(days=8)
+    return last_fire(trigger, now, timedelta(days=8))
+
+
+def last_fire(trigger: CronTrigger, now: datetime, within: timedelta = timedelta(days=32)) -> datetime:
+    """The cron trigger's most recent moment at or before ``now`` (it fires at least once ``within``)."""
+    start = now.astimezone(trigger.timezone) - within
     moment = trigger.get_next_fire_time(None, start)
     last = None
     while moment is not None and moment <= now:
@@ -159,7 +168,14 @@ async def run_monthly(
 def weekly_digest(scheduler: BaseScheduler, ctx: JobContext) -> None:
     settings = ctx.settings
     scheduler.add_job(
-        run_weekly_digest,
+        once(
+            DIGEST_JOB,
+            run_weekly_digest,
+            db=ctx.db,
+            moment_of=lambda now: last_digest_moment(now, settings),
+            ttl=LONG_JOB_LEASE,
+            scheduler=scheduler,
+        ),
         CronTrigger(
             day_of_week=settings.digest_day,
             hour=settings.digest_time.hour,
@@ -179,7 +195,14 @@ def weekly_digest(scheduler: BaseScheduler, ctx: JobContext) -> None:
 def digest_catch_up(scheduler: BaseScheduler, ctx: JobContext) -> None:
     settings = ctx.settings
     scheduler.add_job(
-        run_catch_up,
+        once(  # the same lease as the weekly digest: a digest done by any instance is not queued again
+            DIGEST_JOB,
+            run_catch_up,
+            db=ctx.db,
+            moment_of=lambda now: last_digest_moment(now, settings),
+            ttl=LONG_JOB_LEASE,
+            scheduler=scheduler,
+        ),
         DateTrigger(run_date=datetime.now(settings.tz) + timedelta(seconds=5), timezone=settings.tz),
         args=(settings, ctx.db, ctx.i18n, ctx.outbox),
         id=CATCH_UP_JOB,
@@ -192,9 +215,16 @@ def digest_catch_up(scheduler: BaseScheduler, ctx: JobContext) -> None:
 
 
 def consultations_overdue(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    interval = timedelta(minutes=15)
     scheduler.add_job(
-        raise_overdue_consultations,
-        IntervalTrigger(minutes=15, timezone=ctx.settings.tz),
+        once(
+            "consultations.overdue",
+            raise_overdue_consultations,
+            db=ctx.db,
+            moment_of=every(interval),
+            ttl=interval,
+        ),
+        IntervalTrigger(seconds=int(interval.total_seconds()), timezone=ctx.settings.tz),
         args=(ctx.bot, ctx.db, ctx.i18n, ctx.settings),
         id="consultations.overdue",
         name="raise consultation requests nobody took in time",
@@ -203,9 +233,10 @@ def consultations_overdue(scheduler: BaseScheduler, ctx: JobContext) -> None:
 
 
 def event_offers(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    interval = timedelta(minutes=1)
     scheduler.add_job(
-        process_expired_offers,
-        IntervalTrigger(minutes=1, timezone=ctx.settings.tz),
+        once("events.offers", process_expired_offers, db=ctx.db, moment_of=every(interval), ttl=interval),
+        IntervalTrigger(seconds=int(interval.total_seconds()), timezone=ctx.settings.tz),
         args=(ctx.notifier, ctx.db, ctx.i18n, ctx.settings),
         id="events.offers",
         name="expire wait-list offers and pass the places on",
@@ -214,13 +245,28 @@ def event_offers(scheduler: BaseScheduler, ctx: JobContext) -> None:
 
 
 def showcase_unanswered(scheduler: BaseScheduler, ctx: JobContext) -> None:
-    showcase_service.add_jobs(scheduler, ctx.notifier, ctx.db, ctx.i18n, ctx.settings)
+    interval = timedelta(minutes=showcase_service.UNANSWERED_EVERY_MINUTES)
+    scheduler.add_job(
+        once(
+            showcase_service.UNANSWERED_JOB,
+            showcase_service.raise_unanswered,
+            db=ctx.db,
+            moment_of=every(interval),
+            ttl=interval,
+        ),
+        IntervalTrigger(seconds=int(interval.total_seconds()), timezone=ctx.settings.tz),
+        args=(ctx.notifier, ctx.db, ctx.i18n, ctx.settings),
+        id=showcase_service.UNANSWERED_JOB,
+        name="raise service requests providers did not answer in time",
+        replace_existing=True,
+    )
 
 
 def retention(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    interval = timedelta(hours=6)
     scheduler.add_job(
-        run_retention,
-        IntervalTrigger(hours=6, timezone=ctx.settings.tz),
+        once("privacy.retention", run_retention, db=ctx.db, moment_of=every(interval), ttl=LONG_JOB_LEASE),
+        IntervalTrigger(seconds=int(interval.total_seconds()), timezone=ctx.settings.tz),
         args=(ctx.settings, ctx.db),
         id="privacy.retention",
         name="erase old guests and expire untouched drafts (152-ФЗ)",
@@ -231,9 +277,17 @@ def retention(scheduler: BaseScheduler, ctx: JobContext) -> None:
 
 
 def monthly_report(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    trigger = CronTrigger(day=1, hour=10, minute=0, timezone=ctx.settings.tz)
     scheduler.add_job(
-        run_monthly,
-        CronTrigger(day=1, hour=10, minute=0, timezone=ctx.settings.tz),
+        once(
+            MONTHLY_JOB,
+            run_monthly,
+            db=ctx.db,
+            moment_of=lambda now: last_fire(trigger, now),
+            ttl=LONG_JOB_LEASE,
+            scheduler=scheduler,
+        ),
+        trigger,
         args=(ctx.settings, ctx.bot, ctx.db, ctx.i18n, ctx.outbox),
         id=MONTHLY_JOB,
         name="ask providers about offline recipients; post the monthly report",

@@ -15,6 +15,7 @@ from db.models.core import AuditLog, ConsentLog, FsmState, User, UserStatus
 from db.models.digest import DigestNews, NewsStatus
 from db.models.events import Event, EventSignup, EventStatus, SignupStatus
 from db.models.ideas import Idea, IdeaReview, IdeaStatus, IdeaSupport, IdeaUpdate
+from db.models.jobs import JobLease
 from db.models.notifications import Notification, NotificationStatus
 from db.models.report import OfflineRecipients
 from db.models.showcase import ServiceCard  # (registers the showcase tables)
@@ -45,6 +46,7 @@ __all__ = [
     "IdeaStatus",
     "IdeaSupport",
     "IdeaUpdate",
+    "JobLease",
     "NewsStatus",
     "Notification",
     "NotificationStatus",
