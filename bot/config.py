@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     digest_time: time = time(10, 0)
     outbox_rate: float = Field(default=28.0, gt=0, le=30)
     """Notifications a second the outbox sender sends at most (Telegram allows about 30)."""
+    send_rate: float = Field(default=28.0, gt=0, le=30)
+    """With REDIS_URL: messages a second the whole bot sends, every sender of every instance together."""
     outbox_claim_seconds: int = Field(default=300, ge=5)
     """A claimed notice not marked within this time (the process died) is taken again."""
     outbox_max_attempts: int = Field(default=5, ge=1, le=20)

@@ -18,6 +18,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from bot import consent, features
 from bot.config import Settings
 from bot.delivery import broadcasts as broadcast_sender
+from bot.delivery.pace import create_pace
 from bot.fastpath import inline_pure_filters
 from bot.i18n import create_i18n
 from bot.middlewares import (
@@ -88,6 +89,7 @@ def create_dispatcher(
     i18n = create_i18n(settings.default_locale)
     staff = StaffDirectory(settings.admin_chat_id, settings.admin_ids, ttl=settings.staff_cache_seconds)
     workflow_data.setdefault("clock", clock.current())  # handlers take ``clock``; the scheduler too
+    pace = workflow_data.setdefault("pace", create_pace(settings))  # with Redis: one pace for the bot
     dp = Dispatcher(
         storage=storage,
         events_isolation=events_isolation or SimpleEventIsolation(),
@@ -117,6 +119,8 @@ def create_dispatcher(
     dp.include_router(common.create_router())
     dp.include_router(groups.create_router())
     broadcast_sender.install(dp)  # the paced broadcast sender runs while the dispatcher runs
+    if pace is not None:
+        dp.shutdown.register(pace.close)
     for hook in registry.startup:
         dp.startup.register(hook)
     for router in registry.routers(settings):

@@ -35,7 +35,16 @@ from db.base import utcnow
 from db.engine import Database, write
 from db.models import Notification, NotificationStatus, User, UserStatus
 from services.notifications import RENDERERS, event_at_of, is_reminder
-from services.ports import Button, DeliveryError, Notifier, Rejected, RetryLater, Translator, Unreachable
+from services.ports import (
+    Button,
+    DeliveryError,
+    Notifier,
+    Rejected,
+    RetryLater,
+    SharedPace,
+    Translator,
+    Unreachable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +78,10 @@ class Pacer:
         *,
         clock: Callable[[], float] = monotonic_time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        shared: SharedPace | None = None,
     ) -> None:
+        self.shared = shared
+        """The bot-wide pace of every instance (Redis); then it, not ``rate``, spaces the sends."""
         self.interval = 1.0 / rate if rate > 0 else 0.0
         self.per_chat = per_chat
         self.clock = clock
@@ -85,12 +97,14 @@ class Pacer:
             await self.sleep(chat_ready - self.clock())
         now = self.clock()
         at = max(now, self._next)
-        self._next = at + self.interval
+        self._next = at + (0.0 if self.shared is not None else self.interval)
         self._chat_next[chat_id] = max(self._chat_next[chat_id], at + self.per_chat)
         if len(self._chat_next) > 10_000:
             self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
         if at > now:
             await self.sleep(at - now)
+        if self.shared is not None:
+            await self.shared.acquire()
 
     def pause(self, seconds: float) -> None:
         self._next = max(self._next, self.clock() + seconds)

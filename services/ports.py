@@ -87,3 +87,10 @@ class BroadcastControl(Protocol):
     def wake(self) -> None: ...
 
     def stop_now(self, broadcast_id: int) -> None: ...
+
+
+class SharedPace(Protocol):
+    """The bot-wide send pace of every instance (bot.delivery.pace, in Redis): ``acquire`` returns at
+    the caller's moment to send."""
+
+    async def acquire(self) -> None: ...

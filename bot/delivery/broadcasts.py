@@ -57,6 +57,7 @@ from db.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliverySta
 from keyboards import broadcasts as kb
 from services import broadcasts as service
 from services.broadcasts import SOURCE_GONE
+from services.ports import SharedPace
 
 log = logging.getLogger("bot.broadcasts")
 
@@ -208,6 +209,7 @@ class BroadcastSender:
         quiet_hours: tuple[Any, Any] | None = None,
         retry_base: float = 2.0,
         allow_fast: bool = False,
+        pace: SharedPace | None = None,
     ) -> None:
         if not allow_fast:  # benchmarks and tests may go faster against fakes; Telegram may not
             rate = min(rate, TELEGRAM_LIMIT)
@@ -225,7 +227,10 @@ class BroadcastSender:
         self.lease_seconds = lease_seconds
         self.quiet_hours = quiet_hours
         self.retry_base = retry_base
-        self.bucket = TokenBucket(rate, burst_for(min(rate, TELEGRAM_LIMIT)) if not allow_fast else None)
+        self.bucket: SharedPace = pace or TokenBucket(
+            rate, burst_for(min(rate, TELEGRAM_LIMIT)) if not allow_fast else None
+        )
+        """With Redis, the bot-wide pace shared with the outbox and the other instances."""
         self.spacing = ChatSpacing()
         self.owner = _instance_id()
         self.paused_until = 0.0
@@ -805,7 +810,7 @@ def install(dp: Any) -> None:
     The running sender is ``dp["broadcast_sender"]`` (handlers wake it up and stop broadcasts)."""
 
     async def on_startup(bot: Bot, settings: Any, db: Database, i18n: I18n) -> None:
-        sender = BroadcastSender.from_settings(bot, db, settings, i18n)
+        sender = BroadcastSender.from_settings(bot, db, settings, i18n, pace=dp.workflow_data.get("pace"))
         dp["broadcast_sender"] = sender
         sender.start()
 

@@ -13,7 +13,7 @@ from db.clock import Clock
 from db.clock import current as current_clock
 from db.engine import Database
 from services.outbox import Outbox, Pacer
-from services.ports import Translator
+from services.ports import SharedPace, Translator
 
 
 def telegram_outbox(bot: Bot, db: Database, i18n: Translator, **options: Any) -> Outbox:
@@ -22,9 +22,14 @@ def telegram_outbox(bot: Bot, db: Database, i18n: Translator, **options: Any) ->
 
 
 def create_outbox(
-    settings: Settings, bot: Bot, db: Database, i18n: Translator, clock: Clock | None = None
+    settings: Settings,
+    bot: Bot,
+    db: Database,
+    i18n: Translator,
+    clock: Clock | None = None,
+    pace: SharedPace | None = None,
 ) -> Outbox:
-    """The process's outbox sender, configured from settings."""
+    """The process's outbox sender, configured from settings (``pace``: the bot-wide one, with Redis)."""
     clock = clock or current_clock()
     return telegram_outbox(
         bot,
@@ -36,6 +41,6 @@ def create_outbox(
         default_locale=settings.default_locale,
         claim_ttl=timedelta(seconds=settings.outbox_claim_seconds),
         max_attempts=settings.outbox_max_attempts,
-        pacer=Pacer(rate=settings.outbox_rate),
+        pacer=Pacer(rate=settings.outbox_rate, shared=pace),
         clock=clock.now,
     )
