@@ -37,6 +37,7 @@ from db.models.booking import ACTIVE_STATUSES
 from services import audit, notifications
 from services.digest import DigestItem
 from services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from services.rows import locked
 
 REMINDER_KIND = "booking.reminder"
 REF_TYPE = "booking"
@@ -485,13 +486,8 @@ def _check_shape(resource: Resource, start: datetime, minutes: int, tz: ZoneInfo
 
 
 async def _lock_resource(session: AsyncSession, resource_id: int) -> Resource:
-    resource = await session.scalar(
-        select(Resource)
-        .where(Resource.id == resource_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if resource is None or not resource.active:
+    resource = await locked(session, Resource, resource_id, "booking.err_resource_gone")
+    if not resource.active:
         raise NotFound("booking.err_resource_gone")
     return resource
 
@@ -789,15 +785,7 @@ async def create_long_booking(
 
 
 async def _lock_booking(session: AsyncSession, booking_id: int) -> Booking:
-    booking = await session.scalar(
-        select(Booking)
-        .where(Booking.id == booking_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if booking is None:
-        raise NotFound("booking.err_not_found")
-    return booking
+    return await locked(session, Booking, booking_id, "booking.err_not_found")
 
 
 async def _free(session: AsyncSession, booking: Booking) -> None:
@@ -1121,15 +1109,7 @@ def _validated_hours(value: dict[str, Any]) -> dict[str, list[str]]:
 
 
 async def _lock_resource_any(session: AsyncSession, resource_id: int) -> Resource:
-    resource = await session.scalar(
-        select(Resource)
-        .where(Resource.id == resource_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if resource is None:
-        raise NotFound("booking.err_resource_gone")
-    return resource
+    return await locked(session, Resource, resource_id, "booking.err_resource_gone")
 
 
 async def create_resource(session: AsyncSession, staff_tg_id: int, name: str) -> Resource:

@@ -37,6 +37,7 @@ from db.models.events import ACTIVE, HOLDING
 from services import audit, notifications
 from services.digest import DigestItem
 from services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
+from services.rows import locked
 
 KINDS = ("training", "seminar", "expo", "meeting", "online")
 PLACE_KINDS = ("center", "address", "online")
@@ -461,12 +462,7 @@ def matches(event: Event, user: User) -> bool:
 
 
 async def _lock_event(session: AsyncSession, event_id: int) -> Event:
-    event = await session.scalar(
-        select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
-    )
-    if event is None:
-        raise NotFound("events.err_not_found")
-    return event
+    return await locked(session, Event, event_id, "events.err_not_found")
 
 
 async def _lock_signup(session: AsyncSession, event_id: int, user_id: int) -> EventSignup | None:

@@ -153,9 +153,7 @@ def draft_of(idea: Idea) -> dict[str, Any]:
 
 
 async def _locked(session: AsyncSession, idea_id: int) -> Idea | None:
-    return await session.scalar(
-        select(Idea).where(Idea.id == idea_id).with_for_update().execution_options(populate_existing=True)
-    )
+    return await session.get(Idea, idea_id, with_for_update=True, populate_existing=True)
 
 
 async def get(session: AsyncSession, idea_id: int) -> Idea | None:
@@ -310,6 +308,32 @@ def _notice_payload(idea: Idea, key: str, **params: Any) -> dict[str, Any]:
     }
 
 
+async def _tell_author(
+    session: AsyncSession,
+    idea: Idea,
+    kind: str,
+    due_at: datetime,
+    payload: dict[str, Any],
+    about: tuple[str, int],
+    extra: str = "",
+) -> None:
+    """The idea's author is told through the outbox, once per ``about`` (the row the notice is about)
+    and ``extra``."""
+    author = await session.get(User, idea.author_id)
+    if author is not None:
+        ref_type, ref_id = about
+        await notices.queue(
+            session,
+            user=author,
+            kind=kind,
+            due_at=due_at,
+            ref_type="idea",
+            ref_id=idea.id,
+            payload=payload,
+            key=notices.make_key(kind, ref_type, ref_id, author.id, extra),
+        )
+
+
 async def moderate(
     session: AsyncSession, idea_id: int, action: str, actor_tg_id: int, comment: str | None = None
 ) -> Idea:
@@ -338,20 +362,14 @@ async def moderate(
         session.add(review)
         await session.flush()
         audit.record(session, actor_tg_id, f"idea.{action}", "idea", idea.id, comment=comment)
-        author = await session.get(User, idea.author_id)
-        if author is not None:
-            await notices.queue(
-                session,
-                user=author,
-                kind="idea.status",
-                due_at=now,
-                ref_type="idea",
-                ref_id=idea.id,
-                payload=_notice_payload(
-                    idea, f"ideas.notify.{new_status}", comment=html.escape(comment or "")
-                ),
-                key=notices.make_key("idea.status", "idea_review", review.id, author.id),
-            )
+        await _tell_author(
+            session,
+            idea,
+            "idea.status",
+            now,
+            _notice_payload(idea, f"ideas.notify.{new_status}", comment=html.escape(comment or "")),
+            ("idea_review", review.id),
+        )
     return idea
 
 
@@ -397,20 +415,15 @@ async def support(
         idea.support_count = count or 0
         milestone = idea.support_count in set(milestones)
         if milestone:
-            author = await session.get(User, idea.author_id)
-            if author is not None:
-                await notices.queue(
-                    session,
-                    user=author,
-                    kind="idea.milestone",
-                    due_at=utcnow(),
-                    ref_type="idea",
-                    ref_id=idea.id,
-                    payload=_notice_payload(idea, "ideas.notify.milestone", count=idea.support_count),
-                    key=notices.make_key(
-                        "idea.milestone", "idea", idea.id, author.id, str(idea.support_count)
-                    ),
-                )
+            await _tell_author(
+                session,
+                idea,
+                "idea.milestone",
+                utcnow(),
+                _notice_payload(idea, "ideas.notify.milestone", count=idea.support_count),
+                ("idea", idea.id),
+                str(idea.support_count),
+            )
         raise_threshold = (
             threshold > 0 and idea.support_count >= threshold and idea.threshold_raised_at is None
         )

@@ -45,6 +45,7 @@ from db.repositories import users as users_repo
 from services import audit, digest
 from services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from services.ports import DeliveryError, Notifier, Translator
+from services.rows import in_language, listed, locked, seed_once
 from services.users import DISTRICTS
 
 log = logging.getLogger(__name__)
@@ -229,27 +230,11 @@ async def _provider(session: AsyncSession, tg_id: int) -> User:
 
 
 async def _locked_card(session: AsyncSession, card_id: int) -> ServiceCard:
-    card = await session.scalar(
-        select(ServiceCard)
-        .where(ServiceCard.id == card_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)  # the locked row as it is now, not a stale copy
-    )
-    if card is None:
-        raise NotFound("showcase.card_gone")
-    return card
+    return await locked(session, ServiceCard, card_id, "showcase.card_gone")
 
 
 async def _locked_request(session: AsyncSession, request_id: int) -> ServiceRequest:
-    request = await session.scalar(
-        select(ServiceRequest)
-        .where(ServiceRequest.id == request_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if request is None:
-        raise NotFound("showcase.request_gone")
-    return request
+    return await locked(session, ServiceRequest, request_id, "showcase.request_gone")
 
 
 # --- categories -----------------------------------------------------------------------------------
@@ -257,24 +242,12 @@ async def _locked_request(session: AsyncSession, request_id: int) -> ServiceRequ
 
 async def ensure_categories(session: AsyncSession) -> None:
     """Seed the Center's list into an empty table (the migration seeds it too; tests start empty)."""
-    if await session.scalar(select(func.count()).select_from(ShowcaseCategory)):
-        return
-    try:
-        async with write(session):
-            if await session.scalar(select(func.count()).select_from(ShowcaseCategory)):
-                return
-            for position, (code, ru, en) in enumerate(DEFAULT_CATEGORIES):
-                session.add(ShowcaseCategory(code=code, title_ru=ru, title_en=en, position=position))
-    except IntegrityError:  # another process seeded it at the same moment
-        log.debug("categories were seeded concurrently")
+    await seed_once(session, ShowcaseCategory, ("code", "title_ru", "title_en"), DEFAULT_CATEGORIES)
 
 
 async def categories(session: AsyncSession, *, active_only: bool = True) -> list[ShowcaseCategory]:
     await ensure_categories(session)
-    stmt = select(ShowcaseCategory).order_by(ShowcaseCategory.position, ShowcaseCategory.id)
-    if active_only:
-        stmt = stmt.where(ShowcaseCategory.active.is_(True))
-    return list(await session.scalars(stmt))
+    return await listed(session, ShowcaseCategory, active_only=active_only)
 
 
 async def category(session: AsyncSession, category_id: int) -> ShowcaseCategory | None:
@@ -282,11 +255,7 @@ async def category(session: AsyncSession, category_id: int) -> ShowcaseCategory 
 
 
 def category_title(cat: ShowcaseCategory | None, language: str | None) -> str:
-    if cat is None:
-        return "—"
-    if language == "en" and cat.title_en:
-        return cat.title_en
-    return cat.title_ru
+    return "—" if cat is None else in_language(cat.title_ru, cat.title_en, language)
 
 
 async def add_category(session: AsyncSession, staff_tg_id: int, title: str) -> ShowcaseCategory:
@@ -1036,14 +1005,7 @@ async def decide_trial(
         await _ensure_trial_office(session)
     try:
         async with write(session):
-            application = await session.scalar(
-                select(TrialApplication)
-                .where(TrialApplication.id == application_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-            if application is None:
-                raise NotFound()
+            application = await locked(session, TrialApplication, application_id)
             if application.status != TrialStatus.PENDING:
                 raise Conflict("showcase.already_moderated")
             user = await session.get(User, application.user_id)
