@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -667,21 +667,29 @@ class RequestView:
         return self.resident.phone if self.request.phone_shared else None
 
 
+async def _request_views(
+    session: AsyncSession, which: ColumnElement[bool], limit: int | None = None
+) -> list[RequestView]:
+    """The requests ``which`` selects, newest first, each with its card and both people."""
+    rows = await session.execute(
+        select(ServiceRequest, ServiceCard)
+        .join(ServiceCard, ServiceCard.id == ServiceRequest.card_id)
+        .where(which)
+        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
+        .limit(limit)
+    )
+    views = []
+    for request, card_row in rows:
+        resident = await session.get(User, request.resident_id)
+        provider = await session.get(User, card_row.provider_id)
+        assert resident is not None and provider is not None
+        views.append(RequestView(request, card_row, resident, provider))
+    return views
+
+
 async def request_view(session: AsyncSession, request_id: int) -> RequestView | None:
-    row = (
-        await session.execute(
-            select(ServiceRequest, ServiceCard)
-            .join(ServiceCard, ServiceCard.id == ServiceRequest.card_id)
-            .where(ServiceRequest.id == request_id)
-        )
-    ).first()
-    if row is None:
-        return None
-    request, card_row = row
-    resident = await session.get(User, request.resident_id)
-    provider = await session.get(User, card_row.provider_id)
-    assert resident is not None and provider is not None
-    return RequestView(request, card_row, resident, provider)
+    views = await _request_views(session, ServiceRequest.id == request_id)
+    return views[0] if views else None
 
 
 async def _view_for(session: AsyncSession, tg_id: int, request_id: int, role: str) -> RequestView:
@@ -758,23 +766,35 @@ async def cancel_request(session: AsyncSession, tg_id: int, request_id: int) -> 
     )
 
 
+_RATABLE = (ServiceRequest.status == RequestStatus.DONE, ServiceRequest.rating.is_(None))
+_COMMENTABLE = (ServiceRequest.rating.is_not(None), ServiceRequest.rating_comment.is_(None))
+
+
+async def _update_own_request(
+    session: AsyncSession,
+    request_id: int,
+    resident: User,
+    guards: tuple[ColumnElement[bool], ...],
+    values: dict[str, Any],
+) -> bool:
+    """One UPDATE of the resident's own request where ``guards`` still hold (so a double tap cannot apply
+    it twice); False when no row matched."""
+    result = await session.execute(
+        update(ServiceRequest)
+        .where(ServiceRequest.id == request_id, ServiceRequest.resident_id == resident.id, *guards)
+        .values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def rate(session: AsyncSession, tg_id: int, request_id: int, stars: int) -> RequestView:
     """One rating per completed request: a single guarded UPDATE, so a double tap cannot rate twice."""
     if not 1 <= int(stars) <= 5:
         raise ValidationFailed("showcase.pick_button")
     resident = await _registered(session, tg_id)
     async with write(session):
-        result = await session.execute(
-            update(ServiceRequest)
-            .where(
-                ServiceRequest.id == request_id,
-                ServiceRequest.resident_id == resident.id,
-                ServiceRequest.status == RequestStatus.DONE,
-                ServiceRequest.rating.is_(None),
-            )
-            .values(rating=int(stars), rated_at=utcnow())
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        values = {"rating": int(stars), "rated_at": utcnow()}
+        if not await _update_own_request(session, request_id, resident, _RATABLE, values):
             request = await session.get(ServiceRequest, request_id)
             if request is None or request.resident_id != resident.id:
                 raise NotAllowed("showcase.not_your_request")
@@ -791,17 +811,8 @@ async def comment_rating(session: AsyncSession, tg_id: int, request_id: int, tex
     comment = clean_comment(text)
     resident = await _registered(session, tg_id)
     async with write(session):
-        result = await session.execute(
-            update(ServiceRequest)
-            .where(
-                ServiceRequest.id == request_id,
-                ServiceRequest.resident_id == resident.id,
-                ServiceRequest.rating.is_not(None),
-                ServiceRequest.rating_comment.is_(None),
-            )
-            .values(rating_comment=comment)
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        values = {"rating_comment": comment}
+        if not await _update_own_request(session, request_id, resident, _COMMENTABLE, values):
             raise Conflict("showcase.already_rated")
 
 
@@ -847,37 +858,12 @@ async def log_message(
 
 
 async def resident_requests(session: AsyncSession, user_id: int, limit: int = 20) -> list[RequestView]:
-    rows = await session.execute(
-        select(ServiceRequest, ServiceCard)
-        .join(ServiceCard, ServiceCard.id == ServiceRequest.card_id)
-        .where(ServiceRequest.resident_id == user_id)
-        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
-        .limit(limit)
-    )
-    result = []
-    for request, card_row in rows:
-        provider = await session.get(User, card_row.provider_id)
-        resident = await session.get(User, request.resident_id)
-        assert provider is not None and resident is not None
-        result.append(RequestView(request, card_row, resident, provider))
-    return result
+    return await _request_views(session, ServiceRequest.resident_id == user_id, limit)
 
 
 async def provider_requests(session: AsyncSession, user_id: int, limit: int = 20) -> list[RequestView]:
     """The provider's requests: open ones first, then the latest closed."""
-    rows = await session.execute(
-        select(ServiceRequest, ServiceCard)
-        .join(ServiceCard, ServiceCard.id == ServiceRequest.card_id)
-        .where(ServiceCard.provider_id == user_id)
-        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
-        .limit(200)
-    )
-    views = []
-    for request, card_row in rows:
-        resident = await session.get(User, request.resident_id)
-        provider = await session.get(User, card_row.provider_id)
-        assert resident is not None and provider is not None
-        views.append(RequestView(request, card_row, resident, provider))
+    views = await _request_views(session, ServiceCard.provider_id == user_id, 200)
     views.sort(key=lambda v: v.request.status not in OPEN_REQUEST)
     return views[:limit]
 
