@@ -37,7 +37,7 @@ from db.models.booking import ACTIVE_STATUSES
 from services import audit, notifications
 from services.digest import DigestItem
 from services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from services.rows import locked
+from services.rows import count_rows, locked
 
 REMINDER_KIND = "booking.reminder"
 REF_TYPE = "booking"
@@ -603,17 +603,15 @@ async def create_booking(
             starts = check_rules(resource, start, minutes, now=now, tz=tz)
             await _check_quota(session, resource, user, start, minutes, tz)
             if resource.needs_approval:
-                waiting = await session.scalar(
-                    select(func.count())
-                    .select_from(Booking)
-                    .where(
-                        Booking.resource_id == resource.id,
-                        Booking.user_id == user.id,
-                        Booking.status == BookingStatus.PENDING,
-                        Booking.end_at > now,
-                    )
+                waiting = await count_rows(
+                    session,
+                    Booking,
+                    Booking.resource_id == resource.id,
+                    Booking.user_id == user.id,
+                    Booking.status == BookingStatus.PENDING,
+                    Booking.end_at > now,
                 )
-                if (waiting or 0) >= pending_limit:
+                if waiting >= pending_limit:
                     raise Conflict("booking.err_pending_limit")
             booking = Booking(
                 resource_id=resource.id,
@@ -788,6 +786,14 @@ async def _lock_booking(session: AsyncSession, booking_id: int) -> Booking:
     return await locked(session, Booking, booking_id, "booking.err_not_found")
 
 
+def _clean_reason(reason: str | None) -> str:
+    """The staff's reason for a cancellation or a refusal: required, at most 500 characters."""
+    reason = " ".join((reason or "").split())
+    if not reason or len(reason) > 500:
+        raise ValidationFailed("booking.err_reason", max=500)
+    return reason
+
+
 async def _free(session: AsyncSession, booking: Booking) -> None:
     await session.execute(delete(BookingSlot).where(BookingSlot.booking_id == booking.id))
     await notifications.cancel(session, ref_type=REF_TYPE, ref_id=booking.id)
@@ -829,9 +835,7 @@ async def cancel_by_staff(
     session: AsyncSession, booking_id: int, staff_tg_id: int, reason: str, *, now: datetime | None = None
 ) -> Changed:
     now = now or utcnow()
-    reason = " ".join((reason or "").split())
-    if not reason or len(reason) > 500:
-        raise ValidationFailed("booking.err_reason", max=500)
+    reason = _clean_reason(reason)
     async with write(session):
         booking = await _lock_booking(session, booking_id)
         if booking.status not in ACTIVE_STATUSES:
@@ -863,9 +867,7 @@ async def decide(
     """Staff approve or reject a pending request (a reason is required to reject)."""
     now = now or utcnow()
     if not approve:
-        reason = " ".join((reason or "").split())
-        if not reason or len(reason) > 500:
-            raise ValidationFailed("booking.err_reason", max=500)
+        reason = _clean_reason(reason)
     async with write(session):
         booking = await _lock_booking(session, booking_id)
         if booking.status != BookingStatus.PENDING:
@@ -1119,7 +1121,7 @@ async def create_resource(session: AsyncSession, staff_tg_id: int, name: str) ->
         raise ValidationFailed("booking.err_res_name")
     async with write(session):
         position = (await session.scalar(select(func.max(Resource.position)))) or 0
-        count = (await session.scalar(select(func.count()).select_from(Resource))) or 0
+        count = await count_rows(session, Resource)
         code = f"res{count + 1}"
         while await session.scalar(select(Resource.id).where(Resource.code == code)):
             count += 1

@@ -37,7 +37,7 @@ from db.models.events import ACTIVE, HOLDING
 from services import audit, notifications
 from services.digest import DigestItem
 from services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
-from services.rows import locked
+from services.rows import count_rows, locked
 
 KINDS = ("training", "seminar", "expo", "meeting", "online")
 PLACE_KINDS = ("center", "address", "online")
@@ -361,19 +361,17 @@ async def signup_of(session: AsyncSession, user_id: int, event_id: int) -> Event
 
 
 async def waiting_position(session: AsyncSession, signup: EventSignup) -> int:
-    ahead = await session.scalar(
-        select(func.count())
-        .select_from(EventSignup)
-        .where(
-            EventSignup.event_id == signup.event_id,
-            EventSignup.status == SignupStatus.WAITING,
-            or_(
-                EventSignup.created_at < signup.created_at,
-                and_(EventSignup.created_at == signup.created_at, EventSignup.id < signup.id),
-            ),
-        )
+    ahead = await count_rows(
+        session,
+        EventSignup,
+        EventSignup.event_id == signup.event_id,
+        EventSignup.status == SignupStatus.WAITING,
+        or_(
+            EventSignup.created_at < signup.created_at,
+            and_(EventSignup.created_at == signup.created_at, EventSignup.id < signup.id),
+        ),
     )
-    return (ahead or 0) + 1
+    return ahead + 1
 
 
 async def upcoming(

@@ -27,6 +27,7 @@ from services import audit
 from services import notifications as notices
 from services.digest import DigestItem
 from services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
+from services.rows import count_rows
 from services.users import DISTRICTS
 
 TITLE_MIN = 5
@@ -214,7 +215,7 @@ async def browse(
         total = len(ids)
         page_ids = ids[start : start + page_size]
     else:
-        total = await session.scalar(select(func.count()).select_from(Idea).where(*conditions)) or 0
+        total = await count_rows(session, Idea, *conditions)
         page_ids = list(
             await session.scalars(
                 select(Idea.id).where(*conditions).order_by(*order).offset(start).limit(page_size)
@@ -247,12 +248,10 @@ async def awaiting(session: AsyncSession, limit: int = 20) -> list[Idea]:
 
 async def submissions_left(session: AsyncSession, author: User, daily_limit: int) -> int:
     """How many new ideas the person may still send within the current 24 hours."""
-    recent = await session.scalar(
-        select(func.count())
-        .select_from(Idea)
-        .where(Idea.author_id == author.id, Idea.created_at > utcnow() - timedelta(hours=24))
+    recent = await count_rows(
+        session, Idea, Idea.author_id == author.id, Idea.created_at > utcnow() - timedelta(hours=24)
     )
-    return max(daily_limit - (recent or 0), 0)
+    return max(daily_limit - recent, 0)
 
 
 async def submit(session: AsyncSession, author: User, draft: dict[str, Any], *, daily_limit: int) -> Idea:
@@ -264,12 +263,10 @@ async def submit(session: AsyncSession, author: User, draft: dict[str, Any], *, 
         if locked is None:
             raise NotFound("reg.not_registered")
         now = utcnow()
-        recent = await session.scalar(
-            select(func.count())
-            .select_from(Idea)
-            .where(Idea.author_id == author.id, Idea.created_at > now - timedelta(hours=24))
+        recent = await count_rows(
+            session, Idea, Idea.author_id == author.id, Idea.created_at > now - timedelta(hours=24)
         )
-        if (recent or 0) >= daily_limit:
+        if recent >= daily_limit:
             raise DomainError("ideas.limit_reached", limit=daily_limit)
         idea = Idea(
             author_id=author.id, status=IdeaStatus.MODERATION, created_at=now, submitted_at=now, **values
@@ -409,10 +406,7 @@ async def support(
             await session.flush()
         except IntegrityError as exc:  # a concurrent press of the same person won
             raise Conflict("ideas.support_already") from exc
-        count = await session.scalar(
-            select(func.count()).select_from(IdeaSupport).where(IdeaSupport.idea_id == idea.id)
-        )
-        idea.support_count = count or 0
+        idea.support_count = await count_rows(session, IdeaSupport, IdeaSupport.idea_id == idea.id)
         milestone = idea.support_count in set(milestones)
         if milestone:
             await _tell_author(

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,17 +33,22 @@ async def locked(session: AsyncSession, model: type[M], row_id: int, missing: st
     return row
 
 
+async def count_rows(session: AsyncSession, model: type[Base], *where: ColumnElement[bool]) -> int:
+    """How many rows of ``model`` match ``where``."""
+    return await session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
 async def seed_once(
     session: AsyncSession, model: type[Base], fields: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
     """Fill an empty table with ``rows`` (values for ``fields``; each row's ``position`` is its place in
     ``rows``). A table with rows is left alone, and so is one another process seeded at the same moment
     (its unique codes clash)."""
-    if await session.scalar(select(func.count()).select_from(model)):
+    if await count_rows(session, model):
         return
     try:
         async with write(session):
-            if await session.scalar(select(func.count()).select_from(model)):
+            if await count_rows(session, model):
                 return
             session.add_all(
                 model(**dict(zip(fields, row, strict=True)), position=position)

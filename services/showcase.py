@@ -45,7 +45,7 @@ from db.repositories import users as users_repo
 from services import audit, digest
 from services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from services.ports import DeliveryError, Notifier, Translator
-from services.rows import in_language, listed, locked, seed_once
+from services.rows import count_rows, in_language, listed, locked, seed_once
 from services.users import DISTRICTS
 
 log = logging.getLogger(__name__)
@@ -333,12 +333,10 @@ async def _validated_card(session: AsyncSession, values: dict[str, Any]) -> dict
 async def _check_pending_limit(session: AsyncSession, provider_id: int, limit: int) -> None:
     """A provider has at most ``limit`` cards waiting for moderation (SHOWCASE_PENDING_LIMIT)."""
     await session.execute(select(User.id).where(User.id == provider_id).with_for_update())  # one at a time
-    waiting = await session.scalar(
-        select(func.count())
-        .select_from(ServiceCard)
-        .where(ServiceCard.provider_id == provider_id, ServiceCard.status == CardStatus.PENDING)
+    waiting = await count_rows(
+        session, ServiceCard, ServiceCard.provider_id == provider_id, ServiceCard.status == CardStatus.PENDING
     )
-    if (waiting or 0) >= limit:
+    if waiting >= limit:
         raise Conflict("showcase.err_pending_limit", max=limit)
 
 
@@ -506,7 +504,7 @@ async def find_cards(
         conditions.append(ServiceCard.category_id == category_id)
     for word in search_words(query):
         conditions.append(ServiceCard.search_text.like(f"%{_like_escape(word)}%", escape="\\"))
-    total = await session.scalar(select(func.count()).select_from(ServiceCard).where(*conditions)) or 0
+    total = await count_rows(session, ServiceCard, *conditions)
     pages = max(1, -(-total // page_size))
     page = min(max(page, 0), pages - 1)
     rows = await session.scalars(
@@ -924,10 +922,11 @@ async def create_trial(
     check_trial_dates(date_from, date_to, today)
     provider = await _provider(session, tg_id)
     async with write(session):
-        pending = await session.scalar(
-            select(func.count())
-            .select_from(TrialApplication)
-            .where(TrialApplication.user_id == provider.id, TrialApplication.status == TrialStatus.PENDING)
+        pending = await count_rows(
+            session,
+            TrialApplication,
+            TrialApplication.user_id == provider.id,
+            TrialApplication.status == TrialStatus.PENDING,
         )
         if pending and pending >= pending_limit:  # APPROVAL_PENDING_LIMIT
             raise Conflict("showcase.trial_too_many")
@@ -1147,11 +1146,9 @@ async def figures(session: AsyncSession, since: datetime | None = None) -> Figur
         or 0
     )
     window = [ServiceRequest.created_at >= since] if since else []
-    result.requests = (
-        await session.scalar(select(func.count()).select_from(ServiceRequest).where(*window)) or 0
-    )
+    result.requests = await count_rows(session, ServiceRequest, *window)
     done = [*window, ServiceRequest.status == RequestStatus.DONE]
-    result.done = await session.scalar(select(func.count()).select_from(ServiceRequest).where(*done)) or 0
+    result.done = await count_rows(session, ServiceRequest, *done)
     result.residents_served = (
         await session.scalar(select(func.count(func.distinct(ServiceRequest.resident_id))).where(*done)) or 0
     )
