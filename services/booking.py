@@ -37,7 +37,7 @@ from db.models.booking import ACTIVE_STATUSES
 from services import audit, notifications
 from services.digest import DigestItem
 from services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
-from services.rows import count_rows, locked
+from services.rows import count_rows, locked, person_rows
 
 REMINDER_KIND = "booking.reminder"
 REF_TYPE = "booking"
@@ -1160,12 +1160,7 @@ async def figures(session: AsyncSession, since: datetime, until: datetime) -> di
 
 
 async def export_bookings(session: AsyncSession, user: User) -> tuple[str, Any]:
-    rows = await session.execute(
-        select(Booking, Resource)
-        .join(Resource, Resource.id == Booking.resource_id)
-        .where(Booking.user_id == user.id)
-        .order_by(Booking.start_at)
-    )
+    rows = await person_rows(session, Booking, Resource, user.id, Booking.start_at)
     return "bookings", [
         {
             "resource": resource.name,

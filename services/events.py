@@ -37,7 +37,7 @@ from db.models.events import ACTIVE, HOLDING
 from services import audit, notifications
 from services.digest import DigestItem
 from services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
-from services.rows import count_rows, locked
+from services.rows import count_rows, locked, person_rows
 
 KINDS = ("training", "seminar", "expo", "meeting", "online")
 PLACE_KINDS = ("center", "address", "online")
@@ -1317,13 +1317,8 @@ async def digest_my_signups(
 
 
 async def export_signups(session: AsyncSession, user: User) -> tuple[str, Any]:
-    rows = await session.execute(
-        select(EventSignup, Event)
-        .join(Event, Event.id == EventSignup.event_id)
-        .where(EventSignup.user_id == user.id)
-    )
     data = []
-    for signup, event in rows:
+    for signup, event in await person_rows(session, EventSignup, Event, user.id):
         data.append(
             {
                 "event": event.title,

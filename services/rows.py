@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from db.engine import write
 from db.models import Base
@@ -17,6 +18,7 @@ from services.errors import NotFound
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=Base)
+P = TypeVar("P", bound=Base)
 
 
 def in_language(title: str, title_en: str | None, language: str | None) -> str:
@@ -31,6 +33,17 @@ async def locked(session: AsyncSession, model: type[M], row_id: int, missing: st
     if row is None:
         raise NotFound(missing)
     return row
+
+
+async def person_rows(
+    session: AsyncSession, model: type[M], parent: type[P], user_id: int, *order_by: QueryableAttribute[Any]
+) -> list[tuple[M, P]]:
+    """A person's rows of ``model`` (by its ``user_id``), each with the ``parent`` row its foreign key
+    points to: what /privacy exports of bookings, sign-ups..."""
+    rows = await session.execute(
+        select(model, parent).join(parent).where(model.__table__.c.user_id == user_id).order_by(*order_by)
+    )
+    return [(row, parent_row) for row, parent_row in rows.tuples()]
 
 
 async def count_rows(session: AsyncSession, model: type[Base], *where: ColumnElement[bool]) -> int:
