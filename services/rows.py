@@ -43,7 +43,7 @@ async def person_rows(
     rows = await session.execute(
         select(model, parent).join(parent).where(model.__table__.c.user_id == user_id).order_by(*order_by)
     )
-    return [(row, parent_row) for row, parent_row in rows.tuples()]
+    return [(row, parent_row) for row, parent_row in rows]
 
 
 async def count_rows(session: AsyncSession, model: type[Base], *where: ColumnElement[bool]) -> int:
