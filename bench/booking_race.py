@@ -11,10 +11,8 @@ different people spread over a week, 50 at a time.
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,21 +20,16 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bench import database as bench_db
+from bench.figures import percentile
 from db.engine import Database, write
 from db.models import AuditLog, User
-from db.models.core import UserStatus
 from services import booking as svc
 
 TZ = ZoneInfo("Asia/Krasnoyarsk")
 SCHEMA = "bench_booking"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def next_monday() -> date:
@@ -50,23 +43,6 @@ def at(day: date, hour: int) -> datetime:
 
 async def open_db(url: str) -> Database:
     return await bench_db.open_db(url, SCHEMA, pool_size=10, max_overflow=20)
-
-
-async def close_db(db: Database) -> None:
-    if not db.is_sqlite:
-        async with db.engine.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-    await db.dispose()
-
-
-async def make_users(db: Database, count: int) -> list[User]:
-    async with db.session() as s, write(s):
-        users = [
-            User(tg_id=10_000 + n, full_name=f"U{n}", status=UserStatus.REGISTERED, reminders_enabled=True)
-            for n in range(count)
-        ]
-        s.add_all(users)
-    return users
 
 
 async def attempt(
@@ -116,7 +92,7 @@ async def run(url: str, label: str) -> dict[str, float]:
         async with db.session() as s:
             await svc.ensure_default_resources(s)
             cow = await svc.resource_by_code(s, "coworking")
-        users = await make_users(db, 400)
+        users = await bench_db.make_users(db, 400, reminders_enabled=True)
         lock_latencies, single_rate = await baselines(db, users)
         monday = next_monday()
         start = at(monday, 10)
@@ -165,16 +141,11 @@ async def run(url: str, label: str) -> dict[str, float]:
             "single_rate": single_rate,
         }
     finally:
-        await close_db(db)
+        await bench_db.close_db(db, SCHEMA)
 
 
 async def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        await run(f"sqlite+aiosqlite:///{tmp}/bench.db", "SQLite")
-    pg = os.environ.get("BENCH_PG_URL")
-    if pg:
-        await run(pg, "PostgreSQL")
-    else:
+    if not await bench_db.on_each_database(run, "SQLite", "PostgreSQL"):
         print("PostgreSQL: skipped (set BENCH_PG_URL)")
 
 

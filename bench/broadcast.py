@@ -34,6 +34,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import func, insert, select, text
 
+from bench.database import RESIDENT_DEFAULTS
 from bench.fake_telegram import FakeTelegram
 from bot.delivery.broadcasts import BroadcastSender
 from bot.i18n import create_i18n
@@ -61,12 +62,7 @@ async def prepare(db: Database, recipients: int) -> None:
             "full_name": f"Получатель {i}",
             "target_group": "citizen",
             "district": "krasnoturansky",
-            "news_opt_in": True,
-            "digest_enabled": True,
-            "reminders_enabled": True,
-            "reminder_lead_minutes": 1440,
-            "interest_districts": [],
-            "interest_topics": [],
+            **RESIDENT_DEFAULTS,
             "language": "ru" if i % 5 else "en",
             "created_at": now,
             "registered_at": now,

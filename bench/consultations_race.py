@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import update
 
+from bench.figures import percentile
 from db.base import utcnow
 from db.engine import Database, write
 from db.models import Base, Consultation, User
@@ -29,11 +30,6 @@ from services import consultations as svc
 from services.errors import Conflict
 
 TZ = ZoneInfo("Asia/Krasnoyarsk")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def report(name: str, values: list[float]) -> None:

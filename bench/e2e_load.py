@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
 import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.figures import Figure, percentile, print_table
 from tests.conftest import TEST_TOKEN
 from tests.fake_api import ApiCall, FakeTelegram
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.test_process import bot_env as process_env
 
 # (what the person does, the text that shows the bot answered it)
 FLOW: list[tuple[str, str, str]] = [
@@ -111,21 +108,8 @@ def memory_kb(pid: int) -> dict[str, int]:
 
 
 def bot_env(tmp: str, api_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "REDIS_URL", "DATABASE_URL"))}
-    env.update(
-        BOT_TOKEN=TEST_TOKEN,
-        TELEGRAM_API_URL=api_url,
-        DATABASE_URL=f"sqlite+aiosqlite:///{tmp}/load.db",
-        ADMIN_CHAT_ID="-1001000000001",
-        LOG_LEVEL="WARNING",
-        THROTTLE_RATE="100",
-        PYTHONPATH=str(ROOT),
-        QUIET_HOURS_START="00:00",
-        QUIET_HOURS_END="00:00",
-        DIGEST_CATCH_UP_HOURS="0",
-        DIGEST_DAY=(datetime.now(UTC) + timedelta(days=3)).strftime("%a").lower(),
-    )
-    return env
+    """The settings the process tests start the bot with, on a database of the bench's own."""
+    return process_env(Path(tmp), api_url, DATABASE_URL=f"sqlite+aiosqlite:///{tmp}/load.db")
 
 
 async def run(people: int, timeout: float = 180.0) -> list[Figure]:

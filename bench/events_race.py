@@ -12,9 +12,7 @@ PostgreSQL runs in a schema of its own (``bench_events``, dropped afterwards). S
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -23,41 +21,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text
 
 from bench import database as bench_db
+from bench.figures import percentile
 from db.base import utcnow
-from db.engine import Database, write
-from db.models import User
-from db.models.core import UserStatus
+from db.engine import Database
 from services import events as ev
 
 SCHEMA = "bench_events"
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 async def open_db(url: str) -> Database:
     return await bench_db.open_db(url, SCHEMA, pool_size=10, max_overflow=20)
-
-
-async def close_db(db: Database) -> None:
-    if not db.is_sqlite:
-        async with db.engine.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-    await db.dispose()
-
-
-async def make_users(db: Database, count: int) -> list[User]:
-    async with db.session() as s, write(s):
-        users = [
-            User(tg_id=10_000 + n, full_name=f"U{n}", status=UserStatus.REGISTERED) for n in range(count)
-        ]
-        s.add_all(users)
-    return users
 
 
 async def make_event(db: Database, capacity: int) -> int:
@@ -116,7 +91,7 @@ def line(label: str, latencies: list[float], wall: float, extra: str) -> str:
 async def run(url: str, label: str) -> None:
     db = await open_db(url)
     try:
-        users = await make_users(db, 400)
+        users = await bench_db.make_users(db, 400)
         last = await make_event(db, capacity=1)
         calls = [lambda s, u=u: ev.sign_up(s, u, last) for u in users[:50]]
         latencies, outcomes, wall = await burst(db, calls, 50)
@@ -155,15 +130,11 @@ async def run(url: str, label: str) -> None:
             )
         )
     finally:
-        await close_db(db)
+        await bench_db.close_db(db, SCHEMA)
 
 
 async def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        await run(f"sqlite+aiosqlite:///{tmp}/bench.db", "sqlite")
-    pg = os.environ.get("BENCH_PG_URL")
-    if pg:
-        await run(pg, "postgresql")
+    await bench_db.on_each_database(run, "sqlite", "postgresql")
 
 
 if __name__ == "__main__":

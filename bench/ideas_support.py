@@ -21,42 +21,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bench import database as bench_db
+from bench.figures import percentile
 from db.base import utcnow
 from db.engine import Database, write
 from db.models import Idea, IdeaSupport, User
-from db.models.core import UserStatus
 from services import ideas as svc
 from services.errors import DomainError
 
 SCHEMA = "bench_ideas"
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 async def open_db(url: str) -> Database:
     return await bench_db.open_db(url, SCHEMA, pool_size=10, max_overflow=20)
-
-
-async def close_db(db: Database) -> None:
-    if not db.is_sqlite:
-        async with db.engine.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-    await db.dispose()
-
-
-async def make_users(db: Database, count: int, offset: int) -> list[User]:
-    async with db.session() as s, write(s):
-        users = [
-            User(tg_id=offset + n, full_name=f"U{n}", status=UserStatus.REGISTERED) for n in range(count)
-        ]
-        s.add_all(users)
-    return users
 
 
 async def make_idea(db: Database, author: User, **fields: object) -> int:
@@ -103,9 +82,9 @@ async def main() -> None:
     db = await open_db(url)
     print(f"database: {db.url.get_backend_name()}")
     try:
-        [author] = await make_users(db, 1, 1)
+        [author] = await bench_db.make_users(db, 1, 1)
         # 1. many people, one idea
-        people = await make_users(db, 300, 10_000)
+        people = await bench_db.make_users(db, 300, 10_000)
         idea_id = await make_idea(db, author)
         timings: list[float] = []
         started = time.perf_counter()
@@ -124,7 +103,7 @@ async def main() -> None:
         )
         report("press", timings)
         # 2. the same people pressing three times at once
-        people = await make_users(db, 100, 50_000)
+        people = await bench_db.make_users(db, 100, 50_000)
         idea_id = await make_idea(db, author)
         results = await asyncio.gather(*(press(db, idea_id, p) for p in people for _ in range(3)))
         async with db.session() as s:
@@ -166,7 +145,7 @@ async def main() -> None:
             print(f"3. browse, {label}: total {total}")
             report("page", runs)
     finally:
-        await close_db(db)
+        await bench_db.close_db(db, SCHEMA)
         tmp.cleanup()
 
 

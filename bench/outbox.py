@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from bench import database as bench_db
 from bench.fake_telegram import FakeTelegram, serve
@@ -48,13 +48,6 @@ SCHEMA = "bench_outbox"
 
 async def open_db(url: str) -> Database:
     return await bench_db.open_db(url, SCHEMA)
-
-
-async def close_db(db: Database) -> None:
-    if not db.is_sqlite:
-        async with db.engine.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-    await db.dispose()
 
 
 async def fill(db: Database, notices: int, chats: int) -> None:
@@ -162,7 +155,7 @@ async def paced_run(url: str, label: str, args: argparse.Namespace) -> dict[str,
     finally:
         await bot.session.close()
         await runner.cleanup()
-        await close_db(db)
+        await bench_db.close_db(db, SCHEMA)
 
 
 async def db_cost_run(url: str, label: str, args: argparse.Namespace) -> None:
@@ -183,7 +176,7 @@ async def db_cost_run(url: str, label: str, args: argparse.Namespace) -> None:
             f"{seconds / args.notices * 1000:.2f} ms per notice (claim share + re-read + render + mark)"
         )
     finally:
-        await close_db(db)
+        await bench_db.close_db(db, SCHEMA)
 
 
 def parser() -> argparse.ArgumentParser:

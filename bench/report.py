@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select, text
 
-from bench.database import open_db
+from bench.database import RESIDENT_DEFAULTS, open_db
 from db.engine import Database
 from db.models import Base
 from services.report import GROUPS
@@ -87,12 +87,7 @@ def _people(n: int, rng: random.Random) -> list[dict[str, Any]]:
                 "organisation": f"Организация {rng.randrange(400)}"
                 if group in ("nko_staff", "municipal")
                 else None,
-                "news_opt_in": True,
-                "digest_enabled": True,
-                "reminders_enabled": True,
-                "reminder_lead_minutes": 1440,
-                "interest_districts": [],
-                "interest_topics": [],
+                **RESIDENT_DEFAULTS,
                 "created_at": YEAR_START - timedelta(days=30),
                 "registered_at": YEAR_START - timedelta(days=30),
             }

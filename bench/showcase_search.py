@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import text
 
 from bench import database as bench_db
+from bench.figures import percentile
 from db.base import utcnow
 from db.engine import Database, write
 from db.models import User
@@ -41,20 +42,8 @@ WORDS = (
 ).split()
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 async def open_db(url: str) -> Database:
     return await bench_db.open_db(url, SCHEMA, pool_size=10, max_overflow=40)
-
-
-async def close_db(db: Database) -> None:
-    if not db.is_sqlite:
-        async with db.engine.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-    await db.dispose()
 
 
 async def seed(db: Database, cards: int) -> tuple[list[int], int]:
@@ -64,29 +53,23 @@ async def seed(db: Database, cards: int) -> tuple[list[int], int]:
         await svc.ensure_categories(s)
         categories = [c.id for c in await svc.categories(s)]
     async with db.session() as s, write(s):
-        providers = [
-            User(
-                tg_id=100_000 + n,
-                full_name=f"Провайдер {n}",
+
+        def person(tg_id: int, full_name: str, target_group: str, **extra: str) -> User:
+            return User(
+                tg_id=tg_id,
+                full_name=full_name,
                 status=UserStatus.REGISTERED,
-                target_group="nko_staff",
-                organisation=f"АНО «Организация {n}»",
+                target_group=target_group,
                 district=rng.choice(served),
                 registered_at=utcnow(),
+                **extra,
             )
+
+        providers = [
+            person(100_000 + n, f"Провайдер {n}", "nko_staff", organisation=f"АНО «Организация {n}»")
             for n in range(max(1, cards // 10))
         ]
-        residents = [
-            User(
-                tg_id=200_000 + n,
-                full_name=f"Житель {n}",
-                status=UserStatus.REGISTERED,
-                target_group="citizen",
-                district=rng.choice(served),
-                registered_at=utcnow(),
-            )
-            for n in range(50)
-        ]
+        residents = [person(200_000 + n, f"Житель {n}", "citizen") for n in range(50)]
         s.add_all(providers + residents)
         await s.flush()
         for n in range(cards):
@@ -161,7 +144,7 @@ async def run(url: str, cards: int) -> None:
                 f" p50 {percentile(times, 0.5):.1f} ms, p95 {percentile(times, 0.95):.1f} ms"
             )
     finally:
-        await close_db(db)
+        await bench_db.close_db(db, SCHEMA)
 
 
 def main() -> None:

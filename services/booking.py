@@ -38,6 +38,7 @@ from db.models.booking import ACTIVE_STATUSES
 from services import audit, notifications
 from services.digest import DigestItem
 from services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from services.rows import count_rows, locked, person_rows
 
 REMINDER_KIND = "booking.reminder"
 REF_TYPE = "booking"
@@ -486,13 +487,8 @@ def _check_shape(resource: Resource, start: datetime, minutes: int, tz: ZoneInfo
 
 
 async def _lock_resource(session: AsyncSession, resource_id: int) -> Resource:
-    resource = await session.scalar(
-        select(Resource)
-        .where(Resource.id == resource_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if resource is None or not resource.active:
+    resource = await locked(session, Resource, resource_id, "booking.err_resource_gone")
+    if not resource.active:
         raise NotFound("booking.err_resource_gone")
     return resource
 
@@ -608,17 +604,15 @@ async def create_booking(
             starts = check_rules(resource, start, minutes, now=now, tz=tz)
             await _check_quota(session, resource, user, start, minutes, tz)
             if resource.needs_approval:
-                waiting = await session.scalar(
-                    select(func.count())
-                    .select_from(Booking)
-                    .where(
-                        Booking.resource_id == resource.id,
-                        Booking.user_id == user.id,
-                        Booking.status == BookingStatus.PENDING,
-                        Booking.end_at > now,
-                    )
+                waiting = await count_rows(
+                    session,
+                    Booking,
+                    Booking.resource_id == resource.id,
+                    Booking.user_id == user.id,
+                    Booking.status == BookingStatus.PENDING,
+                    Booking.end_at > now,
                 )
-                if (waiting or 0) >= pending_limit:
+                if waiting >= pending_limit:
                     raise Conflict("booking.err_pending_limit")
             booking = Booking(
                 resource_id=resource.id,
@@ -790,15 +784,15 @@ async def create_long_booking(
 
 
 async def _lock_booking(session: AsyncSession, booking_id: int) -> Booking:
-    booking = await session.scalar(
-        select(Booking)
-        .where(Booking.id == booking_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if booking is None:
-        raise NotFound("booking.err_not_found")
-    return booking
+    return await locked(session, Booking, booking_id, "booking.err_not_found")
+
+
+def _clean_reason(reason: str | None) -> str:
+    """The staff's reason for a cancellation or a refusal: required, at most 500 characters."""
+    reason = " ".join((reason or "").split())
+    if not reason or len(reason) > 500:
+        raise ValidationFailed("booking.err_reason", max=500)
+    return reason
 
 
 async def _free(session: AsyncSession, booking: Booking) -> None:
@@ -842,9 +836,7 @@ async def cancel_by_staff(
     session: AsyncSession, booking_id: int, staff_tg_id: int, reason: str, *, now: datetime | None = None
 ) -> Changed:
     now = now or utcnow()
-    reason = " ".join((reason or "").split())
-    if not reason or len(reason) > 500:
-        raise ValidationFailed("booking.err_reason", max=500)
+    reason = _clean_reason(reason)
     async with write(session):
         booking = await _lock_booking(session, booking_id)
         if booking.status not in ACTIVE_STATUSES:
@@ -876,9 +868,7 @@ async def decide(
     """Staff approve or reject a pending request (a reason is required to reject)."""
     now = now or utcnow()
     if not approve:
-        reason = " ".join((reason or "").split())
-        if not reason or len(reason) > 500:
-            raise ValidationFailed("booking.err_reason", max=500)
+        reason = _clean_reason(reason)
     async with write(session):
         booking = await _lock_booking(session, booking_id)
         if booking.status != BookingStatus.PENDING:
@@ -1122,15 +1112,7 @@ def _validated_hours(value: dict[str, Any]) -> dict[str, list[str]]:
 
 
 async def _lock_resource_any(session: AsyncSession, resource_id: int) -> Resource:
-    resource = await session.scalar(
-        select(Resource)
-        .where(Resource.id == resource_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if resource is None:
-        raise NotFound("booking.err_resource_gone")
-    return resource
+    return await locked(session, Resource, resource_id, "booking.err_resource_gone")
 
 
 async def create_resource(session: AsyncSession, staff_tg_id: int, name: str) -> Resource:
@@ -1140,7 +1122,7 @@ async def create_resource(session: AsyncSession, staff_tg_id: int, name: str) ->
         raise ValidationFailed("booking.err_res_name")
     async with write(session):
         position = (await session.scalar(select(func.max(Resource.position)))) or 0
-        count = (await session.scalar(select(func.count()).select_from(Resource))) or 0
+        count = await count_rows(session, Resource)
         code = f"res{count + 1}"
         while await session.scalar(select(Resource.id).where(Resource.code == code)):
             count += 1
@@ -1179,12 +1161,7 @@ async def figures(session: AsyncSession, since: datetime, until: datetime) -> di
 
 
 async def export_bookings(session: AsyncSession, user: User) -> tuple[str, Any]:
-    rows = await session.execute(
-        select(Booking, Resource)
-        .join(Resource, Resource.id == Booking.resource_id)
-        .where(Booking.user_id == user.id)
-        .order_by(Booking.start_at)
-    )
+    rows = await person_rows(session, Booking, Resource, user.id, Booking.start_at)
     return "bookings", [
         {
             "resource": resource.name,

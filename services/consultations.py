@@ -12,7 +12,6 @@ from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
@@ -29,6 +28,7 @@ from db.models.consultations import OPEN_STATUSES
 from db.repositories import users as users_repo
 from services import audit, notifications
 from services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from services.rows import in_language, listed, locked, seed_once
 
 SEED_TOPICS: tuple[tuple[str, str, str], ...] = (
     ("registration", "Регистрация и устав НКО", "NGO registration and charter"),
@@ -159,24 +159,12 @@ def working_days_ahead(now: datetime, tz: ZoneInfo, count: int) -> list[datetime
 
 async def ensure_topics(session: AsyncSession) -> None:
     """Seed the default topics once (the table is empty only before the first request)."""
-    if await session.scalar(select(func.count()).select_from(ConsultationTopic)):
-        return
-    try:
-        async with write(session):
-            if await session.scalar(select(func.count()).select_from(ConsultationTopic)):
-                return
-            for position, (code, title, title_en) in enumerate(SEED_TOPICS):
-                session.add(ConsultationTopic(code=code, title=title, title_en=title_en, position=position))
-    except IntegrityError:
-        pass  # another process seeded them at the same moment (unique codes)
+    await seed_once(session, ConsultationTopic, ("code", "title", "title_en"), SEED_TOPICS)
 
 
 async def list_topics(session: AsyncSession, *, include_hidden: bool = False) -> list[ConsultationTopic]:
     await ensure_topics(session)
-    stmt = select(ConsultationTopic).order_by(ConsultationTopic.position, ConsultationTopic.id)
-    if not include_hidden:
-        stmt = stmt.where(ConsultationTopic.active.is_(True))
-    return list(await session.scalars(stmt))
+    return await listed(session, ConsultationTopic, active_only=not include_hidden)
 
 
 async def get_topic(session: AsyncSession, topic_id: int) -> ConsultationTopic:
@@ -187,11 +175,7 @@ async def get_topic(session: AsyncSession, topic_id: int) -> ConsultationTopic:
 
 
 def topic_title(topic: ConsultationTopic | None, language: str | None) -> str:
-    if topic is None:
-        return "—"
-    if language == "en" and topic.title_en:
-        return topic.title_en
-    return topic.title
+    return "—" if topic is None else in_language(topic.title, topic.title_en, language)
 
 
 async def add_topic(session: AsyncSession, actor_tg_id: int, title: str) -> ConsultationTopic:
@@ -340,12 +324,22 @@ async def _own_for_update(
     session: AsyncSession, tg_id: int, consultation_id: int
 ) -> tuple[User, Consultation]:
     user = await _person(session, tg_id)
-    consultation = await session.get(
-        Consultation, consultation_id, with_for_update=True, populate_existing=True
-    )
-    if consultation is None or consultation.user_id != user.id:
+    consultation = await locked(session, Consultation, consultation_id, "consult.err_not_found")
+    if consultation.user_id != user.id:
         raise NotFound("consult.err_not_found")
     return user, consultation
+
+
+def _content(kind: str, text: str | None, file_id: str | None, file_name: str | None) -> dict[str, Any]:
+    """A message's kind, text and file, checked (a file kind carries a file) and trimmed for the row."""
+    if kind not in KINDS or (kind != "text" and not file_id):
+        raise ValidationFailed("consult.err_message_kind")
+    return {
+        "kind": kind,
+        "text": clean_message(text) if (text or kind == "text") else None,
+        "file_id": file_id,
+        "file_name": (file_name or None) and file_name[:256],
+    }
 
 
 async def add_person_message(
@@ -358,9 +352,7 @@ async def add_person_message(
     file_id: str | None = None,
     file_name: str | None = None,
 ) -> tuple[Consultation, ConsultationMessage]:
-    if kind not in KINDS or (kind != "text" and not file_id):
-        raise ValidationFailed("consult.err_message_kind")
-    text = clean_message(text) if (text or kind == "text") else None
+    content = _content(kind, text, file_id, file_name)
     async with write(session):
         user, consultation = await _own_for_update(session, tg_id, consultation_id)
         if consultation.status not in OPEN_STATUSES:
@@ -370,10 +362,7 @@ async def add_person_message(
             author="person",
             author_tg_id=tg_id,
             author_name=user.first_name,
-            kind=kind,
-            text=text,
-            file_id=file_id,
-            file_name=(file_name or None) and file_name[:256],
+            **content,
         )
         session.add(message)
     return consultation, message
@@ -451,11 +440,7 @@ async def card(session: AsyncSession, consultation_id: int) -> Card:
 
 
 async def _for_staff(session: AsyncSession, consultation_id: int) -> Consultation:
-    consultation = await session.get(
-        Consultation, consultation_id, with_for_update=True, populate_existing=True
-    )
-    if consultation is None:
-        raise NotFound("consult.err_not_found")
+    consultation = await locked(session, Consultation, consultation_id, "consult.err_not_found")
     if consultation.status not in OPEN_STATUSES:
         raise Conflict("consult.err_closed")
     return consultation
@@ -521,9 +506,7 @@ async def add_staff_message(
     file_name: str | None = None,
 ) -> tuple[Consultation, ConsultationMessage]:
     """A staff answer: stored, and the request is taken by its author if nobody had it."""
-    if kind not in KINDS or (kind != "text" and not file_id):
-        raise ValidationFailed("consult.err_message_kind")
-    text = clean_message(text) if (text or kind == "text") else None
+    content = _content(kind, text, file_id, file_name)
     async with write(session):
         consultation = await _for_staff(session, consultation_id)
         _assign(consultation, actor_tg_id, actor_name)
@@ -532,10 +515,7 @@ async def add_staff_message(
             author="staff",
             author_tg_id=actor_tg_id,
             author_name=actor_name[:100],
-            kind=kind,
-            text=text,
-            file_id=file_id,
-            file_name=(file_name or None) and file_name[:256],
+            **content,
         )
         session.add(message)
         audit.record(session, actor_tg_id, "consultation.answer", REF_TYPE, consultation.id, kind=kind)

@@ -37,6 +37,7 @@ from db.models.events import ACTIVE, HOLDING
 from services import audit, notifications
 from services.digest import DigestItem
 from services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
+from services.rows import count_rows, locked, person_rows
 
 KINDS = ("training", "seminar", "expo", "meeting", "online")
 PLACE_KINDS = ("center", "address", "online")
@@ -360,19 +361,17 @@ async def signup_of(session: AsyncSession, user_id: int, event_id: int) -> Event
 
 
 async def waiting_position(session: AsyncSession, signup: EventSignup) -> int:
-    ahead = await session.scalar(
-        select(func.count())
-        .select_from(EventSignup)
-        .where(
-            EventSignup.event_id == signup.event_id,
-            EventSignup.status == SignupStatus.WAITING,
-            or_(
-                EventSignup.created_at < signup.created_at,
-                and_(EventSignup.created_at == signup.created_at, EventSignup.id < signup.id),
-            ),
-        )
+    ahead = await count_rows(
+        session,
+        EventSignup,
+        EventSignup.event_id == signup.event_id,
+        EventSignup.status == SignupStatus.WAITING,
+        or_(
+            EventSignup.created_at < signup.created_at,
+            and_(EventSignup.created_at == signup.created_at, EventSignup.id < signup.id),
+        ),
     )
-    return (ahead or 0) + 1
+    return ahead + 1
 
 
 async def upcoming(
@@ -461,12 +460,7 @@ def matches(event: Event, user: User) -> bool:
 
 
 async def _lock_event(session: AsyncSession, event_id: int) -> Event:
-    event = await session.scalar(
-        select(Event).where(Event.id == event_id).with_for_update().execution_options(populate_existing=True)
-    )
-    if event is None:
-        raise NotFound("events.err_not_found")
-    return event
+    return await locked(session, Event, event_id, "events.err_not_found")
 
 
 async def _lock_signup(session: AsyncSession, event_id: int, user_id: int) -> EventSignup | None:
@@ -1356,13 +1350,8 @@ async def digest_my_signups(
 
 
 async def export_signups(session: AsyncSession, user: User) -> tuple[str, Any]:
-    rows = await session.execute(
-        select(EventSignup, Event)
-        .join(Event, Event.id == EventSignup.event_id)
-        .where(EventSignup.user_id == user.id)
-    )
     data = []
-    for signup, event in rows:
+    for signup, event in await person_rows(session, EventSignup, Event, user.id):
         data.append(
             {
                 "event": event.title,

@@ -27,6 +27,7 @@ from services import audit
 from services import notifications as notices
 from services.digest import DigestItem
 from services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
+from services.rows import count_rows
 from services.users import DISTRICTS
 
 TITLE_MIN = 5
@@ -153,9 +154,7 @@ def draft_of(idea: Idea) -> dict[str, Any]:
 
 
 async def _locked(session: AsyncSession, idea_id: int) -> Idea | None:
-    return await session.scalar(
-        select(Idea).where(Idea.id == idea_id).with_for_update().execution_options(populate_existing=True)
-    )
+    return await session.get(Idea, idea_id, with_for_update=True, populate_existing=True)
 
 
 async def get(session: AsyncSession, idea_id: int) -> Idea | None:
@@ -216,7 +215,7 @@ async def browse(
         total = len(ids)
         page_ids = ids[start : start + page_size]
     else:
-        total = await session.scalar(select(func.count()).select_from(Idea).where(*conditions)) or 0
+        total = await count_rows(session, Idea, *conditions)
         page_ids = list(
             await session.scalars(
                 select(Idea.id).where(*conditions).order_by(*order).offset(start).limit(page_size)
@@ -249,12 +248,10 @@ async def awaiting(session: AsyncSession, limit: int = 20) -> list[Idea]:
 
 async def submissions_left(session: AsyncSession, author: User, daily_limit: int) -> int:
     """How many new ideas the person may still send within the current 24 hours."""
-    recent = await session.scalar(
-        select(func.count())
-        .select_from(Idea)
-        .where(Idea.author_id == author.id, Idea.created_at > utcnow() - timedelta(hours=24))
+    recent = await count_rows(
+        session, Idea, Idea.author_id == author.id, Idea.created_at > utcnow() - timedelta(hours=24)
     )
-    return max(daily_limit - (recent or 0), 0)
+    return max(daily_limit - recent, 0)
 
 
 async def submit(session: AsyncSession, author: User, draft: dict[str, Any], *, daily_limit: int) -> Idea:
@@ -266,12 +263,10 @@ async def submit(session: AsyncSession, author: User, draft: dict[str, Any], *, 
         if locked is None:
             raise NotFound("reg.not_registered")
         now = utcnow()
-        recent = await session.scalar(
-            select(func.count())
-            .select_from(Idea)
-            .where(Idea.author_id == author.id, Idea.created_at > now - timedelta(hours=24))
+        recent = await count_rows(
+            session, Idea, Idea.author_id == author.id, Idea.created_at > now - timedelta(hours=24)
         )
-        if (recent or 0) >= daily_limit:
+        if recent >= daily_limit:
             raise DomainError("ideas.limit_reached", limit=daily_limit)
         idea = Idea(
             author_id=author.id, status=IdeaStatus.MODERATION, created_at=now, submitted_at=now, **values
@@ -310,6 +305,32 @@ def _notice_payload(idea: Idea, key: str, **params: Any) -> dict[str, Any]:
     }
 
 
+async def _tell_author(
+    session: AsyncSession,
+    idea: Idea,
+    kind: str,
+    due_at: datetime,
+    payload: dict[str, Any],
+    about: tuple[str, int],
+    extra: str = "",
+) -> None:
+    """The idea's author is told through the outbox, once per ``about`` (the row the notice is about)
+    and ``extra``."""
+    author = await session.get(User, idea.author_id)
+    if author is not None:
+        ref_type, ref_id = about
+        await notices.queue(
+            session,
+            user=author,
+            kind=kind,
+            due_at=due_at,
+            ref_type="idea",
+            ref_id=idea.id,
+            payload=payload,
+            key=notices.make_key(kind, ref_type, ref_id, author.id, extra),
+        )
+
+
 async def moderate(
     session: AsyncSession, idea_id: int, action: str, actor_tg_id: int, comment: str | None = None
 ) -> Idea:
@@ -338,20 +359,14 @@ async def moderate(
         session.add(review)
         await session.flush()
         audit.record(session, actor_tg_id, f"idea.{action}", "idea", idea.id, comment=comment)
-        author = await session.get(User, idea.author_id)
-        if author is not None:
-            await notices.queue(
-                session,
-                user=author,
-                kind="idea.status",
-                due_at=now,
-                ref_type="idea",
-                ref_id=idea.id,
-                payload=_notice_payload(
-                    idea, f"ideas.notify.{new_status}", comment=html.escape(comment or "")
-                ),
-                key=notices.make_key("idea.status", "idea_review", review.id, author.id),
-            )
+        await _tell_author(
+            session,
+            idea,
+            "idea.status",
+            now,
+            _notice_payload(idea, f"ideas.notify.{new_status}", comment=html.escape(comment or "")),
+            ("idea_review", review.id),
+        )
     return idea
 
 
@@ -391,26 +406,18 @@ async def support(
             await session.flush()
         except IntegrityError as exc:  # a concurrent press of the same person won
             raise Conflict("ideas.support_already") from exc
-        count = await session.scalar(
-            select(func.count()).select_from(IdeaSupport).where(IdeaSupport.idea_id == idea.id)
-        )
-        idea.support_count = count or 0
+        idea.support_count = await count_rows(session, IdeaSupport, IdeaSupport.idea_id == idea.id)
         milestone = idea.support_count in set(milestones)
         if milestone:
-            author = await session.get(User, idea.author_id)
-            if author is not None:
-                await notices.queue(
-                    session,
-                    user=author,
-                    kind="idea.milestone",
-                    due_at=utcnow(),
-                    ref_type="idea",
-                    ref_id=idea.id,
-                    payload=_notice_payload(idea, "ideas.notify.milestone", count=idea.support_count),
-                    key=notices.make_key(
-                        "idea.milestone", "idea", idea.id, author.id, str(idea.support_count)
-                    ),
-                )
+            await _tell_author(
+                session,
+                idea,
+                "idea.milestone",
+                utcnow(),
+                _notice_payload(idea, "ideas.notify.milestone", count=idea.support_count),
+                ("idea", idea.id),
+                str(idea.support_count),
+            )
         raise_threshold = (
             threshold > 0 and idea.support_count >= threshold and idea.threshold_raised_at is None
         )

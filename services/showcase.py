@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,6 +45,7 @@ from db.repositories import users as users_repo
 from services import audit, digest
 from services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from services.ports import DeliveryError, Notifier, Translator
+from services.rows import count_rows, in_language, listed, locked, seed_once
 from services.users import DISTRICTS
 
 log = logging.getLogger(__name__)
@@ -229,27 +230,11 @@ async def _provider(session: AsyncSession, tg_id: int) -> User:
 
 
 async def _locked_card(session: AsyncSession, card_id: int) -> ServiceCard:
-    card = await session.scalar(
-        select(ServiceCard)
-        .where(ServiceCard.id == card_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)  # the locked row as it is now, not a stale copy
-    )
-    if card is None:
-        raise NotFound("showcase.card_gone")
-    return card
+    return await locked(session, ServiceCard, card_id, "showcase.card_gone")
 
 
 async def _locked_request(session: AsyncSession, request_id: int) -> ServiceRequest:
-    request = await session.scalar(
-        select(ServiceRequest)
-        .where(ServiceRequest.id == request_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if request is None:
-        raise NotFound("showcase.request_gone")
-    return request
+    return await locked(session, ServiceRequest, request_id, "showcase.request_gone")
 
 
 # --- categories -----------------------------------------------------------------------------------
@@ -257,24 +242,12 @@ async def _locked_request(session: AsyncSession, request_id: int) -> ServiceRequ
 
 async def ensure_categories(session: AsyncSession) -> None:
     """Seed the Center's list into an empty table (the migration seeds it too; tests start empty)."""
-    if await session.scalar(select(func.count()).select_from(ShowcaseCategory)):
-        return
-    try:
-        async with write(session):
-            if await session.scalar(select(func.count()).select_from(ShowcaseCategory)):
-                return
-            for position, (code, ru, en) in enumerate(DEFAULT_CATEGORIES):
-                session.add(ShowcaseCategory(code=code, title_ru=ru, title_en=en, position=position))
-    except IntegrityError:  # another process seeded it at the same moment
-        log.debug("categories were seeded concurrently")
+    await seed_once(session, ShowcaseCategory, ("code", "title_ru", "title_en"), DEFAULT_CATEGORIES)
 
 
 async def categories(session: AsyncSession, *, active_only: bool = True) -> list[ShowcaseCategory]:
     await ensure_categories(session)
-    stmt = select(ShowcaseCategory).order_by(ShowcaseCategory.position, ShowcaseCategory.id)
-    if active_only:
-        stmt = stmt.where(ShowcaseCategory.active.is_(True))
-    return list(await session.scalars(stmt))
+    return await listed(session, ShowcaseCategory, active_only=active_only)
 
 
 async def category(session: AsyncSession, category_id: int) -> ShowcaseCategory | None:
@@ -282,11 +255,7 @@ async def category(session: AsyncSession, category_id: int) -> ShowcaseCategory 
 
 
 def category_title(cat: ShowcaseCategory | None, language: str | None) -> str:
-    if cat is None:
-        return "—"
-    if language == "en" and cat.title_en:
-        return cat.title_en
-    return cat.title_ru
+    return "—" if cat is None else in_language(cat.title_ru, cat.title_en, language)
 
 
 async def add_category(session: AsyncSession, staff_tg_id: int, title: str) -> ShowcaseCategory:
@@ -364,12 +333,10 @@ async def _validated_card(session: AsyncSession, values: dict[str, Any]) -> dict
 async def _check_pending_limit(session: AsyncSession, provider_id: int, limit: int) -> None:
     """A provider has at most ``limit`` cards waiting for moderation (SHOWCASE_PENDING_LIMIT)."""
     await session.execute(select(User.id).where(User.id == provider_id).with_for_update())  # one at a time
-    waiting = await session.scalar(
-        select(func.count())
-        .select_from(ServiceCard)
-        .where(ServiceCard.provider_id == provider_id, ServiceCard.status == CardStatus.PENDING)
+    waiting = await count_rows(
+        session, ServiceCard, ServiceCard.provider_id == provider_id, ServiceCard.status == CardStatus.PENDING
     )
-    if (waiting or 0) >= limit:
+    if waiting >= limit:
         raise Conflict("showcase.err_pending_limit", max=limit)
 
 
@@ -537,7 +504,7 @@ async def find_cards(
         conditions.append(ServiceCard.category_id == category_id)
     for word in search_words(query):
         conditions.append(ServiceCard.search_text.like(f"%{_like_escape(word)}%", escape="\\"))
-    total = await session.scalar(select(func.count()).select_from(ServiceCard).where(*conditions)) or 0
+    total = await count_rows(session, ServiceCard, *conditions)
     pages = max(1, -(-total // page_size))
     page = min(max(page, 0), pages - 1)
     rows = await session.scalars(
@@ -698,21 +665,29 @@ class RequestView:
         return self.resident.phone if self.request.phone_shared else None
 
 
+async def _request_views(
+    session: AsyncSession, which: ColumnElement[bool], limit: int | None = None
+) -> list[RequestView]:
+    """The requests ``which`` selects, newest first, each with its card and both people."""
+    rows = await session.execute(
+        select(ServiceRequest, ServiceCard)
+        .join(ServiceCard, ServiceCard.id == ServiceRequest.card_id)
+        .where(which)
+        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
+        .limit(limit)
+    )
+    views = []
+    for request, card_row in rows:
+        resident = await session.get(User, request.resident_id)
+        provider = await session.get(User, card_row.provider_id)
+        assert resident is not None and provider is not None
+        views.append(RequestView(request, card_row, resident, provider))
+    return views
+
+
 async def request_view(session: AsyncSession, request_id: int) -> RequestView | None:
-    row = (
-        await session.execute(
-            select(ServiceRequest, ServiceCard)
-            .join(ServiceCard, ServiceCard.id == ServiceRequest.card_id)
-            .where(ServiceRequest.id == request_id)
-        )
-    ).first()
-    if row is None:
-        return None
-    request, card_row = row
-    resident = await session.get(User, request.resident_id)
-    provider = await session.get(User, card_row.provider_id)
-    assert resident is not None and provider is not None
-    return RequestView(request, card_row, resident, provider)
+    views = await _request_views(session, ServiceRequest.id == request_id)
+    return views[0] if views else None
 
 
 async def _view_for(session: AsyncSession, tg_id: int, request_id: int, role: str) -> RequestView:
@@ -789,23 +764,35 @@ async def cancel_request(session: AsyncSession, tg_id: int, request_id: int) -> 
     )
 
 
+_RATABLE = (ServiceRequest.status == RequestStatus.DONE, ServiceRequest.rating.is_(None))
+_COMMENTABLE = (ServiceRequest.rating.is_not(None), ServiceRequest.rating_comment.is_(None))
+
+
+async def _update_own_request(
+    session: AsyncSession,
+    request_id: int,
+    resident: User,
+    guards: tuple[ColumnElement[bool], ...],
+    values: dict[str, Any],
+) -> bool:
+    """One UPDATE of the resident's own request where ``guards`` still hold (so a double tap cannot apply
+    it twice); False when no row matched."""
+    result = await session.execute(
+        update(ServiceRequest)
+        .where(ServiceRequest.id == request_id, ServiceRequest.resident_id == resident.id, *guards)
+        .values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def rate(session: AsyncSession, tg_id: int, request_id: int, stars: int) -> RequestView:
     """One rating per completed request: a single guarded UPDATE, so a double tap cannot rate twice."""
     if not 1 <= int(stars) <= 5:
         raise ValidationFailed("showcase.pick_button")
     resident = await _registered(session, tg_id)
     async with write(session):
-        result = await session.execute(
-            update(ServiceRequest)
-            .where(
-                ServiceRequest.id == request_id,
-                ServiceRequest.resident_id == resident.id,
-                ServiceRequest.status == RequestStatus.DONE,
-                ServiceRequest.rating.is_(None),
-            )
-            .values(rating=int(stars), rated_at=utcnow())
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        values = {"rating": int(stars), "rated_at": utcnow()}
+        if not await _update_own_request(session, request_id, resident, _RATABLE, values):
             request = await session.get(ServiceRequest, request_id)
             if request is None or request.resident_id != resident.id:
                 raise NotAllowed("showcase.not_your_request")
@@ -822,17 +809,8 @@ async def comment_rating(session: AsyncSession, tg_id: int, request_id: int, tex
     comment = clean_comment(text)
     resident = await _registered(session, tg_id)
     async with write(session):
-        result = await session.execute(
-            update(ServiceRequest)
-            .where(
-                ServiceRequest.id == request_id,
-                ServiceRequest.resident_id == resident.id,
-                ServiceRequest.rating.is_not(None),
-                ServiceRequest.rating_comment.is_(None),
-            )
-            .values(rating_comment=comment)
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        values = {"rating_comment": comment}
+        if not await _update_own_request(session, request_id, resident, _COMMENTABLE, values):
             raise Conflict("showcase.already_rated")
 
 
@@ -878,37 +856,12 @@ async def log_message(
 
 
 async def resident_requests(session: AsyncSession, user_id: int, limit: int = 20) -> list[RequestView]:
-    rows = await session.execute(
-        select(ServiceRequest, ServiceCard)
-        .join(ServiceCard, ServiceCard.id == ServiceRequest.card_id)
-        .where(ServiceRequest.resident_id == user_id)
-        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
-        .limit(limit)
-    )
-    result = []
-    for request, card_row in rows:
-        provider = await session.get(User, card_row.provider_id)
-        resident = await session.get(User, request.resident_id)
-        assert provider is not None and resident is not None
-        result.append(RequestView(request, card_row, resident, provider))
-    return result
+    return await _request_views(session, ServiceRequest.resident_id == user_id, limit)
 
 
 async def provider_requests(session: AsyncSession, user_id: int, limit: int = 20) -> list[RequestView]:
     """The provider's requests: open ones first, then the latest closed."""
-    rows = await session.execute(
-        select(ServiceRequest, ServiceCard)
-        .join(ServiceCard, ServiceCard.id == ServiceRequest.card_id)
-        .where(ServiceCard.provider_id == user_id)
-        .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
-        .limit(200)
-    )
-    views = []
-    for request, card_row in rows:
-        resident = await session.get(User, request.resident_id)
-        provider = await session.get(User, card_row.provider_id)
-        assert resident is not None and provider is not None
-        views.append(RequestView(request, card_row, resident, provider))
+    views = await _request_views(session, ServiceCard.provider_id == user_id, 200)
     views.sort(key=lambda v: v.request.status not in OPEN_REQUEST)
     return views[:limit]
 
@@ -969,10 +922,11 @@ async def create_trial(
     check_trial_dates(date_from, date_to, today)
     provider = await _provider(session, tg_id)
     async with write(session):
-        pending = await session.scalar(
-            select(func.count())
-            .select_from(TrialApplication)
-            .where(TrialApplication.user_id == provider.id, TrialApplication.status == TrialStatus.PENDING)
+        pending = await count_rows(
+            session,
+            TrialApplication,
+            TrialApplication.user_id == provider.id,
+            TrialApplication.status == TrialStatus.PENDING,
         )
         if pending and pending >= pending_limit:  # APPROVAL_PENDING_LIMIT
             raise Conflict("showcase.trial_too_many")
@@ -1036,14 +990,7 @@ async def decide_trial(
         await _ensure_trial_office(session)
     try:
         async with write(session):
-            application = await session.scalar(
-                select(TrialApplication)
-                .where(TrialApplication.id == application_id)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-            if application is None:
-                raise NotFound()
+            application = await locked(session, TrialApplication, application_id)
             if application.status != TrialStatus.PENDING:
                 raise Conflict("showcase.already_moderated")
             user = await session.get(User, application.user_id)
@@ -1199,11 +1146,9 @@ async def figures(session: AsyncSession, since: datetime | None = None) -> Figur
         or 0
     )
     window = [ServiceRequest.created_at >= since] if since else []
-    result.requests = (
-        await session.scalar(select(func.count()).select_from(ServiceRequest).where(*window)) or 0
-    )
+    result.requests = await count_rows(session, ServiceRequest, *window)
     done = [*window, ServiceRequest.status == RequestStatus.DONE]
-    result.done = await session.scalar(select(func.count()).select_from(ServiceRequest).where(*done)) or 0
+    result.done = await count_rows(session, ServiceRequest, *done)
     result.residents_served = (
         await session.scalar(select(func.count(func.distinct(ServiceRequest.resident_id))).where(*done)) or 0
     )

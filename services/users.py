@@ -101,15 +101,20 @@ async def give_consent(session: AsyncSession, tg_id: int, policy_version: str) -
     return user
 
 
+def _set_fields(user: User | None, values: dict[str, Any], missing: str) -> User:
+    """The validated profile fields onto the person's row; ``missing``: the error when there is no row."""
+    if user is None:
+        raise NotFound(missing)
+    for field, value in values.items():
+        setattr(user, field, value)
+    return user
+
+
 async def complete_registration(session: AsyncSession, tg_id: int, profile: dict[str, Any]) -> User:
     """Store the profile collected by the registration dialog (validated again here)."""
     values = _validated(profile)
     async with write(session):
-        user = await users_repo.by_tg_id(session, tg_id)
-        if user is None:
-            raise NotFound("reg.no_consent")
-        for field, value in values.items():
-            setattr(user, field, value)
+        user = _set_fields(await users_repo.by_tg_id(session, tg_id), values, "reg.no_consent")
         if not needs_organisation(user.target_group) and "organisation" not in profile:
             user.organisation = None
         user.digest_enabled = user.news_opt_in
@@ -123,11 +128,7 @@ async def complete_registration(session: AsyncSession, tg_id: int, profile: dict
 async def update_profile(session: AsyncSession, tg_id: int, changes: dict[str, Any]) -> User:
     values = _validated(changes)
     async with write(session):
-        user = await users_repo.registered_by_tg_id(session, tg_id)
-        if user is None:
-            raise NotFound("reg.not_registered")
-        for field, value in values.items():
-            setattr(user, field, value)
+        user = _set_fields(await users_repo.registered_by_tg_id(session, tg_id), values, "reg.not_registered")
         if "target_group" in values and not needs_organisation(user.target_group):
             user.organisation = None
         if "news_opt_in" in values:
