@@ -8,13 +8,11 @@ import asyncio
 import itertools
 import sqlite3
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import TEST_TOKEN
 from tests.fake_api import BOT, FakeTelegram
 from tests.test_process import BotProcess
 
@@ -26,42 +24,13 @@ _ids = itertools.count(900_000)
 pytestmark = [pytest.mark.slow, pytest.mark.real_clock]  # a real bot process reads the machine's clock
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram(TEST_TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
-
-
 def _message(chat_id: int, user: dict[str, Any], **fields: Any) -> dict[str, Any]:
     chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
     return {"message_id": next(_ids), "date": int(time.time()), "chat": chat, "from": user, **fields}
 
 
-def press_in(api: FakeTelegram, chat_id: int, user_id: int, label: str) -> None:
-    """Press the newest button containing ``label`` among the bot's messages to ``chat_id``."""
-    for call in reversed(api.calls):
-        if str(call.params.get("chat_id")) != str(chat_id):
-            continue
-        for button in call.buttons():
-            if label in button.get("text", ""):
-                message = _message(chat_id, BOT, text=call.text or "…")
-                if call.params.get("message_id"):
-                    message["message_id"] = int(call.params["message_id"])
-                api.push(
-                    {
-                        "callback_query": {
-                            "id": str(next(_ids)),
-                            "from": api.user(user_id, "Мария", "Сотрудник"),
-                            "chat_instance": "ci",
-                            "data": button["callback_data"],
-                            "message": message,
-                        }
-                    }
-                )
-                return
-    raise AssertionError(f"no button {label!r} in chat {chat_id}")
+def staff_press(api: FakeTelegram, label: str) -> None:
+    api.press(STAFF, label, chat_id=ADMIN)
 
 
 async def link_of(db_path: Path, purpose: str) -> tuple[int, int]:
@@ -136,9 +105,9 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         )
 
         # staff take it and answer by replying to the prompt
-        press_in(api, ADMIN, STAFF, "Взять")
+        staff_press(api, "Взять")
         await api.wait_text(PERSON, "взят в работу")
-        press_in(api, ADMIN, STAFF, "Ответить")
+        staff_press(api, "Ответить")
         await api.wait_text(ADMIN, "ответ на запрос №1")
         chat_id, prompt_id = await link_of(db_path, "answer")
         prompt = {
@@ -162,7 +131,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         await api.wait_text(ADMIN, "Смета во вложении будет завтра")
 
         # staff set a meeting: day, time, place
-        press_in(api, ADMIN, STAFF, "Назначить встречу")
+        staff_press(api, "Назначить встречу")
         await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "mday" in str(c.params))
         day = next(
             b["text"]
@@ -171,11 +140,11 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
             for b in c.buttons()
             if "mday" in b.get("callback_data", "")
         )
-        press_in(api, ADMIN, STAFF, day)
+        staff_press(api, day)
         await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "mtime" in str(c.params))
-        press_in(api, ADMIN, STAFF, "15:00")
+        staff_press(api, "15:00")
         await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "mplace" in str(c.params))
-        press_in(api, ADMIN, STAFF, "В Центре")
+        staff_press(api, "В Центре")
         await api.wait_text(PERSON, "Встреча по запросу №1")
         ics = await api.wait_for(
             lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(PERSON)
@@ -184,9 +153,9 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         assert consultation(db_path)[0] == "meeting"
 
         # staff close it, the person rates it
-        press_in(api, ADMIN, STAFF, "Закрыть")
+        staff_press(api, "Закрыть")
         await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "outcome" in str(c.params))
-        press_in(api, ADMIN, STAFF, "решено")
+        staff_press(api, "решено")
         await api.wait_text(PERSON, "закрыт: решено")
         api.press(PERSON, "5 ⭐")
         await api.wait_text(PERSON, "Спасибо за оценку")

@@ -6,16 +6,13 @@ it done and the resident rates it."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import TEST_TOKEN
 from tests.fake_api import FakeTelegram
-from tests.test_consultations_process import press_in
-from tests.test_process import BotProcess
+from tests.test_process import BotProcess, register
 
 ADMIN = -1001000000001
 STAFF = 5001
@@ -23,36 +20,6 @@ PROVIDER = 4101
 RESIDENT = 4202
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_clock]  # a real bot process reads the machine's clock
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram(TEST_TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-async def register(
-    api: FakeTelegram, user_id: int, group: str, organisation: str | None, first: bool
-) -> None:
-    api.push_text(user_id, "/start")
-    await api.wait_text(user_id, "152-ФЗ", timeout=120 if first else 20)  # start-up applies migrations
-    api.press(user_id, "Согласен")
-    await api.wait_text(user_id, "Как вас зовут")
-    api.press(user_id, "Оставить")
-    await api.wait_text(user_id, "Кто вы")
-    api.press(user_id, group)
-    if organisation:
-        await api.wait_text(user_id, "организац")
-        api.push_text(user_id, organisation)
-    await api.wait_text(user_id, "районе")
-    api.press(user_id, "Идринский")
-    await api.wait_text(user_id, "телефон")
-    api.push_text(user_id, "8 913 000-11-22" if not organisation else "Пропустить")
-    await api.wait_text(user_id, "новости")
-    api.press(user_id, "Нет")
-    await api.wait_text(user_id, "Регистрация завершена")
 
 
 def request_row(db_path: Path) -> tuple[Any, ...]:
@@ -65,8 +32,16 @@ async def test_showcase_through_the_real_process(tmp_path: Path, api: FakeTelegr
     await bot.start()
     db_path = tmp_path / "bot.db"
     try:
-        await register(api, PROVIDER, "Сотрудник СОНКО", "АНО «Забота»", first=True)
-        await register(api, RESIDENT, "Активный гражданин", None, first=False)
+        await register(  # the first answer waits for the start-up, which applies migrations
+            api,
+            PROVIDER,
+            group="Сотрудник СОНКО",
+            organisation="АНО «Забота»",
+            district="Идринский",
+            news=False,
+            timeout=120,
+        )
+        await register(api, RESIDENT, district="Идринский", phone="8 913 000-11-22", news=False)
 
         # the provider publishes a card
         api.push_text(PROVIDER, "/my")
@@ -99,7 +74,7 @@ async def test_showcase_through_the_real_process(tmp_path: Path, api: FakeTelegr
         await api.wait_text(ADMIN, "Карточка №1 на модерацию")
 
         # staff publish it
-        press_in(api, ADMIN, STAFF, "Опубликовать")
+        api.press(STAFF, "Опубликовать", chat_id=ADMIN)
         await api.wait_text(PROVIDER, "опубликована")
 
         # the resident finds it by category and by a word, and requests it
