@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import ChatMemberBanned, ChatMemberMember, ChatMemberUpdated, Update
@@ -40,26 +41,23 @@ async def state_of(client: TgClient) -> str | None:
 async def queue_reminders(db, user: User) -> tuple[int, int]:
     """One reminder that follows the person's lead and one with a fixed lead, three days ahead."""
     event_at = utcnow().replace(microsecond=0) + timedelta(days=3)
+
+    def reminder(s: Any, ref_type: str, ref_id: int, what: str, **lead: timedelta) -> Any:
+        payload = {"text": "notify.reminder", "params": {"what": what}}
+        return notifications.queue_reminder(
+            s,
+            user=user,
+            kind=f"{ref_type}.reminder",
+            ref_type=ref_type,
+            ref_id=ref_id,
+            event_at=event_at,
+            payload=payload,
+            **lead,
+        )
+
     async with db.session() as s, write(s):
-        own = await notifications.queue_reminder(
-            s,
-            user=user,
-            kind="booking.reminder",
-            ref_type="booking",
-            ref_id=1,
-            event_at=event_at,
-            payload={"text": "notify.reminder", "params": {"what": "Коворкинг"}},
-        )
-        fixed = await notifications.queue_reminder(
-            s,
-            user=user,
-            kind="event.reminder",
-            ref_type="event",
-            ref_id=2,
-            event_at=event_at,
-            payload={"text": "notify.reminder", "params": {"what": "Семинар"}},
-            lead=timedelta(hours=2),
-        )
+        own = await reminder(s, "booking", 1, "Коворкинг")
+        fixed = await reminder(s, "event", 2, "Семинар", lead=timedelta(hours=2))
     assert own is not None and fixed is not None
     return own.id, fixed.id
 
