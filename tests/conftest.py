@@ -210,16 +210,21 @@ async def api() -> AsyncIterator[FakeTelegram]:
 async def register(
     client: TgClient,
     *,
+    name: str | None = None,
     group: str = "Активный гражданин",
     district: str = "Краснотуранский",
     organisation: str | None = None,
     phone: str | None = None,
     news: bool = True,
 ) -> None:
-    """Take a person through consent and registration (the happy path)."""
+    """Take a person through consent and registration (the happy path); ``name`` None keeps the
+    Telegram name."""
     await client.send("/start")
     await client.press("Согласен")
-    await client.press("Оставить")
+    if name is None:
+        await client.press("Оставить")
+    else:
+        await client.send(name)
     await client.press(group)
     if organisation is not None:
         await client.send(organisation)

@@ -127,7 +127,7 @@ async def test_photo_to_one_district_through_the_real_bot(tmp_path: Path, api: A
     people = {5101: "Идринский", 5102: "Шушенский", 5103: "Идринский"}
     try:
         for person, district in people.items():
-            await register(api, person, name="Ольга Иванова", district=district)
+            await register(api, person, name="Ольга Иванова", district=district, timeout=120)  # start-up
 
         photo = admin_message(
             photo=[{"file_id": "poster", "file_unique_id": "poster", "width": 10, "height": 10}],
