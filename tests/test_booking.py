@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from aiogram.types import Message
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -19,6 +19,7 @@ from db.models.core import UserStatus
 from services import booking as svc
 from tests.client import TgClient
 from tests.conftest import ADMIN_CHAT_ID, register
+from tests.fuzz import examples, typed_texts, value_texts
 
 
 @pytest.fixture
@@ -498,7 +499,7 @@ junk_data = st.one_of(
     st.builds(
         lambda a, v: f"fm:Book:{a}:p:{v}",
         st.sampled_from(["resource", "day", "time", "duration", "purpose", "_preview", "x"]),
-        st.text(alphabet=st.characters(blacklist_characters=":"), max_size=20),
+        value_texts(20),
     ),
     st.builds(
         lambda a, n: f"bka:{a}:{n}",
@@ -509,7 +510,7 @@ junk_data = st.one_of(
 
 
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(12)
 @given(data=junk_data)
 async def test_random_buttons_never_break_the_dialog(client, db, resources, data) -> None:
     async with db.session() as s:
@@ -526,8 +527,8 @@ async def test_random_buttons_never_break_the_dialog(client, db, resources, data
 
 
 @pytest.mark.slow
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.text(min_size=1, max_size=300).filter(lambda t: not t.startswith("/")))
+@examples(8)
+@given(text=typed_texts(min_size=1, max_size=300))
 async def test_random_text_in_every_step_keeps_the_dialog(client, db, resources, text) -> None:
     async with db.session() as s:
         if await s.scalar(select(User)) is None:

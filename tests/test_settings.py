@@ -8,9 +8,7 @@ from typing import Any
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import ChatMemberBanned, ChatMemberMember, ChatMemberUpdated, Update
 from aiogram.types import User as TgUser
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hyp_settings
-from hypothesis import strategies as st
+from hypothesis import given
 from sqlalchemy import select
 
 from db.base import utcnow
@@ -19,6 +17,7 @@ from db.models import Notification, NotificationStatus, User
 from services import notifications
 from tests.client import TgClient
 from tests.conftest import register
+from tests.fuzz import examples, typed_texts
 
 
 async def me(db, tg_id: int = 1001) -> User:
@@ -226,8 +225,8 @@ async def test_forged_values_are_refused(client: TgClient, db) -> None:
     assert user.language in (None, "ru")
 
 
-@hyp_settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.text(min_size=1, max_size=300).filter(lambda t: not t.startswith("/")))
+@examples(10)
+@given(text=typed_texts(min_size=1, max_size=300))
 async def test_random_text_in_every_screen_is_harmless(client: TgClient, db, text: str) -> None:
     async with db.session() as s:
         registered = await s.scalar(select(User).where(User.tg_id == 1001)) is not None
