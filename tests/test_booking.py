@@ -352,12 +352,8 @@ async def test_expo_request_rejected_with_a_reason(client, staff, db, resources,
     assert "текстом" in staff.last_text
     await staff.send("В этот день <выставка>")
     assert "отклонена" in staff.last_text
-    [told] = [
-        c
-        for c in fake_session.calls_of("SendMessage", chat_id=client.chat_id)
-        if "не подтверждена" in c.method.text
-    ]
-    assert "В этот день &lt;выставка&gt;" in told.method.text
+    [told] = fake_session.texts_to(client.chat_id, "не подтверждена")
+    assert "В этот день &lt;выставка&gt;" in told
     [booking] = await bookings(db)
     assert booking.status == BookingStatus.REJECTED
     async with db.session() as s:
@@ -381,12 +377,8 @@ async def test_staff_schedule_cancel_with_reason_and_guest_booking(
     await staff.press("Отменить (с причиной)")
     await staff.send("Санитарный день")
     assert "отменена" in staff.last_text
-    [told] = [
-        c
-        for c in fake_session.calls_of("SendMessage", chat_id=client.chat_id)
-        if "Центр отменил" in c.method.text
-    ]
-    assert "Санитарный день" in told.method.text
+    [told] = fake_session.texts_to(client.chat_id, "Центр отменил")
+    assert "Санитарный день" in told
     assert (await bookings(db))[0].status == BookingStatus.CANCELLED
 
     # a resident without Telegram, booked by staff
