@@ -287,24 +287,33 @@ async def test_audience_filters(db) -> None:
             await service.count_audience(s, {"source": "nope"})
 
 
+async def add_event(session: Any, title: str, kind: str, *, in_days: int, hours: int) -> Any:
+    """A published event in the Centre starting ``in_days`` from now; registration closes a day before."""
+    from db.models import Event
+
+    start = utcnow() + timedelta(days=in_days)
+    event = Event(
+        title=title,
+        kind=kind,
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
+        place_kind="center",
+        reg_deadline=start - timedelta(days=1),
+        status="published",
+        checkin_code="abc",
+        created_by=STAFF_ID,
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
 async def test_event_participants_audience(db) -> None:
-    from db.models import Event, EventSignup
+    from db.models import EventSignup
 
     people = await add_people(db, 4)
     async with db.session() as session, write(session):
-        event = Event(
-            title="Школа НКО",
-            kind="training",
-            starts_at=utcnow() + timedelta(days=3),
-            ends_at=utcnow() + timedelta(days=3, hours=2),
-            place_kind="center",
-            reg_deadline=utcnow() + timedelta(days=2),
-            status="published",
-            checkin_code="abc",
-            created_by=STAFF_ID,
-        )
-        session.add(event)
-        await session.flush()
+        event = await add_event(session, "Школа НКО", "training", in_days=3, hours=2)
         session.add_all(
             [
                 EventSignup(event_id=event.id, user_id=people[0].id, status="confirmed"),
@@ -326,23 +335,11 @@ async def test_event_participants_audience(db) -> None:
 
 
 async def test_event_audience_through_the_dialog(staff, db) -> None:
-    from db.models import Event, EventSignup
+    from db.models import EventSignup
 
     people = await add_people(db, 3)
     async with db.session() as session, write(session):
-        event = Event(
-            title="ЭКСПО <соцпредпринимателей>",
-            kind="expo",
-            starts_at=utcnow() + timedelta(days=1),
-            ends_at=utcnow() + timedelta(days=1, hours=3),
-            place_kind="center",
-            reg_deadline=utcnow(),
-            status="published",
-            checkin_code="x",
-            created_by=STAFF_ID,
-        )
-        session.add(event)
-        await session.flush()
+        event = await add_event(session, "ЭКСПО <соцпредпринимателей>", "expo", in_days=1, hours=3)
         session.add(EventSignup(event_id=event.id, user_id=people[0].id, status="confirmed"))
     await start_broadcast(staff)
     await staff.press("Участники, заявки, идеи")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
@@ -227,25 +228,25 @@ async def test_daily_limit(client: TgClient, db) -> None:
     assert len(await ideas_in(db)) == 3
 
 
+async def add_ideas(db, rows: list[dict[str, Any]]) -> None:
+    """Ideas of the (first) registered person, written straight into the database."""
+    async with db.session() as s:
+        user = await s.scalar(select(User))
+        s.add_all(Idea(author_id=user.id, media=[], **row) for row in rows)
+        await s.commit()
+
+
 async def test_limit_checked_again_at_submit(client: TgClient, db, settings) -> None:
     await register(client)
     await fill_form(client, photo=False)
-    async with db.session() as s:
-        user = await s.scalar(select(User))
-        for n in range(3):
-            s.add(
-                Idea(
-                    author_id=user.id,
-                    title=f"t{n}",
-                    problem="p",
-                    description="d",
-                    district="other",
-                    audience="other",
-                    help_needed=["space"],
-                    media=[],
-                )
-            )
-        await s.commit()
+    basic = {
+        "problem": "p",
+        "description": "d",
+        "district": "other",
+        "audience": "other",
+        "help_needed": ["space"],
+    }
+    await add_ideas(db, [{"title": f"t{n}", **basic} for n in range(3)])
     await client.press("Подтвердить")
     assert "это максимум" in client.all_text()
     assert "Подтвердить" in " ".join(client.buttons())  # still at the preview, nothing lost
@@ -400,24 +401,22 @@ async def test_browse_filters_and_pages(client_factory, db, settings) -> None:
     settings.ideas_page_size = 2
     author = client_factory(2701)
     await register(author)
-    async with db.session() as s:
-        user = await s.scalar(select(User))
-        for n in range(5):
-            s.add(
-                Idea(
-                    author_id=user.id,
-                    title=f"Идея номер {n}",
-                    problem="Проблема <script>",
-                    description="Описание",
-                    district="idrinsky" if n % 2 else "krasnoturansky",
-                    audience="youth",
-                    help_needed=["funding"] if n == 3 else ["space"],
-                    media=[],
-                    status="published",
-                    published_at=ideas_service.utcnow(),
-                )
-            )
-        await s.commit()
+    await add_ideas(
+        db,
+        [
+            {
+                "title": f"Идея номер {n}",
+                "problem": "Проблема <script>",
+                "description": "Описание",
+                "district": "idrinsky" if n % 2 else "krasnoturansky",
+                "audience": "youth",
+                "help_needed": ["funding"] if n == 3 else ["space"],
+                "status": "published",
+                "published_at": ideas_service.utcnow(),
+            }
+            for n in range(5)
+        ],
+    )
     viewer = client_factory(2702)
     await register(viewer)
     await viewer.send("/ideas")
