@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
+from tests.client import Press
 from tests.fake_api import BOT, FakeTelegram
-from tests.test_process import BotProcess
+from tests.test_process import BotProcess, converse, register
 
 ADMIN = -1001000000001
 STAFF = 5001
@@ -60,30 +61,25 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
     staff = api.user(STAFF, "Мария", "Сотрудник")
     db_path = tmp_path / "bot.db"
     try:
-        api.push_text(PERSON, "/start")
-        await api.wait_text(PERSON, "152-ФЗ", timeout=120)  # start-up applies every migration
-        api.press(PERSON, "Согласен")
-        await api.wait_text(PERSON, "Как вас зовут")
-        api.push_text(PERSON, "Анна Смирнова")
-        await api.wait_text(PERSON, "Кто вы")
-        api.press(PERSON, "Сотрудник СОНКО")
-        await api.wait_text(PERSON, "организац")
-        api.push_text(PERSON, "АНО «Сибирь»")
-        await api.wait_text(PERSON, "районе")
-        api.press(PERSON, "Шушенский")
-        await api.wait_text(PERSON, "телефон")
-        api.push_text(PERSON, "8 913 000-11-22")
-        await api.wait_text(PERSON, "новости")
-        api.press(PERSON, "Да")
-        await api.wait_text(PERSON, "Регистрация завершена")
+        await register(  # the first answer waits for the start-up, which applies every migration
+            api,
+            PERSON,
+            name="Анна Смирнова",
+            group="Сотрудник СОНКО",
+            organisation="АНО «Сибирь»",
+            district="Шушенский",
+            phone="8 913 000-11-22",
+            timeout=120,
+        )
 
         # the person files a request with a document
-        api.push_text(PERSON, "/consult")
-        await api.wait_text(PERSON, "Выберите тему")
-        api.press(PERSON, "Гранты")
-        await api.wait_text(PERSON, "Опишите вопрос")
-        api.push_text(PERSON, "Как подать заявку на грант губернатора?")
-        await api.wait_text(PERSON, "Вопрос записан")
+        await converse(
+            api,
+            PERSON,
+            ("/consult", "Выберите тему"),
+            (Press("Гранты"), "Опишите вопрос"),
+            ("Как подать заявку на грант губернатора?", "Вопрос записан"),
+        )
         document = {"file_id": "doc-ustav", "file_unique_id": "du", "file_name": "устав.pdf"}
         api.push({"message": _message(PERSON, person, document=document)})
         await api.wait_text(PERSON, "Добавлено файлов: 1")
@@ -125,8 +121,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         await api.wait_text(PERSON, "Пришлите смету проекта")
 
         # the person replies
-        api.press(PERSON, "Ответить")
-        await api.wait_text(PERSON, "Напишите сообщение по запросу №1")
+        await converse(api, PERSON, (Press("Ответить"), "Напишите сообщение по запросу №1"))
         api.push_text(PERSON, "Смета во вложении будет завтра")
         await api.wait_text(ADMIN, "Смета во вложении будет завтра")
 

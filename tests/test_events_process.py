@@ -13,6 +13,7 @@ import pytest
 
 from db.base import utcnow
 from services import events as ev
+from tests.client import Press
 from tests.fake_api import FakeTelegram
 from tests.test_process import BotProcess, register
 
@@ -57,30 +58,25 @@ async def test_done_when_through_the_real_process(tmp_path: Path, api: FakeTeleg
         # staff create an event with two places, starting in 40 minutes
         start = (utcnow() + timedelta(minutes=40)).astimezone(ev.display_tz())
         staff_says(api, "/new_event")
-        await api.wait_text(ADMIN, "Название")
-        staff_says(api, "Школа НКО")
-        await api.wait_text(ADMIN, "Описание")
-        staff_says(api, "Гранты для НКО")
-        await api.wait_text(ADMIN, "Тип события")
-        staff_presses(api, "Обучение")
-        await api.wait_text(ADMIN, "Дата и время начала")
-        staff_says(api, start.strftime("%d.%m.%Y %H:%M"))
-        await api.wait_text(ADMIN, "Сколько длится")
-        staff_presses(api, "2 ч")
-        await api.wait_text(ADMIN, "Где проходит")
-        staff_presses(api, "В Центре")
-        await api.wait_text(ADMIN, "помещение")
-        staff_says(api, "Большой зал")
-        await api.wait_text(ADMIN, "Сколько мест")
-        staff_says(api, "2")
-        await api.wait_text(ADMIN, "открыта запись")
-        staff_presses(api, "До начала")
-        await api.wait_text(ADMIN, "Для кого")
-        staff_presses(api, "Готово")
-        await api.wait_text(ADMIN, "афишу")
-        staff_presses(api, "Без афиши")
-        await api.wait_text(ADMIN, "Проверьте событие")
-        staff_presses(api, "📢 Опубликовать")
+        for question, answer in (
+            ("Название", "Школа НКО"),
+            ("Описание", "Гранты для НКО"),
+            ("Тип события", Press("Обучение")),
+            ("Дата и время начала", start.strftime("%d.%m.%Y %H:%M")),
+            ("Сколько длится", Press("2 ч")),
+            ("Где проходит", Press("В Центре")),
+            ("помещение", "Большой зал"),
+            ("Сколько мест", "2"),
+            ("открыта запись", Press("До начала")),
+            ("Для кого", Press("Готово")),
+            ("афишу", Press("Без афиши")),
+            ("Проверьте событие", Press("📢 Опубликовать")),
+        ):
+            await api.wait_text(ADMIN, question)
+            if isinstance(answer, Press):
+                staff_presses(api, answer.label)
+            else:
+                staff_says(api, answer)
         card = await api.wait_text(ADMIN, "start=ev_")
         event_id = int(card.text.split("start=ev_")[1].split()[0])
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.client import Press
 from tests.conftest import TEST_TOKEN
 from tests.fake_api import FakeTelegram
 
@@ -70,6 +71,17 @@ class BotProcess:
             self.proc.send_signal(sig)
         _, stderr = await asyncio.wait_for(self.proc.communicate(), 20)
         return self.proc.returncode or 0, stderr.decode(errors="replace")
+
+
+async def converse(api: FakeTelegram, user: int, *steps: tuple[str | Press, str]) -> None:
+    """``user`` answers in their private chat, step by step: (the answer, a fragment of the reply to
+    wait for). A ``Press`` presses the newest button with its label; a string is typed."""
+    for answer, reply in steps:
+        if isinstance(answer, Press):
+            api.press(user, answer.label)
+        else:
+            api.push_text(user, answer)
+        await api.wait_text(user, reply)
 
 
 async def register(
