@@ -5,6 +5,7 @@ foreign buttons, bad input in every step."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from aiogram.types import Message
@@ -408,21 +409,28 @@ async def test_staff_schedule_cancel_with_reason_and_guest_booking(
     assert "Мария Ивановна 📵" in staff.last_text
 
 
-async def test_staff_marks_a_no_show(client, staff, db, resources) -> None:
-    await registered(db, client)
+async def add_coworking_bookings(db: Any, ago: timedelta, *statuses: BookingStatus) -> None:
+    """Two-hour coworking bookings of the registered person that began ``ago``, one per status."""
     async with db.session() as s, write(s):
         user = await s.scalar(select(User))
         cow = await svc.resource_by_code(s, "coworking")
-        start = svc.utcnow().replace(second=0, microsecond=0) - timedelta(hours=1)
-        s.add(
-            Booking(
-                resource_id=cow.id,
-                user_id=user.id,
-                start_at=start,
-                end_at=start + timedelta(hours=2),
-                minutes=120,
+        start = svc.utcnow().replace(second=0, microsecond=0) - ago
+        for status in statuses:
+            s.add(
+                Booking(
+                    resource_id=cow.id,
+                    user_id=user.id,
+                    start_at=start,
+                    end_at=start + timedelta(hours=2),
+                    minutes=120,
+                    status=status,
+                )
             )
-        )
+
+
+async def test_staff_marks_a_no_show(client, staff, db, resources) -> None:
+    await registered(db, client)
+    await add_coworking_bookings(db, timedelta(hours=1), BookingStatus.CONFIRMED)
     [booking] = await bookings(db)
     await staff.press_data(f"sbk:open:{booking.id}:")
     await staff.press("Не пришёл")
@@ -545,22 +553,9 @@ async def test_random_text_in_every_step_keeps_the_dialog(client, db, resources,
 
 async def test_staff_figures_and_guest_cancel(client, staff, db, resources) -> None:
     await registered(db, client)
-    async with db.session() as s, write(s):
-        user = await s.scalar(select(User))
-        cow = await svc.resource_by_code(s, "coworking")
-        start = svc.utcnow().replace(second=0, microsecond=0) - timedelta(days=2)
-        for status in (BookingStatus.CONFIRMED, BookingStatus.NO_SHOW, BookingStatus.CANCELLED):
-            end = start + timedelta(hours=2)
-            s.add(
-                Booking(
-                    resource_id=cow.id,
-                    user_id=user.id,
-                    start_at=start,
-                    end_at=end,
-                    minutes=120,
-                    status=status,
-                )
-            )
+    await add_coworking_bookings(
+        db, timedelta(days=2), BookingStatus.CONFIRMED, BookingStatus.NO_SHOW, BookingStatus.CANCELLED
+    )
     await staff.send("/bookings")
     await staff.press("Цифры за 30 дней")
     assert "Коворкинг: броней 2, часов 4, неявок 1, отмен 1" in staff.last_text

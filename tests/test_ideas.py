@@ -66,6 +66,15 @@ async def submit_idea(client: TgClient, **kwargs) -> None:
     assert "отправлена в Центр" in client.all_text()
 
 
+async def author_with_idea(client_factory: Any, db: Any, user_id: int) -> tuple[TgClient, Idea]:
+    """A registered person who has submitted one idea (without a photo), and that idea."""
+    author = client_factory(user_id)
+    await register(author)
+    await submit_idea(author, photo=False)
+    [idea] = await ideas_in(db)
+    return author, idea
+
+
 async def test_full_story(client_factory, staff: TgClient, db, fake_session) -> None:
     """Submit with a photo, returned for changes, edited, resubmitted, published, supported by two."""
     author = client_factory(2001, first_name="Анна", last_name="Смирнова")
@@ -259,10 +268,7 @@ async def publish(db, idea_id: int) -> None:
 
 
 async def test_support_rules(client_factory, db) -> None:
-    author = client_factory(2101)
-    await register(author)
-    await submit_idea(author, photo=False)
-    [idea] = await ideas_in(db)
+    author, idea = await author_with_idea(client_factory, db, 2101)
     # not published yet: not in the list
     fan = client_factory(2102)
     await register(fan)
@@ -283,10 +289,7 @@ async def test_support_rules(client_factory, db) -> None:
 
 async def test_threshold_raised_once(client_factory, db, settings, fake_session) -> None:
     settings.ideas_support_threshold = 2
-    author = client_factory(2201)
-    await register(author)
-    await submit_idea(author, photo=False)
-    [idea] = await ideas_in(db)
+    _author, idea = await author_with_idea(client_factory, db, 2201)
     await publish(db, idea.id)
     for uid in (2202, 2203, 2204):
         fan = client_factory(uid)
@@ -340,10 +343,7 @@ async def test_reject_needs_reason_and_cancel(client_factory, staff: TgClient, d
 
 
 async def test_nobody_sees_or_edits_anothers_idea(client_factory, db) -> None:
-    author = client_factory(2501)
-    await register(author)
-    await submit_idea(author, photo=False)
-    [idea] = await ideas_in(db)
+    _author, idea = await author_with_idea(client_factory, db, 2501)
     async with db.session() as s:
         await ideas_service.moderate(s, idea.id, "revise", 1, "Уточните район")
     stranger = client_factory(2502)
@@ -363,10 +363,7 @@ async def test_unregistered_person_is_sent_to_registration(client: TgClient) -> 
 
 
 async def test_author_update_to_supporters(client_factory, db, settings) -> None:
-    author = client_factory(2601)
-    await register(author)
-    await submit_idea(author, photo=False)
-    [idea] = await ideas_in(db)
+    author, idea = await author_with_idea(client_factory, db, 2601)
     await publish(db, idea.id)
     fans = []
     for uid in (2602, 2603):
@@ -440,10 +437,7 @@ async def test_browse_filters_and_pages(client_factory, db, settings) -> None:
 async def test_concurrent_supports_are_exact(client_factory, db, n: int) -> None:
     import asyncio
 
-    author = client_factory(2801)
-    await register(author)
-    await submit_idea(author, photo=False)
-    [idea] = await ideas_in(db)
+    _author, idea = await author_with_idea(client_factory, db, 2801)
     await publish(db, idea.id)
     people = []
     for uid in range(2810, 2810 + n):
@@ -592,10 +586,7 @@ async def test_staff_queue_and_card_on_demand(client_factory, staff: TgClient, d
 
 
 async def test_corrections_begun_are_continued(client_factory, db) -> None:
-    author = client_factory(3301)
-    await register(author)
-    await submit_idea(author, photo=False)
-    [idea] = await ideas_in(db)
+    author, idea = await author_with_idea(client_factory, db, 3301)
     async with db.session() as s:
         await ideas_service.moderate(s, idea.id, "revise", 1, "Уточните, где именно")
     await author.press_data(IdeaCb(action="edit", id=idea.id).pack())
