@@ -553,11 +553,16 @@ async def test_a_dead_process_lease_is_taken_over(db, dp, bot, settings, fake_se
 # --- scheduling -----------------------------------------------------------------------------------
 
 
-async def test_schedule_moves_out_of_quiet_hours(staff, db, dp, bot, settings, fake_session) -> None:
-    await add_people(db, 2)
+async def to_scheduling(staff: TgClient, db: Any, people: int) -> None:
+    """``people`` to send to; staff start a photo broadcast and choose to schedule it."""
+    await add_people(db, people)
     await start_broadcast(staff)
     await staff.press("Далее")
     await staff.press("Запланировать")
+
+
+async def test_schedule_moves_out_of_quiet_hours(staff, db, dp, bot, settings, fake_session) -> None:
+    await to_scheduling(staff, db, people=2)
     assert "Когда отправить" in staff.last_text
     await staff.press("Завтра")
     assert "Во сколько" in staff.last_text
@@ -590,10 +595,7 @@ async def test_schedule_moves_out_of_quiet_hours(staff, db, dp, bot, settings, f
 
 
 async def test_schedule_typed_date_and_cancel(staff, db, settings) -> None:
-    await add_people(db, 1)
-    await start_broadcast(staff)
-    await staff.press("Далее")
-    await staff.press("Запланировать")
+    await to_scheduling(staff, db, people=1)
     await staff.send("в пятницу")
     assert "Не понял дату" in staff.all_text() and await staff.step() == "bc:day"
     when = utcnow().astimezone(settings.tz) + timedelta(days=3)
@@ -611,10 +613,7 @@ async def test_schedule_typed_date_and_cancel(staff, db, settings) -> None:
 
 
 async def test_schedule_in_the_past_is_refused(staff, db, settings) -> None:
-    await add_people(db, 1)
-    await start_broadcast(staff)
-    await staff.press("Далее")
-    await staff.press("Запланировать")
+    await to_scheduling(staff, db, people=1)
     past = utcnow().astimezone(settings.tz) - timedelta(days=1)
     await staff.send(f"{past:%d.%m.%Y} 10:00")
     assert "уже прошло" in staff.all_text()
