@@ -14,7 +14,7 @@ from bot.factory import create_dispatcher
 from db.models import AuditLog, Idea, IdeaReview, IdeaSupport, Notification, User
 from keyboards.ideas import IdeaCb
 from services import ideas as ideas_service
-from tests.client import TgClient
+from tests.client import Press, TgClient
 from tests.conftest import ADMIN_CHAT_ID, make_settings, register
 
 TITLE = "Спортплощадка у школы"
@@ -41,13 +41,9 @@ async def fill_form(client: TgClient, *, title: str = TITLE, photo: bool = True)
     assert "Шаг 1 из 7" in client.last_text
     await client.send(title)
     assert "Шаг 2 из 7" in client.last_text
-    await client.send(PROBLEM)
-    await client.send(IDEA)
+    await client.walk(PROBLEM, IDEA)
     assert "районе" in client.last_text
-    await client.press("Краснотуранский")
-    await client.press("Молодёжь")
-    await client.press("Консультация")
-    await client.press("Помещение")
+    await client.walk(*map(Press, ("Краснотуранский", "Молодёжь", "Консультация", "Помещение")))
     assert "✅ Помещение" in client.buttons()
     await client.press("Готово")
     assert "фото" in client.last_text

@@ -23,7 +23,7 @@ from db.models.showcase import (
 )
 from keyboards.showcase_staff import ExpoAction, ExpoLinkCb
 from services import showcase as svc
-from tests.client import TgClient
+from tests.client import Press, TgClient
 from tests.conftest import ADMIN_CHAT_ID, STAFF_ID, register
 
 PROVIDER_ID = 2001
@@ -382,10 +382,7 @@ async def test_return_with_comment_then_edit_goes_back_to_moderation(
 
 async def test_pause_resume_remove(client_factory, staff, fake_session, db) -> None:
     provider, resident = await _requested_card(client_factory, staff, db)
-    await provider.send("/my")
-    await provider.press("Мои услуги")
-    await provider.press("Помощь по дому")
-    await provider.press("Приостановить")
+    await provider.walk("/my", *map(Press, ("Мои услуги", "Помощь по дому", "Приостановить")))
     await resident.send("/services")
     assert "Услуг: 0" in resident.last_text
     await provider.press("Возобновить")
@@ -536,19 +533,14 @@ async def test_trial_office_application_becomes_a_long_booking(
 
 
 async def test_staff_edit_categories(client_factory, staff, db) -> None:
-    await staff.send("/showcase")
-    await staff.press("Категории услуг")
-    await staff.press("Экология")
-    await staff.press("Скрыть")
-    await staff.press("Добавить категорию")
-    await staff.send("Ремесло и фермерство")
+    await staff.walk(
+        "/showcase",
+        *map(Press, ("Категории услуг", "Экология", "Скрыть", "Добавить категорию")),
+        "Ремесло и фермерство",
+    )
     assert "сохранена" in staff.all_text()
     provider = await make_provider(client_factory, db=db)
-    await provider.send("/my")
-    await provider.press("Мои услуги")
-    await provider.press("Новая карточка")
-    await provider.press("Оставить")
-    await provider.send("Мёд с пасеки")
+    await provider.walk("/my", *map(Press, ("Мои услуги", "Новая карточка", "Оставить")), "Мёд с пасеки")
     labels = provider.buttons()
     assert "Ремесло и фермерство" in labels and "Экология" not in labels
 
@@ -594,12 +586,13 @@ async def test_expo_event_lists_linked_cards(client_factory, staff, fake_session
     _provider, resident = await _published_card(client_factory, staff, db)
     event_id = await _event(db)
     [card] = await cards(db)
-    await staff.send("/showcase")
-    await staff.press("Поставщики и карточки")
-    await staff.press("АНО")
-    await staff.press("Помощь по дому")
-    await staff.press("Добавить в ЭКСПО")
-    await staff.press("ЭКСПО социальных услуг")
+    await staff.walk(
+        "/showcase",
+        *map(
+            Press,
+            ("Поставщики и карточки", "АНО", "Помощь по дому", "Добавить в ЭКСПО", "ЭКСПО социальных услуг"),
+        ),
+    )
     assert "ЭКСПО: ЭКСПО социальных услуг" in staff.last_text
     await staff.press_data(ExpoLinkCb(action=ExpoAction.LINK, id=event_id, c=card.id).pack())
     assert "уже участвует" in staff.alerts()[0]
