@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -53,6 +54,14 @@ STICKER = Sticker(
     is_animated=False,
     is_video=False,
 )
+
+
+@dataclass(frozen=True)
+class Press:
+    """A step of ``TgClient.walk``: press the button labelled ``label`` (or containing it)."""
+
+    label: str
+    exact: bool = False
 
 
 class TgClient:
@@ -163,6 +172,14 @@ class TgClient:
     async def press(self, label: str, exact: bool = False) -> list[Call]:
         message, button = self.find_button(label, exact)
         return await self.press_data(button.callback_data or "", message)
+
+    async def walk(self, *answers: str | Press) -> None:
+        """Answer a dialog's steps in turn: a ``Press`` presses its button, a string is sent as text."""
+        for answer in answers:
+            if isinstance(answer, Press):
+                await self.press(answer.label, exact=answer.exact)
+            else:
+                await self.send(answer)
 
     async def press_data(self, data: str, message: Message | None = None) -> list[Call]:
         if message is None:

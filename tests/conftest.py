@@ -6,6 +6,7 @@ suite runs on PostgreSQL (tables truncated per test); with TEST_REDIS_URL the FS
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram import Bot, Dispatcher
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
@@ -23,6 +25,7 @@ from db.clock import Clock, PinnedClock
 from db.engine import Database
 from db.models import Base
 from tests.client import TgClient
+from tests.fake_api import FakeTelegram
 from tests.fakes import FakeSession
 
 TEST_TOKEN = "123456789:AAEtesttokentesttokentesttokentest12"
@@ -110,6 +113,32 @@ async def prepare_schema(db: Database) -> None:
             await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+def reset_pg(url: str) -> None:
+    """Empty the PostgreSQL database completely (the schema the other tests share is made again by the
+    next ``db`` fixture)."""
+    global _pg_schema_ready
+
+    async def reset() -> None:
+        engine = create_async_engine(url)
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+
+    asyncio.run(reset())
+    _pg_schema_ready = False
+
+
+@pytest.fixture
+def empty_pg() -> Iterator[str]:
+    """An empty PostgreSQL database (TEST_DATABASE_URL) for the tests of migrations and moves; synchronous,
+    since Alembic's async env calls asyncio.run."""
+    assert PG_URL
+    reset_pg(PG_URL)
+    yield PG_URL
+    reset_pg(PG_URL)
+
+
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[Database]:
     database = Database(settings.database_url)
@@ -167,19 +196,35 @@ def staff(client_factory: Callable[..., TgClient]) -> TgClient:
     return client_factory(STAFF_ID, first_name="Мария", last_name="Сотрудник", chat_id=ADMIN_CHAT_ID)
 
 
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegram]:
+    """The fake Bot API server on 127.0.0.1 for tests that run the real `python -m bot`; the staff
+    member in it is Мария Сотрудник, as in the in-process ``staff`` client."""
+    server = FakeTelegram(TEST_TOKEN)
+    server.names[STAFF_ID] = ("Мария", "Сотрудник")
+    await server.start()
+    yield server
+    await server.stop()
+
+
 async def register(
     client: TgClient,
     *,
+    name: str | None = None,
     group: str = "Активный гражданин",
     district: str = "Краснотуранский",
     organisation: str | None = None,
     phone: str | None = None,
     news: bool = True,
 ) -> None:
-    """Take a person through consent and registration (the happy path)."""
+    """Take a person through consent and registration (the happy path); ``name`` None keeps the
+    Telegram name."""
     await client.send("/start")
     await client.press("Согласен")
-    await client.press("Оставить")
+    if name is None:
+        await client.press("Оставить")
+    else:
+        await client.send(name)
     await client.press(group)
     if organisation is not None:
         await client.send(organisation)

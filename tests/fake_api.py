@@ -61,6 +61,7 @@ class FakeTelegram:
         self.port = 0
         self.failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.delays: dict[str, float] = {}  # method -> seconds each answer waits (after recording)
+        self.names: dict[int, tuple[str, str]] = {}  # user id -> (first, last) name, «Иван Петров» if unset
 
     # --- control from the test -----------------------------------------------------------------
 
@@ -86,20 +87,31 @@ class FakeTelegram:
         self._updates.append(update)
         self._new_update.set()
 
-    def user(self, user_id: int, first_name: str = "Иван", last_name: str = "Петров") -> dict[str, Any]:
+    def user(
+        self, user_id: int, first_name: str | None = None, last_name: str | None = None
+    ) -> dict[str, Any]:
+        first, last = self.names.get(user_id, ("Иван", "Петров"))
         return {
             "id": user_id,
             "is_bot": False,
-            "first_name": first_name,
-            "last_name": last_name,
+            "first_name": first_name or first,
+            "last_name": last_name or last,
             "language_code": "ru",
         }
 
-    def push_text(self, user_id: int, text: str) -> None:
+    @staticmethod
+    def chat(chat_id: int) -> dict[str, Any]:
+        """A private chat for a person's id, the staff supergroup for a negative one."""
+        if chat_id > 0:
+            return {"id": chat_id, "type": "private", "first_name": "Иван"}
+        return {"id": chat_id, "type": "supergroup", "title": "Staff"}
+
+    def push_text(self, user_id: int, text: str, *, chat_id: int | None = None) -> None:
+        """``user_id`` writes ``text`` in their private chat, or in the group ``chat_id``."""
         message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": "Иван"},
+            "chat": self.chat(user_id if chat_id is None else chat_id),
             "from": self.user(user_id),
             "text": text,
         }
@@ -107,11 +119,13 @@ class FakeTelegram:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         self.push({"message": message})
 
-    def push_callback(self, user_id: int, data: str, message: dict[str, Any] | None = None) -> None:
+    def push_callback(
+        self, user_id: int, data: str, message: dict[str, Any] | None = None, *, chat_id: int | None = None
+    ) -> None:
         message = message or {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private"},
+            "chat": self.chat(user_id if chat_id is None else chat_id),
             "from": BOT,
             "text": "…",
         }
@@ -127,16 +141,18 @@ class FakeTelegram:
             }
         )
 
-    def press(self, user_id: int, label: str) -> None:
-        """Press the newest button whose text contains ``label`` in messages sent to ``user_id``."""
+    def press(self, user_id: int, label: str, *, chat_id: int | None = None) -> None:
+        """``user_id`` presses the newest button whose text contains ``label`` among the bot's messages
+        to their private chat, or to the group ``chat_id`` (a staff member in the admin chat)."""
+        chat_id = user_id if chat_id is None else chat_id
         for call in reversed(self.calls):
-            if str(call.params.get("chat_id")) != str(user_id):
+            if str(call.params.get("chat_id")) != str(chat_id):
                 continue
             for button in call.buttons():
                 if label in button.get("text", ""):
-                    self.push_callback(user_id, button["callback_data"], call.message())
+                    self.push_callback(user_id, button["callback_data"], call.message(), chat_id=chat_id)
                     return
-        raise AssertionError(f"no button {label!r} sent to {user_id}")
+        raise AssertionError(f"no button {label!r} sent to {chat_id}")
 
     def sent_to(self, chat_id: int) -> list[ApiCall]:
         return [c for c in self.calls if str(c.params.get("chat_id")) == str(chat_id)]

@@ -80,6 +80,14 @@ class FakeSession(BaseSession):
             if c.name == name and (chat_id is None or getattr(c.method, "chat_id", None) == chat_id)
         ]
 
+    def texts_to(self, chat_id: int, containing: str) -> list[str]:
+        """The texts of the messages sent to ``chat_id`` that contain ``containing``."""
+        return [
+            c.method.text
+            for c in self.calls_of("SendMessage", chat_id=chat_id)
+            if containing in (c.method.text or "")
+        ]
+
     def clear(self) -> None:
         self.calls.clear()
 

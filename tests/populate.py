@@ -8,6 +8,8 @@ nullable column, and awkward text: Cyrillic, quotes, newlines, emoji, microsecon
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -28,7 +30,7 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from db.base import UTCDateTime
 from db.models import Base
@@ -98,3 +100,18 @@ async def dump(conn: AsyncConnection) -> dict[str, list[tuple[Any, ...]]]:
         order = list(table.primary_key.columns)
         result[table.name] = [tuple(row) for row in await conn.execute(select(table).order_by(*order))]
     return result
+
+
+def run_on(url: str, work: Callable[[AsyncConnection], Awaitable[Any]]) -> Any:
+    """``work(conn)`` in one transaction on the database at ``url``, from synchronous code (the ops
+    commands and Alembic run their own event loops)."""
+
+    async def run() -> Any:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as conn:
+                return await work(conn)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())

@@ -131,13 +131,7 @@ async def test_nul_characters_are_dropped_before_handlers(client: TgClient, db: 
 
     from db.models import User
 
-    await client.send("/start")
-    await client.press("Согласен")
-    await client.send("Ан\x00на Иванова")
-    await client.press("Активный гражданин")
-    await client.press("Идринский")
-    await client.send("Пропустить")
-    await client.press("Нет", exact=True)
+    await register(client, name="Ан\x00на Иванова", district="Идринский", news=False)
     async with db.session() as s:
         user = await s.scalar(select(User))
     assert user is not None and user.full_name == "Анна Иванова"

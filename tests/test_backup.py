@@ -3,37 +3,22 @@ restore drill puts it back row for row. SQLite's online backup API does the copy
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, insert
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.ops import main
 from db.migrate import upgrade
 from db.models import AuditLog, DigestNews
-from tests.populate import dump, populate, table_row
+from tests.populate import dump, populate, run_on, table_row
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = 300
 PAIR = (AuditLog.__table__, DigestNews.__table__)  # written together, one transaction a pair
-
-
-def _on(url: str, work: Any) -> Any:
-    async def run() -> Any:
-        engine = create_async_engine(url)
-        try:
-            async with engine.begin() as conn:
-                return await work(conn)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
 
 
 def ops(*args: str) -> subprocess.CompletedProcess[str]:
@@ -80,8 +65,8 @@ def test_snapshot_while_writing_then_restore(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{db_file}"
     db_file.parent.mkdir()
     upgrade(url)
-    _on(url, lambda conn: populate(conn, ROWS))
-    base = _on(url, dump)
+    run_on(url, lambda conn: populate(conn, ROWS))
+    base = run_on(url, dump)
     assert all(base.values()), "every table has rows"
 
     writer = Writer(db_file, tuple(max(r[0] for r in base[t.name]) + 1 for t in PAIR))  # type: ignore[arg-type]
@@ -101,8 +86,8 @@ def test_snapshot_while_writing_then_restore(tmp_path: Path) -> None:
     assert not list(snapshot.parent.glob("*.partial"))
 
     snap_url = f"sqlite+aiosqlite:///{snapshot}"
-    snap = _on(snap_url, dump)
-    final = _on(url, dump)
+    snap = run_on(snap_url, dump)
+    final = run_on(url, dump)
     pair_names = {t.name for t in PAIR}
     for name, rows in base.items():
         if name not in pair_names:
@@ -119,13 +104,13 @@ def test_snapshot_while_writing_then_restore(tmp_path: Path) -> None:
         lost.unlink()
     restored = ops("--database", url, "restore", str(snapshot))
     assert restored.returncode == 0, restored.stderr
-    assert _on(url, dump) == snap
+    assert run_on(url, dump) == snap
     upgrade(url)  # at the head already: applies nothing, fails on nothing
 
     # Restoring over a database keeps the one it replaces.
     again = ops("--database", url, "restore", str(snapshot))
     assert again.returncode == 0 and "before-restore" in again.stdout, again.stderr
-    assert _on(f"sqlite+aiosqlite:///{db_file}.before-restore", dump) == snap
+    assert run_on(f"sqlite+aiosqlite:///{db_file}.before-restore", dump) == snap
 
 
 def test_backup_refuses_postgresql_and_names_pg_dump(capsys: pytest.CaptureFixture[str]) -> None:

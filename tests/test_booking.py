@@ -5,10 +5,11 @@ foreign buttons, bad input in every step."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from aiogram.types import Message
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -19,6 +20,7 @@ from db.models.core import UserStatus
 from services import booking as svc
 from tests.client import TgClient
 from tests.conftest import ADMIN_CHAT_ID, register
+from tests.fuzz import examples, typed_texts, value_texts
 
 
 @pytest.fixture
@@ -351,12 +353,8 @@ async def test_expo_request_rejected_with_a_reason(client, staff, db, resources,
     assert "текстом" in staff.last_text
     await staff.send("В этот день <выставка>")
     assert "отклонена" in staff.last_text
-    [told] = [
-        c
-        for c in fake_session.calls_of("SendMessage", chat_id=client.chat_id)
-        if "не подтверждена" in c.method.text
-    ]
-    assert "В этот день &lt;выставка&gt;" in told.method.text
+    [told] = fake_session.texts_to(client.chat_id, "не подтверждена")
+    assert "В этот день &lt;выставка&gt;" in told
     [booking] = await bookings(db)
     assert booking.status == BookingStatus.REJECTED
     async with db.session() as s:
@@ -380,12 +378,8 @@ async def test_staff_schedule_cancel_with_reason_and_guest_booking(
     await staff.press("Отменить (с причиной)")
     await staff.send("Санитарный день")
     assert "отменена" in staff.last_text
-    [told] = [
-        c
-        for c in fake_session.calls_of("SendMessage", chat_id=client.chat_id)
-        if "Центр отменил" in c.method.text
-    ]
-    assert "Санитарный день" in told.method.text
+    [told] = fake_session.texts_to(client.chat_id, "Центр отменил")
+    assert "Санитарный день" in told
     assert (await bookings(db))[0].status == BookingStatus.CANCELLED
 
     # a resident without Telegram, booked by staff
@@ -415,21 +409,28 @@ async def test_staff_schedule_cancel_with_reason_and_guest_booking(
     assert "Мария Ивановна 📵" in staff.last_text
 
 
-async def test_staff_marks_a_no_show(client, staff, db, resources) -> None:
-    await registered(db, client)
+async def add_coworking_bookings(db: Any, ago: timedelta, *statuses: BookingStatus) -> None:
+    """Two-hour coworking bookings of the registered person that began ``ago``, one per status."""
     async with db.session() as s, write(s):
         user = await s.scalar(select(User))
         cow = await svc.resource_by_code(s, "coworking")
-        start = svc.utcnow().replace(second=0, microsecond=0) - timedelta(hours=1)
-        s.add(
-            Booking(
-                resource_id=cow.id,
-                user_id=user.id,
-                start_at=start,
-                end_at=start + timedelta(hours=2),
-                minutes=120,
+        start = svc.utcnow().replace(second=0, microsecond=0) - ago
+        for status in statuses:
+            s.add(
+                Booking(
+                    resource_id=cow.id,
+                    user_id=user.id,
+                    start_at=start,
+                    end_at=start + timedelta(hours=2),
+                    minutes=120,
+                    status=status,
+                )
             )
-        )
+
+
+async def test_staff_marks_a_no_show(client, staff, db, resources) -> None:
+    await registered(db, client)
+    await add_coworking_bookings(db, timedelta(hours=1), BookingStatus.CONFIRMED)
     [booking] = await bookings(db)
     await staff.press_data(f"sbk:open:{booking.id}:")
     await staff.press("Не пришёл")
@@ -498,7 +499,7 @@ junk_data = st.one_of(
     st.builds(
         lambda a, v: f"fm:Book:{a}:p:{v}",
         st.sampled_from(["resource", "day", "time", "duration", "purpose", "_preview", "x"]),
-        st.text(alphabet=st.characters(blacklist_characters=":"), max_size=20),
+        value_texts(20),
     ),
     st.builds(
         lambda a, n: f"bka:{a}:{n}",
@@ -509,7 +510,7 @@ junk_data = st.one_of(
 
 
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(12)
 @given(data=junk_data)
 async def test_random_buttons_never_break_the_dialog(client, db, resources, data) -> None:
     async with db.session() as s:
@@ -526,8 +527,8 @@ async def test_random_buttons_never_break_the_dialog(client, db, resources, data
 
 
 @pytest.mark.slow
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.text(min_size=1, max_size=300).filter(lambda t: not t.startswith("/")))
+@examples(8)
+@given(text=typed_texts(min_size=1, max_size=300))
 async def test_random_text_in_every_step_keeps_the_dialog(client, db, resources, text) -> None:
     async with db.session() as s:
         if await s.scalar(select(User)) is None:
@@ -552,22 +553,9 @@ async def test_random_text_in_every_step_keeps_the_dialog(client, db, resources,
 
 async def test_staff_figures_and_guest_cancel(client, staff, db, resources) -> None:
     await registered(db, client)
-    async with db.session() as s, write(s):
-        user = await s.scalar(select(User))
-        cow = await svc.resource_by_code(s, "coworking")
-        start = svc.utcnow().replace(second=0, microsecond=0) - timedelta(days=2)
-        for status in (BookingStatus.CONFIRMED, BookingStatus.NO_SHOW, BookingStatus.CANCELLED):
-            end = start + timedelta(hours=2)
-            s.add(
-                Booking(
-                    resource_id=cow.id,
-                    user_id=user.id,
-                    start_at=start,
-                    end_at=end,
-                    minutes=120,
-                    status=status,
-                )
-            )
+    await add_coworking_bookings(
+        db, timedelta(days=2), BookingStatus.CONFIRMED, BookingStatus.NO_SHOW, BookingStatus.CANCELLED
+    )
     await staff.send("/bookings")
     await staff.press("Цифры за 30 дней")
     assert "Коворкинг: броней 2, часов 4, неявок 1, отмен 1" in staff.last_text

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_api import FakeTelegram
-from tests.test_events_process import register
-from tests.test_process import BotProcess, api  # noqa: F401  (the fake API server fixture)
+from tests.test_process import BotProcess, register
 
 pytestmark = pytest.mark.real_clock  # a real bot process reads the machine's clock
 
@@ -57,15 +56,15 @@ async def walk_to_confirm(server: FakeTelegram, person: int, time_label: str | N
 
 
 @pytest.mark.slow
-async def test_book_remind_cancel_rebook_through_the_real_process(tmp_path: Path, api: FakeTelegram) -> None:  # noqa: F811
+async def test_book_remind_cancel_rebook_through_the_real_process(tmp_path: Path, api: FakeTelegram) -> None:
     bot = BotProcess(tmp_path, api, OUTBOX_TICK_SECONDS="1")
     await bot.start()
     anna, boris = 3101, 3102
     try:
         api.push_text(anna, "/start")  # a loaded machine may need a while to import and start
         await api.wait_text(anna, "152-ФЗ", timeout=120)
-        await register(api, anna, "Анна Смирнова")
-        await register(api, boris, "Борис Орлов")
+        await register(api, anna, name="Анна Смирнова", timeout=120)
+        await register(api, boris, name="Борис Орлов", timeout=120)
 
         time_label = await walk_to_confirm(api, anna)
         api.press(anna, "Забронировать")

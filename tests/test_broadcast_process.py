@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bench.fake_telegram import FakeTelegram, serve
 from db.models import Broadcast, BroadcastDelivery
+from tests.fake_api import FakeTelegram as ApiServer  # the fake Bot API that `python -m bot` talks to
 from tests.test_broadcasts import add_people, create_direct
 
 pytestmark = pytest.mark.real_clock  # a real bot process reads the machine's clock
@@ -100,17 +101,14 @@ async def test_sigkill_half_way_then_restart(db, settings) -> None:
 
 
 @pytest.mark.slow
-async def test_photo_to_one_district_through_the_real_bot(tmp_path: Path) -> None:
+async def test_photo_to_one_district_through_the_real_bot(tmp_path: Path, api: ApiServer) -> None:
     """The issue's «done when»: the real `python -m bot`, a staff member broadcasts a photo with a
     caption to one district; the people there get it once, the report is right, SIGTERM stops cleanly."""
     import time as _time
 
-    from tests.conftest import ADMIN_CHAT_ID, STAFF_ID, TEST_TOKEN
-    from tests.fake_api import FakeTelegram as ApiServer
-    from tests.test_process import BotProcess
+    from tests.conftest import ADMIN_CHAT_ID, STAFF_ID
+    from tests.test_process import BotProcess, register
 
-    api = ApiServer(TEST_TOKEN)
-    await api.start()
     bot = BotProcess(tmp_path, api, ADMIN_IDS=str(STAFF_ID))
     await bot.start()
 
@@ -124,34 +122,12 @@ async def test_photo_to_one_district_through_the_real_bot(tmp_path: Path) -> Non
         }
 
     def press_in_admin_chat(label: str) -> None:
-        for call in reversed(api.calls):
-            if str(call.params.get("chat_id")) != str(ADMIN_CHAT_ID):
-                continue
-            for button in call.buttons():
-                if label in button.get("text", ""):
-                    message = admin_message(text=call.text, reply_markup=call.params.get("reply_markup"))
-                    message["from"] = {"id": 123456789, "is_bot": True, "first_name": "Центр"}
-                    api.push_callback(STAFF_ID, button["callback_data"], message)
-                    return
-        raise AssertionError(f"no button {label!r} in the admin chat")
+        api.press(STAFF_ID, label, chat_id=ADMIN_CHAT_ID)
 
     people = {5101: "Идринский", 5102: "Шушенский", 5103: "Идринский"}
     try:
         for person, district in people.items():
-            api.push_text(person, "/start")
-            await api.wait_text(person, "152-ФЗ")
-            api.press(person, "Согласен")
-            await api.wait_text(person, "Как вас зовут")
-            api.push_text(person, "Ольга Иванова")
-            await api.wait_text(person, "Кто вы")
-            api.press(person, "Активный гражданин")
-            await api.wait_text(person, "районе")
-            api.press(person, district)
-            await api.wait_text(person, "телефон")
-            api.push_text(person, "Пропустить")
-            await api.wait_text(person, "новости")
-            api.press(person, "Да")
-            await api.wait_text(person, "Регистрация завершена")
+            await register(api, person, name="Ольга Иванова", district=district, timeout=120)  # start-up
 
         photo = admin_message(
             photo=[{"file_id": "poster", "file_unique_id": "poster", "width": 10, "height": 10}],
@@ -175,7 +151,6 @@ async def test_photo_to_one_district_through_the_real_bot(tmp_path: Path) -> Non
         assert "Доставлено: 2 из 2" in report.text
     finally:
         code, stderr = await bot.stop()
-        await api.stop()
     assert code == 0, stderr
     copies = [c for c in api.calls if c.method == "copyMessage" and c.params["chat_id"] != STAFF_ID]
     assert sorted(c.params["chat_id"] for c in copies) == [5101, 5103]

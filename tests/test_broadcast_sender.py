@@ -6,7 +6,7 @@ import os
 import socket
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.delivery.broadcasts import (
@@ -18,6 +18,7 @@ from bot.delivery.broadcasts import (
     burst_for,
 )
 from tests.client import TgClient
+from tests.fuzz import examples
 
 
 class FakeClock:
@@ -54,7 +55,7 @@ def most_in_one_second(moments: list[float]) -> int:
     rate=st.floats(min_value=1.0, max_value=30.0),
     gaps=st.lists(st.floats(min_value=0.0, max_value=0.5), min_size=1, max_size=20),
 )
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(60)
 async def test_bucket_never_exceeds_telegram_limit(rate: float, gaps: list[float]) -> None:
     """Whatever the rate (up to 30) and however the senders arrive, no second holds more than 30
     sends, nor more than the rate plus the small burst."""
@@ -154,7 +155,7 @@ def harmless(state: str, text: str) -> str:
 
 
 @pytest.mark.parametrize("state", list(STEPS))
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(12)
 @given(text=texts, data=junk_buttons)
 async def test_random_input_keeps_the_dialog(state: str, text: str, data: str, staff: TgClient, db) -> None:
     from tests.test_broadcasts import add_people, start_broadcast

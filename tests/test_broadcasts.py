@@ -287,24 +287,33 @@ async def test_audience_filters(db) -> None:
             await service.count_audience(s, {"source": "nope"})
 
 
+async def add_event(session: Any, title: str, kind: str, *, in_days: int, hours: int) -> Any:
+    """A published event in the Centre starting ``in_days`` from now; registration closes a day before."""
+    from db.models import Event
+
+    start = utcnow() + timedelta(days=in_days)
+    event = Event(
+        title=title,
+        kind=kind,
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
+        place_kind="center",
+        reg_deadline=start - timedelta(days=1),
+        status="published",
+        checkin_code="abc",
+        created_by=STAFF_ID,
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
 async def test_event_participants_audience(db) -> None:
-    from db.models import Event, EventSignup
+    from db.models import EventSignup
 
     people = await add_people(db, 4)
     async with db.session() as session, write(session):
-        event = Event(
-            title="Школа НКО",
-            kind="training",
-            starts_at=utcnow() + timedelta(days=3),
-            ends_at=utcnow() + timedelta(days=3, hours=2),
-            place_kind="center",
-            reg_deadline=utcnow() + timedelta(days=2),
-            status="published",
-            checkin_code="abc",
-            created_by=STAFF_ID,
-        )
-        session.add(event)
-        await session.flush()
+        event = await add_event(session, "Школа НКО", "training", in_days=3, hours=2)
         session.add_all(
             [
                 EventSignup(event_id=event.id, user_id=people[0].id, status="confirmed"),
@@ -326,23 +335,11 @@ async def test_event_participants_audience(db) -> None:
 
 
 async def test_event_audience_through_the_dialog(staff, db) -> None:
-    from db.models import Event, EventSignup
+    from db.models import EventSignup
 
     people = await add_people(db, 3)
     async with db.session() as session, write(session):
-        event = Event(
-            title="ЭКСПО <соцпредпринимателей>",
-            kind="expo",
-            starts_at=utcnow() + timedelta(days=1),
-            ends_at=utcnow() + timedelta(days=1, hours=3),
-            place_kind="center",
-            reg_deadline=utcnow(),
-            status="published",
-            checkin_code="x",
-            created_by=STAFF_ID,
-        )
-        session.add(event)
-        await session.flush()
+        event = await add_event(session, "ЭКСПО <соцпредпринимателей>", "expo", in_days=1, hours=3)
         session.add(EventSignup(event_id=event.id, user_id=people[0].id, status="confirmed"))
     await start_broadcast(staff)
     await staff.press("Участники, заявки, идеи")
@@ -556,11 +553,16 @@ async def test_a_dead_process_lease_is_taken_over(db, dp, bot, settings, fake_se
 # --- scheduling -----------------------------------------------------------------------------------
 
 
-async def test_schedule_moves_out_of_quiet_hours(staff, db, dp, bot, settings, fake_session) -> None:
-    await add_people(db, 2)
+async def to_scheduling(staff: TgClient, db: Any, people: int) -> None:
+    """``people`` to send to; staff start a photo broadcast and choose to schedule it."""
+    await add_people(db, people)
     await start_broadcast(staff)
     await staff.press("Далее")
     await staff.press("Запланировать")
+
+
+async def test_schedule_moves_out_of_quiet_hours(staff, db, dp, bot, settings, fake_session) -> None:
+    await to_scheduling(staff, db, people=2)
     assert "Когда отправить" in staff.last_text
     await staff.press("Завтра")
     assert "Во сколько" in staff.last_text
@@ -593,10 +595,7 @@ async def test_schedule_moves_out_of_quiet_hours(staff, db, dp, bot, settings, f
 
 
 async def test_schedule_typed_date_and_cancel(staff, db, settings) -> None:
-    await add_people(db, 1)
-    await start_broadcast(staff)
-    await staff.press("Далее")
-    await staff.press("Запланировать")
+    await to_scheduling(staff, db, people=1)
     await staff.send("в пятницу")
     assert "Не понял дату" in staff.all_text() and await staff.step() == "bc:day"
     when = utcnow().astimezone(settings.tz) + timedelta(days=3)
@@ -614,10 +613,7 @@ async def test_schedule_typed_date_and_cancel(staff, db, settings) -> None:
 
 
 async def test_schedule_in_the_past_is_refused(staff, db, settings) -> None:
-    await add_people(db, 1)
-    await start_broadcast(staff)
-    await staff.press("Далее")
-    await staff.press("Запланировать")
+    await to_scheduling(staff, db, people=1)
     past = utcnow().astimezone(settings.tz) - timedelta(days=1)
     await staff.send(f"{past:%d.%m.%Y} 10:00")
     assert "уже прошло" in staff.all_text()

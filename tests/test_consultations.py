@@ -36,13 +36,7 @@ async def one(db: Any) -> Consultation:
 
 
 def admin_texts(fake_session: Any) -> list[str]:
-    out = []
-    for call in fake_session.calls:
-        if getattr(call.method, "chat_id", None) == ADMIN_CHAT_ID:
-            text = getattr(call.method, "text", None) or getattr(call.method, "caption", None)
-            if text:
-                out.append(text)
-    return out
+    return person_texts(fake_session, ADMIN_CHAT_ID)
 
 
 def person_texts(fake_session: Any, chat_id: int) -> list[str]:

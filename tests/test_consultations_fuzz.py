@@ -7,44 +7,52 @@ from typing import Any
 
 import pytest
 from aiogram.types import Message
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from keyboards.consultations import ConsultCb
 from services import consultations as svc
 from services import users as users_service
 from services.errors import ValidationFailed
-from tests.client import TgClient
+from tests.client import Press, TgClient
 from tests.conftest import register
+from tests.fuzz import examples, form_buttons, typed_texts, value_texts
 
 pytestmark = pytest.mark.slow  # about half a minute; CI runs it (-m "slow or not slow")
 
 STEPS = ("topic", "question", "files", "org", "format", "time", "_preview", "write")
 
-texts = st.text(min_size=0, max_size=400).filter(lambda t: not t.startswith("/"))
+texts = typed_texts(max_size=400)
 callback_data = st.one_of(
     st.text(max_size=64),
     # the dialog's own buttons (form engine), forged: fm:ConsultForm:<step>:<action>:<value>
-    st.builds(
-        lambda step, action, value: f"fm:ConsultForm:{step}:{action}:{value}",
-        st.sampled_from([*STEPS, "x"]),
-        st.sampled_from(["p", "s", "ok", "e", "f", "x"]),
-        st.one_of(
-            st.sampled_from(["keep", "none", "done", "chat", "any", "500"]),
-            st.text(alphabet=st.characters(blacklist_characters=":"), max_size=12),
-        ),
+    form_buttons(
+        "ConsultForm",
+        [*STEPS, "x"],
+        ["p", "s", "ok", "e", "f", "x"],
+        st.one_of(st.sampled_from(["keep", "none", "done", "chat", "any", "500"]), value_texts(12)),
     ),
     # the buttons of the person's requests, forged: cns:<action>:<id>:<v>
     st.builds(
         lambda action, number, value: f"cns:{action}:{number}:{value}",
         st.sampled_from(["write", "rate", "cancel_yes", "x"]),
         st.integers(min_value=500, max_value=10**6),
-        st.text(alphabet=st.characters(blacklist_characters=":"), max_size=12),
+        value_texts(12),
     ),
 )
 # buttons that legitimately move the dialog on: (step, value) pressed on that step
 MOVES = {("question", "keep"), ("files", "done"), ("org", "keep"), ("org", "none")}
 MOVES |= {("format", code) for code in svc.FORMATS} | {("time", code) for code in svc.TIMES}
+
+
+ANSWERS: list[tuple[str, str | Press]] = [  # (step, an answer that moves the dialog on from it)
+    ("topic", Press("Гранты")),
+    ("question", "Как оформить отчёт по гранту?"),
+    ("files", Press("Дальше")),
+    ("org", Press("Сибирь")),
+    ("format", Press("Онлайн")),
+    ("time", Press("В любое время")),
+]
 
 
 async def walk_to(client: TgClient, step: str) -> None:
@@ -59,24 +67,10 @@ async def walk_to(client: TgClient, step: str) -> None:
         await client.press_data(ConsultCb(action="write", id=1).pack())
         return
     await client.send("/consult")
-    if step == "topic":
-        return
-    await client.press("Гранты")
-    if step == "question":
-        return
-    await client.send("Как оформить отчёт по гранту?")
-    if step == "files":
-        return
-    await client.press("Дальше")
-    if step == "org":
-        return
-    await client.press("Сибирь")
-    if step == "format":
-        return
-    await client.press("Онлайн")
-    if step == "time":
-        return
-    await client.press("В любое время")
+    for here, answer in ANSWERS:
+        if here == step:
+            return
+        await client.walk(answer)
 
 
 def text_is_valid(step: str, text: str) -> bool:
@@ -100,7 +94,7 @@ def dialog_message(client: TgClient, data: dict[str, Any]) -> Message | None:
 
 
 @pytest.mark.parametrize("step", STEPS)
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(8)
 @given(text=texts, data=callback_data, sticker=st.booleans())
 async def test_random_input_never_breaks_a_step(
     client: TgClient, step: str, text: str, data: str, sticker: bool

@@ -8,15 +8,14 @@ import asyncio
 import itertools
 import sqlite3
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import TEST_TOKEN
+from tests.client import Press
 from tests.fake_api import BOT, FakeTelegram
-from tests.test_process import BotProcess
+from tests.test_process import BotProcess, converse, register
 
 ADMIN = -1001000000001
 STAFF = 5001
@@ -26,42 +25,13 @@ _ids = itertools.count(900_000)
 pytestmark = [pytest.mark.slow, pytest.mark.real_clock]  # a real bot process reads the machine's clock
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram(TEST_TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
-
-
 def _message(chat_id: int, user: dict[str, Any], **fields: Any) -> dict[str, Any]:
     chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
     return {"message_id": next(_ids), "date": int(time.time()), "chat": chat, "from": user, **fields}
 
 
-def press_in(api: FakeTelegram, chat_id: int, user_id: int, label: str) -> None:
-    """Press the newest button containing ``label`` among the bot's messages to ``chat_id``."""
-    for call in reversed(api.calls):
-        if str(call.params.get("chat_id")) != str(chat_id):
-            continue
-        for button in call.buttons():
-            if label in button.get("text", ""):
-                message = _message(chat_id, BOT, text=call.text or "…")
-                if call.params.get("message_id"):
-                    message["message_id"] = int(call.params["message_id"])
-                api.push(
-                    {
-                        "callback_query": {
-                            "id": str(next(_ids)),
-                            "from": api.user(user_id, "Мария", "Сотрудник"),
-                            "chat_instance": "ci",
-                            "data": button["callback_data"],
-                            "message": message,
-                        }
-                    }
-                )
-                return
-    raise AssertionError(f"no button {label!r} in chat {chat_id}")
+def staff_press(api: FakeTelegram, label: str) -> None:
+    api.press(STAFF, label, chat_id=ADMIN)
 
 
 async def link_of(db_path: Path, purpose: str) -> tuple[int, int]:
@@ -91,30 +61,25 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
     staff = api.user(STAFF, "Мария", "Сотрудник")
     db_path = tmp_path / "bot.db"
     try:
-        api.push_text(PERSON, "/start")
-        await api.wait_text(PERSON, "152-ФЗ", timeout=120)  # start-up applies every migration
-        api.press(PERSON, "Согласен")
-        await api.wait_text(PERSON, "Как вас зовут")
-        api.push_text(PERSON, "Анна Смирнова")
-        await api.wait_text(PERSON, "Кто вы")
-        api.press(PERSON, "Сотрудник СОНКО")
-        await api.wait_text(PERSON, "организац")
-        api.push_text(PERSON, "АНО «Сибирь»")
-        await api.wait_text(PERSON, "районе")
-        api.press(PERSON, "Шушенский")
-        await api.wait_text(PERSON, "телефон")
-        api.push_text(PERSON, "8 913 000-11-22")
-        await api.wait_text(PERSON, "новости")
-        api.press(PERSON, "Да")
-        await api.wait_text(PERSON, "Регистрация завершена")
+        await register(  # the first answer waits for the start-up, which applies every migration
+            api,
+            PERSON,
+            name="Анна Смирнова",
+            group="Сотрудник СОНКО",
+            organisation="АНО «Сибирь»",
+            district="Шушенский",
+            phone="8 913 000-11-22",
+            timeout=120,
+        )
 
         # the person files a request with a document
-        api.push_text(PERSON, "/consult")
-        await api.wait_text(PERSON, "Выберите тему")
-        api.press(PERSON, "Гранты")
-        await api.wait_text(PERSON, "Опишите вопрос")
-        api.push_text(PERSON, "Как подать заявку на грант губернатора?")
-        await api.wait_text(PERSON, "Вопрос записан")
+        await converse(
+            api,
+            PERSON,
+            ("/consult", "Выберите тему"),
+            (Press("Гранты"), "Опишите вопрос"),
+            ("Как подать заявку на грант губернатора?", "Вопрос записан"),
+        )
         document = {"file_id": "doc-ustav", "file_unique_id": "du", "file_name": "устав.pdf"}
         api.push({"message": _message(PERSON, person, document=document)})
         await api.wait_text(PERSON, "Добавлено файлов: 1")
@@ -136,9 +101,9 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         )
 
         # staff take it and answer by replying to the prompt
-        press_in(api, ADMIN, STAFF, "Взять")
+        staff_press(api, "Взять")
         await api.wait_text(PERSON, "взят в работу")
-        press_in(api, ADMIN, STAFF, "Ответить")
+        staff_press(api, "Ответить")
         await api.wait_text(ADMIN, "ответ на запрос №1")
         chat_id, prompt_id = await link_of(db_path, "answer")
         prompt = {
@@ -156,13 +121,12 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         await api.wait_text(PERSON, "Пришлите смету проекта")
 
         # the person replies
-        api.press(PERSON, "Ответить")
-        await api.wait_text(PERSON, "Напишите сообщение по запросу №1")
+        await converse(api, PERSON, (Press("Ответить"), "Напишите сообщение по запросу №1"))
         api.push_text(PERSON, "Смета во вложении будет завтра")
         await api.wait_text(ADMIN, "Смета во вложении будет завтра")
 
         # staff set a meeting: day, time, place
-        press_in(api, ADMIN, STAFF, "Назначить встречу")
+        staff_press(api, "Назначить встречу")
         await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "mday" in str(c.params))
         day = next(
             b["text"]
@@ -171,11 +135,11 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
             for b in c.buttons()
             if "mday" in b.get("callback_data", "")
         )
-        press_in(api, ADMIN, STAFF, day)
+        staff_press(api, day)
         await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "mtime" in str(c.params))
-        press_in(api, ADMIN, STAFF, "15:00")
+        staff_press(api, "15:00")
         await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "mplace" in str(c.params))
-        press_in(api, ADMIN, STAFF, "В Центре")
+        staff_press(api, "В Центре")
         await api.wait_text(PERSON, "Встреча по запросу №1")
         ics = await api.wait_for(
             lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(PERSON)
@@ -184,9 +148,9 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         assert consultation(db_path)[0] == "meeting"
 
         # staff close it, the person rates it
-        press_in(api, ADMIN, STAFF, "Закрыть")
+        staff_press(api, "Закрыть")
         await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "outcome" in str(c.params))
-        press_in(api, ADMIN, STAFF, "решено")
+        staff_press(api, "решено")
         await api.wait_text(PERSON, "закрыт: решено")
         api.press(PERSON, "5 ⭐")
         await api.wait_text(PERSON, "Спасибо за оценку")

@@ -7,9 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
-from hypothesis import HealthCheck, example, given
-from hypothesis import settings as hyp_settings
-from hypothesis import strategies as st
+from hypothesis import example, given
 from sqlalchemy import select
 
 from bot.delivery.outbox import telegram_outbox
@@ -23,6 +21,7 @@ from services.digest import DigestItem
 from services.outbox import Outbox, Pacer
 from tests.client import TgClient
 from tests.conftest import ADMIN_CHAT_ID, STAFF_ID, register
+from tests.fuzz import examples, typed_texts
 
 I18N = create_i18n("ru")
 # Monday 23 Nov 2026, 10:00 in Krasnoyarsk
@@ -377,8 +376,8 @@ async def test_digest_is_built_again_when_sent(db, bot, fake_session, sources, s
     assert rows[1].status == NotificationStatus.SENT and rows[2].status == NotificationStatus.CANCELLED
 
 
-@hyp_settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.text(min_size=1, max_size=1200).filter(lambda t: not t.startswith("/")))
+@examples(15)
+@given(text=typed_texts(min_size=1, max_size=1200))
 @example(text="²")  # a digit to str.isdigit(), not to int()
 @example(text="12345678901234567890123")
 async def test_random_input_in_the_staff_dialog(staff: TgClient, text: str) -> None:

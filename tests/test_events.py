@@ -156,12 +156,7 @@ async def test_full_story_through_the_bot(
     assert "Запись отменена" in anna.all_text()
     assert (await signups(db, event.id))["Вера Лис"] == "offered"
     assert await deliver(bot, db, dp) >= 1
-    offers = [
-        c
-        for c in fake_session.calls_of("SendMessage", chat_id=vera.chat_id)
-        if "Освободилось место" in c.method.text
-    ]
-    assert len(offers) == 1
+    assert len(fake_session.texts_to(vera.chat_id, "Освободилось место")) == 1
     await vera.press("Беру место")
     assert "Вы записаны" in vera.all_text() and vera.sent("SendDocument")
     assert (await signups(db, event.id))["Вера Лис"] == "confirmed"
@@ -206,14 +201,9 @@ async def test_full_story_through_the_bot(
 
     # after the event: those who came are asked for feedback
     assert await deliver(bot, db, dp, at=event.ends_at + timedelta(minutes=1)) >= 2
-    asked = [
-        c for c in fake_session.calls_of("SendMessage", chat_id=vera.chat_id) if "Оцените" in c.method.text
-    ]
-    assert asked and not [
-        c
-        for c in fake_session.calls_of("SendMessage", chat_id=anna.chat_id)
-        if "Оцените" in (c.method.text or "")
-    ]
+    assert fake_session.texts_to(vera.chat_id, "Оцените") and not fake_session.texts_to(
+        anna.chat_id, "Оцените"
+    )
     await vera.press("5 ⭐")
     assert "Напишите" in vera.last_text
     await vera.send_sticker()

@@ -4,9 +4,7 @@ gets the offer (sent by the running outbox) and confirms, people check in."""
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,78 +13,28 @@ import pytest
 
 from db.base import utcnow
 from services import events as ev
-from tests.fake_api import BOT, FakeTelegram
-from tests.test_process import BotProcess, api  # noqa: F401  (the fake API server fixture)
+from tests.client import Press
+from tests.fake_api import FakeTelegram
+from tests.test_process import BotProcess, register
 
 pytestmark = pytest.mark.real_clock  # a real bot process reads the machine's clock
 
 ADMIN = -1001000000001
 STAFF = 5001
-_ids = itertools.count(900_000)
 
 
-def staff_says(server: FakeTelegram, text: str) -> None:
-    message: dict[str, Any] = {
-        "message_id": next(_ids),
-        "date": int(time.time()),
-        "chat": {"id": ADMIN, "type": "supergroup", "title": "Staff"},
-        "from": server.user(STAFF, "Мария", "Сотрудник"),
-        "text": text,
-    }
-    if text.startswith("/"):
-        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-    server.push({"message": message})
+def staff_says(api: FakeTelegram, text: str) -> None:
+    api.push_text(STAFF, text, chat_id=ADMIN)
 
 
-def staff_presses(server: FakeTelegram, label: str) -> None:
-    for call in reversed(server.calls):
-        if str(call.params.get("chat_id")) != str(ADMIN):
-            continue
-        for button in call.buttons():
-            if label in button.get("text", ""):
-                message = {
-                    "message_id": next(_ids),
-                    "date": int(time.time()),
-                    "chat": {"id": ADMIN, "type": "supergroup", "title": "Staff"},
-                    "from": BOT,
-                    "text": "…",
-                }
-                server.push(
-                    {
-                        "callback_query": {
-                            "id": str(next(_ids)),
-                            "from": server.user(STAFF, "Мария", "Сотрудник"),
-                            "chat_instance": "staff",
-                            "data": button["callback_data"],
-                            "message": message,
-                        }
-                    }
-                )
-                return
-    raise AssertionError(f"no staff button {label!r}")
+def staff_presses(api: FakeTelegram, label: str) -> None:
+    api.press(STAFF, label, chat_id=ADMIN)
 
 
 def has_button(call: Any, chat_id: int, label: str) -> bool:
     return str(call.params.get("chat_id")) == str(chat_id) and any(
         label in b.get("text", "") for b in call.buttons()
     )
-
-
-async def register(server: FakeTelegram, person: int, name: str) -> None:
-    server.push_text(person, "/start")
-    await server.wait_text(person, "152-ФЗ", timeout=120)  # the first answer waits for the start-up
-    server.press(person, "Согласен")
-    await server.wait_text(person, "Как вас зовут")
-    server.push_text(person, name)
-    await server.wait_text(person, "Кто вы")
-    server.press(person, "Активный гражданин")
-    await server.wait_text(person, "районе")
-    server.press(person, "Краснотуранский")
-    await server.wait_text(person, "телефон")
-    server.push_text(person, "Пропустить")
-    await server.wait_text(person, "новости")
-    server.press(person, "Да")
-    await server.wait_text(person, "Регистрация завершена")
 
 
 def statuses(db_path: Path) -> dict[str, str]:
@@ -99,41 +47,36 @@ def statuses(db_path: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-async def test_done_when_through_the_real_process(tmp_path: Path, api: FakeTelegram) -> None:  # noqa: F811
+async def test_done_when_through_the_real_process(tmp_path: Path, api: FakeTelegram) -> None:
     bot = BotProcess(tmp_path, api, ADMIN_IDS=str(STAFF), OUTBOX_TICK_SECONDS="1")
     await bot.start()
     anna, boris, vera = 6101, 6102, 6103
     try:
         for person, name in ((anna, "Анна Смирнова"), (boris, "Борис Ким"), (vera, "Вера Лис")):
-            await register(api, person, name)
+            await register(api, person, name=name, timeout=120)  # the first answer waits for the start-up
 
         # staff create an event with two places, starting in 40 minutes
         start = (utcnow() + timedelta(minutes=40)).astimezone(ev.display_tz())
         staff_says(api, "/new_event")
-        await api.wait_text(ADMIN, "Название")
-        staff_says(api, "Школа НКО")
-        await api.wait_text(ADMIN, "Описание")
-        staff_says(api, "Гранты для НКО")
-        await api.wait_text(ADMIN, "Тип события")
-        staff_presses(api, "Обучение")
-        await api.wait_text(ADMIN, "Дата и время начала")
-        staff_says(api, start.strftime("%d.%m.%Y %H:%M"))
-        await api.wait_text(ADMIN, "Сколько длится")
-        staff_presses(api, "2 ч")
-        await api.wait_text(ADMIN, "Где проходит")
-        staff_presses(api, "В Центре")
-        await api.wait_text(ADMIN, "помещение")
-        staff_says(api, "Большой зал")
-        await api.wait_text(ADMIN, "Сколько мест")
-        staff_says(api, "2")
-        await api.wait_text(ADMIN, "открыта запись")
-        staff_presses(api, "До начала")
-        await api.wait_text(ADMIN, "Для кого")
-        staff_presses(api, "Готово")
-        await api.wait_text(ADMIN, "афишу")
-        staff_presses(api, "Без афиши")
-        await api.wait_text(ADMIN, "Проверьте событие")
-        staff_presses(api, "📢 Опубликовать")
+        for question, answer in (
+            ("Название", "Школа НКО"),
+            ("Описание", "Гранты для НКО"),
+            ("Тип события", Press("Обучение")),
+            ("Дата и время начала", start.strftime("%d.%m.%Y %H:%M")),
+            ("Сколько длится", Press("2 ч")),
+            ("Где проходит", Press("В Центре")),
+            ("помещение", "Большой зал"),
+            ("Сколько мест", "2"),
+            ("открыта запись", Press("До начала")),
+            ("Для кого", Press("Готово")),
+            ("афишу", Press("Без афиши")),
+            ("Проверьте событие", Press("📢 Опубликовать")),
+        ):
+            await api.wait_text(ADMIN, question)
+            if isinstance(answer, Press):
+                staff_presses(api, answer.label)
+            else:
+                staff_says(api, answer)
         card = await api.wait_text(ADMIN, "start=ev_")
         event_id = int(card.text.split("start=ev_")[1].split()[0])
 

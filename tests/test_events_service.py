@@ -148,14 +148,27 @@ async def test_capacity_and_waitlist_order(db: Database) -> None:
     await invariant(db, event)
 
 
-async def test_late_confirm_of_an_overdue_offer_is_refused_and_passed_on(db: Database) -> None:
+async def one_place_two_waiting(db: Database) -> tuple[Event, User, User, User]:
+    """One place: a holds it, b and then c wait. Returns the event, a, b and c."""
     a, b, c = await add_people(db, 3)
     event = await published(db, capacity=1)
     await sign_up(db, a, event.id)
     await sign_up(db, b, event.id, waitlist=True)
     await sign_up(db, c, event.id, waitlist=True, now=NOW + timedelta(seconds=1))
+    return event, a, b, c
+
+
+async def offered_to_the_first_waiting(db: Database) -> tuple[Event, User, User]:
+    """As one_place_two_waiting, and a cancels at NOW, so the place is offered to b.
+    Returns the event, b and c."""
+    event, a, b, c = await one_place_two_waiting(db)
     async with db.session() as s:
         await ev.cancel_signup(s, a, event.id, now=NOW)
+    return event, b, c
+
+
+async def test_late_confirm_of_an_overdue_offer_is_refused_and_passed_on(db: Database) -> None:
+    event, b, c = await offered_to_the_first_waiting(db)
     async with db.session() as s:  # the job has not run; the person presses too late
         with pytest.raises(Conflict) as caught:
             await ev.confirm_offer(s, b, event.id, now=NOW + timedelta(hours=12, seconds=1))
@@ -165,13 +178,8 @@ async def test_late_confirm_of_an_overdue_offer_is_refused_and_passed_on(db: Dat
 
 
 async def test_decline_offer_passes_it_on(db: Database) -> None:
-    a, b, c = await add_people(db, 3)
-    event = await published(db, capacity=1)
-    await sign_up(db, a, event.id)
-    await sign_up(db, b, event.id, waitlist=True)
-    await sign_up(db, c, event.id, waitlist=True, now=NOW + timedelta(seconds=1))
+    event, b, c = await offered_to_the_first_waiting(db)
     async with db.session() as s:
-        await ev.cancel_signup(s, a, event.id, now=NOW)
         await ev.decline_offer(s, b, event.id, now=NOW)
     statuses = await status_of(db, event.id)
     assert statuses[b.id] == "declined" and statuses[c.id] == "offered"
@@ -205,11 +213,7 @@ async def test_refusals_with_reasons(db: Database) -> None:
 
 
 async def test_capacity_change_fills_or_refuses(db: Database) -> None:
-    a, b, c = await add_people(db, 3)
-    event = await published(db, capacity=1)
-    await sign_up(db, a, event.id)
-    await sign_up(db, b, event.id, waitlist=True)
-    await sign_up(db, c, event.id, waitlist=True, now=NOW + timedelta(seconds=1))
+    event, a, b, c = await one_place_two_waiting(db)
     async with db.session() as s:
         await ev.update_event(s, STAFF, event.id, draft(capacity=2), now=NOW)
     assert (await status_of(db, event.id))[b.id] == "offered"

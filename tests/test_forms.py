@@ -27,7 +27,7 @@ from handlers.registration.dialog import PROFILE, REGISTRATION
 from handlers.showcase.card_form import CARD
 from handlers.showcase.trial import TRIAL
 from services import booking as booking_service
-from tests.client import STICKER, TgClient
+from tests.client import STICKER, Press, TgClient
 from tests.conftest import register
 
 
@@ -84,31 +84,41 @@ async def _booking_to_preview(client: TgClient) -> None:
     await client.press("Пропустить")
 
 
-async def _start_consultation(client_factory: Any, staff: TgClient) -> TgClient:
-    client = client_factory()
-    await register(client)
-    await client.send("/consult")
-    return client
+def _registered_sends(command: str) -> Callable[[Any, TgClient], Awaitable[TgClient]]:
+    """The start of a dialog that a registered person opens with ``command``."""
+
+    async def start(client_factory: Any, staff: TgClient) -> TgClient:
+        client = client_factory()
+        await register(client)
+        await client.send(command)
+        return client
+
+    return start
 
 
 async def _consultation_to_preview(client: TgClient) -> None:
-    await client.press("Гранты")
-    await client.send("Как оформить отчёт по гранту?")
-    await client.press("Дальше")
-    await client.press("частное лицо")
-    await client.press("Онлайн")
-    await client.press("В любое время")
+    await client.walk(
+        Press("Гранты"),
+        "Как оформить отчёт по гранту?",
+        Press("Дальше"),
+        Press("частное лицо"),
+        Press("Онлайн"),
+        Press("В любое время"),
+    )
 
 
-async def _start_trial(client_factory: Any, staff: TgClient) -> TgClient:
-    from tests.test_showcase import make_provider
+def _provider_presses(*labels: str) -> Callable[[Any, TgClient], Awaitable[TgClient]]:
+    """The start of a dialog that a provider opens from /my → «Мои услуги» with ``labels``."""
 
-    provider = await make_provider(client_factory)
-    await provider.send("/my")
-    await provider.press("Мои услуги")
-    await provider.press("Пробный офис")
-    await provider.press("Подать заявку")
-    return provider
+    async def start(client_factory: Any, staff: TgClient) -> TgClient:
+        from tests.test_showcase import make_provider
+
+        provider = await make_provider(client_factory)
+        await provider.send("/my")
+        await provider.walk(Press("Мои услуги"), *map(Press, labels))
+        return provider
+
+    return start
 
 
 async def _trial_to_preview(client: TgClient) -> None:
@@ -118,44 +128,23 @@ async def _trial_to_preview(client: TgClient) -> None:
     await client.send("Мастерская по ремонту одежды")
 
 
-async def _start_card(client_factory: Any, staff: TgClient) -> TgClient:
-    from tests.test_showcase import make_provider
-
-    provider = await make_provider(client_factory)
-    await provider.send("/my")
-    await provider.press("Мои услуги")
-    await provider.press("Новая карточка")
-    return provider
-
-
 async def _card_to_preview(client: TgClient) -> None:
-    await client.press("Оставить")
-    await client.send("Помощь по дому пожилым")
-    await client.press("Помощь пожилым")
-    await client.send("Уборка, покупка продуктов и лекарств.")
-    await client.press("Идринский")
-    await client.press("Готово")
-    await client.press("Бесплатно")
-    await client.press("На дому")
-    await client.press("Без фото")
-
-
-async def _start_idea(client_factory: Any, staff: TgClient) -> TgClient:
-    client = client_factory()
-    await register(client)
-    await client.send("/idea")
-    return client
+    await client.walk(
+        Press("Оставить"),
+        "Помощь по дому пожилым",
+        Press("Помощь пожилым"),
+        "Уборка, покупка продуктов и лекарств.",
+        *map(Press, ("Идринский", "Готово", "Бесплатно", "На дому", "Без фото")),
+    )
 
 
 async def _idea_to_preview(client: TgClient) -> None:
-    await client.send("Спортплощадка у школы")
-    await client.send("Подросткам негде заниматься спортом после уроков.")
-    await client.send("Поставить турники во дворе школы №1.")
-    await client.press("Краснотуранский")
-    await client.press("Молодёжь")
-    await client.press("Помещение")
-    await client.press("Готово")
-    await client.press("Пропустить")
+    await client.walk(
+        "Спортплощадка у школы",
+        "Подросткам негде заниматься спортом после уроков.",
+        "Поставить турники во дворе школы №1.",
+        *map(Press, ("Краснотуранский", "Молодёжь", "Помещение", "Готово", "Пропустить")),
+    )
 
 
 async def _start_digest_news(client_factory: Any, staff: TgClient) -> TgClient:
@@ -203,10 +192,10 @@ FORMS: list[FormCase] = [
     FormCase(REGISTRATION, _start_registration),
     FormCase(PROFILE, _start_profile_edit),
     FormCase(BOOK, _start_booking, _booking_to_preview),
-    FormCase(CONSULT, _start_consultation, _consultation_to_preview),
-    FormCase(TRIAL, _start_trial, _trial_to_preview),
-    FormCase(CARD, _start_card, _card_to_preview),
-    FormCase(IDEA, _start_idea, _idea_to_preview),
+    FormCase(CONSULT, _registered_sends("/consult"), _consultation_to_preview),
+    FormCase(TRIAL, _provider_presses("Пробный офис", "Подать заявку"), _trial_to_preview),
+    FormCase(CARD, _provider_presses("Новая карточка"), _card_to_preview),
+    FormCase(IDEA, _registered_sends("/idea"), _idea_to_preview),
     FormCase(NEWS, _start_digest_news, _news_to_preview),
     FormCase(EVENT, _start_new_event, _event_to_preview),
     FormCase(BROADCAST, _start_broadcast, _broadcast_to_preview),

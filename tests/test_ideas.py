@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
@@ -13,7 +14,7 @@ from bot.factory import create_dispatcher
 from db.models import AuditLog, Idea, IdeaReview, IdeaSupport, Notification, User
 from keyboards.ideas import IdeaCb
 from services import ideas as ideas_service
-from tests.client import TgClient
+from tests.client import Press, TgClient
 from tests.conftest import ADMIN_CHAT_ID, make_settings, register
 
 TITLE = "Спортплощадка у школы"
@@ -40,13 +41,9 @@ async def fill_form(client: TgClient, *, title: str = TITLE, photo: bool = True)
     assert "Шаг 1 из 7" in client.last_text
     await client.send(title)
     assert "Шаг 2 из 7" in client.last_text
-    await client.send(PROBLEM)
-    await client.send(IDEA)
+    await client.walk(PROBLEM, IDEA)
     assert "районе" in client.last_text
-    await client.press("Краснотуранский")
-    await client.press("Молодёжь")
-    await client.press("Консультация")
-    await client.press("Помещение")
+    await client.walk(*map(Press, ("Краснотуранский", "Молодёжь", "Консультация", "Помещение")))
     assert "✅ Помещение" in client.buttons()
     await client.press("Готово")
     assert "фото" in client.last_text
@@ -63,6 +60,15 @@ async def submit_idea(client: TgClient, **kwargs) -> None:
     assert "Подтвердить" in " ".join(client.buttons())
     await client.press("Подтвердить")
     assert "отправлена в Центр" in client.all_text()
+
+
+async def author_with_idea(client_factory: Any, db: Any, user_id: int) -> tuple[TgClient, Idea]:
+    """A registered person who has submitted one idea (without a photo), and that idea."""
+    author = client_factory(user_id)
+    await register(author)
+    await submit_idea(author, photo=False)
+    [idea] = await ideas_in(db)
+    return author, idea
 
 
 async def test_full_story(client_factory, staff: TgClient, db, fake_session) -> None:
@@ -227,25 +233,25 @@ async def test_daily_limit(client: TgClient, db) -> None:
     assert len(await ideas_in(db)) == 3
 
 
+async def add_ideas(db, rows: list[dict[str, Any]]) -> None:
+    """Ideas of the (first) registered person, written straight into the database."""
+    async with db.session() as s:
+        user = await s.scalar(select(User))
+        s.add_all(Idea(author_id=user.id, media=[], **row) for row in rows)
+        await s.commit()
+
+
 async def test_limit_checked_again_at_submit(client: TgClient, db, settings) -> None:
     await register(client)
     await fill_form(client, photo=False)
-    async with db.session() as s:
-        user = await s.scalar(select(User))
-        for n in range(3):
-            s.add(
-                Idea(
-                    author_id=user.id,
-                    title=f"t{n}",
-                    problem="p",
-                    description="d",
-                    district="other",
-                    audience="other",
-                    help_needed=["space"],
-                    media=[],
-                )
-            )
-        await s.commit()
+    basic = {
+        "problem": "p",
+        "description": "d",
+        "district": "other",
+        "audience": "other",
+        "help_needed": ["space"],
+    }
+    await add_ideas(db, [{"title": f"t{n}", **basic} for n in range(3)])
     await client.press("Подтвердить")
     assert "это максимум" in client.all_text()
     assert "Подтвердить" in " ".join(client.buttons())  # still at the preview, nothing lost
@@ -258,10 +264,7 @@ async def publish(db, idea_id: int) -> None:
 
 
 async def test_support_rules(client_factory, db) -> None:
-    author = client_factory(2101)
-    await register(author)
-    await submit_idea(author, photo=False)
-    [idea] = await ideas_in(db)
+    author, idea = await author_with_idea(client_factory, db, 2101)
     # not published yet: not in the list
     fan = client_factory(2102)
     await register(fan)
@@ -282,10 +285,7 @@ async def test_support_rules(client_factory, db) -> None:
 
 async def test_threshold_raised_once(client_factory, db, settings, fake_session) -> None:
     settings.ideas_support_threshold = 2
-    author = client_factory(2201)
-    await register(author)
-    await submit_idea(author, photo=False)
-    [idea] = await ideas_in(db)
+    _author, idea = await author_with_idea(client_factory, db, 2201)
     await publish(db, idea.id)
     for uid in (2202, 2203, 2204):
         fan = client_factory(uid)
@@ -339,10 +339,7 @@ async def test_reject_needs_reason_and_cancel(client_factory, staff: TgClient, d
 
 
 async def test_nobody_sees_or_edits_anothers_idea(client_factory, db) -> None:
-    author = client_factory(2501)
-    await register(author)
-    await submit_idea(author, photo=False)
-    [idea] = await ideas_in(db)
+    _author, idea = await author_with_idea(client_factory, db, 2501)
     async with db.session() as s:
         await ideas_service.moderate(s, idea.id, "revise", 1, "Уточните район")
     stranger = client_factory(2502)
@@ -362,10 +359,7 @@ async def test_unregistered_person_is_sent_to_registration(client: TgClient) -> 
 
 
 async def test_author_update_to_supporters(client_factory, db, settings) -> None:
-    author = client_factory(2601)
-    await register(author)
-    await submit_idea(author, photo=False)
-    [idea] = await ideas_in(db)
+    author, idea = await author_with_idea(client_factory, db, 2601)
     await publish(db, idea.id)
     fans = []
     for uid in (2602, 2603):
@@ -400,24 +394,22 @@ async def test_browse_filters_and_pages(client_factory, db, settings) -> None:
     settings.ideas_page_size = 2
     author = client_factory(2701)
     await register(author)
-    async with db.session() as s:
-        user = await s.scalar(select(User))
-        for n in range(5):
-            s.add(
-                Idea(
-                    author_id=user.id,
-                    title=f"Идея номер {n}",
-                    problem="Проблема <script>",
-                    description="Описание",
-                    district="idrinsky" if n % 2 else "krasnoturansky",
-                    audience="youth",
-                    help_needed=["funding"] if n == 3 else ["space"],
-                    media=[],
-                    status="published",
-                    published_at=ideas_service.utcnow(),
-                )
-            )
-        await s.commit()
+    await add_ideas(
+        db,
+        [
+            {
+                "title": f"Идея номер {n}",
+                "problem": "Проблема <script>",
+                "description": "Описание",
+                "district": "idrinsky" if n % 2 else "krasnoturansky",
+                "audience": "youth",
+                "help_needed": ["funding"] if n == 3 else ["space"],
+                "status": "published",
+                "published_at": ideas_service.utcnow(),
+            }
+            for n in range(5)
+        ],
+    )
     viewer = client_factory(2702)
     await register(viewer)
     await viewer.send("/ideas")
@@ -441,10 +433,7 @@ async def test_browse_filters_and_pages(client_factory, db, settings) -> None:
 async def test_concurrent_supports_are_exact(client_factory, db, n: int) -> None:
     import asyncio
 
-    author = client_factory(2801)
-    await register(author)
-    await submit_idea(author, photo=False)
-    [idea] = await ideas_in(db)
+    _author, idea = await author_with_idea(client_factory, db, 2801)
     await publish(db, idea.id)
     people = []
     for uid in range(2810, 2810 + n):
@@ -593,10 +582,7 @@ async def test_staff_queue_and_card_on_demand(client_factory, staff: TgClient, d
 
 
 async def test_corrections_begun_are_continued(client_factory, db) -> None:
-    author = client_factory(3301)
-    await register(author)
-    await submit_idea(author, photo=False)
-    [idea] = await ideas_in(db)
+    author, idea = await author_with_idea(client_factory, db, 3301)
     async with db.session() as s:
         await ideas_service.moderate(s, idea.id, "revise", 1, "Уточните, где именно")
     await author.press_data(IdeaCb(action="edit", id=idea.id).pack())

@@ -7,13 +7,14 @@ from dataclasses import replace
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from services import ideas as ideas_service
 from services.users import DISTRICTS
 from tests.client import TgClient
 from tests.conftest import register
+from tests.fuzz import examples, form_buttons, typed_texts, value_texts
 
 FORM_STATES = (
     "title",
@@ -37,23 +38,19 @@ FULL = {
 }
 VALID = set(DISTRICTS) | set(ideas_service.AUDIENCES) | set(ideas_service.HELP_KINDS) | set(FULL)
 
-texts = st.text(min_size=0, max_size=1200).filter(lambda t: not t.startswith("/"))
+texts = typed_texts(max_size=1200)
 junk_buttons = st.one_of(
     st.text(max_size=64),
     st.builds(
         lambda a, v: f"ideaf:{a}:{v}",
         st.sampled_from(["district", "audience", "help", "edit", "x", "keep2"]),
-        st.text(alphabet=st.characters(blacklist_characters=":"), max_size=20).filter(
-            lambda v: v not in VALID
-        ),
+        value_texts(20).filter(lambda v: v not in VALID),
     ),
-    st.builds(  # the form engine's buttons, with values no step offers (or for another step)
-        lambda s, a, v: f"fm:idea:{s}:{a}:{v}",
-        st.sampled_from([*FORM_STATES, "x"]),
-        st.sampled_from(["p", "f", "x"]),
-        st.text(alphabet=st.characters(blacklist_characters=":"), max_size=20).filter(
-            lambda v: v not in VALID and v not in ("keep", "done", "clear")
-        ),
+    form_buttons(  # with values no step offers (or for another step)
+        "idea",
+        [*FORM_STATES, "x"],
+        ["p", "f", "x"],
+        value_texts(20).filter(lambda v: v not in VALID and v not in ("keep", "done", "clear")),
     ),
     st.builds(lambda i: f"idea:own:{i}", st.integers(min_value=-5, max_value=10**12)),
     st.builds(lambda i: f"ideal:sup:::0:{i}", st.integers(min_value=0, max_value=10**12)),
@@ -77,7 +74,7 @@ async def _where(client: TgClient, key: StorageKey) -> tuple[str | None, str | N
 
 
 @pytest.mark.parametrize("step", FORM_STATES)
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(12)
 @given(text=texts, data=junk_buttons, sticker=st.booleans())
 async def test_random_input_never_breaks_the_form(
     client: TgClient, step: str, text: str, data: str, sticker: bool

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ADMIN_CHAT_ID, STAFF_ID, TEST_TOKEN
-from tests.fake_api import BOT, FakeTelegram
-from tests.test_process import BotProcess
+from tests.conftest import ADMIN_CHAT_ID, STAFF_ID
+from tests.fake_api import FakeTelegram
+from tests.test_process import BotProcess, register
 
 pytestmark = pytest.mark.real_clock  # a real bot process reads the machine's clock
 
@@ -53,14 +52,6 @@ class Steps:
         self.api.push(update)
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram(TEST_TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
-
-
 def push_photo(api: FakeTelegram, user_id: int) -> None:
     api.push(
         {
@@ -88,48 +79,7 @@ def staff_message(api: FakeTelegram, text: str) -> dict[str, Any]:
 
 
 def staff_press(api: FakeTelegram, label: str) -> None:
-    for call in reversed(api.calls):
-        if str(call.params.get("chat_id")) != str(ADMIN_CHAT_ID):
-            continue
-        for button in call.buttons():
-            if label in button.get("text", ""):
-                message = {
-                    "message_id": next(_ids),
-                    "date": int(time.time()),
-                    "chat": {"id": ADMIN_CHAT_ID, "type": "supergroup", "title": "Staff"},
-                    "from": BOT,
-                    "text": call.text,
-                }
-                api.push(
-                    {
-                        "callback_query": {
-                            "id": str(next(_ids)),
-                            "from": api.user(STAFF_ID, "Мария", "Сотрудник"),
-                            "chat_instance": "staff",
-                            "data": button["callback_data"],
-                            "message": message,
-                        }
-                    }
-                )
-                return
-    raise AssertionError(f"no button {label!r} in the admin chat")
-
-
-async def register(api: FakeTelegram, person: int) -> None:
-    api.push_text(person, "/start")
-    await api.wait_text(person, "152-ФЗ", timeout=90)
-    api.press(person, "Согласен")
-    await api.wait_text(person, "Как вас зовут")
-    api.press(person, "Оставить")
-    await api.wait_text(person, "Кто вы")
-    api.press(person, "Активный гражданин")
-    await api.wait_text(person, "районе")
-    api.press(person, "Краснотуранский")
-    await api.wait_text(person, "телефон")
-    api.push_text(person, "Пропустить")
-    await api.wait_text(person, "новости")
-    api.press(person, "Нет")
-    await api.wait_text(person, "Регистрация завершена")
+    api.press(STAFF_ID, label, chat_id=ADMIN_CHAT_ID)
 
 
 @pytest.mark.slow
@@ -139,7 +89,7 @@ async def test_idea_story_through_the_real_process(tmp_path: Path, api: FakeTele
     author, fan1, fan2 = 6001, 6002, 6003
     go = Steps(api)
     try:
-        await register(api, author)
+        await register(api, author, news=False, timeout=90)
         go.text(author, "/idea")
         await go.see(author, "Шаг 1 из 7")
         go.text(author, "Спортплощадка у школы")
@@ -195,7 +145,7 @@ async def test_idea_story_through_the_real_process(tmp_path: Path, api: FakeTele
         await go.see(author, "опубликована")
 
         for fan in (fan1, fan2):
-            await register(api, fan)
+            await register(api, fan, news=False, timeout=90)
             go.text(fan, "/ideas")
             await go.see(fan, "Спортплощадка у школы")
             go.press(fan, "Поддержать")

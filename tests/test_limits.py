@@ -78,24 +78,16 @@ async def test_cards_waiting_for_moderation_are_limited_per_provider(db: Any) ->
 async def test_trial_office_applications_waiting_are_limited_to_one(db: Any, clock: Any) -> None:
     await _provider(db, 8802)
     today = date(2026, 12, 9)
+
+    def apply(s: Any, in_days: int, text: str) -> Any:
+        """A two-day trial of the office ``in_days`` from today."""
+        start = today + timedelta(days=in_days)
+        return showcase_svc.create_trial(s, 8802, start, start + timedelta(days=2), text, today)
+
     async with db.session() as s:
-        await showcase_svc.create_trial(
-            s,
-            8802,
-            today + timedelta(days=7),
-            today + timedelta(days=9),
-            "Пробный месяц в офисе для проекта",
-            today,
-        )
+        await apply(s, 7, "Пробный месяц в офисе для проекта")
     async with db.session() as s:
         with pytest.raises(Conflict) as refused:
-            await showcase_svc.create_trial(
-                s,
-                8802,
-                today + timedelta(days=14),
-                today + timedelta(days=16),
-                "Ещё одна заявка на офис",
-                today,
-            )
+            await apply(s, 14, "Ещё одна заявка на офис")
         assert refused.value.key == "showcase.trial_too_many"
         assert await s.scalar(select(func.count()).select_from(TrialApplication)) == 1

@@ -10,12 +10,11 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from db.migrate import upgrade
 from db.models import Base
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, reset_pg
 
 
 def _diff(url: str) -> list[Any]:
@@ -33,31 +32,17 @@ def _diff(url: str) -> list[Any]:
     return asyncio.run(compare())
 
 
-def _reset_pg(url: str) -> None:
-    async def reset() -> None:
-        engine = create_async_engine(url)
-        async with engine.begin() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
-        await engine.dispose()
-
-    asyncio.run(reset())
-
-
 def test_migrations_match_models(tmp_path: Any) -> None:
     url = PG_URL or f"sqlite+aiosqlite:///{tmp_path}/migrated.db"
     if PG_URL:
-        _reset_pg(url)
+        reset_pg(url)
     try:
         upgrade(url)
         upgrade(url)  # idempotent: a second start applies nothing
         assert _diff(url) == []
     finally:
         if PG_URL:
-            _reset_pg(url)
-            import tests.conftest as conftest
-
-            conftest._pg_schema_ready = False
+            reset_pg(url)
 
 
 def test_one_head() -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from db.migrate import MIGRATION_LOCK_KEY
 from tests.conftest import PG_URL
-from tests.test_migrations import _diff, _reset_pg
+from tests.test_migrations import _diff
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,17 +53,6 @@ def _scalar(url: str, sql: str) -> Any:
         return value
 
     return asyncio.run(run())
-
-
-@pytest.fixture
-def empty_pg() -> Any:
-    assert PG_URL
-    _reset_pg(PG_URL)
-    yield PG_URL
-    _reset_pg(PG_URL)
-    import tests.conftest as conftest
-
-    conftest._pg_schema_ready = False
 
 
 def test_processes_starting_at_once_migrate_once(empty_pg: str) -> None:

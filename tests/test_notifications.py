@@ -17,8 +17,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import SendMessage
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hyp_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -31,6 +30,7 @@ from db.models import Notification, NotificationStatus, User, UserStatus
 from services import notifications
 from services.outbox import Outbox, Pacer, in_quiet_hours
 from tests.fakes import FakeSession
+from tests.fuzz import examples
 
 TZ = Settings(_env_file=None).tz  # type: ignore[call-arg]
 # Wednesday 25 Nov 2026, 12:00 in Krasnoyarsk (UTC+7)
@@ -471,7 +471,7 @@ async def test_pacer_keeps_one_a_second_per_chat_and_the_overall_rate() -> None:
     assert fake.t - before >= 10
 
 
-@hyp_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(60)
 @given(chats=st.lists(st.integers(min_value=1, max_value=5), min_size=1, max_size=40))
 async def test_pacer_limits_hold_for_any_sequence(chats: list[int]) -> None:
     fake = FakeTime()

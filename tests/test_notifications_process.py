@@ -17,7 +17,7 @@ from db.engine import Database, write
 from db.models import Notification, NotificationStatus, User, UserStatus
 from services import notifications
 from tests.fake_api import FakeTelegram
-from tests.test_process import BotProcess, api  # noqa: F401  (the fake API fixture)
+from tests.test_process import BotProcess
 
 pytestmark = pytest.mark.real_clock  # a real bot process reads the machine's clock
 
@@ -78,7 +78,7 @@ async def wait_started(server: FakeTelegram) -> None:
 
 
 @pytest.mark.slow
-async def test_reminder_arrives_once_on_time_also_across_a_restart(tmp_path: Path, api: FakeTelegram) -> None:  # noqa: F811
+async def test_reminder_arrives_once_on_time_also_across_a_restart(tmp_path: Path, api: FakeTelegram) -> None:
     bot = BotProcess(tmp_path, api, OUTBOX_TICK_SECONDS="1")
     await bot.start()
     db = Database(f"sqlite+aiosqlite:///{tmp_path}/bot.db")

@@ -6,61 +6,34 @@ Synchronous: the command migrates both databases with Alembic, whose async env c
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.ops import main
 from db.migrate import upgrade
 from db.models import Base, User
 from tests.conftest import PG_URL
-from tests.populate import dump, populate, table_row
-from tests.test_migrations import _reset_pg
+from tests.populate import dump, populate, run_on, table_row
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="PostgreSQL only (TEST_DATABASE_URL)")
 
 ROWS = 40
 
 
-def _run(coro_factory: Any, url: str) -> Any:
-    async def run() -> Any:
-        engine = create_async_engine(url)
-        try:
-            async with engine.begin() as conn:
-                return await coro_factory(conn)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
-@pytest.fixture
-def empty_pg() -> Any:
-    assert PG_URL
-    _reset_pg(PG_URL)
-    yield PG_URL
-    _reset_pg(PG_URL)
-    import tests.conftest as conftest
-
-    conftest._pg_schema_ready = False
-
-
 @pytest.fixture
 def populated_sqlite(tmp_path: Path) -> str:
     url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"
     upgrade(url)  # the schema the migrations make, as in a real installation
-    _run(lambda conn: populate(conn, ROWS), url)
+    run_on(url, lambda conn: populate(conn, ROWS))
     return url
 
 
 def test_a_populated_database_moves_row_for_row(
     populated_sqlite: str, empty_pg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = _run(dump, populated_sqlite)
+    before = run_on(populated_sqlite, dump)
     assert set(before) == {t.name for t in Base.metadata.sorted_tables}
     assert all(len(rows) >= ROWS for rows in before.values()), "every table has rows"
     total = sum(len(rows) for rows in before.values())
@@ -68,15 +41,15 @@ def test_a_populated_database_moves_row_for_row(
     assert main(["sqlite-to-postgres", str(tmp_path / "bot.db"), empty_pg]) == 0
     assert f"moved {total} rows in {len(before)} tables" in capsys.readouterr().out
 
-    after = _run(dump, empty_pg)
+    after = run_on(empty_pg, dump)
     for name, rows in before.items():
         assert after[name] == rows, name
     # The sequences continue after the moved ids: the bot's next insert does not collide.
     new_user = table_row(User.__table__, ROWS + 7, {})
     del new_user["id"]
-    new_id = _run(
-        lambda conn: conn.scalar(insert(User.__table__).values(new_user).returning(User.__table__.c.id)),
+    new_id = run_on(
         empty_pg,
+        lambda conn: conn.scalar(insert(User.__table__).values(new_user).returning(User.__table__.c.id)),
     )
     assert new_id == max(row[0] for row in before["users"]) + 1
 
@@ -89,4 +62,4 @@ def test_a_non_empty_target_is_refused(
     assert main(["sqlite-to-postgres", str(tmp_path / "bot.db"), empty_pg]) == 1
     err = capsys.readouterr().err
     assert "not empty" in err and f"users: {ROWS}" in err
-    assert len(_run(dump, empty_pg)["users"]) == ROWS  # nothing was copied twice
+    assert len(run_on(empty_pg, dump)["users"]) == ROWS  # nothing was copied twice

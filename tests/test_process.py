@@ -6,13 +6,13 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.client import Press
 from tests.conftest import TEST_TOKEN
 from tests.fake_api import FakeTelegram
 
@@ -73,12 +73,51 @@ class BotProcess:
         return self.proc.returncode or 0, stderr.decode(errors="replace")
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram(TEST_TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
+async def converse(api: FakeTelegram, user: int, *steps: tuple[str | Press, str]) -> None:
+    """``user`` answers in their private chat, step by step: (the answer, a fragment of the reply to
+    wait for). A ``Press`` presses the newest button with its label; a string is typed."""
+    for answer, reply in steps:
+        if isinstance(answer, Press):
+            api.press(user, answer.label)
+        else:
+            api.push_text(user, answer)
+        await api.wait_text(user, reply)
+
+
+async def register(
+    api: FakeTelegram,
+    person: int,
+    *,
+    name: str | None = None,
+    group: str = "Активный гражданин",
+    organisation: str | None = None,
+    district: str = "Краснотуранский",
+    phone: str = "Пропустить",
+    news: bool = True,
+    timeout: float = 20.0,
+) -> None:
+    """Take ``person`` through consent and registration in the real process, waiting for every question.
+    ``name`` None keeps the Telegram name; ``timeout`` is for the first answer (start-up runs migrations)."""
+    api.push_text(person, "/start")
+    await api.wait_text(person, "152-ФЗ", timeout=timeout)
+    api.press(person, "Согласен")
+    await api.wait_text(person, "Как вас зовут")
+    if name is None:
+        api.press(person, "Оставить")
+    else:
+        api.push_text(person, name)
+    await api.wait_text(person, "Кто вы")
+    api.press(person, group)
+    if organisation is not None:
+        await api.wait_text(person, "организац")
+        api.push_text(person, organisation)
+    await api.wait_text(person, "районе")
+    api.press(person, district)
+    await api.wait_text(person, "телефон")
+    api.push_text(person, phone)
+    await api.wait_text(person, "новости")
+    api.press(person, "Да" if news else "Нет")
+    await api.wait_text(person, "Регистрация завершена")
 
 
 async def test_start_is_answered_by_the_real_process(tmp_path: Path, api: FakeTelegram) -> None:
@@ -103,20 +142,15 @@ async def test_registration_through_the_real_process(tmp_path: Path, api: FakeTe
     await bot.start()
     person = 4242
     try:
-        api.push_text(person, "/start")
-        await api.wait_text(person, "152-ФЗ", timeout=90)
-        api.press(person, "Согласен")
-        await api.wait_text(person, "Как вас зовут")
-        api.push_text(person, "Ольга Иванова")
-        await api.wait_text(person, "Кто вы")
-        api.press(person, "Получатель услуг")
-        await api.wait_text(person, "районе")
-        api.press(person, "Шушенский")
-        await api.wait_text(person, "телефон")
-        api.push_text(person, "8 913 000-11-22")
-        await api.wait_text(person, "новости")
-        api.press(person, "Да")
-        await api.wait_text(person, "Регистрация завершена")
+        await register(
+            api,
+            person,
+            name="Ольга Иванова",
+            group="Получатель услуг",
+            district="Шушенский",
+            phone="8 913 000-11-22",
+            timeout=90,
+        )
     finally:
         code, stderr = await bot.stop(signal.SIGINT)
     assert code == 0, stderr

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import ConsentLog, User
-from tests.client import TgClient
+from tests.client import Press, TgClient
 from tests.conftest import register
 
 
@@ -31,16 +31,15 @@ async def test_start_greets_and_asks_consent(client: TgClient, db) -> None:
 
 async def test_full_registration(client: TgClient, db) -> None:
     await client.send("/start")
-    await client.press("Согласен")
-    assert "Шаг 1 из" in client.last_text
-    await client.send("Анна Смирнова")
-    assert "Кто вы" in client.last_text
-    await client.press("Сотрудник СОНКО")
-    assert "организация" in client.last_text
-    await client.send("АНО «Добрые руки»")
-    assert "районе" in client.last_text
-    await client.press("Идринский")
-    assert "телефон" in client.last_text.lower()
+    for answer, next_question in (
+        (Press("Согласен"), "Шаг 1 из"),
+        ("Анна Смирнова", "Кто вы"),
+        (Press("Сотрудник СОНКО"), "организация"),
+        ("АНО «Добрые руки»", "районе"),
+        (Press("Идринский"), "телефон"),
+    ):
+        await client.walk(answer)
+        assert next_question in client.last_text, client.texts()
     await client.send_contact("+7 913 123-45-67")
     await client.press("Да", exact=True)
     assert "Регистрация завершена" in client.all_text()
@@ -109,15 +108,22 @@ async def walk_to(client: TgClient, step: str) -> None:
 
 
 ORDER = ["name", "group", "org", "district", "phone", "news"]
+REPLY_KEYS = {"Назад": "⬅️ Назад", "Отмена": "✖️ Отмена"}  # the phone step's reply keyboard
+
+
+async def navigate(client: TgClient, step: str, label: str) -> None:
+    """Press «Назад» or «Отмена» on ``step``: the phone step has them on its reply keyboard, the others
+    as inline buttons."""
+    if step == "phone":
+        await client.send(REPLY_KEYS[label])
+    else:
+        await client.press(label)
 
 
 @pytest.mark.parametrize("step", ORDER[1:])
 async def test_back_goes_to_previous_step_and_keeps_answers(client: TgClient, db, step: str) -> None:
     await walk_to(client, step)
-    if step == "phone":
-        await client.send("⬅️ Назад")
-    else:
-        await client.press("Назад")
+    await navigate(client, step, "Назад")
     previous = ORDER[ORDER.index(step) - 1]
     assert STEP_PROMPTS[previous] in client.last_text
     assert (await client.draft())["full_name"] == "Анна Смирнова"
@@ -133,10 +139,7 @@ async def test_back_on_first_step_leaves_the_dialog(client: TgClient) -> None:
 @pytest.mark.parametrize("step", ORDER)
 async def test_cancel_at_every_step(client: TgClient, db, step: str) -> None:
     await walk_to(client, step)
-    if step == "phone":
-        await client.send("✖️ Отмена")
-    else:
-        await client.press("Отмена")
+    await navigate(client, step, "Отмена")
     assert "отменено" in client.all_text().lower()
     assert await state_of(client) is None
     [user] = await users(db)
@@ -178,13 +181,7 @@ async def test_cancel_and_help_commands_work_in_any_state(client: TgClient) -> N
 
 
 async def test_name_is_escaped_when_shown(client: TgClient) -> None:
-    await client.send("/start")
-    await client.press("Согласен")
-    await client.send("<b>Вася</b> & Co")
-    await client.press("Активный гражданин")
-    await client.press("Идринский")
-    await client.send("Пропустить")
-    await client.press("Нет", exact=True)
+    await register(client, name="<b>Вася</b> & Co", district="Идринский", news=False)
     assert "&lt;b&gt;Вася&lt;/b&gt;" in client.all_text()
     await client.send("/profile")
     assert "<b>Вася" not in client.last_text

@@ -4,20 +4,17 @@ unless the input was a valid answer."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.client import TgClient
+from tests.fuzz import examples, form_buttons, typed_texts, value_texts
 from tests.test_registration import ORDER, walk_to
 
-texts = st.text(min_size=0, max_size=600).filter(lambda t: not t.startswith("/"))
+texts = typed_texts(max_size=600)
 callback_data = st.one_of(
     st.text(max_size=64),
-    st.builds(
-        lambda f, v: f"fm:reg:{f}:p:{v}",
-        st.sampled_from(["name", "group", "org", "district", "news", "x"]),
-        st.text(alphabet=st.characters(blacklist_characters=":"), max_size=20),
-    ),
+    form_buttons("reg", ["name", "group", "org", "district", "news", "x"], ["p"], value_texts(20)),
 )
 
 
@@ -35,7 +32,7 @@ def valid_answers(step: str) -> set[str]:
 
 
 @pytest.mark.parametrize("step", ORDER)
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(15)
 @given(text=texts, data=callback_data)
 async def test_random_input_never_breaks_a_step(client: TgClient, step: str, text: str, data: str) -> None:
     if await client.step() != f"reg:{step}":

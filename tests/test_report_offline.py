@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from aiogram import Bot, Dispatcher
 from sqlalchemy import select
 
@@ -54,6 +55,12 @@ async def ask(settings: Settings, bot: Bot, db: Database, dp: Dispatcher, clock:
     asked = await run_monthly(settings, bot, db, dp["i18n"])
     await deliver(bot, db, dp)
     return asked
+
+
+@pytest.fixture
+async def asked(settings: Settings, bot: Bot, db: Database, dp: Dispatcher, clock: Any) -> int:
+    """The monthly question has gone out and reached the providers; the number of cards asked about."""
+    return await ask(settings, bot, db, dp, clock)
 
 
 async def test_provider_answers_and_it_lands_in_service_users(
@@ -130,10 +137,7 @@ async def test_reminded_once_when_no_answer(
     assert await deliver(bot, db, dp) == 0
 
 
-async def test_only_the_provider_may_answer(
-    settings: Settings, bot: Bot, db: Database, dp: Dispatcher, client_factory: Any, clock: Any
-) -> None:
-    await ask(settings, bot, db, dp, clock)
+async def test_only_the_provider_may_answer(asked: int, db: Database, client_factory: Any) -> None:
     stranger: TgClient = client_factory(7001)  # u1, registered, not the provider
     await stranger.press_data("rof:ok:1:202612:99")
     assert stranger.alerts() == ["Этот вопрос уже неактуален."]
@@ -149,15 +153,8 @@ async def test_only_the_provider_may_answer(
 
 
 async def test_staff_correct_and_the_correction_stands(
-    settings: Settings,
-    bot: Bot,
-    db: Database,
-    dp: Dispatcher,
-    client_factory: Any,
-    clock: Any,
-    staff: TgClient,
+    asked: int, db: Database, client_factory: Any, staff: TgClient
 ) -> None:
-    await ask(settings, bot, db, dp, clock)
     await staff.send("/offline_fix")
     assert "#1 Услуга 1 (ООО Ромашка): нет ответа" in staff.last_text
     await staff.send("/offline_fix 1 12.2026 40")

@@ -18,7 +18,7 @@ from db.engine import Database
 from tests import report_data as data
 from tests.fake_api import FakeTelegram
 from tests.test_events_process import ADMIN, STAFF, staff_presses, staff_says
-from tests.test_process import BotProcess, api  # noqa: F401  (the fake API server fixture)
+from tests.test_process import BotProcess
 
 pytestmark = pytest.mark.real_clock  # a real bot process reads the machine's clock
 
@@ -26,7 +26,7 @@ PROVIDER = 7010  # u10 of the dataset, provider of cards 1 and 2
 
 
 @pytest.mark.slow
-async def test_report_through_the_real_process(tmp_path: Path, api: FakeTelegram) -> None:  # noqa: F811
+async def test_report_through_the_real_process(tmp_path: Path, api: FakeTelegram) -> None:
     if utcnow() < data.local(2026, 12, 1, 0, 0):
         pytest.skip("the dataset's November 2026 must be over for its hand count")
     url = f"sqlite+aiosqlite:///{tmp_path}/bot.db"

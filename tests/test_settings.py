@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import ChatMemberBanned, ChatMemberMember, ChatMemberUpdated, Update
 from aiogram.types import User as TgUser
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hyp_settings
-from hypothesis import strategies as st
+from hypothesis import given
 from sqlalchemy import select
 
 from db.base import utcnow
@@ -18,6 +17,7 @@ from db.models import Notification, NotificationStatus, User
 from services import notifications
 from tests.client import TgClient
 from tests.conftest import register
+from tests.fuzz import examples, typed_texts
 
 
 async def me(db, tg_id: int = 1001) -> User:
@@ -40,26 +40,23 @@ async def state_of(client: TgClient) -> str | None:
 async def queue_reminders(db, user: User) -> tuple[int, int]:
     """One reminder that follows the person's lead and one with a fixed lead, three days ahead."""
     event_at = utcnow().replace(microsecond=0) + timedelta(days=3)
+
+    def reminder(s: Any, ref_type: str, ref_id: int, what: str, **lead: timedelta) -> Any:
+        payload = {"text": "notify.reminder", "params": {"what": what}}
+        return notifications.queue_reminder(
+            s,
+            user=user,
+            kind=f"{ref_type}.reminder",
+            ref_type=ref_type,
+            ref_id=ref_id,
+            event_at=event_at,
+            payload=payload,
+            **lead,
+        )
+
     async with db.session() as s, write(s):
-        own = await notifications.queue_reminder(
-            s,
-            user=user,
-            kind="booking.reminder",
-            ref_type="booking",
-            ref_id=1,
-            event_at=event_at,
-            payload={"text": "notify.reminder", "params": {"what": "Коворкинг"}},
-        )
-        fixed = await notifications.queue_reminder(
-            s,
-            user=user,
-            kind="event.reminder",
-            ref_type="event",
-            ref_id=2,
-            event_at=event_at,
-            payload={"text": "notify.reminder", "params": {"what": "Семинар"}},
-            lead=timedelta(hours=2),
-        )
+        own = await reminder(s, "booking", 1, "Коворкинг")
+        fixed = await reminder(s, "event", 2, "Семинар", lead=timedelta(hours=2))
     assert own is not None and fixed is not None
     return own.id, fixed.id
 
@@ -228,8 +225,8 @@ async def test_forged_values_are_refused(client: TgClient, db) -> None:
     assert user.language in (None, "ru")
 
 
-@hyp_settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.text(min_size=1, max_size=300).filter(lambda t: not t.startswith("/")))
+@examples(10)
+@given(text=typed_texts(min_size=1, max_size=300))
 async def test_random_text_in_every_screen_is_harmless(client: TgClient, db, text: str) -> None:
     async with db.session() as s:
         registered = await s.scalar(select(User).where(User.tg_id == 1001)) is not None

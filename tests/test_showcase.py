@@ -5,6 +5,7 @@ provider marks it done and the resident rates it; plus the rules around it."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from db.models.showcase import (
 )
 from keyboards.showcase_staff import ExpoAction, ExpoLinkCb
 from services import showcase as svc
-from tests.client import TgClient
+from tests.client import Press, TgClient
 from tests.conftest import ADMIN_CHAT_ID, STAFF_ID, register
 
 PROVIDER_ID = 2001
@@ -270,10 +271,18 @@ async def _published_card(
     return provider, resident
 
 
-async def test_phone_stays_hidden_without_consent(client_factory, staff, fake_session, db) -> None:
+async def _requested_card(
+    client_factory: Any, staff: TgClient, db: Any, **request: Any
+) -> tuple[TgClient, TgClient]:
+    """A published card that the resident has found in the catalogue and requested; (provider, resident)."""
     provider, resident = await _published_card(client_factory, staff, db)
     await open_card_from_catalogue(resident)
-    await request_service(resident, note=None, share=False)
+    await request_service(resident, **request)
+    return provider, resident
+
+
+async def test_phone_stays_hidden_without_consent(client_factory, staff, fake_session, db) -> None:
+    provider, _resident = await _requested_card(client_factory, staff, db, note=None, share=False)
     [req] = await requests(db)
     assert not req.phone_shared and req.phone_consent_at is None and req.note is None
     to_provider = fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
@@ -287,9 +296,7 @@ async def test_phone_stays_hidden_without_consent(client_factory, staff, fake_se
 
 
 async def test_provider_acts_only_on_own_requests(client_factory, staff, fake_session, db) -> None:
-    _provider, resident = await _published_card(client_factory, staff, db)
-    await open_card_from_catalogue(resident)
-    await request_service(resident)
+    _provider, resident = await _requested_card(client_factory, staff, db)
     [req] = await requests(db)
     other = await make_provider(client_factory, 2002, organisation="ИП Петров", db=db)
     for action in ("acc", "dec", "done", "popen", "write"):
@@ -304,9 +311,7 @@ async def test_provider_acts_only_on_own_requests(client_factory, staff, fake_se
 
 
 async def test_rating_once_and_only_after_done(client_factory, staff, db) -> None:
-    provider, resident = await _published_card(client_factory, staff, db)
-    await open_card_from_catalogue(resident)
-    await request_service(resident)
+    provider, resident = await _requested_card(client_factory, staff, db)
     [req] = await requests(db)
     await resident.press_data(f"shr:rate:{req.id}:5")
     assert "после того" in resident.alerts()[0]
@@ -376,13 +381,8 @@ async def test_return_with_comment_then_edit_goes_back_to_moderation(
 
 
 async def test_pause_resume_remove(client_factory, staff, fake_session, db) -> None:
-    provider, resident = await _published_card(client_factory, staff, db)
-    await open_card_from_catalogue(resident)
-    await request_service(resident)
-    await provider.send("/my")
-    await provider.press("Мои услуги")
-    await provider.press("Помощь по дому")
-    await provider.press("Приостановить")
+    provider, resident = await _requested_card(client_factory, staff, db)
+    await provider.walk("/my", *map(Press, ("Мои услуги", "Помощь по дому", "Приостановить")))
     await resident.send("/services")
     assert "Услуг: 0" in resident.last_text
     await provider.press("Возобновить")
@@ -421,9 +421,7 @@ async def test_district_filter_and_no_duplicate_open_request(client_factory, sta
 
 
 async def test_resident_cancels_from_my(client_factory, staff, fake_session, db) -> None:
-    _provider, resident = await _published_card(client_factory, staff, db)
-    await open_card_from_catalogue(resident)
-    await request_service(resident)
+    _provider, resident = await _requested_card(client_factory, staff, db)
     await resident.send("/my")
     await resident.press("Мои заявки на услуги")
     assert "ждёт ответа" in resident.buttons()[0]
@@ -447,9 +445,7 @@ async def test_not_a_provider_is_told_how(client_factory, db) -> None:
 async def test_unanswered_requests_raised_once(
     client_factory, staff, fake_session, db, bot, dp, settings
 ) -> None:
-    provider, resident = await _published_card(client_factory, staff, db)
-    await open_card_from_catalogue(resident)
-    await request_service(resident)
+    provider, _resident = await _requested_card(client_factory, staff, db)
     i18n = dp["i18n"]
     bot = TelegramNotifier(bot)  # the job sends through the delivery layer's Notifier
     assert await svc.raise_unanswered(bot, db, i18n, settings) == 0
@@ -537,19 +533,14 @@ async def test_trial_office_application_becomes_a_long_booking(
 
 
 async def test_staff_edit_categories(client_factory, staff, db) -> None:
-    await staff.send("/showcase")
-    await staff.press("Категории услуг")
-    await staff.press("Экология")
-    await staff.press("Скрыть")
-    await staff.press("Добавить категорию")
-    await staff.send("Ремесло и фермерство")
+    await staff.walk(
+        "/showcase",
+        *map(Press, ("Категории услуг", "Экология", "Скрыть", "Добавить категорию")),
+        "Ремесло и фермерство",
+    )
     assert "сохранена" in staff.all_text()
     provider = await make_provider(client_factory, db=db)
-    await provider.send("/my")
-    await provider.press("Мои услуги")
-    await provider.press("Новая карточка")
-    await provider.press("Оставить")
-    await provider.send("Мёд с пасеки")
+    await provider.walk("/my", *map(Press, ("Мои услуги", "Новая карточка", "Оставить")), "Мёд с пасеки")
     labels = provider.buttons()
     assert "Ремесло и фермерство" in labels and "Экология" not in labels
 
@@ -557,9 +548,7 @@ async def test_staff_edit_categories(client_factory, staff, db) -> None:
 async def test_privacy_export_and_erase(client_factory, staff, db) -> None:
     from services import privacy
 
-    _provider, resident = await _published_card(client_factory, staff, db)
-    await open_card_from_catalogue(resident)
-    await request_service(resident, note="Мой адрес: ул. Ленина, 5")
+    _provider, _resident = await _requested_card(client_factory, staff, db, note="Мой адрес: ул. Ленина, 5")
     async with db.session() as s:
         user = await s.scalar(select(User).where(User.tg_id == RESIDENT_ID))
         data = await privacy.export(s, user)
@@ -597,12 +586,13 @@ async def test_expo_event_lists_linked_cards(client_factory, staff, fake_session
     _provider, resident = await _published_card(client_factory, staff, db)
     event_id = await _event(db)
     [card] = await cards(db)
-    await staff.send("/showcase")
-    await staff.press("Поставщики и карточки")
-    await staff.press("АНО")
-    await staff.press("Помощь по дому")
-    await staff.press("Добавить в ЭКСПО")
-    await staff.press("ЭКСПО социальных услуг")
+    await staff.walk(
+        "/showcase",
+        *map(
+            Press,
+            ("Поставщики и карточки", "АНО", "Помощь по дому", "Добавить в ЭКСПО", "ЭКСПО социальных услуг"),
+        ),
+    )
     assert "ЭКСПО: ЭКСПО социальных услуг" in staff.last_text
     await staff.press_data(ExpoLinkCb(action=ExpoAction.LINK, id=event_id, c=card.id).pack())
     assert "уже участвует" in staff.alerts()[0]
@@ -740,9 +730,7 @@ async def test_only_staff_moderate(client_factory, db) -> None:
 
 
 async def test_staff_see_unanswered_requests(client_factory, staff, db, settings) -> None:
-    _provider, resident = await _published_card(client_factory, staff, db)
-    await open_card_from_catalogue(resident)
-    await request_service(resident)
+    _provider, _resident = await _requested_card(client_factory, staff, db)
     await staff.send("/showcase")
     assert "⏰ Заявки без ответа (0)" in staff.buttons()
     async with db.session() as s, write(s):
@@ -757,9 +745,7 @@ async def test_conversation_edge_cases(client_factory, staff, fake_session, db) 
     from aiogram.exceptions import TelegramForbiddenError
     from aiogram.methods import SendMessage
 
-    provider, resident = await _published_card(client_factory, staff, db)
-    await open_card_from_catalogue(resident)
-    await request_service(resident)
+    provider, resident = await _requested_card(client_factory, staff, db)
     [req] = await requests(db)
     await resident.press_data(f"shr:write:{req.id}:0")
     assert "ещё не принята" in resident.alerts()[0]  # no conversation before the provider accepts

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -15,6 +15,7 @@ from db.engine import write
 from db.models import User, UserStatus
 from services import showcase as svc
 from tests.client import TgClient
+from tests.fuzz import examples, form_buttons, typed_texts, value_texts
 
 pytestmark = pytest.mark.slow
 
@@ -30,6 +31,7 @@ FORM_STEPS = (
     "_preview",
     "_fields",
 )
+FORM_ACTIONS = ["p", "b", "c", "s", "ok", "e", "f", "x"]
 TEXT_FIELDS = {
     "organisation": "organisation",
     "title": "title",
@@ -37,7 +39,7 @@ TEXT_FIELDS = {
     "price": "price",
 }
 
-texts = st.text(min_size=0, max_size=900).filter(lambda t: not t.startswith("/"))
+texts = typed_texts(max_size=900)
 kinds = st.sampled_from(["text", "sticker", "photo", "document", "button"])
 callback_data = st.one_of(
     st.text(max_size=64),
@@ -47,7 +49,7 @@ callback_data = st.one_of(
         st.sampled_from(
             ["organisation", "category", "district", "price", "format", "photo", "trial_send", "x"]
         ),
-        st.text(alphabet=st.characters(blacklist_characters=":"), max_size=20),
+        value_texts(20),
     ),
     st.builds(
         lambda a, i, v: f"shr:{a}:{i}:{v}",
@@ -77,6 +79,14 @@ async def provider(db, client: TgClient) -> None:
                     registered_at=utcnow(),
                 )
             )
+
+
+async def put_in(client: TgClient, state: str, data: dict) -> StorageKey:
+    """Put ``client`` straight into ``state`` with ``data``, as if the dialog had brought it there."""
+    key = StorageKey(bot_id=client.bot.id, chat_id=client.chat_id, user_id=client.user.id)
+    await client.dp.storage.set_state(key, state)
+    await client.dp.storage.set_data(key, data)
+    return key
 
 
 async def full_form(db) -> dict:
@@ -110,20 +120,20 @@ async def feed(client: TgClient, kind: str, text: str, data: str) -> None:
 
 card_buttons = st.one_of(
     callback_data,
-    st.builds(
-        lambda s, a, v: f"fm:card:{s}:{a}:{v}",
-        st.sampled_from([*FORM_STEPS, "x"]),
-        st.sampled_from(["p", "b", "c", "s", "ok", "e", "f", "x"]),
+    form_buttons(
+        "card",
+        [*FORM_STEPS, "x"],
+        FORM_ACTIONS,
         st.one_of(
             st.sampled_from(["keep", "drop", "free", "all", "done", "idrinsky", "home", "1", "999"]),
-            st.text(alphabet=st.characters(blacklist_characters=":"), max_size=20),
+            value_texts(20),
         ),
     ),
 )
 
 
 @pytest.mark.parametrize("step", FORM_STEPS)
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(12)
 @given(kind=kinds, text=texts, data=card_buttons)
 async def test_random_input_into_the_card_form(
     client: TgClient, db, step: str, kind: str, text: str, data: str
@@ -131,10 +141,8 @@ async def test_random_input_into_the_card_form(
     """The card dialog runs on the form engine: random input keeps the dialog or leaves it by a
     button; on the same step whatever was entered before is intact."""
     await provider(db, client)
-    key = StorageKey(bot_id=client.bot.id, chat_id=client.chat_id, user_id=client.user.id)
     form = await full_form(db)
-    await client.dp.storage.set_state(key, "form:card")
-    await client.dp.storage.set_data(key, {"form": "card", "step": step, "draft": dict(form)})
+    key = await put_in(client, "form:card", {"form": "card", "step": step, "draft": dict(form)})
     await feed(client, kind, text, data)
     state = await client.dp.storage.get_state(key)
     if state is None:  # left the dialog: only by a button («Назад», «Отмена», «Подтвердить»)
@@ -154,15 +162,13 @@ ASK_STATES = ("Ask:note", "Ask:phone", "Rate:comment", "Talk:message", "Browse:s
 
 
 @pytest.mark.parametrize("state_name", ASK_STATES)
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(10)
 @given(kind=kinds, text=texts, data=callback_data)
 async def test_random_input_into_resident_states(
     client: TgClient, db, state_name: str, kind: str, text: str, data: str
 ) -> None:
     await provider(db, client)
-    key = StorageKey(bot_id=client.bot.id, chat_id=client.chat_id, user_id=client.user.id)
-    await client.dp.storage.set_state(key, state_name)
-    await client.dp.storage.set_data(key, {"sc_card": 999, "sc_rate": 999, "sc_talk": 999, "sc_d": "all"})
+    key = await put_in(client, state_name, {"sc_card": 999, "sc_rate": 999, "sc_talk": 999, "sc_d": "all"})
     await feed(client, kind, text, data)
     state = await client.dp.storage.get_state(key)
     assert state in (state_name, None) or state.split(":")[0] == state_name.split(":")[0]
@@ -171,17 +177,12 @@ async def test_random_input_into_resident_states(
 TRIAL_STEPS = ("from", "to", "purpose", "_preview", "_fields")
 trial_buttons = st.one_of(
     callback_data,
-    st.builds(
-        lambda s, a, v: f"fm:trial:{s}:{a}:{v}",
-        st.sampled_from([*TRIAL_STEPS, "x"]),
-        st.sampled_from(["p", "b", "c", "s", "ok", "e", "f", "x"]),
-        st.text(alphabet=st.characters(blacklist_characters=":"), max_size=20),
-    ),
+    form_buttons("trial", [*TRIAL_STEPS, "x"], FORM_ACTIONS, value_texts(20)),
 )
 
 
 @pytest.mark.parametrize("step", TRIAL_STEPS)
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(10)
 @given(kind=kinds, text=texts, data=trial_buttons)
 async def test_random_input_into_the_trial_form(
     client: TgClient, db, step: str, kind: str, text: str, data: str
@@ -189,10 +190,8 @@ async def test_random_input_into_the_trial_form(
     """The trial application runs on the form engine: random input keeps the dialog (or leaves it
     through «Отмена» / «Назад»), and only the step being answered may change the draft."""
     await provider(db, client)
-    key = StorageKey(bot_id=client.bot.id, chat_id=client.chat_id, user_id=client.user.id)
     trial = {"from": "2030-05-01", "to": "2030-05-10", "purpose": "Пробую мастерскую по ремонту."}
-    await client.dp.storage.set_state(key, "form:trial")
-    await client.dp.storage.set_data(key, {"form": "trial", "step": step, "draft": dict(trial)})
+    key = await put_in(client, "form:trial", {"form": "trial", "step": step, "draft": dict(trial)})
     await feed(client, kind, text, data)
     state = await client.dp.storage.get_state(key)
     assert state in (None, "form:trial")
@@ -204,16 +203,14 @@ async def test_random_input_into_the_trial_form(
 
 
 @pytest.mark.parametrize("state_name", ["StaffInput:comment", "StaffInput:category"])
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(10)
 @given(
     kind=kinds, text=texts, data=callback_data, action=st.sampled_from(["sc_ret", "sc_dec", "sc_tno", "x"])
 )
 async def test_random_input_into_staff_states(
     staff: TgClient, db, state_name: str, kind: str, text: str, data: str, action: str
 ) -> None:
-    key = StorageKey(bot_id=staff.bot.id, chat_id=staff.chat_id, user_id=staff.user.id)
-    await staff.dp.storage.set_state(key, state_name)
-    await staff.dp.storage.set_data(key, {"sc_action": action, "sc_id": 999, "sc_cat": 0})
+    key = await put_in(staff, state_name, {"sc_action": action, "sc_id": 999, "sc_cat": 0})
     await feed(staff, kind, text, data)
     state = await staff.dp.storage.get_state(key)
     assert state in (state_name, None)

@@ -6,16 +6,14 @@ it done and the resident rates it."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import TEST_TOKEN
+from tests.client import Press
 from tests.fake_api import FakeTelegram
-from tests.test_consultations_process import press_in
-from tests.test_process import BotProcess
+from tests.test_process import BotProcess, converse, register
 
 ADMIN = -1001000000001
 STAFF = 5001
@@ -23,36 +21,6 @@ PROVIDER = 4101
 RESIDENT = 4202
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_clock]  # a real bot process reads the machine's clock
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram(TEST_TOKEN)
-    await server.start()
-    yield server
-    await server.stop()
-
-
-async def register(
-    api: FakeTelegram, user_id: int, group: str, organisation: str | None, first: bool
-) -> None:
-    api.push_text(user_id, "/start")
-    await api.wait_text(user_id, "152-ФЗ", timeout=120 if first else 20)  # start-up applies migrations
-    api.press(user_id, "Согласен")
-    await api.wait_text(user_id, "Как вас зовут")
-    api.press(user_id, "Оставить")
-    await api.wait_text(user_id, "Кто вы")
-    api.press(user_id, group)
-    if organisation:
-        await api.wait_text(user_id, "организац")
-        api.push_text(user_id, organisation)
-    await api.wait_text(user_id, "районе")
-    api.press(user_id, "Идринский")
-    await api.wait_text(user_id, "телефон")
-    api.push_text(user_id, "8 913 000-11-22" if not organisation else "Пропустить")
-    await api.wait_text(user_id, "новости")
-    api.press(user_id, "Нет")
-    await api.wait_text(user_id, "Регистрация завершена")
 
 
 def request_row(db_path: Path) -> tuple[Any, ...]:
@@ -65,41 +33,46 @@ async def test_showcase_through_the_real_process(tmp_path: Path, api: FakeTelegr
     await bot.start()
     db_path = tmp_path / "bot.db"
     try:
-        await register(api, PROVIDER, "Сотрудник СОНКО", "АНО «Забота»", first=True)
-        await register(api, RESIDENT, "Активный гражданин", None, first=False)
+        await register(  # the first answer waits for the start-up, which applies migrations
+            api,
+            PROVIDER,
+            group="Сотрудник СОНКО",
+            organisation="АНО «Забота»",
+            district="Идринский",
+            news=False,
+            timeout=120,
+        )
+        await register(api, RESIDENT, district="Идринский", phone="8 913 000-11-22", news=False)
 
         # the provider publishes a card
-        api.push_text(PROVIDER, "/my")
-        await api.wait_text(PROVIDER, "Мои дела")
-        api.press(PROVIDER, "Мои услуги")
-        await api.wait_text(PROVIDER, "Мои услуги</b> — АНО")
-        api.press(PROVIDER, "Новая карточка")
-        await api.wait_text(PROVIDER, "Шаг 1 из 8")
-        api.press(PROVIDER, "Оставить: АНО")
-        await api.wait_text(PROVIDER, "Шаг 2 из 8")
-        api.push_text(PROVIDER, "Сиделка для пожилых на дому")
-        await api.wait_text(PROVIDER, "Шаг 3 из 8")
-        api.press(PROVIDER, "Помощь пожилым")
-        await api.wait_text(PROVIDER, "Шаг 4 из 8")
-        api.push_text(PROVIDER, "Дежурство днём и ночью, гигиена, кормление, прогулки во дворе.")
-        await api.wait_text(PROVIDER, "Шаг 5 из 8")
+        await converse(
+            api,
+            PROVIDER,
+            ("/my", "Мои дела"),
+            (Press("Мои услуги"), "Мои услуги</b> — АНО"),
+            (Press("Новая карточка"), "Шаг 1 из 8"),
+            (Press("Оставить: АНО"), "Шаг 2 из 8"),
+            ("Сиделка для пожилых на дому", "Шаг 3 из 8"),
+            (Press("Помощь пожилым"), "Шаг 4 из 8"),
+            ("Дежурство днём и ночью, гигиена, кормление, прогулки во дворе.", "Шаг 5 из 8"),
+        )
         api.press(PROVIDER, "Идринский")
         await api.wait_for(
             lambda c: c.method in ("editMessageText", "sendMessage") and "✅ Идринский" in str(c.params)
         )
-        api.press(PROVIDER, "Готово")
-        await api.wait_text(PROVIDER, "Шаг 6 из 8")
-        api.push_text(PROVIDER, "300 ₽ в час")
-        await api.wait_text(PROVIDER, "Шаг 7 из 8")
-        api.press(PROVIDER, "На дому")
-        await api.wait_text(PROVIDER, "Шаг 8 из 8")
-        api.press(PROVIDER, "Без фото")
-        await api.wait_text(PROVIDER, "Так карточку увидят")
+        await converse(
+            api,
+            PROVIDER,
+            (Press("Готово"), "Шаг 6 из 8"),
+            ("300 ₽ в час", "Шаг 7 из 8"),
+            (Press("На дому"), "Шаг 8 из 8"),
+            (Press("Без фото"), "Так карточку увидят"),
+        )
         api.press(PROVIDER, "Подтвердить")
         await api.wait_text(ADMIN, "Карточка №1 на модерацию")
 
         # staff publish it
-        press_in(api, ADMIN, STAFF, "Опубликовать")
+        api.press(STAFF, "Опубликовать", chat_id=ADMIN)
         await api.wait_text(PROVIDER, "опубликована")
 
         # the resident finds it by category and by a word, and requests it
@@ -112,14 +85,14 @@ async def test_showcase_through_the_real_process(tmp_path: Path, api: FakeTelegr
         await api.wait_text(RESIDENT, "Напишите одно-два слова")
         api.push_text(RESIDENT, "кормление")
         await api.wait_text(RESIDENT, "По запросу «кормление»")
-        api.press(RESIDENT, "1")
-        await api.wait_text(RESIDENT, "💰 300 ₽ в час")  # the card itself, not the list line
-        api.press(RESIDENT, "Оставить заявку")
-        await api.wait_text(RESIDENT, "Коротко напишите")
-        api.push_text(RESIDENT, "Нужно для мамы с понедельника")
-        await api.wait_text(RESIDENT, "Показать ваш телефон")
-        api.press(RESIDENT, "Нет, только через бот")
-        await api.wait_text(RESIDENT, "Заявка №1")
+        await converse(
+            api,
+            RESIDENT,
+            (Press("1"), "💰 300 ₽ в час"),  # the card itself, not the list line
+            (Press("Оставить заявку"), "Коротко напишите"),
+            ("Нужно для мамы с понедельника", "Показать ваш телефон"),
+            (Press("Нет, только через бот"), "Заявка №1"),
+        )
         card = await api.wait_text(PROVIDER, "Новая заявка")
         assert "+79130001122" not in card.text and "Нужно для мамы" in card.text
 

@@ -85,26 +85,28 @@ async def test_forged_update_without_secret_reaches_nothing(
 # --- /health ------------------------------------------------------------------------------------
 
 
-async def test_health_reports_database_and_redis(dp: Any, bot: Any, db: Any) -> None:
-    app = create_app(dp, bot, db, path="/hook", secret=SECRET)
+async def get_health(dispatcher: Any, bot: Any, db: Any) -> tuple[int, dict[str, Any]]:
+    """The status and JSON body of /health on the webhook app."""
+    app = create_app(dispatcher, bot, db, path="/hook", secret=SECRET)
     async with TestClient(TestServer(app, host="127.0.0.1")) as http:
         answer = await http.get("/health")
-        body = await answer.json()
-    assert answer.status == 200, body
+        return answer.status, await answer.json()
+
+
+async def test_health_reports_database_and_redis(dp: Any, bot: Any, db: Any) -> None:
+    status, body = await get_health(dp, bot, db)
+    assert status == 200, body
     assert body["status"] == "ok" and body["database"] == "ok"
     assert body["redis"] == ("ok" if REDIS_URL else "off")
 
 
 async def test_health_is_503_when_the_database_fails(dp: Any, bot: Any) -> None:
     down = Database("postgresql+asyncpg://ccbot:secret-pw@127.0.0.1:9/ccbot")  # nothing listens on 9
-    app = create_app(dp, bot, down, path="/hook", secret=SECRET)
     try:
-        async with TestClient(TestServer(app, host="127.0.0.1")) as http:
-            answer = await http.get("/health")
-            body = await answer.json()
+        status, body = await get_health(dp, bot, down)
     finally:
         await down.dispose()
-    assert answer.status == 503
+    assert status == 503
     assert body["status"] == "error" and body["database"].startswith("error: "), body
     assert "secret-pw" not in str(body)  # no details for whoever can reach /health
 
@@ -112,14 +114,11 @@ async def test_health_is_503_when_the_database_fails(dp: Any, bot: Any) -> None:
 async def test_health_is_503_when_redis_does_not_answer(db: Any, bot: Any, database_url: str) -> None:
     settings = make_settings(database_url, redis_url="redis://127.0.0.1:9/0")  # nothing listens on 9
     dispatcher = create_dispatcher(settings, db, error_sink=[])
-    app = create_app(dispatcher, bot, db, path="/hook", secret=SECRET)
     try:
-        async with TestClient(TestServer(app, host="127.0.0.1")) as http:
-            answer = await http.get("/health")
-            body = await answer.json()
+        status, body = await get_health(dispatcher, bot, db)
     finally:
         await dispatcher.storage.close()
-    assert answer.status == 503
+    assert status == 503
     assert body["database"] == "ok" and body["redis"].startswith("error")
 
 

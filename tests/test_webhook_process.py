@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from tests.fake_api import FakeTelegram
-from tests.test_process import BotProcess, api  # noqa: F401  (the fake Bot API fixture)
+from tests.test_process import BotProcess
 from tests.test_webhook import SECRET, start_update
 
 pytestmark = [pytest.mark.real_clock, pytest.mark.slow]
@@ -41,7 +41,7 @@ async def wait_healthy(base: str, timeout: float = 90) -> dict[str, Any]:
             await asyncio.sleep(0.3)
 
 
-async def test_webhook_process_health_json_logs_and_clean_stop(tmp_path: Path, api: FakeTelegram) -> None:  # noqa: F811
+async def test_webhook_process_health_json_logs_and_clean_stop(tmp_path: Path, api: FakeTelegram) -> None:
     port = free_port()
     bot = BotProcess(
         tmp_path,
@@ -83,7 +83,7 @@ async def test_webhook_process_health_json_logs_and_clean_stop(tmp_path: Path, a
     assert "bot stopped" in messages and all(r["level"] in {"INFO", "WARNING"} for r in records)
 
 
-async def test_polling_process_finishes_the_update_in_flight(tmp_path: Path, api: FakeTelegram) -> None:  # noqa: F811
+async def test_polling_process_finishes_the_update_in_flight(tmp_path: Path, api: FakeTelegram) -> None:
     bot = BotProcess(tmp_path, api, LOG_LEVEL="INFO", SHUTDOWN_GRACE_SECONDS="30")
     await bot.start()
     try:
