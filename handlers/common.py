@@ -54,6 +54,30 @@ class RequireRegistration(BaseMiddleware):
         return None
 
 
+Registrar = Callable[[Router], object]
+"""A feature module's ``register(router)``: puts its handlers on the router."""
+
+
+def feature_router(name: str, *parts: Registrar) -> Router:
+    """A feature's router with its modules' handlers registered in the order given (the staff side: the
+    admin router above it admits only staff in the admin chat)."""
+    router = Router(name=name)
+    for register in parts:
+        register(router)
+    return router
+
+
+def resident_router(name: str, *parts: Registrar) -> Router:
+    """A feature's side in private chats, for registered people only."""
+    router = Router(name=name)
+    private_only(router)
+    router.message.middleware(RequireRegistration())
+    router.callback_query.middleware(RequireRegistration())
+    for register in parts:
+        register(router)
+    return router
+
+
 async def cancel_dialog(event: Message | CallbackQuery, state: FSMContext, user: User | None) -> None:
     had_state = await state.get_state() is not None
     await state.clear()

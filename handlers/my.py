@@ -12,8 +12,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.common import RequireRegistration, target
-from handlers.filters import private_only
+from handlers.common import resident_router, target
 from keyboards.menu import MenuCb
 from keyboards.my import MyCb, MySection
 
@@ -54,10 +53,7 @@ async def menu_my(callback: CallbackQuery, state: FSMContext) -> None:
 
 
 def create_router() -> Router:
-    router = Router(name="my")
-    private_only(router)
-    router.message.middleware(RequireRegistration())
-    router.callback_query.middleware(RequireRegistration())
+    router = resident_router("my")
 
     router.message.register(cmd_my, Command("my"))
     router.callback_query.register(menu_my, MenuCb.filter(F.action == "my"))

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import Event, EventStatus, SignupStatus, User
-from handlers.common import RequireRegistration, error_text, target
+from handlers.common import error_text, resident_router, target
 from handlers.events.views import (
     CAPTION_MAX,
     drop_buttons,
@@ -28,7 +28,6 @@ from handlers.events.views import (
     reply,
     short,
 )
-from handlers.filters import private_only
 from keyboards.events import (
     EvAction,
     EvCb,
@@ -266,10 +265,7 @@ def _on(*actions: EvAction) -> Any:
 
 
 def create_router() -> Router:
-    router = Router(name="events-main")
-    private_only(router)
-    router.message.middleware(RequireRegistration())
-    router.callback_query.middleware(RequireRegistration())
+    router = resident_router("events-main")
     router.message.register(events, Command("events"))
     button = router.callback_query.register
     button(events, MenuCb.filter(F.action == "events"))
