@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram import BaseMiddleware, F, Router
 from aiogram.filters import Command
@@ -17,6 +17,8 @@ from keyboards.common import NavCb
 from keyboards.menu import main_menu, public_menu
 from services.errors import DomainError
 
+T = TypeVar("T")
+
 
 def target(event: Message | CallbackQuery) -> Message:
     """The message to answer under: the message itself, or the one whose button was pressed."""
@@ -28,6 +30,16 @@ def target(event: Message | CallbackQuery) -> Message:
 
 def error_text(error: DomainError) -> str:
     return _(error.key).format(**error.values)
+
+
+async def or_alert(callback: CallbackQuery, call: Awaitable[T]) -> T | None:
+    """What a service call returns, or None once its refusal (a DomainError) is shown as an alert under
+    the pressed button. For calls that return something; the caller stops on None."""
+    try:
+        return await call
+    except DomainError as exc:
+        await callback.answer(error_text(exc), show_alert=True)
+        return None
 
 
 def menu_for(user: User | None):

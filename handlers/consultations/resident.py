@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Consultation, User
 from db.models.consultations import OPEN_STATUSES
-from handlers.common import error_text, target
+from handlers.common import error_text, or_alert, target
 from handlers.consultations.delivery import (
     LinkedReply,
     post_card,
@@ -134,10 +134,8 @@ async def _own(
 ) -> Consultation | None:
     """The presser's request ``number`` (the press answered); None (the press answered with why) if it
     is not theirs, or not open when ``open_only``."""
-    try:
-        c = await svc.get_for_person(session, callback.from_user.id, number)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    c = await or_alert(callback, svc.get_for_person(session, callback.from_user.id, number))
+    if c is None:
         return None
     if open_only and c.status not in OPEN_STATUSES:
         await callback.answer(_("consult.err_closed"), show_alert=True)
@@ -181,10 +179,8 @@ async def cancel_ask(callback: CallbackQuery, callback_data: ConsultCb, session:
 async def cancel_yes(
     callback: CallbackQuery, callback_data: ConsultCb, bot: Bot, session: AsyncSession, settings: Any
 ) -> None:
-    try:
-        c = await svc.cancel_by_person(session, callback.from_user.id, callback_data.id)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    c = await or_alert(callback, svc.cancel_by_person(session, callback.from_user.id, callback_data.id))
+    if c is None:
         return
     await callback.answer()
     await target(callback).edit_reply_markup(reply_markup=None)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import Event, EventStatus, SignupStatus
-from handlers.common import error_text, target
+from handlers.common import or_alert, target
 from handlers.events.sheet import participants_xlsx
 from handlers.events.views import (
     bot_link,
@@ -41,7 +41,6 @@ from keyboards.events import (
     staff_list_keyboard,
 )
 from services import events as ev
-from services.errors import DomainError
 
 PEOPLE_PAGE = 10
 
@@ -148,13 +147,12 @@ async def card(callback: CallbackQuery, callback_data: EaCb, session: AsyncSessi
 
 async def do_publish(callback: CallbackQuery, callback_data: EaCb, session: AsyncSession, bot: Bot) -> None:
     announce = callback_data.a == StaffAction.PUBLISH_ANNOUNCE
-    try:
-        _event, announced = await ev.publish(
-            session, callback.from_user.id, callback_data.e, announce=announce
-        )
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    result = await or_alert(
+        callback, ev.publish(session, callback.from_user.id, callback_data.e, announce=announce)
+    )
+    if result is None:
         return
+    _event, announced = result
     await callback.answer()
     await target(callback).answer(_("events.published").format(announced=announced))
     await show_staff_card(callback, session, bot, callback_data.e)
@@ -174,11 +172,10 @@ async def ask_cancel(callback: CallbackQuery, callback_data: EaCb, session: Asyn
 
 
 async def do_cancel(callback: CallbackQuery, callback_data: EaCb, session: AsyncSession, bot: Bot) -> None:
-    try:
-        _event, told = await ev.cancel_event(session, callback.from_user.id, callback_data.e)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    result = await or_alert(callback, ev.cancel_event(session, callback.from_user.id, callback_data.e))
+    if result is None:
         return
+    _event, told = result
     await callback.answer()
     await drop_buttons(callback)
     await target(callback).answer(_("events.staff_cancelled").format(told=told))
@@ -191,10 +188,10 @@ async def people(callback: CallbackQuery, callback_data: EaCb, session: AsyncSes
 
 
 async def toggle(callback: CallbackQuery, callback_data: EaCb, session: AsyncSession) -> None:
-    try:
-        signup = await ev.toggle_checkin(session, callback.from_user.id, callback_data.e, callback_data.v)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    signup = await or_alert(
+        callback, ev.toggle_checkin(session, callback.from_user.id, callback_data.e, callback_data.v)
+    )
+    if signup is None:
         return
     await callback.answer(_("events.checkin_on") if signup.checked_in_at else _("events.checkin_off"))
     ids = [s.id for s, _u in await ev.participants(session, callback_data.e)]
@@ -266,10 +263,8 @@ async def code(callback: CallbackQuery, callback_data: EaCb, session: AsyncSessi
 
 
 async def new_code(callback: CallbackQuery, callback_data: EaCb, session: AsyncSession, bot: Bot) -> None:
-    try:
-        item = await ev.new_checkin_code(session, callback.from_user.id, callback_data.e)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    item = await or_alert(callback, ev.new_checkin_code(session, callback.from_user.id, callback_data.e))
+    if item is None:
         return
     await callback.answer(_("events.code_renewed"))
     await send_code(callback, item, bot, session)

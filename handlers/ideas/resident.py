@@ -17,7 +17,7 @@ from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Idea, IdeaStatus, User
-from handlers.common import error_text, target
+from handlers.common import error_text, or_alert, target
 from handlers.ideas.draft import has_content, load_draft, resume_at
 from handlers.ideas.form import resume_draft, start_edit
 from handlers.ideas.views import idea_body, raise_threshold, send_media, short, status_label
@@ -332,10 +332,8 @@ async def my_ideas(callback: CallbackQuery, state: FSMContext, session: AsyncSes
 async def own_idea(
     callback: CallbackQuery, callback_data: IdeaCb, session: AsyncSession, user: User, settings: Any
 ) -> None:
-    try:
-        idea = await ideas_service.get_own(session, callback_data.id, user.id)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    idea = await or_alert(callback, ideas_service.get_own(session, callback_data.id, user.id))
+    if idea is None:
         return
     await callback.answer()
     await show_own_idea(target(callback), session, idea, settings)
