@@ -10,9 +10,9 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.common import resident_router, target
+from keyboards.common import button, column
 from keyboards.menu import MenuCb
 from keyboards.my import MyCb, MySection
 
@@ -27,11 +27,7 @@ MY_SECTIONS: list[tuple[str, MySection]] = [
 
 
 def my_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for key, section in MY_SECTIONS:
-        builder.button(text=_(key), callback_data=MyCb(section=section))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(*(button(_(key), MyCb(section=section)) for key, section in MY_SECTIONS))
 
 
 async def show_my(message: Message) -> None:

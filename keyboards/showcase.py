@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, nav_row
+from keyboards.common import Id, button, column, nav_row, picks
 
 ALL = "all"
 
@@ -123,10 +123,6 @@ def edit_label(field: str) -> str:
     return _label("showcase.edit_", EDITABLE, field)
 
 
-def button(text: str, cb: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=cb.pack())
-
-
 # --- the catalogue --------------------------------------------------------------------------------
 
 
@@ -203,11 +199,9 @@ def search_keyboard(district: str) -> InlineKeyboardMarkup:
 
 
 def expo_cards_keyboard(card_ids: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for card_id, label in card_ids:
-        builder.button(text=label[:60], callback_data=ViewCb(id=card_id))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(
+        *picks(((card_id, label[:60]) for card_id, label in card_ids), lambda card_id: ViewCb(id=card_id))
+    )
 
 
 # --- the resident's request dialog ----------------------------------------------------------------
@@ -268,11 +262,7 @@ def confirm_cancel_request(request_id: int) -> InlineKeyboardMarkup:
 def requests_list_keyboard(
     items: Sequence[tuple[int, str]], action: ReqAction = ReqAction.OPEN
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for request_id, label in items:
-        builder.button(text=label, callback_data=ReqCb(a=action, id=request_id))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(*picks(items, lambda request_id: ReqCb(a=action, id=request_id)))
 
 
 def provider_request_keyboard(request_id: int, status: str) -> InlineKeyboardMarkup | None:
