@@ -70,6 +70,11 @@ def column(*buttons: InlineKeyboardButton) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[each] for each in buttons])
 
 
+def row(*buttons: InlineKeyboardButton) -> InlineKeyboardMarkup:
+    """The buttons side by side in one row (a yes/no choice, a pair of actions)."""
+    return InlineKeyboardMarkup(inline_keyboard=[list(buttons)])
+
+
 def nav_keyboard(back: bool = True, cancel: bool = True) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[nav_row(back, cancel)])
 

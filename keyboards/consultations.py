@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, button, column, nav_row, picks
+from keyboards.common import Id, button, column, nav_row, picks, row
 
 
 class Consult(StrEnum):
@@ -87,24 +87,16 @@ def request_keyboard(number: int, *, is_open: bool, can_rate: bool) -> InlineKey
 
 
 def cancel_confirm_keyboard(number: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(_("consult.btn_cancel_yes"), ConsultCb(action=Consult.CANCEL_YES, id=number)),
-                button(_("consult.btn_cancel_no"), ConsultCb(action=Consult.VIEW, id=number)),
-            ]
-        ]
+    return row(
+        button(_("consult.btn_cancel_yes"), ConsultCb(action=Consult.CANCEL_YES, id=number)),
+        button(_("consult.btn_cancel_no"), ConsultCb(action=Consult.VIEW, id=number)),
     )
 
 
 def reply_keyboard(number: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(_("consult.btn_reply"), ConsultCb(action=Consult.WRITE, id=number)),
-                button(_("consult.btn_open"), ConsultCb(action=Consult.VIEW, id=number)),
-            ]
-        ]
+    return row(
+        button(_("consult.btn_reply"), ConsultCb(action=Consult.WRITE, id=number)),
+        button(_("consult.btn_open"), ConsultCb(action=Consult.VIEW, id=number)),
     )
 
 
@@ -124,13 +116,9 @@ def rating_keyboard(number: int) -> InlineKeyboardMarkup:
 
 
 def comment_keyboard(number: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(_("consult.btn_comment"), ConsultCb(action=Consult.COMMENT, id=number)),
-                button(_("consult.btn_no_comment"), ConsultCb(action=Consult.NO_COMMENT, id=number)),
-            ]
-        ]
+    return row(
+        button(_("consult.btn_comment"), ConsultCb(action=Consult.COMMENT, id=number)),
+        button(_("consult.btn_no_comment"), ConsultCb(action=Consult.NO_COMMENT, id=number)),
     )
 
 
@@ -231,13 +219,9 @@ def open_list_keyboard(numbers: list[int]) -> InlineKeyboardMarkup:
 
 
 def take_keyboard(number: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(_("consult.adm_take"), ConsultAdmCb(action=ConsultStaff.TAKE, id=number)),
-                button(_("consult.adm_show"), ConsultAdmCb(action=ConsultStaff.SHOW, id=number)),
-            ]
-        ]
+    return row(
+        button(_("consult.adm_take"), ConsultAdmCb(action=ConsultStaff.TAKE, id=number)),
+        button(_("consult.adm_show"), ConsultAdmCb(action=ConsultStaff.SHOW, id=number)),
     )
 
 

@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, button, column, nav_row, picks
+from keyboards.common import Id, button, column, nav_row, picks, row
 
 ALL = "all"
 
@@ -191,11 +191,7 @@ def card_keyboard(card_id: int, back: BrowseCb | None, can_request: bool) -> Inl
 
 
 def search_keyboard(district: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(_("btn.back"), BrowseCb(a=BrowseAction.HOME, d=district)), nav_row(back=False)[0]]
-        ]
-    )
+    return row(button(_("btn.back"), BrowseCb(a=BrowseAction.HOME, d=district)), nav_row(back=False)[0])
 
 
 def expo_cards_keyboard(card_ids: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
@@ -230,7 +226,7 @@ def rating_keyboard(request_id: int) -> InlineKeyboardMarkup:
 
 
 def skip_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[button(_("btn.skip"), ReqCb(a=ReqAction.SKIP))]])
+    return row(button(_("btn.skip"), ReqCb(a=ReqAction.SKIP)))
 
 
 def resident_request_keyboard(
@@ -249,13 +245,9 @@ def resident_request_keyboard(
 
 
 def confirm_cancel_request(request_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(_("showcase.btn_cancel_yes"), ReqCb(a=ReqAction.CANCEL_YES, id=request_id)),
-                button(_("btn.no"), ReqCb(a=ReqAction.OPEN, id=request_id)),
-            ]
-        ]
+    return row(
+        button(_("showcase.btn_cancel_yes"), ReqCb(a=ReqAction.CANCEL_YES, id=request_id)),
+        button(_("btn.no"), ReqCb(a=ReqAction.OPEN, id=request_id)),
     )
 
 
@@ -267,13 +259,9 @@ def requests_list_keyboard(
 
 def provider_request_keyboard(request_id: int, status: str) -> InlineKeyboardMarkup | None:
     if status == "new":
-        return InlineKeyboardMarkup(
-            inline_keyboard=[
-                [
-                    button(_("showcase.btn_accept"), ReqCb(a=ReqAction.ACCEPT, id=request_id)),
-                    button(_("showcase.btn_decline"), ReqCb(a=ReqAction.DECLINE, id=request_id)),
-                ]
-            ]
+        return row(
+            button(_("showcase.btn_accept"), ReqCb(a=ReqAction.ACCEPT, id=request_id)),
+            button(_("showcase.btn_decline"), ReqCb(a=ReqAction.DECLINE, id=request_id)),
         )
     if status == "accepted":
         return InlineKeyboardMarkup(
@@ -286,9 +274,7 @@ def provider_request_keyboard(request_id: int, status: str) -> InlineKeyboardMar
 
 
 def reply_keyboard(request_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[button(_("showcase.btn_reply"), ReqCb(a=ReqAction.WRITE, id=request_id))]]
-    )
+    return row(button(_("showcase.btn_reply"), ReqCb(a=ReqAction.WRITE, id=request_id)))
 
 
 def write_keyboard() -> InlineKeyboardMarkup:

@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import button, column, picks
+from keyboards.common import button, column, picks, row
 from keyboards.showcase import (
     EDITABLE,
     BrowseAction,
@@ -47,13 +47,9 @@ def own_card_keyboard(card_id: int, status: str) -> InlineKeyboardMarkup:
 
 
 def confirm_remove_keyboard(card_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(_("showcase.btn_remove_yes"), CardCb(a=CardAction.REMOVE_YES, id=card_id)),
-                button(_("btn.no"), CardCb(a=CardAction.OPEN, id=card_id)),
-            ]
-        ]
+    return row(
+        button(_("showcase.btn_remove_yes"), CardCb(a=CardAction.REMOVE_YES, id=card_id)),
+        button(_("btn.no"), CardCb(a=CardAction.OPEN, id=card_id)),
     )
 
 

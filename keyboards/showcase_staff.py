@@ -11,7 +11,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from keyboards.common import Id, button, column, picks
+from keyboards.common import Id, button, column, picks, row
 
 
 class StaffAction(StrEnum):
@@ -100,19 +100,15 @@ def moderation_keyboard(card_id: int) -> InlineKeyboardMarkup:
 
 
 def trial_decision_keyboard(application_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(
-                    _("showcase.adm_trial_approve"),
-                    TrialDecisionCb(action=TrialDecision.APPROVE, id=application_id),
-                ),
-                button(
-                    _("showcase.adm_trial_decline"),
-                    TrialDecisionCb(action=TrialDecision.DECLINE, id=application_id),
-                ),
-            ]
-        ]
+    return row(
+        button(
+            _("showcase.adm_trial_approve"),
+            TrialDecisionCb(action=TrialDecision.APPROVE, id=application_id),
+        ),
+        button(
+            _("showcase.adm_trial_decline"),
+            TrialDecisionCb(action=TrialDecision.DECLINE, id=application_id),
+        ),
     )
 
 
@@ -181,4 +177,4 @@ def category_admin_keyboard(category_id: int, active: bool) -> InlineKeyboardMar
 
 
 def staff_cancel_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[button(_("btn.cancel"), StaffCb(action=StaffAction.STOP))]])
+    return row(button(_("btn.cancel"), StaffCb(action=StaffAction.STOP)))

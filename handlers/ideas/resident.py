@@ -167,19 +167,14 @@ async def do_support(
     return result
 
 
-async def cmd_ideas(
-    message: Message, state: FSMContext, session: AsyncSession, user: User, settings: Any
+async def open_list(
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Any
 ) -> None:
+    """/ideas or «Идеи» in the menu: the published ideas from the first page."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
     await state.set_state(None)
-    await render_list(message, session, user, settings)
-
-
-async def menu_ideas(
-    callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Any
-) -> None:
-    await callback.answer()
-    await state.set_state(None)
-    await render_list(callback, session, user, settings)
+    await render_list(event, session, user, settings)
 
 
 async def list_page(
@@ -378,8 +373,8 @@ def register_own(router: Router) -> None:
 
 def register_public(router: Router) -> None:
     cb = router.callback_query.register
-    router.message.register(cmd_ideas, Command("ideas"))
-    cb(menu_ideas, MenuCb.filter(F.action == "ideas"))
+    router.message.register(open_list, Command("ideas"))
+    cb(open_list, MenuCb.filter(F.action == "ideas"))
     cb(list_page, IdeasListCb.filter(F.a == ListAction.PAGE))
     cb(list_filter, IdeasListCb.filter(F.a.in_({ListAction.PICK_DISTRICT, ListAction.PICK_HELP})))
     cb(list_open, IdeasListCb.filter(F.a == ListAction.OPEN))

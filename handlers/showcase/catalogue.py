@@ -183,17 +183,14 @@ async def show_card(
 # --- handlers -----------------------------------------------------------------------------------
 
 
-async def cmd_services(message: Message, state: FSMContext, session: AsyncSession, user: User | None) -> None:
-    await state.set_state(None)
-    await show_home(message, state, session, user)
-
-
-async def menu_services(
-    callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None
+async def open_home(
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None
 ) -> None:
-    await callback.answer()
+    """/services, «Услуги» in the menu, or «Назад» from the search: the catalogue's home."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
     await state.set_state(None)
-    await show_home(callback, state, session, user)
+    await show_home(event, state, session, user)
 
 
 async def browse(
@@ -235,14 +232,6 @@ async def search_other(message: Message) -> None:
     await message.answer(_("showcase.bad_search"))
 
 
-async def search_back(
-    callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None
-) -> None:
-    await callback.answer()
-    await state.set_state(None)
-    await show_home(callback, state, session, user)
-
-
 async def view_card(
     callback: CallbackQuery,
     callback_data: ViewCb,
@@ -268,11 +257,11 @@ async def expo_cards(callback: CallbackQuery, callback_data: ExpoCb, session: As
 
 
 def register(router: Router) -> None:
-    router.message.register(cmd_services, Command("services"))
-    router.callback_query.register(menu_services, MenuCb.filter(F.action == "services"))
+    router.message.register(open_home, Command("services"))
+    router.callback_query.register(open_home, MenuCb.filter(F.action == "services"))
     router.callback_query.register(browse, BrowseCb.filter())
     router.message.register(search_text, Browse.search, F.text, ~F.text.startswith("/"))
     router.message.register(search_other, Browse.search, ~F.text.startswith("/"))
-    router.callback_query.register(search_back, StateFilter(Browse.search), NavCb.filter(F.action == "back"))
+    router.callback_query.register(open_home, StateFilter(Browse.search), NavCb.filter(F.action == "back"))
     router.callback_query.register(view_card, ViewCb.filter())
     router.callback_query.register(expo_cards, ExpoCb.filter())
