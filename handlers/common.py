@@ -28,6 +28,12 @@ def target(event: Message | CallbackQuery) -> Message:
     return event
 
 
+async def acknowledge(event: Message | CallbackQuery) -> None:
+    """A pressed button is answered (its clock stops); a command needs nothing."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+
+
 def error_text(error: DomainError) -> str:
     return _(error.key).format(**error.values)
 
@@ -94,8 +100,7 @@ async def cancel_dialog(event: Message | CallbackQuery, state: FSMContext, user:
     had_state = await state.get_state() is not None
     await state.clear()
     message = target(event)
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     if had_state:
         await message.answer(_("common.cancelled"), reply_markup=ReplyKeyboardRemove())
     await message.answer(_("menu.title"), reply_markup=menu_for(user))

@@ -27,8 +27,8 @@ from handlers.booking.views import (
     staff_card,
     summary,
 )
-from handlers.common import target
-from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, text_of
+from handlers.common import acknowledge, target
+from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, cleaned, with_max
 from keyboards import booking as kb
 from keyboards.booking import BookCb, BookStep
 from keyboards.common import require_id
@@ -275,8 +275,8 @@ BOOK = Form(
         ),
         Step(
             "purpose",
-            lambda ctx: _("booking.ask_purpose").format(max=svc.PURPOSE_MAX),
-            parse=lambda message, ctx: svc.clean_purpose(text_of(message)),
+            with_max("booking.ask_purpose", svc.PURPOSE_MAX),
+            parse=cleaned(svc.clean_purpose),
             optional=True,
             hint="booking.purpose_text_only",
             label="booking.edit_purpose",
@@ -293,8 +293,7 @@ BOOK = Form(
 
 async def begin(event: Message | CallbackQuery, state: FSMContext, data: dict[str, Any]) -> None:
     """The dialog from its first step; with nothing to book, a short answer instead."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     if not await svc.resources(data["session"]):
         await state.clear()
         await target(event).answer(_("booking.no_resources"))

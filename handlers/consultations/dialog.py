@@ -14,10 +14,10 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers import forms
-from handlers.common import error_text, target
+from handlers.common import acknowledge, error_text, target
 from handlers.consultations.delivery import post_card
 from handlers.consultations.views import attachment, quote_cut
-from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, WrongKind, text_of
+from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, WrongKind, cleaned, coded, text_of
 from keyboards.consultations import Consult, ConsultCb
 from keyboards.menu import MenuAction, MenuCb, main_menu
 from services import consultations as svc
@@ -191,7 +191,7 @@ CONSULT = Form(
             org_prompt,
             choices=org_choices,
             pick=lambda raw, ctx: _organisation(ctx) if raw == KEEP else None,
-            parse=lambda message, ctx: users_service.clean_organisation(text_of(message)),
+            parse=cleaned(users_service.clean_organisation),
             width=1,
             hint="consult.hint_org",
             label="consult.edit_org",
@@ -199,14 +199,14 @@ CONSULT = Form(
         Step(
             "format",
             "consult.ask_format",
-            choices=lambda ctx: [(_(f"consult.format.{code}"), code) for code in svc.FORMATS],
+            choices=coded("consult.format.", svc.FORMATS),
             hint=BUTTONS,
             label="consult.edit_format",
         ),
         Step(
             "time",
             "consult.ask_time",
-            choices=lambda ctx: [(_(f"consult.time.{code}"), code) for code in svc.TIMES],
+            choices=coded("consult.time.", svc.TIMES),
             width=1,
             hint=BUTTONS,
             label="consult.edit_time",
@@ -223,8 +223,7 @@ CONSULT = Form(
 
 
 async def begin(event: Message | CallbackQuery, state: FSMContext, data: dict[str, Any]) -> None:
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     await target(event).answer(_("consult.intro"))
     await forms.start(CONSULT, event, state, data)
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import Event, EventStatus, SignupStatus
-from handlers.common import or_alert, target
+from handlers.common import acknowledge, or_alert, target
 from handlers.events.sheet import participants_xlsx
 from handlers.events.views import (
     bot_link,
@@ -129,8 +129,7 @@ async def _event_or_alert(
 
 async def staff_list(event: Message | CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
     """/staff_events and the staff menu's button."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     await state.clear()
     await show_staff_list(event, session)
 

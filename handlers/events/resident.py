@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import Event, EventStatus, SignupStatus, User
-from handlers.common import error_text, resident_router, target
+from handlers.common import acknowledge, error_text, resident_router, target
 from handlers.events.views import (
     CAPTION_MAX,
     drop_buttons,
@@ -145,8 +145,7 @@ async def events(
     event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, settings: Any
 ) -> None:
     """/events and the menu's button: the first page of the list."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     await state.clear()
     await show_list(event, session, settings, 0, edit=False)
 

@@ -17,7 +17,7 @@ from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Idea, IdeaStatus, User
-from handlers.common import error_text, or_alert, target
+from handlers.common import acknowledge, error_text, or_alert, target
 from handlers.ideas.draft import has_content, load_draft, resume_at
 from handlers.ideas.form import resume_draft, start_edit
 from handlers.ideas.views import idea_body, raise_threshold, send_media, short, status_label
@@ -171,8 +171,7 @@ async def open_list(
     event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Any
 ) -> None:
     """/ideas or «Идеи» in the menu: the published ideas from the first page."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     await state.set_state(None)
     await render_list(event, session, user, settings)
 

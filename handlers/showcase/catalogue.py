@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
 from db.models.showcase import CardStatus
-from handlers.common import target
+from handlers.common import acknowledge, target
 from handlers.showcase.views import card_text_for, current_language, esc, send_card, show
 from keyboards.common import NavCb
 from keyboards.menu import MenuCb
@@ -169,8 +169,7 @@ async def show_card(
         else:
             await event.answer(_("showcase.card_unavailable"))
         return
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     text = await card_text_for(session, card, current_language(), tz=settings.tz)
     back_data = (await state.get_data()).get("sc_back")
     back = BrowseCb.unpack(back_data) if back_data else None
@@ -187,8 +186,7 @@ async def open_home(
     event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None
 ) -> None:
     """/services, «Услуги» in the menu, or «Назад» from the search: the catalogue's home."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     await state.set_state(None)
     await show_home(event, state, session, user)
 
