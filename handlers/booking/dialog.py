@@ -28,7 +28,7 @@ from handlers.booking.views import (
     summary,
 )
 from handlers.common import acknowledge, target
-from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, cleaned, with_max
+from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, text_of
 from keyboards import booking as kb
 from keyboards.booking import BookCb, BookStep
 from keyboards.common import require_id
@@ -275,8 +275,8 @@ BOOK = Form(
         ),
         Step(
             "purpose",
-            with_max("booking.ask_purpose", svc.PURPOSE_MAX),
-            parse=cleaned(svc.clean_purpose),
+            lambda ctx: _("booking.ask_purpose").format(max=svc.PURPOSE_MAX),
+            parse=lambda message, ctx: svc.clean_purpose(text_of(message)),
             optional=True,
             hint="booking.purpose_text_only",
             label="booking.edit_purpose",

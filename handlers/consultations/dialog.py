@@ -17,7 +17,7 @@ from handlers import forms
 from handlers.common import acknowledge, error_text, target
 from handlers.consultations.delivery import post_card
 from handlers.consultations.views import attachment, quote_cut
-from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, WrongKind, cleaned, coded, text_of
+from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, WrongKind, text_of
 from keyboards.consultations import Consult, ConsultCb
 from keyboards.menu import MenuAction, MenuCb, main_menu
 from services import consultations as svc
@@ -191,7 +191,7 @@ CONSULT = Form(
             org_prompt,
             choices=org_choices,
             pick=lambda raw, ctx: _organisation(ctx) if raw == KEEP else None,
-            parse=cleaned(users_service.clean_organisation),
+            parse=lambda message, ctx: users_service.clean_organisation(text_of(message)),
             width=1,
             hint="consult.hint_org",
             label="consult.edit_org",
@@ -199,14 +199,14 @@ CONSULT = Form(
         Step(
             "format",
             "consult.ask_format",
-            choices=coded("consult.format.", svc.FORMATS),
+            choices=lambda ctx: [(_(f"consult.format.{code}"), code) for code in svc.FORMATS],
             hint=BUTTONS,
             label="consult.edit_format",
         ),
         Step(
             "time",
             "consult.ask_time",
-            choices=coded("consult.time.", svc.TIMES),
+            choices=lambda ctx: [(_(f"consult.time.{code}"), code) for code in svc.TIMES],
             width=1,
             hint=BUTTONS,
             label="consult.edit_time",

@@ -11,7 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
 
 from db.base import utcnow
-from handlers.forms import STAY, FormContext, Step, WrongKind, cleaned, coded, text_of, with_max
+from handlers.forms import STAY, FormContext, Step, WrongKind, text_of
 from services import events as ev
 from services.errors import ValidationFailed
 from services.users import DISTRICTS, TARGET_GROUPS
@@ -174,22 +174,22 @@ TEXT, BUTTONS = "events.hint_text", "events.hint_buttons"
 STEPS = (
     Step(
         "title",
-        with_max("events.ask_title", ev.TITLE_MAX),
-        parse=cleaned(ev.clean_title),
+        lambda ctx: _("events.ask_title").format(max=ev.TITLE_MAX),
+        parse=lambda m, ctx: ev.clean_title(text_of(m)),
         hint=TEXT,
         label="events.field_title",
     ),
     Step(
         "description",
-        with_max("events.ask_description", ev.DESCRIPTION_MAX),
-        parse=cleaned(ev.clean_description),
+        lambda ctx: _("events.ask_description").format(max=ev.DESCRIPTION_MAX),
+        parse=lambda m, ctx: ev.clean_description(text_of(m)),
         hint=TEXT,
         label="events.field_description",
     ),
     Step(
         "kind",
         "events.ask_kind",
-        choices=coded("events.kind_", ev.KINDS),
+        choices=lambda ctx: [(_(f"events.kind_{k}"), k) for k in ev.KINDS],
         hint=BUTTONS,
         label="events.field_kind",
     ),
@@ -208,7 +208,7 @@ STEPS = (
     Step(
         "place_kind",
         "events.ask_place_kind",
-        choices=coded("events.place_kind_", ev.PLACE_KINDS),
+        choices=lambda ctx: [(_(f"events.place_kind_{k}"), k) for k in ev.PLACE_KINDS],
         pick=pick_place_kind,
         width=1,
         hint=BUTTONS,
@@ -230,7 +230,7 @@ STEPS = (
     Step(
         "district",
         "events.ask_district",
-        choices=coded("district.", DISTRICTS),
+        choices=lambda ctx: [(_("district." + d), d) for d in DISTRICTS],
         skip_if=lambda draft: draft.get("place_kind") != "address",
         hint=BUTTONS,
     ),
@@ -239,7 +239,7 @@ STEPS = (
         "events.ask_capacity",
         choices=lambda ctx: [(str(c), str(c)) for c in CAPACITY_PRESETS] + [(_("events.btn_unlimited"), "0")],
         pick=lambda value, ctx: int(value) or None,
-        parse=cleaned(ev.clean_capacity),
+        parse=lambda m, ctx: ev.clean_capacity(text_of(m)),
         width=3,
         hint=TEXT,
         label="events.field_capacity",

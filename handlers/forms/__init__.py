@@ -43,10 +43,7 @@ from handlers.forms.model import (
     Reask,
     Step,
     WrongKind,
-    cleaned,
-    coded,
     text_of,
-    with_max,
 )
 from handlers.forms.router import create_guard_router, router_for
 from handlers.forms.view import ask, choices_of, drop_buttons
@@ -67,8 +64,6 @@ __all__ = [
     "back",
     "cancel",
     "choices_of",
-    "cleaned",
-    "coded",
     "create_guard_router",
     "drop_buttons",
     "exit_form",
@@ -77,5 +72,4 @@ __all__ = [
     "router_for",
     "start",
     "text_of",
-    "with_max",
 ]

@@ -17,7 +17,6 @@ from aiogram.types import (
     Message,
     ReplyKeyboardMarkup,
 )
-from aiogram.utils.i18n import gettext as _
 
 from handlers.common import target
 
@@ -221,18 +220,3 @@ def text_of(message: Message) -> str:
     if message.text is None:
         raise WrongKind
     return message.text
-
-
-def cleaned(clean: Callable[[str], Any]) -> Callable[[Message, FormContext], Any]:
-    """A ``parse`` for a typed text put through the service's ``clean`` (which raises ValidationFailed)."""
-    return lambda message, ctx: clean(text_of(message))
-
-
-def with_max(key: str, limit: int) -> Callable[[FormContext], str]:
-    """A ``prompt`` naming the longest answer taken: the text of ``key`` with ``{max}`` filled in."""
-    return lambda ctx: _(key).format(max=limit)
-
-
-def coded(prefix: str, codes: Sequence[str]) -> Callable[[FormContext], list[tuple[str, str]]]:
-    """``choices`` of known codes, each labelled with the text of ``prefix + code``."""
-    return lambda ctx: [(_(prefix + code), code) for code in codes]

@@ -17,7 +17,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
 
-from handlers.forms import STAY, FormContext, Step, cleaned
+from handlers.forms import STAY, FormContext, Step, text_of
 from handlers.ideas.views import idea_body, send_media
 from services import ideas as ideas_service
 from services.errors import ValidationFailed
@@ -68,7 +68,7 @@ def _text_step(name: str, limit: int, clean: Any) -> Step:
         prompt,
         choices=lambda ctx: [(_("ideas.btn.keep"), KEEP)] if ctx.draft.get(name) else [],
         pick=lambda raw, ctx: ctx.draft[name],
-        parse=cleaned(clean),
+        parse=lambda message, ctx: clean(text_of(message)),
         width=1,
         hint="ideas.hint_text",
         label=f"ideas.field.{name}",

@@ -12,7 +12,7 @@ from aiogram.utils.text_decorations import html_decoration as hd
 from db.models import User, UserStatus
 from handlers import forms
 from handlers.common import target
-from handlers.forms import Form, FormContext, Step, WrongKind, cleaned, coded
+from handlers.forms import Form, FormContext, Step, WrongKind, text_of
 from handlers.registration.views import send_welcome, show_profile
 from keyboards.menu import main_menu, public_menu
 from keyboards.registration import phone_keyboard
@@ -73,7 +73,7 @@ STEPS = (
         "reg.ask_name",
         choices=_name_choices,
         pick=_keep_name,
-        parse=cleaned(users_service.clean_name),
+        parse=lambda m, ctx: users_service.clean_name(text_of(m)),
         width=1,
         hint="reg.hint_text",
         field="full_name",
@@ -82,7 +82,7 @@ STEPS = (
     Step(
         "group",
         "reg.ask_group",
-        choices=coded("group.", users_service.TARGET_GROUPS),
+        choices=lambda ctx: [(_("group." + g), g) for g in users_service.TARGET_GROUPS],
         width=1,
         hint="reg.hint_buttons",
         field="target_group",
@@ -93,7 +93,7 @@ STEPS = (
         "reg.ask_organisation",
         choices=_org_choices,
         pick=_keep_org,
-        parse=cleaned(users_service.clean_organisation),
+        parse=lambda m, ctx: users_service.clean_organisation(text_of(m)),
         skip_if=lambda draft: not users_service.needs_organisation(draft.get("target_group")),
         width=1,
         hint="reg.hint_text",
@@ -103,7 +103,7 @@ STEPS = (
     Step(
         "district",
         "reg.ask_district",
-        choices=coded("district.", users_service.DISTRICTS),
+        choices=lambda ctx: [(_("district." + d), d) for d in users_service.DISTRICTS],
         hint="reg.hint_buttons",
         field="district",
         label="profile.edit_district",

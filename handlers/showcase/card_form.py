@@ -15,7 +15,7 @@ from db.models import User
 from db.models.showcase import ServiceCard
 from handlers import forms
 from handlers.common import error_text, target
-from handlers.forms import STAY, Form, FormContext, Step, WrongKind, cleaned, with_max
+from handlers.forms import STAY, Form, FormContext, Step, WrongKind, text_of
 from handlers.showcase.views import (
     card_text,
     current_language,
@@ -93,21 +93,25 @@ def _photo(message: Message, ctx: FormContext) -> str:
     return message.photo[-1].file_id
 
 
+def _text(clean: Any) -> Any:
+    return lambda message, ctx: clean(text_of(message))
+
+
 STEPS = (
     Step(
         "organisation",
         "showcase.ask_organisation",
         choices=_keep_organisation,
         pick=lambda raw, ctx: ctx.draft["organisation"],
-        parse=cleaned(svc.clean_organisation),
+        parse=_text(svc.clean_organisation),
         width=1,
         hint="showcase.hint_text",
         label="showcase.edit_organisation",
     ),
     Step(
         "title",
-        with_max("showcase.ask_title", svc.TITLE_MAX),
-        parse=cleaned(svc.clean_title),
+        lambda ctx: _("showcase.ask_title").format(max=svc.TITLE_MAX),
+        parse=_text(svc.clean_title),
         hint="showcase.hint_text",
         label="showcase.edit_title",
     ),
@@ -122,8 +126,8 @@ STEPS = (
     ),
     Step(
         "description",
-        with_max("showcase.ask_description", svc.DESCRIPTION_MAX),
-        parse=cleaned(svc.clean_description),
+        lambda ctx: _("showcase.ask_description").format(max=svc.DESCRIPTION_MAX),
+        parse=_text(svc.clean_description),
         hint="showcase.hint_text",
         label="showcase.edit_description",
     ),
@@ -137,10 +141,10 @@ STEPS = (
     ),
     Step(
         "price",
-        with_max("showcase.ask_price", svc.PRICE_MAX),
+        lambda ctx: _("showcase.ask_price").format(max=svc.PRICE_MAX),
         choices=lambda ctx: [(_("showcase.btn_free"), "free")],
         pick=lambda raw, ctx: None,
-        parse=cleaned(svc.clean_price),
+        parse=_text(svc.clean_price),
         hint="showcase.hint_text",
         label="showcase.edit_price",
     ),

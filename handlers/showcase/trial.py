@@ -20,7 +20,7 @@ from db.models import User
 from db.models.showcase import TrialApplication
 from handlers import forms
 from handlers.common import menu_for
-from handlers.forms import Form, FormContext, Step, cleaned, text_of, with_max
+from handlers.forms import Form, FormContext, Step, text_of
 from handlers.showcase.views import esc, refused_to_non_provider, show, show_hub, trial_staff_text
 from keyboards.showcase import CardAction, CardCb, trial_status_label
 from keyboards.showcase_provider import trial_hub_keyboard
@@ -134,8 +134,8 @@ TRIAL = Form(
         ),
         Step(
             "purpose",
-            with_max("showcase.ask_trial_purpose", svc.PURPOSE_MAX),
-            parse=cleaned(svc.clean_purpose),
+            lambda ctx: _("showcase.ask_trial_purpose").format(max=svc.PURPOSE_MAX),
+            parse=lambda message, ctx: svc.clean_purpose(text_of(message)),
             label="showcase.trial_field_purpose",
         ),
     ),
