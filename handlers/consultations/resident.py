@@ -4,12 +4,13 @@ staff (a button or a Telegram reply to their answer), rating and a comment after
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -168,11 +169,23 @@ async def view(
     await show_request(target(callback), session, user, c, settings)
 
 
-async def cancel_ask(callback: CallbackQuery, callback_data: ConsultCb, session: AsyncSession) -> None:
-    if (c := await _own(callback, session, callback_data.id, open_only=True)) is None:
+async def _ask(
+    callback: CallbackQuery,
+    session: AsyncSession,
+    number: int,
+    key: str,
+    keyboard: Callable[[int], InlineKeyboardMarkup],
+    open_only: bool = False,
+) -> None:
+    """A question about the person's own request, with its buttons (cancel it? how was it?)."""
+    if (c := await _own(callback, session, number, open_only=open_only)) is None:
         return
-    await target(callback).answer(
-        _("consult.cancel_confirm").format(number=c.id), reply_markup=kb.cancel_confirm_keyboard(c.id)
+    await target(callback).answer(_(key).format(number=c.id), reply_markup=keyboard(c.id))
+
+
+async def cancel_ask(callback: CallbackQuery, callback_data: ConsultCb, session: AsyncSession) -> None:
+    await _ask(
+        callback, session, callback_data.id, "consult.cancel_confirm", kb.cancel_confirm_keyboard, True
     )
 
 
@@ -222,11 +235,7 @@ async def reply_to_answer(
 
 
 async def rate_ask(callback: CallbackQuery, callback_data: ConsultCb, session: AsyncSession) -> None:
-    if (c := await _own(callback, session, callback_data.id)) is None:
-        return
-    await target(callback).answer(
-        _("consult.rate_ask").format(number=c.id), reply_markup=kb.rating_keyboard(c.id)
-    )
+    await _ask(callback, session, callback_data.id, "consult.rate_ask", kb.rating_keyboard)
 
 
 async def rate(

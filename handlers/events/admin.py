@@ -116,11 +116,12 @@ async def show_people(
 async def _event_or_alert(
     callback: CallbackQuery, session: AsyncSession, event_id: int, *, live: bool = False
 ) -> Event | None:
-    """The event, or None after an alert (also for a cancelled one when ``live``)."""
+    """The event, the press answered; or None after an alert (also for a cancelled one when ``live``)."""
     item = await ev.get_event(session, event_id)
     if item is None or (live and item.status == EventStatus.CANCELLED):
         await callback.answer(_("events.err_cancelled" if item else "events.err_not_found"), show_alert=True)
         return None
+    await callback.answer()
     return item
 
 
@@ -161,7 +162,6 @@ async def ask_cancel(callback: CallbackQuery, callback_data: EaCb, session: Asyn
     item = await _event_or_alert(callback, session, callback_data.e)
     if item is None:
         return
-    await callback.answer()
     counts = await ev.counts(session, item.id)
     people = sum(counts.get(s, 0) for s in ("confirmed", "offered", "waiting"))
     await target(callback).answer(
@@ -202,7 +202,6 @@ async def xlsx(callback: CallbackQuery, callback_data: EaCb, session: AsyncSessi
     item = await _event_or_alert(callback, session, callback_data.e)
     if item is None:
         return
-    await callback.answer()
     people = await ev.participants(session, item.id)
     data = participants_xlsx(item, people)
     await ev.record_export(session, callback.from_user.id, item.id, len(people))
@@ -216,7 +215,6 @@ async def show_feedback(callback: CallbackQuery, callback_data: EaCb, session: A
     item = await _event_or_alert(callback, session, callback_data.e)
     if item is None:
         return
-    await callback.answer()
     rows = await ev.feedback(session, item.id)
     if not rows:
         await target(callback).answer(_("events.feedback_none").format(title=hd.quote(item.title)))
@@ -228,7 +226,6 @@ async def link_qr(callback: CallbackQuery, callback_data: EaCb, session: AsyncSe
     item = await _event_or_alert(callback, session, callback_data.e)
     if item is None:
         return
-    await callback.answer()
     link = await bot_link(bot, f"ev_{item.id}")
     await target(callback).answer_photo(
         BufferedInputFile(qr_png(link), filename=f"event-{item.id}-qr.png"),
@@ -257,7 +254,6 @@ async def code(callback: CallbackQuery, callback_data: EaCb, session: AsyncSessi
     item = await _event_or_alert(callback, session, callback_data.e, live=True)
     if item is None:
         return
-    await callback.answer()
     await send_code(callback, item, bot, session)
 
 

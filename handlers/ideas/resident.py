@@ -195,25 +195,28 @@ async def list_filter(callback: CallbackQuery, callback_data: IdeasListCb) -> No
         await target(callback).answer(_("ideas.filter.pick"), reply_markup=markup)
 
 
+async def _open_public(
+    callback: CallbackQuery, session: AsyncSession, user: User, idea_id: int, back: IdeasListCb | None
+) -> None:
+    try:
+        await callback.answer()
+        await show_public_idea(target(callback), session, user, idea_id, back)
+    except DomainError as exc:
+        await target(callback).answer(error_text(exc))
+
+
 async def list_open(
     callback: CallbackQuery, callback_data: IdeasListCb, session: AsyncSession, user: User
 ) -> None:
+    """An idea from the list: its «К списку» comes back to the same filters and page."""
     back = IdeasListCb(a=ListAction.PAGE, d=callback_data.d, h=callback_data.h, p=callback_data.p)
-    try:
-        await callback.answer()
-        await show_public_idea(target(callback), session, user, callback_data.id, back)
-    except DomainError as exc:
-        await target(callback).answer(error_text(exc))
+    await _open_public(callback, session, user, callback_data.id, back)
 
 
 async def open_idea(
     callback: CallbackQuery, callback_data: IdeaCb, session: AsyncSession, user: User
 ) -> None:
-    try:
-        await callback.answer()
-        await show_public_idea(target(callback), session, user, callback_data.id, None)
-    except DomainError as exc:
-        await target(callback).answer(error_text(exc))
+    await _open_public(callback, session, user, callback_data.id, None)
 
 
 async def list_support(
