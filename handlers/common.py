@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram import BaseMiddleware, F, Router
 from aiogram.filters import Command
@@ -17,6 +17,8 @@ from keyboards.common import NavCb
 from keyboards.menu import main_menu, public_menu
 from services.errors import DomainError
 
+T = TypeVar("T")
+
 
 def target(event: Message | CallbackQuery) -> Message:
     """The message to answer under: the message itself, or the one whose button was pressed."""
@@ -26,8 +28,24 @@ def target(event: Message | CallbackQuery) -> Message:
     return event
 
 
+async def acknowledge(event: Message | CallbackQuery) -> None:
+    """A pressed button is answered (its clock stops); a command needs nothing."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+
+
 def error_text(error: DomainError) -> str:
     return _(error.key).format(**error.values)
+
+
+async def or_alert(callback: CallbackQuery, call: Awaitable[T]) -> T | None:
+    """What a service call returns, or None once its refusal (a DomainError) is shown as an alert under
+    the pressed button. For calls that return something; the caller stops on None."""
+    try:
+        return await call
+    except DomainError as exc:
+        await callback.answer(error_text(exc), show_alert=True)
+        return None
 
 
 def menu_for(user: User | None):
@@ -54,12 +72,35 @@ class RequireRegistration(BaseMiddleware):
         return None
 
 
+Registrar = Callable[[Router], object]
+"""A feature module's ``register(router)``: puts its handlers on the router."""
+
+
+def feature_router(name: str, *parts: Registrar) -> Router:
+    """A feature's router with its modules' handlers registered in the order given (the staff side: the
+    admin router above it admits only staff in the admin chat)."""
+    router = Router(name=name)
+    for register in parts:
+        register(router)
+    return router
+
+
+def resident_router(name: str, *parts: Registrar) -> Router:
+    """A feature's side in private chats, for registered people only."""
+    router = Router(name=name)
+    private_only(router)
+    router.message.middleware(RequireRegistration())
+    router.callback_query.middleware(RequireRegistration())
+    for register in parts:
+        register(router)
+    return router
+
+
 async def cancel_dialog(event: Message | CallbackQuery, state: FSMContext, user: User | None) -> None:
     had_state = await state.get_state() is not None
     await state.clear()
     message = target(event)
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     if had_state:
         await message.answer(_("common.cancelled"), reply_markup=ReplyKeyboardRemove())
     await message.answer(_("menu.title"), reply_markup=menu_for(user))

@@ -10,10 +10,9 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from handlers.common import RequireRegistration, target
-from handlers.filters import private_only
+from handlers.common import resident_router, target
+from keyboards.common import button, column
 from keyboards.menu import MenuCb
 from keyboards.my import MyCb, MySection
 
@@ -28,11 +27,7 @@ MY_SECTIONS: list[tuple[str, MySection]] = [
 
 
 def my_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for key, section in MY_SECTIONS:
-        builder.button(text=_(key), callback_data=MyCb(section=section))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(*(button(_(key), MyCb(section=section)) for key, section in MY_SECTIONS))
 
 
 async def show_my(message: Message) -> None:
@@ -54,10 +49,7 @@ async def menu_my(callback: CallbackQuery, state: FSMContext) -> None:
 
 
 def create_router() -> Router:
-    router = Router(name="my")
-    private_only(router)
-    router.message.middleware(RequireRegistration())
-    router.callback_query.middleware(RequireRegistration())
+    router = resident_router("my")
 
     router.message.register(cmd_my, Command("my"))
     router.callback_query.register(menu_my, MenuCb.filter(F.action == "my"))

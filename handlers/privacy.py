@@ -22,7 +22,13 @@ from handlers.common import target
 from handlers.filters import private_only
 from handlers.texts import join_lines
 from keyboards.menu import MenuCb, public_menu
-from keyboards.privacy import PrivacyCb, confirm_erase_keyboard, confirm_withdraw_keyboard, privacy_keyboard
+from keyboards.privacy import (
+    PrivacyAction,
+    PrivacyCb,
+    confirm_erase_keyboard,
+    confirm_withdraw_keyboard,
+    privacy_keyboard,
+)
 from services import privacy as privacy_service
 
 log = logging.getLogger(__name__)
@@ -142,20 +148,20 @@ async def export(callback: CallbackQuery, user: User | None, session: AsyncSessi
     await target(callback).answer(export_summary(data))
 
 
-async def erase_ask(callback: CallbackQuery, user: User | None) -> None:
+CONFIRMATIONS = {
+    PrivacyAction.ERASE: ("privacy.erase_confirm", confirm_erase_keyboard),
+    PrivacyAction.WITHDRAW: ("privacy.withdraw_confirm", confirm_withdraw_keyboard),
+}
+
+
+async def confirm_ask(callback: CallbackQuery, callback_data: PrivacyCb, user: User | None) -> None:
+    """«Удалить данные» or «Отозвать согласие»: asked once more before anything is erased."""
     await callback.answer()
     if user is None:
         await target(callback).answer(_("privacy.nothing_stored"))
         return
-    await target(callback).answer(_("privacy.erase_confirm"), reply_markup=confirm_erase_keyboard())
-
-
-async def withdraw_ask(callback: CallbackQuery, user: User | None) -> None:
-    await callback.answer()
-    if user is None:
-        await target(callback).answer(_("privacy.nothing_stored"))
-        return
-    await target(callback).answer(_("privacy.withdraw_confirm"), reply_markup=confirm_withdraw_keyboard())
+    key, keyboard = CONFIRMATIONS[callback_data.action]
+    await target(callback).answer(_(key), reply_markup=keyboard())
 
 
 async def erase_yes(
@@ -191,8 +197,7 @@ def create_router() -> Router:
     router.message.register(cmd_privacy, Command("privacy"))
     router.callback_query.register(menu_privacy, MenuCb.filter(F.action == "privacy"))
     router.callback_query.register(export, PrivacyCb.filter(F.action == "export"))
-    router.callback_query.register(erase_ask, PrivacyCb.filter(F.action == "erase"))
-    router.callback_query.register(withdraw_ask, PrivacyCb.filter(F.action == "withdraw"))
+    router.callback_query.register(confirm_ask, PrivacyCb.filter(F.action.in_(CONFIRMATIONS)))
     router.callback_query.register(erase_yes, PrivacyCb.filter(F.action.in_({"erase_yes", "withdraw_yes"})))
     router.callback_query.register(erase_no, PrivacyCb.filter(F.action == "erase_no"))
 

@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, nav_row
+from keyboards.common import Id, button, column, nav_row, picks
 
 
 class BookStep(StrEnum):
@@ -141,39 +141,30 @@ def booking_keyboard(booking_id: int, *, cancel: bool = True, coming: bool = Fal
 
 
 def cancel_confirm_keyboard(booking_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("booking.btn_cancel_yes"), callback_data=BookingAction(a=OwnBooking.CANCEL_YES, id=booking_id)
+    return column(
+        button(_("booking.btn_cancel_yes"), BookingAction(a=OwnBooking.CANCEL_YES, id=booking_id)),
+        button(_("booking.btn_cancel_no"), BookingAction(a=OwnBooking.KEEP, id=booking_id)),
     )
-    builder.button(
-        text=_("booking.btn_cancel_no"), callback_data=BookingAction(a=OwnBooking.KEEP, id=booking_id)
-    )
-    builder.adjust(1)
-    return builder.as_markup()
 
 
 def my_bookings_keyboard(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     """One «Отменить …» button per upcoming booking, then «Забронировать»."""
-    builder = InlineKeyboardBuilder()
-    for booking_id, label in items:
-        builder.button(text=label, callback_data=BookingAction(a=OwnBooking.CANCEL, id=booking_id))
-    builder.button(text=_("booking.btn_new"), callback_data=BookCb(a=BookStep.START))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(
+        *picks(items, lambda booking_id: BookingAction(a=OwnBooking.CANCEL, id=booking_id)),
+        button(_("booking.btn_new"), BookCb(a=BookStep.START)),
+    )
 
 
 # --- staff ------------------------------------------------------------------------------------------
 
 
 def staff_resources_keyboard(items: Iterable[tuple[int, str]], day: date) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for resource_id, title in items:
-        builder.button(text=title, callback_data=StaffBk(a=Staff.DAY, id=resource_id, v=day_code(day)))
-    builder.button(text=_("booking.adm_btn_pending"), callback_data=StaffBk(a=Staff.PENDING))
-    builder.button(text=_("booking.adm_btn_figures"), callback_data=StaffBk(a=Staff.FIGURES))
-    builder.button(text=_("booking.adm_btn_settings"), callback_data=StaffBk(a=Staff.SETTINGS))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(
+        *picks(items, lambda resource_id: StaffBk(a=Staff.DAY, id=resource_id, v=day_code(day))),
+        button(_("booking.adm_btn_pending"), StaffBk(a=Staff.PENDING)),
+        button(_("booking.adm_btn_figures"), StaffBk(a=Staff.FIGURES)),
+        button(_("booking.adm_btn_settings"), StaffBk(a=Staff.SETTINGS)),
+    )
 
 
 def schedule_keyboard(
@@ -260,12 +251,10 @@ EDITABLE = (
 
 
 def settings_list_keyboard(items: Iterable[tuple[int, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for resource_id, title in items:
-        builder.button(text=title, callback_data=StaffBk(a=Staff.RESOURCE, id=resource_id))
-    builder.button(text=_("booking.adm_btn_add_resource"), callback_data=StaffBk(a=Staff.ADD))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(
+        *picks(items, lambda resource_id: StaffBk(a=Staff.RESOURCE, id=resource_id)),
+        button(_("booking.adm_btn_add_resource"), StaffBk(a=Staff.ADD)),
+    )
 
 
 def resource_settings_keyboard(resource_id: int, needs_approval: bool, active: bool) -> InlineKeyboardMarkup:

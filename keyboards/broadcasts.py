@@ -13,7 +13,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from keyboards.common import Id
+from keyboards.common import Id, button, row
 
 FILTERS = ("group", "district", "interest", "source")
 QUICK_TIMES = ("09:00", "10:00", "11:00", "12:00", "14:00", "16:00", "18:00", "19:00")
@@ -52,29 +52,11 @@ class UnsubCb(CallbackData, prefix="bcu"):
 
 
 def unsubscribe_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("broadcast.btn_unsubscribe"),
-                    callback_data=UnsubCb(action=UnsubAction.OFF, id=broadcast_id).pack(),
-                )
-            ]
-        ]
-    )
+    return row(button(_("broadcast.btn_unsubscribe"), UnsubCb(action=UnsubAction.OFF, id=broadcast_id)))
 
 
 def resubscribe_keyboard(broadcast_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("broadcast.btn_resubscribe"),
-                    callback_data=UnsubCb(action=UnsubAction.ON, id=broadcast_id).pack(),
-                )
-            ]
-        ]
-    )
+    return row(button(_("broadcast.btn_resubscribe"), UnsubCb(action=UnsubAction.ON, id=broadcast_id)))
 
 
 # --- staff: building a broadcast ------------------------------------------------------------------
@@ -111,11 +93,7 @@ def control_keyboard(broadcast_id: int, status: str) -> InlineKeyboardMarkup | N
     if status not in CONTROLS:
         return None
     action, key, _numbered = CONTROLS[status]
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=_(key), callback_data=BcCb(action=action, id=broadcast_id).pack())]
-        ]
-    )
+    return row(button(_(key), BcCb(action=action, id=broadcast_id)))
 
 
 def history_keyboard(items: list[tuple[int, str]]) -> InlineKeyboardMarkup | None:

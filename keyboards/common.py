@@ -1,7 +1,8 @@
-"""Buttons every dialog shares: «Назад» and «Отмена»."""
+"""Buttons every dialog shares: «Назад» and «Отмена»; a button, a list of items, a column of buttons."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Annotated
 
@@ -51,6 +52,27 @@ def nav_row(back: bool = True, cancel: bool = True) -> list[InlineKeyboardButton
     if cancel:
         row.append(InlineKeyboardButton(text=_("btn.cancel"), callback_data=NavCb(action="cancel").pack()))
     return row
+
+
+def button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def picks(
+    items: Iterable[tuple[int, str]], data: Callable[[int], CallbackData]
+) -> list[InlineKeyboardButton]:
+    """A button per (id, label) of a list, carrying ``data(id)``."""
+    return [button(label, data(item_id)) for item_id, label in items]
+
+
+def column(*buttons: InlineKeyboardButton) -> InlineKeyboardMarkup:
+    """The buttons one under another (a list of items, a menu, a confirmation)."""
+    return InlineKeyboardMarkup(inline_keyboard=[[each] for each in buttons])
+
+
+def row(*buttons: InlineKeyboardButton) -> InlineKeyboardMarkup:
+    """The buttons side by side in one row (a yes/no choice, a pair of actions)."""
+    return InlineKeyboardMarkup(inline_keyboard=[list(buttons)])
 
 
 def nav_keyboard(back: bool = True, cancel: bool = True) -> InlineKeyboardMarkup:

@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, nav_row
+from keyboards.common import Id, button, column, nav_row, picks, row
 
 
 class Consult(StrEnum):
@@ -65,52 +65,38 @@ class ConsultAdmCb(CallbackData, prefix="cna"):
     v: str = ""
 
 
-def _button(text: str, cb: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=cb.pack())
-
-
 # --- the person's requests (/my) -------------------------------------------------------------------
 
 
 def my_list_keyboard(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for number, label in items:
-        builder.button(text=label, callback_data=ConsultCb(action=Consult.VIEW, id=number))
-    builder.button(text=_("consult.btn_new"), callback_data=ConsultCb(action=Consult.NEW))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(
+        *picks(items, lambda number: ConsultCb(action=Consult.VIEW, id=number)),
+        button(_("consult.btn_new"), ConsultCb(action=Consult.NEW)),
+    )
 
 
 def request_keyboard(number: int, *, is_open: bool, can_rate: bool) -> InlineKeyboardMarkup:
     rows = []
     if is_open:
-        rows.append([_button(_("consult.btn_write"), ConsultCb(action=Consult.WRITE, id=number))])
-        rows.append([_button(_("consult.btn_cancel_request"), ConsultCb(action=Consult.CANCEL, id=number))])
+        rows.append([button(_("consult.btn_write"), ConsultCb(action=Consult.WRITE, id=number))])
+        rows.append([button(_("consult.btn_cancel_request"), ConsultCb(action=Consult.CANCEL, id=number))])
     if can_rate:
-        rows.append([_button(_("consult.btn_rate"), ConsultCb(action=Consult.RATE_ASK, id=number))])
-    rows.append([_button(_("consult.btn_to_list"), ConsultCb(action=Consult.LIST))])
+        rows.append([button(_("consult.btn_rate"), ConsultCb(action=Consult.RATE_ASK, id=number))])
+    rows.append([button(_("consult.btn_to_list"), ConsultCb(action=Consult.LIST))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def cancel_confirm_keyboard(number: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _button(_("consult.btn_cancel_yes"), ConsultCb(action=Consult.CANCEL_YES, id=number)),
-                _button(_("consult.btn_cancel_no"), ConsultCb(action=Consult.VIEW, id=number)),
-            ]
-        ]
+    return row(
+        button(_("consult.btn_cancel_yes"), ConsultCb(action=Consult.CANCEL_YES, id=number)),
+        button(_("consult.btn_cancel_no"), ConsultCb(action=Consult.VIEW, id=number)),
     )
 
 
 def reply_keyboard(number: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _button(_("consult.btn_reply"), ConsultCb(action=Consult.WRITE, id=number)),
-                _button(_("consult.btn_open"), ConsultCb(action=Consult.VIEW, id=number)),
-            ]
-        ]
+    return row(
+        button(_("consult.btn_reply"), ConsultCb(action=Consult.WRITE, id=number)),
+        button(_("consult.btn_open"), ConsultCb(action=Consult.VIEW, id=number)),
     )
 
 
@@ -130,13 +116,9 @@ def rating_keyboard(number: int) -> InlineKeyboardMarkup:
 
 
 def comment_keyboard(number: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _button(_("consult.btn_comment"), ConsultCb(action=Consult.COMMENT, id=number)),
-                _button(_("consult.btn_no_comment"), ConsultCb(action=Consult.NO_COMMENT, id=number)),
-            ]
-        ]
+    return row(
+        button(_("consult.btn_comment"), ConsultCb(action=Consult.COMMENT, id=number)),
+        button(_("consult.btn_no_comment"), ConsultCb(action=Consult.NO_COMMENT, id=number)),
     )
 
 
@@ -149,32 +131,32 @@ def card_keyboard(number: int, *, is_open: bool, assigned: bool) -> InlineKeyboa
         first = (
             []
             if assigned
-            else [_button(_("consult.adm_take"), ConsultAdmCb(action=ConsultStaff.TAKE, id=number))]
+            else [button(_("consult.adm_take"), ConsultAdmCb(action=ConsultStaff.TAKE, id=number))]
         )
-        first.append(_button(_("consult.adm_answer"), ConsultAdmCb(action=ConsultStaff.ANSWER, id=number)))
+        first.append(button(_("consult.adm_answer"), ConsultAdmCb(action=ConsultStaff.ANSWER, id=number)))
         rows.append(first)
         rows.append(
             [
-                _button(_("consult.adm_meet"), ConsultAdmCb(action=ConsultStaff.MEET, id=number)),
-                _button(_("consult.adm_close"), ConsultAdmCb(action=ConsultStaff.CLOSE, id=number)),
+                button(_("consult.adm_meet"), ConsultAdmCb(action=ConsultStaff.MEET, id=number)),
+                button(_("consult.adm_close"), ConsultAdmCb(action=ConsultStaff.CLOSE, id=number)),
             ]
         )
     rows.append(
         [
-            _button(_("consult.adm_contact"), ConsultAdmCb(action=ConsultStaff.CONTACT, id=number)),
-            _button(_("consult.adm_history"), ConsultAdmCb(action=ConsultStaff.ORG, id=number)),
+            button(_("consult.adm_contact"), ConsultAdmCb(action=ConsultStaff.CONTACT, id=number)),
+            button(_("consult.adm_history"), ConsultAdmCb(action=ConsultStaff.ORG, id=number)),
         ]
     )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def _back_to_card(number: int) -> list[InlineKeyboardButton]:
-    return [_button(_("btn.back"), ConsultAdmCb(action=ConsultStaff.CARD_BACK, id=number))]
+    return [button(_("btn.back"), ConsultAdmCb(action=ConsultStaff.CARD_BACK, id=number))]
 
 
 def outcome_keyboard(number: int, outcomes: tuple[str, ...]) -> InlineKeyboardMarkup:
     rows = [
-        [_button(_(f"consult.outcome.{code}"), ConsultAdmCb(action=ConsultStaff.OUTCOME, id=number, v=code))]
+        [button(_(f"consult.outcome.{code}"), ConsultAdmCb(action=ConsultStaff.OUTCOME, id=number, v=code))]
         for code in outcomes
     ]
     rows.append(_back_to_card(number))
@@ -202,14 +184,14 @@ def meeting_times_keyboard(number: int, day: str, times: list[str]) -> InlineKey
             callback_data=ConsultAdmCb(action=ConsultStaff.MEET_TIME, id=number, v=day + hhmm),
         )
     builder.adjust(4)
-    builder.row(_button(_("btn.back"), ConsultAdmCb(action=ConsultStaff.MEET, id=number)))
+    builder.row(button(_("btn.back"), ConsultAdmCb(action=ConsultStaff.MEET, id=number)))
     return builder.as_markup()
 
 
 def meeting_place_keyboard(number: int, stamp: str, places: tuple[str, ...]) -> InlineKeyboardMarkup:
     rows = [
         [
-            _button(
+            button(
                 _(f"consult.place.{code}"),
                 ConsultAdmCb(action=ConsultStaff.MEET_PLACE, id=number, v=f"{stamp}-{code}"),
             )
@@ -218,13 +200,13 @@ def meeting_place_keyboard(number: int, stamp: str, places: tuple[str, ...]) -> 
     ]
     rows.append(
         [
-            _button(
+            button(
                 _("consult.adm_place_other"),
                 ConsultAdmCb(action=ConsultStaff.MEET_PLACE, id=number, v=f"{stamp}-other"),
             )
         ]
     )
-    rows.append([_button(_("btn.back"), ConsultAdmCb(action=ConsultStaff.MEET_DAY, id=number, v=stamp[:8]))])
+    rows.append([button(_("btn.back"), ConsultAdmCb(action=ConsultStaff.MEET_DAY, id=number, v=stamp[:8]))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -237,27 +219,18 @@ def open_list_keyboard(numbers: list[int]) -> InlineKeyboardMarkup:
 
 
 def take_keyboard(number: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                _button(_("consult.adm_take"), ConsultAdmCb(action=ConsultStaff.TAKE, id=number)),
-                _button(_("consult.adm_show"), ConsultAdmCb(action=ConsultStaff.SHOW, id=number)),
-            ]
-        ]
+    return row(
+        button(_("consult.adm_take"), ConsultAdmCb(action=ConsultStaff.TAKE, id=number)),
+        button(_("consult.adm_show"), ConsultAdmCb(action=ConsultStaff.SHOW, id=number)),
     )
 
 
 def topics_admin_keyboard(topics: list[tuple[int, str, bool]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for topic_id, title, active in topics:
-        mark = "✅" if active else "🚫"
-        builder.button(
-            text=f"{mark} {title}"[:60],
-            callback_data=ConsultAdmCb(action=ConsultStaff.TOPIC_TOGGLE, id=topic_id),
-        )
-    builder.button(text=_("consult.adm_topic_add"), callback_data=ConsultAdmCb(action=ConsultStaff.TOPIC_ADD))
-    builder.adjust(1)
-    return builder.as_markup()
+    marked = [(topic_id, f"{'✅' if active else '🚫'} {title}"[:60]) for topic_id, title, active in topics]
+    return column(
+        *picks(marked, lambda topic_id: ConsultAdmCb(action=ConsultStaff.TOPIC_TOGGLE, id=topic_id)),
+        button(_("consult.adm_topic_add"), ConsultAdmCb(action=ConsultStaff.TOPIC_ADD)),
+    )
 
 
 def day_label(day: datetime, weekday_names: list[str]) -> str:

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, nav_row
+from keyboards.common import Id, button, column, nav_row, picks
 
 
 class FormAction(StrEnum):
@@ -93,18 +93,14 @@ class IdeaQueueCb(CallbackData, prefix="adm"):
     id: Id = 0
 
 
-def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
 # --- the form ---------------------------------------------------------------------------------------
 
 
 def resume_keyboard(restart_value: str = "") -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("ideas.btn.resume"), IdeaFormCb(action=FormAction.RESUME))],
-            [_button(_("ideas.btn.restart"), IdeaFormCb(action=FormAction.RESTART, value=restart_value))],
+            [button(_("ideas.btn.resume"), IdeaFormCb(action=FormAction.RESUME))],
+            [button(_("ideas.btn.restart"), IdeaFormCb(action=FormAction.RESTART, value=restart_value))],
             nav_row(back=False),
         ]
     )
@@ -114,28 +110,26 @@ def resume_keyboard(restart_value: str = "") -> InlineKeyboardMarkup:
 
 
 def my_ideas_keyboard(ideas: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for idea_id, label in ideas:
-        builder.button(text=label, callback_data=IdeaCb(action=IdeaAction.OWN, id=idea_id))
-    builder.button(text=_("ideas.btn.new"), callback_data=IdeaFormCb(action=FormAction.START))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(
+        *picks(ideas, lambda idea_id: IdeaCb(action=IdeaAction.OWN, id=idea_id)),
+        button(_("ideas.btn.new"), IdeaFormCb(action=FormAction.START)),
+    )
 
 
 def own_idea_keyboard(idea_id: int, *, can_edit: bool, can_update: bool) -> InlineKeyboardMarkup:
     rows = []
     if can_edit:
-        rows.append([_button(_("ideas.btn.fix"), IdeaCb(action=IdeaAction.EDIT, id=idea_id))])
+        rows.append([button(_("ideas.btn.fix"), IdeaCb(action=IdeaAction.EDIT, id=idea_id))])
     if can_update:
-        rows.append([_button(_("ideas.btn.update"), IdeaCb(action=IdeaAction.UPDATE, id=idea_id))])
-    rows.append([_button(_("ideas.btn.my_list"), IdeaCb(action=IdeaAction.MINE))])
+        rows.append([button(_("ideas.btn.update"), IdeaCb(action=IdeaAction.UPDATE, id=idea_id))])
+    rows.append([button(_("ideas.btn.my_list"), IdeaCb(action=IdeaAction.MINE))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def update_confirm_keyboard(idea_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_("ideas.btn.send_update"), IdeaCb(action=IdeaAction.SEND_UPDATE, id=idea_id))],
+            [button(_("ideas.btn.send_update"), IdeaCb(action=IdeaAction.SEND_UPDATE, id=idea_id))],
             nav_row(),
         ]
     )
@@ -166,8 +160,8 @@ def list_keyboard(
     for idea_id, label, count, state in items:
         rows.append(
             [
-                _button(label, IdeasListCb(a=ListAction.OPEN, d=district, h=help_kind, p=page, id=idea_id)),
-                _button(
+                button(label, IdeasListCb(a=ListAction.OPEN, d=district, h=help_kind, p=page, id=idea_id)),
+                button(
                     support_label(count, state),
                     IdeasListCb(a=ListAction.SUPPORT, d=district, h=help_kind, p=page, id=idea_id),
                 ),
@@ -176,22 +170,22 @@ def list_keyboard(
     if pages > 1:
         travel = []
         if page > 0:
-            travel.append(_button("◀️", IdeasListCb(a=ListAction.PAGE, d=district, h=help_kind, p=page - 1)))
+            travel.append(button("◀️", IdeasListCb(a=ListAction.PAGE, d=district, h=help_kind, p=page - 1)))
         travel.append(
-            _button(f"{page + 1}/{pages}", IdeasListCb(a=ListAction.PAGE, d=district, h=help_kind, p=page))
+            button(f"{page + 1}/{pages}", IdeasListCb(a=ListAction.PAGE, d=district, h=help_kind, p=page))
         )
         if page + 1 < pages:
-            travel.append(_button("▶️", IdeasListCb(a=ListAction.PAGE, d=district, h=help_kind, p=page + 1)))
+            travel.append(button("▶️", IdeasListCb(a=ListAction.PAGE, d=district, h=help_kind, p=page + 1)))
         rows.append(travel)
     district_label = _("district." + district) if district else _("ideas.filter.any_district")
     help_label = _(f"ideas.help.{help_kind}") if help_kind else _("ideas.filter.any_help")
     rows.append(
         [
-            _button("📍 " + district_label, IdeasListCb(a=ListAction.PICK_DISTRICT, d=district, h=help_kind)),
-            _button("🤝 " + help_label, IdeasListCb(a=ListAction.PICK_HELP, d=district, h=help_kind)),
+            button("📍 " + district_label, IdeasListCb(a=ListAction.PICK_DISTRICT, d=district, h=help_kind)),
+            button("🤝 " + help_label, IdeasListCb(a=ListAction.PICK_HELP, d=district, h=help_kind)),
         ]
     )
-    rows.append([_button(_("ideas.btn.new"), IdeaFormCb(action=FormAction.START))])
+    rows.append([button(_("ideas.btn.new"), IdeaFormCb(action=FormAction.START))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -224,8 +218,8 @@ def filter_keyboard(
 def public_card_keyboard(
     idea_id: int, count: int, state: str, back: IdeasListCb | None
 ) -> InlineKeyboardMarkup:
-    rows = [[_button(support_label(count, state), IdeaCb(action=IdeaAction.SUPPORT, id=idea_id))]]
-    rows.append([_button(_("ideas.btn.to_list"), back or IdeasListCb(a=ListAction.PAGE))])
+    rows = [[button(support_label(count, state), IdeaCb(action=IdeaAction.SUPPORT, id=idea_id))]]
+    rows.append([button(_("ideas.btn.to_list"), back or IdeasListCb(a=ListAction.PAGE))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -250,16 +244,8 @@ def staff_card_keyboard(idea_id: int, status: str) -> InlineKeyboardMarkup | Non
     buttons = STAFF_BUTTONS.get(status)
     if not buttons:
         return None
-    builder = InlineKeyboardBuilder()
-    for key, action in buttons:
-        builder.button(text=_(key), callback_data=IdeaStaffCb(action=action, id=idea_id))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(*(button(_(key), IdeaStaffCb(action=action, id=idea_id)) for key, action in buttons))
 
 
 def staff_open_keyboard(ideas: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for idea_id, label in ideas:
-        builder.button(text=label, callback_data=IdeaQueueCb(action=QueueAction.CARD, id=idea_id))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(*picks(ideas, lambda idea_id: IdeaQueueCb(action=QueueAction.CARD, id=idea_id)))

@@ -7,7 +7,8 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from keyboards.common import button, column
 
 
 class PrivacyAction(StrEnum):
@@ -23,26 +24,27 @@ class PrivacyCb(CallbackData, prefix="priv"):
     action: PrivacyAction
 
 
+def _column(*buttons: tuple[str, PrivacyAction]) -> InlineKeyboardMarkup:
+    """(text key, action) buttons one under another."""
+    return column(*(button(_(key), PrivacyCb(action=action)) for key, action in buttons))
+
+
 def privacy_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("privacy.btn_export"), callback_data=PrivacyCb(action="export"))
-    builder.button(text=_("privacy.btn_erase"), callback_data=PrivacyCb(action="erase"))
-    builder.button(text=_("privacy.btn_withdraw"), callback_data=PrivacyCb(action="withdraw"))
-    builder.adjust(1)
-    return builder.as_markup()
+    return _column(
+        ("privacy.btn_export", PrivacyAction.EXPORT),
+        ("privacy.btn_erase", PrivacyAction.ERASE),
+        ("privacy.btn_withdraw", PrivacyAction.WITHDRAW),
+    )
 
 
 def confirm_withdraw_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("privacy.btn_withdraw_yes"), callback_data=PrivacyCb(action="withdraw_yes"))
-    builder.button(text=_("privacy.btn_erase_no"), callback_data=PrivacyCb(action="erase_no"))
-    builder.adjust(1)
-    return builder.as_markup()
+    return _column(
+        ("privacy.btn_withdraw_yes", PrivacyAction.WITHDRAW_YES),
+        ("privacy.btn_erase_no", PrivacyAction.ERASE_NO),
+    )
 
 
 def confirm_erase_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("privacy.btn_erase_yes"), callback_data=PrivacyCb(action="erase_yes"))
-    builder.button(text=_("privacy.btn_erase_no"), callback_data=PrivacyCb(action="erase_no"))
-    builder.adjust(1)
-    return builder.as_markup()
+    return _column(
+        ("privacy.btn_erase_yes", PrivacyAction.ERASE_YES), ("privacy.btn_erase_no", PrivacyAction.ERASE_NO)
+    )

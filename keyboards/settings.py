@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import nav_row
+from keyboards.common import button, column, nav_row
 
 
 class SetAction(StrEnum):
@@ -113,8 +113,7 @@ def language_keyboard(current: str) -> InlineKeyboardMarkup:
 
 
 def resubscribe_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("digest.btn_resubscribe"), callback_data=DigestCb(action="on"))
-    builder.button(text=_("settings.btn_open"), callback_data=SetCb(action="screen", value="main"))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(
+        button(_("digest.btn_resubscribe"), DigestCb(action=DigestAction.ON)),
+        button(_("settings.btn_open"), SetCb(action=SetAction.SCREEN, value="main")),
+    )

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, nav_row
+from keyboards.common import Id, button, column, nav_row, picks, row
 
 ALL = "all"
 
@@ -123,10 +123,6 @@ def edit_label(field: str) -> str:
     return _label("showcase.edit_", EDITABLE, field)
 
 
-def button(text: str, cb: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=cb.pack())
-
-
 # --- the catalogue --------------------------------------------------------------------------------
 
 
@@ -195,19 +191,13 @@ def card_keyboard(card_id: int, back: BrowseCb | None, can_request: bool) -> Inl
 
 
 def search_keyboard(district: str) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(_("btn.back"), BrowseCb(a=BrowseAction.HOME, d=district)), nav_row(back=False)[0]]
-        ]
-    )
+    return row(button(_("btn.back"), BrowseCb(a=BrowseAction.HOME, d=district)), nav_row(back=False)[0])
 
 
 def expo_cards_keyboard(card_ids: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for card_id, label in card_ids:
-        builder.button(text=label[:60], callback_data=ViewCb(id=card_id))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(
+        *picks(((card_id, label[:60]) for card_id, label in card_ids), lambda card_id: ViewCb(id=card_id))
+    )
 
 
 # --- the resident's request dialog ----------------------------------------------------------------
@@ -236,7 +226,7 @@ def rating_keyboard(request_id: int) -> InlineKeyboardMarkup:
 
 
 def skip_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[button(_("btn.skip"), ReqCb(a=ReqAction.SKIP))]])
+    return row(button(_("btn.skip"), ReqCb(a=ReqAction.SKIP)))
 
 
 def resident_request_keyboard(
@@ -255,35 +245,23 @@ def resident_request_keyboard(
 
 
 def confirm_cancel_request(request_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(_("showcase.btn_cancel_yes"), ReqCb(a=ReqAction.CANCEL_YES, id=request_id)),
-                button(_("btn.no"), ReqCb(a=ReqAction.OPEN, id=request_id)),
-            ]
-        ]
+    return row(
+        button(_("showcase.btn_cancel_yes"), ReqCb(a=ReqAction.CANCEL_YES, id=request_id)),
+        button(_("btn.no"), ReqCb(a=ReqAction.OPEN, id=request_id)),
     )
 
 
 def requests_list_keyboard(
     items: Sequence[tuple[int, str]], action: ReqAction = ReqAction.OPEN
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for request_id, label in items:
-        builder.button(text=label, callback_data=ReqCb(a=action, id=request_id))
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(*picks(items, lambda request_id: ReqCb(a=action, id=request_id)))
 
 
 def provider_request_keyboard(request_id: int, status: str) -> InlineKeyboardMarkup | None:
     if status == "new":
-        return InlineKeyboardMarkup(
-            inline_keyboard=[
-                [
-                    button(_("showcase.btn_accept"), ReqCb(a=ReqAction.ACCEPT, id=request_id)),
-                    button(_("showcase.btn_decline"), ReqCb(a=ReqAction.DECLINE, id=request_id)),
-                ]
-            ]
+        return row(
+            button(_("showcase.btn_accept"), ReqCb(a=ReqAction.ACCEPT, id=request_id)),
+            button(_("showcase.btn_decline"), ReqCb(a=ReqAction.DECLINE, id=request_id)),
         )
     if status == "accepted":
         return InlineKeyboardMarkup(
@@ -296,9 +274,7 @@ def provider_request_keyboard(request_id: int, status: str) -> InlineKeyboardMar
 
 
 def reply_keyboard(request_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[button(_("showcase.btn_reply"), ReqCb(a=ReqAction.WRITE, id=request_id))]]
-    )
+    return row(button(_("showcase.btn_reply"), ReqCb(a=ReqAction.WRITE, id=request_id)))
 
 
 def write_keyboard() -> InlineKeyboardMarkup:

@@ -9,26 +9,25 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from keyboards.common import button, column, picks, row
 from keyboards.showcase import (
     EDITABLE,
     BrowseAction,
     BrowseCb,
     CardAction,
     CardCb,
-    button,
     edit_label,
 )
 
 
 def provider_hub_keyboard(cards: Sequence[tuple[int, str]], open_requests: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for card_id, label in cards:
-        builder.row(button(label, CardCb(a=CardAction.OPEN, id=card_id)))
-    builder.row(button(_("showcase.btn_new_card"), CardCb(a=CardAction.NEW)))
-    builder.row(button(_("showcase.btn_requests").format(count=open_requests), CardCb(a=CardAction.REQUESTS)))
-    builder.row(button(_("showcase.btn_trial"), CardCb(a=CardAction.TRIAL)))
-    builder.row(button(_("showcase.btn_catalogue"), BrowseCb(a=BrowseAction.HOME)))
-    return builder.as_markup()
+    return column(
+        *picks(cards, lambda card_id: CardCb(a=CardAction.OPEN, id=card_id)),
+        button(_("showcase.btn_new_card"), CardCb(a=CardAction.NEW)),
+        button(_("showcase.btn_requests").format(count=open_requests), CardCb(a=CardAction.REQUESTS)),
+        button(_("showcase.btn_trial"), CardCb(a=CardAction.TRIAL)),
+        button(_("showcase.btn_catalogue"), BrowseCb(a=BrowseAction.HOME)),
+    )
 
 
 def own_card_keyboard(card_id: int, status: str) -> InlineKeyboardMarkup:
@@ -48,13 +47,9 @@ def own_card_keyboard(card_id: int, status: str) -> InlineKeyboardMarkup:
 
 
 def confirm_remove_keyboard(card_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(_("showcase.btn_remove_yes"), CardCb(a=CardAction.REMOVE_YES, id=card_id)),
-                button(_("btn.no"), CardCb(a=CardAction.OPEN, id=card_id)),
-            ]
-        ]
+    return row(
+        button(_("showcase.btn_remove_yes"), CardCb(a=CardAction.REMOVE_YES, id=card_id)),
+        button(_("btn.no"), CardCb(a=CardAction.OPEN, id=card_id)),
     )
 
 

@@ -10,10 +10,8 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id
-from keyboards.showcase import button
+from keyboards.common import Id, button, column, picks, row
 
 
 class StaffAction(StrEnum):
@@ -102,50 +100,36 @@ def moderation_keyboard(card_id: int) -> InlineKeyboardMarkup:
 
 
 def trial_decision_keyboard(application_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(
-                    _("showcase.adm_trial_approve"),
-                    TrialDecisionCb(action=TrialDecision.APPROVE, id=application_id),
-                ),
-                button(
-                    _("showcase.adm_trial_decline"),
-                    TrialDecisionCb(action=TrialDecision.DECLINE, id=application_id),
-                ),
-            ]
-        ]
+    return row(
+        button(
+            _("showcase.adm_trial_approve"),
+            TrialDecisionCb(action=TrialDecision.APPROVE, id=application_id),
+        ),
+        button(
+            _("showcase.adm_trial_decline"),
+            TrialDecisionCb(action=TrialDecision.DECLINE, id=application_id),
+        ),
     )
 
 
 def staff_menu_keyboard(pending: int, trials: int, unanswered: int = 0) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("showcase.adm_queue").format(count=pending), callback_data=StaffCb(action=StaffAction.QUEUE)
+    return column(
+        button(_("showcase.adm_queue").format(count=pending), StaffCb(action=StaffAction.QUEUE)),
+        button(_("showcase.adm_unanswered").format(count=unanswered), StaffCb(action=StaffAction.LATE)),
+        button(_("showcase.adm_trials").format(count=trials), StaffCb(action=StaffAction.TRIALS)),
+        button(_("showcase.adm_providers"), StaffCb(action=StaffAction.PROVIDERS)),
+        button(_("showcase.adm_categories"), CategoryCb(action=CategoryAction.LIST)),
+        button(_("showcase.adm_figures"), StaffCb(action=StaffAction.FIGURES)),
     )
-    builder.button(
-        text=_("showcase.adm_unanswered").format(count=unanswered),
-        callback_data=StaffCb(action=StaffAction.LATE),
-    )
-    builder.button(
-        text=_("showcase.adm_trials").format(count=trials), callback_data=StaffCb(action=StaffAction.TRIALS)
-    )
-    builder.button(text=_("showcase.adm_providers"), callback_data=StaffCb(action=StaffAction.PROVIDERS))
-    builder.button(text=_("showcase.adm_categories"), callback_data=CategoryCb(action=CategoryAction.LIST))
-    builder.button(text=_("showcase.adm_figures"), callback_data=StaffCb(action=StaffAction.FIGURES))
-    builder.adjust(1)
-    return builder.as_markup()
 
 
 def staff_list_keyboard(
     items: Sequence[tuple[int, str]], button_of: type[StaffCb] | type[CategoryCb], action: StrEnum
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for item_id, label in items:
-        builder.button(text=label, callback_data=button_of(action=action, id=item_id))
-    builder.adjust(1)
-    builder.row(button(_("showcase.adm_back"), StaffCb(action=StaffAction.MENU)))
-    return builder.as_markup()
+    return column(
+        *picks(items, lambda item_id: button_of(action=action, id=item_id)),
+        button(_("showcase.adm_back"), StaffCb(action=StaffAction.MENU)),
+    )
 
 
 def staff_card_keyboard(
@@ -169,13 +153,12 @@ def staff_card_keyboard(
 
 
 def expo_events_keyboard(card_id: int, events: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for event_id, label in events:
-        builder.button(
-            text=label[:60], callback_data=ExpoLinkCb(action=ExpoAction.LINK, id=event_id, c=card_id)
+    return column(
+        *picks(
+            ((event_id, label[:60]) for event_id, label in events),
+            lambda event_id: ExpoLinkCb(action=ExpoAction.LINK, id=event_id, c=card_id),
         )
-    builder.adjust(1)
-    return builder.as_markup()
+    )
 
 
 def category_admin_keyboard(category_id: int, active: bool) -> InlineKeyboardMarkup:
@@ -194,4 +177,4 @@ def category_admin_keyboard(category_id: int, active: bool) -> InlineKeyboardMar
 
 
 def staff_cancel_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(inline_keyboard=[[button(_("btn.cancel"), StaffCb(action=StaffAction.STOP))]])
+    return row(button(_("btn.cancel"), StaffCb(action=StaffAction.STOP)))

@@ -11,28 +11,22 @@ from aiogram import Router
 
 from handlers.booking import admin, admin_guest, admin_resources, dialog, resident
 from handlers.booking.seed import seed_resources
-from handlers.common import RequireRegistration
-from handlers.filters import private_only
+from handlers.common import feature_router, resident_router
 
 __all__ = ["create_admin_router", "create_router", "seed_resources"]
 
 
 def create_router() -> Router:
     """The resident's side, private chats, registered people only."""
-    router = Router(name="booking")
-    private_only(router)
-    router.message.middleware(RequireRegistration())
-    router.callback_query.middleware(RequireRegistration())
-    dialog.register(router)
-    resident.register(router)
-    return router
+    return resident_router("booking", dialog.register, resident.register)
 
 
 def create_admin_router() -> Router:
     """The staff side; the admin router above it admits only staff in the admin chat."""
-    router = Router(name="admin-booking")
-    admin.register(router)
-    admin_guest.register(router)
-    admin_resources.register(router)
-    admin.register_housekeeping(router)
-    return router
+    return feature_router(
+        "admin-booking",
+        admin.register,
+        admin_guest.register,
+        admin_resources.register,
+        admin.register_housekeeping,
+    )

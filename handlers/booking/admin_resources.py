@@ -147,6 +147,13 @@ def _value(field_name: str, text: str, resource: Resource, settings: Any) -> Any
     return text
 
 
+async def _saved(message: Message, state: FSMContext, resource: Resource) -> None:
+    """A setting typed or a resource added: the dialog ends and the resource's card shows it."""
+    await state.clear()
+    await message.answer(_("booking.adm_saved"))
+    await show_resource(message, resource)
+
+
 async def save_value(message: Message, state: FSMContext, session: AsyncSession, settings: Any) -> None:
     data = await state.get_data()
     assert message.from_user is not None
@@ -157,9 +164,7 @@ async def save_value(message: Message, state: FSMContext, session: AsyncSession,
     except DomainError as error:
         await message.answer(err(error), reply_markup=kb.staff_nav())
         return
-    await state.clear()
-    await message.answer(_("booking.adm_saved"))
-    await show_resource(message, resource)
+    await _saved(message, state, resource)
 
 
 async def ask_new_name(callback: CallbackQuery, state: FSMContext) -> None:
@@ -175,9 +180,7 @@ async def add_resource(message: Message, state: FSMContext, session: AsyncSessio
     except DomainError as error:
         await message.answer(err(error), reply_markup=kb.staff_nav())
         return
-    await state.clear()
-    await message.answer(_("booking.adm_saved"))
-    await show_resource(message, resource)
+    await _saved(message, state, resource)
 
 
 def register(router: Router) -> None:

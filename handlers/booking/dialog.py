@@ -27,7 +27,7 @@ from handlers.booking.views import (
     staff_card,
     summary,
 )
-from handlers.common import target
+from handlers.common import acknowledge, target
 from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, text_of
 from keyboards import booking as kb
 from keyboards.booking import BookCb, BookStep
@@ -291,10 +291,10 @@ BOOK = Form(
 # --- entry points ------------------------------------------------------------------------------------------
 
 
-async def begin(event: Message | CallbackQuery, state: FSMContext, data: dict[str, Any]) -> None:
-    """The dialog from its first step; with nothing to book, a short answer instead."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+async def begin(event: Message | CallbackQuery, state: FSMContext, **data: Any) -> None:
+    """/book, «Забронировать» in the main menu or under /my bookings: the dialog from its first step;
+    with nothing to book, a short answer instead."""
+    await acknowledge(event)
     if not await svc.resources(data["session"]):
         await state.clear()
         await target(event).answer(_("booking.no_resources"))
@@ -302,17 +302,8 @@ async def begin(event: Message | CallbackQuery, state: FSMContext, data: dict[st
     await forms.start(BOOK, event, state, data)
 
 
-async def cmd_book(message: Message, state: FSMContext, **data: Any) -> None:
-    await begin(message, state, data)
-
-
-async def restart(callback: CallbackQuery, state: FSMContext, **data: Any) -> None:
-    """«Забронировать» in the main menu or under /my bookings."""
-    await begin(callback, state, data)
-
-
 def register(router: Router) -> None:
-    router.message.register(cmd_book, Command("book"))
-    router.callback_query.register(restart, MenuCb.filter(F.action == MenuAction.BOOK))
-    router.callback_query.register(restart, BookCb.filter(F.a == BookStep.START))
+    router.message.register(begin, Command("book"))
+    router.callback_query.register(begin, MenuCb.filter(F.action == MenuAction.BOOK))
+    router.callback_query.register(begin, BookCb.filter(F.a == BookStep.START))
     router.include_router(forms.router_for(BOOK))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers.broadcasts import admin, control, digest, news, outbox, resident
+from handlers.common import feature_router
 
 
 def create_router() -> Router:
@@ -15,10 +16,6 @@ def create_router() -> Router:
 
 def create_admin_router() -> Router:
     """The staff side, included under the admin router (admin chat and staff only)."""
-    router = Router(name="admin-broadcasts")
-    admin.register(router)
-    control.register(router)
-    digest.register(router)
-    news.register(router)
-    outbox.register(router)
-    return router
+    return feature_router(
+        "admin-broadcasts", admin.register, control.register, digest.register, news.register, outbox.register
+    )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from db.base import utcnow
 from handlers.broadcasts.views import alert, history_item
-from handlers.common import error_text, target
+from handlers.common import acknowledge, error_text, target
 from keyboards import broadcasts as kb
 from keyboards.admin import AdminCb
 from keyboards.broadcasts import BcAction, BcCb, UnsubCb
@@ -84,8 +84,7 @@ async def preview_button(callback: CallbackQuery) -> None:
 
 async def history(event: Message | CallbackQuery, session: AsyncSession, settings: Settings) -> None:
     """/broadcasts and the staff menu's button: the latest broadcasts with their figures and controls."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     items = await service.history(session)
     if not items:
         await target(event).answer(_("broadcast.history_empty"))

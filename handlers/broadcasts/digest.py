@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import User, UserStatus
 from handlers.broadcasts.views import DigestAdmin, admin_kb, cancel_row, local_time
-from handlers.common import error_text, target
+from handlers.common import acknowledge, error_text, target
 from handlers.texts import join_lines
 from keyboards.admin import AdminCb
 from keyboards.common import NavCb
@@ -94,8 +94,7 @@ async def panel(
     event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, settings: Any
 ) -> None:
     """/digest, the staff menu's button and «Назад»: the digest panel."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     await state.clear()
     await send_panel(target(event), session, settings)
 

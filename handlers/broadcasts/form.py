@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 
 from db.base import utcnow
 from handlers.broadcasts import schedule as scheduling
-from handlers.broadcasts.schedule import schedule
+from handlers.broadcasts.schedule import create, schedule
 from handlers.broadcasts.views import preview_text, quiet_window, show, what_text, who_lines
 from handlers.forms import STAY, Form, FormContext, Step
 from keyboards import broadcasts as kb
@@ -158,15 +158,7 @@ async def finish(ctx: FormContext) -> str | None:
             return "day"
         await schedule(ctx, data)
         return None
-    row = await service.create(
-        ctx.session,
-        staff_tg_id=ctx.from_id,
-        source_chat_id=data["chat"],
-        source_message_id=data["msg"],
-        content_kind=data["kind"],
-        excerpt=data["excerpt"],
-        audience=data["aud"],
-    )
+    row = await create(ctx, data)
     await ctx.state.clear()
     count = await service.count_audience(ctx.session, row.audience)
     await show(ctx.event, _("broadcast.started").format(id=row.id, count=count), None)

@@ -20,7 +20,7 @@ from db.base import utcnow
 from db.models import User, UserStatus
 from handlers.broadcasts.digest import PREVIEW_LIMIT
 from handlers.broadcasts.views import DigestAdmin, admin_kb, cancel_row, local_time
-from handlers.common import target
+from handlers.common import acknowledge, target
 from handlers.texts import cut_html
 from keyboards.admin import AdminCb
 from services import digest as digest_service
@@ -29,8 +29,7 @@ from services.notifications import outbox_summary
 
 async def outbox(event: Message | CallbackQuery, session: AsyncSession, settings: Any) -> None:
     """/outbox and its «Обновить» button: what the outbox holds and what failed lately."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     s = await outbox_summary(session)
     lines = [
         _("notify.outbox").format(

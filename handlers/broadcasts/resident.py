@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.common import error_text
+from handlers.common import error_text, or_alert
 from handlers.filters import private_only
 from keyboards import broadcasts as kb
 from keyboards.broadcasts import UnsubAction, UnsubCb
@@ -28,10 +28,10 @@ async def _swap_button(callback: CallbackQuery, subscribed: bool, broadcast_id: 
 
 
 async def unsubscribe(callback: CallbackQuery, callback_data: UnsubCb, session: AsyncSession) -> None:
-    try:
-        changed = await service.unsubscribe(session, callback.from_user.id, callback_data.id or None)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    changed = await or_alert(
+        callback, service.unsubscribe(session, callback.from_user.id, callback_data.id or None)
+    )
+    if changed is None:
         return
     key = "broadcast.unsubscribed" if changed else "broadcast.already_unsubscribed"
     await callback.answer(_(key), show_alert=True)

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from db.base import utcnow
+from db.models import Broadcast
 from handlers.broadcasts.views import quiet_window, show
 from handlers.forms import PREVIEW, FormContext, Step, text_of
 from keyboards import broadcasts as kb
@@ -140,15 +141,10 @@ STEPS = (
 )
 
 
-async def schedule(ctx: FormContext, data: dict[str, Any]) -> None:
-    """Create the broadcast to start at the chosen day and time (after the quiet hours)."""
-    settings, tz = ctx.settings, ctx.settings.tz
-    at = parse_time(ctx.draft["at"])
-    assert at is not None
-    wanted = datetime.combine(date.fromisoformat(ctx.draft["day"]), at, tzinfo=tz).astimezone(UTC)
-    start_at = service.after_quiet_hours(wanted, settings.quiet_hours_start, settings.quiet_hours_end, tz)
-    count = await service.count_audience(ctx.session, data["aud"])
-    row = await service.create(
+async def create(ctx: FormContext, data: dict[str, Any], start_at: datetime | None = None) -> Broadcast:
+    """The broadcast the dialog's answers describe: the staff member's message to copy, its kind and
+    excerpt, the audience; to start now, or at ``start_at``."""
+    return await service.create(
         ctx.session,
         staff_tg_id=ctx.from_id,
         source_chat_id=data["chat"],
@@ -158,6 +154,17 @@ async def schedule(ctx: FormContext, data: dict[str, Any]) -> None:
         audience=data["aud"],
         start_at=start_at,
     )
+
+
+async def schedule(ctx: FormContext, data: dict[str, Any]) -> None:
+    """Create the broadcast to start at the chosen day and time (after the quiet hours)."""
+    settings, tz = ctx.settings, ctx.settings.tz
+    at = parse_time(ctx.draft["at"])
+    assert at is not None
+    wanted = datetime.combine(date.fromisoformat(ctx.draft["day"]), at, tzinfo=tz).astimezone(UTC)
+    start_at = service.after_quiet_hours(wanted, settings.quiet_hours_start, settings.quiet_hours_end, tz)
+    count = await service.count_audience(ctx.session, data["aud"])
+    row = await create(ctx, data, start_at)
     await ctx.state.clear()
     when = kb.local(row.start_at, tz)
     text = _("broadcast.scheduled").format(id=row.id, when=when, count=count)

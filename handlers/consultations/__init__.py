@@ -9,25 +9,15 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.common import RequireRegistration
+from handlers.common import feature_router, resident_router
 from handlers.consultations import admin, dialog, meeting, resident
-from handlers.filters import private_only
 
 
 def create_router() -> Router:
     """The person's side, private chats, registered people only."""
-    router = Router(name="consultations")
-    private_only(router)
-    router.message.middleware(RequireRegistration())
-    router.callback_query.middleware(RequireRegistration())
-    dialog.register(router)
-    resident.register(router)
-    return router
+    return resident_router("consultations", dialog.register, resident.register)
 
 
 def create_admin_router() -> Router:
     """The staff side; the admin router above it admits only staff in the admin chat."""
-    router = Router(name="admin-consultations")
-    admin.register(router)
-    meeting.register(router)
-    return router
+    return feature_router("admin-consultations", admin.register, meeting.register)

@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers import forms
-from handlers.common import error_text, target
+from handlers.common import acknowledge, error_text, target
 from handlers.consultations.delivery import post_card
 from handlers.consultations.views import attachment, quote_cut
 from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, WrongKind, text_of
@@ -222,24 +222,15 @@ CONSULT = Form(
 # --- entry points ------------------------------------------------------------------------------------------
 
 
-async def begin(event: Message | CallbackQuery, state: FSMContext, data: dict[str, Any]) -> None:
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+async def begin(event: Message | CallbackQuery, state: FSMContext, **data: Any) -> None:
+    """/consult, «Консультация» in the main menu, or «Новый запрос» under the person's requests."""
+    await acknowledge(event)
     await target(event).answer(_("consult.intro"))
     await forms.start(CONSULT, event, state, data)
 
 
-async def cmd_consult(message: Message, state: FSMContext, **data: Any) -> None:
-    await begin(message, state, data)
-
-
-async def start_pressed(callback: CallbackQuery, state: FSMContext, **data: Any) -> None:
-    """«Консультация» in the main menu, or «Новый запрос» under the person's requests."""
-    await begin(callback, state, data)
-
-
 def register(router: Router) -> None:
-    router.message.register(cmd_consult, Command("consult"))
-    router.callback_query.register(start_pressed, MenuCb.filter(F.action == MenuAction.CONSULT))
-    router.callback_query.register(start_pressed, ConsultCb.filter(F.action == Consult.NEW))
+    router.message.register(begin, Command("consult"))
+    router.callback_query.register(begin, MenuCb.filter(F.action == MenuAction.CONSULT))
+    router.callback_query.register(begin, ConsultCb.filter(F.action == Consult.NEW))
     router.include_router(forms.router_for(CONSULT))

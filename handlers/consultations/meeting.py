@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.types import CallbackQuery, ForceReply, Message
+from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -106,19 +106,24 @@ async def reply_place(
     await set_meeting(message, link.consultation_id, at, place, bot, session, settings, i18n)
 
 
+async def _pick(callback: CallbackQuery, prompt_key: str, markup: InlineKeyboardMarkup) -> None:
+    """The next choice of the meeting (day, time, place) in place of the card's buttons."""
+    await callback.answer(_(prompt_key))
+    assert isinstance(callback.message, Message)
+    await callback.message.edit_reply_markup(reply_markup=markup)
+
+
 async def meet_days(
     callback: CallbackQuery, callback_data: ConsultAdmCb, session: AsyncSession, settings: Any
 ) -> None:
     if (c := await open_request(callback, session, callback_data.id)) is None:
         return
-    await callback.answer(_("consult.adm_pick_day"))
     names = _("consult.weekdays").split(",")
     days = svc.working_days_ahead(utcnow(), settings.tz, 10)
-    assert isinstance(callback.message, Message)
-    await callback.message.edit_reply_markup(
-        reply_markup=kb.meeting_days_keyboard(
-            c.id, [(kb.day_label(d, names), d.strftime("%Y%m%d")) for d in days]
-        )
+    await _pick(
+        callback,
+        "consult.adm_pick_day",
+        kb.meeting_days_keyboard(c.id, [(kb.day_label(d, names), d.strftime("%Y%m%d")) for d in days]),
     )
 
 
@@ -126,10 +131,10 @@ async def meet_times(callback: CallbackQuery, callback_data: ConsultAdmCb) -> No
     if not (len(callback_data.v) == 8 and callback_data.v.isdigit()):
         await callback.answer(_("common.stale_button"), show_alert=True)
         return
-    await callback.answer(_("consult.adm_pick_time"))
-    assert isinstance(callback.message, Message)
-    await callback.message.edit_reply_markup(
-        reply_markup=kb.meeting_times_keyboard(callback_data.id, callback_data.v, MEETING_TIMES)
+    await _pick(
+        callback,
+        "consult.adm_pick_time",
+        kb.meeting_times_keyboard(callback_data.id, callback_data.v, MEETING_TIMES),
     )
 
 
@@ -137,10 +142,10 @@ async def meet_place(callback: CallbackQuery, callback_data: ConsultAdmCb, setti
     if parse_stamp(callback_data.v, settings) is None:
         await callback.answer(_("common.stale_button"), show_alert=True)
         return
-    await callback.answer(_("consult.adm_pick_place"))
-    assert isinstance(callback.message, Message)
-    await callback.message.edit_reply_markup(
-        reply_markup=kb.meeting_place_keyboard(callback_data.id, callback_data.v, PLACES)
+    await _pick(
+        callback,
+        "consult.adm_pick_place",
+        kb.meeting_place_keyboard(callback_data.id, callback_data.v, PLACES),
     )
 
 

@@ -4,18 +4,19 @@ staff (a button or a Telegram reply to their answer), rating and a comment after
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Consultation, User
 from db.models.consultations import OPEN_STATUSES
-from handlers.common import error_text, target
+from handlers.common import error_text, or_alert, target
 from handlers.consultations.delivery import (
     LinkedReply,
     post_card,
@@ -134,10 +135,8 @@ async def _own(
 ) -> Consultation | None:
     """The presser's request ``number`` (the press answered); None (the press answered with why) if it
     is not theirs, or not open when ``open_only``."""
-    try:
-        c = await svc.get_for_person(session, callback.from_user.id, number)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    c = await or_alert(callback, svc.get_for_person(session, callback.from_user.id, number))
+    if c is None:
         return None
     if open_only and c.status not in OPEN_STATUSES:
         await callback.answer(_("consult.err_closed"), show_alert=True)
@@ -170,21 +169,31 @@ async def view(
     await show_request(target(callback), session, user, c, settings)
 
 
-async def cancel_ask(callback: CallbackQuery, callback_data: ConsultCb, session: AsyncSession) -> None:
-    if (c := await _own(callback, session, callback_data.id, open_only=True)) is None:
+async def _ask(
+    callback: CallbackQuery,
+    session: AsyncSession,
+    number: int,
+    key: str,
+    keyboard: Callable[[int], InlineKeyboardMarkup],
+    open_only: bool = False,
+) -> None:
+    """A question about the person's own request, with its buttons (cancel it? how was it?)."""
+    if (c := await _own(callback, session, number, open_only=open_only)) is None:
         return
-    await target(callback).answer(
-        _("consult.cancel_confirm").format(number=c.id), reply_markup=kb.cancel_confirm_keyboard(c.id)
+    await target(callback).answer(_(key).format(number=c.id), reply_markup=keyboard(c.id))
+
+
+async def cancel_ask(callback: CallbackQuery, callback_data: ConsultCb, session: AsyncSession) -> None:
+    await _ask(
+        callback, session, callback_data.id, "consult.cancel_confirm", kb.cancel_confirm_keyboard, True
     )
 
 
 async def cancel_yes(
     callback: CallbackQuery, callback_data: ConsultCb, bot: Bot, session: AsyncSession, settings: Any
 ) -> None:
-    try:
-        c = await svc.cancel_by_person(session, callback.from_user.id, callback_data.id)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    c = await or_alert(callback, svc.cancel_by_person(session, callback.from_user.id, callback_data.id))
+    if c is None:
         return
     await callback.answer()
     await target(callback).edit_reply_markup(reply_markup=None)
@@ -226,11 +235,7 @@ async def reply_to_answer(
 
 
 async def rate_ask(callback: CallbackQuery, callback_data: ConsultCb, session: AsyncSession) -> None:
-    if (c := await _own(callback, session, callback_data.id)) is None:
-        return
-    await target(callback).answer(
-        _("consult.rate_ask").format(number=c.id), reply_markup=kb.rating_keyboard(c.id)
-    )
+    await _ask(callback, session, callback_data.id, "consult.rate_ask", kb.rating_keyboard)
 
 
 async def rate(

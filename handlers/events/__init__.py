@@ -7,6 +7,7 @@ from typing import Any
 
 from aiogram import Router
 
+from handlers.common import feature_router
 from handlers.events import admin, checkin, form, resident
 from services import events as ev
 
@@ -24,8 +25,4 @@ def create_router(settings: Any | None = None) -> Router:
 
 def create_admin_router() -> Router:
     """The staff side, included under the admin router (admin chat and staff only)."""
-    router = Router(name="admin-events")
-    admin.register_list(router)
-    form.register(router)
-    admin.register_cards(router)
-    return router
+    return feature_router("admin-events", admin.register_list, form.register, admin.register_cards)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import Event, EventStatus, SignupStatus
-from handlers.common import error_text, target
+from handlers.common import acknowledge, or_alert, target
 from handlers.events.sheet import participants_xlsx
 from handlers.events.views import (
     bot_link,
@@ -41,7 +41,6 @@ from keyboards.events import (
     staff_list_keyboard,
 )
 from services import events as ev
-from services.errors import DomainError
 
 PEOPLE_PAGE = 10
 
@@ -117,11 +116,12 @@ async def show_people(
 async def _event_or_alert(
     callback: CallbackQuery, session: AsyncSession, event_id: int, *, live: bool = False
 ) -> Event | None:
-    """The event, or None after an alert (also for a cancelled one when ``live``)."""
+    """The event, the press answered; or None after an alert (also for a cancelled one when ``live``)."""
     item = await ev.get_event(session, event_id)
     if item is None or (live and item.status == EventStatus.CANCELLED):
         await callback.answer(_("events.err_cancelled" if item else "events.err_not_found"), show_alert=True)
         return None
+    await callback.answer()
     return item
 
 
@@ -130,8 +130,7 @@ async def _event_or_alert(
 
 async def staff_list(event: Message | CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
     """/staff_events and the staff menu's button."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     await state.clear()
     await show_staff_list(event, session)
 
@@ -148,13 +147,12 @@ async def card(callback: CallbackQuery, callback_data: EaCb, session: AsyncSessi
 
 async def do_publish(callback: CallbackQuery, callback_data: EaCb, session: AsyncSession, bot: Bot) -> None:
     announce = callback_data.a == StaffAction.PUBLISH_ANNOUNCE
-    try:
-        _event, announced = await ev.publish(
-            session, callback.from_user.id, callback_data.e, announce=announce
-        )
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    result = await or_alert(
+        callback, ev.publish(session, callback.from_user.id, callback_data.e, announce=announce)
+    )
+    if result is None:
         return
+    _event, announced = result
     await callback.answer()
     await target(callback).answer(_("events.published").format(announced=announced))
     await show_staff_card(callback, session, bot, callback_data.e)
@@ -164,7 +162,6 @@ async def ask_cancel(callback: CallbackQuery, callback_data: EaCb, session: Asyn
     item = await _event_or_alert(callback, session, callback_data.e)
     if item is None:
         return
-    await callback.answer()
     counts = await ev.counts(session, item.id)
     people = sum(counts.get(s, 0) for s in ("confirmed", "offered", "waiting"))
     await target(callback).answer(
@@ -174,11 +171,10 @@ async def ask_cancel(callback: CallbackQuery, callback_data: EaCb, session: Asyn
 
 
 async def do_cancel(callback: CallbackQuery, callback_data: EaCb, session: AsyncSession, bot: Bot) -> None:
-    try:
-        _event, told = await ev.cancel_event(session, callback.from_user.id, callback_data.e)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    result = await or_alert(callback, ev.cancel_event(session, callback.from_user.id, callback_data.e))
+    if result is None:
         return
+    _event, told = result
     await callback.answer()
     await drop_buttons(callback)
     await target(callback).answer(_("events.staff_cancelled").format(told=told))
@@ -191,10 +187,10 @@ async def people(callback: CallbackQuery, callback_data: EaCb, session: AsyncSes
 
 
 async def toggle(callback: CallbackQuery, callback_data: EaCb, session: AsyncSession) -> None:
-    try:
-        signup = await ev.toggle_checkin(session, callback.from_user.id, callback_data.e, callback_data.v)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    signup = await or_alert(
+        callback, ev.toggle_checkin(session, callback.from_user.id, callback_data.e, callback_data.v)
+    )
+    if signup is None:
         return
     await callback.answer(_("events.checkin_on") if signup.checked_in_at else _("events.checkin_off"))
     ids = [s.id for s, _u in await ev.participants(session, callback_data.e)]
@@ -206,7 +202,6 @@ async def xlsx(callback: CallbackQuery, callback_data: EaCb, session: AsyncSessi
     item = await _event_or_alert(callback, session, callback_data.e)
     if item is None:
         return
-    await callback.answer()
     people = await ev.participants(session, item.id)
     data = participants_xlsx(item, people)
     await ev.record_export(session, callback.from_user.id, item.id, len(people))
@@ -220,7 +215,6 @@ async def show_feedback(callback: CallbackQuery, callback_data: EaCb, session: A
     item = await _event_or_alert(callback, session, callback_data.e)
     if item is None:
         return
-    await callback.answer()
     rows = await ev.feedback(session, item.id)
     if not rows:
         await target(callback).answer(_("events.feedback_none").format(title=hd.quote(item.title)))
@@ -232,7 +226,6 @@ async def link_qr(callback: CallbackQuery, callback_data: EaCb, session: AsyncSe
     item = await _event_or_alert(callback, session, callback_data.e)
     if item is None:
         return
-    await callback.answer()
     link = await bot_link(bot, f"ev_{item.id}")
     await target(callback).answer_photo(
         BufferedInputFile(qr_png(link), filename=f"event-{item.id}-qr.png"),
@@ -261,15 +254,12 @@ async def code(callback: CallbackQuery, callback_data: EaCb, session: AsyncSessi
     item = await _event_or_alert(callback, session, callback_data.e, live=True)
     if item is None:
         return
-    await callback.answer()
     await send_code(callback, item, bot, session)
 
 
 async def new_code(callback: CallbackQuery, callback_data: EaCb, session: AsyncSession, bot: Bot) -> None:
-    try:
-        item = await ev.new_checkin_code(session, callback.from_user.id, callback_data.e)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    item = await or_alert(callback, ev.new_checkin_code(session, callback.from_user.id, callback_data.e))
+    if item is None:
         return
     await callback.answer(_("events.code_renewed"))
     await send_code(callback, item, bot, session)

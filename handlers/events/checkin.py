@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
-from handlers.common import RequireRegistration, error_text, target
+from handlers.common import error_text, resident_router, target
 from handlers.events.resident import alert, show_card
 from handlers.events.views import checked_in_text, drop_buttons
 from handlers.filters import private_only
@@ -151,10 +151,7 @@ async def comment_other(message: Message) -> None:
 
 def create_router() -> Router:
     """Registered people: the door code and the feedback (after the main events router)."""
-    router = Router(name="events-checkin")
-    private_only(router)
-    router.message.middleware(RequireRegistration())
-    router.callback_query.middleware(RequireRegistration())
+    router = resident_router("events-checkin")
     typed = (F.text, ~F.text.startswith("/"))
     router.callback_query.register(ask_code, EvCb.filter(F.a == EvAction.CHECKIN))
     router.message.register(code_text, EvCheckin.code, *typed)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import EventStatus
 from handlers import forms
-from handlers.common import target
+from handlers.common import acknowledge, target
 from handlers.events.admin import show_staff_card
 from handlers.events.form_steps import STEPS, preview_text
 from handlers.events.views import offer_ttl
@@ -74,8 +74,7 @@ EVENT = Form(
 
 async def start_new(event: Message | CallbackQuery, state: FSMContext, **data: Any) -> None:
     """/new_event and «➕ Новое событие»."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     await state.clear()
     await target(event).answer(_("events.new_intro"))
     await forms.start(EVENT, event, state, data, draft={"audience": []})

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import Event, EventStatus, SignupStatus, User
-from handlers.common import RequireRegistration, error_text, target
+from handlers.common import acknowledge, error_text, resident_router, target
 from handlers.events.views import (
     CAPTION_MAX,
     drop_buttons,
@@ -28,7 +28,6 @@ from handlers.events.views import (
     reply,
     short,
 )
-from handlers.filters import private_only
 from keyboards.events import (
     EvAction,
     EvCb,
@@ -146,8 +145,7 @@ async def events(
     event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, settings: Any
 ) -> None:
     """/events and the menu's button: the first page of the list."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     await state.clear()
     await show_list(event, session, settings, 0, edit=False)
 
@@ -266,10 +264,7 @@ def _on(*actions: EvAction) -> Any:
 
 
 def create_router() -> Router:
-    router = Router(name="events-main")
-    private_only(router)
-    router.message.middleware(RequireRegistration())
-    router.callback_query.middleware(RequireRegistration())
+    router = resident_router("events-main")
     router.message.register(events, Command("events"))
     button = router.callback_query.register
     button(events, MenuCb.filter(F.action == "events"))

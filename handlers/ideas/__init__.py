@@ -5,26 +5,17 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers.common import RequireRegistration
-from handlers.filters import private_only
+from handlers.common import feature_router, resident_router
 from handlers.ideas import admin, form, resident, updates
 
 
 def create_router() -> Router:
     """The resident's side, in private chats, for registered people."""
-    router = Router(name="ideas")
-    private_only(router)
-    router.message.middleware(RequireRegistration())
-    router.callback_query.middleware(RequireRegistration())
-    form.register(router)
-    resident.register_own(router)
-    updates.register(router)
-    resident.register_public(router)
-    return router
+    return resident_router(
+        "ideas", form.register, resident.register_own, updates.register, resident.register_public
+    )
 
 
 def create_admin_router() -> Router:
     """The staff's side; included under the admin router (admin chat, staff only)."""
-    router = Router(name="admin-ideas")
-    admin.register(router)
-    return router
+    return feature_router("admin-ideas", admin.register)

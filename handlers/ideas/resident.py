@@ -17,7 +17,7 @@ from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Idea, IdeaStatus, User
-from handlers.common import error_text, target
+from handlers.common import acknowledge, error_text, or_alert, target
 from handlers.ideas.draft import has_content, load_draft, resume_at
 from handlers.ideas.form import resume_draft, start_edit
 from handlers.ideas.views import idea_body, raise_threshold, send_media, short, status_label
@@ -167,19 +167,13 @@ async def do_support(
     return result
 
 
-async def cmd_ideas(
-    message: Message, state: FSMContext, session: AsyncSession, user: User, settings: Any
+async def open_list(
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Any
 ) -> None:
+    """/ideas or «Идеи» in the menu: the published ideas from the first page."""
+    await acknowledge(event)
     await state.set_state(None)
-    await render_list(message, session, user, settings)
-
-
-async def menu_ideas(
-    callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Any
-) -> None:
-    await callback.answer()
-    await state.set_state(None)
-    await render_list(callback, session, user, settings)
+    await render_list(event, session, user, settings)
 
 
 async def list_page(
@@ -201,25 +195,28 @@ async def list_filter(callback: CallbackQuery, callback_data: IdeasListCb) -> No
         await target(callback).answer(_("ideas.filter.pick"), reply_markup=markup)
 
 
+async def _open_public(
+    callback: CallbackQuery, session: AsyncSession, user: User, idea_id: int, back: IdeasListCb | None
+) -> None:
+    try:
+        await callback.answer()
+        await show_public_idea(target(callback), session, user, idea_id, back)
+    except DomainError as exc:
+        await target(callback).answer(error_text(exc))
+
+
 async def list_open(
     callback: CallbackQuery, callback_data: IdeasListCb, session: AsyncSession, user: User
 ) -> None:
+    """An idea from the list: its «К списку» comes back to the same filters and page."""
     back = IdeasListCb(a=ListAction.PAGE, d=callback_data.d, h=callback_data.h, p=callback_data.p)
-    try:
-        await callback.answer()
-        await show_public_idea(target(callback), session, user, callback_data.id, back)
-    except DomainError as exc:
-        await target(callback).answer(error_text(exc))
+    await _open_public(callback, session, user, callback_data.id, back)
 
 
 async def open_idea(
     callback: CallbackQuery, callback_data: IdeaCb, session: AsyncSession, user: User
 ) -> None:
-    try:
-        await callback.answer()
-        await show_public_idea(target(callback), session, user, callback_data.id, None)
-    except DomainError as exc:
-        await target(callback).answer(error_text(exc))
+    await _open_public(callback, session, user, callback_data.id, None)
 
 
 async def list_support(
@@ -332,10 +329,8 @@ async def my_ideas(callback: CallbackQuery, state: FSMContext, session: AsyncSes
 async def own_idea(
     callback: CallbackQuery, callback_data: IdeaCb, session: AsyncSession, user: User, settings: Any
 ) -> None:
-    try:
-        idea = await ideas_service.get_own(session, callback_data.id, user.id)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    idea = await or_alert(callback, ideas_service.get_own(session, callback_data.id, user.id))
+    if idea is None:
         return
     await callback.answer()
     await show_own_idea(target(callback), session, idea, settings)
@@ -380,8 +375,8 @@ def register_own(router: Router) -> None:
 
 def register_public(router: Router) -> None:
     cb = router.callback_query.register
-    router.message.register(cmd_ideas, Command("ideas"))
-    cb(menu_ideas, MenuCb.filter(F.action == "ideas"))
+    router.message.register(open_list, Command("ideas"))
+    cb(open_list, MenuCb.filter(F.action == "ideas"))
     cb(list_page, IdeasListCb.filter(F.a == ListAction.PAGE))
     cb(list_filter, IdeasListCb.filter(F.a.in_({ListAction.PICK_DISTRICT, ListAction.PICK_HELP})))
     cb(list_open, IdeasListCb.filter(F.a == ListAction.OPEN))

@@ -14,7 +14,7 @@ from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Idea, User
-from handlers.common import error_text, menu_for, target
+from handlers.common import error_text, menu_for, or_alert, target
 from keyboards.common import NavCb, nav_keyboard
 from keyboards.ideas import IdeaAction, IdeaCb, update_confirm_keyboard
 from services import ideas as ideas_service
@@ -47,10 +47,8 @@ async def update_start(
     user: User,
     settings: Any,
 ) -> None:
-    try:
-        idea = await ideas_service.get_own(session, callback_data.id, user.id)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    idea = await or_alert(callback, ideas_service.get_own(session, callback_data.id, user.id))
+    if idea is None:
         return
     if (refusal := _refusal(idea, settings)) is not None:
         await callback.answer(refusal, show_alert=True)

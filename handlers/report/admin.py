@@ -17,7 +17,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from handlers.common import target
+from handlers.common import acknowledge, target
 from handlers.report.delivery import run
 from handlers.report.views import offline_overview, parse_dates
 from keyboards.admin import AdminCb
@@ -34,8 +34,7 @@ class ReportForm(StatesGroup):
 
 async def ask_period(event: Message | CallbackQuery, state: FSMContext) -> None:
     """/report and the staff menu's button."""
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     await state.clear()
     await target(event).answer(_("report.choose_period"), reply_markup=period_keyboard())
 

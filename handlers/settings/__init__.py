@@ -6,8 +6,7 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter, Command, StateFilter
 
-from handlers.common import RequireRegistration
-from handlers.filters import private_only
+from handlers.common import resident_router
 from handlers.settings import panel, subscription
 from handlers.settings.views import SettingsDialog
 from keyboards.common import NavAction, NavCb
@@ -18,9 +17,7 @@ CHANGES = {SetAction.REMINDERS, SetAction.LEAD, SetAction.DIGEST, SetAction.DIST
 
 
 def create_router() -> Router:
-    router = private_only(Router(name="settings"))
-    router.message.middleware(RequireRegistration())
-    router.callback_query.middleware(RequireRegistration())
+    router = resident_router("settings")
     router.message.register(panel.cmd_settings, Command("settings"))
     router.callback_query.register(panel.menu_settings, MenuCb.filter(F.action == MenuAction.SETTINGS))
     router.callback_query.register(panel.go_screen, SetCb.filter(F.action == SetAction.SCREEN))

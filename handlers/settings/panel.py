@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
-from handlers.common import cancel_dialog, error_text, menu_for, target
+from handlers.common import cancel_dialog, error_text, menu_for, or_alert, target
 from handlers.settings.views import SCREENS, STATE_OF, SettingsDialog, open_settings, show
 from keyboards.settings import SetAction, SetCb, lead_label
 from services import preferences
@@ -85,13 +85,12 @@ async def change(
     user: User,
     settings: Any,
 ) -> None:
-    try:
-        user, note, back_to = await _save(
-            callback_data.action, callback_data.value, session, callback.from_user.id
-        )
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    result = await or_alert(
+        callback, _save(callback_data.action, callback_data.value, session, callback.from_user.id)
+    )
+    if result is None:
         return
+    user, note, back_to = result
     await callback.answer(note or _("settings.saved_short"))
     await show(callback, state, user, back_to, settings)
 

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
-from handlers.common import target
+from handlers.common import acknowledge, target
 from keyboards.settings import language_keyboard, lead_keyboard, lead_label, main_keyboard, multi_keyboard
 from services import preferences
 
@@ -101,8 +101,7 @@ async def open_settings(
         # they write to us, so they can be reached again
         await preferences.mark_reachable(session, user.tg_id, True)
         user.unreachable_at = None
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     text, markup = screen(user, "main", settings)
     await state.set_state(SettingsDialog.main)
     await target(event).answer(text, reply_markup=markup)

@@ -7,8 +7,7 @@ from __future__ import annotations
 from aiogram import Router
 
 from handlers import forms
-from handlers.common import RequireRegistration
-from handlers.filters import private_only
+from handlers.common import feature_router, resident_router
 from handlers.showcase import (
     admin,
     admin_catalogue,
@@ -23,23 +22,18 @@ from handlers.showcase import (
 
 def create_router() -> Router:
     """Everything of the showcase in private chats, for registered people."""
-    router = Router(name="showcase")
-    private_only(router)
-    router.message.middleware(RequireRegistration())
-    router.callback_query.middleware(RequireRegistration())
-    chat.register(router)
-    catalogue.register(router)
-    requests.register(router)
-    provider.register(router)
-    router.include_router(forms.router_for(card_form.CARD))
-    provider.register_requests(router)
-    trial.register(router)
-    return router
+    return resident_router(
+        "showcase",
+        chat.register,
+        catalogue.register,
+        requests.register,
+        provider.register,
+        lambda router: router.include_router(forms.router_for(card_form.CARD)),
+        provider.register_requests,
+        trial.register,
+    )
 
 
 def create_admin_router() -> Router:
     """The staff's side; included under the admin router (admin chat, staff only)."""
-    router = Router(name="admin-showcase")
-    admin.register(router)
-    admin_catalogue.register(router)
-    return router
+    return feature_router("admin-showcase", admin.register, admin_catalogue.register)

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
 from db.models.showcase import CardStatus
-from handlers.common import error_text, target
+from handlers.common import error_text, or_alert, target
 from handlers.showcase.views import card_text_for, esc, notify, open_card_markup, send_card, trial_staff_text
 from keyboards.showcase_staff import (
     CardDecision,
@@ -130,11 +130,12 @@ async def queue(callback: CallbackQuery, session: AsyncSession, bot: Bot, settin
 async def publish(
     callback: CallbackQuery, callback_data: CardDecisionCb, session: AsyncSession, bot: Bot, i18n: I18n
 ) -> None:
-    try:
-        card, provider = await svc.moderate(session, callback.from_user.id, callback_data.id, "publish")
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    result = await or_alert(
+        callback, svc.moderate(session, callback.from_user.id, callback_data.id, "publish")
+    )
+    if result is None:
         return
+    card, provider = result
     await callback.answer()
     title = esc(card.title)
     staff = esc(callback.from_user.full_name)
@@ -273,13 +274,12 @@ async def trial_approve(
     i18n: I18n,
     settings: Any,
 ) -> None:
-    try:
-        application, user = await svc.decide_trial(
-            session, callback.from_user.id, callback_data.id, True, tz=settings.tz
-        )
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    result = await or_alert(
+        callback, svc.decide_trial(session, callback.from_user.id, callback_data.id, True, tz=settings.tz)
+    )
+    if result is None:
         return
+    application, user = result
     await callback.answer()
     start, end = _dates(application)
     note = _("showcase.adm_trial_approved").format(

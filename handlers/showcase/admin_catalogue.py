@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.showcase import CardStatus, ServiceCard
-from handlers.common import error_text, target
+from handlers.common import error_text, or_alert, target
 from handlers.showcase.admin import NOT_A_COMMAND, StaffInput, on, staff_write
 from handlers.showcase.views import card_text_for, esc, send_card
 from keyboards.showcase import card_status_label
@@ -174,10 +174,8 @@ async def category(callback: CallbackQuery, callback_data: CategoryCb, session: 
 
 
 async def category_toggle(callback: CallbackQuery, callback_data: CategoryCb, session: AsyncSession) -> None:
-    try:
-        cat = await svc.toggle_category(session, callback.from_user.id, callback_data.id)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    cat = await or_alert(callback, svc.toggle_category(session, callback.from_user.id, callback_data.id))
+    if cat is None:
         return
     await callback.answer(_("showcase.adm_shown") if cat.active else _("showcase.adm_hidden"))
     await show_categories(callback, session)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
 from db.models.showcase import CardStatus
-from handlers.common import target
+from handlers.common import acknowledge, target
 from handlers.showcase.views import card_text_for, current_language, esc, send_card, show
 from keyboards.common import NavCb
 from keyboards.menu import MenuCb
@@ -169,8 +169,7 @@ async def show_card(
         else:
             await event.answer(_("showcase.card_unavailable"))
         return
-    if isinstance(event, CallbackQuery):
-        await event.answer()
+    await acknowledge(event)
     text = await card_text_for(session, card, current_language(), tz=settings.tz)
     back_data = (await state.get_data()).get("sc_back")
     back = BrowseCb.unpack(back_data) if back_data else None
@@ -183,17 +182,13 @@ async def show_card(
 # --- handlers -----------------------------------------------------------------------------------
 
 
-async def cmd_services(message: Message, state: FSMContext, session: AsyncSession, user: User | None) -> None:
-    await state.set_state(None)
-    await show_home(message, state, session, user)
-
-
-async def menu_services(
-    callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None
+async def open_home(
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None
 ) -> None:
-    await callback.answer()
+    """/services, «Услуги» in the menu, or «Назад» from the search: the catalogue's home."""
+    await acknowledge(event)
     await state.set_state(None)
-    await show_home(callback, state, session, user)
+    await show_home(event, state, session, user)
 
 
 async def browse(
@@ -235,14 +230,6 @@ async def search_other(message: Message) -> None:
     await message.answer(_("showcase.bad_search"))
 
 
-async def search_back(
-    callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None
-) -> None:
-    await callback.answer()
-    await state.set_state(None)
-    await show_home(callback, state, session, user)
-
-
 async def view_card(
     callback: CallbackQuery,
     callback_data: ViewCb,
@@ -268,11 +255,11 @@ async def expo_cards(callback: CallbackQuery, callback_data: ExpoCb, session: As
 
 
 def register(router: Router) -> None:
-    router.message.register(cmd_services, Command("services"))
-    router.callback_query.register(menu_services, MenuCb.filter(F.action == "services"))
+    router.message.register(open_home, Command("services"))
+    router.callback_query.register(open_home, MenuCb.filter(F.action == "services"))
     router.callback_query.register(browse, BrowseCb.filter())
     router.message.register(search_text, Browse.search, F.text, ~F.text.startswith("/"))
     router.message.register(search_other, Browse.search, ~F.text.startswith("/"))
-    router.callback_query.register(search_back, StateFilter(Browse.search), NavCb.filter(F.action == "back"))
+    router.callback_query.register(open_home, StateFilter(Browse.search), NavCb.filter(F.action == "back"))
     router.callback_query.register(view_card, ViewCb.filter())
     router.callback_query.register(expo_cards, ExpoCb.filter())

@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
-from handlers.common import error_text, menu_for, target
+from handlers.common import error_text, menu_for, or_alert, target
 from handlers.showcase.views import esc, language_of
 from keyboards.showcase import ReqAction, ReqCb, reply_keyboard, write_keyboard
 from services import showcase as svc
@@ -41,10 +41,8 @@ def _kind(message: Message) -> str:
 async def start_writing(
     callback: CallbackQuery, callback_data: ReqCb, state: FSMContext, session: AsyncSession
 ) -> None:
-    try:
-        talk = await svc.conversation(session, callback.from_user.id, callback_data.id)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    talk = await or_alert(callback, svc.conversation(session, callback.from_user.id, callback_data.id))
+    if talk is None:
         return
     await callback.answer()
     await state.set_state(Talk.message)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
 from db.models.showcase import RequestStatus, ServiceCard
-from handlers.common import error_text, target
+from handlers.common import error_text, or_alert, target
 from handlers.showcase import card_form
 from handlers.showcase.views import (
     esc,
@@ -49,11 +49,7 @@ def on(action: CardAction) -> Any:
 
 async def _own(callback: CallbackQuery, session: AsyncSession, card_id: int) -> ServiceCard | None:
     """The provider's own card, or None (and an alert) when it is not theirs."""
-    try:
-        return await svc.own_card(session, callback.from_user.id, card_id)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
-        return None
+    return await or_alert(callback, svc.own_card(session, callback.from_user.id, card_id))
 
 
 # --- the hub and the cards ----------------------------------------------------------------------
@@ -125,12 +121,13 @@ async def resubmit(
     i18n: I18n,
     settings: Any,
 ) -> None:
-    try:
-        card = await svc.resubmit(
+    card = await or_alert(
+        callback,
+        svc.resubmit(
             session, callback.from_user.id, callback_data.id, pending_limit=settings.showcase_pending_limit
-        )
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+        ),
+    )
+    if card is None:
         return
     assert user is not None
     await callback.answer()
@@ -157,11 +154,10 @@ async def remove_yes(
     bot: Bot,
     i18n: I18n,
 ) -> None:
-    try:
-        card, closed = await svc.remove_card(session, callback.from_user.id, callback_data.id)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    result = await or_alert(callback, svc.remove_card(session, callback.from_user.id, callback_data.id))
+    if result is None:
         return
+    card, closed = result
     await callback.answer()
     title = esc(card.title)
     await show(callback, _("showcase.removed").format(title=title), None)
@@ -206,10 +202,8 @@ async def requests_list(callback: CallbackQuery, session: AsyncSession, user: Us
 
 
 async def provider_open(callback: CallbackQuery, callback_data: ReqCb, session: AsyncSession) -> None:
-    try:
-        view = await svc.view_as_provider(session, callback.from_user.id, callback_data.id)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    view = await or_alert(callback, svc.view_as_provider(session, callback.from_user.id, callback_data.id))
+    if view is None:
         return
     await callback.answer()
     markup = provider_request_keyboard(view.request.id, view.request.status)
@@ -233,10 +227,8 @@ async def answer_request(
     callback: CallbackQuery, callback_data: ReqCb, session: AsyncSession, bot: Bot, i18n: I18n
 ) -> None:
     action, done_key = ANSWERS[callback_data.a]
-    try:
-        view = await action(session, callback.from_user.id, callback_data.id)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    view = await or_alert(callback, action(session, callback.from_user.id, callback_data.id))
+    if view is None:
         return
     request = view.request
     await callback.answer(_(done_key))

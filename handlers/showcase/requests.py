@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
 from db.models.showcase import CardStatus, RequestStatus
-from handlers.common import error_text, menu_for, target
+from handlers.common import error_text, menu_for, or_alert, target
 from handlers.showcase.catalogue import show_card, show_home
 from handlers.showcase.views import (
     esc,
@@ -250,11 +250,7 @@ async def _own_view(
     callback: CallbackQuery, session: AsyncSession, request_id: int
 ) -> svc.RequestView | None:
     """The resident's own request, or None (and an alert) when it is not theirs or gone."""
-    try:
-        return await svc.view_as_resident(session, callback.from_user.id, request_id)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
-        return None
+    return await or_alert(callback, svc.view_as_resident(session, callback.from_user.id, request_id))
 
 
 async def open_request(callback: CallbackQuery, callback_data: ReqCb, session: AsyncSession) -> None:
@@ -278,10 +274,8 @@ async def cancel_request(callback: CallbackQuery, callback_data: ReqCb, session:
 async def cancel_request_yes(
     callback: CallbackQuery, callback_data: ReqCb, session: AsyncSession, bot: Bot, i18n: I18n
 ) -> None:
-    try:
-        view = await svc.cancel_request(session, callback.from_user.id, callback_data.id)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    view = await or_alert(callback, svc.cancel_request(session, callback.from_user.id, callback_data.id))
+    if view is None:
         return
     await callback.answer()
     await show(callback, _("showcase.request_cancelled").format(id=view.request.id), None)
@@ -315,10 +309,10 @@ async def rate(
     bot: Bot,
     i18n: I18n,
 ) -> None:
-    try:
-        view = await svc.rate(session, callback.from_user.id, callback_data.id, callback_data.v)
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    view = await or_alert(
+        callback, svc.rate(session, callback.from_user.id, callback_data.id, callback_data.v)
+    )
+    if view is None:
         return
     await callback.answer()
     await target(callback).edit_reply_markup(reply_markup=None)
