@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -9,25 +11,52 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from keyboards.common import Id
 
+PREFIX = "adm"
+"""Every staff button's callback data starts with it (here and in the features' staff keyboards), so
+the refusal router can turn away a press outside the admin chat or by someone who is not staff."""
 
-class AdminCb(CallbackData, prefix="adm"):
-    action: str
+
+class AdminAction(StrEnum):
+    MENU = "menu"
+    STATS = "stats"
+    REPORT = "report"
+    BOOKINGS = "bookings"
+    BROADCASTS = "broadcasts"
+    SHOWCASE = "sc_menu"  # handled by keyboards.showcase_staff.StaffCb (the same data)
+    EVENTS = "events"
+    IDEAS = "ideas"  # handled by keyboards.ideas.IdeaQueueCb (the same data)
+    CONSULTS = "consults"
+    CONSULT_TOPICS = "consult_topics"
+    OUTBOX = "outbox"
+    DIGEST = "dg"
+    DIGEST_ADD = "dg_add"
+    DIGEST_LIST = "dg_list"
+    DIGEST_REMOVE = "dg_del"
+    DIGEST_REMOVE_OK = "dg_delok"
+    DIGEST_CANCEL = "dg_x"
+    DIGEST_PREVIEW = "dg_prev"
+    DIGEST_PREVIEW_ME = "dg_me"
+    DIGEST_PREVIEW_PERSON = "dg_pv"
+
+
+class AdminCb(CallbackData, prefix=PREFIX):
+    action: AdminAction
     id: Id = 0
 
 
 # (text key, action)
-ADMIN_MENU_ITEMS: list[tuple[str, str]] = [
-    ("admin.btn_stats", "stats"),
-    ("report.btn_admin", "report"),
-    ("booking.adm_menu", "bookings"),
-    ("broadcast.admin_btn", "broadcasts"),
-    ("showcase.adm_menu", "sc_menu"),
-    ("events.admin_btn", "events"),
-    ("ideas.admin.menu", "ideas"),
-    ("digest.btn_admin", "dg"),
-    ("notify.btn_outbox", "outbox"),
-    ("consult.adm_menu_open", "consults"),
-    ("consult.adm_menu_topics", "consult_topics"),
+ADMIN_MENU_ITEMS: list[tuple[str, AdminAction]] = [
+    ("admin.btn_stats", AdminAction.STATS),
+    ("report.btn_admin", AdminAction.REPORT),
+    ("booking.adm_menu", AdminAction.BOOKINGS),
+    ("broadcast.admin_btn", AdminAction.BROADCASTS),
+    ("showcase.adm_menu", AdminAction.SHOWCASE),
+    ("events.admin_btn", AdminAction.EVENTS),
+    ("ideas.admin.menu", AdminAction.IDEAS),
+    ("digest.btn_admin", AdminAction.DIGEST),
+    ("notify.btn_outbox", AdminAction.OUTBOX),
+    ("consult.adm_menu_open", AdminAction.CONSULTS),
+    ("consult.adm_menu_topics", AdminAction.CONSULT_TOPICS),
 ]
 
 

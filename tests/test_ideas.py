@@ -303,11 +303,10 @@ async def test_staff_buttons_checked_against_state(client_factory, staff: TgClie
     assert not any("Отклонить" in b for b in staff.buttons())  # the card now offers the next steps
     [idea] = await ideas_in(db)
     assert idea.status == "published"
-    from keyboards.admin import AdminCb
 
-    await staff.press_data(AdminCb(action="idea_publish", id=idea.id).pack())
+    await staff.press_data(f"adm:idea_publish:{idea.id}")
     assert "неактуальна" in staff.alerts()[0]
-    await staff.press_data(AdminCb(action="idea_reject", id=idea.id).pack())
+    await staff.press_data(f"adm:idea_reject:{idea.id}")
     assert "неактуальна" in staff.alerts()[0]
     await staff.press("В работу")
     await staff.press("Реализована")

@@ -21,7 +21,8 @@ from handlers import report as report_feature
 from handlers import showcase as showcase_feature
 from handlers.admin import stats
 from handlers.admin.staff import InAdminChat, IsStaff
-from keyboards.admin import AdminCb, admin_menu
+from keyboards.admin import PREFIX as ADMIN_PREFIX
+from keyboards.admin import AdminAction, AdminCb, admin_menu
 
 # Staff commands, for set_my_commands in the admin chat and for the refusal elsewhere.
 # Features append (command, description key).
@@ -63,7 +64,7 @@ def create_menu_router() -> Router:
     router = Router(name="admin-menu")
 
     router.message.register(cmd_admin, Command("admin"))
-    router.callback_query.register(show_menu, AdminCb.filter(F.action == "menu"))
+    router.callback_query.register(show_menu, AdminCb.filter(F.action == AdminAction.MENU))
 
     return router
 
@@ -98,6 +99,6 @@ def create_refusal_router() -> Router:
     router = Router(name="admin-refusal")
 
     router.message.register(refuse_command, Command(*staff_command_names()))
-    router.callback_query.register(refuse_button, AdminCb.filter())
+    router.callback_query.register(refuse_button, F.data.startswith(f"{ADMIN_PREFIX}:"))
 
     return router

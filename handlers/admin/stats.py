@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.common import target
-from keyboards.admin import AdminCb
+from keyboards.admin import AdminAction, AdminCb
 from services import reports
 
 
@@ -44,6 +44,6 @@ def create_router() -> Router:
     router = Router(name="admin-stats")
 
     router.message.register(cmd_stats, Command("stats"))
-    router.callback_query.register(btn_stats, AdminCb.filter(F.action == "stats"))
+    router.callback_query.register(btn_stats, AdminCb.filter(F.action == AdminAction.STATS))
 
     return router

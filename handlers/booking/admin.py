@@ -36,7 +36,7 @@ from handlers.booking.views import (
 )
 from handlers.common import target
 from keyboards import booking as kb
-from keyboards.admin import AdminCb
+from keyboards.admin import AdminAction, AdminCb
 from keyboards.booking import Staff, StaffBk
 from keyboards.common import NavCb
 from services import booking as svc
@@ -326,7 +326,7 @@ def register(router: Router) -> None:
     act = StaffBk.filter
     not_command = ~F.text.startswith("/")
     router.message.register(cmd_bookings, Command("bookings"))
-    router.callback_query.register(menu_bookings, AdminCb.filter(F.action == "bookings"))
+    router.callback_query.register(menu_bookings, AdminCb.filter(F.action == AdminAction.BOOKINGS))
     router.callback_query.register(list_resources, act(F.a == Staff.LIST))
     router.callback_query.register(day_schedule, act(F.a == Staff.DAY))
     router.callback_query.register(pending, act(F.a == Staff.PENDING))

@@ -15,7 +15,7 @@ from db.base import utcnow
 from handlers.broadcasts.views import alert, history_item
 from handlers.common import acknowledge, error_text, target
 from keyboards import broadcasts as kb
-from keyboards.admin import AdminCb
+from keyboards.admin import AdminAction, AdminCb
 from keyboards.broadcasts import BcAction, BcCb, UnsubCb
 from services import broadcasts as service
 from services.errors import DomainError
@@ -101,4 +101,4 @@ def register(router: Router) -> None:
     button(btn_control, BcCb.filter(F.action.in_({BcAction.STOP, BcAction.CANCEL, BcAction.RESUME})))
     button(preview_button, UnsubCb.filter())
     router.message.register(history, Command("broadcasts"))
-    button(history, AdminCb.filter(F.action == "broadcasts"))
+    button(history, AdminCb.filter(F.action == AdminAction.BROADCASTS))

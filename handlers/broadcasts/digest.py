@@ -20,7 +20,7 @@ from db.models import User, UserStatus
 from handlers.broadcasts.views import DigestAdmin, admin_kb, cancel_row, local_time
 from handlers.common import acknowledge, error_text, target
 from handlers.texts import join_lines
-from keyboards.admin import AdminCb
+from keyboards.admin import AdminAction, AdminCb
 from keyboards.common import NavCb
 from services import digest as digest_service
 from services.errors import DomainError
@@ -62,10 +62,10 @@ async def send_panel(message: Message, session: AsyncSession, settings: Any) -> 
         subscribers=await _subscribers(session),
     )
     markup = admin_kb(
-        [(_("digest.btn_add"), AdminCb(action="dg_add"))],
-        [(_("digest.btn_list").format(count=len(news)), AdminCb(action="dg_list"))],
-        [(_("digest.btn_preview"), AdminCb(action="dg_prev"))],
-        [(_("notify.btn_outbox"), AdminCb(action="outbox"))],
+        [(_("digest.btn_add"), AdminCb(action=AdminAction.DIGEST_ADD))],
+        [(_("digest.btn_list").format(count=len(news)), AdminCb(action=AdminAction.DIGEST_LIST))],
+        [(_("digest.btn_preview"), AdminCb(action=AdminAction.DIGEST_PREVIEW))],
+        [(_("notify.btn_outbox"), AdminCb(action=AdminAction.OUTBOX))],
     )
     await message.answer(text, reply_markup=markup)
 
@@ -73,7 +73,7 @@ async def send_panel(message: Message, session: AsyncSession, settings: Any) -> 
 async def send_news_list(message: Message, session: AsyncSession, settings: Any) -> None:
     news = await digest_service.queued_news(session)
     if not news:
-        markup = admin_kb([(_("digest.btn_add"), AdminCb(action="dg_add"))], cancel_row())
+        markup = admin_kb([(_("digest.btn_add"), AdminCb(action=AdminAction.DIGEST_ADD))], cancel_row())
         await message.answer(_("digest.list_empty"), reply_markup=markup)
         return
     lines = [_("digest.list_title")]
@@ -82,7 +82,9 @@ async def send_news_list(message: Message, session: AsyncSession, settings: Any)
         short = item.text if len(item.text) <= 300 else item.text[:300] + "…"
         when = local_time(item.created_at, settings)
         lines.append(f"\n<b>{number}.</b> <i>{when}</i>\n{html.escape(short, quote=False)}")
-        rows.append([(_("digest.btn_remove").format(n=number), AdminCb(action="dg_del", id=item.id))])
+        rows.append(
+            [(_("digest.btn_remove").format(n=number), AdminCb(action=AdminAction.DIGEST_REMOVE, id=item.id))]
+        )
     text = join_lines(lines, PREVIEW_LIMIT)  # whole items: a cut never splits a tag
     await message.answer(text, reply_markup=admin_kb(*rows[:50], cancel_row()))
 
@@ -132,7 +134,10 @@ async def btn_list(callback: CallbackQuery, state: FSMContext, session: AsyncSes
 
 async def btn_remove(callback: CallbackQuery, callback_data: AdminCb) -> None:
     await callback.answer()
-    yes, no = AdminCb(action="dg_delok", id=callback_data.id), AdminCb(action="dg_list")
+    yes, no = (
+        AdminCb(action=AdminAction.DIGEST_REMOVE_OK, id=callback_data.id),
+        AdminCb(action=AdminAction.DIGEST_LIST),
+    )
     markup = admin_kb([(_("btn.yes"), yes), (_("btn.no"), no)])
     await target(callback).answer(_("digest.confirm_remove"), reply_markup=markup)
 
@@ -150,7 +155,7 @@ async def btn_remove_ok(
     await send_news_list(target(callback), session, settings)
 
 
-def _on(action: str) -> Any:
+def _on(action: AdminAction) -> Any:
     return AdminCb.filter(F.action == action)
 
 
@@ -158,10 +163,10 @@ def register(router: Router) -> None:
     in_digest = StateFilter(DigestAdmin)
     button = router.callback_query.register
     router.message.register(panel, Command("digest"))
-    button(panel, _on("dg"))
-    button(btn_cancel, _on("dg_x"))
+    button(panel, _on(AdminAction.DIGEST))
+    button(btn_cancel, _on(AdminAction.DIGEST_CANCEL))
     router.message.register(cmd_cancel, in_digest, Command("cancel"))
     button(nav, in_digest, NavCb.filter())
-    button(btn_list, _on("dg_list"))
-    button(btn_remove, _on("dg_del"))
-    button(btn_remove_ok, _on("dg_delok"))
+    button(btn_list, _on(AdminAction.DIGEST_LIST))
+    button(btn_remove, _on(AdminAction.DIGEST_REMOVE))
+    button(btn_remove_ok, _on(AdminAction.DIGEST_REMOVE_OK))

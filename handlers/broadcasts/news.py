@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from handlers import forms
 from handlers.broadcasts.digest import send_panel
 from handlers.forms import Form, FormContext, Step, text_of
-from keyboards.admin import AdminCb
+from keyboards.admin import AdminAction, AdminCb
 from services import digest as digest_service
 
 
@@ -72,5 +72,5 @@ async def btn_add(callback: CallbackQuery, state: FSMContext, **data: Any) -> No
 
 
 def register(router: Router) -> None:
-    router.callback_query.register(btn_add, AdminCb.filter(F.action == "dg_add"))
+    router.callback_query.register(btn_add, AdminCb.filter(F.action == AdminAction.DIGEST_ADD))
     router.include_router(forms.router_for(NEWS))

@@ -22,7 +22,7 @@ from handlers.broadcasts.digest import PREVIEW_LIMIT
 from handlers.broadcasts.views import DigestAdmin, admin_kb, cancel_row, local_time
 from handlers.common import acknowledge, target
 from handlers.texts import cut_html
-from keyboards.admin import AdminCb
+from keyboards.admin import AdminAction, AdminCb
 from services import digest as digest_service
 from services.notifications import outbox_summary
 
@@ -53,7 +53,7 @@ async def outbox(event: Message | CallbackQuery, session: AsyncSession, settings
             lines.append(
                 f"• {local_time(when, settings)} {html.escape(kind)}: <code>{html.escape(error[:150])}</code>"
             )
-    markup = admin_kb([(_("notify.btn_refresh"), AdminCb(action="outbox"))])
+    markup = admin_kb([(_("notify.btn_refresh"), AdminCb(action=AdminAction.OUTBOX))])
     await target(event).answer("\n".join(lines), reply_markup=markup)
 
 
@@ -86,7 +86,9 @@ async def send_preview(
 async def btn_preview(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     await state.set_state(DigestAdmin.preview_who)
-    markup = admin_kb([(_("digest.btn_preview_me"), AdminCb(action="dg_me"))], cancel_row())
+    markup = admin_kb(
+        [(_("digest.btn_preview_me"), AdminCb(action=AdminAction.DIGEST_PREVIEW_ME))], cancel_row()
+    )
     await target(callback).answer(_("digest.ask_person"), reply_markup=markup)
 
 
@@ -108,7 +110,9 @@ async def got_person(
     builder = InlineKeyboardBuilder()
     for person in people:
         label = f"{person.full_name or '—'}" + (f" @{person.username}" if person.username else "")
-        builder.button(text=label[:60], callback_data=AdminCb(action="dg_pv", id=person.id))
+        builder.button(
+            text=label[:60], callback_data=AdminCb(action=AdminAction.DIGEST_PREVIEW_PERSON, id=person.id)
+        )
     builder.adjust(1)
     builder.row(*[InlineKeyboardButton(text=t, callback_data=cb.pack()) for t, cb in cancel_row()])
     await message.answer(_("digest.pick_person"), reply_markup=builder.as_markup())
@@ -140,9 +144,12 @@ async def btn_preview_person(
 
 def register(router: Router) -> None:
     button = router.callback_query.register
-    button(btn_preview, AdminCb.filter(F.action == "dg_prev"))
+    button(btn_preview, AdminCb.filter(F.action == AdminAction.DIGEST_PREVIEW))
     router.message.register(got_person, DigestAdmin.preview_who, F.text)
     router.message.register(person_not_text, DigestAdmin.preview_who)
-    button(btn_preview_person, AdminCb.filter(F.action.in_({"dg_pv", "dg_me"})))
+    button(
+        btn_preview_person,
+        AdminCb.filter(F.action.in_({AdminAction.DIGEST_PREVIEW_PERSON, AdminAction.DIGEST_PREVIEW_ME})),
+    )
     router.message.register(outbox, Command("outbox"))
-    button(outbox, AdminCb.filter(F.action == "outbox"))
+    button(outbox, AdminCb.filter(F.action == AdminAction.OUTBOX))

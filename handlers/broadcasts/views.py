@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from bot.config import Settings
 from handlers.common import target
 from keyboards import broadcasts as kb
-from keyboards.admin import AdminCb
+from keyboards.admin import AdminAction, AdminCb
 from services import broadcasts as service
 
 
@@ -125,7 +125,10 @@ def admin_kb(*rows: list[tuple[str, AdminCb]]) -> InlineKeyboardMarkup:
 
 def cancel_row() -> list[tuple[str, AdminCb]]:
     """«Назад» (to the digest panel) and «Отмена»."""
-    return [(_("btn.back"), AdminCb(action="dg")), (_("btn.cancel"), AdminCb(action="dg_x"))]
+    return [
+        (_("btn.back"), AdminCb(action=AdminAction.DIGEST)),
+        (_("btn.cancel"), AdminCb(action=AdminAction.DIGEST_CANCEL)),
+    ]
 
 
 def local_time(moment: Any, settings: Any) -> str:

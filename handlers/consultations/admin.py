@@ -38,7 +38,7 @@ from handlers.consultations.views import (
     status_text,
 )
 from keyboards import consultations as kb
-from keyboards.admin import AdminCb
+from keyboards.admin import AdminAction, AdminCb
 from keyboards.consultations import ConsultAdmCb, ConsultStaff
 from services import consultations as svc
 from services.errors import DomainError
@@ -389,9 +389,9 @@ def register(router: Router) -> None:
         router.callback_query.register(handler, pressed(F.action == action))
     router.message.register(on_reply, LinkedReply())
     router.message.register(cmd_open, Command("consults"))
-    router.callback_query.register(btn_open, AdminCb.filter(F.action == "consults"))
+    router.callback_query.register(btn_open, AdminCb.filter(F.action == AdminAction.CONSULTS))
     router.message.register(cmd_topics, Command("consult_topics"))
-    router.callback_query.register(btn_topics, AdminCb.filter(F.action == "consult_topics"))
+    router.callback_query.register(btn_topics, AdminCb.filter(F.action == AdminAction.CONSULT_TOPICS))
     router.callback_query.register(topic_toggle, ConsultAdmCb.filter(F.action == ConsultStaff.TOPIC_TOGGLE))
     router.callback_query.register(topic_add, ConsultAdmCb.filter(F.action == ConsultStaff.TOPIC_ADD))
     router.message.register(cmd_org, Command("consult_org"))

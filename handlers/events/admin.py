@@ -30,7 +30,7 @@ from handlers.events.views import (
     staff_list_label,
 )
 from handlers.texts import join_lines
-from keyboards.admin import AdminCb
+from keyboards.admin import AdminAction, AdminCb
 from keyboards.events import (
     EaCb,
     StaffAction,
@@ -272,7 +272,7 @@ def _on(*actions: StaffAction) -> Any:
 def register_list(router: Router) -> None:
     """The list first: the dialog's router comes between it and the cards (as the handlers always ran)."""
     router.message.register(staff_list, Command("staff_events"))
-    router.callback_query.register(staff_list, AdminCb.filter(F.action == "events"))
+    router.callback_query.register(staff_list, AdminCb.filter(F.action == AdminAction.EVENTS))
     router.callback_query.register(list_again, _on(StaffAction.LIST))
 
 

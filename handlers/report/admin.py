@@ -20,7 +20,7 @@ from db.base import utcnow
 from handlers.common import acknowledge, target
 from handlers.report.delivery import run
 from handlers.report.views import offline_overview, parse_dates
-from keyboards.admin import AdminCb
+from keyboards.admin import AdminAction, AdminCb
 from keyboards.report import ReportCb, ReportChoice, period_keyboard
 from services import report as rep
 from services import report_offline as offline
@@ -105,7 +105,7 @@ async def offline_fix(message: Message, command: CommandObject, session: AsyncSe
 def create_router() -> Router:
     router = Router(name="admin-report")
     router.message.register(ask_period, Command("report"))
-    router.callback_query.register(ask_period, AdminCb.filter(F.action == "report"))
+    router.callback_query.register(ask_period, AdminCb.filter(F.action == AdminAction.REPORT))
     router.callback_query.register(chosen, ReportCb.filter())
     router.message.register(dates, StateFilter(ReportForm.dates), F.text)
     return router
