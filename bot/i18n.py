@@ -11,6 +11,7 @@ from __future__ import annotations
 import gettext
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 from aiogram.utils.i18n import I18n
 from babel.messages.mofile import write_mo
@@ -20,10 +21,25 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("ru", "en")
 
 
+_COMPILED: dict[tuple[Any, ...], bytes] = {}
+"""Compiled catalogs by language folder and its files' sizes and times: a process (or a test session)
+that makes many dispatchers reads and compiles the .po files once; an edited file is read again."""
+
+
 def load_catalog(lang_dir: Path) -> gettext.GNUTranslations:
     """Merge every .po file of one language into one translations object."""
+    po_paths = sorted((lang_dir / "LC_MESSAGES").glob("*.po"))
+    key = (str(lang_dir), *((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in po_paths))
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = _compile(lang_dir, po_paths)
+    return gettext.GNUTranslations(BytesIO(compiled)) if compiled else gettext.NullTranslations()  # type: ignore[return-value]
+
+
+def _compile(lang_dir: Path, po_paths: list[Path]) -> bytes:
+    """The .po files of one language merged and compiled to .mo bytes (empty: no files)."""
     merged = None
-    for po_path in sorted((lang_dir / "LC_MESSAGES").glob("*.po")):
+    for po_path in po_paths:
         with po_path.open("rb") as fp:
             catalog = read_po(fp, locale=lang_dir.name)
         if merged is None:
@@ -34,13 +50,11 @@ def load_catalog(lang_dir: Path) -> gettext.GNUTranslations:
                     if message.id in merged:
                         raise ValueError(f"{po_path}: key {message.id!r} is defined twice")
                     merged[message.id] = message
+    if merged is None:
+        return b""
     buffer = BytesIO()
-    if merged is not None:
-        write_mo(buffer, merged)
-    else:
-        buffer.write(b"")
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer) if merged is not None else gettext.NullTranslations()  # type: ignore[return-value]
+    write_mo(buffer, merged)
+    return buffer.getvalue()
 
 
 def load_locales(path: Path = LOCALES_DIR, default_locale: str = "ru") -> dict[str, gettext.GNUTranslations]:
