@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -97,12 +100,35 @@ def settings(database_url: str) -> Settings:
     return make_settings(database_url)
 
 
+_sqlite_template: Path | None = None
+
+
+async def sqlite_template() -> Path:
+    """A SQLite file with every table, made once per test session: each test's database starts as a copy
+    (a file copy takes a millisecond; creating the tables, a tenth of a second)."""
+    global _sqlite_template
+    if _sqlite_template is None:
+        path = Path(tempfile.mkdtemp(prefix="ccbot-schema-")) / "schema.db"
+        template = Database(f"sqlite+aiosqlite:///{path}")
+        async with template.engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+            await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        await template.dispose()
+        _sqlite_template = path
+    return _sqlite_template
+
+
 async def prepare_schema(db: Database) -> None:
     global _pg_schema_ready
-    async with db.engine.begin() as conn:
-        if db.is_sqlite:
-            await conn.run_sync(Base.metadata.create_all)
+    if db.is_sqlite:
+        target = db.engine.url.database
+        if target and target != ":memory:" and not await asyncio.to_thread(os.path.exists, target):
+            await asyncio.to_thread(shutil.copyfile, await sqlite_template(), target)
             return
+        async with db.engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+        return
+    async with db.engine.begin() as conn:
         if not _pg_schema_ready:
             await conn.run_sync(Base.metadata.drop_all)
             await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
