@@ -214,65 +214,75 @@ def digest_catch_up(scheduler: BaseScheduler, ctx: JobContext) -> None:
     )
 
 
-def consultations_overdue(scheduler: BaseScheduler, ctx: JobContext) -> None:
-    interval = timedelta(minutes=15)
+def add_interval_job(
+    scheduler: BaseScheduler,
+    ctx: JobContext,
+    job_id: str,
+    func: Callable[..., Any],
+    interval: timedelta,
+    args: tuple[Any, ...],
+    name: str,
+    ttl: timedelta | None = None,
+) -> None:
+    """A job every ``interval`` that runs in one instance per window (bot.leases)."""
     scheduler.add_job(
-        once(
-            "consultations.overdue",
-            raise_overdue_consultations,
-            db=ctx.db,
-            moment_of=every(interval),
-            ttl=interval,
-        ),
+        once(job_id, func, db=ctx.db, moment_of=every(interval), ttl=ttl or interval),
         IntervalTrigger(seconds=int(interval.total_seconds()), timezone=ctx.settings.tz),
-        args=(ctx.bot, ctx.db, ctx.i18n, ctx.settings),
-        id="consultations.overdue",
-        name="raise consultation requests nobody took in time",
+        args=args,
+        id=job_id,
+        name=name,
         replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+    )
+
+
+def consultations_overdue(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    add_interval_job(
+        scheduler,
+        ctx,
+        "consultations.overdue",
+        raise_overdue_consultations,
+        timedelta(minutes=15),
+        (ctx.bot, ctx.db, ctx.i18n, ctx.settings),
+        "raise consultation requests nobody took in time",
     )
 
 
 def event_offers(scheduler: BaseScheduler, ctx: JobContext) -> None:
-    interval = timedelta(minutes=1)
-    scheduler.add_job(
-        once("events.offers", process_expired_offers, db=ctx.db, moment_of=every(interval), ttl=interval),
-        IntervalTrigger(seconds=int(interval.total_seconds()), timezone=ctx.settings.tz),
-        args=(ctx.notifier, ctx.db, ctx.i18n, ctx.settings),
-        id="events.offers",
-        name="expire wait-list offers and pass the places on",
-        replace_existing=True,
+    add_interval_job(
+        scheduler,
+        ctx,
+        "events.offers",
+        process_expired_offers,
+        timedelta(minutes=1),
+        (ctx.notifier, ctx.db, ctx.i18n, ctx.settings),
+        "expire wait-list offers and pass the places on",
     )
 
 
 def showcase_unanswered(scheduler: BaseScheduler, ctx: JobContext) -> None:
-    interval = timedelta(minutes=showcase_service.UNANSWERED_EVERY_MINUTES)
-    scheduler.add_job(
-        once(
-            showcase_service.UNANSWERED_JOB,
-            showcase_service.raise_unanswered,
-            db=ctx.db,
-            moment_of=every(interval),
-            ttl=interval,
-        ),
-        IntervalTrigger(seconds=int(interval.total_seconds()), timezone=ctx.settings.tz),
-        args=(ctx.notifier, ctx.db, ctx.i18n, ctx.settings),
-        id=showcase_service.UNANSWERED_JOB,
-        name="raise service requests providers did not answer in time",
-        replace_existing=True,
+    add_interval_job(
+        scheduler,
+        ctx,
+        showcase_service.UNANSWERED_JOB,
+        showcase_service.raise_unanswered,
+        timedelta(minutes=showcase_service.UNANSWERED_EVERY_MINUTES),
+        (ctx.notifier, ctx.db, ctx.i18n, ctx.settings),
+        "raise service requests providers did not answer in time",
     )
 
 
 def retention(scheduler: BaseScheduler, ctx: JobContext) -> None:
-    interval = timedelta(hours=6)
-    scheduler.add_job(
-        once("privacy.retention", run_retention, db=ctx.db, moment_of=every(interval), ttl=LONG_JOB_LEASE),
-        IntervalTrigger(seconds=int(interval.total_seconds()), timezone=ctx.settings.tz),
-        args=(ctx.settings, ctx.db),
-        id="privacy.retention",
-        name="erase old guests and expire untouched drafts (152-ФЗ)",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
+    add_interval_job(
+        scheduler,
+        ctx,
+        "privacy.retention",
+        run_retention,
+        timedelta(hours=6),
+        (ctx.settings, ctx.db),
+        "erase old guests and expire untouched drafts (152-ФЗ)",
+        ttl=LONG_JOB_LEASE,
     )
 
 
