@@ -293,7 +293,7 @@ async def queue_weekly(db: Database, i18n: Translator, tz: ZoneInfo, now: dateti
         after_id = users[-1].id
         if batch:
             async with db.session() as session, write(session):
-                queued += await queue_many(
+                rows = await queue_many(
                     session,
                     [(user, make_key(KIND, "week", None, user.id, week), payload) for user, payload in batch],
                     kind=KIND,
@@ -302,6 +302,7 @@ async def queue_weekly(db: Database, i18n: Translator, tz: ZoneInfo, now: dateti
                     expires_at=now + LIFETIME,
                     quiet=True,
                 )
+                queued += len(rows)
     if queued and news:
         async with db.session() as session, write(session):
             await session.execute(

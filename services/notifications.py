@@ -59,28 +59,18 @@ async def queue(
     Idempotent: a second call with the same key updates the pending row instead of adding another.
     Nothing is queued for a person who cannot be reached (blocked the bot, erased).
     """
-    if user.tg_id is None or user.unreachable_at is not None:
-        return None
     key = key or make_key(kind, ref_type, ref_id, user.id)
-    existing = await session.scalar(select(Notification).where(Notification.key == key))
-    if existing is not None:
-        _renew(existing, due_at, expires_at, payload)
-        return existing
-    row = Notification(
-        key=key,
-        user_id=user.id,
-        chat_id=user.tg_id,
+    rows = await queue_many(
+        session,
+        [(user, key, payload or {})],
         kind=kind,
+        due_at=due_at,
         ref_type=ref_type,
         ref_id=ref_id,
-        payload=payload or {},
-        due_at=due_at,
         expires_at=expires_at,
         quiet=quiet,
     )
-    session.add(row)
-    await session.flush()
-    return row
+    return rows[0] if rows else None
 
 
 def _renew(
@@ -104,39 +94,43 @@ async def queue_many(
     kind: str,
     due_at: datetime,
     ref_type: str | None = None,
+    ref_id: int | None = None,
     expires_at: datetime | None = None,
     quiet: bool = False,
-) -> int:
-    """``queue`` for many people at once, each (person, key, payload): one query finds the keys already
-    there and one flush adds the rest (the weekly digest queues thousands). Returns how many were
-    queued or already there, as ``queue`` counts them; unreachable people are left out."""
+) -> list[Notification]:
+    """Queue notices for many people at once, each (person, key, payload), inside the caller's write
+    transaction: one query finds the keys already there and one flush adds the rest (the weekly digest
+    queues thousands). Returns the rows queued or renewed (or already sent) under those keys, in order;
+    nothing is queued for a person who cannot be reached (blocked the bot, erased)."""
     reachable = [(u, key, p) for u, key, p in notices if u.tg_id is not None and u.unreachable_at is None]
     if not reachable:
-        return 0
+        return []
     keys = [key for _u, key, _p in reachable]
     existing = {
         row.key: row for row in await session.scalars(select(Notification).where(Notification.key.in_(keys)))
     }
+    rows: list[Notification] = []
     for user, key, payload in reachable:
         row = existing.get(key)
         if row is not None:
             _renew(row, due_at, expires_at, payload)
-            continue
-        session.add(
-            Notification(
+        else:
+            row = Notification(
                 key=key,
                 user_id=user.id,
                 chat_id=user.tg_id,
                 kind=kind,
                 ref_type=ref_type,
+                ref_id=ref_id,
                 payload=payload,
                 due_at=due_at,
                 expires_at=expires_at,
                 quiet=quiet,
             )
-        )
+            session.add(row)
+        rows.append(row)
     await session.flush()
-    return len(reachable)
+    return rows
 
 
 async def cancel(
