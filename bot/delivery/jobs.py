@@ -64,15 +64,19 @@ class JobContext:
 JobAdder = Callable[[BaseScheduler, JobContext], None]
 
 
-def last_digest_moment(now: datetime, settings: Settings) -> datetime:
-    """The most recent scheduled digest moment at or before ``now`` (aware, local)."""
-    trigger = CronTrigger(
+def digest_trigger(settings: Settings) -> CronTrigger:
+    """When the weekly digest goes out (DIGEST_DAY, DIGEST_TIME, local time)."""
+    return CronTrigger(
         day_of_week=settings.digest_day,
         hour=settings.digest_time.hour,
         minute=settings.digest_time.minute,
         timezone=settings.tz,
     )
-    return last_fire(trigger, now, timedelta(days=8))
+
+
+def last_digest_moment(now: datetime, settings: Settings) -> datetime:
+    """The most recent scheduled digest moment at or before ``now`` (aware, local)."""
+    return last_fire(digest_trigger(settings), now, timedelta(days=8))
 
 
 def last_fire(trigger: CronTrigger, now: datetime, within: timedelta = timedelta(days=32)) -> datetime:
@@ -176,12 +180,7 @@ def weekly_digest(scheduler: BaseScheduler, ctx: JobContext) -> None:
             ttl=LONG_JOB_LEASE,
             scheduler=scheduler,
         ),
-        CronTrigger(
-            day_of_week=settings.digest_day,
-            hour=settings.digest_time.hour,
-            minute=settings.digest_time.minute,
-            timezone=settings.tz,
-        ),
+        digest_trigger(settings),
         args=(settings, ctx.db, ctx.i18n, ctx.outbox),
         id=DIGEST_JOB,
         name="queue the weekly digest",
