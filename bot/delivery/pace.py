@@ -11,32 +11,25 @@ sleeps until it. Without Redis there is one process, and the local pacers are en
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
 from bot.config import Settings
 
-log = logging.getLogger("bot.delivery")
-
-# KEYS[1]: the bot's pace key; ARGV[1]: microseconds between two sends; ARGV[2]: a pause in microseconds.
+# KEYS[1]: the bot's pace key; ARGV[1]: microseconds between two sends.
 # Returns how many microseconds the caller waits for its reserved moment.
 _RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local free = tonumber(redis.call('GET', KEYS[1]) or '0')
-local at = math.max(now + tonumber(ARGV[2]), free)
-if tonumber(ARGV[1]) > 0 then
-  redis.call('SET', KEYS[1], at + tonumber(ARGV[1]), 'PX', 600000)
-else
-  redis.call('SET', KEYS[1], at, 'PX', 600000)
-end
+local at = math.max(now, free)
+redis.call('SET', KEYS[1], at + tonumber(ARGV[1]), 'PX', 600000)
 return at - now
 """
 
 
 class SharedPace:
     """``acquire()`` returns at the caller's moment: at most ``rate`` a second across every holder of
-    the same key. ``pause(seconds)`` holds every sender back (Telegram's RetryAfter)."""
+    the same key. (A RetryAfter from Telegram still pauses only the sender that got it.)"""
 
     def __init__(self, redis: Any, key: str, rate: float) -> None:
         if rate <= 0:
@@ -48,12 +41,9 @@ class SharedPace:
         self._script = redis.register_script(_RESERVE)
 
     async def acquire(self) -> None:
-        wait_us = int(await self._script(keys=[self.key], args=[self.interval_us, 0]))
+        wait_us = int(await self._script(keys=[self.key], args=[self.interval_us]))
         if wait_us > 0:
             await asyncio.sleep(wait_us / 1_000_000)
-
-    async def pause(self, seconds: float) -> None:
-        await self._script(keys=[self.key], args=[0, int(seconds * 1_000_000)])
 
     async def close(self) -> None:
         await self.redis.aclose()
