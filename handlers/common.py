@@ -16,6 +16,7 @@ from handlers.filters import private, private_only
 from keyboards.common import NavCb
 from keyboards.menu import main_menu, public_menu
 from services.errors import DomainError
+from services.plural import keyed_text
 
 T = TypeVar("T")
 
@@ -35,7 +36,8 @@ async def acknowledge(event: Message | CallbackQuery) -> None:
 
 
 def error_text(error: DomainError) -> str:
-    return _(error.key).format(**error.values)
+    """A domain error in the person's language (a plural key when its values carry the count ``n``)."""
+    return keyed_text(_, error.key, error.values)
 
 
 async def or_alert(callback: CallbackQuery, call: Awaitable[T]) -> T | None:

@@ -452,7 +452,7 @@ def check_rules(
     if start < now:
         raise NotAllowed("booking.err_past")
     if day > last:
-        raise NotAllowed("booking.err_too_far", days=resource.horizon_days)
+        raise NotAllowed("booking.err_too_far", n=resource.horizon_days)
     if start < now + timedelta(minutes=resource.min_notice_minutes):
         raise NotAllowed("booking.err_notice", notice_min=resource.min_notice_minutes)
     return _check_shape(resource, start, minutes, tz)
@@ -575,7 +575,7 @@ def clean_purpose(text: str | None) -> str | None:
     if not value:
         return None
     if len(value) > PURPOSE_MAX:
-        raise ValidationFailed("booking.err_purpose_long", max=PURPOSE_MAX, length=len(value))
+        raise ValidationFailed("booking.err_purpose_long", n=PURPOSE_MAX, length=len(value))
     return value
 
 
@@ -646,7 +646,7 @@ async def _check_quota(
 def clean_guest_name(text: str | None) -> str:
     value = " ".join((text or "").split())
     if not (2 <= len(value) <= GUEST_NAME_MAX) or not any(ch.isalpha() for ch in value):
-        raise ValidationFailed("booking.err_guest_name", max=GUEST_NAME_MAX)
+        raise ValidationFailed("booking.err_guest_name", n=GUEST_NAME_MAX)
     return value
 
 
@@ -791,7 +791,7 @@ def _clean_reason(reason: str | None) -> str:
     """The staff's reason for a cancellation or a refusal: required, at most 500 characters."""
     reason = " ".join((reason or "").split())
     if not reason or len(reason) > 500:
-        raise ValidationFailed("booking.err_reason", max=500)
+        raise ValidationFailed("booking.err_reason", n=500)
     return reason
 
 

@@ -93,9 +93,9 @@ def clean_news(text: str | None) -> str:
     value = (text or "").strip()
     value = "\n".join(line.rstrip() for line in value.splitlines())
     if len(value) > NEWS_MAX:
-        raise ValidationFailed("digest.news_too_long", max=NEWS_MAX, length=len(value))
+        raise ValidationFailed("digest.news_too_long", n=NEWS_MAX, length=len(value))
     if len(value) < 3 or not _LETTER.search(value) or _CONTROL.search(value):
-        raise ValidationFailed("digest.news_bad", max=NEWS_MAX)
+        raise ValidationFailed("digest.news_bad", n=NEWS_MAX)
     return value
 
 

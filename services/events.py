@@ -34,7 +34,7 @@ from db.base import utcnow
 from db.engine import write
 from db.models import AuditLog, Event, EventSignup, EventStatus, Notification, SignupStatus, User, UserStatus
 from db.models.events import ACTIVE, HOLDING
-from services import audit, notifications
+from services import audit, dates, notifications
 from services.digest import DigestItem
 from services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from services.rows import count_rows, locked, person_rows
@@ -88,12 +88,19 @@ class EventFull(Conflict):
 # --- formatting (used for notices queued here and by the handlers) ----------------------------------
 
 
-def fmt_dt(value: datetime, tz: ZoneInfo | None = None) -> str:
+def fmt_dt(value: datetime, tz: ZoneInfo | None = None, gettext: dates.Gettext | None = None) -> str:
+    """«пт, 5 декабря, 14:00» with the reader's ``gettext`` (services.dates); without one (a spreadsheet
+    cell, a text baked here) the plain «05.12.2026 14:00»."""
+    if gettext is not None:
+        return dates.moment_text(value, tz or _tz, gettext)
     return value.astimezone(tz or _tz).strftime("%d.%m.%Y %H:%M")
 
 
-def fmt_when(event: Event, tz: ZoneInfo | None = None) -> str:
+def fmt_when(event: Event, tz: ZoneInfo | None = None, gettext: dates.Gettext | None = None) -> str:
+    """«пт, 5 декабря, 14:00–16:00» with the reader's ``gettext``; the plain style without one."""
     tz = tz or _tz
+    if gettext is not None:
+        return dates.span_text(event.starts_at, event.ends_at, tz, gettext)
     start = event.starts_at.astimezone(tz)
     end = event.ends_at.astimezone(tz)
     if start.date() == end.date():
@@ -108,7 +115,7 @@ def _params(event: Event, participant: bool = False, **extra: Any) -> dict[str, 
         place = {"t": "events.place_online_short"}  # translated by the outbox sender
     return {
         "title": _quote(event.title),
-        "when": fmt_when(event),
+        "when": {"span": [event.starts_at.isoformat(), event.ends_at.isoformat()]},  # dated by the outbox
         "place": place,
         "event_id": event.id,
         **extra,
@@ -138,7 +145,7 @@ def clean_text(text: str | None, max_len: int, key: str, min_len: int = 2, multi
     else:
         value = "\n".join(_SPACES.sub(" ", line).strip() for line in value.splitlines()).strip()
     if _CONTROL.search(value) or not (min_len <= len(value) <= max_len):
-        raise ValidationFailed(key, max=max_len)
+        raise ValidationFailed(key, n=max_len)
     return value
 
 

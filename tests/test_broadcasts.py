@@ -157,7 +157,7 @@ async def test_photo_to_one_district(client_factory, staff, db, dp, bot, setting
     assert preview.method.chat_id == STAFF_ID and preview.method.message_id == message_id
     assert "в личные сообщения" in staff.last_text and "Получателей: <b>2</b>" in staff.last_text
     await staff.press("Отправить")
-    assert "Рассылка №1 запущена: 2 получателей" in staff.last_text
+    assert "Рассылка №1 запущена: 2 получателя." in staff.last_text
 
     sender = make_sender(bot, db, settings, dp)
     await sender.run_pending()

@@ -22,6 +22,7 @@ from keyboards import booking as kb
 from keyboards.booking import Staff, StaffBk
 from services import booking as svc
 from services.errors import DomainError
+from services.plural import plural
 
 MINUTE_FIELDS = {
     "slot_minutes",
@@ -55,7 +56,7 @@ def resource_settings_text(resource: Resource) -> str:
         slot=kb.minutes_label(resource.slot_minutes),
         min=kb.minutes_label(resource.min_minutes),
         max=kb.minutes_label(resource.max_minutes),
-        horizon=resource.horizon_days,
+        horizon=plural(_, "numbers.days", resource.horizon_days),
         notice=_minutes_or_dash(resource.min_notice_minutes),
         cutoff=_minutes_or_dash(resource.cancel_cutoff_minutes),
         quota=_minutes_or_dash(resource.weekly_quota_minutes),

@@ -20,6 +20,7 @@ from handlers.forms import PREVIEW, FormContext, Step, text_of
 from keyboards import broadcasts as kb
 from services import broadcasts as service
 from services.errors import ValidationFailed
+from services.plural import plural
 
 _DATE = re.compile(r"^\s*(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?(?:[\s,]+(\d{1,2})[:.\s](\d{2}))?\s*$")
 _TIME = re.compile(r"^\s*(\d{1,2})[:.\s](\d{2})\s*$")
@@ -77,7 +78,7 @@ def parse_day_typed(message: Message, ctx: FormContext) -> str:
         raise ValidationFailed("broadcast.bad_day")
     day, at = parsed
     if day > today + timedelta(days=service.SCHEDULE_MAX_DAYS):
-        raise ValidationFailed("broadcast.time_far", days=service.SCHEDULE_MAX_DAYS)
+        raise ValidationFailed("broadcast.time_far", n=service.SCHEDULE_MAX_DAYS)
     if at is None:
         ctx.draft.pop("typed_at", None)
     else:
@@ -167,7 +168,7 @@ async def schedule(ctx: FormContext, data: dict[str, Any]) -> None:
     row = await create(ctx, data, start_at)
     await ctx.state.clear()
     when = kb.local(row.start_at, tz)
-    text = _("broadcast.scheduled").format(id=row.id, when=when, count=count)
+    text = plural(_, "broadcast.scheduled", count, id=row.id, when=when)
     if start_at != wanted:
         start, end = quiet_window(settings)
         text += "\n" + _("broadcast.quiet_shifted").format(start=start, end=end, when=when)

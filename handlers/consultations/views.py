@@ -17,6 +17,7 @@ from handlers.common import error_text
 from keyboards.consultations import card_keyboard
 from services import consultations as svc
 from services.errors import DomainError
+from services.plural import plural
 
 TEXT_LIMIT = 3500
 
@@ -79,7 +80,7 @@ def age_text(since: datetime, now: datetime) -> str:
     days, rest = divmod(minutes, 1440)
     hours, minutes = divmod(rest, 60)
     if days:
-        return _("consult.age_days").format(d=days, h=hours)
+        return plural(_, "consult.age_days", days, h=hours)
     return _("consult.age_hours").format(h=hours, m=minutes)
 
 

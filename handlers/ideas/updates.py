@@ -19,6 +19,7 @@ from keyboards.common import NavCb, nav_keyboard
 from keyboards.ideas import IdeaAction, IdeaCb, update_confirm_keyboard
 from services import ideas as ideas_service
 from services.errors import DomainError, ValidationFailed
+from services.plural import plural
 
 
 class IdeaUpdateForm(StatesGroup):
@@ -57,11 +58,12 @@ async def update_start(
     await state.set_state(IdeaUpdateForm.text)
     await state.set_data({"idea_id": idea.id})
     await target(callback).answer(
-        _("ideas.update.ask").format(
-            title=hd.quote(idea.title),
-            count=idea.support_count,
-            max=ideas_service.UPDATE_MAX,
-            days=settings.ideas_update_interval_days,
+        " ".join(
+            (
+                plural(_, "ideas.update.ask", idea.support_count, title=hd.quote(idea.title)),
+                plural(_, "ideas.update.ask_text", ideas_service.UPDATE_MAX),
+                plural(_, "ideas.update.ask_every", settings.ideas_update_interval_days),
+            )
         ),
         reply_markup=nav_keyboard(back=False),
     )
@@ -125,7 +127,7 @@ async def update_send(
     await callback.answer()
     await state.clear()
     await target(callback).edit_reply_markup(reply_markup=None)
-    await target(callback).answer(_("ideas.update.sent").format(count=queued), reply_markup=menu_for(user))
+    await target(callback).answer(plural(_, "ideas.update.sent", queued), reply_markup=menu_for(user))
 
 
 def register(router: Router) -> None:

@@ -31,6 +31,7 @@ from keyboards.showcase_staff import (
 )
 from services import showcase as svc
 from services.errors import DomainError
+from services.plural import plural
 
 LISTED = 40
 
@@ -186,7 +187,7 @@ async def category_ask(callback: CallbackQuery, callback_data: CategoryCb, state
     await state.set_state(StaffInput.category)
     await state.update_data(sc_cat=callback_data.id if callback_data.action == CategoryAction.RENAME else 0)
     await target(callback).answer(
-        _("showcase.adm_ask_category").format(max=svc.CATEGORY_MAX), reply_markup=staff_cancel_keyboard()
+        plural(_, "showcase.adm_ask_category", svc.CATEGORY_MAX), reply_markup=staff_cancel_keyboard()
     )
 
 

@@ -27,6 +27,7 @@ from keyboards.showcase_provider import trial_hub_keyboard
 from keyboards.showcase_staff import trial_decision_keyboard
 from services import showcase as svc
 from services.errors import ValidationFailed
+from services.plural import plural
 
 log = logging.getLogger(__name__)
 
@@ -126,15 +127,15 @@ TRIAL = Form(
         ),
         Step(
             "to",
-            lambda ctx: _("showcase.ask_trial_to").format(
-                start=_fmt(ctx.draft.get("from")), days=svc.TRIAL_MAX_DAYS
+            lambda ctx: plural(
+                _, "showcase.ask_trial_to", svc.TRIAL_MAX_DAYS, start=_fmt(ctx.draft.get("from"))
             ),
             parse=_last_day,
             label="showcase.trial_field_to",
         ),
         Step(
             "purpose",
-            lambda ctx: _("showcase.ask_trial_purpose").format(max=svc.PURPOSE_MAX),
+            lambda ctx: plural(_, "showcase.ask_trial_purpose", svc.PURPOSE_MAX),
             parse=lambda message, ctx: svc.clean_purpose(text_of(message)),
             label="showcase.trial_field_purpose",
         ),
