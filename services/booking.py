@@ -43,6 +43,7 @@ from services.rows import count_rows, locked, person_rows
 REMINDER_KIND = "booking.reminder"
 REF_TYPE = "booking"
 PURPOSE_MAX = 200
+RESOURCE_NAME_MAX = 100
 GUEST_NAME_MAX = 100
 PAST_SHOWN = 5
 UPCOMING_SHOWN = 10
@@ -529,7 +530,9 @@ def reminder_payload(booking: Booking, resource: Resource, user: User, tz: ZoneI
         "text": "booking.reminder",
         "params": {
             "resource": html.escape(resource.title(user.language)),
-            "when": html.escape(format_span(booking, tz)),
+            "when": {
+                "span": [booking.start_at.isoformat(), booking.end_at.isoformat()]
+            },  # dated by the outbox
         },
         "buttons": [
             [
@@ -538,14 +541,6 @@ def reminder_payload(booking: Booking, resource: Resource, user: User, tz: ZoneI
             ]
         ],
     }
-
-
-def format_span(booking: Booking, tz: ZoneInfo) -> str:
-    """ "30.11.2026 09:00–11:00", or "30.11.2026–04.12.2026" for a long booking (local time)."""
-    start, end = booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)
-    if start.date() == end.date():
-        return f"{start:%d.%m.%Y %H:%M}–{end:%H:%M}"
-    return f"{start:%d.%m.%Y}–{end:%d.%m.%Y}"
 
 
 async def _queue_reminder(
@@ -1072,8 +1067,8 @@ async def update_resource(
             _validate_resource(values)
         elif field_name in ("name", "name_en"):
             value = " ".join(str(value or "").split())
-            if not 2 <= len(value) <= 100:
-                raise ValidationFailed("booking.err_res_name")
+            if not 2 <= len(value) <= RESOURCE_NAME_MAX:
+                raise ValidationFailed("booking.err_res_name", n=RESOURCE_NAME_MAX)
         elif field_name in ("needs_approval", "active"):
             value = bool(value)
         elif field_name == "hours":
@@ -1118,8 +1113,8 @@ async def _lock_resource_any(session: AsyncSession, resource_id: int) -> Resourc
 async def create_resource(session: AsyncSession, staff_tg_id: int, name: str) -> Resource:
     """A new resource with the coworking's rules as a start (capacity 1); staff then adjust it."""
     name = " ".join((name or "").split())
-    if not 2 <= len(name) <= 100:
-        raise ValidationFailed("booking.err_res_name")
+    if not 2 <= len(name) <= RESOURCE_NAME_MAX:
+        raise ValidationFailed("booking.err_res_name", n=RESOURCE_NAME_MAX)
     async with write(session):
         position = (await session.scalar(select(func.max(Resource.position)))) or 0
         count = await count_rows(session, Resource)
@@ -1211,6 +1206,6 @@ async def digest_bookings(
         owner = by_id.get(booking.user_id or 0)
         if owner is None:
             continue
-        text = f"{resource.title(owner.language)}: {format_span(booking, _display_tz)}"
-        found.setdefault(owner.id, []).append(DigestItem(text=html.escape(text, quote=False)))
+        text = html.escape(f"{resource.title(owner.language)}: ", quote=False)
+        found.setdefault(owner.id, []).append(DigestItem(text=text, when=(booking.start_at, booking.end_at)))
     return found

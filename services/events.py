@@ -1323,8 +1323,12 @@ async def digest_events(
         for event in fitting:
             if event.id not in items:
                 place = "💻" if event.place_kind == "online" else _quote(event.place)
-                text = f"<b>{_quote(event.title)}</b> — {fmt_when(event)}, {place}"
-                items[event.id] = DigestItem(text=text, button=("events.btn_signup", _cb("su", event.id)))
+                items[event.id] = DigestItem(
+                    text=f"<b>{_quote(event.title)}</b> — ",
+                    when=(event.starts_at, event.ends_at),
+                    tail=f", {place}",
+                    button=("events.btn_signup", _cb("su", event.id)),
+                )
         if fitting:
             found[user.id] = [items[e.id] for e in fitting]
     return found
@@ -1350,8 +1354,11 @@ async def digest_my_signups(
     found: dict[int, list[DigestItem]] = {}
     for signup, event in rows:
         mark = {"confirmed": "✅", "offered": "🎟", "waiting": "⏳"}.get(signup.status, "")
-        text = f"{mark} <b>{_quote(event.title)}</b> — {fmt_when(event)}"
-        item = DigestItem(text=text, button=("events.btn_open", _cb("card", event.id)))
+        item = DigestItem(
+            text=f"{mark} <b>{_quote(event.title)}</b> — ",
+            when=(event.starts_at, event.ends_at),
+            button=("events.btn_open", _cb("card", event.id)),
+        )
         found.setdefault(signup.user_id, []).append(item)
     return found
 

@@ -136,6 +136,8 @@ def _translate_params(params: dict[str, Any], gettext: Callable[[str], str], tz:
         elif isinstance(value, dict) and "span" in value:  # [start, end] ISO: «пт, 5 декабря, 14:00–16:00»
             start, end = (datetime.fromisoformat(str(at)) for at in value["span"])
             out[name] = dates.span_text(start, end, tz, gettext)
+        elif isinstance(value, dict) and "at" in value:  # ISO: «пт, 5 декабря, 14:00»
+            out[name] = dates.moment_text(datetime.fromisoformat(str(value["at"])), tz, gettext)
         else:
             out[name] = value
     return out
@@ -149,7 +151,7 @@ def render(
     The payload contract (what features store in ``Notification.payload``; services/notifications.py):
     - ``html``: a ready HTML text, sent as it is; or ``text``: a locale key whose translation is
       ``str.format``-ed with ``params``; a param given as ``{"t": key}`` is itself translated first, one given
-      as ``{"span": [start, end]}`` (ISO) is dated in the bot's style (services.dates); a ``params["n"]``
+      as ``{"span": [start, end]}`` or ``{"at": moment}`` (ISO) is dated in the bot's style (services.dates); a ``params["n"]``
       makes ``text`` a plural key (services.plural).
     - ``event_at`` (ISO moment, optional): shown as ``{event_time}`` (dd.mm HH:MM in ``tz``) unless
       ``params`` has it; reminders are dropped once it has passed.

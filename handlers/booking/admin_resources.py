@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Resource
 from handlers.booking.parsing import parse_hours, parse_number, toggle_closed_dates
 from handlers.booking.states import StaffBook
-from handlers.booking.views import alerted, err
+from handlers.booking.views import alerted, err, fmt_day
 from handlers.common import target
 from keyboards import booking as kb
 from keyboards.booking import Staff, StaffBk
@@ -46,7 +46,7 @@ def resource_settings_text(resource: Resource) -> str:
     hours = [
         f"{weekdays[int(d) - 1]} {span[0]}–{span[1]}" for d, span in sorted((resource.hours or {}).items())
     ]
-    closed = ", ".join(date.fromisoformat(d).strftime("%d.%m.%Y") for d in resource.closed_dates or []) or "—"
+    closed = ", ".join(fmt_day(date.fromisoformat(d)) for d in resource.closed_dates or []) or "—"
     return _("booking.adm_settings").format(
         name=hd.quote(resource.name),
         name_en=hd.quote(resource.name_en or "—"),

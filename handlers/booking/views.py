@@ -36,6 +36,11 @@ def fmt_day(day: date) -> str:
     return dates.day_text(day, _)
 
 
+def fmt_days(first: date, last: date) -> str:
+    """«пт, 5 декабря – вс, 7 декабря»."""
+    return dates.days_text(first, last, _)
+
+
 def fmt_when(booking: Booking, settings: Any) -> str:
     tz = settings.tz
     start, end = booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)

@@ -19,6 +19,7 @@ from handlers.broadcasts.views import quiet_window, show
 from handlers.forms import PREVIEW, FormContext, Step, text_of
 from keyboards import broadcasts as kb
 from services import broadcasts as service
+from services import dates
 from services.errors import ValidationFailed
 from services.plural import plural
 
@@ -99,7 +100,7 @@ def back_to_preview(ctx: FormContext) -> str:
 def time_prompt(ctx: FormContext) -> str:
     start, end = quiet_window(ctx.settings)
     day = date.fromisoformat(ctx.draft["day"])
-    return _("broadcast.ask_time").format(day=f"{day:%d.%m}", start=start, end=end)
+    return _("broadcast.ask_time").format(day=dates.day_text(day, _), start=start, end=end)
 
 
 def time_choices(ctx: FormContext) -> list[tuple[str, str]]:

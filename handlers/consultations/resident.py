@@ -70,7 +70,7 @@ async def _history(session: AsyncSession, c: Consultation, settings: Any) -> lis
             body = (
                 "📎 " + html.escape(m.file_name or _(f"consult.kind.{m.kind}")) + (" " + body if body else "")
             )
-        lines.append(f"<b>{who}</b> ({local(m.created_at, settings, '%d.%m %H:%M')}): {body}")
+        lines.append(f"<b>{who}</b> ({local(m.created_at, settings)}): {body}")
     return lines
 
 

@@ -17,6 +17,7 @@ from db.models import Idea, User
 from handlers.common import error_text, menu_for, or_alert, target
 from keyboards.common import NavCb, nav_keyboard
 from keyboards.ideas import IdeaAction, IdeaCb, update_confirm_keyboard
+from services import dates
 from services import ideas as ideas_service
 from services.errors import DomainError, ValidationFailed
 from services.plural import plural
@@ -33,7 +34,7 @@ def _refusal(idea: Idea, settings: Any) -> str | None:
         return _("ideas.update_not_public")
     next_at = ideas_service.next_update_at(idea, settings.ideas_update_interval_days)
     if next_at is not None and next_at > ideas_service.utcnow():
-        date = next_at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
+        date = dates.moment_text(next_at, settings.tz, _)
         return _("ideas.update_too_soon").format(date=date)
     if idea.support_count == 0:
         return _("ideas.update_no_supporters")

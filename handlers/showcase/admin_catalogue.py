@@ -29,6 +29,7 @@ from keyboards.showcase_staff import (
     staff_card_keyboard,
     staff_list_keyboard,
 )
+from services import dates
 from services import showcase as svc
 from services.errors import DomainError
 from services.plural import plural
@@ -115,7 +116,9 @@ async def expo_pick(
     if not events:
         await target(callback).answer(_("showcase.adm_expo_no_events"))
         return
-    items = [(e.id, f"{e.starts_at.astimezone(settings.tz):%d.%m} {e.title}") for e in events]
+    items = [
+        (e.id, f"{dates.day_text(e.starts_at.astimezone(settings.tz).date(), _)} {e.title}") for e in events
+    ]
     await target(callback).answer(
         _("showcase.adm_expo_pick").format(title=esc(card.title)),
         reply_markup=expo_events_keyboard(card.id, items),

@@ -25,6 +25,7 @@ from handlers.showcase.views import esc, refused_to_non_provider, show, show_hub
 from keyboards.showcase import CardAction, CardCb, trial_status_label
 from keyboards.showcase_provider import trial_hub_keyboard
 from keyboards.showcase_staff import trial_decision_keyboard
+from services import dates
 from services import showcase as svc
 from services.errors import ValidationFailed
 from services.plural import plural
@@ -37,7 +38,7 @@ def _today(settings: Any) -> date:
 
 
 def _fmt(iso: str | None) -> str:
-    return date.fromisoformat(iso).strftime("%d.%m.%Y") if iso else "—"
+    return dates.day_text(date.fromisoformat(iso), _) if iso else "—"
 
 
 def _first_day(message: Message, ctx: FormContext) -> str:
@@ -72,8 +73,8 @@ async def trial_hub(callback: CallbackQuery, session: AsyncSession, user: User |
     for application in await svc.trial_applications(session, user.id):
         lines.append(
             _("showcase.trial_line").format(
-                start=application.date_from.strftime("%d.%m.%Y"),
-                end=application.date_to.strftime("%d.%m.%Y"),
+                start=dates.day_text(application.date_from, _),
+                end=dates.day_text(application.date_to, _),
                 status=trial_status_label(application.status),
             )
         )
