@@ -16,6 +16,20 @@ from db.base import utcnow
 
 Gettext = Callable[[str], str]
 
+_zone = ZoneInfo("Asia/Krasnoyarsk")
+
+
+def set_zone(tz: ZoneInfo) -> None:
+    """The Center's zone (settings.tz), for dates that reach a text without settings (a domain error's
+    values); set when the bot is wired."""
+    global _zone
+    _zone = tz
+
+
+def zone() -> ZoneInfo:
+    return _zone
+
+
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Weekday codes as settings spell them (``DIGEST_DAY=mon``)."""
 

@@ -72,6 +72,7 @@ def set_timezone(tz: ZoneInfo) -> None:
     """The zone event times are shown in (settings.tz); set once when the bot is wired."""
     global _tz
     _tz = tz
+    dates.set_zone(tz)
 
 
 def display_tz() -> ZoneInfo:
@@ -487,7 +488,7 @@ def _bookable(event: Event, now: datetime) -> None:
     if now >= event.starts_at:
         raise NotAllowed("events.err_started")
     if now > event.reg_deadline:
-        raise NotAllowed("events.err_deadline", deadline=fmt_dt(event.reg_deadline))
+        raise NotAllowed("events.err_deadline", deadline=event.reg_deadline)
 
 
 # --- notices --------------------------------------------------------------------------------------
@@ -665,7 +666,7 @@ async def _fill_places(session: AsyncSession, event: Event, now: datetime, offer
             buttons=buttons,
             expires_at=expires,
             extra=str(int(now.timestamp())),
-            until=fmt_dt(expires),
+            until={"at": expires.isoformat()},  # dated by the outbox
         )
     await session.flush()
     return offered
@@ -937,7 +938,7 @@ async def self_checkin(
         if event.status != EventStatus.PUBLISHED:
             raise NotFound("events.err_not_found")
         if now < event.starts_at - CHECKIN_EARLY:
-            raise NotAllowed("events.err_checkin_early", when=fmt_dt(event.starts_at - CHECKIN_EARLY))
+            raise NotAllowed("events.err_checkin_early", when=event.starts_at - CHECKIN_EARLY)
         if now > event.ends_at:
             raise NotAllowed("events.err_checkin_over")
         await _expire_offers(session, event, now)

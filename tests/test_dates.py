@@ -146,3 +146,11 @@ async def test_chat_limit_comes_from_the_constant(client) -> None:
     with i18n.context(), i18n.use_locale("ru"):
         text = chat.plural(i18n.gettext, "showcase.write_too_long", chat.TEXT_MAX)
     assert text == f"Слишком длинно: можно до {chat.TEXT_MAX} знаков. Сократите, пожалуйста."
+
+
+def test_a_moment_in_a_domain_error_is_dated(ru) -> None:
+    from handlers.common import error_text
+    from services.errors import NotAllowed
+
+    text = error_text(NotAllowed("events.err_deadline", deadline=datetime(2026, 12, 25, 7, 0, tzinfo=UTC)))
+    assert "пт, 25 декабря, 14:00" in text and "{" not in text
