@@ -42,7 +42,7 @@ def _minutes_or_dash(minutes: int | None) -> str:
 
 
 def resource_settings_text(resource: Resource) -> str:
-    weekdays = _("booking.weekdays").split(",")
+    weekdays = _("dates.weekdays").split(",")
     hours = [
         f"{weekdays[int(d) - 1]} {span[0]}–{span[1]}" for d, span in sorted((resource.hours or {}).items())
     ]
