@@ -316,3 +316,19 @@ async def test_idea_intro_fills_the_daily_limit(client, settings, limit: int, sh
     text = client.all_text()
     assert f"В сутки можно {shown} сегодня осталось: {limit}." in text
     assert "• название — до 100 символов;" in text and "до 5 файлов: фото" in text
+
+
+@pytest.mark.parametrize(
+    ("n", "shown"),
+    [(1, "поддержал уже 1 человек!"), (3, "поддержали уже 3 человека!"), (5, "поддержали уже 5 человек!")],
+)
+def test_outbox_renders_a_plural_notice(n: int, shown: str) -> None:
+    """A queued notice whose params carry n (the idea's milestone) is rendered as a plural key."""
+    from services.outbox import render
+    from tests.conftest import TZ
+
+    payload = {"text": "ideas.notify.milestone", "params": {"title": "Сквер", "id": 1, "n": n}}
+    i18n = create_i18n()
+    with i18n.context(), i18n.use_locale("ru"):
+        text, _buttons = render(payload, i18n.gettext, TZ)
+    assert text == f"👍 Вашу идею «Сквер» {shown}"
