@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from aiogram import BaseMiddleware, F, Router
@@ -15,7 +16,9 @@ from db.models import User
 from handlers.filters import private, private_only
 from keyboards.common import NavCb
 from keyboards.menu import main_menu, public_menu
+from services import dates
 from services.errors import DomainError
+from services.plural import keyed_text
 
 T = TypeVar("T")
 
@@ -35,7 +38,13 @@ async def acknowledge(event: Message | CallbackQuery) -> None:
 
 
 def error_text(error: DomainError) -> str:
-    return _(error.key).format(**error.values)
+    """A domain error in the person's language (a plural key when its values carry the count ``n``; a
+    moment among its values in the one date style)."""
+    values = {
+        name: dates.moment_text(value, dates.zone(), _) if isinstance(value, datetime) else value
+        for name, value in error.values.items()
+    }
+    return keyed_text(_, error.key, values)
 
 
 async def or_alert(callback: CallbackQuery, call: Awaitable[T]) -> T | None:

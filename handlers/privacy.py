@@ -29,12 +29,13 @@ from keyboards.privacy import (
     confirm_withdraw_keyboard,
     privacy_keyboard,
 )
+from services import dates
 from services import privacy as privacy_service
 
 log = logging.getLogger(__name__)
 
 
-async def show_privacy(message: Message, user: User | None, session: AsyncSession) -> None:
+async def show_privacy(message: Message, user: User | None, session: AsyncSession, settings: Any) -> None:
     if user is None:
         await message.answer(_("privacy.nothing_stored"), reply_markup=public_menu())
         return
@@ -43,7 +44,7 @@ async def show_privacy(message: Message, user: User | None, session: AsyncSessio
     await message.answer(
         _("privacy.summary").format(
             version=given.policy_version if given else "—",
-            date=given.at.strftime("%d.%m.%Y") if given else "—",
+            date=dates.day_text(given.at.astimezone(settings.tz).date(), _) if given else "—",
         ),
         reply_markup=privacy_keyboard(),
     )
@@ -125,14 +126,18 @@ async def mark_erased(bot: Bot, messages: list[tuple[int, int]], admin_chat_id: 
             log.warning("could not mark message %s in chat %s as erased", message_id, chat)
 
 
-async def cmd_privacy(message: Message, state: FSMContext, user: User | None, session: AsyncSession) -> None:
+async def cmd_privacy(
+    message: Message, state: FSMContext, user: User | None, session: AsyncSession, settings: Any
+) -> None:
     await state.clear()
-    await show_privacy(message, user, session)
+    await show_privacy(message, user, session, settings)
 
 
-async def menu_privacy(callback: CallbackQuery, user: User | None, session: AsyncSession) -> None:
+async def menu_privacy(
+    callback: CallbackQuery, user: User | None, session: AsyncSession, settings: Any
+) -> None:
     await callback.answer()
-    await show_privacy(target(callback), user, session)
+    await show_privacy(target(callback), user, session, settings)
 
 
 async def export(callback: CallbackQuery, user: User | None, session: AsyncSession) -> None:

@@ -112,7 +112,7 @@ def calendar_rows(
     header.append((f"{month_names[month - 1]} {year}", INERT))
     if last > month_end:
         header.append(("›", MONTH + (month_end + timedelta(days=1)).strftime("%Y%m")))
-    rows = [header, [(name, INERT) for name in _("booking.weekdays").split(",")]]
+    rows = [header, [(name, INERT) for name in _("dates.weekdays").split(",")]]
     for week in pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
         rows.append(
             [

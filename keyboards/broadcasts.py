@@ -14,10 +14,10 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from keyboards.common import Id, button, row
+from services import dates
 
 FILTERS = ("group", "district", "interest", "source")
 QUICK_TIMES = ("09:00", "10:00", "11:00", "12:00", "14:00", "16:00", "18:00", "19:00")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class BcAction(StrEnum):
@@ -72,7 +72,7 @@ def day_choices(today: date, days: int = 7) -> list[tuple[str, str]]:
         elif offset == 1:
             label = _("broadcast.tomorrow")
         else:
-            label = _(f"broadcast.wd_{WEEKDAYS[day.weekday()]}") + f" {day:%d.%m}"
+            label = dates.day_text(day, _)
         items.append((label, day.isoformat()))
     return items
 
@@ -116,7 +116,10 @@ def progress_bar(done: int, total: int, width: int = 10) -> str:
     return "▓" * filled + "░" * (width - filled)
 
 
-def local(moment: datetime, tz: ZoneInfo, fmt: str = "%d.%m %H:%M") -> str:
+def local(moment: datetime, tz: ZoneInfo, fmt: str | None = None) -> str:
+    """«пт, 5 декабря, 14:00» (the bot's one date style), or ``moment`` in ``fmt`` («14:00»)."""
+    if fmt is None:
+        return dates.moment_text(moment, tz, _)
     return moment.astimezone(tz).strftime(fmt)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from keyboards.common import Id, button, column, nav_row, picks, row
+from services import dates
 
 
 class Consult(StrEnum):
@@ -233,5 +234,6 @@ def topics_admin_keyboard(topics: list[tuple[int, str, bool]]) -> InlineKeyboard
     )
 
 
-def day_label(day: datetime, weekday_names: list[str]) -> str:
-    return f"{weekday_names[day.weekday()]} {day:%d.%m}"
+def day_label(day: date | datetime) -> str:
+    """«ср, 10 декабря»: the bot's one date style (services.dates)."""
+    return dates.day_text(day.date() if isinstance(day, datetime) else day, _)

@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from keyboards.common import button, column, nav_row
+from services.plural import plural
 
 
 class SetAction(StrEnum):
@@ -42,11 +43,14 @@ def _check(selected: bool) -> str:
 
 
 def lead_label(minutes: int) -> str:
+    """How long before: «сутки», «2 дня», «3 часа», «30 минут» (read after «за»)."""
+    if minutes == 1440:
+        return _("settings.lead_one_day")
     if minutes % 1440 == 0:
-        return _("settings.lead_days").format(n=minutes // 1440)
+        return plural(_, "settings.lead_days", minutes // 1440)
     if minutes % 60 == 0:
-        return _("settings.lead_hours").format(n=minutes // 60)
-    return _("settings.lead_minutes").format(n=minutes)
+        return plural(_, "settings.lead_hours", minutes // 60)
+    return plural(_, "settings.lead_minutes", minutes)
 
 
 def main_keyboard(reminders: bool, digest: bool) -> InlineKeyboardMarkup:

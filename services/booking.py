@@ -43,6 +43,7 @@ from services.rows import count_rows, locked, person_rows
 REMINDER_KIND = "booking.reminder"
 REF_TYPE = "booking"
 PURPOSE_MAX = 200
+RESOURCE_NAME_MAX = 100
 GUEST_NAME_MAX = 100
 PAST_SHOWN = 5
 UPCOMING_SHOWN = 10
@@ -452,7 +453,7 @@ def check_rules(
     if start < now:
         raise NotAllowed("booking.err_past")
     if day > last:
-        raise NotAllowed("booking.err_too_far", days=resource.horizon_days)
+        raise NotAllowed("booking.err_too_far", n=resource.horizon_days)
     if start < now + timedelta(minutes=resource.min_notice_minutes):
         raise NotAllowed("booking.err_notice", notice_min=resource.min_notice_minutes)
     return _check_shape(resource, start, minutes, tz)
@@ -529,7 +530,9 @@ def reminder_payload(booking: Booking, resource: Resource, user: User, tz: ZoneI
         "text": "booking.reminder",
         "params": {
             "resource": html.escape(resource.title(user.language)),
-            "when": html.escape(format_span(booking, tz)),
+            "when": {
+                "span": [booking.start_at.isoformat(), booking.end_at.isoformat()]
+            },  # dated by the outbox
         },
         "buttons": [
             [
@@ -538,14 +541,6 @@ def reminder_payload(booking: Booking, resource: Resource, user: User, tz: ZoneI
             ]
         ],
     }
-
-
-def format_span(booking: Booking, tz: ZoneInfo) -> str:
-    """ "30.11.2026 09:00–11:00", or "30.11.2026–04.12.2026" for a long booking (local time)."""
-    start, end = booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)
-    if start.date() == end.date():
-        return f"{start:%d.%m.%Y %H:%M}–{end:%H:%M}"
-    return f"{start:%d.%m.%Y}–{end:%d.%m.%Y}"
 
 
 async def _queue_reminder(
@@ -575,7 +570,7 @@ def clean_purpose(text: str | None) -> str | None:
     if not value:
         return None
     if len(value) > PURPOSE_MAX:
-        raise ValidationFailed("booking.err_purpose_long", max=PURPOSE_MAX, length=len(value))
+        raise ValidationFailed("booking.err_purpose_long", n=PURPOSE_MAX, length=len(value))
     return value
 
 
@@ -646,7 +641,7 @@ async def _check_quota(
 def clean_guest_name(text: str | None) -> str:
     value = " ".join((text or "").split())
     if not (2 <= len(value) <= GUEST_NAME_MAX) or not any(ch.isalpha() for ch in value):
-        raise ValidationFailed("booking.err_guest_name", max=GUEST_NAME_MAX)
+        raise ValidationFailed("booking.err_guest_name", n=GUEST_NAME_MAX)
     return value
 
 
@@ -791,7 +786,7 @@ def _clean_reason(reason: str | None) -> str:
     """The staff's reason for a cancellation or a refusal: required, at most 500 characters."""
     reason = " ".join((reason or "").split())
     if not reason or len(reason) > 500:
-        raise ValidationFailed("booking.err_reason", max=500)
+        raise ValidationFailed("booking.err_reason", n=500)
     return reason
 
 
@@ -1072,8 +1067,8 @@ async def update_resource(
             _validate_resource(values)
         elif field_name in ("name", "name_en"):
             value = " ".join(str(value or "").split())
-            if not 2 <= len(value) <= 100:
-                raise ValidationFailed("booking.err_res_name")
+            if not 2 <= len(value) <= RESOURCE_NAME_MAX:
+                raise ValidationFailed("booking.err_res_name", n=RESOURCE_NAME_MAX)
         elif field_name in ("needs_approval", "active"):
             value = bool(value)
         elif field_name == "hours":
@@ -1118,8 +1113,8 @@ async def _lock_resource_any(session: AsyncSession, resource_id: int) -> Resourc
 async def create_resource(session: AsyncSession, staff_tg_id: int, name: str) -> Resource:
     """A new resource with the coworking's rules as a start (capacity 1); staff then adjust it."""
     name = " ".join((name or "").split())
-    if not 2 <= len(name) <= 100:
-        raise ValidationFailed("booking.err_res_name")
+    if not 2 <= len(name) <= RESOURCE_NAME_MAX:
+        raise ValidationFailed("booking.err_res_name", n=RESOURCE_NAME_MAX)
     async with write(session):
         position = (await session.scalar(select(func.max(Resource.position)))) or 0
         count = await count_rows(session, Resource)
@@ -1211,6 +1206,6 @@ async def digest_bookings(
         owner = by_id.get(booking.user_id or 0)
         if owner is None:
             continue
-        text = f"{resource.title(owner.language)}: {format_span(booking, _display_tz)}"
-        found.setdefault(owner.id, []).append(DigestItem(text=html.escape(text, quote=False)))
+        text = html.escape(f"{resource.title(owner.language)}: ", quote=False)
+        found.setdefault(owner.id, []).append(DigestItem(text=text, when=(booking.start_at, booking.end_at)))
     return found

@@ -188,7 +188,7 @@ async def create(
         if start_at <= now:
             raise ValidationFailed("broadcast.time_past")
         if start_at > now + timedelta(days=SCHEDULE_MAX_DAYS):
-            raise ValidationFailed("broadcast.time_far", days=SCHEDULE_MAX_DAYS)
+            raise ValidationFailed("broadcast.time_far", n=SCHEDULE_MAX_DAYS)
     if await count_audience(session, audience) == 0:
         raise ValidationFailed("broadcast.nobody")
     async with write(session):

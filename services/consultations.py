@@ -75,9 +75,9 @@ def _tidy(text: str | None) -> str:
 def clean_question(text: str | None) -> str:
     value = _tidy(text)
     if len(value) < QUESTION_MIN or not _LETTER.search(value):
-        raise ValidationFailed("consult.err_question_short", min=QUESTION_MIN)
+        raise ValidationFailed("consult.err_question_short", n=QUESTION_MIN)
     if len(value) > QUESTION_MAX:
-        raise ValidationFailed("consult.err_too_long", max=QUESTION_MAX, length=len(value))
+        raise ValidationFailed("consult.err_too_long", n=QUESTION_MAX, length=len(value))
     return value
 
 
@@ -86,7 +86,7 @@ def clean_message(text: str | None, limit: int = MESSAGE_MAX) -> str:
     if not value:
         raise ValidationFailed("consult.err_empty")
     if len(value) > limit:
-        raise ValidationFailed("consult.err_too_long", max=limit, length=len(value))
+        raise ValidationFailed("consult.err_too_long", n=limit, length=len(value))
     return value
 
 
@@ -98,14 +98,14 @@ def org_key(organisation: str | None) -> str | None:
 def clean_topic_title(text: str | None) -> str:
     value = _SPACES.sub(" ", (text or "").replace("\n", " ")).strip()
     if not (2 <= len(value) <= TOPIC_TITLE_MAX) or not _LETTER.search(value):
-        raise ValidationFailed("consult.err_topic_title", max=TOPIC_TITLE_MAX)
+        raise ValidationFailed("consult.err_topic_title", n=TOPIC_TITLE_MAX)
     return value
 
 
 def clean_place(text: str | None) -> str:
     value = _SPACES.sub(" ", (text or "").replace("\n", " ")).strip()
     if not (2 <= len(value) <= PLACE_MAX):
-        raise ValidationFailed("consult.err_place", max=PLACE_MAX)
+        raise ValidationFailed("consult.err_place", n=PLACE_MAX)
     return value
 
 

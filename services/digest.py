@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database, write
 from db.models import DigestNews, NewsStatus, Notification, User, UserStatus
-from services import audit
+from services import audit, dates
 from services.errors import Conflict, NotFound, ValidationFailed
 from services.notifications import cancel_kind, make_key, queue_many
 from services.ports import Translate, Translator
@@ -42,6 +42,13 @@ log = logging.getLogger(__name__)
 class DigestItem:
     text: str
     button: tuple[str, str] | None = None  # (label locale key, callback data)
+    when: tuple[datetime, datetime] | None = None  # dated at render time in the reader's language
+    tail: str = ""  # what follows the date
+
+    def line(self, tz: ZoneInfo, _: Translate, now: datetime) -> str:
+        """The item's text with its date in the bot's one style (services.dates) between text and tail."""
+        when = dates.span_text(self.when[0], self.when[1], tz, _, now) if self.when else ""
+        return f"{self.text}{when}{self.tail}"
 
 
 DigestSource = Callable[
@@ -93,9 +100,9 @@ def clean_news(text: str | None) -> str:
     value = (text or "").strip()
     value = "\n".join(line.rstrip() for line in value.splitlines())
     if len(value) > NEWS_MAX:
-        raise ValidationFailed("digest.news_too_long", max=NEWS_MAX, length=len(value))
+        raise ValidationFailed("digest.news_too_long", n=NEWS_MAX, length=len(value))
     if len(value) < 3 or not _LETTER.search(value) or _CONTROL.search(value):
-        raise ValidationFailed("digest.news_bad", max=NEWS_MAX)
+        raise ValidationFailed("digest.news_bad", n=NEWS_MAX)
     return value
 
 
@@ -218,7 +225,8 @@ def render(
         shown = items[:SECTION_MAX_ITEMS]
         for item in shown:
             numbered = item.button is not None and len(buttons) < MAX_BUTTONS
-            line = f"{number + 1}. {item.text}" if numbered else f"• {item.text}"
+            text = item.line(tz, _, now)
+            line = f"{number + 1}. {text}" if numbered else f"• {text}"
             if size + len(line) + 1 > TEXT_LIMIT:
                 truncated = True
                 break

@@ -34,7 +34,7 @@ from db.base import utcnow
 from db.engine import write
 from db.models import AuditLog, Event, EventSignup, EventStatus, Notification, SignupStatus, User, UserStatus
 from db.models.events import ACTIVE, HOLDING
-from services import audit, notifications
+from services import audit, dates, notifications
 from services.digest import DigestItem
 from services.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from services.rows import count_rows, locked, person_rows
@@ -72,6 +72,7 @@ def set_timezone(tz: ZoneInfo) -> None:
     """The zone event times are shown in (settings.tz); set once when the bot is wired."""
     global _tz
     _tz = tz
+    dates.set_zone(tz)
 
 
 def display_tz() -> ZoneInfo:
@@ -88,12 +89,19 @@ class EventFull(Conflict):
 # --- formatting (used for notices queued here and by the handlers) ----------------------------------
 
 
-def fmt_dt(value: datetime, tz: ZoneInfo | None = None) -> str:
+def fmt_dt(value: datetime, tz: ZoneInfo | None = None, gettext: dates.Gettext | None = None) -> str:
+    """«пт, 5 декабря, 14:00» with the reader's ``gettext`` (services.dates); without one (a spreadsheet
+    cell, a text baked here) the plain «05.12.2026 14:00»."""
+    if gettext is not None:
+        return dates.moment_text(value, tz or _tz, gettext)
     return value.astimezone(tz or _tz).strftime("%d.%m.%Y %H:%M")
 
 
-def fmt_when(event: Event, tz: ZoneInfo | None = None) -> str:
+def fmt_when(event: Event, tz: ZoneInfo | None = None, gettext: dates.Gettext | None = None) -> str:
+    """«пт, 5 декабря, 14:00–16:00» with the reader's ``gettext``; the plain style without one."""
     tz = tz or _tz
+    if gettext is not None:
+        return dates.span_text(event.starts_at, event.ends_at, tz, gettext)
     start = event.starts_at.astimezone(tz)
     end = event.ends_at.astimezone(tz)
     if start.date() == end.date():
@@ -108,7 +116,7 @@ def _params(event: Event, participant: bool = False, **extra: Any) -> dict[str, 
         place = {"t": "events.place_online_short"}  # translated by the outbox sender
     return {
         "title": _quote(event.title),
-        "when": fmt_when(event),
+        "when": {"span": [event.starts_at.isoformat(), event.ends_at.isoformat()]},  # dated by the outbox
         "place": place,
         "event_id": event.id,
         **extra,
@@ -138,7 +146,7 @@ def clean_text(text: str | None, max_len: int, key: str, min_len: int = 2, multi
     else:
         value = "\n".join(_SPACES.sub(" ", line).strip() for line in value.splitlines()).strip()
     if _CONTROL.search(value) or not (min_len <= len(value) <= max_len):
-        raise ValidationFailed(key, max=max_len)
+        raise ValidationFailed(key, n=max_len)
     return value
 
 
@@ -480,7 +488,7 @@ def _bookable(event: Event, now: datetime) -> None:
     if now >= event.starts_at:
         raise NotAllowed("events.err_started")
     if now > event.reg_deadline:
-        raise NotAllowed("events.err_deadline", deadline=fmt_dt(event.reg_deadline))
+        raise NotAllowed("events.err_deadline", deadline=event.reg_deadline)
 
 
 # --- notices --------------------------------------------------------------------------------------
@@ -658,7 +666,7 @@ async def _fill_places(session: AsyncSession, event: Event, now: datetime, offer
             buttons=buttons,
             expires_at=expires,
             extra=str(int(now.timestamp())),
-            until=fmt_dt(expires),
+            until={"at": expires.isoformat()},  # dated by the outbox
         )
     await session.flush()
     return offered
@@ -930,7 +938,7 @@ async def self_checkin(
         if event.status != EventStatus.PUBLISHED:
             raise NotFound("events.err_not_found")
         if now < event.starts_at - CHECKIN_EARLY:
-            raise NotAllowed("events.err_checkin_early", when=fmt_dt(event.starts_at - CHECKIN_EARLY))
+            raise NotAllowed("events.err_checkin_early", when=event.starts_at - CHECKIN_EARLY)
         if now > event.ends_at:
             raise NotAllowed("events.err_checkin_over")
         await _expire_offers(session, event, now)
@@ -1316,8 +1324,12 @@ async def digest_events(
         for event in fitting:
             if event.id not in items:
                 place = "💻" if event.place_kind == "online" else _quote(event.place)
-                text = f"<b>{_quote(event.title)}</b> — {fmt_when(event)}, {place}"
-                items[event.id] = DigestItem(text=text, button=("events.btn_signup", _cb("su", event.id)))
+                items[event.id] = DigestItem(
+                    text=f"<b>{_quote(event.title)}</b> — ",
+                    when=(event.starts_at, event.ends_at),
+                    tail=f", {place}",
+                    button=("events.btn_signup", _cb("su", event.id)),
+                )
         if fitting:
             found[user.id] = [items[e.id] for e in fitting]
     return found
@@ -1343,8 +1355,11 @@ async def digest_my_signups(
     found: dict[int, list[DigestItem]] = {}
     for signup, event in rows:
         mark = {"confirmed": "✅", "offered": "🎟", "waiting": "⏳"}.get(signup.status, "")
-        text = f"{mark} <b>{_quote(event.title)}</b> — {fmt_when(event)}"
-        item = DigestItem(text=text, button=("events.btn_open", _cb("card", event.id)))
+        item = DigestItem(
+            text=f"{mark} <b>{_quote(event.title)}</b> — ",
+            when=(event.starts_at, event.ends_at),
+            button=("events.btn_open", _cb("card", event.id)),
+        )
         found.setdefault(signup.user_id, []).append(item)
     return found
 

@@ -77,9 +77,9 @@ def clean_text(text: str | None, *, minimum: int, maximum: int, too_short: str, 
     value = "\n".join(_SPACES.sub(" ", line).strip() for line in value.strip().splitlines())
     value = re.sub(r"\n{3,}", "\n\n", value)
     if len(value) > maximum:
-        raise ValidationFailed(too_long, max=maximum, length=len(value))
+        raise ValidationFailed(too_long, n=maximum, length=len(value))
     if len(value) < minimum or not _LETTER.search(value):
-        raise ValidationFailed(too_short, min=minimum)
+        raise ValidationFailed(too_short, n=minimum)
     return value
 
 
@@ -115,7 +115,7 @@ def clean_media(items: Iterable[Any]) -> list[dict[str, str]]:
             raise ValidationFailed("ideas.bad_draft")
         media.append({"kind": str(item["kind"]), "file_id": str(item["file_id"])[:200]})
     if len(media) > MEDIA_MAX:
-        raise ValidationFailed("ideas.media_full", max=MEDIA_MAX)
+        raise ValidationFailed("ideas.media_full", n=MEDIA_MAX)
     return media
 
 
@@ -267,7 +267,7 @@ async def submit(session: AsyncSession, author: User, draft: dict[str, Any], *, 
             session, Idea, Idea.author_id == author.id, Idea.created_at > now - timedelta(hours=24)
         )
         if recent >= daily_limit:
-            raise DomainError("ideas.limit_reached", limit=daily_limit)
+            raise DomainError("ideas.limit_reached", n=daily_limit)
         idea = Idea(
             author_id=author.id, status=IdeaStatus.MODERATION, created_at=now, submitted_at=now, **values
         )
@@ -414,7 +414,7 @@ async def support(
                 idea,
                 "idea.milestone",
                 utcnow(),
-                _notice_payload(idea, "ideas.notify.milestone", count=idea.support_count),
+                _notice_payload(idea, "ideas.notify.milestone", n=idea.support_count),
                 ("idea", idea.id),
                 str(idea.support_count),
             )

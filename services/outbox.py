@@ -34,7 +34,9 @@ from sqlalchemy import and_, or_, select, update
 from db.base import utcnow
 from db.engine import Database, write
 from db.models import Notification, NotificationStatus, User, UserStatus
+from services import dates
 from services.notifications import RENDERERS, event_at_of, is_reminder
+from services.plural import keyed_text
 from services.ports import (
     Button,
     DeliveryError,
@@ -126,11 +128,16 @@ class _Rendered(Exception):
     """The payload cannot be rendered: a permanent error, recorded as failed."""
 
 
-def _translate_params(params: dict[str, Any], gettext: Callable[[str], str]) -> dict[str, Any]:
+def _translate_params(params: dict[str, Any], gettext: Callable[[str], str], tz: ZoneInfo) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in params.items():
         if isinstance(value, dict) and "t" in value:
             out[name] = gettext(str(value["t"]))
+        elif isinstance(value, dict) and "span" in value:  # [start, end] ISO: «пт, 5 декабря, 14:00–16:00»
+            start, end = (datetime.fromisoformat(str(at)) for at in value["span"])
+            out[name] = dates.span_text(start, end, tz, gettext)
+        elif isinstance(value, dict) and "at" in value:  # ISO: «пт, 5 декабря, 14:00»
+            out[name] = dates.moment_text(datetime.fromisoformat(str(value["at"])), tz, gettext)
         else:
             out[name] = value
     return out
@@ -143,7 +150,9 @@ def render(
 
     The payload contract (what features store in ``Notification.payload``; services/notifications.py):
     - ``html``: a ready HTML text, sent as it is; or ``text``: a locale key whose translation is
-      ``str.format``-ed with ``params``; a param given as ``{"t": key}`` is itself translated first.
+      ``str.format``-ed with ``params``; a param given as ``{"t": key}`` is itself translated first, one given
+      as ``{"span": [start, end]}`` or ``{"at": moment}`` (ISO) is dated in the bot's style (services.dates); a ``params["n"]``
+      makes ``text`` a plural key (services.plural).
     - ``event_at`` (ISO moment, optional): shown as ``{event_time}`` (dd.mm HH:MM in ``tz``) unless
       ``params`` has it; reminders are dropped once it has passed.
     - ``buttons`` (optional): rows of buttons, each ``[label key, callback data]`` or a dict with
@@ -154,12 +163,11 @@ def render(
         if payload.get("html"):
             text = str(payload["html"])
         else:
-            params = _translate_params(dict(payload.get("params") or {}), gettext)
+            params = _translate_params(dict(payload.get("params") or {}), gettext, tz)
             event_at = payload.get("event_at")
             if event_at and "event_time" not in params:
-                moment = datetime.fromisoformat(event_at).astimezone(tz)
-                params["event_time"] = moment.strftime("%d.%m %H:%M")
-            text = gettext(str(payload["text"])).format(**params)
+                params["event_time"] = dates.moment_text(datetime.fromisoformat(event_at), tz, gettext)
+            text = keyed_text(gettext, str(payload["text"]), params)
         rows: list[list[Button]] = []
         for row in payload.get("buttons") or []:
             buttons = []

@@ -112,7 +112,7 @@ def _clean_text(
         or (letters and not _LETTER.search(value))
         or _CONTROL.search(value)
     ):
-        raise ValidationFailed(key, min=min_len, max=max_len)
+        raise ValidationFailed(key, min=min_len, n=max_len)
     return value
 
 
@@ -187,11 +187,11 @@ def check_trial_dates(date_from: date, date_to: date, today: date) -> None:
     if date_from < today:
         raise ValidationFailed("showcase.trial_past")
     if date_from > today + timedelta(days=TRIAL_AHEAD_DAYS):
-        raise ValidationFailed("showcase.trial_too_far", days=TRIAL_AHEAD_DAYS)
+        raise ValidationFailed("showcase.trial_too_far", n=TRIAL_AHEAD_DAYS)
     if date_to < date_from:
         raise ValidationFailed("showcase.trial_order")
     if (date_to - date_from).days + 1 > TRIAL_MAX_DAYS:
-        raise ValidationFailed("showcase.trial_too_long", days=TRIAL_MAX_DAYS)
+        raise ValidationFailed("showcase.trial_too_long", n=TRIAL_MAX_DAYS)
 
 
 def is_provider(user: User | None) -> bool:

@@ -49,14 +49,14 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 def clean_name(text: str | None) -> str:
     value = _SPACES.sub(" ", (text or "")).strip()
     if not (2 <= len(value) <= NAME_MAX) or not _LETTER.search(value) or _CONTROL.search(value):
-        raise ValidationFailed("reg.bad_name", max=NAME_MAX)
+        raise ValidationFailed("reg.bad_name", n=NAME_MAX)
     return value
 
 
 def clean_organisation(text: str | None) -> str:
     value = _SPACES.sub(" ", (text or "")).strip()
     if not (2 <= len(value) <= ORGANISATION_MAX) or not _LETTER.search(value):
-        raise ValidationFailed("reg.bad_organisation", max=ORGANISATION_MAX)
+        raise ValidationFailed("reg.bad_organisation", n=ORGANISATION_MAX)
     return value
 
 

@@ -18,6 +18,8 @@ from db.engine import write
 from db.models import Booking, BookingSlot, BookingStatus, Notification, NotificationStatus, User
 from db.models.core import UserStatus
 from services import booking as svc
+from services import dates
+from services.outbox import render as outbox_render
 from tests.client import TgClient
 from tests.conftest import ADMIN_CHAT_ID, register
 from tests.fuzz import examples, typed_texts, value_texts
@@ -155,8 +157,10 @@ async def test_book_remind_cancel_and_someone_else_books_the_freed_place(
     )
     i18n = anna.dp["i18n"]
     with i18n.context(), i18n.use_locale("ru"):  # what the outbox sender renders from the payload
-        rendered = i18n.gettext(reminder.payload["text"]).format(**reminder.payload["params"])
-    assert "Напоминаем: <b>Переговорная</b>" in rendered and time_label in rendered
+        tz = anna.dp["settings"].tz
+        rendered, _buttons = outbox_render(reminder.payload, i18n.gettext, tz)
+        day = dates.day_text(booking.start_at.astimezone(tz).date(), i18n.gettext)
+    assert "Напоминаем: <b>Переговорная</b>" in rendered and f"{day}, {time_label}–" in rendered
     [[(coming_key, coming_data), (cancel_key, cancel_data)]] = reminder.payload["buttons"]
     assert (coming_key, cancel_key) == ("booking.btn_coming", "booking.btn_cancel")
 
@@ -257,7 +261,10 @@ async def test_back_walks_the_steps_and_bad_input_keeps_the_step(client, db, res
     await client.send_photo()
     assert "текстом" in client.all_text() and await state_of(client) == "Book:purpose"
     await client.send("я" * 201)
-    assert "Слишком длинно (201" in client.all_text() and await state_of(client) == "Book:purpose"
+    assert (
+        "Слишком длинно: можно до 200 символов, сейчас 201." in client.all_text()
+        and await state_of(client) == "Book:purpose"
+    )
     assert "Для чего" in client.last_text  # the same question again
     await client.send("Пишу заявку на грант")
     assert "Проверьте бронь" in client.last_text and "2 ч" in client.last_text
@@ -457,7 +464,7 @@ async def test_staff_edit_resource_settings(staff, db, resources) -> None:
     )
     await staff.press("Закрытые даты")
     await staff.send("31.12.2030")
-    assert "31.12.2030" in staff.last_text
+    assert "Закрытые даты: вт, 31 декабря 2030" in staff.last_text
     await staff.press("Выключить подтверждение") if "Выключить подтверждение" in staff.buttons() else None
     await staff.press("Включить подтверждение")
     async with db.session() as s:

@@ -10,6 +10,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
+from bot.i18n import create_i18n
 from db.engine import write
 from db.models import Booking, BookingSlot, BookingStatus, Notification, NotificationStatus, Resource, User
 from db.models.core import UserStatus
@@ -362,7 +363,10 @@ async def test_weekly_digest_lists_the_coming_bookings(db, seeded) -> None:
     async with db.session() as s:
         await svc.cancel_own(s, cancelled.id, user.id, now=NOW)
         found = await svc.digest_bookings(s, [user], NOW, NOW + timedelta(days=7))
-        assert [i.text for i in found[user.id]] == ["Коворкинг: 07.01.2030 09:00–11:00"]
+        i18n = create_i18n()
+        with i18n.context(), i18n.use_locale("ru"):
+            lines = [i.line(TZ, i18n.gettext, NOW) for i in found[user.id]]
+        assert lines == ["Коворкинг: пн, 7 января, 09:00–11:00"]
         assert await svc.digest_bookings(s, [user], NOW + timedelta(days=1), NOW + timedelta(days=8)) == {}
 
 

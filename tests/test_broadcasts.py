@@ -157,7 +157,7 @@ async def test_photo_to_one_district(client_factory, staff, db, dp, bot, setting
     assert preview.method.chat_id == STAFF_ID and preview.method.message_id == message_id
     assert "в личные сообщения" in staff.last_text and "Получателей: <b>2</b>" in staff.last_text
     await staff.press("Отправить")
-    assert "Рассылка №1 запущена: 2 получателей" in staff.last_text
+    assert "Рассылка №1 запущена: 2 получателя." in staff.last_text
 
     sender = make_sender(bot, db, settings, dp)
     await sender.run_pending()
@@ -600,7 +600,9 @@ async def test_schedule_typed_date_and_cancel(staff, db, settings) -> None:
     assert "Не понял дату" in staff.all_text() and await staff.step() == "bc:day"
     when = utcnow().astimezone(settings.tz) + timedelta(days=3)
     await staff.send(f"{when:%d.%m} 12:15")
-    assert f"{when:%d.%m} 12:15" in staff.last_text
+    months = "января,февраля,марта,апреля,мая,июня,июля,августа,сентября,октября,ноября,декабря".split(",")
+    weekday = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")[when.weekday()]
+    assert f"<b>{weekday}, {when.day} {months[when.month - 1]}, 12:15</b>" in staff.last_text
     row = await broadcast_row(db, 1)
     assert row.status == "scheduled" and not service.in_quiet_hours(
         row.start_at, settings.quiet_hours_start, settings.quiet_hours_end, settings.tz

@@ -65,6 +65,6 @@ async def test_staff_see_the_code_of_the_day_and_when_it_was_renewed(
     async with db.session() as s:
         event = await s.get(Event, event_id)
         today = ev.day_code(event, local(2026, 12, 15).date())
-    assert f"Код на 15.12.2026: <code>{today}</code>" in caption
-    assert "Обновлён 15.12.2026 00:00" in caption and "действует до 16.12.2026 00:00" in caption
+    assert f"Код на вт, 15 декабря: <code>{today}</code>" in caption
+    assert "Обновлён вт, 15 декабря, 00:00" in caption and "действует до ср, 16 декабря, 00:00" in caption
     assert f"ci_{event_id}_{today}" in caption

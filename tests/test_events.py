@@ -380,7 +380,7 @@ async def test_random_input_never_breaks_the_staff_dialog(
         "с. Идринское, ул. Мира, 1",
         "press:Идринский",
         "10",
-        "press:За 1 день",
+        "press:За сутки",
         "press:Готово",
     ]
     stop = {
@@ -516,7 +516,7 @@ async def test_bad_input_and_back_keep_the_staff_dialog(
     await staff.send("много")
     assert "число мест" in staff.all_text()
     await staff.press("Без ограничения")
-    await staff.press("За 1 день")
+    await staff.press("За сутки")
     await staff.press("Сотрудник СОНКО")
     await staff.press("Готово")
     await staff.send_document()

@@ -149,7 +149,7 @@ async def test_full_story(client_factory, staff: TgClient, db, fake_session) -> 
     [idea] = await ideas_in(db)
     assert idea.support_count == 2
     [milestone] = await notices(db, "idea.milestone")
-    assert milestone.chat_id == 2001 and milestone.payload["params"]["count"] == 1
+    assert milestone.chat_id == 2001 and milestone.payload["params"]["n"] == 1
 
 
 async def test_form_back_and_bad_input_keep_the_step(client: TgClient, db) -> None:
@@ -292,7 +292,7 @@ async def test_threshold_raised_once(client_factory, db, settings, fake_session)
         await register(fan)
         await fan.press_data(IdeaCb(action="support", id=idea.id).pack())
     raised = [c for c in fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID) if "набрала" in c.text]
-    assert len(raised) == 1 and "2 голосов" in raised[0].text
+    assert len(raised) == 1 and "набрала 2 голоса поддержки" in raised[0].text
 
 
 async def test_staff_buttons_checked_against_state(client_factory, staff: TgClient, db) -> None:
@@ -368,11 +368,12 @@ async def test_author_update_to_supporters(client_factory, db, settings) -> None
         fans.append(fan)
     await author.press_data(IdeaCb(action="own", id=idea.id).pack())
     await author.press("Написать поддержавшим")
-    assert "2 поддержавших" in author.last_text
+    assert "Сообщение для 2 человек, поддержавших идею" in author.last_text
+    assert "Писать можно раз в 3 дня." in author.last_text
     await author.send("Нашли подрядчика <b>ура</b>!")
     assert "&lt;b&gt;ура&lt;/b&gt;" in author.last_text
     await author.press("📣 Отправить")
-    assert "для 2 поддержавших" in author.last_text
+    assert "в очередь для 2 человек." in author.last_text
     rows = await notices(db, "idea.update")
     assert sorted(n.chat_id for n in rows) == [2602, 2603]
     assert rows[0].payload["params"]["text"] == "Нашли подрядчика &lt;b&gt;ура&lt;/b&gt;!" and rows[0].quiet
@@ -456,7 +457,7 @@ async def test_concurrent_supports_are_exact(client_factory, db, n: int) -> None
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(IdeaSupport)) == n
         assert (await s.get(Idea, idea.id)).support_count == n
-    assert sorted(x.payload["params"]["count"] for x in await notices(db, "idea.milestone")) == [1, 5]
+    assert sorted(x.payload["params"]["n"] for x in await notices(db, "idea.milestone")) == [1, 5]
 
 
 async def test_state_is_kept_in_storage_key(client: TgClient, dp) -> None:
@@ -570,7 +571,10 @@ async def test_staff_queue_and_card_on_demand(client_factory, staff: TgClient, d
     await submit_idea(author, photo=False)
     await staff.send("/admin")
     await staff.press("💡 Идеи")
-    assert "на модерации: 1" in staff.last_text and "Всего идей: 1 от 1 авторов" in staff.last_text
+    assert (
+        "на модерации: 1" in staff.last_text
+        and "Всего идей: 1 от 1 автора; поддержек: 0 от 0 человек." in staff.last_text
+    )
     await staff.press("№1")
     assert "Идея №1" in staff.last_text and "Опубликовать" in " ".join(staff.buttons())
     await staff.send("/idea_queue")

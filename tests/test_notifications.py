@@ -195,7 +195,7 @@ async def test_reminder_params_get_the_local_event_time(db, bot, fake_session) -
         payload={"text": "settings.districts", "params": {"value": {"t": "district.idrinsky"}}},
     )
     await make_outbox(bot, db, Clock(T0)).tick()
-    assert texts_to(fake_session, 101) == ["⏰ Напоминание: x — 25.11 14:00", "📍 Районы: Идринский"]
+    assert texts_to(fake_session, 101) == ["⏰ Напоминание: x — ср, 25 ноября, 14:00", "📍 Районы: Идринский"]
 
 
 async def test_unrenderable_notice_fails_and_the_rest_still_go(db, bot, fake_session) -> None:

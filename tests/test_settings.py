@@ -66,7 +66,7 @@ async def test_settings_screen_shows_current_choices(client: TgClient, db) -> No
     await client.send("/settings")
     text = client.last_text
     assert "Настройки уведомлений" in text
-    assert "Напоминания: включены, за 1 дн." in text
+    assert "Напоминания: включены, за сутки" in text
     assert "Дайджест: приходит по понедельникам в 10:00" in text
     assert "Районы: Краснотуранский" in text and "Темы: любые" in text and "Язык: Русский" in text
     assert "🔕 Выключить напоминания" in client.buttons()
@@ -127,16 +127,16 @@ async def test_lead_change_moves_own_lead_reminders_only(client: TgClient, db) -
     before = {n.kind: n.due_at for n in await notices(db)}
     await client.send("/settings")
     await client.press("За сколько напоминать")
-    assert "✅ 1 дн." in client.buttons()
-    await client.press("1 ч", exact=False)
-    assert "Теперь напоминаем за 1 ч" in client.alerts()[0]
+    assert "✅ сутки" in client.buttons()
+    await client.press("1 час", exact=False)
+    assert "Теперь напоминаем за 1 час" in client.alerts()[0]
     assert (await me(db)).reminder_lead_minutes == 60
     after = {n.kind: n for n in await notices(db)}
     event_at = after["booking.reminder"].expires_at
     assert after["booking.reminder"].due_at == event_at - timedelta(hours=1)
     assert after["booking.reminder"].due_at != before["booking.reminder"]
     assert after["event.reminder"].due_at == before["event.reminder"]  # a fixed "2 hours before"
-    assert "за 1 ч" in client.sent("EditMessageText")[-1].text  # back on the main screen
+    assert "за 1 час" in client.sent("EditMessageText")[-1].text  # back on the main screen
 
 
 async def test_digest_off_cancels_a_waiting_digest(client: TgClient, db) -> None:

@@ -27,6 +27,7 @@ from handlers.booking.views import (
     card_keyboard,
     err,
     fmt_day,
+    fmt_days,
     fmt_when,
     refuse_input,
     request_keyboard,
@@ -102,7 +103,9 @@ async def show_schedule(
     buttons = []
     for booking, user in plan.bookings:
         start, end = booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)
-        span = f"{start:%H:%M}–{end:%H:%M}" if start.date() == end.date() else f"{start:%d.%m}–{end:%d.%m}"
+        span = (
+            f"{start:%H:%M}–{end:%H:%M}" if start.date() == end.date() else fmt_days(start.date(), end.date())
+        )
         name = booking.guest_name if booking.user_id is None else (user.full_name if user else "?")
         lines.append(
             _("booking.adm_booking_line").format(

@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Resource
 from handlers.booking.parsing import parse_hours, parse_number, toggle_closed_dates
 from handlers.booking.states import StaffBook
-from handlers.booking.views import alerted, err
+from handlers.booking.views import alerted, err, fmt_day
 from handlers.common import target
 from keyboards import booking as kb
 from keyboards.booking import Staff, StaffBk
 from services import booking as svc
 from services.errors import DomainError
+from services.plural import plural
 
 MINUTE_FIELDS = {
     "slot_minutes",
@@ -41,11 +42,11 @@ def _minutes_or_dash(minutes: int | None) -> str:
 
 
 def resource_settings_text(resource: Resource) -> str:
-    weekdays = _("booking.weekdays").split(",")
+    weekdays = _("dates.weekdays").split(",")
     hours = [
         f"{weekdays[int(d) - 1]} {span[0]}–{span[1]}" for d, span in sorted((resource.hours or {}).items())
     ]
-    closed = ", ".join(date.fromisoformat(d).strftime("%d.%m.%Y") for d in resource.closed_dates or []) or "—"
+    closed = ", ".join(fmt_day(date.fromisoformat(d)) for d in resource.closed_dates or []) or "—"
     return _("booking.adm_settings").format(
         name=hd.quote(resource.name),
         name_en=hd.quote(resource.name_en or "—"),
@@ -55,7 +56,7 @@ def resource_settings_text(resource: Resource) -> str:
         slot=kb.minutes_label(resource.slot_minutes),
         min=kb.minutes_label(resource.min_minutes),
         max=kb.minutes_label(resource.max_minutes),
-        horizon=resource.horizon_days,
+        horizon=plural(_, "numbers.days", resource.horizon_days),
         notice=_minutes_or_dash(resource.min_notice_minutes),
         cutoff=_minutes_or_dash(resource.cancel_cutoff_minutes),
         quota=_minutes_or_dash(resource.weekly_quota_minutes),

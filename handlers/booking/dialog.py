@@ -35,6 +35,7 @@ from keyboards.common import require_id
 from keyboards.menu import MenuAction, MenuCb
 from services import booking as svc
 from services.errors import DomainError, ValidationFailed
+from services.plural import plural
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,7 @@ async def pick_resource(raw: str, ctx: FormContext) -> int:
         raise ValidationFailed("booking.err_resource_gone") from exc
     if not await svc.bookable_days(ctx.session, resource, tz=ctx.settings.tz, user_id=ctx.user.id):
         name = resource_title(resource, ctx.user)
-        raise ValidationFailed("booking.no_days", resource=name, days=resource.horizon_days)
+        raise ValidationFailed("booking.no_days", resource=name, n=resource.horizon_days)
     ctx.extra.pop("month", None)
     return resource.id
 
@@ -91,9 +92,7 @@ async def pick_resource(raw: str, ctx: FormContext) -> int:
 
 async def day_prompt(ctx: FormContext) -> str:
     resource = await resource_of(ctx)
-    text = _("booking.ask_day").format(
-        resource=resource_title(resource, ctx.user), days=resource.horizon_days
-    )
+    text = plural(_, "booking.ask_day", resource.horizon_days, resource=resource_title(resource, ctx.user))
     return text + ("\n" + _("booking.approval_note") if resource.needs_approval else "")
 
 
@@ -275,7 +274,7 @@ BOOK = Form(
         ),
         Step(
             "purpose",
-            lambda ctx: _("booking.ask_purpose").format(max=svc.PURPOSE_MAX),
+            lambda ctx: plural(_, "booking.ask_purpose", svc.PURPOSE_MAX),
             parse=lambda message, ctx: svc.clean_purpose(text_of(message)),
             optional=True,
             hint="booking.purpose_text_only",

@@ -20,6 +20,7 @@ from keyboards import booking as kb
 from keyboards.booking import BookingAction, OwnBooking
 from keyboards.my import MyCb, MySection
 from services import booking as svc
+from services import dates
 from services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ async def show_my_bookings(message: Message, session: AsyncSession, user: User, 
         (
             booking.id,
             _("booking.btn_cancel_one").format(
-                when=booking.start_at.astimezone(settings.tz).strftime("%d.%m %H:%M"),
+                when=dates.moment_text(booking.start_at, settings.tz, _),
                 resource=resource.title(user.language),
             ),
         )

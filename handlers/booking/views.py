@@ -15,8 +15,9 @@ from aiogram.utils.text_decorations import html_decoration as hd
 from db.models import Booking, BookingStatus, Resource, User
 from keyboards import booking as kb
 from services import booking as svc
-from services import ics
+from services import dates, ics
 from services.errors import DomainError, ValidationFailed
+from services.plural import keyed_text
 
 T = TypeVar("T")
 
@@ -27,21 +28,25 @@ def err(error: DomainError) -> str:
         k: kb.minutes_label(v) if k.endswith("_min") and isinstance(v, int) else v
         for k, v in error.values.items()
     }
-    return _(error.key).format(**values)
+    return keyed_text(_, error.key, values)
 
 
 def fmt_day(day: date) -> str:
-    weekdays = _("booking.weekdays").split(",")
-    months = _("booking.months").split(",")
-    return f"{weekdays[day.weekday()]}, {day.day} {months[day.month - 1]}"
+    """«пт, 5 декабря» (the year only when it is not this one): services.dates' style."""
+    return dates.day_text(day, _)
+
+
+def fmt_days(first: date, last: date) -> str:
+    """«пт, 5 декабря – вс, 7 декабря»."""
+    return dates.days_text(first, last, _)
 
 
 def fmt_when(booking: Booking, settings: Any) -> str:
     tz = settings.tz
     start, end = booking.start_at.astimezone(tz), booking.end_at.astimezone(tz)
     if start.date() == end.date():
-        return f"{fmt_day(start.date())}, {start:%H:%M}–{end:%H:%M}"
-    return f"{fmt_day(start.date())} – {fmt_day(end.date())}"
+        return dates.span_text(booking.start_at, booking.end_at, tz, _)
+    return dates.days_text(start.date(), end.date(), _)
 
 
 def resource_title(resource: Resource, user: User | None) -> str:

@@ -22,6 +22,7 @@ from handlers.common import acknowledge, error_text, target
 from handlers.texts import join_lines
 from keyboards.admin import AdminAction, AdminCb
 from keyboards.common import NavCb
+from services import dates
 from services import digest as digest_service
 from services.errors import DomainError
 
@@ -57,7 +58,7 @@ async def _subscribers(session: AsyncSession) -> int:
 async def send_panel(message: Message, session: AsyncSession, settings: Any) -> None:
     news = await digest_service.queued_news(session)
     text = _("digest.admin_panel").format(
-        when=next_digest_at(utcnow(), settings).strftime("%d.%m.%Y %H:%M"),
+        when=dates.moment_text(next_digest_at(utcnow(), settings), settings.tz, _),
         news=len(news),
         subscribers=await _subscribers(session),
     )

@@ -19,6 +19,7 @@ from keyboards import broadcasts as kb
 from services import broadcasts as service
 from services.broadcasts import SOURCE_GONE
 from services.errors import ValidationFailed
+from services.plural import plural
 from services.users import DISTRICTS, TARGET_GROUPS
 
 FILTER, RESET, NEXT, ANY = "f.", "reset", "next", "*"
@@ -161,7 +162,7 @@ async def finish(ctx: FormContext) -> str | None:
     row = await create(ctx, data)
     await ctx.state.clear()
     count = await service.count_audience(ctx.session, row.audience)
-    await show(ctx.event, _("broadcast.started").format(id=row.id, count=count), None)
+    await show(ctx.event, plural(_, "broadcast.started", count, id=row.id), None)
     sender = ctx.data.get("broadcast_sender")
     if sender is not None:
         sender.wake()

@@ -16,10 +16,11 @@ from handlers.broadcasts.digest import send_panel
 from handlers.forms import Form, FormContext, Step, text_of
 from keyboards.admin import AdminAction, AdminCb
 from services import digest as digest_service
+from services.plural import plural
 
 
 def _prompt(ctx: FormContext) -> str:
-    prompt = _("digest.ask_news").format(max=digest_service.NEWS_MAX)
+    prompt = plural(_, "digest.ask_news", digest_service.NEWS_MAX)
     if ctx.draft.get("text"):
         prompt += "\n\n" + _("digest.news_current").format(text=html.escape(ctx.draft["text"], quote=False))
     return prompt

@@ -19,7 +19,9 @@ from handlers.broadcasts.views import quiet_window, show
 from handlers.forms import PREVIEW, FormContext, Step, text_of
 from keyboards import broadcasts as kb
 from services import broadcasts as service
+from services import dates
 from services.errors import ValidationFailed
+from services.plural import plural
 
 _DATE = re.compile(r"^\s*(\d{1,2})[./](\d{1,2})(?:[./](\d{2,4}))?(?:[\s,]+(\d{1,2})[:.\s](\d{2}))?\s*$")
 _TIME = re.compile(r"^\s*(\d{1,2})[:.\s](\d{2})\s*$")
@@ -77,7 +79,7 @@ def parse_day_typed(message: Message, ctx: FormContext) -> str:
         raise ValidationFailed("broadcast.bad_day")
     day, at = parsed
     if day > today + timedelta(days=service.SCHEDULE_MAX_DAYS):
-        raise ValidationFailed("broadcast.time_far", days=service.SCHEDULE_MAX_DAYS)
+        raise ValidationFailed("broadcast.time_far", n=service.SCHEDULE_MAX_DAYS)
     if at is None:
         ctx.draft.pop("typed_at", None)
     else:
@@ -98,7 +100,7 @@ def back_to_preview(ctx: FormContext) -> str:
 def time_prompt(ctx: FormContext) -> str:
     start, end = quiet_window(ctx.settings)
     day = date.fromisoformat(ctx.draft["day"])
-    return _("broadcast.ask_time").format(day=f"{day:%d.%m}", start=start, end=end)
+    return _("broadcast.ask_time").format(day=dates.day_text(day, _), start=start, end=end)
 
 
 def time_choices(ctx: FormContext) -> list[tuple[str, str]]:
@@ -167,7 +169,7 @@ async def schedule(ctx: FormContext, data: dict[str, Any]) -> None:
     row = await create(ctx, data, start_at)
     await ctx.state.clear()
     when = kb.local(row.start_at, tz)
-    text = _("broadcast.scheduled").format(id=row.id, when=when, count=count)
+    text = plural(_, "broadcast.scheduled", count, id=row.id, when=when)
     if start_at != wanted:
         start, end = quiet_window(settings)
         text += "\n" + _("broadcast.quiet_shifted").format(start=start, end=end, when=when)

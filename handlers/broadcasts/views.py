@@ -14,6 +14,7 @@ from handlers.common import target
 from keyboards import broadcasts as kb
 from keyboards.admin import AdminAction, AdminCb
 from services import broadcasts as service
+from services import dates
 
 
 def content_of(message: Message) -> tuple[str, str | None] | None:
@@ -132,4 +133,4 @@ def cancel_row() -> list[tuple[str, AdminCb]]:
 
 
 def local_time(moment: Any, settings: Any) -> str:
-    return moment.astimezone(settings.tz).strftime("%d.%m %H:%M")
+    return dates.moment_text(moment, settings.tz, _)

@@ -71,7 +71,7 @@ async def history_text(
         lines.append(
             _("consult.adm_history_line").format(
                 number=c.id,
-                date=local(c.created_at, settings, "%d.%m.%Y"),
+                date=local(c.created_at, settings, with_time=False),
                 topic=html.escape(svc.topic_title(topic, None)),
                 status=status_text(c),
                 extra=extra,

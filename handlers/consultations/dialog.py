@@ -23,6 +23,7 @@ from keyboards.menu import MenuAction, MenuCb, main_menu
 from services import consultations as svc
 from services import users as users_service
 from services.errors import DomainError, ValidationFailed
+from services.plural import plural
 
 KEEP, NONE, DONE = "keep", "none", "done"
 
@@ -39,7 +40,7 @@ async def topic_choices(ctx: FormContext) -> list[tuple[str, str]]:
 
 
 def question_prompt(ctx: FormContext) -> str:
-    text = _("consult.ask_question").format(max=svc.QUESTION_MAX)
+    text = plural(_, "consult.ask_question", svc.QUESTION_MAX)
     if ctx.draft.get("question"):
         text += "\n\n" + _("consult.current_question").format(question=quote_cut(ctx.draft["question"], 1500))
     return text
@@ -82,7 +83,7 @@ def parse_files(message: Message, ctx: FormContext) -> None:
     found = attachment(message)
     if found is not None:
         if len(files) >= svc.ATTACHMENTS_MAX:
-            raise Reask("consult.files_full", max=svc.ATTACHMENTS_MAX)
+            raise Reask("consult.files_full", n=svc.ATTACHMENTS_MAX)
         if message.caption:
             found["caption"] = message.caption[: svc.MESSAGE_MAX]
         ctx.draft["files"] = [*files, found]

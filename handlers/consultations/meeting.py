@@ -61,7 +61,7 @@ async def set_meeting(
     # rendered by the outbox in the person's language at send time
     params: dict[str, Any] = {
         "number": c0.id,
-        "when": local(at, settings),
+        "when": {"at": at.isoformat()},  # dated by the outbox in the person's language
         "place": {"t": "consult.place." + place[1:]} if place.startswith("@") else html.escape(place),
     }
     assert event.from_user is not None
@@ -118,12 +118,11 @@ async def meet_days(
 ) -> None:
     if (c := await open_request(callback, session, callback_data.id)) is None:
         return
-    names = _("consult.weekdays").split(",")
     days = svc.working_days_ahead(utcnow(), settings.tz, 10)
     await _pick(
         callback,
         "consult.adm_pick_day",
-        kb.meeting_days_keyboard(c.id, [(kb.day_label(d, names), d.strftime("%Y%m%d")) for d in days]),
+        kb.meeting_days_keyboard(c.id, [(kb.day_label(d), d.strftime("%Y%m%d")) for d in days]),
     )
 
 

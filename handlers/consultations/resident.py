@@ -42,6 +42,7 @@ from keyboards.menu import main_menu
 from keyboards.my import MyCb, MySection
 from services import consultations as svc
 from services.errors import DomainError, ValidationFailed
+from services.plural import plural
 
 
 async def show_list(message: Message, session: AsyncSession, user: User) -> None:
@@ -69,7 +70,7 @@ async def _history(session: AsyncSession, c: Consultation, settings: Any) -> lis
             body = (
                 "📎 " + html.escape(m.file_name or _(f"consult.kind.{m.kind}")) + (" " + body if body else "")
             )
-        lines.append(f"<b>{who}</b> ({local(m.created_at, settings, '%d.%m %H:%M')}): {body}")
+        lines.append(f"<b>{who}</b> ({local(m.created_at, settings)}): {body}")
     return lines
 
 
@@ -265,7 +266,7 @@ async def comment_ask(
     await state.set_state(ConsultForm.comment)
     await state.set_data({"cid": c.id})
     await target(callback).answer(
-        _("consult.ask_comment").format(max=svc.COMMENT_MAX), reply_markup=kb.write_keyboard()
+        plural(_, "consult.ask_comment", svc.COMMENT_MAX), reply_markup=kb.write_keyboard()
     )
 
 

@@ -16,7 +16,9 @@ from db.models.consultations import OPEN_STATUSES
 from handlers.common import error_text
 from keyboards.consultations import card_keyboard
 from services import consultations as svc
+from services import dates
 from services.errors import DomainError
+from services.plural import plural
 
 TEXT_LIMIT = 3500
 
@@ -44,8 +46,13 @@ def join_limited(lines: list[str], limit: int = 3900) -> str:
     return "\n".join(out)
 
 
-def local(moment: datetime | None, settings: Any, fmt: str = "%d.%m.%Y %H:%M") -> str:
-    return moment.astimezone(settings.tz).strftime(fmt) if moment else "—"
+def local(moment: datetime | None, settings: Any, with_time: bool = True) -> str:
+    """«пт, 5 декабря, 14:00» (or the day alone) in the Center's zone: the bot's one date style."""
+    if moment is None:
+        return "—"
+    if with_time:
+        return dates.moment_text(moment, settings.tz, _)
+    return dates.day_text(moment.astimezone(settings.tz).date(), _)
 
 
 def place_text(place: str | None, settings: Any) -> str:
@@ -79,7 +86,7 @@ def age_text(since: datetime, now: datetime) -> str:
     days, rest = divmod(minutes, 1440)
     hours, minutes = divmod(rest, 60)
     if days:
-        return _("consult.age_days").format(d=days, h=hours)
+        return plural(_, "consult.age_days", days, h=hours)
     return _("consult.age_hours").format(h=hours, m=minutes)
 
 

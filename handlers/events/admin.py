@@ -40,7 +40,9 @@ from keyboards.events import (
     staff_confirm_cancel_keyboard,
     staff_list_keyboard,
 )
+from services import dates
 from services import events as ev
+from services.plural import plural
 
 PEOPLE_PAGE = 10
 
@@ -207,7 +209,7 @@ async def xlsx(callback: CallbackQuery, callback_data: EaCb, session: AsyncSessi
     await ev.record_export(session, callback.from_user.id, item.id, len(people))
     await target(callback).answer_document(
         BufferedInputFile(data, filename=f"event-{item.id}-participants.xlsx"),
-        caption=_("events.xlsx_caption").format(title=hd.quote(item.title), count=len(people)),
+        caption=plural(_, "events.xlsx_caption", len(people), title=hd.quote(item.title)),
     )
 
 
@@ -242,9 +244,9 @@ async def send_code(callback: CallbackQuery, item: Event, bot: Bot, session: Asy
             title=hd.quote(item.title),
             code=door.code,
             link=hd.quote(link),
-            day=door.day.strftime("%d.%m.%Y"),
-            renewed=ev.fmt_dt(door.renewed_at),
-            until=ev.fmt_dt(door.valid_until),
+            day=dates.day_text(door.day, _),
+            renewed=ev.fmt_dt(door.renewed_at, gettext=_),
+            until=ev.fmt_dt(door.valid_until, gettext=_),
         ),
         reply_markup=code_keyboard(item.id),
     )

@@ -20,6 +20,7 @@ from keyboards.common import nav_keyboard
 from keyboards.events import EvAction, EvCb, comment_keyboard
 from services import events as ev
 from services.errors import DomainError, ValidationFailed
+from services.plural import plural
 
 
 class EvFeedback(StatesGroup):
@@ -122,7 +123,7 @@ async def rate(
     await state.set_state(EvFeedback.comment)
     await state.set_data({"event_id": item.id})
     await target(callback).answer(
-        _("events.ask_comment").format(rating=callback_data.v, max=ev.COMMENT_MAX),
+        plural(_, "events.ask_comment", ev.COMMENT_MAX, rating=callback_data.v),
         reply_markup=comment_keyboard(),
     )
 
@@ -146,7 +147,7 @@ async def comment_text(message: Message, state: FSMContext, session: AsyncSessio
 
 
 async def comment_other(message: Message) -> None:
-    await message.answer(_("events.hint_comment").format(max=ev.COMMENT_MAX), reply_markup=comment_keyboard())
+    await message.answer(plural(_, "events.hint_comment", ev.COMMENT_MAX), reply_markup=comment_keyboard())
 
 
 def create_router() -> Router:

@@ -14,6 +14,7 @@ from db.base import utcnow
 from handlers.forms import STAY, FormContext, Step, WrongKind, text_of
 from services import events as ev
 from services.errors import ValidationFailed
+from services.plural import plural
 from services.users import DISTRICTS, TARGET_GROUPS
 
 END_PRESETS = (60, 90, 120, 180, 240, 480)
@@ -42,11 +43,12 @@ def preview_text(ctx: FormContext) -> str:
         f"<b>{hd.quote(form.get('title') or '—')}</b>",
         _(f"events.kind_{form['kind']}") if form.get("kind") else "—",
         _("events.preview_when").format(
-            start=ev.fmt_dt(starts) if starts else "—", end=ev.fmt_dt(ends) if ends else "—"
+            start=ev.fmt_dt(starts, gettext=_) if starts else "—",
+            end=ev.fmt_dt(ends, gettext=_) if ends else "—",
         ),
         _("events.place").format(place=hd.quote(form.get("place") or "—")),
         _("events.preview_capacity").format(capacity=capacity),
-        _("events.deadline").format(deadline=ev.fmt_dt(deadline) if deadline else "—"),
+        _("events.deadline").format(deadline=ev.fmt_dt(deadline, gettext=_) if deadline else "—"),
         _("events.audience").format(groups=groups),
         _("events.preview_poster") if form.get("poster_file_id") else _("events.preview_no_poster"),
         "",
@@ -174,14 +176,14 @@ TEXT, BUTTONS = "events.hint_text", "events.hint_buttons"
 STEPS = (
     Step(
         "title",
-        lambda ctx: _("events.ask_title").format(max=ev.TITLE_MAX),
+        lambda ctx: plural(_, "events.ask_title", ev.TITLE_MAX),
         parse=lambda m, ctx: ev.clean_title(text_of(m)),
         hint=TEXT,
         label="events.field_title",
     ),
     Step(
         "description",
-        lambda ctx: _("events.ask_description").format(max=ev.DESCRIPTION_MAX),
+        lambda ctx: plural(_, "events.ask_description", ev.DESCRIPTION_MAX),
         parse=lambda m, ctx: ev.clean_description(text_of(m)),
         hint=TEXT,
         label="events.field_description",

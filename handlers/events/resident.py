@@ -116,7 +116,9 @@ async def show_list(
 
 async def send_confirmation(message: Message, event: Event) -> None:
     text = _("events.signed_up").format(
-        title=hd.quote(event.title), when=ev.fmt_when(event), place=place_line(event, show_link=True)
+        title=hd.quote(event.title),
+        when=ev.fmt_when(event, gettext=_),
+        place=place_line(event, show_link=True),
     )
     await message.answer_document(event_ics(event), caption=text)
 
@@ -131,7 +133,9 @@ async def show_my(event: Message | CallbackQuery, session: AsyncSession, user: U
     for signup, item in rows:
         lines.append(
             _("events.my_item").format(
-                title=hd.quote(item.title), when=ev.fmt_when(item), status=_(f"events.status_{signup.status}")
+                title=hd.quote(item.title),
+                when=ev.fmt_when(item, gettext=_),
+                status=_(f"events.status_{signup.status}"),
             )
         )
         buttons.append((item.id, short(item.title)))
@@ -208,7 +212,7 @@ async def ask_cancel(callback: CallbackQuery, callback_data: EvCb, session: Asyn
     if item is None:
         await target(callback).answer(_("events.err_not_found"))
         return
-    text = _("events.cancel_confirm").format(title=hd.quote(item.title), when=ev.fmt_when(item))
+    text = _("events.cancel_confirm").format(title=hd.quote(item.title), when=ev.fmt_when(item, gettext=_))
     await reply(callback, text, confirm_cancel_keyboard(item.id), edit=True)
 
 

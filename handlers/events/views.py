@@ -76,7 +76,7 @@ def _status_lines(signup: EventSignup | None, status: str | None, position: int)
     if status == "confirmed":
         return ["", _("events.you_confirmed")]
     if status == "offered" and signup is not None and signup.offer_expires_at is not None:
-        return ["", _("events.you_offered").format(until=ev.fmt_dt(signup.offer_expires_at))]
+        return ["", _("events.you_offered").format(until=ev.fmt_dt(signup.offer_expires_at, gettext=_))]
     if status == "waiting":
         return ["", _("events.you_waiting").format(position=position)]
     return []
@@ -89,14 +89,14 @@ def render_card(event: Event, held: int, signup: EventSignup | None, position: i
     lines = [
         f"<b>{hd.quote(event.title)}</b>",
         _(f"events.kind_{event.kind}"),
-        _("events.when").format(when=ev.fmt_when(event)),
+        _("events.when").format(when=ev.fmt_when(event, gettext=_)),
         place_line(event, show_link=status == "confirmed"),
     ]
     if event.status == EventStatus.CANCELLED:
         lines.append(_("events.card_cancelled"))
     else:
         lines.append("👥 " + places_line(event, held))
-        lines.append(_("events.deadline").format(deadline=ev.fmt_dt(event.reg_deadline)))
+        lines.append(_("events.deadline").format(deadline=ev.fmt_dt(event.reg_deadline, gettext=_)))
     if event.audience:
         groups = ", ".join(_("group." + g) for g in event.audience)
         lines.append(_("events.audience").format(groups=groups))
@@ -112,7 +112,7 @@ def list_item(number: int, event: Event, held: int) -> str:
     return _("events.list_item").format(
         n=number,
         title=hd.quote(event.title),
-        when=ev.fmt_when(event),
+        when=ev.fmt_when(event, gettext=_),
         place=place,
         places=places_line(event, held),
     )
@@ -150,7 +150,7 @@ def staff_card_text(event: Event, counts: dict[str, int], link: str) -> str:
         f"<b>{hd.quote(event.title)}</b> (#{event.id})",
         _("events.staff_status").format(status=_(f"events.estatus_{event.status}")),
         _(f"events.kind_{event.kind}"),
-        _("events.when").format(when=ev.fmt_when(event)),
+        _("events.when").format(when=ev.fmt_when(event, gettext=_)),
         _("events.place").format(place=hd.quote(event.place)),
         _("events.staff_counts").format(
             confirmed=counts.get("confirmed", 0),
@@ -159,7 +159,7 @@ def staff_card_text(event: Event, counts: dict[str, int], link: str) -> str:
             checked_in=counts.get("checked_in", 0),
             capacity=capacity,
         ),
-        _("events.deadline").format(deadline=ev.fmt_dt(event.reg_deadline)),
+        _("events.deadline").format(deadline=ev.fmt_dt(event.reg_deadline, gettext=_)),
         _("events.staff_link").format(link=hd.quote(link)),
     ]
     if counts.get("rated"):
@@ -170,7 +170,7 @@ def staff_card_text(event: Event, counts: dict[str, int], link: str) -> str:
 
 def staff_list_label(event: Event, held: int) -> str:
     mark = {"draft": "📝", "published": "📢", "cancelled": "❌"}.get(event.status, "")
-    label = f"{mark} {event.starts_at.astimezone(ev.display_tz()):%d.%m %H:%M} {event.title}"
+    label = f"{mark} {ev.fmt_dt(event.starts_at, gettext=_)} {event.title}"
     if event.capacity is not None:
         label += f" ({held}/{event.capacity})"
     return label[:60]

@@ -17,6 +17,7 @@ from handlers.common import error_text, menu_for
 from handlers.forms.model import FIELDS, PREVIEW, STAY, Form, FormContext, Reask, Step, call, confirms_of
 from handlers.forms.view import ask, choices_of, context, drop_buttons, save
 from services.errors import DomainError, ValidationFailed
+from services.plural import keyed_text
 
 # --- answers ----------------------------------------------------------------------------------
 
@@ -87,7 +88,7 @@ async def hint(ctx: FormContext, step_name: str, key: str) -> None:
 async def reask(ctx: FormContext, step_name: str, reason: Reask) -> None:
     """A parser or pick kept the dialog going (see Reask): its note, then the step it names."""
     if reason.key:
-        await ctx.message.answer(_(reason.key).format(**reason.values))
+        await ctx.message.answer(keyed_text(_, reason.key, reason.values))
     await ask(ctx, reason.at or step_name)
 
 

@@ -23,6 +23,7 @@ from handlers.ideas.views import refresh_card, send_card, status_label
 from keyboards.ideas import IdeaQueueCb, IdeaStaffCb, QueueAction, StaffAction, staff_open_keyboard
 from services import ideas as ideas_service
 from services.errors import DomainError, ValidationFailed
+from services.plural import plural
 
 ACTION_OF = {
     StaffAction.PUBLISH: "publish",
@@ -52,9 +53,9 @@ async def show_queue(message: Message, session: AsyncSession) -> None:
     lines.append(
         _("ideas.admin.figures").format(
             total=figures.submitted,
-            authors=figures.authors,
+            authors=plural(_, "numbers.authors_from", figures.authors),
             supports=figures.supports,
-            supporters=figures.supporters,
+            supporters=plural(_, "numbers.people_from", figures.supporters),
         )
     )
     if not waiting:

@@ -21,6 +21,7 @@ from handlers.forms import STAY, FormContext, Step, text_of
 from handlers.ideas.views import idea_body, send_media
 from services import ideas as ideas_service
 from services.errors import ValidationFailed
+from services.plural import plural
 from services.users import DISTRICTS
 
 DRAFT_DESTINY = "ideas"
@@ -58,7 +59,7 @@ async def keep_copy(ctx: FormContext, step: str) -> None:
 
 def _text_step(name: str, limit: int, clean: Any) -> Step:
     def prompt(ctx: FormContext) -> str:
-        text = _(f"ideas.ask.{name}").format(max=limit)
+        text = plural(_, f"ideas.ask.{name}", limit)
         if ctx.draft.get(name):
             text += "\n\n" + _("ideas.current").format(value=hd.quote(ctx.draft[name]))
         return text
@@ -133,7 +134,7 @@ def _attachment(message: Message, ctx: FormContext) -> Any:
         raise ValidationFailed("ideas.hint_media", max=ideas_service.MEDIA_MAX)
     media = list(ctx.draft.get("media") or [])
     if len(media) >= ideas_service.MEDIA_MAX:
-        raise ValidationFailed("ideas.media_full", max=ideas_service.MEDIA_MAX)
+        raise ValidationFailed("ideas.media_full", n=ideas_service.MEDIA_MAX)
     ctx.draft["media"] = [*media, item]
     return STAY
 

@@ -31,6 +31,7 @@ from keyboards.ideas import FormAction, IdeaFormCb, resume_keyboard
 from keyboards.menu import MenuCb
 from services import ideas as ideas_service
 from services.errors import DomainError, ValidationFailed
+from services.plural import plural
 
 
 async def _submit(ctx: FormContext) -> None:
@@ -94,16 +95,15 @@ async def start_form(
     if left <= 0:
         await drop_draft(state)
         await state.clear()
-        text = _("ideas.limit_reached").format(limit=settings.ideas_daily_limit)
+        text = plural(_, "ideas.limit_reached", settings.ideas_daily_limit)
         await message.answer(text, reply_markup=menu_for(user))
         return
     await message.answer(
         _("ideas.intro").format(
-            title_max=ideas_service.TITLE_MAX,
-            text_max=ideas_service.TEXT_MAX,
-            media_max=ideas_service.MEDIA_MAX,
-            limit=settings.ideas_daily_limit,
-            left=left,
+            title_line=plural(_, "ideas.intro_title", ideas_service.TITLE_MAX),
+            text_line=plural(_, "ideas.intro_text", ideas_service.TEXT_MAX),
+            media_line=plural(_, "ideas.intro_media", ideas_service.MEDIA_MAX),
+            limit_line=plural(_, "ideas.intro_limit", settings.ideas_daily_limit, left=left),
         )
     )
     await forms.start(IDEA, event, state, {**data, "user": user})

@@ -35,6 +35,7 @@ from keyboards.ideas import (
 )
 from keyboards.menu import MenuCb
 from keyboards.my import MyCb
+from services import dates
 from services import ideas as ideas_service
 from services.errors import DomainError
 from services.users import DISTRICTS
@@ -289,7 +290,7 @@ async def _comment_lines(session: AsyncSession, idea: Idea, settings: Any) -> li
     for review in comments[-3:]:
         lines.append(
             _("ideas.own.comment").format(
-                date=review.at.astimezone(settings.tz).strftime("%d.%m.%Y"),
+                date=dates.day_text(review.at.astimezone(settings.tz).date(), _),
                 status=status_label(review.status),
                 comment=hd.quote(review.comment or ""),
             )
@@ -314,7 +315,7 @@ async def show_own_idea(message: Message, session: AsyncSession, idea: Idea, set
     next_at = ideas_service.next_update_at(idea, settings.ideas_update_interval_days)
     can_update = idea.status in ideas_service.PUBLIC
     if can_update and next_at is not None and next_at > ideas_service.utcnow():
-        date = next_at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
+        date = dates.moment_text(next_at, settings.tz, _)
         lines += ["", _("ideas.own.next_update").format(date=date)]
     markup = own_idea_keyboard(idea.id, can_edit=idea.status == IdeaStatus.REVISION, can_update=can_update)
     await message.answer("\n".join(lines), reply_markup=markup)

@@ -17,8 +17,10 @@ from db.models import Idea, User
 from handlers.common import error_text, menu_for, or_alert, target
 from keyboards.common import NavCb, nav_keyboard
 from keyboards.ideas import IdeaAction, IdeaCb, update_confirm_keyboard
+from services import dates
 from services import ideas as ideas_service
 from services.errors import DomainError, ValidationFailed
+from services.plural import plural
 
 
 class IdeaUpdateForm(StatesGroup):
@@ -32,7 +34,7 @@ def _refusal(idea: Idea, settings: Any) -> str | None:
         return _("ideas.update_not_public")
     next_at = ideas_service.next_update_at(idea, settings.ideas_update_interval_days)
     if next_at is not None and next_at > ideas_service.utcnow():
-        date = next_at.astimezone(settings.tz).strftime("%d.%m.%Y %H:%M")
+        date = dates.moment_text(next_at, settings.tz, _)
         return _("ideas.update_too_soon").format(date=date)
     if idea.support_count == 0:
         return _("ideas.update_no_supporters")
@@ -57,11 +59,12 @@ async def update_start(
     await state.set_state(IdeaUpdateForm.text)
     await state.set_data({"idea_id": idea.id})
     await target(callback).answer(
-        _("ideas.update.ask").format(
-            title=hd.quote(idea.title),
-            count=idea.support_count,
-            max=ideas_service.UPDATE_MAX,
-            days=settings.ideas_update_interval_days,
+        " ".join(
+            (
+                plural(_, "ideas.update.ask", idea.support_count, title=hd.quote(idea.title)),
+                plural(_, "ideas.update.ask_text", ideas_service.UPDATE_MAX),
+                plural(_, "ideas.update.ask_every", settings.ideas_update_interval_days),
+            )
         ),
         reply_markup=nav_keyboard(back=False),
     )
@@ -125,7 +128,7 @@ async def update_send(
     await callback.answer()
     await state.clear()
     await target(callback).edit_reply_markup(reply_markup=None)
-    await target(callback).answer(_("ideas.update.sent").format(count=queued), reply_markup=menu_for(user))
+    await target(callback).answer(plural(_, "ideas.update.sent", queued), reply_markup=menu_for(user))
 
 
 def register(router: Router) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Idea, User
 from keyboards.ideas import staff_card_keyboard, staff_open_keyboard
 from services import ideas as ideas_service
+from services.plural import plural
 
 log = logging.getLogger(__name__)
 
@@ -157,9 +158,7 @@ async def raise_threshold(bot: Bot, session: AsyncSession, settings: Any, i18n: 
     if settings.admin_chat_id is None:
         return
     with i18n.use_locale(settings.default_locale):
-        text = _("ideas.admin.threshold").format(
-            id=idea.id, title=hd.quote(idea.title), count=idea.support_count
-        )
+        text = plural(_, "ideas.admin.threshold", idea.support_count, id=idea.id, title=hd.quote(idea.title))
         markup = staff_open_keyboard([(idea.id, _("ideas.admin.btn_card"))])
     try:
         await bot.send_message(settings.admin_chat_id, text, reply_markup=markup)

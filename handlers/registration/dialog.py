@@ -11,7 +11,7 @@ from aiogram.utils.text_decorations import html_decoration as hd
 
 from db.models import User, UserStatus
 from handlers import forms
-from handlers.common import target
+from handlers.common import error_text, target
 from handlers.forms import Form, FormContext, Step, WrongKind, text_of
 from handlers.registration.views import send_welcome, show_profile
 from keyboards.menu import main_menu, public_menu
@@ -138,7 +138,7 @@ async def _register(ctx: FormContext) -> None:
         registered = await users_service.complete_registration(ctx.session, ctx.from_id, profile)
     except DomainError as exc:
         await ctx.state.clear()
-        await ctx.message.answer(_(exc.key).format(**exc.values), reply_markup=public_menu())
+        await ctx.message.answer(error_text(exc), reply_markup=public_menu())
         return None
     await ctx.state.clear()
     await ctx.message.answer(

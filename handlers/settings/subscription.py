@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, ChatMemberUpdated, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -9,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.common import error_text, target
 from keyboards.settings import DigestAction, DigestCb, resubscribe_keyboard
+from services import dates, preferences
 from services import digest as digest_service
-from services import preferences
 from services.errors import DomainError
 
 
@@ -31,7 +33,7 @@ async def _drop_unsubscribe_button(message: Message) -> None:
 
 
 async def digest_subscription(
-    callback: CallbackQuery, callback_data: DigestCb, session: AsyncSession
+    callback: CallbackQuery, callback_data: DigestCb, session: AsyncSession, settings: Any
 ) -> None:
     enabled = callback_data.action is DigestAction.ON
     try:
@@ -46,12 +48,13 @@ async def digest_subscription(
             await _drop_unsubscribe_button(message)
         await target(callback).answer(_("digest.unsubscribed"), reply_markup=resubscribe_keyboard())
         return
-    await callback.answer(_("digest.resubscribed"))
+    text = _("digest.resubscribed").format(day=dates.on_weekday(settings.digest_day, _))
+    await callback.answer(text)
     if message is not None:
         try:
-            await message.edit_text(_("digest.resubscribed"))
+            await message.edit_text(text)
         except TelegramBadRequest:
-            await message.answer(_("digest.resubscribed"))
+            await message.answer(text)
 
 
 async def blocked(event: ChatMemberUpdated, session: AsyncSession) -> None:

@@ -34,6 +34,7 @@ from keyboards.showcase_staff import (
     staff_menu_keyboard,
     trial_decision_keyboard,
 )
+from services import dates
 from services import showcase as svc
 from services.errors import DomainError, ValidationFailed
 
@@ -53,7 +54,7 @@ def on(action: StaffAction) -> Any:
 
 
 def _dates(application: Any) -> tuple[str, str]:
-    return application.date_from.strftime("%d.%m.%Y"), application.date_to.strftime("%d.%m.%Y")
+    return dates.day_text(application.date_from, _), dates.day_text(application.date_to, _)
 
 
 async def show_menu(event: Message | CallbackQuery, session: AsyncSession, settings: Any) -> None:
@@ -99,7 +100,7 @@ async def late(callback: CallbackQuery, session: AsyncSession, settings: Any) ->
                 title=esc(view.card.title),
                 organisation=esc(view.card.organisation),
                 provider=esc(view.provider.full_name or "—"),
-                at=view.request.created_at.astimezone(settings.tz).strftime("%d.%m %H:%M"),
+                at=dates.moment_text(view.request.created_at, settings.tz, _),
             )
         )
     await target(callback).answer("\n".join(lines))

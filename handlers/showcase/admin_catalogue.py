@@ -29,8 +29,10 @@ from keyboards.showcase_staff import (
     staff_card_keyboard,
     staff_list_keyboard,
 )
+from services import dates
 from services import showcase as svc
 from services.errors import DomainError
+from services.plural import plural
 
 LISTED = 40
 
@@ -114,7 +116,9 @@ async def expo_pick(
     if not events:
         await target(callback).answer(_("showcase.adm_expo_no_events"))
         return
-    items = [(e.id, f"{e.starts_at.astimezone(settings.tz):%d.%m} {e.title}") for e in events]
+    items = [
+        (e.id, f"{dates.day_text(e.starts_at.astimezone(settings.tz).date(), _)} {e.title}") for e in events
+    ]
     await target(callback).answer(
         _("showcase.adm_expo_pick").format(title=esc(card.title)),
         reply_markup=expo_events_keyboard(card.id, items),
@@ -186,7 +190,7 @@ async def category_ask(callback: CallbackQuery, callback_data: CategoryCb, state
     await state.set_state(StaffInput.category)
     await state.update_data(sc_cat=callback_data.id if callback_data.action == CategoryAction.RENAME else 0)
     await target(callback).answer(
-        _("showcase.adm_ask_category").format(max=svc.CATEGORY_MAX), reply_markup=staff_cancel_keyboard()
+        plural(_, "showcase.adm_ask_category", svc.CATEGORY_MAX), reply_markup=staff_cancel_keyboard()
     )
 
 

@@ -27,6 +27,7 @@ from handlers.showcase.views import (
 from keyboards.showcase import ALL, format_label
 from services import showcase as svc
 from services.errors import DomainError, ValidationFailed
+from services.plural import plural
 from services.users import DISTRICTS
 
 SERVED = tuple(code for code in DISTRICTS if code != "other")
@@ -110,7 +111,7 @@ STEPS = (
     ),
     Step(
         "title",
-        lambda ctx: _("showcase.ask_title").format(max=svc.TITLE_MAX),
+        lambda ctx: plural(_, "showcase.ask_title", svc.TITLE_MAX),
         parse=_text(svc.clean_title),
         hint="showcase.hint_text",
         label="showcase.edit_title",
@@ -126,7 +127,7 @@ STEPS = (
     ),
     Step(
         "description",
-        lambda ctx: _("showcase.ask_description").format(max=svc.DESCRIPTION_MAX),
+        lambda ctx: plural(_, "showcase.ask_description", svc.DESCRIPTION_MAX),
         parse=_text(svc.clean_description),
         hint="showcase.hint_text",
         label="showcase.edit_description",
@@ -141,7 +142,7 @@ STEPS = (
     ),
     Step(
         "price",
-        lambda ctx: _("showcase.ask_price").format(max=svc.PRICE_MAX),
+        lambda ctx: plural(_, "showcase.ask_price", svc.PRICE_MAX),
         choices=lambda ctx: [(_("showcase.btn_free"), "free")],
         pick=lambda raw, ctx: None,
         parse=_text(svc.clean_price),

@@ -34,6 +34,7 @@ from keyboards.showcase import (
     search_keyboard,
 )
 from services import showcase as svc
+from services.plural import plural
 from services.users import DISTRICTS
 
 SEARCH_MAX = 100
@@ -218,7 +219,7 @@ async def browse(
 async def search_text(message: Message, state: FSMContext, session: AsyncSession, user: User | None) -> None:
     query = (message.text or "").strip()
     if not svc.search_words(query) or len(query) > SEARCH_MAX:
-        await message.answer(_("showcase.bad_search"))
+        await message.answer(plural(_, "showcase.bad_search", SEARCH_MAX))
         return
     district = await _district(state, user)
     await state.update_data(sc_q=query)
@@ -227,7 +228,7 @@ async def search_text(message: Message, state: FSMContext, session: AsyncSession
 
 
 async def search_other(message: Message) -> None:
-    await message.answer(_("showcase.bad_search"))
+    await message.answer(plural(_, "showcase.bad_search", SEARCH_MAX))
 
 
 async def view_card(

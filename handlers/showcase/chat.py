@@ -21,6 +21,7 @@ from handlers.showcase.views import esc, language_of
 from keyboards.showcase import ReqAction, ReqCb, reply_keyboard, write_keyboard
 from services import showcase as svc
 from services.errors import DomainError
+from services.plural import plural
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ async def relay(
     request_id = (await state.get_data()).get("sc_talk")
     assert message.from_user is not None
     if message.text is not None and len(message.text) > TEXT_MAX:
-        await message.answer(_("showcase.write_too_long"))
+        await message.answer(plural(_, "showcase.write_too_long", TEXT_MAX))
         return
     try:
         talk = await svc.conversation(session, message.from_user.id, int(request_id or 0))

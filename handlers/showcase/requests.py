@@ -43,6 +43,7 @@ from keyboards.showcase import (
 )
 from services import showcase as svc
 from services.errors import DomainError, ValidationFailed
+from services.plural import plural
 
 NOT_A_COMMAND = ~F.text.startswith("/")
 
@@ -66,7 +67,7 @@ def on(action: ReqAction) -> Any:
 async def ask_note(event: Message | CallbackQuery, state: FSMContext, title: str) -> None:
     await state.set_state(Ask.note)
     await target(event).answer(
-        _("showcase.ask_note").format(title=esc(title), max=svc.NOTE_MAX), reply_markup=note_keyboard()
+        plural(_, "showcase.ask_note", svc.NOTE_MAX, title=esc(title)), reply_markup=note_keyboard()
     )
 
 

@@ -25,8 +25,10 @@ from handlers.showcase.views import esc, refused_to_non_provider, show, show_hub
 from keyboards.showcase import CardAction, CardCb, trial_status_label
 from keyboards.showcase_provider import trial_hub_keyboard
 from keyboards.showcase_staff import trial_decision_keyboard
+from services import dates
 from services import showcase as svc
 from services.errors import ValidationFailed
+from services.plural import plural
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ def _today(settings: Any) -> date:
 
 
 def _fmt(iso: str | None) -> str:
-    return date.fromisoformat(iso).strftime("%d.%m.%Y") if iso else "—"
+    return dates.day_text(date.fromisoformat(iso), _) if iso else "—"
 
 
 def _first_day(message: Message, ctx: FormContext) -> str:
@@ -71,8 +73,8 @@ async def trial_hub(callback: CallbackQuery, session: AsyncSession, user: User |
     for application in await svc.trial_applications(session, user.id):
         lines.append(
             _("showcase.trial_line").format(
-                start=application.date_from.strftime("%d.%m.%Y"),
-                end=application.date_to.strftime("%d.%m.%Y"),
+                start=dates.day_text(application.date_from, _),
+                end=dates.day_text(application.date_to, _),
                 status=trial_status_label(application.status),
             )
         )
@@ -126,15 +128,15 @@ TRIAL = Form(
         ),
         Step(
             "to",
-            lambda ctx: _("showcase.ask_trial_to").format(
-                start=_fmt(ctx.draft.get("from")), days=svc.TRIAL_MAX_DAYS
+            lambda ctx: plural(
+                _, "showcase.ask_trial_to", svc.TRIAL_MAX_DAYS, start=_fmt(ctx.draft.get("from"))
             ),
             parse=_last_day,
             label="showcase.trial_field_to",
         ),
         Step(
             "purpose",
-            lambda ctx: _("showcase.ask_trial_purpose").format(max=svc.PURPOSE_MAX),
+            lambda ctx: plural(_, "showcase.ask_trial_purpose", svc.PURPOSE_MAX),
             parse=lambda message, ctx: svc.clean_purpose(text_of(message)),
             label="showcase.trial_field_purpose",
         ),

@@ -22,6 +22,7 @@ from handlers.common import error_text, target
 from keyboards.showcase import CardAction, CardCb, card_status_label, format_label, request_status_label
 from keyboards.showcase_provider import own_card_keyboard, provider_hub_keyboard
 from keyboards.showcase_staff import moderation_keyboard
+from services import dates
 from services import showcase as svc
 from services.errors import DomainError
 from services.users import DISTRICTS
@@ -91,7 +92,7 @@ def card_text(
 
 
 def event_label(event: Any, tz: Any) -> str:
-    return f"{esc(event.title)}, {event.starts_at.astimezone(tz).strftime('%d.%m.%Y %H:%M')}"
+    return f"{esc(event.title)}, {dates.moment_text(event.starts_at, tz, _)}"
 
 
 async def card_text_for(
@@ -303,7 +304,7 @@ def trial_staff_text(application: TrialApplication, user: User | None) -> str:
         id=application.id,
         name=esc(user.full_name if user else None),
         organisation=esc(application.organisation),
-        start=application.date_from.strftime("%d.%m.%Y"),
-        end=application.date_to.strftime("%d.%m.%Y"),
+        start=dates.day_text(application.date_from, _),
+        end=dates.day_text(application.date_to, _),
         purpose=esc(application.purpose),
     )
