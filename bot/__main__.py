@@ -12,7 +12,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.utils.token import TokenValidationError, validate_token
 from pydantic import ValidationError
 
-from bot.commands import set_commands
+from bot.commands import set_commands, set_descriptions
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
 from bot.logs import configure_logging
@@ -51,6 +51,7 @@ async def run(settings: Settings) -> None:
 
     async def on_startup(bot: Bot, dispatcher: Dispatcher) -> None:
         await set_commands(bot, dispatcher["i18n"], settings.admin_chat_id)
+        await set_descriptions(bot, dispatcher["i18n"])
         scheduler.start()
         log.info("bot started")
 

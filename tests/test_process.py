@@ -89,7 +89,7 @@ async def register(
     person: int,
     *,
     name: str | None = None,
-    group: str = "Активный гражданин",
+    group: str = "Житель",
     organisation: str | None = None,
     district: str = "Краснотуранский",
     phone: str = "Пропустить",
@@ -100,10 +100,10 @@ async def register(
     ``name`` None keeps the Telegram name; ``timeout`` is for the first answer (start-up runs migrations)."""
     api.push_text(person, "/start")
     await api.wait_text(person, "152-ФЗ", timeout=timeout)
-    api.press(person, "Согласен")
+    api.press(person, "Даю согласие")
     await api.wait_text(person, "Как вас зовут")
     if name is None:
-        api.press(person, "Оставить")
+        api.press(person, "Взять из Telegram")
     else:
         api.push_text(person, name)
     await api.wait_text(person, "Кто вы")
