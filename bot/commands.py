@@ -45,3 +45,9 @@ async def set_descriptions(bot: Bot, i18n: I18n) -> None:
             )
         except Exception:  # any API or network failure: the bot works without a description
             log.warning("could not set the bot's description (%s)", locale, exc_info=True)
+
+
+async def set_up_bot(bot: Bot, i18n: I18n, admin_chat_id: int | None) -> None:
+    """What start-up tells Telegram about the bot: its commands, then its description."""
+    await set_commands(bot, i18n, admin_chat_id)
+    await set_descriptions(bot, i18n)

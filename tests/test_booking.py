@@ -125,6 +125,8 @@ async def test_book_remind_cancel_and_someone_else_books_the_freed_place(
     assert {"Коворкинг", "Переговорная", "ЭКСПО-зал"} <= set(anna.buttons())
     await anna.press("Переговорная")
     assert "Выберите день" in anna.last_text
+    # the dot marks the days one cannot book (it read inverted before: the review's error 6)
+    assert "Точкой «·» отмечены дни, когда записаться нельзя" in anna.last_text
     await last_day(anna)  # the last day of the window: far from any cut-off
     assert "Во сколько" in anna.last_text
     time_label = await press_nth(anna, TIME, 0)
@@ -139,6 +141,8 @@ async def test_book_remind_cancel_and_someone_else_books_the_freed_place(
     [document] = anna.sent("SendDocument")
     caption = document.method.caption
     assert "место за вами" in caption and "Переговорная" in caption and time_label in caption
+    # the text is the file's caption, so it stands below the file: no «Файл ниже» (the review's error 7)
+    assert "Откройте этот файл" in caption and "ниже" not in caption
     assert "1 ч 30 мин" in caption and "Ленина" in caption
     assert document.method.document.filename.endswith(".ics")
     assert b"BEGIN:VEVENT" in document.method.document.data

@@ -163,7 +163,7 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
     async with db.session() as s:
         reminder = await s.scalar(select(Notification).where(Notification.kind == "consultation.reminder"))
     assert reminder is not None and reminder.status == "cancelled"
-    assert "закрыт: решено" in person_texts(fake_session, client.chat_id)[-1]
+    assert "закрыта: решено" in person_texts(fake_session, client.chat_id)[-1]
     await client.press("5 ⭐")
     assert "Спасибо за оценку" in client.last_text
     await client.press("Написать комментарий")

@@ -151,7 +151,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         staff_press(api, "Закрыть")
         await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "outcome" in str(c.params))
         staff_press(api, "решено")
-        await api.wait_text(PERSON, "закрыт: решено")
+        await api.wait_text(PERSON, "закрыта: решено")
         api.press(PERSON, "5 ⭐")
         await api.wait_text(PERSON, "Спасибо за оценку")
         status, outcome, rating, meeting_at = consultation(db_path)

@@ -222,7 +222,7 @@ async def test_digest_arrives_and_unsubscribe_takes_one_tap(
     assert "Отписаться" in client.buttons()[-1]
     await client.press("Отписаться")
     assert "отписались" in client.alerts()[0]
-    assert "больше не придёт" in client.last_text
+    assert "больше не придут" in client.last_text
     async with db.session() as s:
         user = await s.scalar(select(User).where(User.tg_id == 1001))
         assert user is not None and not user.digest_enabled

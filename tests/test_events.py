@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -108,6 +109,8 @@ async def test_full_story_through_the_bot(
     await create_via_dialog(staff, start)
     await staff.press("📢 Опубликовать", exact=True)
     assert "Опубликовано" in staff.all_text()
+    # «Анонс отправлен подписчикам: N», not «Анонс получат подписчиков: N» (the review's error 2)
+    assert re.search(r"Анонс отправлен подписчикам: \d+\.", staff.all_text()), staff.texts()
     event = await the_event(db)
     assert (event.status, event.capacity, event.starts_at) == ("published", 2, start)
     assert event.ends_at == start + timedelta(minutes=90)

@@ -81,6 +81,8 @@ async def test_full_story(client_factory, staff: TgClient, db, fake_session) -> 
     preview = author.last_text
     assert "&lt;b&gt;все&lt;/b&gt;" in preview and "<b>все</b>" not in preview
     assert "Консультация, Помещение" in preview
+    # «Так идею увидят сотрудники Центра», not «Так идея увидят» (the review's error 1)
+    assert "Так идею увидят сотрудники Центра" in author.all_text()
     await author.press("Подтвердить")
     [idea] = await ideas_in(db)
     assert idea.status == "moderation" and idea.media[0]["kind"] == "photo"
@@ -145,6 +147,8 @@ async def test_full_story(client_factory, staff: TgClient, db, fake_session) -> 
         assert TITLE in other.last_text
         await other.press("Поддержать")
         assert "Вы поддержали идею" in other.alerts()[0]
+        # «Всего поддержавших: N», not «Теперь у неё N.» (the review's error 8)
+        assert f"Всего поддержавших: {uid - 2001}." in other.alerts()[0]
         assert any("Вы поддержали (" in b for b in other.buttons())
     [idea] = await ideas_in(db)
     assert idea.support_count == 2

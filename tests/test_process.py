@@ -131,6 +131,19 @@ async def test_start_is_answered_by_the_real_process(tmp_path: Path, api: FakeTe
         assert commands, "commands are set at start-up"
         scopes = {c.params["scope"]["type"] for c in commands}
         assert scopes == {"all_private_chats", "chat"}
+        # the description (the screen before «Start») and the short one, in Russian and in English
+        described = {
+            c.params.get("language_code"): c.params["description"]
+            for c in api.calls
+            if c.method == "setMyDescription"
+        }
+        assert (
+            "Центра местного сообщества" in described[None]
+            and "Центра местного сообщества" in described["ru"]
+        )
+        assert "Community Center" in described["en"]
+        short = {c.params.get("language_code") for c in api.calls if c.method == "setMyShortDescription"}
+        assert short == {None, "ru", "en"}
     finally:
         code, stderr = await bot.stop()
     assert code == 0, stderr  # SIGTERM stops it cleanly
