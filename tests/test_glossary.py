@@ -33,6 +33,7 @@ BANNED: list[tuple[str, str]] = [
     (r"[🗓📅]", "one calendar mark: 📆"),
     (r"⛔", "one mark for declined: ❌"),
     (r"Файл ниже|[Фф]айл ниже", "a caption stands below its file"),
+    (r"[Пп]озвоните[^.]*Центр", "the phone may be unset (then it is not shown): point to «О Центре»"),
 ]
 # banned outside staff keys only
 STAFF_KEY = re.compile(
