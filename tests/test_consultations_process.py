@@ -121,7 +121,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         await api.wait_text(PERSON, "Пришлите смету проекта")
 
         # the person replies
-        await converse(api, PERSON, (Press("Ответить"), "Напишите сообщение по запросу №1"))
+        await converse(api, PERSON, (Press("Ответить"), "Напишите сообщение по заявке №1"))
         api.push_text(PERSON, "Смета во вложении будет завтра")
         await api.wait_text(ADMIN, "Смета во вложении будет завтра")
 

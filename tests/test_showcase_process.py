@@ -48,7 +48,7 @@ async def test_showcase_through_the_real_process(tmp_path: Path, api: FakeTelegr
         await converse(
             api,
             PROVIDER,
-            ("/my", "Мои дела"),
+            ("/my", "Мои заявки"),
             (Press("Мои услуги"), "Мои услуги</b> — АНО"),
             (Press("Новая карточка"), "Шаг 1 из 8"),
             (Press("Оставить: АНО"), "Шаг 2 из 8"),
