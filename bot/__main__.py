@@ -12,7 +12,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.utils.token import TokenValidationError, validate_token
 from pydantic import ValidationError
 
-from bot.commands import set_commands
+from bot.commands import set_up_bot
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
 from bot.logs import configure_logging
@@ -50,7 +50,7 @@ async def run(settings: Settings) -> None:
     scheduler = build_scheduler(settings, bot=bot, db=db, dispatcher=dp)
 
     async def on_startup(bot: Bot, dispatcher: Dispatcher) -> None:
-        await set_commands(bot, dispatcher["i18n"], settings.admin_chat_id)
+        await set_up_bot(bot, dispatcher["i18n"], settings.admin_chat_id)
         scheduler.start()
         log.info("bot started")
 

@@ -40,11 +40,11 @@ class Settings(BaseSettings):
 
     # The Center (shown in «О Центре»)
     center_name: str = "Центр местного сообщества"
-    center_address: str = "662660, Красноярский край, с. Краснотуранск, ул. Ленина, 20"
+    center_address: str = "662660, Красноярский край, Краснотуранский р-н, с. Краснотуранск, ул. Ленина, 22А"
     center_latitude: float = 54.3176
     center_longitude: float = 91.5662
-    center_phone: str = "+7 (391) 342-00-00"
-    center_email: str = "center@example.org"
+    center_phone: str = ""  # empty: not shown
+    center_email: str = ""  # empty: not shown
     center_hours: str = "Пн–Пт 9:00–18:00, Сб 10:00–15:00"
     policy_version: str = "1.0"
     policy_changes: str = ""

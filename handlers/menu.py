@@ -27,15 +27,24 @@ async def send_about(message: Message, settings: Any) -> None:
         title=settings.center_name,
         address=settings.center_address,
     )
-    await message.answer(
+    await message.answer(about_text(settings))
+
+
+def about_text(settings: Any) -> str:
+    """The Center's name, address and hours; the phone and the e-mail only when they are set (an empty
+    setting is not shown, so no placeholder number ever reaches a resident)."""
+    lines = [
         _("about.text").format(
             name=hd.quote(settings.center_name),
             address=hd.quote(settings.center_address),
             hours=hd.quote(settings.center_hours),
-            phone=hd.quote(settings.center_phone),
-            email=hd.quote(settings.center_email),
         )
-    )
+    ]
+    if settings.center_phone.strip():
+        lines.append(_("about.phone").format(phone=hd.quote(settings.center_phone.strip())))
+    if settings.center_email.strip():
+        lines.append(_("about.email").format(email=hd.quote(settings.center_email.strip())))
+    return "\n".join(lines)
 
 
 async def cmd_menu(message: Message, state: FSMContext, user: User | None) -> None:

@@ -1,7 +1,7 @@
 """Calendar files (.ics, RFC 5545) for one event: bookings, consultations, events reuse this.
 
     data = ics.event_ics(uid="booking-42@ccbot", start=..., end=..., summary="Коворкинг",
-                         location="с. Краснотуранск, ул. Ленина, 20", description="Место 1")
+                         location="с. Краснотуранск, ул. Ленина, 22А", description="Место 1")
     await message.answer_document(BufferedInputFile(data, filename=ics.filename("booking", 42)))
 
 Times must be timezone-aware; they are written in UTC (every calendar app converts them to local).

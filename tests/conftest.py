@@ -237,7 +237,7 @@ async def register(
     client: TgClient,
     *,
     name: str | None = None,
-    group: str = "Активный гражданин",
+    group: str = "Житель",
     district: str = "Краснотуранский",
     organisation: str | None = None,
     phone: str | None = None,
@@ -246,9 +246,9 @@ async def register(
     """Take a person through consent and registration (the happy path); ``name`` None keeps the
     Telegram name."""
     await client.send("/start")
-    await client.press("Согласен")
+    await client.press("Даю согласие")
     if name is None:
-        await client.press("Оставить")
+        await client.press("Взять из Telegram")
     else:
         await client.send(name)
     await client.press(group)

@@ -110,7 +110,7 @@ async def to_confirm(
         label = await press_nth(client, TIME, time)
     await client.press(duration, exact=True)
     await client.press("Пропустить")
-    assert "Проверьте бронь" in client.last_text, client.texts()
+    assert "Проверьте бронирование" in client.last_text, client.texts()
     return label
 
 
@@ -127,6 +127,8 @@ async def test_book_remind_cancel_and_someone_else_books_the_freed_place(
     assert {"Коворкинг", "Переговорная", "ЭКСПО-зал"} <= set(anna.buttons())
     await anna.press("Переговорная")
     assert "Выберите день" in anna.last_text
+    # the dot marks the days one cannot book (it read inverted before: the review's error 6)
+    assert "Точкой «·» отмечены дни, когда записаться нельзя" in anna.last_text
     await last_day(anna)  # the last day of the window: far from any cut-off
     assert "Во сколько" in anna.last_text
     time_label = await press_nth(anna, TIME, 0)
@@ -134,15 +136,19 @@ async def test_book_remind_cancel_and_someone_else_books_the_freed_place(
     await anna.press("1 ч 30 мин", exact=True)
     assert "Для чего" in anna.last_text
     await anna.send("Встреча <НКО> & партнёров")
-    assert "Проверьте бронь" in anna.last_text and "Встреча &lt;НКО&gt; &amp; партнёров" in anna.last_text
+    assert (
+        "Проверьте бронирование" in anna.last_text and "Встреча &lt;НКО&gt; &amp; партнёров" in anna.last_text
+    )
     await anna.press("Забронировать")
     [document] = anna.sent("SendDocument")
     caption = document.method.caption
     assert "место за вами" in caption and "Переговорная" in caption and time_label in caption
+    # the text is the file's caption, so it stands below the file: no «Файл ниже» (the review's error 7)
+    assert "Откройте этот файл" in caption and "ниже" not in caption
     assert "1 ч 30 мин" in caption and "Ленина" in caption
     assert document.method.document.filename.endswith(".ics")
     assert b"BEGIN:VEVENT" in document.method.document.data
-    assert "✖️ Отменить бронь" in anna.buttons()
+    assert "✖️ Отменить бронирование" in anna.buttons()
     assert await state_of(anna) is None
 
     [booking] = await bookings(db)
@@ -168,9 +174,9 @@ async def test_book_remind_cancel_and_someone_else_books_the_freed_place(
     await anna.press_data(coming_data)
     assert "Ждём вас" in anna.alerts()[0]
     await anna.press_data(cancel_data)
-    assert "Отменить эту бронь" in anna.last_text
+    assert "Отменить это бронирование" in anna.last_text
     await anna.press("Да, отменить")
-    assert "Бронь отменена" in anna.last_text
+    assert "Бронирование отменено" in anna.last_text
     async with db.session() as s:
         assert (await s.get(Booking, booking.id)).status == BookingStatus.CANCELLED
         assert await s.scalar(select(func.count()).select_from(BookingSlot)) == 0
@@ -228,18 +234,18 @@ async def test_old_buttons_and_other_peoples_bookings_change_nothing(client_fact
     [booking] = await bookings(db)
     # Eve presses a (forged) cancel of Anna's booking
     await eve.press_data(f"bka:cx:{booking.id}")
-    assert "не найдена" in eve.alerts()[0]
+    assert "не найдено" in eve.alerts()[0]
     await eve.press_data(f"bka:cancel:{booking.id}")
-    assert "не найдена" in eve.alerts()[0]
+    assert "не найдено" in eve.alerts()[0]
     await eve.press_data(f"bka:come:{booking.id}")
-    assert "не найдена" in eve.alerts()[0]
+    assert "не найдено" in eve.alerts()[0]
     assert (await bookings(db))[0].status == BookingStatus.CONFIRMED
     # Anna cancels twice from the same confirmation message
-    await anna.press("Отменить бронь")
+    await anna.press("Отменить бронирование")
     message, button = anna.find_button("Да, отменить")
     await anna.press_data(button.callback_data, message)
     await anna.press_data(button.callback_data, message)
-    assert "уже отменена" in anna.alerts()[-1]
+    assert "уже отменено" in anna.alerts()[-1]
     assert (await bookings(db))[0].status == BookingStatus.CANCELLED
 
 
@@ -267,7 +273,7 @@ async def test_back_walks_the_steps_and_bad_input_keeps_the_step(client, db, res
     )
     assert "Для чего" in client.last_text  # the same question again
     await client.send("Пишу заявку на грант")
-    assert "Проверьте бронь" in client.last_text and "2 ч" in client.last_text
+    assert "Проверьте бронирование" in client.last_text and "2 ч" in client.last_text
     await client.press("Назад")
     assert "Для чего" in client.last_text
     await client.press("Отмена")
@@ -316,13 +322,13 @@ async def test_my_lists_upcoming_with_cancel_and_past(client, db, resources) -> 
     await to_confirm(client, "Коворкинг")
     await client.press("Забронировать")
     await client.send("/my")
-    await client.press("Мои брони")
+    await client.press("Мои бронирования")
     assert "Коворкинг" in client.last_text and "подтверждена" in client.last_text
     await client.press("Отменить:")
     await client.press("Да, отменить")
     await client.send("/my")
-    await client.press("Мои брони")
-    assert "Предстоящих броней нет" in client.last_text and "отменена" in client.last_text
+    await client.press("Мои бронирования")
+    assert "Предстоящих бронирований нет" in client.last_text and "отменена" in client.last_text
     assert "➕ Забронировать" in client.buttons()
 
 
@@ -338,7 +344,7 @@ async def test_expo_request_approved_by_staff(client, staff, db, resources, fake
     assert booking.status == BookingStatus.PENDING
     card, approve = staff.find_button("Подтвердить")
     await staff.press_data(approve.callback_data, card)
-    assert "подтверждена" in staff.last_text
+    assert "подтверждено" in staff.last_text
     assert "Подтвердить" not in str(staff.sent("EditMessageReplyMarkup"))  # the card lost its buttons
     assert staff.sent("EditMessageReplyMarkup")
     [document] = fake_session.calls_of("SendDocument", chat_id=client.chat_id)
@@ -381,10 +387,10 @@ async def test_staff_schedule_cancel_with_reason_and_guest_booking(
     await staff.press("Коворкинг")
     assert "занято 1 из 6" in staff.last_text and "Иван Петров" in staff.last_text
     await staff.press(f"#{booking.id}")
-    assert f"Бронь #{booking.id}" in staff.last_text
+    assert f"Бронирование №{booking.id}" in staff.last_text
     await staff.press("Отменить (с причиной)")
     await staff.send("Санитарный день")
-    assert "отменена" in staff.last_text
+    assert "отменено" in staff.last_text
     [told] = fake_session.texts_to(client.chat_id, "Центр отменил")
     assert "Санитарный день" in told
     assert (await bookings(db))[0].status == BookingStatus.CANCELLED
@@ -444,7 +450,7 @@ async def test_staff_marks_a_no_show(client, staff, db, resources) -> None:
     assert "неявка" in staff.alerts()[0]
     assert (await bookings(db))[0].status == BookingStatus.NO_SHOW
     await staff.press("Не пришёл")
-    assert "уже отменена или завершена" in staff.alerts()[0]
+    assert "уже отменено или завершено" in staff.alerts()[0]
 
 
 async def test_staff_edit_resource_settings(staff, db, resources) -> None:
@@ -565,7 +571,7 @@ async def test_staff_figures_and_guest_cancel(client, staff, db, resources) -> N
     )
     await staff.send("/bookings")
     await staff.press("Цифры за 30 дней")
-    assert "Коворкинг: броней 2, часов 4, неявок 1, отмен 1" in staff.last_text
+    assert "Коворкинг: бронирований 2, часов 4, неявок 1, отмен 1" in staff.last_text
     await staff.press("Коворкинг")
     await staff.press("Записать человека без Telegram")
     await staff.send("просто текст")

@@ -51,7 +51,7 @@ async def walk_to_confirm(server: FakeTelegram, person: int, time_label: str | N
     server.press(person, "1 ч")
     await server.wait_text(person, "Для чего")
     server.press(person, "Пропустить")
-    await server.wait_text(person, "Проверьте бронь")
+    await server.wait_text(person, "Проверьте бронирование")
     return label
 
 
@@ -82,12 +82,12 @@ async def test_book_remind_cancel_rebook_through_the_real_process(tmp_path: Path
         reminder = await api.wait_text(anna, "Напоминаем", timeout=30)
         assert "Переговорная" in reminder.text
         labels = [b["text"] for b in reminder.buttons()]
-        assert "👍 Приду" in labels and "✖️ Отменить бронь" in labels
+        assert "👍 Приду" in labels and "✖️ Отменить бронирование" in labels
 
-        api.press(anna, "Отменить бронь")
-        await api.wait_text(anna, "Отменить эту бронь")
+        api.press(anna, "Отменить бронирование")
+        await api.wait_text(anna, "Отменить это бронирование")
         api.press(anna, "Да, отменить")
-        await api.wait_text(anna, "Бронь отменена")
+        await api.wait_text(anna, "Бронирование отменено")
         assert booking_rows(tmp_path / "bot.db")[0][1] == "cancelled"
 
         await walk_to_confirm(api, boris, time_label)

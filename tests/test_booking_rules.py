@@ -338,7 +338,7 @@ def test_ics_has_one_event() -> None:
         start=start,
         end=start + timedelta(hours=2),
         summary="Коворкинг; место",
-        location="с. Краснотуранск, ул. Ленина, 20",
+        location="с. Краснотуранск, ул. Ленина, 22А",
         description="Встреча",
         alarm_minutes=60,
     )

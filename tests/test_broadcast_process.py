@@ -145,7 +145,7 @@ async def test_photo_to_one_district_through_the_real_bot(tmp_path: Path, api: A
         press_in_admin_chat("Идринский")
         await api.wait_text(ADMIN_CHAT_ID, "Получателей сейчас: <b>2</b>")
         press_in_admin_chat("Далее")
-        await api.wait_text(ADMIN_CHAT_ID, "Превью")
+        await api.wait_text(ADMIN_CHAT_ID, "Предпросмотр")
         press_in_admin_chat("Отправить")
         report = await api.wait_text(ADMIN_CHAT_ID, "Отчёт по рассылке №1", timeout=30)
         assert "Доставлено: 2 из 2" in report.text

@@ -255,7 +255,7 @@ async def test_back_and_cancel(staff, db) -> None:
     await staff.press("Далее")
     await staff.press("Запланировать")
     await staff.press("Назад")
-    assert "Превью" in staff.last_text
+    assert "Предпросмотр" in staff.last_text
     await staff.press("Отмена")
     assert "ничего не отправлено" in staff.last_text
     assert await state_of(staff) is None
@@ -567,7 +567,7 @@ async def test_schedule_moves_out_of_quiet_hours(staff, db, dp, bot, settings, f
     await staff.press("Завтра")
     assert "Во сколько" in staff.last_text
     await staff.send("25:99")  # the reason, then the same question (the form engine)
-    assert "Не понял время" in staff.all_text() and "Во сколько" in staff.last_text
+    assert "Не удалось разобрать время" in staff.all_text() and "Во сколько" in staff.last_text
     assert await staff.step() == "bc:time"
     await staff.send("23:30")  # quiet hours 22:00–08:00
     assert "запланирована" in staff.last_text and "тихие часы" in staff.last_text
@@ -597,7 +597,7 @@ async def test_schedule_moves_out_of_quiet_hours(staff, db, dp, bot, settings, f
 async def test_schedule_typed_date_and_cancel(staff, db, settings) -> None:
     await to_scheduling(staff, db, people=1)
     await staff.send("в пятницу")
-    assert "Не понял дату" in staff.all_text() and await staff.step() == "bc:day"
+    assert "Не удалось разобрать дату" in staff.all_text() and await staff.step() == "bc:day"
     when = utcnow().astimezone(settings.tz) + timedelta(days=3)
     await staff.send(f"{when:%d.%m} 12:15")
     months = "января,февраля,марта,апреля,мая,июня,июля,августа,сентября,октября,ноября,декабря".split(",")

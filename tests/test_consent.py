@@ -27,6 +27,9 @@ async def test_the_consent_text_names_the_legal_entity_as_operator(client: TgCli
     assert "Оператор персональных данных: ММООПСИКР «Перспектива»" in text
     assert "Краснотуранский р-н, с. Краснотуранск, ул. Ленина, 22А" in text
     assert "Центр местного сообщества" not in text  # the display name is not the operator
+    # it says truthfully who receives data: the provider of a requested service gets name and district
+    assert "исполнитель этой услуги получает ваше имя и район" in text
+    assert "Данные не передаются третьим лицам" not in text
 
 
 async def test_a_rise_of_the_policy_version_asks_again_until_agreed(

@@ -77,8 +77,8 @@ async def file_request(
     assert "удобнее" in client.last_text
     await client.press("Онлайн")
     await client.press("Будни, утро")
-    assert "Проверьте запрос" in client.last_text
-    await client.press("Отправить запрос")
+    assert "Проверьте заявку" in client.last_text
+    await client.press("Отправить заявку")
 
 
 async def registered(client: TgClient) -> None:
@@ -89,12 +89,12 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
     """File with a document -> take -> answer -> meeting -> the person replies -> close -> rate."""
     await registered(client)
     await file_request(client)
-    assert "Запрос №1 принят" in client.all_text().replace("<b>", "").replace("</b>", "")
+    assert "Заявка №1 принята" in client.all_text().replace("<b>", "").replace("</b>", "")
     assert await state_of(client) is None
     c = await one(db)
     assert (c.status, c.format, c.preferred_time, c.organisation) == ("new", "online", "morning", ORG)
     # the card: number, topic, organisation, question, first name only, no phone
-    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос №1")
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Заявка №1")
     assert "Гранты и конкурсы" in card.text and ORG in card.text.replace("&laquo;", "«")
     assert "Иван" in card.text and "Петров" not in card.text and "913" not in card.text
     assert fake_session.calls_of("SendDocument", chat_id=ADMIN_CHAT_ID), "the document reaches staff"
@@ -102,11 +102,11 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
 
     # take
     await staff.press("Взять")
-    assert "Запрос ваш." in staff.alerts()
+    assert "Заявка ваша." in staff.alerts()
     c = await one(db)
     assert (c.status, c.assignee_tg_id) == ("in_progress", STAFF_ID)
     assert "Ведёт:</b> Мария" in fake_session.messages[ADMIN_CHAT_ID][card.message_id].text
-    assert any("взят в работу" in t and "Мария" in t for t in person_texts(fake_session, client.chat_id))
+    assert any("взята в работу" in t and "Мария" in t for t in person_texts(fake_session, client.chat_id))
 
     # contact: shown only to the presser, audited
     await staff.press("Контакт")
@@ -117,11 +117,11 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
 
     # answer by replying to the prompt
     await staff.press("Ответить")
-    prompt = bot_message(fake_session, ADMIN_CHAT_ID, "ответ на запрос №1")
+    prompt = bot_message(fake_session, ADMIN_CHAT_ID, "ответ по заявке №1")
     await staff.send("Добрый день! Пришлите, пожалуйста, устав <b>целиком</b>.", reply_to_message=prompt)
     assert "доставлен" in staff.last_text
     answer = person_texts(fake_session, client.chat_id)[-1]
-    assert "Ответ по запросу №1" in answer and "&lt;b&gt;целиком&lt;/b&gt;" in answer
+    assert "Ответ по заявке №1" in answer and "&lt;b&gt;целиком&lt;/b&gt;" in answer
 
     # the person replies with the button
     await client.press("↩️ Ответить")
@@ -130,7 +130,7 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
     assert "Отправлено специалисту" in client.last_text
     assert any("Хорошо, вот он" in t for t in admin_texts(fake_session))
     # ... and with a Telegram reply to the answer message, a document
-    answer_message = bot_message(fake_session, client.chat_id, "Ответ по запросу №1")
+    answer_message = bot_message(fake_session, client.chat_id, "Ответ по заявке №1")
     document = Document(file_id="doc-full", file_unique_id="df", file_name="устав-полный.pdf")
     await client.send_message(document=document, caption="полный", reply_to_message=answer_message)
     assert "Отправлено специалисту" in client.last_text
@@ -145,7 +145,7 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
     c = await one(db)
     assert c.status == "meeting" and c.meeting_at is not None
     assert c.meeting_at.astimezone(ZoneInfo("Asia/Krasnoyarsk")).hour == 11
-    meeting = [t for t in person_texts(fake_session, client.chat_id) if "Встреча по запросу №1" in t]
+    meeting = [t for t in person_texts(fake_session, client.chat_id) if "Встреча по заявке №1" in t]
     assert meeting and "Ленина" in meeting[-1]
     ics_calls = [
         call for call in fake_session.calls_of("SendDocument", chat_id=client.chat_id) if call.method.caption
@@ -164,7 +164,7 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
     async with db.session() as s:
         reminder = await s.scalar(select(Notification).where(Notification.kind == "consultation.reminder"))
     assert reminder is not None and reminder.status == "cancelled"
-    assert "закрыт: решено" in person_texts(fake_session, client.chat_id)[-1]
+    assert "закрыта: решено" in person_texts(fake_session, client.chat_id)[-1]
     await client.press("5 ⭐")
     assert "Спасибо за оценку" in client.last_text
     await client.press("Написать комментарий")
@@ -189,11 +189,11 @@ async def test_my_lists_requests_and_cancel(
     await registered(client)
     await file_request(client, document=False)
     await client.send("/my")
-    await client.press("Мои запросы на консультацию")
-    assert "Ваши запросы (1)" in client.last_text
+    await client.press("Мои заявки на консультацию")
+    assert "Ваши заявки на консультацию (1)" in client.last_text
     await client.press("№1")
-    assert "Запрос №1" in client.last_text and "новая" in client.last_text
-    assert "✖️ Отменить запрос" in client.buttons()
+    assert "Заявка №1" in client.last_text and "новая" in client.last_text
+    assert "✖️ Отменить заявку" in client.buttons()
     await client.press("Написать специалисту")
     await client.send_sticker()
     assert "Пришлите текст, фото или документ" in client.last_text
@@ -202,18 +202,18 @@ async def test_my_lists_requests_and_cancel(
     assert "Отправлено специалисту" in client.last_text
     assert fake_session.calls_of("SendPhoto", chat_id=ADMIN_CHAT_ID)
     await client.send("/my")
-    await client.press("Мои запросы на консультацию")
+    await client.press("Мои заявки на консультацию")
     await client.press("№1")
     assert "Вот скан" in client.last_text
-    await client.press("Отменить запрос")
+    await client.press("Отменить заявку")
     await client.press("Да, отменить")
-    assert "отменён" in client.all_text()
+    assert "Заявка №1 отменена" in client.all_text()
     c = await one(db)
     assert c.status == "cancelled"
-    assert any("отменил запрос №1" in t for t in admin_texts(fake_session))
+    assert any("отменил заявку №1" in t for t in admin_texts(fake_session))
     # staff cannot act on it any more
     await staff.press_data(ConsultAdmCb(action="take", id=1).pack())
-    assert any("закрыт или отменён" in a for a in staff.alerts())
+    assert any("закрыта или отменена" in a for a in staff.alerts())
 
 
 async def test_someone_elses_request_is_out_of_reach(client_factory: Any, db: Any, fake_session: Any) -> None:
@@ -245,8 +245,8 @@ async def test_text_in_admin_chat_is_escaped(
     await client.press("В переписке")
     await client.press("В любое время")
     assert "&lt;script&gt;" in client.last_text
-    await client.press("Отправить запрос")
-    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос №1").text
+    await client.press("Отправить заявку")
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Заявка №1").text
     assert "<script>" not in card and "&lt;script&gt;" in card
     assert "&lt;b&gt;ООО&lt;/b&gt; &amp; Ко" in card
     assert "<i>" not in card
@@ -261,10 +261,10 @@ async def test_two_staff_take_at_once(
     maria = client_factory(STAFF_ID, first_name="Мария", last_name=None, chat_id=ADMIN_CHAT_ID)
     pyotr = client_factory(5002, first_name="Пётр", last_name=None, chat_id=ADMIN_CHAT_ID)
     data = ConsultAdmCb(action="take", id=1).pack()
-    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос №1")
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Заявка №1")
     await asyncio.gather(maria.press_data(data, card), pyotr.press_data(data, card))
     alerts = [c.method.text for c in fake_session.calls_of("AnswerCallbackQuery") if c.method.text]
-    assert alerts.count("Запрос ваш.") == 1, alerts
+    assert alerts.count("Заявка ваша.") == 1, alerts
     taken = [a for a in alerts if "уже взял" in a]
     assert len(taken) == 1
     c = await one(db)
@@ -315,7 +315,7 @@ async def test_dialog_back_and_bad_input(client: TgClient, db: Any) -> None:
     await client.press("Оставить")
     assert "Добавлено: 1" in client.last_text
     await client.send("Ещё: форма ОН0001")
-    assert "Добавил это к вопросу" in client.all_text()
+    assert "Добавлено к вопросу" in client.all_text()
     await client.press("Дальше")
     await client.send("Свой фонд")
     assert "удобнее" in client.last_text
@@ -326,7 +326,7 @@ async def test_dialog_back_and_bad_input(client: TgClient, db: Any) -> None:
     await client.press("В любое время")
     await client.send("текст вместо кнопки")
     assert "кнопкой" in client.all_text()
-    await client.press("Отправить запрос")
+    await client.press("Отправить заявку")
     c = await one(db)
     assert "Минюст" in c.question and "ОН0001" in c.question
     assert c.organisation == "Свой фонд" and c.format == "phone"
@@ -380,14 +380,18 @@ async def test_open_list_and_org_history(client_factory: Any, staff: TgClient, d
     await file_request(first, document=False)
     await file_request(second, question="Как вести бухгалтерию НКО на УСН?", document=False)
     await staff.send("/consults")
-    assert "Открытые запросы: 2" in staff.last_text and "№1" in staff.last_text and "№2" in staff.last_text
-    assert "Всего запросов: 2 · закрыто: 0" in staff.last_text
+    assert (
+        "Открытые заявки на консультацию: 2" in staff.last_text
+        and "№1" in staff.last_text
+        and "№2" in staff.last_text
+    )
+    assert "Всего заявок: 2 · закрыто: 0" in staff.last_text
     await staff.press("№2", exact=True)
-    assert "Запрос №2" in staff.last_text
+    assert "Заявка №2" in staff.last_text
     await staff.press("История организации")
-    assert "запросов — 2" in staff.last_text
+    assert "заявок — 2" in staff.last_text
     await staff.send("/consult_org добрые")
-    assert "запросов — 2" in staff.last_text
+    assert "заявок — 2" in staff.last_text
     await staff.send("/consult_org нет-такой")
     assert "нет" in staff.last_text.lower()
 
@@ -440,7 +444,7 @@ async def test_forum_threads(database_url: str, db: Any, bot: Any, fake_session:
     await file_request(other, question="Ещё один вопрос про гранты", document=False)
     assert len(fake_session.calls_of("CreateForumTopic")) == 1
     cards = [
-        c for c in fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID) if "Запрос №" in c.method.text
+        c for c in fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID) if "Заявка №" in c.method.text
     ]
     assert [c.method.message_thread_id for c in cards[-2:]] == [501, 501]
     await dp.storage.close()
@@ -452,7 +456,7 @@ async def test_undelivered_answer_is_reported(client: TgClient, staff: TgClient,
 
     await registered(client)
     await file_request(client, document=False)
-    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос №1")
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Заявка №1")
     fake_session.fail_next(
         "SendMessage", TelegramForbiddenError(method=SendMessage(chat_id=1, text="x"), message="blocked")
     )
@@ -504,7 +508,7 @@ async def test_meeting_place_by_reply_and_past_time(
     await staff.send("https://meet.example.org/abc?x=<1>", reply_to_message=prompt)
     c = await one(db)
     assert c.status == "meeting" and c.meeting_place == "https://meet.example.org/abc?x=<1>"
-    text = [t for t in person_texts(fake_session, client.chat_id) if "Встреча по запросу" in t][-1]
+    text = [t for t in person_texts(fake_session, client.chat_id) if "Встреча по заявке" in t][-1]
     assert "x=&lt;1&gt;" in text
 
 
@@ -557,13 +561,13 @@ async def test_long_escaped_texts_fit_one_message(
 ) -> None:
     await registered(client)
     await file_request(client, question="<&>" * 990 + " вопрос", document=False)
-    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос №1").text
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Заявка №1").text
     assert len(card) <= 4096 and "&lt;&amp;&gt;" in card
     for _ in range(6):
         await client.press_data(ConsultCb(action="write", id=1).pack())
         await client.send("&" * 2999)
     await client.send("/my")
-    await client.press("Мои запросы на консультацию")
+    await client.press("Мои заявки на консультацию")
     await client.press("№1")
     assert len(client.last_text) <= 4096 and client.last_text.count("<b>") == client.last_text.count("</b>")
     await staff.send("/consults")
@@ -587,7 +591,7 @@ async def test_card_lost_on_the_way_is_posted_when_raised(
     fake_session.fail_next(
         "SendMessage", TelegramNetworkError(method=SendMessage(chat_id=1, text="x"), message="down")
     )
-    await client.press("Отправить запрос")
+    await client.press("Отправить заявку")
     assert "принят" in client.last_text  # the person is not left without an answer
     c = await one(db)
     assert c.card_message_id is None
@@ -596,4 +600,4 @@ async def test_card_lost_on_the_way_is_posted_when_raised(
     c = await one(db)
     assert c.card_message_id is not None
     texts = admin_texts(fake_session)
-    assert any("Запрос №1" in t for t in texts) and any("ждёт уже" in t for t in texts)
+    assert any("Заявка №1" in t for t in texts) and any("ждёт уже" in t for t in texts)

@@ -62,7 +62,7 @@ async def walk_to(client: TgClient, step: str) -> None:
     if step == "write":
         if not getattr(client, "_filed", False):
             await walk_to(client, "_preview")
-            await client.press("Отправить запрос")
+            await client.press("Отправить заявку")
             client._filed = True  # type: ignore[attr-defined]
         await client.press_data(ConsultCb(action="write", id=1).pack())
         return
@@ -112,7 +112,7 @@ async def test_random_input_never_breaks_a_step(
         parts = data.split(":")
         pressed = (parts[2], parts[4]) if data.startswith("fm:ConsultForm:") and len(parts) > 4 else None
         if step == "_preview" and pressed is not None and pressed[0] == step:
-            assert parts[3] in ("ok", "e"), (step, data)  # «Отправить запрос», «Изменить поле»
+            assert parts[3] in ("ok", "e"), (step, data)  # «Отправить заявку», «Изменить поле»
             return
         assert pressed in MOVES and pressed[0] == step and parts[3] == "p", (step, data)
         return

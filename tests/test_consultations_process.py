@@ -91,10 +91,10 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         api.press(PERSON, "Онлайн")
         await api.wait_text(PERSON, "Когда вам удобно")
         api.press(PERSON, "Будни, утро")
-        await api.wait_text(PERSON, "Проверьте запрос")
-        api.press(PERSON, "Отправить запрос")
+        await api.wait_text(PERSON, "Проверьте заявку")
+        api.press(PERSON, "Отправить заявку")
         await api.wait_text(PERSON, "принят")
-        card = await api.wait_text(ADMIN, "Запрос №1")
+        card = await api.wait_text(ADMIN, "Заявка №1")
         assert "Анна" in card.text and "Смирнова" not in card.text
         await api.wait_for(
             lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(ADMIN)
@@ -102,9 +102,9 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
 
         # staff take it and answer by replying to the prompt
         staff_press(api, "Взять")
-        await api.wait_text(PERSON, "взят в работу")
+        await api.wait_text(PERSON, "взята в работу")
         staff_press(api, "Ответить")
-        await api.wait_text(ADMIN, "ответ на запрос №1")
+        await api.wait_text(ADMIN, "ответ по заявке №1")
         chat_id, prompt_id = await link_of(db_path, "answer")
         prompt = {
             "message_id": prompt_id,
@@ -121,7 +121,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         await api.wait_text(PERSON, "Пришлите смету проекта")
 
         # the person replies
-        await converse(api, PERSON, (Press("Ответить"), "Напишите сообщение по запросу №1"))
+        await converse(api, PERSON, (Press("Ответить"), "Напишите сообщение по заявке №1"))
         api.push_text(PERSON, "Смета во вложении будет завтра")
         await api.wait_text(ADMIN, "Смета во вложении будет завтра")
 
@@ -140,7 +140,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         staff_press(api, "15:00")
         await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "mplace" in str(c.params))
         staff_press(api, "В Центре")
-        await api.wait_text(PERSON, "Встреча по запросу №1")
+        await api.wait_text(PERSON, "Встреча по заявке №1")
         ics = await api.wait_for(
             lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(PERSON)
         )
@@ -151,7 +151,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         staff_press(api, "Закрыть")
         await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "outcome" in str(c.params))
         staff_press(api, "решено")
-        await api.wait_text(PERSON, "закрыт: решено")
+        await api.wait_text(PERSON, "закрыта: решено")
         api.press(PERSON, "5 ⭐")
         await api.wait_text(PERSON, "Спасибо за оценку")
         status, outcome, rating, meeting_at = consultation(db_path)

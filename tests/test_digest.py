@@ -121,7 +121,7 @@ async def test_each_person_gets_exactly_what_their_settings_select(db, sources, 
     assert "Ярмарка" not in anna
     assert anna.index("Ваши записи") < anna.index("Мероприятия")
     labels = [b["label"] for row in rows[1].payload["buttons"] for b in row]
-    assert labels == ["1. Да", "2. Да", "🔕 Отписаться"]
+    assert labels == ["1. Да", "2. Да", "🔕 Отписаться от «Новостей недели»"]
     assert [b["data"] for row in rows[1].payload["buttons"] for b in row] == ["ev:1", "ev:3", "dg:off"]
     boris = rows[2].payload["html"]
     assert "Ярмарка &lt;ЭКСПО&gt;" in boris and "Семинар" not in boris and "Онлайн" not in boris
@@ -216,13 +216,13 @@ async def test_digest_arrives_and_unsubscribe_takes_one_tap(
     await digest_service.queue_weekly(db, I18N, settings.tz, MONDAY_10)
     await outbox_for(bot, db, MONDAY_10).tick()
     [digest_message] = [
-        c for c in client.session.calls_of("SendMessage", chat_id=1001) if "Дайджест" in c.method.text
+        c for c in client.session.calls_of("SendMessage", chat_id=1001) if "вот что вас ждёт" in c.method.text
     ]
     assert "Иван, вот что вас ждёт" in digest_message.method.text
     assert "Отписаться" in client.buttons()[-1]
     await client.press("Отписаться")
     assert "отписались" in client.alerts()[0]
-    assert "больше не придёт" in client.last_text
+    assert "больше не придут" in client.last_text
     async with db.session() as s:
         user = await s.scalar(select(User).where(User.tg_id == 1001))
         assert user is not None and not user.digest_enabled
@@ -233,7 +233,7 @@ async def test_digest_arrives_and_unsubscribe_takes_one_tap(
         for b in row
     )
     assert await digest_service.queue_weekly(db, I18N, settings.tz, MONDAY_10 + timedelta(days=7)) == 0
-    await client.press("Вернуть дайджест")
+    await client.press("Вернуть «Новости недели»")
     async with db.session() as s:
         user = await s.scalar(select(User).where(User.tg_id == 1001))
         assert user is not None and user.digest_enabled
@@ -255,7 +255,7 @@ async def test_digest_waiting_is_cancelled_by_unsubscribe(
 
 async def test_staff_add_list_remove_news(staff: TgClient, db) -> None:
     await staff.send("/digest")
-    assert "Еженедельный дайджест" in staff.last_text and "Новостей в очереди: 0" in staff.last_text
+    assert "Следующий выпуск" in staff.last_text and "Новостей в очереди: 0" in staff.last_text
     await staff.press("Добавить новость")
     await staff.send_sticker()  # a hint, then the same prompt again (the form engine)
     assert "Нужен текст" in staff.all_text() and "Пришлите текст новости" in staff.last_text
@@ -267,11 +267,11 @@ async def test_staff_add_list_remove_news(staff: TgClient, db) -> None:
     await staff.press("Изменить текст")
     assert "Субботник &lt;в парке&gt;" in staff.last_text  # what was typed is not lost
     await staff.send("Субботник в парке 6 декабря")
-    await staff.press("Добавить в дайджест")
+    await staff.press("Добавить в «Новости недели»")
     assert "Новость добавлена" in staff.all_text()
     await staff.press("Добавить новость")
     await staff.send("Вторая новость")
-    await staff.press("Добавить в дайджест")
+    await staff.press("Добавить в «Новости недели»")
     async with db.session() as s:
         assert [n.text for n in await digest_service.queued_news(s)] == [
             "Субботник в парке 6 декабря",
@@ -307,7 +307,7 @@ async def test_staff_preview_as_a_person(staff: TgClient, client_factory, db, so
     assert "несколько" in staff.last_text
     await staff.press("Анна Смирнова")
     text = staff.all_text()
-    assert "так дайджест увидит Анна Смирнова" in text
+    assert "так «Новости недели» увидит Анна Смирнова" in text
     assert "Семинар по грантам" in text and "Ярмарка" not in text
     assert "[1. Да]" in text and "Отписаться" in text
     # by Telegram id, straight away

@@ -319,7 +319,7 @@ async def test_erasure_edits_the_staff_cards_and_forgets_dialogs_in_every_chat(
     data = json.loads(document.method.document.data)
     assert data["consultations"][0]["question"].startswith("Вопрос Маркерова")
     summary = client.last_text
-    assert "Коротко о ваших данных" in summary and "Запросы на консультацию: 1" in summary
+    assert "Коротко о ваших данных" in summary and "Заявки на консультацию: 1" in summary
     await client.press("Удалить мои данные")
     await client.press("Да, удалить")
     edits = [

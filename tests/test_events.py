@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -92,7 +93,7 @@ async def create_via_dialog(staff: TgClient, start: datetime, capacity: str = "2
     await staff.press("До начала")
     await staff.press("Готово")
     await staff.press("Без афиши")
-    assert "Проверьте событие" in staff.last_text
+    assert "Проверьте мероприятие" in staff.last_text
     assert "Школа НКО: &lt;гранты&gt;" in staff.last_text
 
 
@@ -108,6 +109,8 @@ async def test_full_story_through_the_bot(
     await create_via_dialog(staff, start)
     await staff.press("📢 Опубликовать", exact=True)
     assert "Опубликовано" in staff.all_text()
+    # «Анонс отправлен подписчикам: N», not «Анонс получат подписчиков: N» (the review's error 2)
+    assert re.search(r"Анонс отправлен подписчикам: \d+\.", staff.all_text()), staff.texts()
     event = await the_event(db)
     assert (event.status, event.capacity, event.starts_at) == ("published", 2, start)
     assert event.ends_at == start + timedelta(minutes=90)
@@ -148,7 +151,7 @@ async def test_full_story_through_the_bot(
 
     # Anna cancels from /my; Vera gets the offer through the outbox and confirms
     await anna.send("/my")
-    await anna.press("Мои записи на события")
+    await anna.press("Мои записи на мероприятия")
     assert "Школа НКО" in anna.last_text
     await anna.press("Школа НКО")
     await anna.press("Отменить запись")
@@ -171,7 +174,7 @@ async def test_full_story_through_the_bot(
     assert "Борис Ким" in staff.last_text and "Анна" not in staff.last_text
     await staff.press("Вера Лис")
     assert "✅ 2. Вера Лис" in staff.buttons() or any("✅" in b and "Вера" in b for b in staff.buttons())
-    await staff.press("К событию")
+    await staff.press("К мероприятию")
     assert "пришли: 1" in staff.last_text
     await staff.press("QR для отметки")
     [photo] = staff.sent("SendPhoto")
@@ -183,7 +186,7 @@ async def test_full_story_through_the_bot(
     assert "Код отметки не подошёл" in anna.last_text
     # Anna (her sign-up cancelled) comes anyway and types the code shown at the door: no place left
     await anna.send(f"/start ev_{event.id}")
-    await anna.press("Я пришёл")
+    await anna.press("Отметиться")
     await anna.send_sticker()
     assert "код текстом" in anna.last_text and await state_of(anna) == "EvCheckin:code"
     await anna.send("zzzzzz")
@@ -239,13 +242,13 @@ async def test_staff_edit_and_cancel_tell_people(
     await staff.press("Начало")
     new_start = start + timedelta(days=1)
     await staff.send(local(new_start))
-    assert "Проверьте событие" in staff.last_text
+    assert "Проверьте мероприятие" in staff.last_text
     await staff.press("Сохранить изменения")
     assert "Сообщили участникам: 1" in staff.all_text()
     event = await the_event(db)
     assert event.starts_at == new_start and event.ends_at == new_start + timedelta(minutes=90)
 
-    await staff.press("Отменить событие")
+    await staff.press("Отменить мероприятие")
     assert "Все записавшиеся (1)" in staff.last_text
     await staff.press("Да, отменить и сообщить всем")
     assert "получат: 1" in staff.all_text()
@@ -295,7 +298,7 @@ async def test_deadline_and_unregistered(
     assert any("Запись закрыта" in a for a in client.alerts())
     # an unknown event id from an old link
     await client.send("/start ev_999999")
-    assert "Такого события нет" in client.last_text
+    assert "Такого мероприятия нет" in client.last_text
 
 
 async def test_last_place_race_through_the_bot(client_factory: Callable[..., TgClient], db: Database) -> None:
@@ -498,7 +501,7 @@ async def test_bad_input_and_back_keep_the_staff_dialog(
     assert "кнопкой" in staff.all_text() and await staff.step() == "evf:kind"
     await staff.press("Семинар")
     await staff.send("вчера")
-    assert "Не понял дату" in staff.all_text() and await staff.step() == "evf:starts"
+    assert "Не удалось разобрать дату" in staff.all_text() and await staff.step() == "evf:starts"
     await staff.send("01.01.2020 10:00")
     assert "уже прошло" in staff.all_text()
     await staff.press("Назад")  # back to the type, nothing lost
@@ -522,7 +525,7 @@ async def test_bad_input_and_back_keep_the_staff_dialog(
     await staff.send_document()
     assert "картинкой" in staff.all_text() and await staff.step() == "evf:poster"
     await staff.send_photo()
-    assert "Проверьте событие" in staff.all_text() and "Афиша: есть" in staff.all_text()
+    assert "Проверьте мероприятие" in staff.all_text() and "Афиша: есть" in staff.all_text()
     await staff.press("Сохранить черновик")
     event = await the_event(db)
     assert (event.title, event.status, event.place_kind, event.capacity, event.district) == (
@@ -630,7 +633,7 @@ async def test_events_list_pages(client: TgClient, db: Database) -> None:
             )
             await ev.publish(s, 5001, event.id, announce=False)
     await register(client)
-    await client.press("События")
+    await client.press("Мероприятия")
     assert "стр. 1 из 2" in client.last_text and "Событие 5" in client.last_text
     assert "Событие 6" not in client.last_text and "Свободно мест: 10 из 10" in client.last_text
     await client.press("Дальше")
@@ -650,7 +653,7 @@ async def test_changing_the_place_kind_from_the_preview_asks_the_place_too(
     await staff.press("Онлайн")
     assert "https://" in staff.last_text and await staff.step() == "evf:place"
     await staff.send("https://meet.example.org/school")
-    assert "Проверьте событие" in staff.last_text and "meet.example.org" in staff.last_text
+    assert "Проверьте мероприятие" in staff.last_text and "meet.example.org" in staff.last_text
     await staff.press("Изменить поле")
     await staff.press("Для кого")
     await staff.press("Сотрудник СОНКО")

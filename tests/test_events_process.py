@@ -61,7 +61,7 @@ async def test_done_when_through_the_real_process(tmp_path: Path, api: FakeTeleg
         for question, answer in (
             ("Название", "Школа НКО"),
             ("Описание", "Гранты для НКО"),
-            ("Тип события", Press("Обучение")),
+            ("Тип мероприятия", Press("Обучение")),
             ("Дата и время начала", start.strftime("%d.%m.%Y %H:%M")),
             ("Сколько длится", Press("2 ч")),
             ("Где проходит", Press("В Центре")),
@@ -70,7 +70,7 @@ async def test_done_when_through_the_real_process(tmp_path: Path, api: FakeTeleg
             ("открыта запись", Press("До начала")),
             ("Для кого", Press("Готово")),
             ("афишу", Press("Без афиши")),
-            ("Проверьте событие", Press("📢 Опубликовать")),
+            ("Проверьте мероприятие", Press("📢 Опубликовать")),
         ):
             await api.wait_text(ADMIN, question)
             if isinstance(answer, Press):
@@ -82,7 +82,7 @@ async def test_done_when_through_the_real_process(tmp_path: Path, api: FakeTeleg
 
         # two sign up, the third waits
         api.push_text(anna, "/events")
-        await api.wait_text(anna, "Ближайшие события")
+        await api.wait_text(anna, "Ближайшие мероприятия")
         api.press(anna, "1. Школа НКО")
         await api.wait_text(anna, "Запись до")
         api.press(anna, "Записаться")
@@ -98,8 +98,8 @@ async def test_done_when_through_the_real_process(tmp_path: Path, api: FakeTeleg
 
         # Anna cancels from /my; the running outbox brings Vera the offer; she confirms
         api.push_text(anna, "/my")
-        await api.wait_for(lambda c: has_button(c, anna, "Мои записи на события"))
-        api.press(anna, "Мои записи на события")
+        await api.wait_for(lambda c: has_button(c, anna, "Мои записи на мероприятия"))
+        api.press(anna, "Мои записи на мероприятия")
         await api.wait_text(anna, "Ваши записи")
         api.press(anna, "Школа НКО")
         await api.wait_text(anna, "Вы записаны.")
@@ -122,7 +122,7 @@ async def test_done_when_through_the_real_process(tmp_path: Path, api: FakeTeleg
         await api.wait_for(
             lambda c: c.method == "answerCallbackQuery" and "Отмечен" in str(c.params.get("text"))
         )
-        staff_presses(api, "К событию")
+        staff_presses(api, "К мероприятию")
         await api.wait_text(ADMIN, "пришли: 1")
         staff_presses(api, "QR для отметки")
         qr = await api.wait_for(lambda c: c.method == "sendPhoto" and "start=ci_" in c.text)

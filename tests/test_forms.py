@@ -42,7 +42,7 @@ class FormCase:
 async def _start_registration(client_factory: Any, staff: TgClient) -> TgClient:
     client = client_factory()
     await client.send("/start")
-    await client.press("Согласен")
+    await client.press("Даю согласие")
     return client
 
 

@@ -49,7 +49,7 @@ async def fill_form(client: TgClient, *, title: str = TITLE, photo: bool = True)
     assert "фото" in client.last_text
     if photo:
         await client.send_photo()
-        assert "сейчас 1" in client.last_text
+        assert "Добавлено вложений: 1 из 5" in client.last_text
         await client.press("Готово")
     else:
         await client.press("Пропустить")
@@ -81,6 +81,8 @@ async def test_full_story(client_factory, staff: TgClient, db, fake_session) -> 
     preview = author.last_text
     assert "&lt;b&gt;все&lt;/b&gt;" in preview and "<b>все</b>" not in preview
     assert "Консультация, Помещение" in preview
+    # «Так идею увидят сотрудники Центра», not «Так идея увидят» (the review's error 1)
+    assert "Так идею увидят сотрудники Центра" in author.all_text()
     await author.press("Подтвердить")
     [idea] = await ideas_in(db)
     assert idea.status == "moderation" and idea.media[0]["kind"] == "photo"
@@ -116,7 +118,7 @@ async def test_full_story(client_factory, staff: TgClient, db, fake_session) -> 
     await author.send(IDEA + " Смета: 50 000 ₽.")
     assert "Смета: 50 000" in author.last_text  # back at the preview
     await author.press("Подтвердить")
-    assert "снова на модерации" in author.all_text()
+    assert "снова на проверке" in author.all_text()
     [idea] = await ideas_in(db)
     assert idea.status == "moderation" and idea.description.endswith("Смета: 50 000 ₽.")
     assert "Исправлена автором" in fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)[-1].text
@@ -145,6 +147,8 @@ async def test_full_story(client_factory, staff: TgClient, db, fake_session) -> 
         assert TITLE in other.last_text
         await other.press("Поддержать")
         assert "Вы поддержали идею" in other.alerts()[0]
+        # «Всего поддержавших: N», not «Теперь у неё N.» (the review's error 8)
+        assert f"Всего поддержавших: {uid - 2001}." in other.alerts()[0]
         assert any("Вы поддержали (" in b for b in other.buttons())
     [idea] = await ideas_in(db)
     assert idea.support_count == 2
@@ -185,7 +189,7 @@ async def test_form_back_and_bad_input_keep_the_step(client: TgClient, db) -> No
     assert "фото, документ или голосовое" in client.all_text()
     await client.send_document()
     await client.send_message(voice=Voice(file_id="vo1", file_unique_id="v", duration=3))
-    assert "сейчас 2" in client.last_text
+    assert "Добавлено вложений: 2 из" in client.last_text
     await client.press("Готово")
     assert client.sent("SendDocument") and client.sent("SendVoice")
     assert "Волонтёры" in client.last_text
@@ -572,13 +576,13 @@ async def test_staff_queue_and_card_on_demand(client_factory, staff: TgClient, d
     await staff.send("/admin")
     await staff.press("💡 Идеи")
     assert (
-        "на модерации: 1" in staff.last_text
+        "на проверке: 1" in staff.last_text
         and "Всего идей: 1 от 1 автора; поддержек: 0 от 0 человек." in staff.last_text
     )
     await staff.press("№1")
     assert "Идея №1" in staff.last_text and "Опубликовать" in " ".join(staff.buttons())
     await staff.send("/idea_queue")
-    assert "Ждут модерации" in staff.last_text
+    assert "Ждут проверки" in staff.last_text
     # the staff command is refused outside the admin chat
     await author.send("/idea_queue")
     assert "только" in author.last_text.lower() or "сотрудник" in author.last_text.lower()

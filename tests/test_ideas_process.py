@@ -108,7 +108,7 @@ async def test_idea_story_through_the_real_process(tmp_path: Path, api: FakeTele
         await go.see(author, "Шаг 7 из 7")
         go.mark = len(api.calls)
         push_photo(api, author)
-        await go.see(author, "сейчас 1")
+        await go.see(author, "Добавлено вложений: 1 из 5")
         go.press(author, "Готово")
         await go.see(author, "Всё верно?")
         go.press(author, "Подтвердить")
@@ -136,7 +136,7 @@ async def test_idea_story_through_the_real_process(tmp_path: Path, api: FakeTele
         go.text(author, "Поставить 4 турника и брусья во дворе школы №1.")
         await go.see(author, "4 турника")
         go.press(author, "Подтвердить")
-        await go.see(author, "снова на модерации")
+        await go.see(author, "снова на проверке")
         await api.wait_text(ADMIN_CHAT_ID, "Исправлена автором")
 
         go.mark = len(api.calls)

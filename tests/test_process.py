@@ -89,7 +89,7 @@ async def register(
     person: int,
     *,
     name: str | None = None,
-    group: str = "Активный гражданин",
+    group: str = "Житель",
     organisation: str | None = None,
     district: str = "Краснотуранский",
     phone: str = "Пропустить",
@@ -100,10 +100,10 @@ async def register(
     ``name`` None keeps the Telegram name; ``timeout`` is for the first answer (start-up runs migrations)."""
     api.push_text(person, "/start")
     await api.wait_text(person, "152-ФЗ", timeout=timeout)
-    api.press(person, "Согласен")
+    api.press(person, "Даю согласие")
     await api.wait_text(person, "Как вас зовут")
     if name is None:
-        api.press(person, "Оставить")
+        api.press(person, "Взять из Telegram")
     else:
         api.push_text(person, name)
     await api.wait_text(person, "Кто вы")
@@ -131,6 +131,19 @@ async def test_start_is_answered_by_the_real_process(tmp_path: Path, api: FakeTe
         assert commands, "commands are set at start-up"
         scopes = {c.params["scope"]["type"] for c in commands}
         assert scopes == {"all_private_chats", "chat"}
+        # the description (the screen before «Start») and the short one, in Russian and in English
+        described = {
+            c.params.get("language_code"): c.params["description"]
+            for c in api.calls
+            if c.method == "setMyDescription"
+        }
+        assert (
+            "Центра местного сообщества" in described[None]
+            and "Центра местного сообщества" in described["ru"]
+        )
+        assert "Community Center" in described["en"]
+        short = {c.params.get("language_code") for c in api.calls if c.method == "setMyShortDescription"}
+        assert short == {None, "ru", "en"}
     finally:
         code, stderr = await bot.stop()
     assert code == 0, stderr  # SIGTERM stops it cleanly

@@ -22,17 +22,17 @@ async def state_of(client: TgClient) -> str | None:
 async def test_start_greets_and_asks_consent(client: TgClient, db) -> None:
     await client.send("/start")
     text = client.all_text()
-    for offer in ("консультации", "офис для НКО", "коворкинг", "ЭКСПО", "социального бизнеса"):
+    for offer in ("консультации", "офис для НКО", "коворкинг", "выставочный зал", "социального бизнеса"):
         assert offer in text
     assert "152-ФЗ" in text
-    assert "✅ Согласен" in client.buttons()
+    assert "✅ Даю согласие" in client.buttons()
     assert await users(db) == []  # nothing stored before consent
 
 
 async def test_full_registration(client: TgClient, db) -> None:
     await client.send("/start")
     for answer, next_question in (
-        (Press("Согласен"), "Шаг 1 из"),
+        (Press("Даю согласие"), "Шаг 1 из"),
         ("Анна Смирнова", "Кто вы"),
         (Press("Сотрудник СОНКО"), "организация"),
         ("АНО «Добрые руки»", "районе"),
@@ -60,7 +60,7 @@ async def test_full_registration(client: TgClient, db) -> None:
 
 async def test_consent_refusal_stores_nothing(client: TgClient, db) -> None:
     await client.send("/start")
-    await client.press("Не согласен")
+    await client.press("Не сейчас")
     assert "ничего не сохранили" in client.last_text
     assert "ℹ️ О Центре" in client.buttons()
     assert await users(db) == []
@@ -92,7 +92,7 @@ async def walk_to(client: TgClient, step: str) -> None:
     """Consent, then answer steps (as an NGO employee, so the organisation step is asked) up to ``step``."""
     await client.send("/start")
     if "Продолжим регистрацию" not in client.all_text():  # consent was given on an earlier walk
-        await client.press("Согласен")
+        await client.press("Даю согласие")
     answers = [
         ("name", lambda: client.send("Анна Смирнова")),
         ("group", lambda: client.press("Сотрудник СОНКО")),

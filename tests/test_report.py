@@ -187,7 +187,8 @@ async def test_staff_pull_the_report_through_the_bot(staff: TgClient, db: Any, f
     summary = next(t for t in texts if "Охват за 01.11.2026 – 30.11.2026" in t)
     assert "Активные граждане: 3 из 780" in summary
     assert (
-        "Получатели услуг: 50 из 4500 (1,1%), из них получатели вне бота по данным поставщиков: 47" in summary
+        "Получатели услуг: 50 из 4500 (1,1%), из них получатели вне бота по данным исполнителей: 47"
+        in summary
     )
     assert "Партнёры: 5 из 170" in summary
     assert "Всего охвачено, человек: 11" in summary
@@ -199,7 +200,7 @@ async def test_staff_pull_the_report_through_the_bot(staff: TgClient, db: Any, f
     book = load_workbook(io.BytesIO(upload.data))
     figures = sheet_figures(book, "Мероприятия")
     assert figures["Пришли"] == 5 and figures["Доля неявок (%)"] == 16.7
-    assert sheet_figures(book, "Витрина услуг")["Дней пробного офиса"] == 9
+    assert sheet_figures(book, "Каталог услуг")["Дней пробного офиса"] == 9
     photos = recorded(staff, "SendPhoto")
     assert len(photos) == 2
     assert all(p.method.photo.data[:8] == b"\x89PNG\r\n\x1a\n" for p in photos)

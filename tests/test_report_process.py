@@ -56,7 +56,7 @@ async def test_report_through_the_real_process(tmp_path: Path, api: FakeTelegram
 
     assert "Активные граждане: 3 из 780" in summary.text
     assert (
-        "Получатели услуг: 85 из 4500 (1,9%), из них получатели вне бота по данным поставщиков: 82"
+        "Получатели услуг: 85 из 4500 (1,9%), из них получатели вне бота по данным исполнителей: 82"
         in summary.text
     )
     assert "Партнёры: 5 из 170" in summary.text and "Всего охвачено, человек: 11" in summary.text
@@ -73,7 +73,7 @@ async def test_report_through_the_real_process(tmp_path: Path, api: FakeTelegram
         for key, value in data.FIGURES[code_].items():
             assert sheet[labels[key]] == value, (title, key)
     showcase = {
-        row[0]: row[1] for row in book["Витрина услуг"].iter_rows(min_row=2, values_only=True) if row[0]
+        row[0]: row[1] for row in book["Каталог услуг"].iter_rows(min_row=2, values_only=True) if row[0]
     }
     assert showcase[labels["report.f_offline_self"]] == 75  # 40 + the provider's 35
     assert showcase[labels["report.f_offline_unknown"]] == 0

@@ -67,7 +67,7 @@ async def test_settings_screen_shows_current_choices(client: TgClient, db) -> No
     text = client.last_text
     assert "Настройки уведомлений" in text
     assert "Напоминания: включены, за сутки" in text
-    assert "Дайджест: приходит по понедельникам в 10:00" in text
+    assert "Новости недели: приходят по понедельникам в 10:00" in text
     assert "Районы: Краснотуранский" in text and "Темы: любые" in text and "Язык: Русский" in text
     assert "🔕 Выключить напоминания" in client.buttons()
     # also from the main menu
@@ -147,11 +147,11 @@ async def test_digest_off_cancels_a_waiting_digest(client: TgClient, db) -> None
             s, user=user, kind="digest", due_at=utcnow(), payload={"html": "x"}, quiet=True
         )
     await client.send("/settings")
-    await client.press("Не получать дайджест")
+    await client.press("Не получать «Новости недели»")
     assert not (await me(db)).digest_enabled
     [row] = await notices(db)
     assert row.status == NotificationStatus.CANCELLED
-    await client.press("Получать дайджест")
+    await client.press("Получать «Новости недели»")
     assert (await me(db)).digest_enabled
 
 

@@ -120,7 +120,7 @@ async def fill_card(
         await provider.press("Без фото")
     assert "Так карточку увидят жители" in provider.all_text()
     await provider.press("Подтвердить")
-    assert "отправлена на модерацию" in provider.all_text()
+    assert "отправлена на проверку" in provider.all_text()
 
 
 async def publish_latest(staff: TgClient) -> None:
@@ -168,7 +168,7 @@ async def test_full_journey(client_factory, staff, fake_session, db) -> None:
     assert card.status == CardStatus.PENDING and card.organisation == "АНО «Добрые руки»"
     assert card.districts == ["idrinsky"] and card.price is None and card.format == "home"
     posted = fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)
-    assert posted and "на модерацию" in posted[-1].method.text
+    assert posted and "на проверку" in posted[-1].method.text
 
     # not visible before moderation
     await resident.send("/services")
@@ -200,12 +200,12 @@ async def test_full_journey(client_factory, staff, fake_session, db) -> None:
 
     await provider.press("Принять")
     assert (await requests(db))[0].status == RequestStatus.ACCEPTED
-    assert "приняли вашу заявку" in fake_session.calls_of("SendMessage", chat_id=RESIDENT_ID)[-1].method.text
+    assert "принял исполнитель" in fake_session.calls_of("SendMessage", chat_id=RESIDENT_ID)[-1].method.text
 
     # the conversation runs through the bot
-    await resident.press("Написать поставщику")
+    await resident.press("Написать исполнителю")
     await resident.send("Здравствуйте! Удобно во вторник в 10?")
-    assert "Передал" in resident.last_text
+    assert "Передано" in resident.last_text
     copies = fake_session.calls_of("CopyMessage", chat_id=PROVIDER_ID)
     assert copies and copies[-1].method.from_chat_id == RESIDENT_ID
     assert await state_of(resident) is None
@@ -369,7 +369,7 @@ async def test_return_with_comment_then_edit_goes_back_to_moderation(
     await provider.press("Изменить")
     await provider.press("Описание")
     await provider.send("Уборка и покупки. Работаем по будням с 9 до 18.")
-    assert "отправлена на модерацию" in provider.all_text()
+    assert "отправлена на проверку" in provider.all_text()
     [card] = await cards(db)
     assert card.status == CardStatus.PENDING and card.staff_comment is None
     assert "с 9 до 18" in card.description and "будням" in card.search_text
@@ -393,7 +393,7 @@ async def test_pause_resume_remove(client_factory, staff, fake_session, db) -> N
     [card] = await cards(db)
     [req] = await requests(db)
     assert card.status == CardStatus.REMOVED and req.status == RequestStatus.CANCELLED
-    assert "снята поставщиком" in fake_session.calls_of("SendMessage", chat_id=RESIDENT_ID)[-1].method.text
+    assert "снята исполнителем" in fake_session.calls_of("SendMessage", chat_id=RESIDENT_ID)[-1].method.text
 
 
 async def test_district_filter_and_no_duplicate_open_request(client_factory, staff, db) -> None:
@@ -590,19 +590,25 @@ async def test_expo_event_lists_linked_cards(client_factory, staff, fake_session
         "/showcase",
         *map(
             Press,
-            ("Поставщики и карточки", "АНО", "Помощь по дому", "Добавить в ЭКСПО", "ЭКСПО социальных услуг"),
+            (
+                "Исполнители и карточки",
+                "АНО",
+                "Помощь по дому",
+                "Добавить на выставку",
+                "ЭКСПО социальных услуг",
+            ),
         ),
     )
-    assert "ЭКСПО: ЭКСПО социальных услуг" in staff.last_text
+    assert "Выставка: ЭКСПО социальных услуг" in staff.last_text
     await staff.press_data(ExpoLinkCb(action=ExpoAction.LINK, id=event_id, c=card.id).pack())
     assert "уже участвует" in staff.alerts()[0]
     async with db.session() as s:
         assert [c.id for c in await svc.cards_for_event(s, event_id)] == [card.id]
     # the resident sees the event on the card, and the event's participants by its button
     await open_card_from_catalogue(resident)
-    assert "🎪 ЭКСПО: ЭКСПО социальных услуг" in resident.last_text
+    assert "🎪 Выставка: ЭКСПО социальных услуг" in resident.last_text
     await resident.press_data(f"shx:{event_id}")
-    assert "Участники ЭКСПО" in resident.last_text and "Помощь по дому пожилым" in resident.last_text
+    assert "Участники выставки" in resident.last_text and "Помощь по дому пожилым" in resident.last_text
     await resident.press("Помощь по дому")
     assert "📝 Оставить заявку" in resident.buttons()
     # unlink
@@ -684,7 +690,7 @@ async def test_returned_card_can_be_sent_again_unchanged(client_factory, staff, 
     [card] = await cards(db)
     assert card.status == CardStatus.PENDING
     posted = fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)
-    assert "изменена — на модерацию" in posted[0].method.text
+    assert "изменена — на проверку" in posted[0].method.text
     await provider.press_data(f"shc:resubmit:{card.id}:")
     assert "уже изменился" in provider.alerts()[0]
 
@@ -713,7 +719,7 @@ async def test_english_speaking_resident_gets_english(client_factory, staff, db)
     guest = client_factory(3005, first_name="John", last_name="Smith", language_code="en")
     await quick_register(db, guest, group="citizen", district="idrinsky")
     await guest.send("/services")
-    assert "Services (EXPO)" in guest.last_text and "Help for older people (1)" in guest.buttons()
+    assert "Services catalogue" in guest.last_text and "Help for older people (1)" in guest.buttons()
 
 
 async def test_only_staff_moderate(client_factory, db) -> None:
@@ -750,7 +756,7 @@ async def test_conversation_edge_cases(client_factory, staff, fake_session, db) 
     await resident.press_data(f"shr:write:{req.id}:0")
     assert "ещё не принята" in resident.alerts()[0]  # no conversation before the provider accepts
     await provider.press("Принять")
-    await resident.press("Написать поставщику")
+    await resident.press("Написать исполнителю")
     await resident.send_sticker()
     assert "стикер" in resident.last_text and (await state_of(resident)) == "Talk:message"
     fake_session.fail_next(
@@ -760,6 +766,6 @@ async def test_conversation_edge_cases(client_factory, staff, fake_session, db) 
     await resident.send("Вы здесь?")
     assert "недоступен" in resident.last_text and (await state_of(resident)) == "Talk:message"
     await resident.send("Вы здесь?")
-    assert "Передал" in resident.last_text
+    assert "Передано" in resident.last_text
     await resident.press("Отмена")
     assert await state_of(resident) is None

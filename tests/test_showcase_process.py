@@ -48,7 +48,7 @@ async def test_showcase_through_the_real_process(tmp_path: Path, api: FakeTelegr
         await converse(
             api,
             PROVIDER,
-            ("/my", "Мои дела"),
+            ("/my", "Мои заявки"),
             (Press("Мои услуги"), "Мои услуги</b> — АНО"),
             (Press("Новая карточка"), "Шаг 1 из 8"),
             (Press("Оставить: АНО"), "Шаг 2 из 8"),
@@ -69,7 +69,7 @@ async def test_showcase_through_the_real_process(tmp_path: Path, api: FakeTelegr
             (Press("Без фото"), "Так карточку увидят"),
         )
         api.press(PROVIDER, "Подтвердить")
-        await api.wait_text(ADMIN, "Карточка №1 на модерацию")
+        await api.wait_text(ADMIN, "Карточка №1 на проверку")
 
         # staff publish it
         api.press(STAFF, "Опубликовать", chat_id=ADMIN)
@@ -98,9 +98,9 @@ async def test_showcase_through_the_real_process(tmp_path: Path, api: FakeTelegr
 
         # the provider accepts; they talk through the bot
         api.press(PROVIDER, "Принять")
-        await api.wait_text(RESIDENT, "приняли вашу заявку")
-        api.press(RESIDENT, "Написать поставщику")
-        await api.wait_text(RESIDENT, "Напишите сообщение поставщику")
+        await api.wait_text(RESIDENT, "принял исполнитель")
+        api.press(RESIDENT, "Написать исполнителю")
+        await api.wait_text(RESIDENT, "Напишите сообщение исполнителю")
         api.push_text(RESIDENT, "Когда сможете прийти?")
         await api.wait_for(
             lambda c: c.method == "copyMessage" and str(c.params.get("chat_id")) == str(PROVIDER)

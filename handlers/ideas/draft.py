@@ -105,8 +105,10 @@ def _toggle_help(raw: str, ctx: FormContext) -> Any:
 
 
 def _media_prompt(ctx: FormContext) -> str:
+    """The question, or, once something is attached, how many attachments there are out of how many."""
     count = len(ctx.draft.get("media") or [])
-    return _("ideas.ask.media").format(max=ideas_service.MEDIA_MAX, count=count)
+    key = "ideas.media_added" if count else "ideas.ask.media"
+    return _(key).format(max=ideas_service.MEDIA_MAX, count=count)
 
 
 def _media_choices(ctx: FormContext) -> list[tuple[str, str]]:
