@@ -21,7 +21,7 @@ from db.repositories import users as users_repo
 from handlers.common import target
 from handlers.filters import private_only
 from handlers.texts import join_lines
-from keyboards.menu import MenuCb, public_menu
+from keyboards.menu import MenuCb, public_menu, home_only, with_home
 from keyboards.privacy import (
     PrivacyAction,
     PrivacyCb,
@@ -45,7 +45,7 @@ async def show_privacy(message: Message, user: User | None, session: AsyncSessio
             version=given.policy_version if given else "—",
             date=given.at.strftime("%d.%m.%Y") if given else "—",
         ),
-        reply_markup=privacy_keyboard(),
+        reply_markup=with_home(privacy_keyboard()),
     )
 
 
@@ -187,7 +187,7 @@ async def erase_yes(
 async def erase_no(callback: CallbackQuery) -> None:
     await callback.answer()
     await target(callback).edit_reply_markup(reply_markup=None)
-    await target(callback).answer(_("privacy.erase_kept"))
+    await target(callback).answer(_("privacy.erase_kept"), reply_markup=home_only())
 
 
 def create_router() -> Router:

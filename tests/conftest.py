@@ -245,8 +245,11 @@ async def register(
 ) -> None:
     """Take a person through consent and registration (the happy path); ``name`` None keeps the
     Telegram name."""
-    await client.send("/start")
-    await client.press("Согласен")
+    text = client.dp["i18n"].gettext
+    await client.send("/start")  # looking around needs no consent: registering on purpose is under «Ещё»
+    await client.press(text("fc.menu.more", locale="ru"))
+    await client.press(text("menu.consent", locale="ru"))
+    await client.press(text("btn.agree", locale="ru"))
     if name is None:
         await client.press("Оставить")
     else:

@@ -91,6 +91,8 @@ async def consent_yes(
             return
         await target(callback).answer(_("consent.already_registered"), reply_markup=main_menu())
         return
+    state = data.pop("persistent_state", None) or state  # before consent the state was kept in memory only
+    await state.clear()
     await users_service.give_consent(session, callback.from_user.id, settings.policy_version)
     await target(callback).edit_reply_markup(reply_markup=None)
     await target(callback).answer(_("consent.thanks"))
