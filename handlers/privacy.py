@@ -21,7 +21,7 @@ from db.repositories import users as users_repo
 from handlers.common import target
 from handlers.filters import private_only
 from handlers.texts import join_lines
-from keyboards.menu import MenuCb, public_menu, home_only, with_home
+from keyboards.menu import MenuCb, home_only, public_menu, with_home
 from keyboards.privacy import (
     PrivacyAction,
     PrivacyCb,

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Booking, Consultation, Idea, User
-from db.models.showcase import ServiceCard, ServiceRequest
 from db.models.consultations import OPEN_STATUSES
+from db.models.showcase import ServiceCard, ServiceRequest
 from services import booking, events
 from services.showcase import OPEN_REQUEST, is_provider
 

@@ -28,7 +28,7 @@ from handlers.showcase.card_form import CARD
 from handlers.showcase.trial import TRIAL
 from services import booking as booking_service
 from tests.client import STICKER, Press, TgClient
-from tests.conftest import register
+from tests.conftest import register, open_consent
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class FormCase:
 
 async def _start_registration(client_factory: Any, staff: TgClient) -> TgClient:
     client = client_factory()
-    await client.send("/start")
+    await open_consent(client)
     await client.press("Согласен")
     return client
 
