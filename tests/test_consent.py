@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.factory import create_dispatcher
 from db.models import ConsentLog, User
 from tests.client import TgClient
-from tests.conftest import make_settings, register, open_consent
+from tests.conftest import make_settings, open_consent, register
 
 CHANGES = "Добавили срок хранения данных гостей, записанных сотрудниками."
 

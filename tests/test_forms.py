@@ -28,7 +28,7 @@ from handlers.showcase.card_form import CARD
 from handlers.showcase.trial import TRIAL
 from services import booking as booking_service
 from tests.client import STICKER, Press, TgClient
-from tests.conftest import register, open_consent
+from tests.conftest import open_consent, register
 
 
 @dataclass(frozen=True)

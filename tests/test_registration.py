@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from db.models import ConsentLog, User
 from tests.client import Press, TgClient
-from tests.conftest import register, open_consent
+from tests.conftest import open_consent, register
 
 
 async def users(db) -> list[User]:

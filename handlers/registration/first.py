@@ -66,14 +66,22 @@ class ReplayedCallback(CallbackQuery):
         return asyncio.sleep(0)
 
 
-async def replay(action: str, event: Message | CallbackQuery, user: User, data: dict[str, Any]) -> None:
+async def replay(
+    action: str,
+    event: Message | CallbackQuery,
+    user: User,
+    data: dict[str, Any],
+    under: Message | None = None,
+) -> None:
     """Do ``action`` (callback data or a typed command) for the now registered person, through the
-    dispatcher's routers and their middlewares, as a new press or message in this chat."""
+    dispatcher's routers and their middlewares, as a new press or message in this chat. A press is
+    made on ``under`` (a message of the bot's, which a handler may edit), by default the one pressed."""
     dispatcher: Dispatcher | None = data.get("dispatcher")
-    message = target(event)
+    message = under if under is not None else target(event)
     if dispatcher is None or event.from_user is None:
         return
     bot = data.get("bot") or message.bot
+    message = message.as_(bot)  # a reply's result may come unmounted: its shortcuts need the bot
     skip = {"callback_data", "command", "handler", "event_router", "raw_state", "user"}
     kwargs = {k: v for k, v in data.items() if k not in skip}
     kwargs.update(user=user, raw_state=await kwargs["state"].get_state())
@@ -108,11 +116,11 @@ async def _finish(ctx: FormContext) -> None:
         await ctx.message.answer(_(exc.key).format(**exc.values), reply_markup=home_only())
         return None
     await ctx.state.clear()
-    await ctx.message.answer(
+    done = await ctx.message.answer(
         _("fc.done").format(name=hd.quote(registered.first_name)), reply_markup=rest_keyboard(ctx.message)
     )
     if then:
-        await replay(then, ctx.event, registered, {**ctx.data, "state": ctx.state})
+        await replay(then, ctx.event, registered, {**ctx.data, "state": ctx.state}, under=done)
     else:
         await ctx.message.answer(_("menu.title"), reply_markup=main_menu())
     return None
