@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Booking, Consultation, Idea, User
@@ -37,7 +37,7 @@ class Overview:
     """The /my sections (MySection values) that have something for this person."""
 
 
-async def _count(session: AsyncSession, *where: object) -> int:
+async def _count(session: AsyncSession, *where: ColumnElement[bool]) -> int:
     return int(await session.scalar(select(func.count()).where(*where)) or 0)
 
 

@@ -21,8 +21,9 @@ async def state_of(client: TgClient) -> str | None:
 
 async def test_start_greets_and_lets_a_person_look_around(client: TgClient, db) -> None:
     await client.send("/start")
-    welcome, menu = client.texts()
+    welcome, look = client.texts()
     assert len(welcome.splitlines()) == 3 and "Центра местного сообщества" in welcome
+    assert "посмотреть" in look
     assert "152-ФЗ" not in client.all_text()  # consent is asked when the person acts
     assert len(client.buttons()) <= 7 and "📅 Мероприятия" in client.buttons()
     assert await users(db) == []  # nothing stored before consent
