@@ -228,12 +228,20 @@ async def test_a_service_is_found_without_registering_and_nothing_is_stored(
     assert "Помощь по дому пожилым" in client.all_text()
     assert await people(db, client.user.id) == 0
     assert await stored_state(client) == (None, {})
-    # the ideas and «О Центре» are open too
+    # the ideas and «О Центре» are open too; proposing an idea asks consent, then opens the idea's form
     await client.send("/ideas")
     assert_way_back(client, dp)
+    assert t(dp, "ideas.menu_new") in client.buttons()
     await client.send("/about")
     assert_way_back(client, dp)
     assert await people(db, client.user.id) == 0
+    await client.press(t(dp, "fc.btn.home"))
+    await client.press(t(dp, "fc.menu.more"))
+    await client.press(t(dp, "ideas.menu_new"))
+    await client.press(t(dp, "fc.btn.agree"))
+    await client.press(t(dp, "reg.keep_name", name="Иван Петров"))
+    await client.press(t(dp, "group.citizen"), exact=True)
+    assert (await client.step() or "").startswith("idea:"), await client.step()
 
 
 async def test_a_posters_link_ends_on_the_events_card(client_factory: Any, db: Any, dp: Any) -> None:

@@ -10,7 +10,7 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
@@ -111,7 +111,9 @@ async def render_list(
         lines.append(_list_line(number, idea))
         label = f"{number}. {short(idea.title, 28)}"
         items.append((idea.id, label, idea.support_count, support_state(idea, user, supported)))
-    markup = with_home(list_keyboard(items, district=district, help_kind=help_kind, page=page, pages=pages))
+    listed = list_keyboard(items, district=district, help_kind=help_kind, page=page, pages=pages)
+    propose = InlineKeyboardButton(text=_("ideas.menu_new"), callback_data=MenuCb(action="idea_new").pack())
+    markup = with_home(InlineKeyboardMarkup(inline_keyboard=[*listed.inline_keyboard, [propose]]))
     text = "\n\n".join(lines)
     if edit and isinstance(event, CallbackQuery):
         try:
