@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.cache import MISSING, TableCache
 from db.models import ConsentLog, User
 from keyboards.broadcasts import UnsubCb
+from keyboards.firstcontact import FirstCb
 from keyboards.menu import MenuCb
 from keyboards.privacy import PrivacyCb
 from keyboards.registration import ConsentCb, reconsent_keyboard
@@ -27,7 +28,7 @@ from keyboards.settings import DigestCb
 from services.consent import GATED_STATUSES, LastConsent, last_consent_state, needs_consent
 
 OPEN_COMMANDS = frozenset({"privacy", "help", "about"})
-OPEN_MENU = frozenset({"privacy", "help", "about"})
+OPEN_MENU = frozenset({"privacy", "help", "about", "more", "home"})
 
 
 def allowed_without_consent(event: TelegramObject) -> bool:
@@ -41,7 +42,8 @@ def allowed_without_consent(event: TelegramObject) -> bool:
         data = event.data or ""
         prefix = data.split(":", 1)[0]
         # consent and privacy buttons, and turning mailings off (never held back by a pending consent)
-        if prefix in (ConsentCb.__prefix__, PrivacyCb.__prefix__, UnsubCb.__prefix__, DigestCb.__prefix__):
+        consent = (ConsentCb.__prefix__, FirstCb.__prefix__)  # «Даю согласие» records the current version
+        if prefix in (*consent, PrivacyCb.__prefix__, UnsubCb.__prefix__, DigestCb.__prefix__):
             return True
         if prefix == MenuCb.__prefix__:
             return data.partition(":")[2] in OPEN_MENU

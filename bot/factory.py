@@ -22,6 +22,7 @@ from bot.delivery.pace import create_pace
 from bot.fastpath import inline_pure_filters
 from bot.i18n import create_i18n
 from bot.middlewares import (
+    AnonymousStateMiddleware,
     CurrentUserMiddleware,
     DbSessionMiddleware,
     LocaleMiddleware,
@@ -106,6 +107,7 @@ def create_dispatcher(
     # One process owns a SQLite database, so the current person can be cached in memory (db.cache).
     person_cache = PersonCache() if db.is_sqlite else None
     dp.update.outer_middleware(CurrentUserMiddleware(person_cache))
+    dp.update.outer_middleware(AnonymousStateMiddleware())  # before consent: no state kept in the database
     LocaleMiddleware(i18n).setup(dp)
     consent.install(
         dp, settings.policy_version, settings.policy_changes, sqlite=db.is_sqlite

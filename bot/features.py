@@ -69,7 +69,10 @@ class Feature:
     routers: RouterFactory = _no_routers
     """Private-chat routers, in order (admin-chat routers are still wired by handlers.admin)."""
     menu: Sequence[tuple[int, str, str]] = ()
-    """Main-menu entries: (position, text key, MenuCb action); the menu shows them by position."""
+    """Main-menu entries: (position, text key, MenuCb action); the menu shows them by position (at most
+    seven in all, the Center's main services first)."""
+    more: Sequence[tuple[int, str, str]] = ()
+    """Entries of the «Ещё» screen under the main menu, the same way (profile, privacy, settings...)."""
     my_sections: Sequence[tuple[int, str, MySection]] = ()
     """/my sections: (position, text key, MyCb section)."""
     exporters: Sequence[Exporter] = ()
@@ -97,6 +100,11 @@ class Registry:
     @property
     def menu(self) -> list[tuple[str, str]]:
         entries = sorted((pos, key, action) for f in self.features for pos, key, action in f.menu)
+        return [(key, action) for _pos, key, action in entries]
+
+    @property
+    def more(self) -> list[tuple[str, str]]:
+        entries = sorted((pos, key, action) for f in self.features for pos, key, action in f.more)
         return [(key, action) for _pos, key, action in entries]
 
     @property
@@ -145,7 +153,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "events",  # before registration: /start ev_<id>, ci_<id>_<code>
         routers=lambda s: [events_handlers.create_router(s)],
-        menu=[(20, "events.menu", "events")],
+        menu=[(20, "fc.menu.events", "events")],
         my_sections=[(40, "events.my_section", MySection.EVENTS)],
         exporters=[events.export_signups],
         erasers=[events.erase_comments],
@@ -156,30 +164,27 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "registration",
         routers=lambda s: [registration_handlers.create_router()],
-        menu=[(80, "menu.profile", "profile")],
+        more=[(30, "menu.profile", "profile")],
         tables=["users", "consent_log"],  # exported and anonymised by services.users / privacy
     ),
     Feature(
         "menu",
         routers=lambda s: [menu_handlers.create_router()],
-        menu=[
-            (10, "menu.about", "about"),
-            (100, "menu.language", "language"),
-            (110, "menu.help", "help"),
-        ],
+        menu=[(70, "fc.menu.more", "more")],
+        more=[(10, "menu.about", "about"), (60, "menu.language", "language"), (70, "menu.help", "help")],
     ),
     Feature(
         "privacy",
         routers=lambda s: [privacy_handlers.create_router()],
-        menu=[(90, "menu.privacy", "privacy")],
+        more=[(40, "menu.privacy", "privacy")],
         jobs=[job.retention],
         tables=["audit_log", "fsm_state"],  # exported and erased by services.privacy itself
     ),
-    Feature("my", routers=lambda s: [my_handlers.create_router()], menu=[(70, "menu.my", "my")]),
+    Feature("my", routers=lambda s: [my_handlers.create_router()], menu=[(60, "fc.menu.my", "my")]),
     Feature(
         "booking",
         routers=lambda s: [booking_handlers.create_router()],
-        menu=[(60, "booking.menu", "book")],
+        menu=[(30, "fc.menu.book", "book")],
         my_sections=[(10, "booking.my_section", MySection.BOOKINGS)],
         exporters=[booking.export_bookings],
         erasers=[booking.erase_bookings],
@@ -198,7 +203,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "showcase",
         routers=lambda s: [showcase_handlers.create_router()],
-        menu=[(30, "showcase.menu", "services")],
+        menu=[(40, "fc.menu.services", "services")],
         my_sections=[
             (50, "showcase.my_requests", MySection.SHOWCASE_REQUESTS),
             (60, "showcase.my_services", MySection.SHOWCASE_SERVICES),
@@ -226,7 +231,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "ideas",
         routers=lambda s: [ideas_handlers.create_router()],
-        menu=[(40, "ideas.menu_new", "idea_new"), (50, "ideas.menu_list", "ideas")],
+        menu=[(50, "fc.menu.ideas", "ideas")],
+        more=[(20, "ideas.menu_new", "idea_new")],
         my_sections=[(20, "ideas.my_section", MySection.IDEAS)],
         exporters=[ideas.export],
         erasers=[ideas.erase],
@@ -237,7 +243,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "settings",
         routers=lambda s: [settings_handlers.create_router()],
-        menu=[(120, "settings.menu", "settings")],
+        more=[(50, "settings.menu", "settings")],
         exporters=[preferences.export_notifications],
         erasers=[preferences.erase_notifications],
         tables=["notifications"],
@@ -245,7 +251,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         "consultations",
         routers=lambda s: [consultations_handlers.create_router()],
-        menu=[(130, "consult.menu", "consult")],
+        menu=[(10, "fc.menu.consult", "consult")],
         my_sections=[(30, "consult.my_section", MySection.CONSULT)],
         exporters=[consultations.export_person],
         erasers=[consultations.erase_person],
@@ -312,4 +318,5 @@ def install(registry: Registry) -> None:
     notifications.RENDERERS.clear()
     notifications.RENDERERS.update(registry.renderers)
     menu_keyboards.MENU_ITEMS[:] = registry.menu
+    menu_keyboards.MORE_ITEMS[:] = registry.more
     my_handlers.MY_SECTIONS[:] = registry.my_sections

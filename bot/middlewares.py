@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
@@ -94,6 +96,30 @@ class CurrentUserMiddleware(BaseMiddleware):
             if tg_user is not None and not tg_user.is_bot
             else None
         )
+        return await handler(event, data)
+
+
+class AnonymousStateMiddleware(BaseMiddleware):
+    """Nothing is stored about a person before consent (152-ФЗ): while ``user`` is None, the
+    conversation state a handler keeps while they look around (a page, a chosen district, a search)
+    lives in this process's memory only, never in the database or Redis, and is forgotten at a
+    restart. The real state stays in ``data["persistent_state"]`` for the consent button, which starts
+    the registration there."""
+
+    def __init__(self, max_people: int = 10_000) -> None:
+        self.memory = MemoryStorage()
+        self.max_people = max_people
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        state: FSMContext | None = data.get("state")
+        chat = data.get("event_chat")
+        if data.get("user") is not None or state is None or chat is None or chat.type != "private":
+            return await handler(event, data)
+        if len(self.memory.storage) > self.max_people:
+            self.memory.storage.clear()  # a bounded scratchpad: browsing state is cheap to lose
+        data["persistent_state"] = state
+        data["state"] = FSMContext(storage=self.memory, key=state.key)
+        data["raw_state"] = await self.memory.get_state(state.key)
         return await handler(event, data)
 
 

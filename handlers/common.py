@@ -7,15 +7,18 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from aiogram import BaseMiddleware, F, Router
+from aiogram.dispatcher.flags import get_flag
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove, TelegramObject
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, TelegramObject
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from db.models import User
 from handlers.filters import private, private_only
 from keyboards.common import NavCb
-from keyboards.menu import main_menu, public_menu
+from keyboards.firstcontact import encode_then, join_keyboard
+from keyboards.menu import MenuAction, MenuCb, home_reply, main_menu, public_menu
 from services import dates
 from services.errors import DomainError
 from services.plural import keyed_text
@@ -61,8 +64,37 @@ def menu_for(user: User | None):
     return main_menu() if user is not None and user.is_registered else public_menu()
 
 
+PUBLIC = {"public": True}
+"""Flags of a handler anyone may use without registering (looking at lists and cards): register it with
+``flags=PUBLIC`` on a resident router. Such a handler gets ``user`` None for a person who did not consent."""
+
+
+def action_of(event: Message | CallbackQuery) -> str | None:
+    """What the person was doing, to be done again after registration: the pressed button's data, or a
+    typed command (with its deep-link argument)."""
+    if isinstance(event, CallbackQuery):
+        return event.data
+    text = (event.text or "").strip()
+    return text if text.startswith("/") and len(text) <= 64 else None
+
+
+async def ask_to_join(event: Message | CallbackQuery, action: str | None = None) -> None:
+    """A person who did not register acts (signs up, books, asks...): consent is asked here, short, and
+    what they were doing travels in the consent button (nothing is stored before consent)."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+    await target(event).answer(_("fc.join"), reply_markup=join_keyboard(encode_then(action)))
+
+
+def rest_keyboard(message: Message) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    """What takes a dialog's reply keyboard away: in a private chat the «🏠 Меню» button comes back."""
+    return home_reply() if message.chat.type == "private" else ReplyKeyboardRemove()
+
+
 class RequireRegistration(BaseMiddleware):
-    """Inner middleware for feature routers: only registered people get through."""
+    """Inner middleware for feature routers: only registered people get through, except to handlers
+    flagged ``PUBLIC`` (looking around); anyone else acting is asked for consent, and their action is
+    done after the short registration."""
 
     async def __call__(
         self,
@@ -71,13 +103,10 @@ class RequireRegistration(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("user")
-        if user is not None and user.is_registered:
+        if (user is not None and user.is_registered) or get_flag(data, "public"):
             return await handler(event, data)
-        text = _("reg.required")
-        if isinstance(event, CallbackQuery):
-            await event.answer(text, show_alert=True)
-        elif isinstance(event, Message):
-            await event.answer(text)
+        if isinstance(event, CallbackQuery | Message):
+            await ask_to_join(event, action_of(event))
         return None
 
 
@@ -111,7 +140,7 @@ async def cancel_dialog(event: Message | CallbackQuery, state: FSMContext, user:
     message = target(event)
     await acknowledge(event)
     if had_state:
-        await message.answer(_("common.cancelled"), reply_markup=ReplyKeyboardRemove())
+        await message.answer(_("common.cancelled"), reply_markup=rest_keyboard(message))
     await message.answer(_("menu.title"), reply_markup=menu_for(user))
 
 
@@ -130,11 +159,37 @@ async def cmd_help(message: Message, state: FSMContext, user: User | None) -> No
     await message.answer(text, reply_markup=None if await state.get_state() else menu_for(user))
 
 
+async def go_home(event: Message | CallbackQuery, state: FSMContext, user: User | None) -> None:
+    """«🏠 Меню» (the reply button or an inline one), in any state: the dialog is left, the menu shown."""
+    await acknowledge(event)
+    message = target(event)
+    if await state.get_state() is not None:
+        await state.clear()
+        await message.answer(_("common.cancelled"), reply_markup=home_reply())
+    await message.answer(_("menu.title"), reply_markup=menu_for(user))
+
+
+_HOME_LABELS: dict[int, frozenset[str]] = {}
+
+
+async def is_home_label(message: Message) -> bool:
+    """The text of the «🏠 Меню» reply button, in any language (a person may switch it meanwhile)."""
+    i18n = get_i18n()
+    labels = _HOME_LABELS.get(id(i18n))
+    if labels is None:
+        labels = frozenset(i18n.gettext("fc.btn.home_reply", locale=loc) for loc in i18n.available_locales)
+        _HOME_LABELS.clear()
+        _HOME_LABELS[id(i18n)] = labels
+    return message.text in labels
+
+
 def create_router() -> Router:
-    """/cancel and /help in any state, and the shared «Отмена» button."""
+    """/cancel and /help in any state, the shared «Отмена» button, and «🏠 Меню» from anywhere."""
     router = Router(name="common")
     private_only(router)
 
+    router.message.register(go_home, F.text, is_home_label)
+    router.callback_query.register(go_home, MenuCb.filter(F.action == MenuAction.HOME))
     router.message.register(cmd_cancel, Command("cancel"))
     router.callback_query.register(btn_cancel, NavCb.filter(F.action == "cancel"))
     router.message.register(cmd_help, Command("help"))

@@ -21,7 +21,7 @@ from db.repositories import users as users_repo
 from handlers.common import target
 from handlers.filters import private_only
 from handlers.texts import join_lines
-from keyboards.menu import MenuCb, public_menu
+from keyboards.menu import MenuCb, home_only, public_menu, with_home
 from keyboards.privacy import (
     PrivacyAction,
     PrivacyCb,
@@ -46,7 +46,7 @@ async def show_privacy(message: Message, user: User | None, session: AsyncSessio
             version=given.policy_version if given else "—",
             date=dates.day_text(given.at.astimezone(settings.tz).date(), _) if given else "—",
         ),
-        reply_markup=privacy_keyboard(),
+        reply_markup=with_home(privacy_keyboard()),
     )
 
 
@@ -192,7 +192,7 @@ async def erase_yes(
 async def erase_no(callback: CallbackQuery) -> None:
     await callback.answer()
     await target(callback).edit_reply_markup(reply_markup=None)
-    await target(callback).answer(_("privacy.erase_kept"))
+    await target(callback).answer(_("privacy.erase_kept"), reply_markup=home_only())
 
 
 def create_router() -> Router:

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from keyboards.common import Id, button, column, nav_row, picks
+from keyboards.menu import home_button
 
 
 class BookStep(StrEnum):
@@ -152,6 +153,7 @@ def my_bookings_keyboard(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     return column(
         *picks(items, lambda booking_id: BookingAction(a=OwnBooking.CANCEL, id=booking_id)),
         button(_("booking.btn_new"), BookCb(a=BookStep.START)),
+        home_button(),
     )
 
 

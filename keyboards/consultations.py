@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from keyboards.common import Id, button, column, nav_row, picks, row
+from keyboards.menu import home_button
 from services import dates
 
 
@@ -73,6 +74,7 @@ def my_list_keyboard(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     return column(
         *picks(items, lambda number: ConsultCb(action=Consult.VIEW, id=number)),
         button(_("consult.btn_new"), ConsultCb(action=Consult.NEW)),
+        home_button(),
     )
 
 

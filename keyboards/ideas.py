@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from keyboards.common import Id, button, column, nav_row, picks
+from keyboards.menu import home_button
 
 
 class FormAction(StrEnum):
@@ -113,6 +114,7 @@ def my_ideas_keyboard(ideas: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
     return column(
         *picks(ideas, lambda idea_id: IdeaCb(action=IdeaAction.OWN, id=idea_id)),
         button(_("ideas.btn.new"), IdeaFormCb(action=FormAction.START)),
+        home_button(),
     )
 
 

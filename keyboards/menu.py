@@ -1,11 +1,12 @@
-"""The main menu. Each feature adds its entry to MENU_ITEMS (only what works is listed)."""
+"""The main menu (at most seven entries, the Center's main services first), the «Ещё» screen under it,
+the «🏠 Меню» way back on every screen. Features add their entries through the registry (bot.features)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -28,47 +29,57 @@ class MenuAction(StrEnum):
     SETTINGS = "settings"
     CONSULT = "consult"
     CONSENT = "consent"
+    MORE = "more"  # «Ещё»: profile, privacy, language, settings, help, «О Центре»
+    HOME = "home"  # «🏠 Меню» / «⬅️» back to the main menu
 
 
 class MenuCb(CallbackData, prefix="menu"):
     action: MenuAction
 
 
-# (text key, action) for registered people, in the order shown. Features append their entries.
+# (text key, action) in the order shown, for everyone: looking around needs no registration, acting
+# asks for consent then. Installed from the feature registry (at most seven entries, «Ещё» last).
 MENU_ITEMS: list[tuple[str, str]] = [
-    ("menu.about", "about"),
-    ("events.menu", "events"),
-    ("showcase.menu", "services"),
-    ("ideas.menu_new", "idea_new"),
-    ("ideas.menu_list", "ideas"),
-    ("booking.menu", "book"),
-    ("menu.my", "my"),
-    ("menu.profile", "profile"),
-    ("menu.privacy", "privacy"),
-    ("menu.language", "language"),
-    ("menu.help", "help"),
-    ("settings.menu", "settings"),
-    ("consult.menu", "consult"),
+    ("fc.menu.consult", "consult"),
+    ("fc.menu.events", "events"),
+    ("fc.menu.book", "book"),
+    ("fc.menu.services", "services"),
+    ("fc.menu.ideas", "ideas"),
+    ("fc.menu.my", "my"),
+    ("fc.menu.more", "more"),
 ]
 
-# What a person who did not consent may still open.
-PUBLIC_ITEMS: list[tuple[str, str]] = [
+# The «Ещё» screen, in the order shown (installed from the registry too).
+MORE_ITEMS: list[tuple[str, str]] = [
     ("menu.about", "about"),
-    ("menu.consent", "consent"),
+    ("ideas.menu_new", "idea_new"),
+    ("menu.profile", "profile"),
+    ("menu.privacy", "privacy"),
+    ("settings.menu", "settings"),
+    ("menu.language", "language"),
     ("menu.help", "help"),
+]
+
+# What a person who did not consent sees on «Ещё» first: registering on purpose (it asks consent).
+PUBLIC_ITEMS: list[tuple[str, str]] = [
+    ("menu.consent", "consent"),
 ]
 
 
 _cache: dict[tuple[str, tuple[tuple[str, str], ...]], InlineKeyboardMarkup] = {}
 
 
-def _menu(items: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    """Built once per language: the menu is sent often, and building keyboards is not free."""
-    key = (get_i18n().current_locale, tuple(items))
+def _menu(items: list[tuple[str, str]], back: bool = False) -> InlineKeyboardMarkup:
+    """Built once per language: the menu is sent often, and building keyboards is not free. The main
+    services one to a row where they are the first ones (the most used, easy to hit), the rest in pairs."""
+    key = (get_i18n().current_locale, tuple(items), back)
     markup = _cache.get(key)
     if markup is None:
         buttons = [InlineKeyboardButton(text=_(k), callback_data=MenuCb(action=a).pack()) for k, a in items]
-        markup = InlineKeyboardMarkup(inline_keyboard=[buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        if back:
+            rows.append([home_button()])
+        markup = InlineKeyboardMarkup(inline_keyboard=rows)
         _cache[key] = markup
     return markup
 
@@ -78,7 +89,43 @@ def main_menu() -> InlineKeyboardMarkup:
 
 
 def public_menu() -> InlineKeyboardMarkup:
-    return _menu(PUBLIC_ITEMS)
+    """The same menu: a person who did not register may look at everything (acting asks consent)."""
+    return _menu(MENU_ITEMS)
+
+
+def more_menu(registered: bool) -> InlineKeyboardMarkup:
+    """«Ещё»: the person's own settings and the Center's details, with the way back to the menu."""
+    return _menu(MORE_ITEMS if registered else PUBLIC_ITEMS + MORE_ITEMS, back=True)
+
+
+def home_button() -> InlineKeyboardButton:
+    """«🏠 Меню»: the way back from any list, card, answer or confirmation to the main menu."""
+    return InlineKeyboardButton(text=_("fc.btn.home"), callback_data=MenuCb(action=MenuAction.HOME).pack())
+
+
+def back_button(data: CallbackData) -> InlineKeyboardButton:
+    """«⬅️ Назад» to the screen this one was opened from."""
+    return InlineKeyboardButton(text=_("fc.btn.back"), callback_data=data.pack())
+
+
+def with_home(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup:
+    """``markup`` with a «🏠 Меню» row added at the bottom (unless it has one)."""
+    rows = [list(r) for r in (markup.inline_keyboard if markup is not None else [])]
+    home = MenuCb(action=MenuAction.HOME).pack()
+    if not any(b.callback_data == home for r in rows for b in r):
+        rows.append([home_button()])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def home_only() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[home_button()]])
+
+
+def home_reply() -> ReplyKeyboardMarkup:
+    """The persistent «🏠 Меню» reply button under the input field (private chats only)."""
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=_("fc.btn.home_reply"))]], resize_keyboard=True, is_persistent=True
+    )
 
 
 def language_keyboard() -> InlineKeyboardMarkup:

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from keyboards.common import Id, button, column, nav_row, picks, row
+from keyboards.menu import home_button
 
 ALL = "all"
 
@@ -254,7 +255,7 @@ def confirm_cancel_request(request_id: int) -> InlineKeyboardMarkup:
 def requests_list_keyboard(
     items: Sequence[tuple[int, str]], action: ReqAction = ReqAction.OPEN
 ) -> InlineKeyboardMarkup:
-    return column(*picks(items, lambda request_id: ReqCb(a=action, id=request_id)))
+    return column(*picks(items, lambda request_id: ReqCb(a=action, id=request_id)), home_button())
 
 
 def provider_request_keyboard(request_id: int, status: str) -> InlineKeyboardMarkup | None:

@@ -233,6 +233,15 @@ async def api() -> AsyncIterator[FakeTelegram]:
     await server.stop()
 
 
+async def open_consent(client: TgClient) -> None:
+    """/start, then «Ещё» → «Дать согласие»: looking around needs no consent, so a person who wants to
+    register before acting finds it under «Ещё» (the consent text and its buttons are the last message)."""
+    text = client.dp["i18n"].gettext
+    await client.send("/start")
+    await client.press(text("fc.menu.more", locale="ru"))
+    await client.press(text("menu.consent", locale="ru"))
+
+
 async def register(
     client: TgClient,
     *,
@@ -245,8 +254,8 @@ async def register(
 ) -> None:
     """Take a person through consent and registration (the happy path); ``name`` None keeps the
     Telegram name."""
-    await client.send("/start")
-    await client.press("Даю согласие")
+    await open_consent(client)
+    await client.press(client.dp["i18n"].gettext("btn.agree", locale="ru"))
     if name is None:
         await client.press("Взять из Telegram")
     else:

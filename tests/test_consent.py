@@ -9,7 +9,7 @@ from sqlalchemy import select
 from bot.factory import create_dispatcher
 from db.models import ConsentLog, User
 from tests.client import TgClient
-from tests.conftest import make_settings, register
+from tests.conftest import make_settings, open_consent, register
 
 CHANGES = "Добавили срок хранения данных гостей, записанных сотрудниками."
 
@@ -21,7 +21,7 @@ async def consents(db: Any) -> list[tuple[str, str]]:
 
 
 async def test_the_consent_text_names_the_legal_entity_as_operator(client: TgClient) -> None:
-    await client.send("/start")
+    await open_consent(client)
     await client.press("Подробнее о политике")
     text = client.last_text
     assert "Оператор персональных данных: ММООПСИКР «Перспектива»" in text

@@ -284,10 +284,12 @@ async def test_deadline_and_unregistered(
             ),
         )
         await ev.publish(s, 5001, event.id, announce=False)
-    # unregistered: sees the card, then the registration prompt
+    # unregistered: sees the card with its sign-up button; signing up asks for consent
     await client.send(f"/start ev_{event.id}")
     texts = client.all_text()
-    assert "ЭКСПО социальных" in texts and "сначала зарегистрируйтесь" in texts and "152-ФЗ" in texts
+    assert "ЭКСПО социальных" in texts and "152-ФЗ" not in texts
+    await client.press("Записаться")
+    assert "152-ФЗ" in client.last_text
     await register(client)
     # after the deadline: refused with the reason
     async with db.session() as s, write(s):
@@ -633,7 +635,7 @@ async def test_events_list_pages(client: TgClient, db: Database) -> None:
             )
             await ev.publish(s, 5001, event.id, announce=False)
     await register(client)
-    await client.press("Мероприятия")
+    await client.send("/events")
     assert "стр. 1 из 2" in client.last_text and "Событие 5" in client.last_text
     assert "Событие 6" not in client.last_text and "Свободно мест: 10 из 10" in client.last_text
     await client.press("Дальше")

@@ -75,9 +75,12 @@ def test_installed_registries_are_the_features() -> None:
     assert set(broadcasts.AUDIENCES) == {"ev_signed", "ev_attended", "ev_waiting", "consult", "ideas"}
     assert set(notifications.RENDERERS) == {digest.KIND}
     actions = [action for _key, action in menu_keyboards.MENU_ITEMS]
-    assert actions[0] == "about" and len(actions) == len(set(actions)) == 13
+    assert actions[0] == "consult" and actions[-1] == "more" and len(actions) == len(set(actions)) == 7
+    more = [action for _key, action in menu_keyboards.MORE_ITEMS]
+    assert more[0] == "about" and {"profile", "privacy", "language", "settings", "help"} <= set(more)
     features.install(registry)  # installing again changes nothing
-    assert len(privacy.EXPORTERS) == 8 and len(menu_keyboards.MENU_ITEMS) == 13
+    assert len(privacy.EXPORTERS) == 8 and len(menu_keyboards.MENU_ITEMS) == 7
+    assert len(menu_keyboards.MORE_ITEMS) == len(more)
 
 
 def test_each_registry_lists_the_features_it_should() -> None:
@@ -95,7 +98,7 @@ def test_each_registry_lists_the_features_it_should() -> None:
     }
     # a feature shown in the menu or /my has a router to answer it
     for feature in registry.features:
-        if feature.menu or feature.my_sections:
+        if feature.menu or feature.more or feature.my_sections:
             assert feature.routers is not features._no_routers, feature.name
 
 
@@ -129,6 +132,7 @@ def test_a_feature_left_out_is_nowhere(settings: Any) -> None:
         features.install(registry)
         assert all(e.__module__ != "services.ideas" for e in privacy.ERASERS)
         assert all(action not in {"idea_new", "ideas"} for _k, action in menu_keyboards.MENU_ITEMS)
+        assert all(action != "idea_new" for _k, action in menu_keyboards.MORE_ITEMS)
         assert "ideas" not in {name for name, _s in digest.SOURCES}
         names = {r.name for r in registry.routers(settings)}
         assert "ideas" not in names and "booking" in names

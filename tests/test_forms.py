@@ -24,11 +24,12 @@ from handlers.events.form import EVENT
 from handlers.forms import FIELDS, PREVIEW, Form, FormAction, FormCb
 from handlers.ideas.form import IDEA
 from handlers.registration.dialog import PROFILE, REGISTRATION
+from handlers.registration.first import QUICK
 from handlers.showcase.card_form import CARD
 from handlers.showcase.trial import TRIAL
 from services import booking as booking_service
 from tests.client import STICKER, Press, TgClient
-from tests.conftest import register
+from tests.conftest import open_consent, register
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,16 @@ class FormCase:
 
 async def _start_registration(client_factory: Any, staff: TgClient) -> TgClient:
     client = client_factory()
+    await open_consent(client)
+    await client.press("Даю согласие")
+    return client
+
+
+async def _start_first_contact(client_factory: Any, staff: TgClient) -> TgClient:
+    """A new person acts (asks to book) and consents: the short registration."""
+    client = client_factory()
     await client.send("/start")
+    await client.send("/book")
     await client.press("Даю согласие")
     return client
 
@@ -190,6 +200,7 @@ async def _broadcast_to_preview(staff: TgClient) -> None:
 
 FORMS: list[FormCase] = [
     FormCase(REGISTRATION, _start_registration),
+    FormCase(QUICK, _start_first_contact),
     FormCase(PROFILE, _start_profile_edit),
     FormCase(BOOK, _start_booking, _booking_to_preview),
     FormCase(CONSULT, _registered_sends("/consult"), _consultation_to_preview),

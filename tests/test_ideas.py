@@ -358,7 +358,7 @@ async def test_nobody_sees_or_edits_anothers_idea(client_factory, db) -> None:
 
 async def test_unregistered_person_is_sent_to_registration(client: TgClient) -> None:
     await client.send("/idea")
-    assert "зарегистрироваться" in client.last_text
+    assert "152-ФЗ" in client.last_text  # consent first, then the short registration
 
 
 async def test_author_update_to_supporters(client_factory, db, settings) -> None:

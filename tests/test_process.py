@@ -98,8 +98,12 @@ async def register(
 ) -> None:
     """Take ``person`` through consent and registration in the real process, waiting for every question.
     ``name`` None keeps the Telegram name; ``timeout`` is for the first answer (start-up runs migrations)."""
-    api.push_text(person, "/start")
-    await api.wait_text(person, "152-ФЗ", timeout=timeout)
+    api.push_text(person, "/start")  # looking around needs no consent: registering on purpose is under «Ещё»
+    await api.wait_text(person, "Что хотите посмотреть", timeout=timeout)
+    api.press(person, "Ещё")
+    await api.wait_text(person, "Ещё:")
+    api.press(person, "Дать согласие")
+    await api.wait_text(person, "152-ФЗ")
     api.press(person, "Даю согласие")
     await api.wait_text(person, "Как вас зовут")
     if name is None:
@@ -126,7 +130,7 @@ async def test_start_is_answered_by_the_real_process(tmp_path: Path, api: FakeTe
     try:
         api.push_text(777, "/start")
         await api.wait_text(777, "Центра местного сообщества", timeout=90)
-        await api.wait_text(777, "152-ФЗ")
+        await api.wait_text(777, "Что хотите посмотреть")
         commands = [c for c in api.calls if c.method == "setMyCommands"]
         assert commands, "commands are set at start-up"
         scopes = {c.params["scope"]["type"] for c in commands}

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from db.models import ConsentLog, User
 from tests.client import Press, TgClient
-from tests.conftest import register
+from tests.conftest import open_consent, register
 
 
 async def users(db) -> list[User]:
@@ -19,18 +19,22 @@ async def state_of(client: TgClient) -> str | None:
     return await client.step()
 
 
-async def test_start_greets_and_asks_consent(client: TgClient, db) -> None:
+async def test_start_greets_and_lets_a_person_look_around(client: TgClient, db) -> None:
     await client.send("/start")
-    text = client.all_text()
-    for offer in ("консультации", "офис для НКО", "коворкинг", "выставочный зал", "социального бизнеса"):
-        assert offer in text
-    assert "152-ФЗ" in text
-    assert "✅ Даю согласие" in client.buttons()
+    welcome, look = client.texts()
+    assert len(welcome.splitlines()) == 3 and "Центра местного сообщества" in welcome
+    assert "посмотреть" in look
+    assert "152-ФЗ" not in client.all_text()  # consent is asked when the person acts
+    assert len(client.buttons()) <= 7 and "📆 Мероприятия" in client.buttons()
     assert await users(db) == []  # nothing stored before consent
+    await client.press("Ещё")
+    await client.press("Дать согласие")  # registering on purpose, before acting
+    assert "152-ФЗ" in client.last_text and "✅ Даю согласие" in client.buttons()
+    assert await users(db) == []
 
 
 async def test_full_registration(client: TgClient, db) -> None:
-    await client.send("/start")
+    await open_consent(client)
     for answer, next_question in (
         (Press("Даю согласие"), "Шаг 1 из"),
         ("Анна Смирнова", "Кто вы"),
@@ -59,13 +63,14 @@ async def test_full_registration(client: TgClient, db) -> None:
 
 
 async def test_consent_refusal_stores_nothing(client: TgClient, db) -> None:
-    await client.send("/start")
+    await open_consent(client)
     await client.press("Не сейчас")
     assert "ничего не сохранили" in client.last_text
-    assert "ℹ️ О Центре" in client.buttons()
+    assert "📆 Мероприятия" in client.buttons()  # looking around goes on
     assert await users(db) == []
     async with db.session() as s:
         assert await s.scalar(select(func.count()).select_from(ConsentLog)) == 0
+    await client.press("Ещё")
     await client.press("О Центре")
     assert client.sent("SendVenue")
 
@@ -92,6 +97,7 @@ async def walk_to(client: TgClient, step: str) -> None:
     """Consent, then answer steps (as an NGO employee, so the organisation step is asked) up to ``step``."""
     await client.send("/start")
     if "Продолжим регистрацию" not in client.all_text():  # consent was given on an earlier walk
+        await open_consent(client)
         await client.press("Даю согласие")
     answers = [
         ("name", lambda: client.send("Анна Смирнова")),
@@ -287,8 +293,11 @@ async def test_erase_after_confirmation(client: TgClient, db) -> None:
     async with db.session() as s:
         actions = [c.action for c in await s.scalars(select(ConsentLog).order_by(ConsentLog.id))]
     assert actions == ["given", "withdrawn"]
-    await client.send("/start")  # a new start asks for consent again
-    assert "152-ФЗ" in client.all_text()
+    await client.send("/start")  # a new start: a new person, who may look around again
+    assert "Центра местного сообщества" in client.all_text()
+    await client.press("Мероприятия")
+    await client.send("/book")  # acting asks for consent again
+    assert "152-ФЗ" in client.last_text
 
 
 async def test_language_switch(client: TgClient, db) -> None:
@@ -304,4 +313,4 @@ async def test_language_switch(client: TgClient, db) -> None:
 
 async def test_features_need_registration(client: TgClient) -> None:
     await client.send("/my")
-    assert "зарегистрироваться" in client.last_text
+    assert "152-ФЗ" in client.last_text and "✅ Даю согласие" in client.buttons()

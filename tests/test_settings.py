@@ -78,7 +78,7 @@ async def test_settings_screen_shows_current_choices(client: TgClient, db) -> No
 
 async def test_unregistered_person_is_asked_to_register(client: TgClient) -> None:
     await client.send("/settings")
-    assert "зарегистрироваться" in client.last_text
+    assert "152-ФЗ" in client.last_text  # consent first, then the short registration
 
 
 async def test_reminders_off_cancels_queued_and_on_brings_them_back(client: TgClient, db) -> None:

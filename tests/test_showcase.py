@@ -436,7 +436,8 @@ async def test_resident_cancels_from_my(client_factory, staff, fake_session, db)
 async def test_not_a_provider_is_told_how(client_factory, db) -> None:
     citizen = await make_resident(client_factory, db=db)
     await citizen.send("/my")
-    await citizen.press("Мои услуги")
+    assert "Мои услуги" not in " ".join(citizen.buttons())  # the provider's section only to providers
+    await citizen.press_data("my:sc_prov")  # an old /my message's button still tells how
     assert "Публиковать услуги могут" in citizen.last_text
     await citizen.press_data("shc:new:0:")
     assert citizen.alerts()

@@ -72,14 +72,14 @@ async def test_a_write_by_another_engine_reaches_the_next_update(
 
 async def test_erasure_drops_the_cached_person(client: TgClient, db: Database) -> None:
     await register(client)
-    await client.send("/help")
-    registered_menu = client.sent("SendMessage")[-1].method.reply_markup
-    await client.send("/help")  # served from the cache: the same menu
-    assert client.sent("SendMessage")[-1].method.reply_markup == registered_menu
+    await client.send("/profile")
+    assert "Иван Петров" in client.last_text
+    await client.send("/profile")  # served from the cache: the same person
+    assert "Иван Петров" in client.last_text
     async with db.session() as s:
         await privacy.erase(s, client.user.id, "1.0")
-    await client.send("/help")
-    assert client.sent("SendMessage")[-1].method.reply_markup != registered_menu  # the public menu
+    await client.send("/profile")
+    assert "152-ФЗ" in client.last_text  # a person the bot no longer knows: asked for consent
 
 
 async def test_fsm_state_is_kept_in_sql_and_survives_a_new_storage(db: Database) -> None:

@@ -44,7 +44,7 @@ async def test_webhook_checks_secret_and_handles_updates(
         )
         assert accepted.status == 200
         texts = [c.method.text for c in fake_session.calls_of("SendMessage", chat_id=31)]
-        assert any("152-ФЗ" in t for t in texts)
+        assert any("Что хотите посмотреть" in t for t in texts)
         health = await http.get("/health")
         assert health.status == 200 and (await health.json())["status"] == "ok"
 
@@ -157,7 +157,7 @@ async def test_shutdown_finishes_the_updates_in_flight(dp: Any, db: Any, setting
         assert not session.calls_of("SendMessage", chat_id=41)
     # Leaving the client stopped the server: it waited for the update before closing the session.
     texts = [c.method.text for c in session.calls_of("SendMessage", chat_id=41)]
-    assert any("152-ФЗ" in t for t in texts), texts
+    assert any("Что хотите посмотреть" in t for t in texts), texts
     assert session.sent_after_close == 0 and session.closed
 
 

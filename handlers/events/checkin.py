@@ -12,12 +12,13 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
-from handlers.common import error_text, resident_router, target
+from handlers.common import action_of, ask_to_join, error_text, resident_router, target
 from handlers.events.resident import alert, show_card
 from handlers.events.views import checked_in_text, drop_buttons
 from handlers.filters import private_only
 from keyboards.common import nav_keyboard
 from keyboards.events import EvAction, EvCb, comment_keyboard
+from keyboards.menu import home_only, home_reply
 from services import events as ev
 from services.errors import DomainError, ValidationFailed
 from services.plural import plural
@@ -31,23 +32,16 @@ class EvCheckin(StatesGroup):
     code = State()
 
 
-async def register_first(
-    message: Message, state: FSMContext, user: User | None, session: AsyncSession
-) -> None:
-    from handlers.registration.dialog import welcome_or_resume
-
-    await message.answer(_("events.register_first"))
-    await welcome_or_resume(message, state, user, {"session": session})
-
-
 async def open_event(
     message: Message, command: CommandObject, state: FSMContext, session: AsyncSession, user: User | None
 ) -> None:
+    """A poster's link: the event's card with its sign-up button, for anyone (signing up asks consent
+    and the short registration, then comes back here); the «🏠 Меню» button under the input field."""
     await state.clear()
-    event_id = int((command.args or "ev_0")[3:])
-    await show_card(message, session, user, event_id, edit=False, with_poster=True)
+    event_id = int((command.args or "ev_0").split("_", 1)[1])
     if user is None or not user.is_registered:
-        await register_first(message, state, user, session)
+        await message.answer(_("fc.poster_hello"), reply_markup=home_reply())
+    await show_card(message, session, user, event_id, edit=False, with_poster=True)
 
 
 async def self_checkin(
@@ -56,21 +50,23 @@ async def self_checkin(
     await state.clear()
     _prefix, event_id, code = (command.args or "").split("_", 2)
     if user is None or not user.is_registered:
-        await register_first(message, state, user, session)
+        await ask_to_join(message, action_of(message))  # checked in right after the registration
         return
     try:
         result = await ev.self_checkin(session, user, int(event_id), code)
     except DomainError as exc:
-        await message.answer(error_text(exc))
+        await message.answer(error_text(exc), reply_markup=home_only())
         return
-    await message.answer(checked_in_text(result, user))
+    await message.answer(checked_in_text(result, user), reply_markup=home_only())
 
 
 def create_deeplink_router() -> Router:
     """/start ev_<id> and /start ci_<id>_<code>: open to everyone, before registration's /start."""
     router = Router(name="events-deeplink")
     private_only(router)
-    router.message.register(open_event, CommandStart(deep_link=True, magic=F.args.regexp(r"^ev_\d{1,12}$")))
+    router.message.register(
+        open_event, CommandStart(deep_link=True, magic=F.args.regexp(r"^(ev|event)_\d{1,12}$"))
+    )
     router.message.register(
         self_checkin, CommandStart(deep_link=True, magic=F.args.regexp(r"^ci_\d{1,12}_[A-Za-z0-9]{1,16}$"))
     )
@@ -97,10 +93,10 @@ async def code_text(message: Message, state: FSMContext, session: AsyncSession, 
         return
     except DomainError as exc:
         await state.clear()
-        await message.answer(error_text(exc))
+        await message.answer(error_text(exc), reply_markup=home_only())
         return
     await state.clear()
-    await message.answer(checked_in_text(result, user))
+    await message.answer(checked_in_text(result, user), reply_markup=home_only())
 
 
 async def code_other(message: Message) -> None:
@@ -132,7 +128,7 @@ async def no_comment(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     await state.clear()
     await drop_buttons(callback)
-    await target(callback).answer(_("events.feedback_thanks"))
+    await target(callback).answer(_("events.feedback_thanks"), reply_markup=home_only())
 
 
 async def comment_text(message: Message, state: FSMContext, session: AsyncSession, user: User) -> None:
@@ -143,7 +139,7 @@ async def comment_text(message: Message, state: FSMContext, session: AsyncSessio
         await message.answer(error_text(exc), reply_markup=comment_keyboard())
         return
     await state.clear()
-    await message.answer(_("events.feedback_thanks"))
+    await message.answer(_("events.feedback_thanks"), reply_markup=home_only())
 
 
 async def comment_other(message: Message) -> None:

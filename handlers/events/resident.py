@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import Event, EventStatus, SignupStatus, User
-from handlers.common import acknowledge, error_text, resident_router, target
+from handlers.common import PUBLIC, acknowledge, error_text, resident_router, target
 from handlers.events.views import (
     CAPTION_MAX,
     drop_buttons,
@@ -37,7 +37,7 @@ from keyboards.events import (
     my_keyboard,
     waitlist_offer_keyboard,
 )
-from keyboards.menu import MenuCb
+from keyboards.menu import MenuCb, home_only
 from keyboards.my import MyCb
 from services import events as ev
 from services.errors import DomainError
@@ -79,7 +79,7 @@ async def show_card(
     markup = card_keyboard(
         item.id,
         status=signup.status if signup is not None and registered else None,
-        can_sign_up=open_ and registered,
+        can_sign_up=open_,  # shown to everyone: a person not registered is asked to consent when pressing
         full=item.capacity is not None and held >= item.capacity,
         checkin=_can_check_in(item, signup, registered, now),
     )
@@ -159,7 +159,9 @@ async def page(callback: CallbackQuery, callback_data: EvCb, session: AsyncSessi
     await show_list(callback, session, settings, max(callback_data.v, 0), edit=True)
 
 
-async def card(callback: CallbackQuery, callback_data: EvCb, session: AsyncSession, user: User) -> None:
+async def card(
+    callback: CallbackQuery, callback_data: EvCb, session: AsyncSession, user: User | None
+) -> None:
     await callback.answer()
     await show_card(callback, session, user, callback_data.e, edit=True)
 
@@ -239,7 +241,9 @@ async def will_come(callback: CallbackQuery, callback_data: EvCb, session: Async
         return
     await callback.answer()
     await drop_buttons(callback)
-    await target(callback).answer(_("events.will_come_thanks").format(title=hd.quote(item.title)))
+    await target(callback).answer(
+        _("events.will_come_thanks").format(title=hd.quote(item.title)), reply_markup=home_only()
+    )
 
 
 async def offer(
@@ -260,7 +264,9 @@ async def offer(
     if accept:
         await send_confirmation(target(callback), item)
     else:
-        await target(callback).answer(_("events.offer_declined").format(title=hd.quote(item.title)))
+        await target(callback).answer(
+            _("events.offer_declined").format(title=hd.quote(item.title)), reply_markup=home_only()
+        )
 
 
 def _on(*actions: EvAction) -> Any:
@@ -269,11 +275,11 @@ def _on(*actions: EvAction) -> Any:
 
 def create_router() -> Router:
     router = resident_router("events-main")
-    router.message.register(events, Command("events"))
+    router.message.register(events, Command("events"), flags=PUBLIC)
     button = router.callback_query.register
-    button(events, MenuCb.filter(F.action == "events"))
-    button(page, _on(EvAction.LIST))
-    button(card, _on(EvAction.CARD))
+    button(events, MenuCb.filter(F.action == "events"), flags=PUBLIC)
+    button(page, _on(EvAction.LIST), flags=PUBLIC)
+    button(card, _on(EvAction.CARD), flags=PUBLIC)
     button(my_section, MyCb.filter(F.section == "events"))
     button(sign_up, _on(EvAction.SIGN_UP, EvAction.WAITLIST))
     button(calendar, _on(EvAction.ICS))

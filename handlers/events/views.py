@@ -15,6 +15,7 @@ from aiogram.utils.text_decorations import html_decoration as hd
 
 from db.models import Event, EventSignup, EventStatus, User
 from handlers.common import target
+from keyboards.menu import with_home
 from services import events as ev
 from services import ics
 
@@ -33,8 +34,11 @@ def short(text: str, limit: int = LABEL_MAX) -> str:
 async def reply(
     event: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None, edit: bool = False
 ) -> None:
-    """Edit the pressed message when it is a text message, else send a new one."""
+    """Edit the pressed message when it is a text message, else send a new one. In a private chat the
+    buttons end in «🏠 Меню»."""
     message = target(event)
+    if message.chat.type == "private":
+        markup = with_home(markup)  # every list and card of a person has the way back to the menu
     if edit and isinstance(event, CallbackQuery) and message.text is not None:
         try:
             await message.edit_text(text, reply_markup=markup)

@@ -6,14 +6,10 @@ from typing import Any
 
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
-from aiogram.types import (
-    CallbackQuery,
-    Message,
-    ReplyKeyboardRemove,
-)
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from handlers.common import error_text, menu_for
+from handlers.common import error_text, menu_for, rest_keyboard
 from handlers.forms.model import FIELDS, PREVIEW, STAY, Form, FormContext, Reask, Step, call, confirms_of
 from handlers.forms.view import ask, choices_of, context, drop_buttons, save
 from services.errors import DomainError, ValidationFailed
@@ -139,7 +135,7 @@ async def cancel(ctx: FormContext) -> None:
             await drop_buttons(ctx, stored.get("msg"))
     else:
         await drop_buttons(ctx, stored.get("msg"))
-        await ctx.message.answer(_(ctx.form.cancelled), reply_markup=ReplyKeyboardRemove())
+        await ctx.message.answer(_(ctx.form.cancelled), reply_markup=rest_keyboard(ctx.message))
     if ctx.form.staff:
         return
     await ctx.message.answer(_("menu.title"), reply_markup=menu_for(ctx.user))
@@ -147,7 +143,7 @@ async def cancel(ctx: FormContext) -> None:
 
 async def take_keyboard_away(ctx: FormContext, step: Step, value: Any) -> None:
     text = step.answered(value) if step.answered is not None else _("forms.noted")
-    await ctx.message.answer(text, reply_markup=ReplyKeyboardRemove())
+    await ctx.message.answer(text, reply_markup=rest_keyboard(ctx.message))
 
 
 async def reply_keyboard_button(ctx: FormContext, step: Step, text: str) -> None:
@@ -155,7 +151,7 @@ async def reply_keyboard_button(ctx: FormContext, step: Step, text: str) -> None
         await take_keyboard_away(ctx, step, None)
         await accept(ctx, step, None)
     elif text == _("btn.back"):
-        await ctx.message.answer(_("common.going_back"), reply_markup=ReplyKeyboardRemove())
+        await ctx.message.answer(_("common.going_back"), reply_markup=rest_keyboard(ctx.message))
         await back(ctx, step.name)
     elif text == _("btn.cancel"):
         await cancel(ctx)

@@ -10,14 +10,14 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Idea, IdeaStatus, User
-from handlers.common import acknowledge, error_text, or_alert, target
+from handlers.common import PUBLIC, acknowledge, error_text, or_alert, target
 from handlers.ideas.draft import has_content, load_draft, resume_at
 from handlers.ideas.form import resume_draft, start_edit
 from handlers.ideas.views import idea_body, raise_threshold, send_media, short, status_label
@@ -33,7 +33,7 @@ from keyboards.ideas import (
     public_card_keyboard,
     resume_keyboard,
 )
-from keyboards.menu import MenuCb
+from keyboards.menu import MenuCb, with_home
 from keyboards.my import MyCb
 from services import dates
 from services import ideas as ideas_service
@@ -45,13 +45,18 @@ log = logging.getLogger(__name__)
 SNIPPET = 140
 
 
-def support_state(idea: Idea, user: User, supported: set[int]) -> str:
-    if idea.author_id == user.id:
+def support_state(idea: Idea, user: User | None, supported: set[int]) -> str:
+    if user is not None and idea.author_id == user.id:
         return "own"
     return "done" if idea.id in supported else "can"
 
 
 # --- the published list -------------------------------------------------------------------------
+
+
+def _uid(user: User | None) -> int:
+    """The person's id, or 0 (no one) for a visitor who did not register: the list is open to all."""
+    return user.id if user is not None else 0
 
 
 async def _page(session: AsyncSession, district: str, help_kind: str, page: int, size: int) -> Any:
@@ -79,7 +84,7 @@ def _list_line(number: int, idea: Idea) -> str:
 async def render_list(
     event: Message | CallbackQuery,
     session: AsyncSession,
-    user: User,
+    user: User | None,
     settings: Any,
     *,
     district: str = "",
@@ -92,7 +97,7 @@ async def render_list(
     size = max(settings.ideas_page_size, 1)
     ideas, total, page = await _page(session, district, help_kind, page, size)
     pages = max((total + size - 1) // size, 1)
-    supported = await ideas_service.supported_ids(session, user.id, [i.id for i in ideas])
+    supported = await ideas_service.supported_ids(session, _uid(user), [i.id for i in ideas])
     filters = " · ".join(
         [
             _("district." + district) if district else _("ideas.filter.any_district"),
@@ -107,7 +112,9 @@ async def render_list(
         lines.append(_list_line(number, idea))
         label = f"{number}. {short(idea.title, 28)}"
         items.append((idea.id, label, idea.support_count, support_state(idea, user, supported)))
-    markup = list_keyboard(items, district=district, help_kind=help_kind, page=page, pages=pages)
+    listed = list_keyboard(items, district=district, help_kind=help_kind, page=page, pages=pages)
+    propose = InlineKeyboardButton(text=_("ideas.menu_new"), callback_data=MenuCb(action="idea_new").pack())
+    markup = with_home(InlineKeyboardMarkup(inline_keyboard=[*listed.inline_keyboard, [propose]]))
     text = "\n\n".join(lines)
     if edit and isinstance(event, CallbackQuery):
         try:
@@ -119,7 +126,7 @@ async def render_list(
 
 
 async def show_public_idea(
-    message: Message, session: AsyncSession, user: User, idea_id: int, back: IdeasListCb | None
+    message: Message, session: AsyncSession, user: User | None, idea_id: int, back: IdeasListCb | None
 ) -> None:
     idea = await ideas_service.get_public(session, idea_id)
     values = ideas_service.draft_of(idea)
@@ -128,7 +135,7 @@ async def show_public_idea(
     if values["media"]:
         assert message.bot is not None
         await send_media(message.bot, message.chat.id, values["media"])
-    supported = await ideas_service.supported_ids(session, user.id, [idea.id])
+    supported = await ideas_service.supported_ids(session, _uid(user), [idea.id])
     text = "\n".join(
         [
             _("ideas.public.head").format(status=status_label(idea.status)),
@@ -139,7 +146,8 @@ async def show_public_idea(
         ]
     )
     state = support_state(idea, user, supported)
-    await message.answer(text, reply_markup=public_card_keyboard(idea.id, idea.support_count, state, back))
+    markup = with_home(public_card_keyboard(idea.id, idea.support_count, state, back))
+    await message.answer(text, reply_markup=markup)
 
 
 async def do_support(
@@ -169,7 +177,7 @@ async def do_support(
 
 
 async def open_list(
-    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Any
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None, settings: Any
 ) -> None:
     """/ideas or «Идеи» in the menu: the published ideas from the first page."""
     await acknowledge(event)
@@ -178,7 +186,11 @@ async def open_list(
 
 
 async def list_page(
-    callback: CallbackQuery, callback_data: IdeasListCb, session: AsyncSession, user: User, settings: Any
+    callback: CallbackQuery,
+    callback_data: IdeasListCb,
+    session: AsyncSession,
+    user: User | None,
+    settings: Any,
 ) -> None:
     await callback.answer()
     where = {"district": callback_data.d, "help_kind": callback_data.h}
@@ -197,7 +209,7 @@ async def list_filter(callback: CallbackQuery, callback_data: IdeasListCb) -> No
 
 
 async def _open_public(
-    callback: CallbackQuery, session: AsyncSession, user: User, idea_id: int, back: IdeasListCb | None
+    callback: CallbackQuery, session: AsyncSession, user: User | None, idea_id: int, back: IdeasListCb | None
 ) -> None:
     try:
         await callback.answer()
@@ -207,7 +219,7 @@ async def _open_public(
 
 
 async def list_open(
-    callback: CallbackQuery, callback_data: IdeasListCb, session: AsyncSession, user: User
+    callback: CallbackQuery, callback_data: IdeasListCb, session: AsyncSession, user: User | None
 ) -> None:
     """An idea from the list: its «К списку» comes back to the same filters and page."""
     back = IdeasListCb(a=ListAction.PAGE, d=callback_data.d, h=callback_data.h, p=callback_data.p)
@@ -215,7 +227,7 @@ async def list_open(
 
 
 async def open_idea(
-    callback: CallbackQuery, callback_data: IdeaCb, session: AsyncSession, user: User
+    callback: CallbackQuery, callback_data: IdeaCb, session: AsyncSession, user: User | None
 ) -> None:
     await _open_public(callback, session, user, callback_data.id, None)
 
@@ -376,11 +388,12 @@ def register_own(router: Router) -> None:
 
 def register_public(router: Router) -> None:
     cb = router.callback_query.register
-    router.message.register(open_list, Command("ideas"))
-    cb(open_list, MenuCb.filter(F.action == "ideas"))
-    cb(list_page, IdeasListCb.filter(F.a == ListAction.PAGE))
-    cb(list_filter, IdeasListCb.filter(F.a.in_({ListAction.PICK_DISTRICT, ListAction.PICK_HELP})))
-    cb(list_open, IdeasListCb.filter(F.a == ListAction.OPEN))
-    cb(open_idea, IdeaCb.filter(F.action == IdeaAction.OPEN))
+    router.message.register(open_list, Command("ideas"), flags=PUBLIC)
+    cb(open_list, MenuCb.filter(F.action == "ideas"), flags=PUBLIC)
+    cb(list_page, IdeasListCb.filter(F.a == ListAction.PAGE), flags=PUBLIC)
+    pick = {ListAction.PICK_DISTRICT, ListAction.PICK_HELP}
+    cb(list_filter, IdeasListCb.filter(F.a.in_(pick)), flags=PUBLIC)
+    cb(list_open, IdeasListCb.filter(F.a == ListAction.OPEN), flags=PUBLIC)
+    cb(open_idea, IdeaCb.filter(F.action == IdeaAction.OPEN), flags=PUBLIC)
     cb(list_support, IdeasListCb.filter(F.a == ListAction.SUPPORT))
     cb(card_support, IdeaCb.filter(F.action == IdeaAction.SUPPORT))

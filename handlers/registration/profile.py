@@ -8,11 +8,10 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 
 from db.models import User
 from handlers import forms
-from handlers.common import target
+from handlers.common import action_of, ask_to_join, target
 from handlers.registration.dialog import PROFILE
 from handlers.registration.views import show_profile
 from keyboards.menu import MenuCb
@@ -22,28 +21,28 @@ from keyboards.registration import ProfileCb
 async def cmd_profile(message: Message, state: FSMContext, user: User | None) -> None:
     await state.clear()
     if user is None or not user.is_registered:
-        await message.answer(_("reg.required"))
+        await ask_to_join(message, action_of(message))
         return
     await show_profile(message, user)
 
 
 async def menu_profile(callback: CallbackQuery, state: FSMContext, user: User | None) -> None:
-    await callback.answer()
     await state.clear()
     if user is None or not user.is_registered:
-        await target(callback).answer(_("reg.required"))
+        await ask_to_join(callback, action_of(callback))
         return
+    await callback.answer()
     await show_profile(target(callback), user)
 
 
 async def profile_edit(
     callback: CallbackQuery, callback_data: ProfileCb, state: FSMContext, user: User | None, **data: Any
 ) -> None:
-    await callback.answer()
     names = {step.name for step in PROFILE.steps}
     if user is None or not user.is_registered or callback_data.field not in names:
-        await target(callback).answer(_("reg.required"))
+        await ask_to_join(callback, action_of(callback))
         return
+    await callback.answer()
     # Only the edited field (and the organisation, asked after a role change) is saved.
     draft = {"organisation": user.organisation} if user.organisation else {}
     data["user"] = user

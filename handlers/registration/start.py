@@ -16,7 +16,7 @@ from db.models import User
 from handlers.common import target
 from handlers.registration.dialog import begin_registration, welcome_or_resume
 from handlers.registration.views import operator_line
-from keyboards.menu import MenuCb, main_menu, public_menu
+from keyboards.menu import MenuCb, home_reply, main_menu, public_menu
 from keyboards.privacy import confirm_withdraw_keyboard
 from keyboards.registration import ConsentAnswer, ConsentCb, consent_keyboard
 from services import users as users_service
@@ -91,9 +91,11 @@ async def consent_yes(
             return
         await target(callback).answer(_("consent.already_registered"), reply_markup=main_menu())
         return
+    state = data.pop("persistent_state", None) or state  # before consent the state was kept in memory only
+    await state.clear()
     await users_service.give_consent(session, callback.from_user.id, settings.policy_version)
     await target(callback).edit_reply_markup(reply_markup=None)
-    await target(callback).answer(_("consent.thanks"))
+    await target(callback).answer(_("consent.thanks"), reply_markup=home_reply())  # «🏠 Меню» from now on
     data.update(session=session, user=user, settings=settings)
     await begin_registration(callback, state, data)
 

@@ -9,8 +9,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
 
 from db.models import User
-from keyboards.menu import main_menu
-from keyboards.registration import consent_keyboard, profile_keyboard
+from keyboards.menu import home_reply, main_menu, with_home
+from keyboards.registration import profile_keyboard
 from services import users as users_service
 
 
@@ -29,18 +29,20 @@ async def show_profile(message: Message, user: User) -> None:
     ]
     await message.answer(
         "\n".join(lines),
-        reply_markup=profile_keyboard(users_service.needs_organisation(user.target_group)),
+        reply_markup=with_home(profile_keyboard(users_service.needs_organisation(user.target_group))),
     )
 
 
 async def send_welcome(message: Message, user: User | None) -> None:
+    """Who the Center is and what the bot does in three short lines, the «🏠 Меню» button under the
+    input field, and the menu: anyone may look around; consent is asked when a person acts."""
     if user is not None and user.is_registered:
-        await message.answer(
-            _("start.welcome_back").format(name=hd.quote(user.first_name)), reply_markup=main_menu()
-        )
+        text = _("start.welcome_back").format(name=hd.quote(user.first_name))
+        await message.answer(text, reply_markup=home_reply())
+        await message.answer(_("menu.title"), reply_markup=main_menu())
         return
-    await message.answer(_("start.welcome"))
-    await message.answer(_("consent.short"), reply_markup=consent_keyboard())
+    await message.answer(_("fc.welcome"), reply_markup=home_reply())
+    await message.answer(_("fc.look_around"), reply_markup=main_menu())
 
 
 def operator_line(settings: Any) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
 from db.models.showcase import CardStatus
-from handlers.common import acknowledge, target
+from handlers.common import PUBLIC, acknowledge, target
 from handlers.showcase.views import card_text_for, current_language, esc, send_card, show
 from keyboards.common import NavCb
 from keyboards.menu import MenuCb
@@ -256,11 +256,13 @@ async def expo_cards(callback: CallbackQuery, callback_data: ExpoCb, session: As
 
 
 def register(router: Router) -> None:
-    router.message.register(open_home, Command("services"))
-    router.callback_query.register(open_home, MenuCb.filter(F.action == "services"))
-    router.callback_query.register(browse, BrowseCb.filter())
-    router.message.register(search_text, Browse.search, F.text, ~F.text.startswith("/"))
-    router.message.register(search_other, Browse.search, ~F.text.startswith("/"))
-    router.callback_query.register(open_home, StateFilter(Browse.search), NavCb.filter(F.action == "back"))
-    router.callback_query.register(view_card, ViewCb.filter())
-    router.callback_query.register(expo_cards, ExpoCb.filter())
+    router.message.register(open_home, Command("services"), flags=PUBLIC)
+    router.callback_query.register(open_home, MenuCb.filter(F.action == "services"), flags=PUBLIC)
+    router.callback_query.register(browse, BrowseCb.filter(), flags=PUBLIC)
+    router.message.register(search_text, Browse.search, F.text, ~F.text.startswith("/"), flags=PUBLIC)
+    router.message.register(search_other, Browse.search, ~F.text.startswith("/"), flags=PUBLIC)
+    router.callback_query.register(
+        open_home, StateFilter(Browse.search), NavCb.filter(F.action == "back"), flags=PUBLIC
+    )
+    router.callback_query.register(view_card, ViewCb.filter(), flags=PUBLIC)
+    router.callback_query.register(expo_cards, ExpoCb.filter(), flags=PUBLIC)
