@@ -234,7 +234,7 @@ async def api() -> AsyncIterator[FakeTelegram]:
 
 
 async def open_consent(client: TgClient) -> None:
-    """/start, then «Ещё» → «Дать согласие»: looking around needs no consent, so a person who wants to
+    """/start, then «Ещё» → «Зарегистрироваться»: looking around needs no consent, so a person who wants to
     register before acting finds it under «Ещё» (the consent text and its buttons are the last message)."""
     text = client.dp["i18n"].gettext
     await client.send("/start")

@@ -102,7 +102,7 @@ async def register(
     await api.wait_text(person, "Что хотите посмотреть", timeout=timeout)
     api.press(person, "Ещё")
     await api.wait_text(person, "Ещё:")
-    api.press(person, "Дать согласие")
+    api.press(person, "Зарегистрироваться")
     await api.wait_text(person, "152-ФЗ")
     api.press(person, "Даю согласие")
     await api.wait_text(person, "Как вас зовут")

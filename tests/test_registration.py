@@ -28,7 +28,7 @@ async def test_start_greets_and_lets_a_person_look_around(client: TgClient, db) 
     assert len(client.buttons()) <= 7 and "📆 Мероприятия" in client.buttons()
     assert await users(db) == []  # nothing stored before consent
     await client.press("Ещё")
-    await client.press("Дать согласие")  # registering on purpose, before acting
+    await client.press("Зарегистрироваться")  # registering on purpose, before acting
     assert "152-ФЗ" in client.last_text and "✅ Даю согласие" in client.buttons()
     assert await users(db) == []
 
