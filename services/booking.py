@@ -87,6 +87,7 @@ DEFAULT_RESOURCES: list[dict[str, Any]] = [
         "name": "Переговорная",
         "name_en": "Meeting room",
         "capacity": 1,
+        "people": 10,
         "slot_minutes": 30,
         "min_minutes": 30,
         "max_minutes": 180,
@@ -167,6 +168,15 @@ async def resources(session: AsyncSession, *, include_inactive: bool = False) ->
     if not include_inactive:
         stmt = stmt.where(Resource.active.is_(True))
     return list(await session.scalars(stmt))
+
+
+CATALOGUE_ONLY = ("trial_office",)
+"""Resources applied for only through the services catalogue (its trial-office application), not /book."""
+
+
+async def bookable_resources(session: AsyncSession) -> list[Resource]:
+    """What /book offers: the active resources except those applied for through the catalogue."""
+    return [r for r in await resources(session) if r.code not in CATALOGUE_ONLY]
 
 
 async def get_resource(session: AsyncSession, resource_id: int, *, active_only: bool = True) -> Resource:

@@ -130,7 +130,7 @@ COLUMNS: dict[str, str] = {
     "report_offline_recipients.count": EXPORT_KEEP, "report_offline_recipients.source": EXPORT_KEEP,
     "report_offline_recipients.corrected_by": NO, "report_offline_recipients.answered_at": EXPORT_KEEP,
     "showcase_requests.id": NO, "showcase_requests.card_id": EXPORT_KEEP, "showcase_requests.resident_id": NO,
-    "showcase_requests.note": EXPORT_ERASE, "showcase_requests.phone_shared": EXPORT_KEEP,
+    "showcase_requests.note": EXPORT_ERASE, "showcase_requests.note_voice": EXPORT_ERASE, "showcase_requests.phone_shared": EXPORT_KEEP,
     "showcase_requests.phone_consent_at": EXPORT_KEEP, "showcase_requests.status": EXPORT_KEEP,
     "showcase_requests.created_at": EXPORT_KEEP, "showcase_requests.answered_at": NO,
     "showcase_requests.done_at": NO, "showcase_requests.closed_at": NO, "showcase_requests.escalated_at": NO,
