@@ -244,6 +244,7 @@ EDITABLE = (
     "name",
     "name_en",
     "capacity",
+    "people",
     "slot_minutes",
     "min_minutes",
     "max_minutes",

@@ -1045,6 +1045,7 @@ async def pending_requests(session: AsyncSession) -> list[tuple[Booking, Resourc
 # Editable numeric fields: name -> (minimum, maximum)
 NUMERIC_FIELDS: dict[str, tuple[int, int]] = {
     "capacity": (1, 200),
+    "people": (0, 500),  # how many people a room holds; 0: not said
     "slot_minutes": (15, 720),
     "min_minutes": (15, 1440),
     "max_minutes": (15, 1440 * 7),
@@ -1080,6 +1081,8 @@ async def update_resource(
             values = {f: getattr(resource, f) for f in NUMERIC_FIELDS}
             values[field_name] = value
             _validate_resource(values)
+            if field_name == "people":
+                value = value or None
         elif field_name in ("name", "name_en"):
             value = " ".join(str(value or "").split())
             if not 2 <= len(value) <= 100:

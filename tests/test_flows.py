@@ -235,6 +235,12 @@ async def test_book_offers_no_trial_office_and_shows_how_many_the_room_holds(
     assert "Офис" not in prompt
     await client.press_data(f"fm:Book:resource:p:{office.id}")  # a forged press
     assert await client.step() == "Book:resource"
+    async with db.session() as s:  # staff say how many the room holds
+        room = await booking_service.resource_by_code(s, "meeting_room")
+        await booking_service.update_resource(s, room.id, STAFF_ID, "people", 21)
+    await client.send("/cancel")
+    await client.send("/book")
+    assert "Переговорная: до 21 человека" in client.last_text
 
 
 # --- 3. «📆 В календарь» ------------------------------------------------------------------------
