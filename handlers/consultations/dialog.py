@@ -79,7 +79,7 @@ def parse_question(message: Message, ctx: FormContext) -> str:
         return ctx.draft.get("question") or ""
     if _answered(ctx):
         raise Reask("flows.consult.file_added", count=len(files) + 1, max=svc.ATTACHMENTS_MAX)
-    raise Reask("consult.file_first", count=len(files) + 1)
+    raise Reask("flows.consult.file_first", count=len(files) + 1)
 
 
 # --- organisation --------------------------------------------------------------------------------------------
