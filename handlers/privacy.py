@@ -13,14 +13,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import utcnow
 from db.models import User
 from db.repositories import users as users_repo
 from handlers.common import target
 from handlers.filters import private_only
-from handlers.texts import join_lines
+from handlers.privacy_text import readable
 from keyboards.menu import MenuCb, home_only, public_menu, with_home
 from keyboards.privacy import (
     PrivacyAction,
@@ -48,44 +48,6 @@ async def show_privacy(message: Message, user: User | None, session: AsyncSessio
         ),
         reply_markup=with_home(privacy_keyboard()),
     )
-
-
-SECTIONS = (
-    "bookings",
-    "consultations",
-    "event_signups",
-    "ideas.ideas",
-    "ideas.supported",
-    "showcase.cards",
-    "showcase.requests",
-    "showcase.messages_sent",
-    "showcase.messages_received",
-    "showcase.trial_office_applications",
-    "broadcasts",
-    "notifications",
-    "staff_actions_about_you",
-    "consents",
-)
-
-
-def export_summary(data: dict[str, Any]) -> str:
-    """The export in a few lines a person can read: what we know of them, and how many records of each kind."""
-    dash = "—"
-    lines = [
-        _("privacy.summary_profile").format(
-            name=hd.quote(data.get("full_name") or dash),
-            phone=hd.quote(data.get("phone") or dash),
-            organisation=hd.quote(data.get("organisation") or dash),
-            district=hd.quote(_("district." + data["district"]) if data.get("district") else dash),
-        )
-    ]
-    counts = dict(privacy_service.summary_lines(data))
-    for name in SECTIONS:
-        if counts.get(name):
-            lines.append(
-                _("privacy.summary_count").format(what=_("privacy.section." + name), count=counts[name])
-            )
-    return join_lines(lines)
 
 
 async def forget_fsm(storage: BaseStorage, tg_id: int) -> None:
@@ -140,7 +102,9 @@ async def menu_privacy(
     await show_privacy(target(callback), user, session, settings)
 
 
-async def export(callback: CallbackQuery, user: User | None, session: AsyncSession) -> None:
+async def export(callback: CallbackQuery, user: User | None, session: AsyncSession, settings: Any) -> None:
+    """The JSON file (complete, for a machine or a lawyer), then the same data as messages a person can
+    read: what the Center holds, grouped by feature, with dates."""
     await callback.answer()
     if user is None:
         await target(callback).answer(_("privacy.nothing_stored"))
@@ -150,7 +114,8 @@ async def export(callback: CallbackQuery, user: User | None, session: AsyncSessi
     await target(callback).answer_document(
         BufferedInputFile(payload, filename="my_data.json"), caption=_("privacy.export_caption")
     )
-    await target(callback).answer(export_summary(data))
+    for text in readable(data, settings.tz, utcnow()):
+        await target(callback).answer(text)
 
 
 CONFIRMATIONS = {

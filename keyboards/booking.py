@@ -37,6 +37,7 @@ class OwnBooking(StrEnum):
     CANCEL = "cancel"  # asks first
     CANCEL_YES = "cx"
     KEEP = "keep"
+    CALENDAR = "ics"  # «📆 В календарь»: the .ics file, sent on request
 
 
 class BookingAction(CallbackData, prefix="bka"):
@@ -128,8 +129,14 @@ def calendar_rows(
     return rows
 
 
-def booking_keyboard(booking_id: int, *, cancel: bool = True, coming: bool = False) -> InlineKeyboardMarkup:
+def booking_keyboard(
+    booking_id: int, *, cancel: bool = True, coming: bool = False, calendar: bool = False
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    if calendar:
+        builder.button(
+            text=_("flows.btn_calendar"), callback_data=BookingAction(a=OwnBooking.CALENDAR, id=booking_id)
+        )
     if coming:
         builder.button(
             text=_("booking.btn_coming"), callback_data=BookingAction(a=OwnBooking.COME, id=booking_id)
@@ -239,6 +246,7 @@ EDITABLE = (
     "name",
     "name_en",
     "capacity",
+    "people",
     "slot_minutes",
     "min_minutes",
     "max_minutes",

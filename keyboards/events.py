@@ -110,7 +110,7 @@ def card_keyboard(
             + button("events.btn_offer_no", EvAction.OFFER_NO)
         )
     elif status == "confirmed":
-        rows.append(button("events.btn_ics", EvAction.ICS))
+        rows.append(button("flows.btn_calendar", EvAction.ICS))
         rows.append(button("events.btn_cancel_signup", EvAction.CANCEL))
     elif status == "waiting":
         rows.append(button("events.btn_leave_waitlist", EvAction.CANCEL))
@@ -120,6 +120,15 @@ def card_keyboard(
         rows.append(button("events.btn_signup", EvAction.SIGN_UP))
     rows.append([_button("events.btn_to_list", EvCb(a=EvAction.LIST, v=page))])
     return _markup(*rows)
+
+
+def signed_up_keyboard(event_id: int) -> InlineKeyboardMarkup:
+    """Under a sign-up confirmation: «📆 В календарь», «Отменить запись», back to the list."""
+    return _markup(
+        [_button("flows.btn_calendar", EvCb(a=EvAction.ICS, e=event_id))],
+        [_button("events.btn_cancel_signup", EvCb(a=EvAction.CANCEL, e=event_id))],
+        [_button("events.btn_to_list", EvCb(a=EvAction.LIST))],
+    )
 
 
 def waitlist_offer_keyboard(event_id: int) -> InlineKeyboardMarkup:

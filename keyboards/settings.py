@@ -65,7 +65,7 @@ def main_keyboard(reminders: bool, digest: bool) -> InlineKeyboardMarkup:
         callback_data=SetCb(action="digest", value="off" if digest else "on"),
     )
     builder.button(text=_("settings.btn_districts"), callback_data=SetCb(action="screen", value="district"))
-    builder.button(text=_("settings.btn_topics"), callback_data=SetCb(action="screen", value="topic"))
+    builder.button(text=_("flows.settings.btn_topics"), callback_data=SetCb(action="screen", value="topic"))
     builder.button(text=_("settings.btn_language"), callback_data=SetCb(action="screen", value="language"))
     builder.button(text=_("settings.btn_done"), callback_data=SetCb(action="close"))
     builder.adjust(1, 1, 1, 2, 1, 1)

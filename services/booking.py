@@ -88,6 +88,7 @@ DEFAULT_RESOURCES: list[dict[str, Any]] = [
         "name": "Переговорная",
         "name_en": "Meeting room",
         "capacity": 1,
+        "people": 10,
         "slot_minutes": 30,
         "min_minutes": 30,
         "max_minutes": 180,
@@ -168,6 +169,15 @@ async def resources(session: AsyncSession, *, include_inactive: bool = False) ->
     if not include_inactive:
         stmt = stmt.where(Resource.active.is_(True))
     return list(await session.scalars(stmt))
+
+
+CATALOGUE_ONLY = ("trial_office",)
+"""Resources applied for only through the services catalogue (its trial-office application), not /book."""
+
+
+async def bookable_resources(session: AsyncSession) -> list[Resource]:
+    """What /book offers: the active resources except those applied for through the catalogue."""
+    return [r for r in await resources(session) if r.code not in CATALOGUE_ONLY]
 
 
 async def get_resource(session: AsyncSession, resource_id: int, *, active_only: bool = True) -> Resource:
@@ -1030,6 +1040,7 @@ async def pending_requests(session: AsyncSession) -> list[tuple[Booking, Resourc
 # Editable numeric fields: name -> (minimum, maximum)
 NUMERIC_FIELDS: dict[str, tuple[int, int]] = {
     "capacity": (1, 200),
+    "people": (0, 500),  # how many people a room holds; 0: not said
     "slot_minutes": (15, 720),
     "min_minutes": (15, 1440),
     "max_minutes": (15, 1440 * 7),
@@ -1065,6 +1076,8 @@ async def update_resource(
             values = {f: getattr(resource, f) for f in NUMERIC_FIELDS}
             values[field_name] = value
             _validate_resource(values)
+            if field_name == "people":
+                value = value or None
         elif field_name in ("name", "name_en"):
             value = " ".join(str(value or "").split())
             if not 2 <= len(value) <= RESOURCE_NAME_MAX:

@@ -47,7 +47,9 @@ SEED_TOPICS: tuple[tuple[str, str, str], ...] = (
 FORMATS = ("center", "phone", "online", "chat")
 TIMES = ("morning", "day", "evening", "any")
 OUTCOMES = ("resolved", "redirected", "no_show")
-KINDS = ("text", "photo", "document")
+KINDS = ("text", "photo", "document", "voice")
+TIMELESS_FORMATS = ("chat",)
+"""Formats that need no time agreed (an answer in writing): «когда удобно» is not asked for them."""
 
 QUESTION_MIN = 5
 QUESTION_MAX = 3000
@@ -109,10 +111,14 @@ def clean_place(text: str | None) -> str:
     return value
 
 
+def needs_time(format: str | None) -> bool:
+    return format not in TIMELESS_FORMATS
+
+
 def clean_attachment(item: dict[str, Any]) -> dict[str, Any]:
     kind = item.get("kind")
     file_id = item.get("file_id")
-    if kind not in ("photo", "document") or not isinstance(file_id, str) or not file_id:
+    if kind not in ("photo", "document", "voice") or not isinstance(file_id, str) or not file_id:
         raise ValidationFailed("error.invalid")
     caption = item.get("caption")
     return {
@@ -252,12 +258,17 @@ async def create_request(
     open_limit: int = 3,
 ) -> Consultation:
     """File a request (validated again here); its attachments become the first messages. A person has at
-    most ``open_limit`` requests open at once (CONSULT_OPEN_LIMIT): more only flood the staff."""
-    question = clean_question(question)
+    most ``open_limit`` requests open at once (CONSULT_OPEN_LIMIT): more only flood the staff.
+    A voice message may be the question itself (``question`` then empty); a format that needs no time
+    (in writing) keeps the time «any»."""
+    files = [clean_attachment(item) for item in (attachments or [])][:ATTACHMENTS_MAX]
+    spoken = any(item["kind"] == "voice" for item in files)
+    question = "" if spoken and not _tidy(question) else clean_question(question)
+    if not needs_time(format):
+        preferred_time = "any"
     if format not in FORMATS or preferred_time not in TIMES:
         raise ValidationFailed("consult.err_pick_button")
     organisation = _SPACES.sub(" ", organisation or "").strip()[:200] or None
-    files = [clean_attachment(item) for item in (attachments or [])][:ATTACHMENTS_MAX]
     async with write(session):
         user = await _person(session, tg_id)
         await session.execute(select(User.id).where(User.id == user.id).with_for_update())  # one at a time
@@ -422,6 +433,8 @@ class Card:
     topic: ConsultationTopic | None
     person: User
     attachments: int
+    voices: int = 0
+    """Voice messages among the attachments (a request may be asked by voice alone)."""
 
 
 async def card(session: AsyncSession, consultation_id: int) -> Card:
@@ -431,12 +444,19 @@ async def card(session: AsyncSession, consultation_id: int) -> Card:
     topic = await session.get(ConsultationTopic, consultation.topic_id)
     person = await session.get(User, consultation.user_id)
     assert person is not None
-    files = await session.scalar(
-        select(func.count()).where(
-            ConsultationMessage.consultation_id == consultation_id, ConsultationMessage.kind != "text"
-        )
+    kinds = dict(
+        (
+            await session.execute(
+                select(ConsultationMessage.kind, func.count())
+                .where(
+                    ConsultationMessage.consultation_id == consultation_id,
+                    ConsultationMessage.kind != "text",
+                )
+                .group_by(ConsultationMessage.kind)
+            )
+        ).all()
     )
-    return Card(consultation, topic, person, files or 0)
+    return Card(consultation, topic, person, sum(kinds.values()), kinds.get("voice", 0))
 
 
 async def _for_staff(session: AsyncSession, consultation_id: int) -> Consultation:

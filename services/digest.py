@@ -8,7 +8,8 @@ person missing from the result gets an empty section). The section title is the 
 (label locale key, callback data). An empty digest is not sent.
 
 A source selects for the person: their own upcoming things, or events in the next two weeks
-(``until``) that match ``user.interest_districts`` / ``user.interest_topics`` (empty lists mean "any").
+(``until``) that match ``user.interest_districts`` (an empty list means "any"). The sections of TOPICS
+come only if the person chose them in ``user.interest_topics`` (none chosen: all of them).
 The news items staff add (the ``news`` section) come last and go to every subscriber.
 The digest is built once a week (``queue_weekly``) per subscriber, in their language, and queued as a
 quiet notice whose key is (person, ISO week): it is never queued twice.
@@ -57,6 +58,21 @@ DigestSource = Callable[
 
 # (section name, source), in the order the digest shows them. Features append.
 SOURCES: list[tuple[str, DigestSource]] = []
+
+
+TOPICS = ("events", "showcase", "ideas", "news")
+"""The sections a person may choose in /settings «Темы Новостей недели» (``User.interest_topics``; none
+chosen: all). The person's own sections (their sign-ups, their bookings) always come."""
+
+
+def chosen_topics(user: User) -> set[str]:
+    """The sections the person chose (codes no longer offered are ignored); empty: all of them."""
+    return {code for code in user.interest_topics or [] if code in TOPICS}
+
+
+def wanted(user: User, section: str) -> bool:
+    chosen = chosen_topics(user)
+    return not chosen or section not in TOPICS or section in chosen
 
 
 KIND = "digest"
@@ -180,13 +196,15 @@ async def build_many(
             log.exception("digest source %s failed for %s people", name, len(users))
             found = {}
         for user in users:
-            digests[user.id].sections.append((name, list(found.get(user.id, ()))))
+            items = list(found.get(user.id, ())) if wanted(user, name) else []
+            digests[user.id].sections.append((name, items))
     if news is None:
         news = await _news_for_week(session, week)
     items = [DigestItem(text=html.escape(n.text, quote=False)) for n in news]
-    for digest in digests.values():
+    for user in users:
+        digest = digests[user.id]
         digest.news_ids = [n.id for n in news]
-        digest.sections.append(("news", list(items)))
+        digest.sections.append(("news", list(items) if wanted(user, "news") else []))
     return digests
 
 

@@ -2,9 +2,9 @@
 
 Every change applies to what is already queued: reminders off cancels the pending ones (on brings
 them back while their moment is ahead), a new lead moves the reminders that follow the person's lead,
-the digest off cancels a digest still waiting. Interests are what digest sources select events by:
-``User.interest_districts`` (codes of services.users.DISTRICTS) and ``User.interest_topics`` (TOPICS);
-an empty list means "any".
+the digest off cancels a digest still waiting. Interests are what the digest selects by:
+``User.interest_districts`` (codes of services.users.DISTRICTS: what its sections pick) and
+``User.interest_topics`` (TOPICS: which of its sections come at all); an empty list means "any".
 """
 
 from __future__ import annotations
@@ -23,19 +23,10 @@ from services.errors import NotFound, ValidationFailed
 from services.notifications import apply_reminder_settings
 from services.users import DISTRICTS
 
-TOPICS = (
-    "grants",
-    "nko",
-    "social_business",
-    "education",
-    "expo",
-    "volunteering",
-    "culture",
-    "sport",
-    "youth",
-    "family",
-)
-"""Themes of events and consultations a person can follow; labels are ``settings.topic.<code>``."""
+TOPICS = digest_service.TOPICS
+"""What a person may choose to get in the news of the week (its sections: events, new services, ideas,
+the Center's news); labels are ``flows.settings.topic.<code>``. Nothing else in the digest carries a
+theme (events, ideas and services have no topic of their own), so the themes are its sections."""
 
 LEAD_CHOICES = (15, 60, 180, 1440, 2880)
 """How early a reminder comes, minutes: 15 min, 1 hour, 3 hours, 1 day, 2 days."""

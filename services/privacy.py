@@ -69,19 +69,6 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
     return data
 
 
-def summary_lines(data: dict[str, Any]) -> list[tuple[str, int]]:
-    """How many records of each kind the export holds, for the short human-readable summary."""
-    out: list[tuple[str, int]] = []
-    for name, section in data.items():
-        if isinstance(section, list):
-            out.append((name, len(section)))
-        elif isinstance(section, dict):
-            for sub, value in section.items():
-                if isinstance(value, list):
-                    out.append((f"{name}.{sub}", len(value)))
-    return out
-
-
 ERASED_MARK = {"erased": True}
 
 

@@ -606,10 +606,17 @@ async def cards_of(session: AsyncSession, user_id: int) -> list[ServiceCard]:
 
 
 async def create_request(
-    session: AsyncSession, tg_id: int, card_id: int, note: str | None, share_phone: bool
+    session: AsyncSession,
+    tg_id: int,
+    card_id: int,
+    note: str | None,
+    share_phone: bool,
+    note_voice: str | None = None,
 ) -> tuple[ServiceRequest, ServiceCard, User, User]:
-    """A resident asks for a published service; their phone goes only if they agreed (recorded)."""
+    """A resident asks for a published service; their phone goes only if they agreed (recorded). The
+    note may be a voice message (its file_id), sent to the provider as voice."""
     note = clean_note(note) if note else None
+    note_voice = (note_voice or "")[:256] or None
     resident = await _registered(session, tg_id)
     async with write(session):
         # PostgreSQL: the person's row serialises their own double taps; the card is only share-locked,
@@ -641,6 +648,7 @@ async def create_request(
             card_id=card_row.id,
             resident_id=resident.id,
             note=note,
+            note_voice=note_voice,
             phone_shared=shared,
             phone_consent_at=utcnow() if shared else None,
             status=RequestStatus.NEW,
@@ -1212,6 +1220,7 @@ async def export_person(session: AsyncSession, user: User) -> tuple[str, Any]:
                 "id": r.id,
                 "card_id": r.card_id,
                 "note": r.note,
+                "note_voice_file_id": r.note_voice,
                 "status": r.status,
                 "phone_shared_with_provider": r.phone_shared,
                 "phone_consent_at": r.phone_consent_at.isoformat() if r.phone_consent_at else None,
@@ -1249,7 +1258,7 @@ async def erase_person(session: AsyncSession, user: User) -> None:
     await session.execute(
         update(ServiceRequest)
         .where(ServiceRequest.resident_id == user.id)
-        .values(note=None, rating_comment=None, phone_shared=False)
+        .values(note=None, note_voice=None, rating_comment=None, phone_shared=False)
     )
     await session.execute(update(ServiceMessage).where(ServiceMessage.sender_id == user.id).values(text=None))
     await session.execute(

@@ -69,7 +69,9 @@ async def test_book_remind_cancel_rebook_through_the_real_process(tmp_path: Path
         time_label = await walk_to_confirm(api, anna)
         api.press(anna, "Забронировать")
         confirmation = await api.wait_text(anna, "место за вами")
-        assert confirmation.method == "sendDocument" and "Переговорная" in confirmation.text
+        assert confirmation.method == "sendMessage" and "Переговорная" in confirmation.text
+        api.press(anna, "📆 В календарь")  # the .ics on request
+        await api.wait_for(lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(anna))
         [(_user_id, status, start_at)] = booking_rows(tmp_path / "bot.db")
         assert status == "confirmed"
 

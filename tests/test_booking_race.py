@@ -147,7 +147,7 @@ async def test_fifty_people_press_book_at_once_through_the_bot(dp, bot, db, fake
 
     await asyncio.wait_for(asyncio.gather(*(feed(n, u.tg_id) for n, u in enumerate(users))), 120)
     assert dp.workflow_data["error_sink"] == []
-    winners = [u for u in users if fake_session.calls_of("SendDocument", chat_id=u.tg_id)]
+    winners = [u for u in users if fake_session.texts_to(u.tg_id, "место за вами")]
     assert len(winners) == 1
     for user in users:
         if user is winners[0]:

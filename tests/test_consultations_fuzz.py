@@ -20,7 +20,7 @@ from tests.fuzz import examples, form_buttons, typed_texts, value_texts
 
 pytestmark = pytest.mark.slow  # about half a minute; CI runs it (-m "slow or not slow")
 
-STEPS = ("topic", "question", "files", "org", "format", "time", "_preview", "write")
+STEPS = ("topic", "question", "org", "format", "time", "_preview", "write")
 
 texts = typed_texts(max_size=400)
 callback_data = st.one_of(
@@ -41,14 +41,13 @@ callback_data = st.one_of(
     ),
 )
 # buttons that legitimately move the dialog on: (step, value) pressed on that step
-MOVES = {("question", "keep"), ("files", "done"), ("org", "keep"), ("org", "none")}
+MOVES = {("question", "keep"), ("org", "keep"), ("org", "none")}
 MOVES |= {("format", code) for code in svc.FORMATS} | {("time", code) for code in svc.TIMES}
 
 
 ANSWERS: list[tuple[str, str | Press]] = [  # (step, an answer that moves the dialog on from it)
     ("topic", Press("Гранты")),
     ("question", "Как оформить отчёт по гранту?"),
-    ("files", Press("Дальше")),
     ("org", Press("Сибирь")),
     ("format", Press("Онлайн")),
     ("time", Press("В любое время")),
@@ -126,5 +125,5 @@ async def test_random_input_never_breaks_a_step(
         await client.send(text)
         if await client.step() != expected:
             assert text_is_valid(step, text), (step, text, await client.step())
-        elif step != "files":  # in «files» a text is added to the question
+        else:
             assert await client.draft() == before

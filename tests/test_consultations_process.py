@@ -72,19 +72,12 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
             timeout=120,
         )
 
-        # the person files a request with a document
-        await converse(
-            api,
-            PERSON,
-            ("/consult", "Выберите тему"),
-            (Press("Гранты"), "Опишите вопрос"),
-            ("Как подать заявку на грант губернатора?", "Вопрос записан"),
-        )
+        # the person files a request with a document: the file comes with the question
+        await converse(api, PERSON, ("/consult", "Выберите тему"), (Press("Гранты"), "Опишите вопрос"))
         document = {"file_id": "doc-ustav", "file_unique_id": "du", "file_name": "устав.pdf"}
         api.push({"message": _message(PERSON, person, document=document)})
-        await api.wait_text(PERSON, "Добавлено файлов: 1")
-        await api.wait_text(PERSON, "Добавлено: 1")  # the same step asked again, with «Дальше»
-        api.press(PERSON, "Дальше")
+        await api.wait_text(PERSON, "Файл сохранён")
+        await converse(api, PERSON, ("Как подать заявку на грант губернатора?", "организации"))
         await api.wait_text(PERSON, "организации")
         api.press(PERSON, "Сибирь")
         await api.wait_text(PERSON, "удобнее")

@@ -130,14 +130,16 @@ async def test_full_story_through_the_bot(
     await anna.press("1. Школа НКО")
     assert "Записаться" in " ".join(anna.buttons())
     await anna.press("Записаться")
+    assert "Вы записаны" in anna.last_text and not anna.sent("SendDocument")  # the .ics on request
+    await anna.press("📆 В календарь")
     [doc] = anna.sent("SendDocument")
     assert doc.method.document.filename == f"event-{event.id}.ics"
-    assert b"BEGIN:VEVENT" in doc.method.document.data and "Вы записаны" in doc.method.caption
+    assert b"BEGIN:VEVENT" in doc.method.document.data
     # Boris through the deep link from the poster
     await boris.send(f"/start ev_{event.id}")
     assert "Свободно мест: 1 из 2" in boris.last_text
     await boris.press("Записаться")
-    assert boris.sent("SendDocument")
+    assert "Вы записаны" in boris.last_text
     # Vera: full -> the wait-list
     await vera.send(f"/start ev_{event.id}")
     assert "Мест нет" in vera.last_text
@@ -161,7 +163,7 @@ async def test_full_story_through_the_bot(
     assert await deliver(bot, db, dp) >= 1
     assert len(fake_session.texts_to(vera.chat_id, "Освободилось место")) == 1
     await vera.press("Беру место")
-    assert "Вы записаны" in vera.all_text() and vera.sent("SendDocument")
+    assert "Вы записаны" in vera.all_text() and "📆 В календарь" in vera.buttons()
     assert (await signups(db, event.id))["Вера Лис"] == "confirmed"
     await vera.press_data(EvCb(a="oy", e=event.id).pack())  # a second press of the old button: harmless
     assert (await signups(db, event.id))["Вера Лис"] == "confirmed"
@@ -341,7 +343,7 @@ async def test_last_place_race_through_the_bot(client_factory: Callable[..., TgC
     data = EvCb(a="su", e=event.id).pack()
     await asyncio.gather(*(c.press_data(data) for c in clients))
     session = first.session
-    confirmed = [c for c in clients if session.calls_of("SendDocument", chat_id=c.chat_id)]
+    confirmed = [c for c in clients if session.texts_to(c.chat_id, "Вы записаны")]
     refused = [
         call
         for call in session.calls_of("AnswerCallbackQuery")

@@ -86,6 +86,8 @@ async def test_done_when_through_the_real_process(tmp_path: Path, api: FakeTeleg
         api.press(anna, "1. Школа НКО")
         await api.wait_text(anna, "Запись до")
         api.press(anna, "Записаться")
+        await api.wait_text(anna, "Вы записаны")
+        api.press(anna, "📆 В календарь")  # the .ics on request
         await api.wait_for(lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(anna))
         api.push_text(boris, f"/start ev_{event_id}")
         await api.wait_text(boris, "Свободно мест: 1 из 2")
@@ -109,7 +111,7 @@ async def test_done_when_through_the_real_process(tmp_path: Path, api: FakeTeleg
         await api.wait_text(anna, "Запись отменена")
         await api.wait_text(vera, "Освободилось место", timeout=60)
         api.press(vera, "Беру место")
-        await api.wait_for(lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(vera))
+        await api.wait_text(vera, "Вы записаны")
 
         # check-in: staff tick Vera, Boris scans the door QR (a deep link with the code)
         staff_says(api, "/staff_events")

@@ -110,7 +110,6 @@ async def _consultation_to_preview(client: TgClient) -> None:
     await client.walk(
         Press("Гранты"),
         "Как оформить отчёт по гранту?",
-        Press("Дальше"),
         Press("частное лицо"),
         Press("Онлайн"),
         Press("В любое время"),

@@ -53,8 +53,8 @@ REVIEW_ERRORS: list[tuple[str, str]] = [
     ("showcase.declined_resident", "{organisation} не смогут"),
     ("showcase.done_resident", "{organisation} отметили"),
     ("booking.ask_day", "Дни без записи отмечены"),
-    ("booking.confirmed", "Файл ниже"),
-    ("events.signed_up", "Файл ниже"),
+    ("flows.booking.confirmed", "Файл ниже"),
+    ("flows.events.signed_up", "Файл ниже"),
     ("ideas.supported", "Теперь у неё"),
 ]
 

@@ -68,7 +68,7 @@ async def test_settings_screen_shows_current_choices(client: TgClient, db) -> No
     assert "Настройки уведомлений" in text
     assert "Напоминания: включены, за сутки" in text
     assert "Новости недели: приходят по понедельникам в 10:00" in text
-    assert "Районы: Краснотуранский" in text and "Темы: любые" in text and "Язык: Русский" in text
+    assert "Районы: Краснотуранский" in text and "В Новостях недели: всё" in text and "Язык: Русский" in text
     assert "🔕 Выключить напоминания" in client.buttons()
     # also from the main menu
     await client.send("/menu")
@@ -168,14 +168,14 @@ async def test_districts_and_topics_are_toggled_and_kept(client: TgClient, db) -
     await client.press("Назад")
     assert "Районы: Идринский, Шушенский" in client.sent("EditMessageText")[-1].text
     await client.press("Темы")
-    await client.press("Гранты")
-    await client.press("Обучение")
-    assert (await me(db)).interest_topics == ["grants", "education"]
+    await client.press("Идеи жителей")
+    await client.press("Мероприятия")
+    assert (await me(db)).interest_topics == ["events", "ideas"]
     await client.press("Любые")
     assert (await me(db)).interest_topics == []
-    await client.press("Гранты")
+    await client.press("Идеи жителей")
     await client.press("Назад")
-    assert "Темы: Гранты и конкурсы" in client.sent("EditMessageText")[-1].text
+    assert "В Новостях недели: 💡 Идеи жителей" in client.sent("EditMessageText")[-1].text
 
 
 async def test_language_switch_changes_the_screen(client: TgClient, db) -> None:

@@ -40,6 +40,8 @@ class Resource(Base):
     name_en: Mapped[str | None] = mapped_column(String(100))
     capacity: Mapped[int] = mapped_column(Integer, default=1)
     """Places per slot (desks); 1 for a room booked by one group at a time."""
+    people: Mapped[int | None] = mapped_column(Integer)
+    """How many people the room holds (a room booked whole: «Переговорная: до 10 человек»); None: not said."""
     slot_minutes: Mapped[int] = mapped_column(Integer, default=60)
     min_minutes: Mapped[int] = mapped_column(Integer, default=60)
     max_minutes: Mapped[int] = mapped_column(Integer, default=240)

@@ -86,6 +86,8 @@ class ServiceRequest(Base):
     card_id: Mapped[int] = mapped_column(ForeignKey("showcase_cards.id", ondelete="CASCADE"), index=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     note: Mapped[str | None] = mapped_column(Text)
+    note_voice: Mapped[str | None] = mapped_column(String(256))
+    """A voice message with the request (its Telegram file_id): sent to the provider as voice."""
     phone_shared: Mapped[bool] = mapped_column(Boolean, default=False)
     """The resident agreed that their phone is shown to this provider (for this request only)."""
     phone_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -14,6 +14,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.text_decorations import html_decoration as hd
 
 from db.models import Booking, BookingStatus, Resource, User
@@ -65,14 +66,20 @@ async def start_options(ctx: FormContext, resource: Resource, day: date) -> list
 
 async def resource_prompt(ctx: FormContext) -> str:
     lines = [_("booking.ask_resource")]
-    for resource in await svc.resources(ctx.session):
-        key = "booking.res_line_approval" if resource.needs_approval else "booking.res_line"
-        lines.append(_(key).format(name=resource_title(resource, ctx.user), capacity=resource.capacity))
+    for resource in await svc.bookable_resources(ctx.session):
+        name = resource_title(resource, ctx.user)
+        if resource.needs_approval:
+            lines.append(_("booking.res_line_approval").format(name=name))
+        elif resource.capacity == 1 and resource.people:  # a room booked whole: how many it holds
+            line = ngettext("flows.booking.res_line_room", "flows.booking.res_line_room", resource.people)
+            lines.append(line.format(name=name, people=resource.people))
+        else:
+            lines.append(_("booking.res_line").format(name=name, capacity=resource.capacity))
     return "\n".join(lines)
 
 
 async def resource_choices(ctx: FormContext) -> list[tuple[str, str]]:
-    return [(r.title(ctx.user.language), str(r.id)) for r in await svc.resources(ctx.session)]
+    return [(r.title(ctx.user.language), str(r.id)) for r in await svc.bookable_resources(ctx.session)]
 
 
 async def pick_resource(raw: str, ctx: FormContext) -> int:
@@ -80,6 +87,8 @@ async def pick_resource(raw: str, ctx: FormContext) -> int:
         resource = await svc.get_resource(ctx.session, require_id(raw))
     except (DomainError, ValueError) as exc:
         raise ValidationFailed("booking.err_resource_gone") from exc
+    if resource.code in svc.CATALOGUE_ONLY:
+        raise ValidationFailed("booking.err_resource_gone")
     if not await svc.bookable_days(ctx.session, resource, tz=ctx.settings.tz, user_id=ctx.user.id):
         name = resource_title(resource, ctx.user)
         raise ValidationFailed("booking.no_days", resource=name, n=resource.horizon_days)
@@ -294,7 +303,7 @@ async def begin(event: Message | CallbackQuery, state: FSMContext, **data: Any) 
     """/book, «Забронировать» in the main menu or under /my bookings: the dialog from its first step;
     with nothing to book, a short answer instead."""
     await acknowledge(event)
-    if not await svc.resources(data["session"]):
+    if not await svc.bookable_resources(data["session"]):
         await state.clear()
         await target(event).answer(_("booking.no_resources"))
         return

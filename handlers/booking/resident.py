@@ -14,7 +14,7 @@ from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Booking, BookingStatus, Resource, User
-from handlers.booking.views import err, fmt_when, resource_title, status_text, summary
+from handlers.booking.views import err, fmt_when, ics_file, resource_title, status_text, summary
 from handlers.common import target
 from keyboards import booking as kb
 from keyboards.booking import BookingAction, OwnBooking
@@ -133,10 +133,34 @@ async def coming(
     await callback.answer(_("booking.see_you"), show_alert=True)
 
 
+async def calendar(
+    callback: CallbackQuery,
+    callback_data: BookingAction,
+    session: AsyncSession,
+    user: User,
+    settings: Any,
+    bot: Bot,
+) -> None:
+    """«📆 В календарь»: the booking's .ics, only to its owner and while it is confirmed and ahead."""
+    try:
+        booking, resource = await svc.own_booking(session, callback_data.id, user.id)
+    except DomainError as error:
+        await callback.answer(err(error), show_alert=True)
+        return
+    if booking.status != BookingStatus.CONFIRMED or booking.end_at <= svc.utcnow():
+        await callback.answer(_("booking.err_not_active"), show_alert=True)
+        return
+    await callback.answer()
+    await target(callback).answer_document(
+        ics_file(booking, resource, user, settings, bot.id), caption=_("flows.calendar_caption")
+    )
+
+
 def register(router: Router) -> None:
     own = BookingAction.filter
     router.callback_query.register(ask_cancel, own(F.a == OwnBooking.CANCEL))
     router.callback_query.register(do_cancel, own(F.a == OwnBooking.CANCEL_YES))
     router.callback_query.register(keep, own(F.a == OwnBooking.KEEP))
     router.callback_query.register(coming, own(F.a == OwnBooking.COME))
+    router.callback_query.register(calendar, own(F.a == OwnBooking.CALENDAR))
     router.callback_query.register(my_bookings, MyCb.filter(F.section == MySection.BOOKINGS))

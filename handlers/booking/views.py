@@ -139,12 +139,11 @@ def request_keyboard(booking: Booking) -> InlineKeyboardMarkup:
 async def send_confirmation(
     bot: Bot, chat_id: int, booking: Booking, resource: Resource, user: User | None, settings: Any
 ) -> None:
-    """The confirmed booking: everything in the caption, the .ics attached, «Отменить» under it."""
-    await bot.send_document(
+    """The confirmed booking as text, with «📆 В календарь» (the .ics on request) and «Отменить»."""
+    await bot.send_message(
         chat_id,
-        ics_file(booking, resource, user, settings, bot.id),
-        caption=_("booking.confirmed") + "\n\n" + summary(booking, resource, user, settings),
-        reply_markup=kb.booking_keyboard(booking.id),
+        _("flows.booking.confirmed") + "\n\n" + summary(booking, resource, user, settings),
+        reply_markup=kb.booking_keyboard(booking.id, calendar=True),
     )
 
 

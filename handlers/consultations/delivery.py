@@ -148,7 +148,12 @@ def _caption(header: str, text: str | None) -> str:
 async def _send_copy(
     bot: Bot, chat_id: int, message: ConsultationMessage, header: str, separator: str, **kwargs: Any
 ) -> Message:
-    """A request's message (text, photo or document) under ``header``."""
+    """A request's message (text, photo, document or voice) under ``header``; a voice message is sent
+    as voice (staff listen to it in the chat)."""
+    if message.kind == "voice" and message.file_id:
+        return await bot.send_voice(
+            chat_id, message.file_id, caption=_caption(header, message.text), **kwargs
+        )
     if message.kind == "photo" and message.file_id:
         return await bot.send_photo(
             chat_id, message.file_id, caption=_caption(header, message.text), **kwargs

@@ -1,5 +1,6 @@
-"""/consult on the form engine: topic → question (a document or a photo may come with it) → more files
-→ organisation → format → time → preview with «Отправить запрос», which files the request, posts its
+"""/consult on the form engine: topic → question (written or spoken; documents, photos and voice
+messages come with it) → organisation → format → time (only for formats that need one: not «В переписке»)
+→ preview with «Отправить запрос», which files the request, posts its
 card to the admin chat and gives the person its number."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from handlers import forms
 from handlers.common import acknowledge, error_text, target
 from handlers.consultations.delivery import post_card
 from handlers.consultations.views import attachment, quote_cut
-from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, WrongKind, text_of
+from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, text_of
 from keyboards.consultations import Consult, ConsultCb
 from keyboards.menu import MenuAction, MenuCb, main_menu
 from services import consultations as svc
@@ -25,7 +26,7 @@ from services import users as users_service
 from services.errors import DomainError, ValidationFailed
 from services.plural import plural
 
-KEEP, NONE, DONE = "keep", "none", "done"
+KEEP, NONE = "keep", "none"
 
 
 def _files(ctx: FormContext) -> list[dict[str, Any]]:
@@ -40,58 +41,46 @@ async def topic_choices(ctx: FormContext) -> list[tuple[str, str]]:
 
 
 def question_prompt(ctx: FormContext) -> str:
-    text = plural(_, "consult.ask_question", svc.QUESTION_MAX)
+    text = _("flows.consult.ask_question").format(max=svc.QUESTION_MAX, files=svc.ATTACHMENTS_MAX)
     if ctx.draft.get("question"):
         text += "\n\n" + _("consult.current_question").format(question=quote_cut(ctx.draft["question"], 1500))
+    files = _files(ctx)
+    if files:
+        text += "\n\n" + _("flows.consult.files_so_far").format(count=len(files))
     return text
 
 
+def _spoken(ctx: FormContext) -> bool:
+    return any(item.get("kind") == "voice" for item in _files(ctx))
+
+
+def _answered(ctx: FormContext) -> bool:
+    return bool(ctx.draft.get("question")) or _spoken(ctx)
+
+
 def question_choices(ctx: FormContext) -> list[tuple[str, str]]:
-    """«Оставить» when the person came back to a question already written."""
-    return [(_("consult.btn_keep_question"), KEEP)] if ctx.draft.get("question") else []
+    """«Готово» once there is a question (written, or a voice message); the files come with it."""
+    return [(_("consult.btn_keep_question"), KEEP)] if _answered(ctx) else []
 
 
 def parse_question(message: Message, ctx: FormContext) -> str:
-    """The question; a file with a caption is the question with the file, a file alone is kept and
-    the question asked again."""
+    """The question, with its files: a text is the question; a document or photo with a caption is the
+    question with the file; a voice message is the question spoken (its caption, if any, the text); a
+    file alone is kept and the question asked for (the step stays, with «Готово» once answered)."""
     found = attachment(message)
     if found is None:
         return svc.clean_question(text_of(message))
     files = _files(ctx)
-    if len(files) < svc.ATTACHMENTS_MAX:
-        files.append(found)
-    ctx.draft["files"] = files
-    if not message.caption:
-        raise Reask("consult.file_first", count=len(files))
-    return svc.clean_question(message.caption)
-
-
-# --- files ---------------------------------------------------------------------------------------------------
-
-
-def files_prompt(ctx: FormContext) -> str:
-    return _("consult.ask_files").format(count=len(_files(ctx)), max=svc.ATTACHMENTS_MAX)
-
-
-def files_choices(ctx: FormContext) -> list[tuple[str, str]]:
-    return [(_("consult.btn_files_done") if _files(ctx) else _("consult.btn_no_files"), DONE)]
-
-
-def parse_files(message: Message, ctx: FormContext) -> None:
-    """A file is added, a text is added to the question; either way the step stays (Reask)."""
-    files = _files(ctx)
-    found = attachment(message)
-    if found is not None:
-        if len(files) >= svc.ATTACHMENTS_MAX:
-            raise Reask("consult.files_full", n=svc.ATTACHMENTS_MAX)
-        if message.caption:
-            found["caption"] = message.caption[: svc.MESSAGE_MAX]
-        ctx.draft["files"] = [*files, found]
-        raise Reask("consult.file_added", count=len(files) + 1, max=svc.ATTACHMENTS_MAX)
-    if message.text is None:
-        raise WrongKind
-    ctx.draft["question"] = svc.clean_question((ctx.draft.get("question") or "") + "\n\n" + message.text)
-    raise Reask("consult.text_appended")
+    if len(files) >= svc.ATTACHMENTS_MAX:
+        raise Reask("consult.files_full", n=svc.ATTACHMENTS_MAX)
+    ctx.draft["files"] = [*files, found]
+    if message.caption:
+        return svc.clean_question(message.caption)
+    if found["kind"] == "voice":
+        return ctx.draft.get("question") or ""
+    if _answered(ctx):
+        raise Reask("flows.consult.file_added", count=len(files) + 1, max=svc.ATTACHMENTS_MAX)
+    raise Reask("flows.consult.file_first", count=len(files) + 1)
 
 
 # --- organisation --------------------------------------------------------------------------------------------
@@ -119,13 +108,20 @@ def org_choices(ctx: FormContext) -> list[tuple[str, str]]:
 async def preview(ctx: FormContext) -> str:
     draft = ctx.draft
     topic = await ctx.session.get(svc.ConsultationTopic, draft.get("topic_id", 0))
-    return _("consult.summary").format(
+    form = draft.get("format", "chat")
+    files = _files(ctx)
+    voices = sum(1 for item in files if item.get("kind") == "voice")
+    return _("flows.consult.summary").format(
         topic=html.escape(svc.topic_title(topic, ctx.user.language)),
-        question=quote_cut(draft.get("question"), 2500),
-        files=len(_files(ctx)),
+        question=quote_cut(draft.get("question"), 2500) or _("flows.consult.voice_question"),
+        files=_("flows.consult.summary_files").format(count=len(files), voices=voices) if files else "—",
         org=html.escape(draft.get("org") or "—"),
-        format=_(f"consult.format.{draft.get('format', 'chat')}"),
-        time=_(f"consult.time.{draft.get('time', 'any')}"),
+        format=_(f"consult.format.{form}"),
+        time=(
+            _("flows.consult.summary_time").format(time=_(f"consult.time.{draft.get('time', 'any')}"))
+            if svc.needs_time(form)
+            else ""
+        ),
     )
 
 
@@ -140,7 +136,7 @@ async def submit(ctx: FormContext) -> str | None:
             question=draft.get("question", ""),
             organisation=draft.get("org"),
             format=draft.get("format", ""),
-            preferred_time=draft.get("time", ""),
+            preferred_time=draft.get("time", "") if svc.needs_time(draft.get("format")) else "any",
             attachments=_files(ctx),
             open_limit=ctx.settings.consult_open_limit,
         )
@@ -174,18 +170,10 @@ CONSULT = Form(
             "question",
             question_prompt,
             choices=question_choices,
-            pick=lambda raw, ctx: ctx.draft["question"],
+            pick=lambda raw, ctx: ctx.draft.get("question") or "",
             parse=parse_question,
-            hint="consult.hint_question",
+            hint="flows.consult.hint_question",
             label="consult.edit_question",
-        ),
-        Step(
-            "files",
-            files_prompt,
-            choices=files_choices,
-            pick=lambda raw, ctx: _files(ctx),
-            parse=parse_files,
-            hint="consult.hint_files",
         ),
         Step(
             "org",
@@ -203,6 +191,7 @@ CONSULT = Form(
             choices=lambda ctx: [(_(f"consult.format.{code}"), code) for code in svc.FORMATS],
             hint=BUTTONS,
             label="consult.edit_format",
+            edit_with=("time",),
         ),
         Step(
             "time",
@@ -211,6 +200,7 @@ CONSULT = Form(
             width=1,
             hint=BUTTONS,
             label="consult.edit_time",
+            skip_if=lambda draft: not svc.needs_time(draft.get("format")),
         ),
     ),
     finish=submit,

@@ -68,8 +68,17 @@ def status_text(consultation: Consultation) -> str:
     return _(f"consult.status.{consultation.status}")
 
 
+FORMAT_ONLY = {
+    "consult.card_format": "flows.consult.card_format_only",
+    "consult.view_format": "flows.consult.view_format_only",
+}
+
+
 def format_text(consultation: Consultation, key: str) -> str:
-    """«Формат: … · время: …» under ``key`` (the card's or the person's wording)."""
+    """«Формат: … · время: …» under ``key`` (the card's or the person's wording); a format that needs
+    no time (in writing) shows the format alone."""
+    if not svc.needs_time(consultation.format):
+        return _(FORMAT_ONLY[key]).format(format=_(f"consult.format.{consultation.format}"))
     return _(key).format(
         format=_(f"consult.format.{consultation.format}"),
         time=_(f"consult.time.{consultation.preferred_time}"),
@@ -119,7 +128,10 @@ def card_text(data: svc.Card, settings: Any, language: str | None = None) -> str
         lines.append(_("consult.card_files").format(count=data.attachments))
     lines.append("")
     lines.append(_("consult.card_question"))
-    lines.append(quote_cut(c.question, 2500) or _("consult.erased_text"))
+    if c.question:
+        lines.append(quote_cut(c.question, 2500))
+    else:
+        lines.append(_("flows.consult.card_voice_question") if data.voices else _("consult.erased_text"))
     return "\n".join(lines)
 
 
@@ -134,9 +146,12 @@ async def topic_of(session: AsyncSession, c: Consultation, language: str | None)
 
 
 def payload(message: Message) -> tuple[str, str | None, str | None, str | None] | None:
-    """(kind, text, file_id, file_name) of a text, photo or document message; None for anything else."""
+    """(kind, text, file_id, file_name) of a text, photo, document or voice message; None for anything
+    else. A voice message is kept by its file_id and shown to staff as voice."""
     if message.text is not None:
         return "text", message.text, None, None
+    if message.voice is not None:
+        return "voice", message.caption, message.voice.file_id, None
     if message.photo:
         return "photo", message.caption, message.photo[-1].file_id, None
     if message.document is not None:
@@ -145,7 +160,7 @@ def payload(message: Message) -> tuple[str, str | None, str | None, str | None] 
 
 
 def attachment(message: Message) -> dict[str, Any] | None:
-    """A photo or document as the dialog keeps it in its draft; None for anything else."""
+    """A photo, document or voice message as the dialog keeps it in its draft; None for anything else."""
     found = payload(message)
     if found is None or found[0] == "text":
         return None

@@ -35,6 +35,7 @@ from keyboards.events import (
     confirm_cancel_keyboard,
     list_keyboard,
     my_keyboard,
+    signed_up_keyboard,
     waitlist_offer_keyboard,
 )
 from keyboards.menu import MenuCb, home_only
@@ -115,12 +116,11 @@ async def show_list(
 
 
 async def send_confirmation(message: Message, event: Event) -> None:
-    text = _("events.signed_up").format(
-        title=hd.quote(event.title),
-        when=ev.fmt_when(event, gettext=_),
-        place=place_line(event, show_link=True),
+    """The sign-up confirmed as text, with «📆 В календарь» (the .ics on request) and «Отменить запись»."""
+    text = _("flows.events.signed_up").format(
+        title=hd.quote(event.title), when=ev.fmt_when(event, gettext=_), place=place_line(event, show_link=True)
     )
-    await message.answer_document(event_ics(event), caption=text)
+    await message.answer(text, reply_markup=signed_up_keyboard(event.id))
 
 
 async def show_my(event: Message | CallbackQuery, session: AsyncSession, user: User, edit: bool) -> None:
@@ -205,7 +205,7 @@ async def calendar(callback: CallbackQuery, callback_data: EvCb, session: AsyncS
         await callback.answer(_("events.err_not_signed_up"), show_alert=True)
         return
     await callback.answer()
-    await target(callback).answer_document(event_ics(item))
+    await target(callback).answer_document(event_ics(item), caption=_("flows.calendar_caption"))
 
 
 async def ask_cancel(callback: CallbackQuery, callback_data: EvCb, session: AsyncSession) -> None:

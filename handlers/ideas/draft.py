@@ -57,9 +57,32 @@ async def keep_copy(ctx: FormContext, step: str) -> None:
 # --- the steps ----------------------------------------------------------------------------------
 
 
+SPOKEN = ("problem", "description")
+"""Text steps a voice message may answer (it joins the attachments, which staff hear)."""
+
+
+def _spoken(name: str, clean: Any) -> Any:
+    """A text, or a voice message: the voice joins the attachments (staff hear it; the public card never
+    shows it) and the field says it was told by voice (its caption, if any, is the text)."""
+
+    def parse(message: Message, ctx: FormContext) -> str:
+        if message.voice is None:
+            return clean(text_of(message))
+        media = list(ctx.draft.get("media") or [])
+        if len(media) >= ideas_service.MEDIA_MAX:
+            raise ValidationFailed("ideas.media_full", n=ideas_service.MEDIA_MAX)
+        text = clean(message.caption) if message.caption else clean(_("flows.ideas.told_by_voice"))
+        ctx.draft["media"] = [*media, {"kind": "voice", "file_id": message.voice.file_id}]
+        return text
+
+    return parse
+
+
 def _text_step(name: str, limit: int, clean: Any) -> Step:
     def prompt(ctx: FormContext) -> str:
         text = plural(_, f"ideas.ask.{name}", limit)
+        if name in SPOKEN:
+            text += "\n" + _("flows.ideas.voice_hint")
         if ctx.draft.get(name):
             text += "\n\n" + _("ideas.current").format(value=hd.quote(ctx.draft[name]))
         return text
@@ -69,7 +92,7 @@ def _text_step(name: str, limit: int, clean: Any) -> Step:
         prompt,
         choices=lambda ctx: [(_("ideas.btn.keep"), KEEP)] if ctx.draft.get(name) else [],
         pick=lambda raw, ctx: ctx.draft[name],
-        parse=lambda message, ctx: clean(text_of(message)),
+        parse=_spoken(name, clean) if name in SPOKEN else lambda message, ctx: clean(text_of(message)),
         width=1,
         hint="ideas.hint_text",
         label=f"ideas.field.{name}",

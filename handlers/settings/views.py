@@ -34,6 +34,14 @@ def _names(prefix: str, codes: list[str]) -> str:
     return ", ".join(_(prefix + code) for code in codes) if codes else _("settings.any_value")
 
 
+def _topics(user: User) -> str:
+    """What the news of the week brings: the chosen sections, or all of them."""
+    chosen = [t for t in preferences.TOPICS if t in (user.interest_topics or [])]
+    if not chosen:
+        return _("flows.settings.topics_all")
+    return ", ".join(_(f"flows.settings.topic.{t}") for t in chosen)
+
+
 def main_text(user: User, settings: Any) -> str:
     day = _(f"settings.day.{settings.digest_day.lower()[:3]}")
     reminders = (
@@ -53,7 +61,7 @@ def main_text(user: User, settings: Any) -> str:
             reminders,
             digest,
             _("settings.districts").format(value=_names("district.", user.interest_districts or [])),
-            _("settings.topics").format(value=_names("settings.topic.", user.interest_topics or [])),
+            _("flows.settings.topics").format(value=_topics(user)),
             _("settings.language").format(value="Русский" if (user.language or "ru") == "ru" else "English"),
             "",
             _("settings.hint"),
@@ -68,8 +76,9 @@ def screen(user: User, name: str, settings: Any) -> tuple[str, InlineKeyboardMar
         options = [(_("district." + d), d) for d in preferences.INTEREST_DISTRICTS]
         return _("settings.ask_districts"), multi_keyboard("district", options, user.interest_districts or [])
     if name == "topic":
-        options = [(_(f"settings.topic.{t}"), t) for t in preferences.TOPICS]
-        return _("settings.ask_topics"), multi_keyboard("topic", options, user.interest_topics or [])
+        options = [(_(f"flows.settings.topic.{t}"), t) for t in preferences.TOPICS]
+        chosen = [t for t in user.interest_topics or [] if t in preferences.TOPICS]
+        return _("flows.settings.ask_topics"), multi_keyboard("topic", options, chosen)
     if name == "language":
         return _("settings.ask_language"), language_keyboard(user.language or "ru")
     return main_text(user, settings), main_keyboard(user.reminders_enabled, user.digest_enabled)

@@ -3,9 +3,11 @@ person's requests in /my (open, cancel), and the rating with an optional review 
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -21,6 +23,7 @@ from handlers.showcase.catalogue import show_card, show_home
 from handlers.showcase.views import (
     esc,
     fresh,
+    language_of,
     notify,
     provider_request_text,
     resident_request_text,
@@ -45,6 +48,8 @@ from services import showcase as svc
 from services.errors import DomainError, ValidationFailed
 from services.plural import plural
 
+log = logging.getLogger(__name__)
+
 NOT_A_COMMAND = ~F.text.startswith("/")
 
 
@@ -67,7 +72,8 @@ def on(action: ReqAction) -> Any:
 async def ask_note(event: Message | CallbackQuery, state: FSMContext, title: str) -> None:
     await state.set_state(Ask.note)
     await target(event).answer(
-        plural(_, "showcase.ask_note", svc.NOTE_MAX, title=esc(title)), reply_markup=note_keyboard()
+        plural(_, "showcase.ask_note", svc.NOTE_MAX, title=esc(title)) + "\n" + _("flows.showcase.voice_hint"),
+        reply_markup=note_keyboard(),
     )
 
 
@@ -92,14 +98,19 @@ async def submit_request(
     assert event.from_user is not None
     try:
         request, card, _resident, provider = await svc.create_request(
-            session, event.from_user.id, int(data.get("sc_card") or 0), data.get("sc_note"), share_phone
+            session,
+            event.from_user.id,
+            int(data.get("sc_card") or 0),
+            data.get("sc_note"),
+            share_phone,
+            note_voice=data.get("sc_voice"),
         )
     except DomainError as exc:
         await state.set_state(None)
         await target(event).answer(error_text(exc), reply_markup=menu_for(await fresh(session, user)))
         return
     await state.set_state(None)
-    await state.update_data(sc_note=None, sc_card=None)
+    await state.update_data(sc_note=None, sc_card=None, sc_voice=None)
     await target(event).answer(
         _("showcase.request_sent").format(
             id=request.id, title=esc(card.title), organisation=esc(card.organisation)
@@ -108,13 +119,27 @@ async def submit_request(
     )
     view = await svc.request_view(session, request.id)
     assert view is not None
-    await notify(
+    delivered = await notify(
         bot,
         i18n,
         provider,
         lambda: _("showcase.new_request") + "\n\n" + provider_request_text(view),
         lambda: provider_request_keyboard(request.id, request.status),
     )
+    if delivered and request.note_voice:
+        await send_note_voice(bot, i18n, provider, request.id, request.note_voice)
+
+
+async def send_note_voice(bot: Bot, i18n: I18n, provider: User, request_id: int, file_id: str) -> None:
+    """The resident's voice message with the request, to the provider as voice."""
+    if provider.tg_id is None:
+        return
+    with i18n.use_locale(language_of(provider, i18n)):
+        caption = _("flows.showcase.note_voice").format(id=request_id)
+    try:
+        await bot.send_voice(provider.tg_id, file_id, caption=caption)
+    except TelegramAPIError:
+        log.info("could not send the voice of request %s", request_id, exc_info=True)
 
 
 async def new_request(
@@ -129,7 +154,7 @@ async def new_request(
         await callback.answer(_("showcase.own_card"), show_alert=True)
         return
     await callback.answer()
-    await state.update_data(sc_card=card.id, sc_note=None)
+    await state.update_data(sc_card=card.id, sc_note=None, sc_voice=None)
     await ask_note(callback, state, card.title)
 
 
@@ -165,11 +190,28 @@ async def note_text(
     await after_note(message, state, session, user, bot, i18n)
 
 
+async def note_voice(
+    message: Message, state: FSMContext, session: AsyncSession, user: User | None, bot: Bot, i18n: I18n
+) -> None:
+    """A voice message instead of (or with) the note: kept by its file_id, sent to the provider as voice."""
+    assert message.voice is not None
+    note = None
+    if message.caption:
+        try:
+            note = svc.clean_note(message.caption)
+        except ValidationFailed as exc:
+            await message.answer(error_text(exc))
+            return
+    await state.update_data(sc_note=note, sc_voice=message.voice.file_id)
+    await message.answer(_("flows.showcase.voice_taken"))
+    await after_note(message, state, session, user, bot, i18n)
+
+
 async def note_skip(
     callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None, bot: Bot, i18n: I18n
 ) -> None:
     await callback.answer()
-    await state.update_data(sc_note=None)
+    await state.update_data(sc_note=None, sc_voice=None)
     await after_note(callback, state, session, user, bot, i18n)
 
 
@@ -360,6 +402,7 @@ def register(router: Router) -> None:
     cb, msg = router.callback_query.register, router.message.register
     cb(new_request, on(ReqAction.NEW))
     msg(note_text, Ask.note, F.text, NOT_A_COMMAND)
+    msg(note_voice, Ask.note, F.voice)
     cb(note_skip, Ask.note, on(ReqAction.SKIP))
     cb(phone_choice, Ask.phone, on(ReqAction.PHONE))
     cb(ask_back, StateFilter(Ask), NavCb.filter(F.action == "back"))

@@ -192,6 +192,8 @@ def provider_request_text(view: svc.RequestView) -> str:
     ]
     if request.note:
         lines.append(_("showcase.req_note").format(note=esc(request.note)))
+    if request.note_voice:
+        lines.append(_("flows.showcase.req_voice"))
     lines += [phone, _("showcase.req_status").format(status=status_label(request))]
     if request.rating:
         lines.append(_("showcase.req_rating").format(stars="⭐" * request.rating))
