@@ -24,7 +24,6 @@ from keyboards.menu import MenuAction, MenuCb, main_menu
 from services import consultations as svc
 from services import users as users_service
 from services.errors import DomainError, ValidationFailed
-from services.plural import plural
 
 KEEP, NONE = "keep", "none"
 

@@ -118,7 +118,9 @@ async def show_list(
 async def send_confirmation(message: Message, event: Event) -> None:
     """The sign-up confirmed as text, with «📆 В календарь» (the .ics on request) and «Отменить запись»."""
     text = _("flows.events.signed_up").format(
-        title=hd.quote(event.title), when=ev.fmt_when(event, gettext=_), place=place_line(event, show_link=True)
+        title=hd.quote(event.title),
+        when=ev.fmt_when(event, gettext=_),
+        place=place_line(event, show_link=True),
     )
     await message.answer(text, reply_markup=signed_up_keyboard(event.id))
 

@@ -72,7 +72,9 @@ def on(action: ReqAction) -> Any:
 async def ask_note(event: Message | CallbackQuery, state: FSMContext, title: str) -> None:
     await state.set_state(Ask.note)
     await target(event).answer(
-        plural(_, "showcase.ask_note", svc.NOTE_MAX, title=esc(title)) + "\n" + _("flows.showcase.voice_hint"),
+        plural(_, "showcase.ask_note", svc.NOTE_MAX, title=esc(title))
+        + "\n"
+        + _("flows.showcase.voice_hint"),
         reply_markup=note_keyboard(),
     )
 
