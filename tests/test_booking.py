@@ -143,14 +143,14 @@ async def test_book_remind_cancel_and_someone_else_books_the_freed_place(
     assert not anna.sent("SendDocument")  # no file after the confirmation: the .ics on request
     caption = anna.last_text
     assert "место за вами" in caption and "Переговорная" in caption and time_label in caption
-    # the text is the file's caption, so it stands below the file: no «Файл ниже» (the review's error 7)
-    assert "Откройте этот файл" in caption and "ниже" not in caption
+    assert "ниже" not in caption  # no «Файл ниже» (the review's error 7): the file comes on request
     assert "1 ч 30 мин" in caption and "Ленина" in caption
     assert "📆 В календарь" in anna.buttons()
     await anna.press("📆 В календарь")
     [document] = anna.sent("SendDocument")
     assert document.method.document.filename.endswith(".ics")
     assert b"BEGIN:VEVENT" in document.method.document.data
+    assert "Откройте этот файл" in (document.method.caption or "")
     assert "✖️ Отменить бронирование" in anna.buttons()
     assert await state_of(anna) is None
 

@@ -78,7 +78,7 @@ async def test_in_writing_no_time_is_asked_and_the_card_shows_the_format_alone(
     await client.press("Сибирь")
     await client.press("В переписке")
     preview = client.last_text
-    assert "Проверьте запрос" in preview and "Когда удобно" not in preview  # straight to the preview
+    assert "Проверьте заявку" in preview and "Когда удобно" not in preview  # straight to the preview
     await client.press("Изменить поле")
     await client.press("Формат")
     await client.press("По телефону")  # a format that needs a time: asked right after it
@@ -89,7 +89,7 @@ async def test_in_writing_no_time_is_asked_and_the_card_shows_the_format_alone(
     await client.press("Формат")
     await client.press("В переписке")
     assert "Когда удобно" not in client.last_text
-    await client.press("Отправить запрос")
+    await client.press("Отправить заявку")
     [c] = await consultations(db)
     assert (c.format, c.preferred_time) == ("chat", "any")
     card = next(
@@ -109,7 +109,7 @@ async def test_phone_format_still_asks_when(client: TgClient, db: Any) -> None:
     await client.press("По телефону")
     assert "Когда вам удобно" in client.last_text
     await client.press("Будни, утро")
-    await client.press("Отправить запрос")
+    await client.press("Отправить заявку")
     [c] = await consultations(db)
     assert (c.format, c.preferred_time) == ("phone", "morning")
 
@@ -128,7 +128,7 @@ async def test_a_voice_message_is_the_question_and_staff_hear_it(
     await client.press("Сибирь")
     await client.press("В переписке")
     assert "голосовым сообщением" in client.last_text and "голосовых: 1" in client.last_text
-    await client.press("Отправить запрос")
+    await client.press("Отправить заявку")
     [c] = await consultations(db)
     assert c.question == ""
     rows = await consultation_messages(db)
@@ -156,7 +156,7 @@ async def test_a_document_with_a_caption_is_the_question_with_its_file(client: T
     await client.press("Сибирь")
     await client.press("Онлайн")
     await client.press("В любое время")
-    await client.press("Отправить запрос")
+    await client.press("Отправить заявку")
     [c] = await consultations(db)
     assert c.question == "Проверьте, пожалуйста, устав нашей АНО"
     assert [m.kind for m in await consultation_messages(db)] == ["document", "voice"]
@@ -171,7 +171,7 @@ async def test_a_voice_message_to_an_open_request_reaches_staff_as_voice(
     await client.send("Как оформить отчёт по президентскому гранту?")
     await client.press("Сибирь")
     await client.press("В переписке")
-    await client.press("Отправить запрос")
+    await client.press("Отправить заявку")
     [c] = await consultations(db)
     await client.press_data(ConsultCb(action=Consult.WRITE, id=c.id).pack())
     voice = await send_voice(client)
@@ -376,7 +376,7 @@ async def test_export_is_a_file_and_a_readable_message(client: TgClient, db: Any
     await send_voice(client, caption="Как оформить отчёт по президентскому гранту?")
     await client.press("Сибирь")
     await client.press("В переписке")
-    await client.press("Отправить запрос")
+    await client.press("Отправить заявку")
     await client.send("/privacy")
     await client.press("Скачать мои данные")
     [document] = client.sent("SendDocument")

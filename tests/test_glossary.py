@@ -77,7 +77,7 @@ def violations(texts: dict[str, str]) -> list[str]:
         rules = list(BANNED)
         if not STAFF_KEY.search(key):
             rules += RESIDENT_ONLY
-        if key.startswith("consult.") and not STAFF_KEY.search(key):
+        if key.startswith(("consult.", "flows.consult.")) and not STAFF_KEY.search(key):
             rules += CONSULT_RESIDENT
         for pattern, why in rules:
             match = re.search(pattern, text)

@@ -14,7 +14,6 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from aiogram.utils.text_decorations import html_decoration as hd
 
 from db.models import Booking, BookingStatus, Resource, User
@@ -71,8 +70,7 @@ async def resource_prompt(ctx: FormContext) -> str:
         if resource.needs_approval:
             lines.append(_("booking.res_line_approval").format(name=name))
         elif resource.capacity == 1 and resource.people:  # a room booked whole: how many it holds
-            line = ngettext("flows.booking.res_line_room", "flows.booking.res_line_room", resource.people)
-            lines.append(line.format(name=name, people=resource.people))
+            lines.append(plural(_, "flows.booking.res_line_room", resource.people, name=name))
         else:
             lines.append(_("booking.res_line").format(name=name, capacity=resource.capacity))
     return "\n".join(lines)

@@ -24,6 +24,7 @@ from keyboards.menu import MenuAction, MenuCb, main_menu
 from services import consultations as svc
 from services import users as users_service
 from services.errors import DomainError, ValidationFailed
+from services.plural import plural
 
 KEEP, NONE = "keep", "none"
 
@@ -40,7 +41,7 @@ async def topic_choices(ctx: FormContext) -> list[tuple[str, str]]:
 
 
 def question_prompt(ctx: FormContext) -> str:
-    text = _("flows.consult.ask_question").format(max=svc.QUESTION_MAX, files=svc.ATTACHMENTS_MAX)
+    text = plural(_, "flows.consult.ask_question", svc.QUESTION_MAX, files=svc.ATTACHMENTS_MAX)
     if ctx.draft.get("question"):
         text += "\n\n" + _("consult.current_question").format(question=quote_cut(ctx.draft["question"], 1500))
     files = _files(ctx)
