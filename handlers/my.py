@@ -6,7 +6,9 @@ Features add (text key, section) to MY_SECTIONS and handle MyCb(section=...) in 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -22,6 +24,7 @@ from handlers.common import resident_router, target
 from keyboards.common import button, column
 from keyboards.menu import MenuCb, home_button, home_only
 from keyboards.my import MyCb, MySection
+from services import dates
 from services import my as my_service
 from services.my import Coming
 
@@ -46,13 +49,14 @@ def my_keyboard(sections: set[str] | None = None) -> InlineKeyboardMarkup:
 STARTERS = (("fc.menu.consult", "consult"), ("fc.menu.events", "events"), ("fc.menu.book", "book"))
 
 
-def _coming_line(item: Coming) -> str:
+def _coming_line(item: Coming, tz: ZoneInfo, now: datetime) -> str:
     title = hd.quote(item.title)
     if item.kind == "consult":
         return _("fc.my.consult").format(number=item.number)
     if item.kind == "request":
         return _("fc.my.request").format(number=item.number, title=title)
-    return _(f"fc.my.{item.kind}").format(title=title, when=item.when)
+    when = dates.span_text(item.at, item.until, tz, _, now) if item.at is not None else ""
+    return _(f"fc.my.{item.kind}").format(title=title, when=when)
 
 
 async def show_my(message: Message, session: AsyncSession, user: User, settings: Any) -> None:
@@ -61,10 +65,11 @@ async def show_my(message: Message, session: AsyncSession, user: User, settings:
     if not MY_SECTIONS:
         await message.answer(_("my.empty"), reply_markup=home_only())
         return
-    found = await my_service.overview(session, user, utcnow(), settings.tz)
+    now = utcnow()
+    found = await my_service.overview(session, user, now)
     lines = [_("fc.my.title")]
     if found.coming:
-        lines += ["", _("fc.my.coming"), *(_coming_line(c) for c in found.coming)]
+        lines += ["", _("fc.my.coming"), *(_coming_line(c, settings.tz, now) for c in found.coming)]
     elif found.sections:
         lines += ["", _("fc.my.nothing_coming")]
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,13 +20,14 @@ COMING_SHOWN = 6
 
 @dataclass(frozen=True)
 class Coming:
-    """One thing ahead: ``kind`` is booking, event, consult or request; ``when`` the local time, if any."""
+    """One thing ahead: ``kind`` is booking, event, consult or request; ``at``–``until`` its time, if any
+    (the handler words it in the reader's language)."""
 
     kind: str
     title: str
-    when: str = ""
     number: int = 0
     at: datetime | None = None
+    until: datetime | None = None
 
 
 @dataclass
@@ -41,13 +41,13 @@ async def _count(session: AsyncSession, *where: ColumnElement[bool]) -> int:
     return int(await session.scalar(select(func.count()).where(*where)) or 0)
 
 
-async def overview(session: AsyncSession, user: User, now: datetime, tz: ZoneInfo) -> Overview:
+async def overview(session: AsyncSession, user: User, now: datetime) -> Overview:
     out = Overview()
     ahead: list[Coming] = []
     for item, resource in await booking.upcoming(session, user.id, now=now, limit=COMING_SHOWN):
-        ahead.append(Coming("booking", resource.name, booking.format_span(item, tz), item.id, item.start_at))
+        ahead.append(Coming("booking", resource.name, item.id, item.start_at, item.end_at))
     for _signup, event in (await events.my_signups(session, user.id, now))[:COMING_SHOWN]:
-        ahead.append(Coming("event", event.title, events.fmt_when(event, tz), event.id, event.starts_at))
+        ahead.append(Coming("event", event.title, event.id, event.starts_at, event.ends_at))
     ahead.sort(key=lambda c: (c.at or now, c.number))
     consults = await session.scalars(
         select(Consultation)
