@@ -17,8 +17,14 @@ from handlers.common import error_text
 from keyboards.consultations import card_keyboard
 from services import consultations as svc
 from services.errors import DomainError
+from services.numbers import number
 
 TEXT_LIMIT = 3500
+
+
+def num(consultation_id: int) -> str:
+    """The request's number as everyone sees it: «К-12»."""
+    return number("consultation", consultation_id)
 
 
 def quote_cut(text: str | None, limit: int = TEXT_LIMIT) -> str:
@@ -87,7 +93,7 @@ def card_text(data: svc.Card, settings: Any, language: str | None = None) -> str
     c = data.consultation
     person = data.person
     lines = [
-        _("consult.card_title").format(number=c.id, status=status_text(c)),
+        _("consult.card_title").format(number=num(c.id), status=status_text(c)),
         _("consult.card_topic").format(topic=html.escape(svc.topic_title(data.topic, language))),
         _("consult.card_from").format(
             name=html.escape(person.first_name or _("consult.erased_person")),

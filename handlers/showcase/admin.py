@@ -293,7 +293,7 @@ async def trial_approve(
 
 def register(router: Router) -> None:
     cb, msg = router.callback_query.register, router.message.register
-    msg(cmd_showcase, Command("showcase"))
+    msg(cmd_showcase, Command("showcase", "catalogue"))
     cb(menu, on(StaffAction.MENU))
     cb(late, on(StaffAction.LATE))
     cb(queue, on(StaffAction.QUEUE))
