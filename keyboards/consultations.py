@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from keyboards.common import Id, button, column, nav_row, picks, row
+from services.numbers import number as number_label
 
 
 class Consult(StrEnum):
@@ -213,7 +214,7 @@ def meeting_place_keyboard(number: int, stamp: str, places: tuple[str, ...]) -> 
 def open_list_keyboard(numbers: list[int]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for number in numbers:
-        builder.button(text=f"№{number}", callback_data=ConsultAdmCb(action=ConsultStaff.SHOW, id=number))
+        builder.button(text=number_label("consultation", number), callback_data=ConsultAdmCb(action=ConsultStaff.SHOW, id=number))
     builder.adjust(5)
     return builder.as_markup()
 

@@ -88,12 +88,12 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
     """File with a document -> take -> answer -> meeting -> the person replies -> close -> rate."""
     await registered(client)
     await file_request(client)
-    assert "Запрос №1 принят" in client.all_text().replace("<b>", "").replace("</b>", "")
+    assert "Запрос К-1 принят" in client.all_text().replace("<b>", "").replace("</b>", "")
     assert await state_of(client) is None
     c = await one(db)
     assert (c.status, c.format, c.preferred_time, c.organisation) == ("new", "online", "morning", ORG)
     # the card: number, topic, organisation, question, first name only, no phone
-    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос №1")
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос К-1")
     assert "Гранты и конкурсы" in card.text and ORG in card.text.replace("&laquo;", "«")
     assert "Иван" in card.text and "Петров" not in card.text and "913" not in card.text
     assert fake_session.calls_of("SendDocument", chat_id=ADMIN_CHAT_ID), "the document reaches staff"
@@ -116,11 +116,11 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
 
     # answer by replying to the prompt
     await staff.press("Ответить")
-    prompt = bot_message(fake_session, ADMIN_CHAT_ID, "ответ на запрос №1")
+    prompt = bot_message(fake_session, ADMIN_CHAT_ID, "ответ на запрос К-1")
     await staff.send("Добрый день! Пришлите, пожалуйста, устав <b>целиком</b>.", reply_to_message=prompt)
     assert "доставлен" in staff.last_text
     answer = person_texts(fake_session, client.chat_id)[-1]
-    assert "Ответ по запросу №1" in answer and "&lt;b&gt;целиком&lt;/b&gt;" in answer
+    assert "Ответ по запросу К-1" in answer and "&lt;b&gt;целиком&lt;/b&gt;" in answer
 
     # the person replies with the button
     await client.press("↩️ Ответить")
@@ -129,7 +129,7 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
     assert "Отправлено специалисту" in client.last_text
     assert any("Хорошо, вот он" in t for t in admin_texts(fake_session))
     # ... and with a Telegram reply to the answer message, a document
-    answer_message = bot_message(fake_session, client.chat_id, "Ответ по запросу №1")
+    answer_message = bot_message(fake_session, client.chat_id, "Ответ по запросу К-1")
     document = Document(file_id="doc-full", file_unique_id="df", file_name="устав-полный.pdf")
     await client.send_message(document=document, caption="полный", reply_to_message=answer_message)
     assert "Отправлено специалисту" in client.last_text
@@ -144,7 +144,7 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
     c = await one(db)
     assert c.status == "meeting" and c.meeting_at is not None
     assert c.meeting_at.astimezone(ZoneInfo("Asia/Krasnoyarsk")).hour == 11
-    meeting = [t for t in person_texts(fake_session, client.chat_id) if "Встреча по запросу №1" in t]
+    meeting = [t for t in person_texts(fake_session, client.chat_id) if "Встреча по запросу К-1" in t]
     assert meeting and "Ленина" in meeting[-1]
     ics_calls = [
         call for call in fake_session.calls_of("SendDocument", chat_id=client.chat_id) if call.method.caption
@@ -190,8 +190,8 @@ async def test_my_lists_requests_and_cancel(
     await client.send("/my")
     await client.press("Мои запросы на консультацию")
     assert "Ваши запросы (1)" in client.last_text
-    await client.press("№1")
-    assert "Запрос №1" in client.last_text and "новая" in client.last_text
+    await client.press("К-1")
+    assert "Запрос К-1" in client.last_text and "новая" in client.last_text
     assert "✖️ Отменить запрос" in client.buttons()
     await client.press("Написать специалисту")
     await client.send_sticker()
@@ -202,14 +202,14 @@ async def test_my_lists_requests_and_cancel(
     assert fake_session.calls_of("SendPhoto", chat_id=ADMIN_CHAT_ID)
     await client.send("/my")
     await client.press("Мои запросы на консультацию")
-    await client.press("№1")
+    await client.press("К-1")
     assert "Вот скан" in client.last_text
     await client.press("Отменить запрос")
     await client.press("Да, отменить")
     assert "отменён" in client.all_text()
     c = await one(db)
     assert c.status == "cancelled"
-    assert any("отменил запрос №1" in t for t in admin_texts(fake_session))
+    assert any("отменил запрос К-1" in t for t in admin_texts(fake_session))
     # staff cannot act on it any more
     await staff.press_data(ConsultAdmCb(action="take", id=1).pack())
     assert any("закрыт или отменён" in a for a in staff.alerts())
@@ -245,7 +245,7 @@ async def test_text_in_admin_chat_is_escaped(
     await client.press("В любое время")
     assert "&lt;script&gt;" in client.last_text
     await client.press("Отправить запрос")
-    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос №1").text
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос К-1").text
     assert "<script>" not in card and "&lt;script&gt;" in card
     assert "&lt;b&gt;ООО&lt;/b&gt; &amp; Ко" in card
     assert "<i>" not in card
@@ -260,7 +260,7 @@ async def test_two_staff_take_at_once(
     maria = client_factory(STAFF_ID, first_name="Мария", last_name=None, chat_id=ADMIN_CHAT_ID)
     pyotr = client_factory(5002, first_name="Пётр", last_name=None, chat_id=ADMIN_CHAT_ID)
     data = ConsultAdmCb(action="take", id=1).pack()
-    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос №1")
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос К-1")
     await asyncio.gather(maria.press_data(data, card), pyotr.press_data(data, card))
     alerts = [c.method.text for c in fake_session.calls_of("AnswerCallbackQuery") if c.method.text]
     assert alerts.count("Запрос ваш.") == 1, alerts
@@ -362,7 +362,7 @@ async def test_overdue_requests_are_raised_again(
     before = len(admin_texts(fake_session))
     assert await raise_overdue(bot, db, i18n, settings, now=datetime(2026, 11, 30, 15, 30, tzinfo=tz)) == 1
     alert = admin_texts(fake_session)[before:]
-    assert len(alert) == 1 and "№1 ждёт уже 3 д" in alert[0]
+    assert len(alert) == 1 and "К-1 ждёт уже 3 д" in alert[0]
     assert await raise_overdue(bot, db, i18n, settings, now=datetime(2026, 11, 30, 16, 0, tzinfo=tz)) == 0
     # a day later it is raised again; taken, it is not
     assert await raise_overdue(bot, db, i18n, settings, now=datetime(2026, 12, 1, 15, 31, tzinfo=tz)) == 1
@@ -379,10 +379,10 @@ async def test_open_list_and_org_history(client_factory: Any, staff: TgClient, d
     await file_request(first, document=False)
     await file_request(second, question="Как вести бухгалтерию НКО на УСН?", document=False)
     await staff.send("/consults")
-    assert "Открытые запросы: 2" in staff.last_text and "№1" in staff.last_text and "№2" in staff.last_text
+    assert "Открытые запросы: 2" in staff.last_text and "К-1" in staff.last_text and "К-2" in staff.last_text
     assert "Всего запросов: 2 · закрыто: 0" in staff.last_text
-    await staff.press("№2", exact=True)
-    assert "Запрос №2" in staff.last_text
+    await staff.press("К-2", exact=True)
+    assert "Запрос К-2" in staff.last_text
     await staff.press("История организации")
     assert "запросов — 2" in staff.last_text
     await staff.send("/consult_org добрые")
@@ -439,7 +439,7 @@ async def test_forum_threads(database_url: str, db: Any, bot: Any, fake_session:
     await file_request(other, question="Ещё один вопрос про гранты", document=False)
     assert len(fake_session.calls_of("CreateForumTopic")) == 1
     cards = [
-        c for c in fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID) if "Запрос №" in c.method.text
+        c for c in fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID) if "Запрос К-" in c.method.text
     ]
     assert [c.method.message_thread_id for c in cards[-2:]] == [501, 501]
     await dp.storage.close()
@@ -451,7 +451,7 @@ async def test_undelivered_answer_is_reported(client: TgClient, staff: TgClient,
 
     await registered(client)
     await file_request(client, document=False)
-    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос №1")
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос К-1")
     fake_session.fail_next(
         "SendMessage", TelegramForbiddenError(method=SendMessage(chat_id=1, text="x"), message="blocked")
     )
@@ -523,7 +523,7 @@ async def test_reminder_renders_in_the_persons_language(
     for language, expected in (("ru", "по телефону"), ("en", "by phone")):
         with i18n.context(), i18n.use_locale(language):
             text, buttons = render(reminder.payload, i18n.gettext, settings.tz)
-        assert "№1" in text or "No. 1" in text
+        assert "К-1" in text or "No. 1" in text
         assert expected in text
         assert buttons is not None
         data = buttons[0][0].data
@@ -556,14 +556,14 @@ async def test_long_escaped_texts_fit_one_message(
 ) -> None:
     await registered(client)
     await file_request(client, question="<&>" * 990 + " вопрос", document=False)
-    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос №1").text
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Запрос К-1").text
     assert len(card) <= 4096 and "&lt;&amp;&gt;" in card
     for _ in range(6):
         await client.press_data(ConsultCb(action="write", id=1).pack())
         await client.send("&" * 2999)
     await client.send("/my")
     await client.press("Мои запросы на консультацию")
-    await client.press("№1")
+    await client.press("К-1")
     assert len(client.last_text) <= 4096 and client.last_text.count("<b>") == client.last_text.count("</b>")
     await staff.send("/consults")
     assert len(staff.last_text) <= 4096
@@ -595,4 +595,4 @@ async def test_card_lost_on_the_way_is_posted_when_raised(
     c = await one(db)
     assert c.card_message_id is not None
     texts = admin_texts(fake_session)
-    assert any("Запрос №1" in t for t in texts) and any("ждёт уже" in t for t in texts)
+    assert any("Запрос К-1" in t for t in texts) and any("ждёт уже" in t for t in texts)

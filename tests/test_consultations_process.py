@@ -94,7 +94,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         await api.wait_text(PERSON, "Проверьте запрос")
         api.press(PERSON, "Отправить запрос")
         await api.wait_text(PERSON, "принят")
-        card = await api.wait_text(ADMIN, "Запрос №1")
+        card = await api.wait_text(ADMIN, "Запрос К-1")
         assert "Анна" in card.text and "Смирнова" not in card.text
         await api.wait_for(
             lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(ADMIN)
@@ -104,7 +104,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         staff_press(api, "Взять")
         await api.wait_text(PERSON, "взят в работу")
         staff_press(api, "Ответить")
-        await api.wait_text(ADMIN, "ответ на запрос №1")
+        await api.wait_text(ADMIN, "ответ на запрос К-1")
         chat_id, prompt_id = await link_of(db_path, "answer")
         prompt = {
             "message_id": prompt_id,
@@ -121,7 +121,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         await api.wait_text(PERSON, "Пришлите смету проекта")
 
         # the person replies
-        await converse(api, PERSON, (Press("Ответить"), "Напишите сообщение по запросу №1"))
+        await converse(api, PERSON, (Press("Ответить"), "Напишите сообщение по запросу К-1"))
         api.push_text(PERSON, "Смета во вложении будет завтра")
         await api.wait_text(ADMIN, "Смета во вложении будет завтра")
 
@@ -140,7 +140,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         staff_press(api, "15:00")
         await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "mplace" in str(c.params))
         staff_press(api, "В Центре")
-        await api.wait_text(PERSON, "Встреча по запросу №1")
+        await api.wait_text(PERSON, "Встреча по запросу К-1")
         ics = await api.wait_for(
             lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(PERSON)
         )

@@ -53,7 +53,7 @@ async def show_list(message: Message, session: AsyncSession, user: User) -> None
     items = []
     for c in rows:
         topic = await session.get(svc.ConsultationTopic, c.topic_id)
-        items.append((c.id, f"№{c.id} · {svc.topic_title(topic, user.language)[:30]} · {status_text(c)}"))
+        items.append((c.id, f"{num(c.id)} · {svc.topic_title(topic, user.language)[:30]} · {status_text(c)}"))
     await message.answer(
         _("consult.my_title").format(count=len(rows)), reply_markup=kb.my_list_keyboard(items)
     )
