@@ -41,7 +41,7 @@ async def is_forum(bot: Bot, session: AsyncSession, chat_id: int) -> bool:
         return bool(row.value)
     try:
         forum = bool((await bot.get_chat(chat_id)).is_forum)
-    except TelegramAPIError:
+    except Exception:  # any failure: not a forum for now (cards go to the general thread), never fatal
         log.warning("could not ask whether the admin chat is a forum", exc_info=True)
         forum = False
     await svc.remember(session, FORUM_FLAG, chat_id, value=int(forum), checked_at=now)
@@ -64,7 +64,7 @@ async def thread_in(bot: Bot, session: AsyncSession, settings: Any, chat_id: int
     name = _(f"staff.topic.{feature}", locale=settings.default_locale)
     try:
         created = await bot.create_forum_topic(chat_id, name=name)
-    except TelegramAPIError:
+    except Exception:  # no «Manage topics» right, or not a forum after all: logged, never fatal
         log.warning("could not create the forum topic %r in the admin chat", feature, exc_info=True)
         await svc.remember(session, feature, chat_id, thread_id=None, checked_at=now)
         return None
