@@ -214,7 +214,10 @@ def meeting_place_keyboard(number: int, stamp: str, places: tuple[str, ...]) -> 
 def open_list_keyboard(numbers: list[int]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for number in numbers:
-        builder.button(text=number_label("consultation", number), callback_data=ConsultAdmCb(action=ConsultStaff.SHOW, id=number))
+        builder.button(
+            text=number_label("consultation", number),
+            callback_data=ConsultAdmCb(action=ConsultStaff.SHOW, id=number),
+        )
     builder.adjust(5)
     return builder.as_markup()
 
