@@ -24,7 +24,6 @@ from handlers.admin.staff import InAdminChat, IsStaff
 from keyboards.admin import PREFIX as ADMIN_PREFIX
 
 # Staff commands, for set_my_commands in the admin chat and for the refusal elsewhere.
-# Features append (command, description key).
 # In the admin chat's command list (BotCommandScopeChat), ordered by daily use, with unambiguous names;
 # STAFF_ALIASES are the older names, still answered but not listed.
 STAFF_COMMANDS: list[tuple[str, str]] = [

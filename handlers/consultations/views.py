@@ -89,6 +89,10 @@ def age_text(since: datetime, now: datetime) -> str:
     return _("consult.age_hours").format(h=hours, m=minutes)
 
 
+def acted(key: str, who: str, at: datetime, settings: Any) -> str:
+    return _(key).format(who=html.escape(who), at=local(at, settings, "%d.%m %H:%M"))
+
+
 def card_text(data: svc.Card, settings: Any, language: str | None = None) -> str:
     c = data.consultation
     person = data.person
@@ -104,8 +108,14 @@ def card_text(data: svc.Card, settings: Any, language: str | None = None) -> str
         format_text(c, "consult.card_format"),
         _("consult.card_created").format(at=local(c.created_at, settings)),
     ]
-    if c.assignee_name:
+    if c.assignee_name and c.taken_at:  # who acted on it and when, updated in place
+        lines.append(acted("staff.acted.taken", c.assignee_name, c.taken_at, settings))
+    elif c.assignee_name:
         lines.append(_("consult.card_assignee").format(name=html.escape(c.assignee_name)))
+    if data.answered:
+        lines.append(acted("staff.acted.answered", data.answered[0], data.answered[1], settings))
+    if c.closed_at and c.outcome:
+        lines.append(acted("staff.acted.closed", c.assignee_name or "—", c.closed_at, settings))
     if c.meeting_at:
         lines.append(meeting_text(c, settings, "consult.card_meeting"))
     if c.outcome:
