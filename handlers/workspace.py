@@ -102,7 +102,7 @@ async def refresh_pin(
 ) -> int:
     """Keep the pinned «📥 Ждут ответа (N)» message in the admin chat up to date; returns N. Posting
     and pinning need rights the bot may lack: a failure is logged, never raised."""
-    count = len(await svc.inbox(session))
+    count = await svc.waiting_count(session)
     chat_id = settings.admin_chat_id
     if chat_id is None:
         return count

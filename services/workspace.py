@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,6 +86,23 @@ async def inbox(session: AsyncSession, now: datetime | None = None) -> list[Wait
         items.append(Waiting("trial", trial.id, trial.created_at, trial.organisation))
     items.sort(key=lambda item: (item.since, item.kind, item.id))
     return items
+
+
+async def waiting_count(session: AsyncSession, now: datetime | None = None) -> int:
+    """How many things wait for staff (the inbox's length without its per-feature cap)."""
+    now = now or utcnow()
+    queries = (
+        select(func.count()).select_from(Consultation).where(Consultation.status.in_(OPEN_STATUSES)),
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.status == BookingStatus.PENDING, Booking.end_at > now),
+        select(func.count()).select_from(Idea).where(Idea.status == IdeaStatus.MODERATION),
+        select(func.count()).select_from(ServiceCard).where(ServiceCard.status == CardStatus.PENDING),
+        select(func.count())
+        .select_from(TrialApplication)
+        .where(TrialApplication.status == TrialStatus.PENDING),
+    )
+    return sum([await session.scalar(query) or 0 for query in queries])
 
 
 async def topic(session: AsyncSession, code: str) -> StaffTopic | None:

@@ -104,7 +104,10 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
     assert "Запрос ваш." in staff.alerts()
     c = await one(db)
     assert (c.status, c.assignee_tg_id) == ("in_progress", STAFF_ID)
-    assert "Взято в работу: Мария Сотрудник, 09.12 11:0" in fake_session.messages[ADMIN_CHAT_ID][card.message_id].text
+    assert (
+        "Взято в работу: Мария Сотрудник, 09.12 11:0"
+        in fake_session.messages[ADMIN_CHAT_ID][card.message_id].text
+    )
     assert any("взят в работу" in t and "Мария" in t for t in person_texts(fake_session, client.chat_id))
 
     # contact: shown only to the presser, audited

@@ -50,26 +50,26 @@ def button_label(item: svc.Waiting) -> str:
 
 async def send_inbox(message: Message, bot: Bot, session: AsyncSession, settings: Any) -> None:
     items = await svc.inbox(session)
-    await refresh_pin(bot, session, settings)
+    count = await refresh_pin(bot, session, settings)
     if not items:
         await message.answer(_("staff.inbox.empty"))
         return
     now = utcnow()
-    lines = [_("staff.inbox.title").format(count=len(items)), ""]
+    lines = [_("staff.inbox.title").format(count=count), ""]
     lines += [waiting_line(item, now) for item in items[:SHOWN]]
-    if len(items) > SHOWN:
-        lines.append(_("staff.inbox.more").format(count=len(items) - SHOWN))
+    if count > SHOWN:
+        lines.append(_("staff.inbox.more").format(count=count - SHOWN))
     buttons = [(button_label(item), data) for item in items[:SHOWN] if (data := open_data(item)) is not None]
     await message.answer("\n".join(lines), reply_markup=inbox_keyboard(buttons))
 
 
 async def cmd_admin(message: Message, session: AsyncSession) -> None:
-    await message.answer(_("admin.menu"), reply_markup=admin_menu(len(await svc.inbox(session))))
+    await message.answer(_("admin.menu"), reply_markup=admin_menu(await svc.waiting_count(session)))
 
 
 async def show_menu(callback: CallbackQuery, session: AsyncSession) -> None:
     await callback.answer()
-    await target(callback).answer(_("admin.menu"), reply_markup=admin_menu(len(await svc.inbox(session))))
+    await target(callback).answer(_("admin.menu"), reply_markup=admin_menu(await svc.waiting_count(session)))
 
 
 async def cmd_inbox(message: Message, bot: Bot, session: AsyncSession, settings: Any) -> None:
