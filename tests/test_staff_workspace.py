@@ -112,8 +112,15 @@ async def test_forum_topics_inbox_reply_only_reasons_and_error_topic(
     # «/find К-1» finds the consultation, with who took it
     await staff.press("К-1 ·")  # the consultation card again, then taken
     await staff.press("Взять")
-    await staff.send("/find к1")
-    assert "К-1" in staff.last_text and "Мария Сотрудник" in staff.last_text
+    await staff.send("/find к1")  # opens the card itself, with who took it
+    assert "Запрос К-1" in staff.last_text and "Взято в работу: Мария Сотрудник" in staff.last_text
+    assert "Ответить" in " ".join(staff.buttons())
+    await staff.send("/find КУ-1")  # no card here: the line and a button to it
+    assert (
+        "КУ-1" in staff.last_text and staff.buttons() == ["КУ-1 · Сиделка"]
+    ) or "КУ-1 ·" in staff.buttons()[0]
+    await staff.send("/find М-404")
+    assert "М-404: такого номера нет" in staff.last_text
 
     # a reason typed without replying to the bot reaches no resident
     booker = people["booker"]

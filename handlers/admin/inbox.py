@@ -10,17 +10,26 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
+from handlers.booking.views import card_keyboard as booking_card_keyboard
+from handlers.booking.views import staff_card as booking_card
 from handlers.common import target
+from handlers.consultations.views import card_markup as consultation_card_markup
+from handlers.consultations.views import card_text as consultation_card_text
+from handlers.ideas.views import send_card as send_idea_card
 from handlers.workspace import refresh_pin, waiting_line
 from keyboards.admin import AdminAction, AdminCb, admin_menu, inbox_keyboard, more_menu
 from keyboards.booking import Staff, StaffBk
 from keyboards.consultations import ConsultAdmCb, ConsultStaff
 from keyboards.ideas import IdeaQueueCb, QueueAction
 from keyboards.showcase_staff import StaffAction, StaffCb
+from services import booking as booking_service
+from services import consultations as consultations_service
+from services import ideas as ideas_service
 from services import numbers
 from services import workspace as svc
 
@@ -86,7 +95,9 @@ async def btn_more(callback: CallbackQuery) -> None:
     await target(callback).answer(_("staff.more_title"), reply_markup=more_menu())
 
 
-async def cmd_find(message: Message, command: CommandObject, session: AsyncSession) -> None:
+async def cmd_find(
+    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, settings: Any, i18n: I18n
+) -> None:
     parsed = numbers.parse(command.args)
     if parsed is None:
         await message.reply(_("staff.find.usage"))
@@ -96,9 +107,37 @@ async def cmd_find(message: Message, command: CommandObject, session: AsyncSessi
     if item is None:
         await message.reply(_("staff.find.none").format(number=numbers.number(kind, ident)))
         return
+    if await open_card(message, item, bot, session, settings, i18n):
+        return
     data = open_data(item)
     markup = inbox_keyboard([(button_label(item), data)]) if data is not None else None
     await message.reply(waiting_line(item, utcnow()), reply_markup=markup)
+
+
+async def open_card(
+    message: Message, item: svc.Waiting, bot: Bot, session: AsyncSession, settings: Any, i18n: I18n
+) -> bool:
+    """The staff card itself, with its buttons, where /find was typed (False: this kind has none here;
+    the line and a button to it are shown instead)."""
+    thread = message.message_thread_id if message.is_topic_message else None
+    if item.kind == "consultation":
+        data = await consultations_service.card(session, item.id)
+        text = consultation_card_text(data, settings)
+        await message.reply(text, reply_markup=consultation_card_markup(data.consultation))
+        return True
+    if item.kind == "booking":
+        booking, resource, user = await booking_service.get_booking(session, item.id)
+        await message.reply(
+            booking_card(booking, resource, user, settings), reply_markup=booking_card_keyboard(booking)
+        )
+        return True
+    if item.kind == "idea":
+        idea = await ideas_service.get(session, item.id)
+        if idea is None:
+            return False
+        await send_idea_card(bot, session, settings, i18n, idea, chat_id=message.chat.id, thread=thread)
+        return True
+    return False
 
 
 def create_router() -> Router:
