@@ -116,9 +116,7 @@ async def test_forum_topics_inbox_reply_only_reasons_and_error_topic(
     assert "Запрос К-1" in staff.last_text and "Взято в работу: Мария Сотрудник" in staff.last_text
     assert "Ответить" in " ".join(staff.buttons())
     await staff.send("/find КУ-1")  # no card here: the line and a button to it
-    assert (
-        "КУ-1" in staff.last_text and staff.buttons() == ["КУ-1 · Сиделка"]
-    ) or "КУ-1 ·" in staff.buttons()[0]
+    assert "КУ-1" in staff.last_text and staff.buttons()[0].startswith("КУ-1 · ")
     await staff.send("/find М-404")
     assert "М-404: такого номера нет" in staff.last_text
 
