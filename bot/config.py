@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     staff_cache_seconds: int = 300
 
+    # The staff workspace in the admin chat
+    staff_forum_threads: dict[str, int] = Field(default_factory=dict)
+    """Forum admin chat: feature -> message_thread_id, as JSON (consultations, bookings, ideas,
+    catalogue, events, broadcasts, errors)."""
+    staff_forum_create: bool = True
+    """Forum admin chat: the bot creates a topic for each feature not mapped above (needs the right)."""
+    error_chat_id: int | None = None
+    """A separate chat for technical error alerts (else the errors topic, or the admin chat)."""
+
     # Storage
     database_url: str = DEFAULT_SQLITE_URL
     redis_url: str | None = None
@@ -177,6 +186,7 @@ class Settings(BaseSettings):
         "telegram_api_url",
         "redis_url",
         "admin_chat_id",
+        "error_chat_id",
         "webhook_url",
         "webhook_secret",
         mode="before",

@@ -151,6 +151,11 @@ class Registry:
 
 FEATURES: tuple[Feature, ...] = (
     Feature(
+        "workspace",  # the staff workspace: forum topics, the pinned «Ждут ответа» count (no person)
+        jobs=[job.staff_pin],
+        tables=["staff_topics"],
+    ),
+    Feature(
         "events",  # before registration: /start ev_<id>, ci_<id>_<code>
         routers=lambda s: [events_handlers.create_router(s)],
         menu=[(20, "fc.menu.events", "events")],

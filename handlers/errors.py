@@ -10,11 +10,15 @@ import logging
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 from aiogram import Bot, Router
 from aiogram.types import ErrorEvent, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+
+from db.engine import Database
+from handlers.workspace import error_target
 
 log = logging.getLogger("bot.errors")
 
@@ -71,7 +75,12 @@ class ErrorReporter:
         self.limiter = AlertLimiter(alert_interval)
 
     async def on_error(
-        self, event: ErrorEvent, bot: Bot, error_sink: list[BaseException] | None = None
+        self,
+        event: ErrorEvent,
+        bot: Bot,
+        error_sink: list[BaseException] | None = None,
+        settings: Any = None,
+        db: Database | None = None,
     ) -> bool:
         update = event.update
         exc = event.exception
@@ -80,12 +89,26 @@ class ErrorReporter:
         log.error("update %s failed: %r", update.update_id, exc, exc_info=exc)
         with self.i18n.context():
             try:
-                await self._report(update, exc, bot)
+                await self._report(update, exc, bot, settings, db)
             except Exception:
                 log.exception("could not report the error of update %s", update.update_id)
         return True
 
-    async def _report(self, update: Update, exc: BaseException, bot: Bot) -> None:
+    async def _alert_target(
+        self, bot: Bot, settings: Any, db: Database | None
+    ) -> tuple[int | None, int | None]:
+        """ERROR_CHAT_ID, else the admin chat's «errors» forum topic, else the admin chat."""
+        if settings is None or db is None:
+            return self.admin_chat_id, None
+        try:
+            return await error_target(bot, db, settings)
+        except Exception:  # the database may be what failed: the alert still goes to the admin chat
+            log.warning("could not find the errors topic", exc_info=True)
+            return settings.error_chat_id or self.admin_chat_id, None
+
+    async def _report(
+        self, update: Update, exc: BaseException, bot: Bot, settings: Any = None, db: Database | None = None
+    ) -> None:
         chat_id = None
         if update.message is not None:
             chat_id = update.message.chat.id
@@ -97,10 +120,14 @@ class ErrorReporter:
                 log.debug("could not answer callback query", exc_info=True)
         if chat_id is not None and chat_id != self.admin_chat_id:
             await bot.send_message(chat_id, _("error.unexpected"))
-        if self.admin_chat_id is not None and self.limiter.allow(signature(exc)):
+        if self.limiter.allow(signature(exc)):
+            chat, thread = await self._alert_target(bot, settings, db)
+            if chat is None:
+                return
             await bot.send_message(
-                self.admin_chat_id,
-                _("error.alert").format(
+                chat,
+                message_thread_id=thread,
+                text=_("error.alert").format(
                     update_id=update.update_id,
                     error=html.escape(type(exc).__name__),
                     handler=html.escape(handler_of(exc)),

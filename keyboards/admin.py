@@ -18,6 +18,8 @@ the refusal router can turn away a press outside the admin chat or by someone wh
 
 class AdminAction(StrEnum):
     MENU = "menu"
+    INBOX = "inbox"  # everything waiting for staff, oldest first
+    MORE = "more"  # the technical views (outbox, stats, topics, digest)
     STATS = "stats"
     REPORT = "report"
     BOOKINGS = "bookings"
@@ -44,25 +46,78 @@ class AdminCb(CallbackData, prefix=PREFIX):
     id: Id = 0
 
 
-# (text key, action)
+class ReasonAction(StrEnum):
+    PICK = "rs_pick"  # a ready-made reason (``r``: its index)
+    OWN = "rs_own"  # «Своя причина»: asks for a reply
+
+
+class ReasonCb(CallbackData, prefix=PREFIX):
+    """A reason for a staff decision: ``f`` says whose (``bk_rej``, ``id_rej``, ``sc_dec``…), ``id``
+    the object; each feature handles its own ``f`` codes and checks the object's state again."""
+
+    action: ReasonAction
+    f: str
+    id: Id
+    r: Id = 0
+    c: Id = 0  # the card's message id, updated in place once decided (0: none)
+
+
+# (text key, action): ordered by daily use; the technical views are under «Ещё»
 ADMIN_MENU_ITEMS: list[tuple[str, AdminAction]] = [
-    ("admin.btn_stats", AdminAction.STATS),
-    ("report.btn_admin", AdminAction.REPORT),
-    ("booking.adm_menu", AdminAction.BOOKINGS),
-    ("broadcast.admin_btn", AdminAction.BROADCASTS),
-    ("showcase.adm_menu", AdminAction.SHOWCASE),
-    ("events.admin_btn", AdminAction.EVENTS),
-    ("ideas.admin.menu", AdminAction.IDEAS),
-    ("digest.btn_admin", AdminAction.DIGEST),
-    ("notify.btn_outbox", AdminAction.OUTBOX),
     ("consult.adm_menu_open", AdminAction.CONSULTS),
+    ("booking.adm_menu", AdminAction.BOOKINGS),
+    ("showcase.adm_menu", AdminAction.SHOWCASE),
+    ("ideas.admin.menu", AdminAction.IDEAS),
+    ("events.admin_btn", AdminAction.EVENTS),
+    ("broadcast.admin_btn", AdminAction.BROADCASTS),
+    ("report.btn_admin", AdminAction.REPORT),
+    ("staff.btn_more", AdminAction.MORE),
+]
+MORE_ITEMS: list[tuple[str, AdminAction]] = [
+    ("admin.btn_stats", AdminAction.STATS),
+    ("notify.btn_outbox", AdminAction.OUTBOX),
+    ("digest.btn_admin", AdminAction.DIGEST),
     ("consult.adm_menu_topics", AdminAction.CONSULT_TOPICS),
 ]
 
 
-def admin_menu() -> InlineKeyboardMarkup:
+def admin_menu(waiting: int | None = None) -> InlineKeyboardMarkup:
+    """The staff menu: «📥 Ждут ответа (N)» first, then the features by daily use, «Ещё» last."""
     builder = InlineKeyboardBuilder()
+    inbox = _("staff.btn_inbox").format(count=waiting) if waiting is not None else _("staff.btn_inbox_plain")
+    builder.button(text=inbox, callback_data=AdminCb(action=AdminAction.INBOX))
     for key, action in ADMIN_MENU_ITEMS:
         builder.button(text=_(key), callback_data=AdminCb(action=action))
+    builder.adjust(1, 2)
+    return builder.as_markup()
+
+
+def more_menu() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for key, action in MORE_ITEMS:
+        builder.button(text=_(key), callback_data=AdminCb(action=action))
+    builder.button(text=_("staff.btn_back_menu"), callback_data=AdminCb(action=AdminAction.MENU))
     builder.adjust(2)
+    return builder.as_markup()
+
+
+def reasons_keyboard(code: str, object_id: int, presets: list[str], card: int = 0) -> InlineKeyboardMarkup:
+    """Ready-made reasons (text keys) as buttons, then «Своя причина» (asks for a reply); ``card`` is
+    the card's message id, updated in place once decided."""
+    builder = InlineKeyboardBuilder()
+    for index, key in enumerate(presets):
+        data = ReasonCb(action=ReasonAction.PICK, f=code, id=object_id, r=index, c=card)
+        builder.button(text=_(key), callback_data=data)
+    own = ReasonCb(action=ReasonAction.OWN, f=code, id=object_id, c=card)
+    builder.button(text=_("staff.reason.own"), callback_data=own)
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def inbox_keyboard(items: list[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
+    """One button per waiting thing: its label and the feature's own «open the card» data."""
+    builder = InlineKeyboardBuilder()
+    for label, data in items:
+        builder.button(text=label[:60], callback_data=data)
+    builder.adjust(1)
     return builder.as_markup()

@@ -13,6 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from keyboards.common import Id, button, column, nav_row, picks, row
 from keyboards.menu import home_button
 from services import dates
+from services.numbers import number as number_label
 
 
 class Consult(StrEnum):
@@ -216,7 +217,10 @@ def meeting_place_keyboard(number: int, stamp: str, places: tuple[str, ...]) -> 
 def open_list_keyboard(numbers: list[int]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for number in numbers:
-        builder.button(text=f"№{number}", callback_data=ConsultAdmCb(action=ConsultStaff.SHOW, id=number))
+        builder.button(
+            text=number_label("consultation", number),
+            callback_data=ConsultAdmCb(action=ConsultStaff.SHOW, id=number),
+        )
     builder.adjust(5)
     return builder.as_markup()
 

@@ -435,6 +435,8 @@ class Card:
     attachments: int
     voices: int = 0
     """Voice messages among the attachments (a request may be asked by voice alone)."""
+    answered: tuple[str, datetime] | None = None
+    """Who answered last, and when (the card shows who acted)."""
 
 
 async def card(session: AsyncSession, consultation_id: int) -> Card:
@@ -456,7 +458,18 @@ async def card(session: AsyncSession, consultation_id: int) -> Card:
             )
         ).all()
     )
-    return Card(consultation, topic, person, sum(kinds.values()), kinds.get("voice", 0))
+    last = (
+        await session.execute(
+            select(ConsultationMessage.author_name, ConsultationMessage.created_at)
+            .where(
+                ConsultationMessage.consultation_id == consultation_id, ConsultationMessage.author == "staff"
+            )
+            .order_by(ConsultationMessage.created_at.desc(), ConsultationMessage.id.desc())
+            .limit(1)
+        )
+    ).first()
+    answered = (last[0] or "—", last[1]) if last is not None else None
+    return Card(consultation, topic, person, sum(kinds.values()), kinds.get("voice", 0), answered)
 
 
 async def _for_staff(session: AsyncSession, consultation_id: int) -> Consultation:

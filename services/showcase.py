@@ -44,6 +44,7 @@ from db.models.showcase import (
 from db.repositories import users as users_repo
 from services import audit, digest
 from services.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from services.numbers import number
 from services.ports import DeliveryError, Notifier, Translator
 from services.rows import count_rows, in_language, listed, locked, seed_once
 from services.users import DISTRICTS
@@ -1366,7 +1367,7 @@ async def raise_unanswered(
                 for view in views:
                     lines.append(
                         _("showcase.unanswered_line").format(
-                            id=view.request.id,
+                            id=number("request", view.request.id),
                             title=html.escape(view.card.title),
                             organisation=html.escape(view.card.organisation),
                             provider=html.escape(view.provider.full_name or "—"),

@@ -125,6 +125,25 @@ class TgClient:
             Update(update_id=next(_update_ids), message=self._message(text=text, entities=entities, **fields))
         )
 
+    def last_prompt(self) -> Message:
+        """The newest bot message in this chat that asks for a reply (ForceReply)."""
+        from aiogram.types import ForceReply
+
+        for call in reversed(self.session.calls):
+            method = call.method
+            if (
+                call.name == "SendMessage"
+                and getattr(method, "chat_id", None) == self.chat_id
+                and isinstance(getattr(method, "reply_markup", None), ForceReply)
+                and isinstance(call.result, Message)
+            ):
+                return call.result
+        raise AssertionError("the bot asked for no reply here")
+
+    async def reply(self, text: str, to: Message | None = None) -> list[Call]:
+        """Send ``text`` as a Telegram reply to ``to`` (by default the bot's newest ForceReply prompt)."""
+        return await self.send(text, reply_to_message=to or self.last_prompt())
+
     async def send_message(self, **fields: Any) -> list[Call]:
         return await self._feed(Update(update_id=next(_update_ids), message=self._message(**fields)))
 

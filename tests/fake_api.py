@@ -258,6 +258,19 @@ class FakeTelegram:
             return pending[:100]
         if method == "getchatmember":
             return {"status": "left", "user": self.user(int(params.get("user_id", 0)))}
+        if method == "getchat":  # the staff group is a plain supergroup here (not a forum)
+            return {
+                **self.chat(int(params.get("chat_id", 0))),
+                "accent_color_id": 0,
+                "max_reaction_count": 0,
+                "accepted_gift_types": {
+                    "unlimited_gifts": False,
+                    "limited_gifts": False,
+                    "unique_gifts": False,
+                    "premium_subscription": False,
+                    "gifts_from_channels": False,
+                },
+            }
         if method in {"sendmessage", "editmessagetext", "editmessagereplymarkup", "editmessagecaption"}:
             return self._message(params)
         if method == "senddocument":

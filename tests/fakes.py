@@ -16,13 +16,16 @@ from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.types import (
+    AcceptedGiftTypes,
     Chat,
+    ChatFullInfo,
     ChatMemberAdministrator,
     ChatMemberLeft,
     ChatMemberMember,
     ChatMemberOwner,
     Document,
     File,
+    ForumTopic,
     InlineKeyboardMarkup,
     Location,
     Message,
@@ -61,6 +64,11 @@ class FakeSession(BaseSession):
         self.messages: dict[int, dict[int, Message]] = defaultdict(dict)
         self.errors: dict[str, list[Exception]] = defaultdict(list)
         self.members: dict[tuple[int, int], str] = {}
+        self.forums: set[int] = set()
+        """Chats that are forums (getChat says is_forum; createForumTopic works there)."""
+        self.topics: dict[int, dict[int, str]] = defaultdict(dict)
+        """Forum topics created by the bot: chat id -> {message_thread_id: name}."""
+        self.pinned: dict[int, int] = {}
         self._ids = itertools.count(1000)
         self.closed = False
 
@@ -72,6 +80,19 @@ class FakeSession(BaseSession):
 
     def set_member(self, chat_id: int, user_id: int, status: str = "member") -> None:
         self.members[(chat_id, user_id)] = status
+
+    def make_forum(self, chat_id: int) -> None:
+        """``chat_id`` becomes a forum supergroup: topics can be created there."""
+        self.forums.add(chat_id)
+
+    def thread_of(self, chat_id: int, message_id: int) -> int | None:
+        """The forum topic a message the bot sent went to (None: the general thread)."""
+        message = self.messages.get(chat_id, {}).get(message_id)
+        return message.message_thread_id if message is not None else None
+
+    def topic_named(self, chat_id: int, name: str) -> int | None:
+        """The thread id of the topic the bot created under ``name`` (None: not created)."""
+        return next((t for t, n in self.topics[chat_id].items() if n == name), None)
 
     def calls_of(self, name: str, chat_id: int | None = None) -> list[Call]:
         return [
@@ -122,10 +143,12 @@ class FakeSession(BaseSession):
         markup = fields.pop("reply_markup", None)
         if not isinstance(markup, InlineKeyboardMarkup):
             markup = None
+        if fields.get("message_thread_id") is not None and chat_id in self.forums:
+            fields["is_topic_message"] = True
         message = Message(
             message_id=next(self._ids),
             date=utcnow(),
-            chat=Chat(id=chat_id, type=chat_type(chat_id)),
+            chat=Chat(id=chat_id, type=chat_type(chat_id), is_forum=chat_id in self.forums or None),
             from_user=BOT_USER,
             reply_markup=markup,
             **{k: v for k, v in fields.items() if v is not None},
@@ -165,8 +188,38 @@ class FakeSession(BaseSession):
             return self._message(
                 m.chat_id, text=m.text, reply_markup=m.reply_markup, message_thread_id=m.message_thread_id
             )
+        if name == "GetChat":
+            return ChatFullInfo(
+                id=m.chat_id,
+                type=chat_type(m.chat_id),
+                is_forum=m.chat_id in self.forums or None,
+                accent_color_id=0,
+                max_reaction_count=0,
+                accepted_gift_types=AcceptedGiftTypes(
+                    unlimited_gifts=False,
+                    limited_gifts=False,
+                    unique_gifts=False,
+                    premium_subscription=False,
+                    gifts_from_channels=False,
+                ),
+            )
+        if name == "CreateForumTopic":
+            if m.chat_id not in self.forums:
+                from aiogram.exceptions import TelegramBadRequest
+
+                raise TelegramBadRequest(method, "Bad Request: the chat is not a forum")
+            thread = next(self._ids)
+            self.topics[m.chat_id][thread] = m.name
+            return ForumTopic(message_thread_id=thread, name=m.name, icon_color=m.icon_color or 0x6FB9F0)
+        if name == "PinChatMessage":
+            self.pinned[m.chat_id] = m.message_id
+            return True
         if name in {"SendDocument", "SendPhoto", "SendVoice", "SendAudio", "SendVideo", "SendAnimation"}:
-            fields: dict[str, Any] = {"caption": m.caption, "reply_markup": m.reply_markup}
+            fields: dict[str, Any] = {
+                "caption": m.caption,
+                "reply_markup": m.reply_markup,
+                "message_thread_id": m.message_thread_id,
+            }
             if name == "SendPhoto":
                 fields["photo"] = [
                     PhotoSize(file_id=f"photo{next(self._ids)}", file_unique_id="p", width=1, height=1)
@@ -203,7 +256,12 @@ class FakeSession(BaseSession):
                 )
             return self._message(m.chat_id, text="(forward)")
         if name == "SendMediaGroup":
-            return [self._message(m.chat_id, caption=getattr(item, "caption", None)) for item in m.media]
+            return [
+                self._message(
+                    m.chat_id, caption=getattr(item, "caption", None), message_thread_id=m.message_thread_id
+                )
+                for item in m.media
+            ]
         if name == "GetFile":
             return File(file_id=m.file_id, file_unique_id="u", file_path=f"files/{m.file_id}")
         if name == "GetUpdates":

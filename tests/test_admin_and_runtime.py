@@ -16,6 +16,8 @@ from tests.conftest import ADMIN_CHAT_ID, STAFF_ID, make_settings, register
 async def test_staff_from_admin_ids_gets_the_staff_menu(staff: TgClient) -> None:
     await staff.send("/admin")
     assert "Меню сотрудника" in staff.last_text
+    assert staff.buttons()[0] == "📥 Ждут ответа (0)"  # the inbox first, the technical views under «Ещё»
+    await staff.press("Ещё")
     assert "📊 Статистика" in staff.buttons()
 
 
@@ -46,6 +48,7 @@ async def test_staff_command_outside_admin_chat_is_refused(client_factory: Any) 
 
 async def test_staff_button_pressed_by_a_stranger_is_refused(staff: TgClient, client_factory: Any) -> None:
     await staff.send("/admin")
+    await staff.press("Ещё")
     message, button = staff.find_button("Статистика")
     stranger = client_factory(7003, chat_id=ADMIN_CHAT_ID)
     await stranger.press_data(button.callback_data or "", message)

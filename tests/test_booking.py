@@ -348,8 +348,9 @@ async def test_expo_request_approved_by_staff(client, staff, db, resources, fake
     card, approve = staff.find_button("Подтвердить")
     await staff.press_data(approve.callback_data, card)
     assert "подтверждено" in staff.last_text
-    assert "Подтвердить" not in str(staff.sent("EditMessageReplyMarkup"))  # the card lost its buttons
-    assert staff.sent("EditMessageReplyMarkup")
+    [edited] = staff.sent("EditMessageText")  # the card, updated in place: who approved it, no buttons
+    assert edited.method.message_id == card.message_id and edited.method.reply_markup is None
+    assert "Подтверждено: Мария Сотрудник" in edited.method.text
     assert len(fake_session.texts_to(client.chat_id, "место за вами")) == 1
     assert (await bookings(db))[0].status == BookingStatus.CONFIRMED
     await staff.press_data(approve.callback_data, card)  # the old card pressed again
@@ -363,10 +364,11 @@ async def test_expo_request_rejected_with_a_reason(client, staff, db, resources,
     await to_confirm(client, "ЭКСПО-зал", duration="2 ч")
     await client.press("Отправить заявку")
     await staff.press("Отклонить")
-    assert "причину отказа" in staff.last_text
-    await staff.send_sticker()
-    assert "текстом" in staff.last_text
-    await staff.send("В этот день <выставка>")
+    assert "Отказ по бронированию Б-" in staff.last_text and "Время занято" in staff.buttons()
+    await staff.press("Своя причина")
+    await staff.send("В этот день <выставка>")  # not a reply to the bot: a line to a colleague
+    assert staff.replies == [] and not fake_session.texts_to(client.chat_id, "не подтверждена")
+    await staff.reply("В этот день <выставка>")
     assert "отклонена" in staff.last_text
     [told] = fake_session.texts_to(client.chat_id, "не подтверждена")
     assert "В этот день &lt;выставка&gt;" in told
@@ -388,13 +390,13 @@ async def test_staff_schedule_cancel_with_reason_and_guest_booking(
     await staff.send(f"/bookings {day}")
     await staff.press("Коворкинг")
     assert "занято 1 из 6" in staff.last_text and "Иван Петров" in staff.last_text
-    await staff.press(f"#{booking.id}")
-    assert f"Бронирование №{booking.id}" in staff.last_text
+    await staff.press(f"Б-{booking.id}")
+    assert f"Бронирование Б-{booking.id}" in staff.last_text
     await staff.press("Отменить (с причиной)")
-    await staff.send("Санитарный день")
+    await staff.press("Центр в этот день закрыт")
     assert "отменено" in staff.last_text
     [told] = fake_session.texts_to(client.chat_id, "Центр отменил")
-    assert "Санитарный день" in told
+    assert "Центр в этот день закрыт" in told
     assert (await bookings(db))[0].status == BookingStatus.CANCELLED
 
     # a resident without Telegram, booked by staff
@@ -448,10 +450,12 @@ async def test_staff_marks_a_no_show(client, staff, db, resources) -> None:
     await add_coworking_bookings(db, timedelta(hours=1), BookingStatus.CONFIRMED)
     [booking] = await bookings(db)
     await staff.press_data(f"sbk:open:{booking.id}:")
-    await staff.press("Не пришёл")
+    card, button = staff.find_button("Не пришёл")
+    await staff.press_data(button.callback_data or "", card)
     assert "неявка" in staff.alerts()[0]
     assert (await bookings(db))[0].status == BookingStatus.NO_SHOW
-    await staff.press("Не пришёл")
+    assert "Неявка отмечена: Мария Сотрудник" in staff.last_text  # the card, updated in place
+    await staff.press_data(button.callback_data or "", card)  # the old button pressed again
     assert "уже отменено или завершено" in staff.alerts()[0]
 
 

@@ -87,12 +87,12 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
     """File with a document -> take -> answer -> meeting -> the person replies -> close -> rate."""
     await registered(client)
     await file_request(client)
-    assert "Заявка №1 принята" in client.all_text().replace("<b>", "").replace("</b>", "")
+    assert "Заявка К-1 принята" in client.all_text().replace("<b>", "").replace("</b>", "")
     assert await state_of(client) is None
     c = await one(db)
     assert (c.status, c.format, c.preferred_time, c.organisation) == ("new", "online", "morning", ORG)
     # the card: number, topic, organisation, question, first name only, no phone
-    card = bot_message(fake_session, ADMIN_CHAT_ID, "Заявка №1")
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Заявка К-1")
     assert "Гранты и конкурсы" in card.text and ORG in card.text.replace("&laquo;", "«")
     assert "Иван" in card.text and "Петров" not in card.text and "913" not in card.text
     assert fake_session.calls_of("SendDocument", chat_id=ADMIN_CHAT_ID), "the document reaches staff"
@@ -105,6 +105,7 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
     assert (c.status, c.assignee_tg_id) == ("in_progress", STAFF_ID)
     assert "Ведёт:</b> Мария" in fake_session.messages[ADMIN_CHAT_ID][card.message_id].text
     assert any("взята в работу" in t and "Мария" in t for t in person_texts(fake_session, client.chat_id))
+    assert "Взято в работу: Мария Сотрудник" in fake_session.messages[ADMIN_CHAT_ID][card.message_id].text
 
     # contact: shown only to the presser, audited
     await staff.press("Контакт")
@@ -115,11 +116,11 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
 
     # answer by replying to the prompt
     await staff.press("Ответить")
-    prompt = bot_message(fake_session, ADMIN_CHAT_ID, "ответ по заявке №1")
+    prompt = bot_message(fake_session, ADMIN_CHAT_ID, "ответ по заявке К-1")
     await staff.send("Добрый день! Пришлите, пожалуйста, устав <b>целиком</b>.", reply_to_message=prompt)
     assert "доставлен" in staff.last_text
     answer = person_texts(fake_session, client.chat_id)[-1]
-    assert "Ответ по заявке №1" in answer and "&lt;b&gt;целиком&lt;/b&gt;" in answer
+    assert "Ответ по заявке К-1" in answer and "&lt;b&gt;целиком&lt;/b&gt;" in answer
 
     # the person replies with the button
     await client.press("↩️ Ответить")
@@ -128,7 +129,7 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
     assert "Отправлено специалисту" in client.last_text
     assert any("Хорошо, вот он" in t for t in admin_texts(fake_session))
     # ... and with a Telegram reply to the answer message, a document
-    answer_message = bot_message(fake_session, client.chat_id, "Ответ по заявке №1")
+    answer_message = bot_message(fake_session, client.chat_id, "Ответ по заявке К-1")
     document = Document(file_id="doc-full", file_unique_id="df", file_name="устав-полный.pdf")
     await client.send_message(document=document, caption="полный", reply_to_message=answer_message)
     assert "Отправлено специалисту" in client.last_text
@@ -143,7 +144,7 @@ async def test_full_flow(client: TgClient, staff: TgClient, db: Any, fake_sessio
     c = await one(db)
     assert c.status == "meeting" and c.meeting_at is not None
     assert c.meeting_at.astimezone(ZoneInfo("Asia/Krasnoyarsk")).hour == 11
-    meeting = [t for t in person_texts(fake_session, client.chat_id) if "Встреча по заявке №1" in t]
+    meeting = [t for t in person_texts(fake_session, client.chat_id) if "Встреча по заявке К-1" in t]
     assert meeting and "Ленина" in meeting[-1]
     ics_calls = [
         call for call in fake_session.calls_of("SendDocument", chat_id=client.chat_id) if call.method.caption
@@ -189,8 +190,8 @@ async def test_my_lists_requests_and_cancel(
     await client.send("/my")
     await client.press("Мои заявки на консультацию")
     assert "Ваши заявки на консультацию (1)" in client.last_text
-    await client.press("№1")
-    assert "Заявка №1" in client.last_text and "новая" in client.last_text
+    await client.press("К-1")
+    assert "Заявка К-1" in client.last_text and "новая" in client.last_text
     assert "✖️ Отменить заявку" in client.buttons()
     await client.press("Написать специалисту")
     await client.send_sticker()
@@ -201,14 +202,14 @@ async def test_my_lists_requests_and_cancel(
     assert fake_session.calls_of("SendPhoto", chat_id=ADMIN_CHAT_ID)
     await client.send("/my")
     await client.press("Мои заявки на консультацию")
-    await client.press("№1")
+    await client.press("К-1")
     assert "Вот скан" in client.last_text
     await client.press("Отменить заявку")
     await client.press("Да, отменить")
     assert "Заявка №1 отменена" in client.all_text()
     c = await one(db)
     assert c.status == "cancelled"
-    assert any("отменил заявку №1" in t for t in admin_texts(fake_session))
+    assert any("отменил заявку К-1" in t for t in admin_texts(fake_session))
     # staff cannot act on it any more
     await staff.press_data(ConsultAdmCb(action="take", id=1).pack())
     assert any("закрыта или отменена" in a for a in staff.alerts())
@@ -242,7 +243,7 @@ async def test_text_in_admin_chat_is_escaped(
     await client.press("В переписке")  # no «когда удобно» for an answer in writing
     assert "&lt;script&gt;" in client.last_text
     await client.press("Отправить заявку")
-    card = bot_message(fake_session, ADMIN_CHAT_ID, "Заявка №1").text
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Заявка К-1").text
     assert "<script>" not in card and "&lt;script&gt;" in card
     assert "&lt;b&gt;ООО&lt;/b&gt; &amp; Ко" in card
     assert "<i>" not in card
@@ -257,7 +258,7 @@ async def test_two_staff_take_at_once(
     maria = client_factory(STAFF_ID, first_name="Мария", last_name=None, chat_id=ADMIN_CHAT_ID)
     pyotr = client_factory(5002, first_name="Пётр", last_name=None, chat_id=ADMIN_CHAT_ID)
     data = ConsultAdmCb(action="take", id=1).pack()
-    card = bot_message(fake_session, ADMIN_CHAT_ID, "Заявка №1")
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Заявка К-1")
     await asyncio.gather(maria.press_data(data, card), pyotr.press_data(data, card))
     alerts = [c.method.text for c in fake_session.calls_of("AnswerCallbackQuery") if c.method.text]
     assert alerts.count("Заявка ваша.") == 1, alerts
@@ -356,7 +357,7 @@ async def test_overdue_requests_are_raised_again(
     before = len(admin_texts(fake_session))
     assert await raise_overdue(bot, db, i18n, settings, now=datetime(2026, 11, 30, 15, 30, tzinfo=tz)) == 1
     alert = admin_texts(fake_session)[before:]
-    assert len(alert) == 1 and "№1 ждёт уже 3 д" in alert[0]
+    assert len(alert) == 1 and "К-1 ждёт уже 3 д" in alert[0]
     assert await raise_overdue(bot, db, i18n, settings, now=datetime(2026, 11, 30, 16, 0, tzinfo=tz)) == 0
     # a day later it is raised again; taken, it is not
     assert await raise_overdue(bot, db, i18n, settings, now=datetime(2026, 12, 1, 15, 31, tzinfo=tz)) == 1
@@ -375,12 +376,12 @@ async def test_open_list_and_org_history(client_factory: Any, staff: TgClient, d
     await staff.send("/consults")
     assert (
         "Открытые заявки на консультацию: 2" in staff.last_text
-        and "№1" in staff.last_text
-        and "№2" in staff.last_text
+        and "К-1" in staff.last_text
+        and "К-2" in staff.last_text
     )
     assert "Всего заявок: 2 · закрыто: 0" in staff.last_text
-    await staff.press("№2", exact=True)
-    assert "Заявка №2" in staff.last_text
+    await staff.press("К-2", exact=True)
+    assert "Заявка К-2" in staff.last_text
     await staff.press("История организации")
     assert "заявок — 2" in staff.last_text
     await staff.send("/consult_org добрые")
@@ -449,7 +450,7 @@ async def test_undelivered_answer_is_reported(client: TgClient, staff: TgClient,
 
     await registered(client)
     await file_request(client, document=False)
-    card = bot_message(fake_session, ADMIN_CHAT_ID, "Заявка №1")
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Заявка К-1")
     fake_session.fail_next(
         "SendMessage", TelegramForbiddenError(method=SendMessage(chat_id=1, text="x"), message="blocked")
     )
@@ -521,7 +522,7 @@ async def test_reminder_renders_in_the_persons_language(
     for language, expected in (("ru", "по телефону"), ("en", "by phone")):
         with i18n.context(), i18n.use_locale(language):
             text, buttons = render(reminder.payload, i18n.gettext, settings.tz)
-        assert "№1" in text or "No. 1" in text
+        assert "К-1" in text or "No. 1" in text
         assert expected in text
         assert buttons is not None
         data = buttons[0][0].data
@@ -554,14 +555,14 @@ async def test_long_escaped_texts_fit_one_message(
 ) -> None:
     await registered(client)
     await file_request(client, question="<&>" * 990 + " вопрос", document=False)
-    card = bot_message(fake_session, ADMIN_CHAT_ID, "Заявка №1").text
+    card = bot_message(fake_session, ADMIN_CHAT_ID, "Заявка К-1").text
     assert len(card) <= 4096 and "&lt;&amp;&gt;" in card
     for _ in range(6):
         await client.press_data(ConsultCb(action="write", id=1).pack())
         await client.send("&" * 2999)
     await client.send("/my")
     await client.press("Мои заявки на консультацию")
-    await client.press("№1")
+    await client.press("К-1")
     assert len(client.last_text) <= 4096 and client.last_text.count("<b>") == client.last_text.count("</b>")
     await staff.send("/consults")
     assert len(staff.last_text) <= 4096
@@ -592,4 +593,4 @@ async def test_card_lost_on_the_way_is_posted_when_raised(
     c = await one(db)
     assert c.card_message_id is not None
     texts = admin_texts(fake_session)
-    assert any("Заявка №1" in t for t in texts) and any("ждёт уже" in t for t in texts)
+    assert any("Заявка К-1" in t for t in texts) and any("ждёт уже" in t for t in texts)

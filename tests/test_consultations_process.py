@@ -87,7 +87,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         await api.wait_text(PERSON, "Проверьте заявку")
         api.press(PERSON, "Отправить заявку")
         await api.wait_text(PERSON, "принят")
-        card = await api.wait_text(ADMIN, "Заявка №1")
+        card = await api.wait_text(ADMIN, "Заявка К-1")
         assert "Анна" in card.text and "Смирнова" not in card.text
         await api.wait_for(
             lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(ADMIN)
@@ -97,7 +97,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         staff_press(api, "Взять")
         await api.wait_text(PERSON, "взята в работу")
         staff_press(api, "Ответить")
-        await api.wait_text(ADMIN, "ответ по заявке №1")
+        await api.wait_text(ADMIN, "ответ по заявке К-1")
         chat_id, prompt_id = await link_of(db_path, "answer")
         prompt = {
             "message_id": prompt_id,
@@ -114,7 +114,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         await api.wait_text(PERSON, "Пришлите смету проекта")
 
         # the person replies
-        await converse(api, PERSON, (Press("Ответить"), "Напишите сообщение по заявке №1"))
+        await converse(api, PERSON, (Press("Ответить"), "Напишите сообщение по заявке К-1"))
         api.push_text(PERSON, "Смета во вложении будет завтра")
         await api.wait_text(ADMIN, "Смета во вложении будет завтра")
 
@@ -133,7 +133,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         staff_press(api, "15:00")
         await api.wait_for(lambda c: c.method == "editMessageReplyMarkup" and "mplace" in str(c.params))
         staff_press(api, "В Центре")
-        await api.wait_text(PERSON, "Встреча по заявке №1")
+        await api.wait_text(PERSON, "Встреча по заявке К-1")
         ics = await api.wait_for(
             lambda c: c.method == "sendDocument" and str(c.params.get("chat_id")) == str(PERSON)
         )

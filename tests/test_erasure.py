@@ -80,6 +80,7 @@ COLUMNS: dict[str, str] = {
     # digest
     "digest_news.*": STAFF,
     "job_leases.*": NO,  # which instance runs a scheduled job: no person in it
+    "staff_topics.*": NO,  # the admin chat's forum topics and pinned count: no person in it
     # events
     "events.*": STAFF,
     "event_signups.id": NO, "event_signups.event_id": NO, "event_signups.user_id": NO,

@@ -122,6 +122,7 @@ def test_every_feature_job_is_scheduled(settings: Any, bot: Any, db: Any, dp: An
         "showcase.unanswered",
         "privacy.retention",
         "report.monthly",
+        "workspace.pin",
     }
 
 

@@ -90,13 +90,15 @@ async def test_full_story(client_factory, staff: TgClient, db, fake_session) -> 
     # the staff card: photo and text with the three buttons
     assert fake_session.calls_of("SendPhoto", chat_id=ADMIN_CHAT_ID)
     card = fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)[-1]
-    assert f"Идея №{idea.id}" in card.text and "Анна Смирнова" in card.text
+    assert f"Идея И-{idea.id}" in card.text and "Анна Смирнова" in card.text
     assert "&lt;b&gt;все&lt;/b&gt;" in card.text
 
     # staff return it with a comment (typed by staff, escaped for the author)
     await staff.press("На доработку")
-    assert "напишите" in staff.last_text.lower()
-    await staff.send("Добавьте смету <i>и фото</i> двора")
+    assert "ответьте (reply)" in staff.last_text.lower()
+    await staff.send("Добавьте смету <i>и фото</i> двора")  # not a reply: a line to a colleague
+    assert staff.replies == [] and not await notices(db, "idea.status")
+    await staff.reply("Добавьте смету <i>и фото</i> двора")
     assert "возвращена автору" in staff.all_text()
     [idea] = await ideas_in(db)
     assert idea.status == "revision" and idea.staff_comment == "Добавьте смету <i>и фото</i> двора"
@@ -326,14 +328,18 @@ async def test_reject_needs_reason_and_cancel(client_factory, staff: TgClient, d
     await register(author)
     await submit_idea(author, photo=False)
     await staff.press("Отклонить")
+    assert "Не по профилю Центра" in staff.buttons()
+    await staff.press("Своя причина")
     await staff.send("/cancel")
     assert "не отправлен" in staff.last_text
     [idea] = await ideas_in(db)
     assert idea.status == "moderation"
     await staff.press("Отклонить")
-    await staff.send_sticker()
-    assert "текст" in staff.last_text
-    await staff.send("Такая площадка уже строится по нацпроекту")
+    await staff.press("Своя причина")
+    await staff.send("Такая площадка уже строится по нацпроекту")  # not a reply: taken by nobody
+    [idea] = await ideas_in(db)
+    assert idea.status == "moderation"
+    await staff.reply("Такая площадка уже строится по нацпроекту")
     [idea] = await ideas_in(db)
     assert idea.status == "rejected"
     await author.send("/my")
@@ -579,8 +585,8 @@ async def test_staff_queue_and_card_on_demand(client_factory, staff: TgClient, d
         "на проверке: 1" in staff.last_text
         and "Всего идей: 1 от 1 автора; поддержек: 0 от 0 человек." in staff.last_text
     )
-    await staff.press("№1")
-    assert "Идея №1" in staff.last_text and "Опубликовать" in " ".join(staff.buttons())
+    await staff.press("И-1")
+    assert "Идея И-1" in staff.last_text and "Опубликовать" in " ".join(staff.buttons())
     await staff.send("/idea_queue")
     assert "Ждут проверки" in staff.last_text
     # the staff command is refused outside the admin chat

@@ -116,12 +116,15 @@ async def test_idea_story_through_the_real_process(tmp_path: Path, api: FakeTele
         await api.wait_for(
             lambda c: c.method == "sendPhoto" and str(c.params.get("chat_id")) == str(ADMIN_CHAT_ID)
         )
-        await api.wait_text(ADMIN_CHAT_ID, "Идея №1")
+        await api.wait_text(ADMIN_CHAT_ID, "Идея И-1")
 
         go.mark = len(api.calls)
         staff_press(api, "На доработку")
-        await go.see(ADMIN_CHAT_ID, "напишите ответом")
-        go.push({"message": staff_message(api, "Добавьте, сколько нужно турников")})
+        await go.see(ADMIN_CHAT_ID, "Ответьте (Reply)")
+        prompt = await api.wait_text(ADMIN_CHAT_ID, "что автору исправить")
+        reply = staff_message(api, "Добавьте, сколько нужно турников")
+        reply["reply_to_message"] = prompt.message()
+        go.push({"message": reply})
         await go.see(ADMIN_CHAT_ID, "возвращена автору")
         await go.see(author, "вернули на доработку")  # delivered by the outbox sender
 

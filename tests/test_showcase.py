@@ -354,7 +354,9 @@ async def test_return_with_comment_then_edit_goes_back_to_moderation(
     provider = await make_provider(client_factory, db=db)
     await fill_card(provider)
     await staff.press("Вернуть с комментарием")
-    await staff.send("Добавьте <часы> работы")
+    await staff.send("Добавьте <часы> работы")  # not a reply to the bot: taken by nobody
+    assert staff.replies == [] and (await cards(db))[0].status == CardStatus.PENDING
+    await staff.reply("Добавьте <часы> работы")
     assert "возвращена" in staff.all_text()
     [card] = await cards(db)
     assert card.status == CardStatus.RETURNED and card.staff_comment == "Добавьте <часы> работы"
@@ -374,7 +376,9 @@ async def test_return_with_comment_then_edit_goes_back_to_moderation(
     assert card.status == CardStatus.PENDING and card.staff_comment is None
     assert "с 9 до 18" in card.description and "будням" in card.search_text
     await staff.press("Отклонить")
-    await staff.send("Не соответствует правилам ЭКСПО")
+    assert "Услуга не относится к социальным" in staff.buttons()
+    await staff.press("Своя причина")
+    await staff.reply("Не соответствует правилам ЭКСПО")
     [card] = await cards(db)
     assert card.status == CardStatus.DECLINED
     assert "отклонили" in fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
@@ -684,7 +688,7 @@ async def test_returned_card_can_be_sent_again_unchanged(client_factory, staff, 
     provider = await make_provider(client_factory, db=db)
     await fill_card(provider)
     await staff.press("Вернуть с комментарием")
-    await staff.send("Уточните, есть ли выходные")
+    await staff.reply("Уточните, есть ли выходные")
     await provider.press("Открыть карточку")
     fake_session.clear()
     await provider.press("Отправить снова")
@@ -745,7 +749,7 @@ async def test_staff_see_unanswered_requests(client_factory, staff, db, settings
         req.created_at = utcnow() - timedelta(hours=settings.showcase_answer_hours + 1)
     await staff.send("/showcase")
     await staff.press("Заявки без ответа (1)")
-    assert "№1 «Помощь по дому пожилым» — АНО «Добрые руки»" in staff.last_text
+    assert "У-1 «Помощь по дому пожилым» — АНО «Добрые руки»" in staff.last_text
 
 
 async def test_conversation_edge_cases(client_factory, staff, fake_session, db) -> None:

@@ -69,7 +69,7 @@ async def test_showcase_through_the_real_process(tmp_path: Path, api: FakeTelegr
             (Press("Без фото"), "Так карточку увидят"),
         )
         api.press(PROVIDER, "Подтвердить")
-        await api.wait_text(ADMIN, "Карточка №1 на проверку")
+        await api.wait_text(ADMIN, "Карточка КУ-1 на проверку")
 
         # staff publish it
         api.press(STAFF, "Опубликовать", chat_id=ADMIN)
@@ -91,7 +91,7 @@ async def test_showcase_through_the_real_process(tmp_path: Path, api: FakeTelegr
             (Press("1"), "💰 300 ₽ в час"),  # the card itself, not the list line
             (Press("Оставить заявку"), "Коротко напишите"),
             ("Нужно для мамы с понедельника", "Показать ваш телефон"),
-            (Press("Нет, только через бот"), "Заявка №1"),
+            (Press("Нет, только через бот"), "Заявка У-1"),
         )
         card = await api.wait_text(PROVIDER, "Новая заявка")
         assert "+79130001122" not in card.text and "Нужно для мамы" in card.text

@@ -54,6 +54,7 @@ from sqlalchemy import func, or_, select, update
 from db.base import utcnow
 from db.engine import Database, write
 from db.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus, User, UserStatus
+from handlers.workspace import staff_thread
 from keyboards import broadcasts as kb
 from services import broadcasts as service
 from services.broadcasts import SOURCE_GONE
@@ -210,6 +211,7 @@ class BroadcastSender:
         retry_base: float = 2.0,
         allow_fast: bool = False,
         pace: SharedPace | None = None,
+        settings: Any = None,
     ) -> None:
         if not allow_fast:  # benchmarks and tests may go faster against fakes; Telegram may not
             rate = min(rate, TELEGRAM_LIMIT)
@@ -217,6 +219,8 @@ class BroadcastSender:
         self.db = db
         self.i18n = i18n
         self.admin_chat_id = admin_chat_id
+        self.settings = settings
+        """For the admin chat's «Рассылки» forum topic (None: the general thread)."""
         self.tz = tz
         self.locale = locale
         self.rate = rate
@@ -245,6 +249,7 @@ class BroadcastSender:
         values: dict[str, Any] = {
             "i18n": i18n,
             "admin_chat_id": settings.admin_chat_id,
+            "settings": settings,
             "tz": settings.tz,
             "locale": settings.default_locale,
             "rate": settings.broadcast_rate,
@@ -685,6 +690,18 @@ class BroadcastSender:
             except Exception:
                 log.warning("broadcast %s: progress check failed", job.broadcast.id, exc_info=True)
 
+    async def _thread(self) -> int | None:
+        """The admin chat's «Рассылки» topic when it is a forum (never fails: None then)."""
+        if self.settings is None or self.admin_chat_id is None:
+            return None
+        try:
+            async with self.db.session() as session:
+                with self.i18n.context(), self.i18n.use_locale(self.locale):
+                    return await staff_thread(self.bot, session, self.settings, "broadcasts")
+        except Exception:
+            log.warning("could not find the broadcasts topic", exc_info=True)
+            return None
+
     async def _ensure_progress_message(self, job: Job) -> None:
         broadcast = job.broadcast
         if broadcast.progress_message_id is not None or self.admin_chat_id is None:
@@ -694,8 +711,11 @@ class BroadcastSender:
         with self.i18n.context(), self.i18n.use_locale(self.locale):
             text = self.progress_text(broadcast, counts, job)
             markup = kb.control_keyboard(broadcast.id, BroadcastStatus.RUNNING)
+        thread = await self._thread()
         try:
-            message = await self.bot.send_message(self.admin_chat_id, text, reply_markup=markup)
+            message = await self.bot.send_message(
+                self.admin_chat_id, text, reply_markup=markup, message_thread_id=thread
+            )
         except TelegramAPIError:
             log.warning("broadcast %s: could not post the progress message", broadcast.id, exc_info=True)
             return
@@ -769,7 +789,9 @@ class BroadcastSender:
                 )
             except TelegramAPIError:
                 with contextlib.suppress(TelegramAPIError):
-                    await self.bot.send_message(self.admin_chat_id, report)
+                    await self.bot.send_message(
+                        self.admin_chat_id, report, message_thread_id=await self._thread()
+                    )
         log.info("broadcast %s ended: %s (%s)", broadcast.id, reason, counts)
 
     async def _finish(self, broadcast_id: int, status: str, error: str | None) -> bool:

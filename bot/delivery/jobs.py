@@ -27,6 +27,7 @@ from db.base import utcnow
 from db.engine import Database
 from handlers.consultations.delivery import raise_overdue as raise_overdue_consultations
 from handlers.report.delivery import post_monthly as post_monthly_report
+from handlers.workspace import refresh_pin
 from services import digest as digest_service
 from services import privacy as privacy_service
 from services import report_offline
@@ -269,6 +270,30 @@ def showcase_unanswered(scheduler: BaseScheduler, ctx: JobContext) -> None:
         timedelta(minutes=showcase_service.UNANSWERED_EVERY_MINUTES),
         (ctx.notifier, ctx.db, ctx.i18n, ctx.settings),
         "raise service requests providers did not answer in time",
+    )
+
+
+async def run_staff_pin(bot: Bot, db: Database, i18n: Translator, settings: Settings) -> None:
+    """Keep the pinned «📥 Ждут ответа (N)» count in the admin chat up to date."""
+    if settings.admin_chat_id is None:
+        return
+    try:
+        async with db.session() as session:
+            with i18n.context(), i18n.use_locale(settings.default_locale):
+                await refresh_pin(bot, session, settings)
+    except Exception:
+        log.exception("could not update the pinned count")
+
+
+def staff_pin(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    add_interval_job(
+        scheduler,
+        ctx,
+        "workspace.pin",
+        run_staff_pin,
+        timedelta(minutes=1),
+        (ctx.bot, ctx.db, ctx.i18n, ctx.settings),
+        "keep the pinned count of what waits for staff up to date",
     )
 
 

@@ -19,6 +19,7 @@ from db.models.jobs import JobLease
 from db.models.notifications import Notification, NotificationStatus
 from db.models.report import OfflineRecipients
 from db.models.showcase import ServiceCard  # (registers the showcase tables)
+from db.models.workspace import StaffTopic
 
 __all__ = [
     "AuditLog",
@@ -54,6 +55,7 @@ __all__ = [
     "Resource",
     "ServiceCard",
     "SignupStatus",
+    "StaffTopic",
     "User",
     "UserStatus",
 ]

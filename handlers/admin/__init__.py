@@ -19,54 +19,45 @@ from handlers import events as events_feature
 from handlers import ideas as ideas_feature
 from handlers import report as report_feature
 from handlers import showcase as showcase_feature
-from handlers.admin import stats
+from handlers.admin import inbox, stats
 from handlers.admin.staff import InAdminChat, IsStaff
 from keyboards.admin import PREFIX as ADMIN_PREFIX
-from keyboards.admin import AdminAction, AdminCb, admin_menu
 
 # Staff commands, for set_my_commands in the admin chat and for the refusal elsewhere.
-# Features append (command, description key).
+# In the admin chat's command list (BotCommandScopeChat), ordered by daily use, with unambiguous names;
+# STAFF_ALIASES are the older names, still answered but not listed.
 STAFF_COMMANDS: list[tuple[str, str]] = [
     ("admin", "cmd.admin"),
-    ("stats", "cmd.stats"),
+    ("inbox", "staff.cmd.inbox"),
+    ("find", "staff.cmd.find"),
+    ("consults", "consult.cmd_open"),
+    ("staff_bookings", "staff.cmd.staff_bookings"),
+    ("catalogue", "staff.cmd.catalogue"),
+    ("idea_queue", "ideas.cmd.queue"),
+    ("events_staff", "staff.cmd.events_staff"),
+    ("new_event", "events.cmd_new_event"),
+    ("broadcast_new", "staff.cmd.broadcast_new"),
+    ("broadcast_history", "staff.cmd.broadcast_history"),
+    ("digest", "digest.cmd"),
     ("report", "report.cmd"),
     ("offline_fix", "report.cmd_offline_fix"),
-    ("bookings", "booking.cmd_staff"),
-    ("broadcast", "broadcast.cmd"),
-    ("broadcasts", "broadcast.cmd_history"),
-    ("showcase", "showcase.cmd_admin"),
-    ("idea_queue", "ideas.cmd.queue"),
-    ("consults", "consult.cmd_open"),
-    ("consult_topics", "consult.cmd_topics"),
     ("consult_org", "consult.cmd_org"),
-    ("digest", "digest.cmd"),
+    ("consult_topics", "consult.cmd_topics"),
+    ("stats", "cmd.stats"),
     ("outbox", "notify.cmd_outbox"),
-    ("staff_events", "events.cmd_staff_events"),
-    ("new_event", "events.cmd_new_event"),
 ]
+STAFF_ALIASES: dict[str, str] = {
+    "staff_bookings": "bookings",
+    "catalogue": "showcase",
+    "events_staff": "staff_events",
+    "broadcast_new": "broadcast",
+    "broadcast_history": "broadcasts",
+}
+"""New command name -> the older one it stands for (the older keeps working)."""
 
 
 def staff_command_names() -> list[str]:
-    return [name for name, _key in STAFF_COMMANDS]
-
-
-async def cmd_admin(message: Message) -> None:
-    await message.answer(_("admin.menu"), reply_markup=admin_menu())
-
-
-async def show_menu(callback: CallbackQuery) -> None:
-    await callback.answer()
-    assert isinstance(callback.message, Message)
-    await callback.message.answer(_("admin.menu"), reply_markup=admin_menu())
-
-
-def create_menu_router() -> Router:
-    router = Router(name="admin-menu")
-
-    router.message.register(cmd_admin, Command("admin"))
-    router.callback_query.register(show_menu, AdminCb.filter(F.action == AdminAction.MENU))
-
-    return router
+    return [name for name, _key in STAFF_COMMANDS] + list(STAFF_ALIASES.values())
 
 
 def create_router() -> Router:
@@ -74,7 +65,7 @@ def create_router() -> Router:
     router = Router(name="admin")
     for observer in (router.message, router.callback_query):
         observer.filter(InAdminChat(), IsStaff())
-    router.include_router(create_menu_router())
+    router.include_router(inbox.create_router())
     router.include_router(stats.create_router())
     router.include_router(report_feature.create_admin_router())
     router.include_router(booking_feature.create_admin_router())

@@ -29,15 +29,16 @@ from handlers.booking.views import (
     fmt_day,
     fmt_days,
     fmt_when,
-    refuse_input,
+    num,
     request_keyboard,
     send_confirmation,
     staff_card,
     status_text,
 )
 from handlers.common import target
+from handlers.staff_input import ReplyToPrompt, ask_reply
 from keyboards import booking as kb
-from keyboards.admin import AdminAction, AdminCb
+from keyboards.admin import AdminAction, AdminCb, ReasonAction, ReasonCb, reasons_keyboard
 from keyboards.booking import Staff, StaffBk
 from keyboards.common import NavCb
 from services import booking as svc
@@ -109,14 +110,14 @@ async def show_schedule(
         name = booking.guest_name if booking.user_id is None else (user.full_name if user else "?")
         lines.append(
             _("booking.adm_booking_line").format(
-                id=booking.id,
+                id=num(booking.id),
                 span=span,
                 who=hd.quote(name or "?"),
                 guest=_("booking.adm_no_tg_mark") if booking.user_id is None else "",
                 status=status_text(booking),
             )
         )
-        buttons.append((booking.id, f"#{booking.id} {span} {name or '?'}"[:60]))
+        buttons.append((booking.id, f"{num(booking.id)} {span} {name or '?'}"[:60]))
     markup = kb.schedule_keyboard(resource.id, day, buttons, day - timedelta(days=1), day + timedelta(days=1))
     await message.answer("\n".join(lines), reply_markup=markup)
 
@@ -207,6 +208,25 @@ async def open_booking(
 # --- approve / reject / cancel / no-show -------------------------------------------------------------
 
 
+def acted_line(key: str, who: str, settings: Any) -> str:
+    """«✅ Подтверждено: Мария Сотрудник, 09.12 11:05» under the card."""
+    at = svc.utcnow().astimezone(settings.tz).strftime("%d.%m %H:%M")
+    return _(key).format(who=hd.quote(who), at=at)
+
+
+async def update_card(
+    bot: Bot, chat_id: int, message_id: int | None, changed: svc.Changed, settings: Any, acted: str
+) -> None:
+    """The card, updated in place: its new status and who decided when; no buttons left to press."""
+    if not message_id:
+        return
+    text = staff_card(changed.booking, changed.resource, changed.user, settings, acted=acted)
+    try:
+        await bot.edit_message_text(text=text, chat_id=chat_id, message_id=message_id, reply_markup=None)
+    except TelegramAPIError:
+        await drop_buttons(bot, chat_id, message_id)  # a card with a caption or too old: buttons at least
+
+
 async def approve(
     callback: CallbackQuery,
     callback_data: StaffBk,
@@ -223,7 +243,9 @@ async def approve(
         await callback.answer(err(error), show_alert=True)
         return
     await callback.answer(_("booking.adm_approved_short"))
-    await drop_buttons(bot, target(callback).chat.id, target(callback).message_id)
+    card = target(callback)
+    acted = acted_line("staff.acted.approved", callback.from_user.full_name, settings)
+    await update_card(bot, card.chat.id, card.message_id, changed, settings, acted)
     user = changed.user
     delivered = False
     if user is not None and user.tg_id is not None:
@@ -233,51 +255,150 @@ async def approve(
                 delivered = True
             except TelegramAPIError:
                 log.warning("could not send approval of booking %s", changed.booking.id, exc_info=True)
-    await target(callback).answer(
-        _("booking.adm_approved").format(id=changed.booking.id, by=hd.quote(callback.from_user.full_name))
+    await card.answer(
+        _("booking.adm_approved").format(
+            id=num(changed.booking.id), by=hd.quote(callback.from_user.full_name)
+        )
         + ("" if delivered else "\n" + _("booking.adm_not_delivered"))
     )
 
 
-async def ask_reason(
-    callback: CallbackQuery, callback_data: StaffBk, state: FSMContext, session: AsyncSession
-) -> None:
-    if (found := await alerted(callback, svc.get_booking(session, callback_data.id))) is None:
-        return
-    booking = found[0]
-    rejecting = callback_data.a == Staff.REJECT
+REJECT, CANCEL = "bk_rej", "bk_cx"
+PRESETS = {
+    REJECT: ["staff.reason.busy", "staff.reason.closed", "staff.reason.documents"],
+    CANCEL: ["staff.reason.closed", "staff.reason.center_needs", "staff.reason.busy"],
+}
+
+
+async def _decidable(callback: CallbackQuery, session: AsyncSession, booking_id: int, code: str) -> bool:
+    if (found := await alerted(callback, svc.get_booking(session, booking_id))) is None:
+        return False
+    rejecting = code == REJECT
     allowed = (BookingStatus.PENDING,) if rejecting else (BookingStatus.PENDING, BookingStatus.CONFIRMED)
-    if booking.status not in allowed:
+    if found[0].status not in allowed:
         await callback.answer(
             _("booking.err_decided" if rejecting else "booking.err_not_active"), show_alert=True
         )
+        return False
+    return True
+
+
+async def ask_reason(callback: CallbackQuery, callback_data: StaffBk, session: AsyncSession) -> None:
+    """«Отклонить» / «Отменить»: ready-made reasons as buttons, and «Своя причина» (a reply)."""
+    code = REJECT if callback_data.a == Staff.REJECT else CANCEL
+    if not await _decidable(callback, session, callback_data.id, code):
         return
     await callback.answer()
-    await state.set_state(StaffBook.reject_reason if rejecting else StaffBook.cancel_reason)
-    await state.update_data(bid=booking.id, card=target(callback).message_id)
-    key = "booking.adm_ask_reject_reason" if rejecting else "booking.adm_ask_cancel_reason"
-    await target(callback).answer(_(key).format(id=booking.id), reply_markup=kb.staff_nav())
+    key = "booking.adm_ask_reject_reason" if code == REJECT else "booking.adm_ask_cancel_reason"
+    card = target(callback)
+    await card.answer(
+        _(key).format(id=num(callback_data.id)) + "\n" + _("staff.reason.pick"),
+        reply_markup=reasons_keyboard(code, callback_data.id, PRESETS[code], card=card.message_id),
+    )
 
 
-async def with_reason(
-    message: Message, state: FSMContext, session: AsyncSession, settings: Any, bot: Bot, i18n: I18n
+async def reason_picked(
+    callback: CallbackQuery,
+    callback_data: ReasonCb,
+    state: FSMContext,
+    session: AsyncSession,
+    settings: Any,
+    bot: Bot,
+    i18n: I18n,
 ) -> None:
-    """The reason typed after «Отклонить» or «Отменить»: the decision, the person told, staff told."""
-    data, rejecting = await state.get_data(), await state.get_state() == StaffBook.reject_reason.state
+    code, presets = callback_data.f, PRESETS.get(callback_data.f, [])
+    if callback_data.r >= len(presets):
+        await callback.answer(_("common.stale_button"), show_alert=True)
+        return
+    if not await _decidable(callback, session, callback_data.id, code):
+        return
+    await callback.answer()
+    reason = _(presets[callback_data.r], locale=settings.default_locale)
+    await drop_buttons(bot, target(callback).chat.id, target(callback).message_id)
+    await decide_with_reason(
+        target(callback),
+        callback.from_user,
+        code,
+        callback_data.id,
+        reason,
+        callback_data.c or None,
+        session,
+        settings,
+        bot,
+        i18n,
+    )
+
+
+async def reason_own(
+    callback: CallbackQuery, callback_data: ReasonCb, state: FSMContext, session: AsyncSession
+) -> None:
+    if not await _decidable(callback, session, callback_data.id, callback_data.f):
+        return
+    await callback.answer()
+    who = hd.quote(callback.from_user.full_name)
+    prompt = _("staff.reason.own_prompt").format(who=who, number=num(callback_data.id))
+    await ask_reply(
+        target(callback), state, callback_data.f, callback_data.id, prompt, card=callback_data.c or None
+    )
+
+
+async def reason_replied(
+    message: Message,
+    reply_for: dict[str, Any],
+    state: FSMContext,
+    session: AsyncSession,
+    settings: Any,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    """The reason, given as a reply to the bot's prompt (never an ordinary message in the chat)."""
     assert message.from_user is not None
-    staff_id, reason = message.from_user.id, message.text or ""
+    if not message.text:
+        await message.reply(_("booking.adm_text_only"))
+        return
+    await state.clear()
+    await decide_with_reason(
+        message,
+        message.from_user,
+        reply_for["f"],
+        int(reply_for["id"]),
+        message.text,
+        reply_for.get("card"),
+        session,
+        settings,
+        bot,
+        i18n,
+    )
+
+
+async def decide_with_reason(
+    where: Message,
+    staff_user: Any,
+    code: str,
+    booking_id: int,
+    reason: str,
+    card_id: int | None,
+    session: AsyncSession,
+    settings: Any,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    """The decision with its reason: the booking changed, the card updated, the person told, staff told."""
+    rejecting = code == REJECT
     try:
         if rejecting:
             changed = await svc.decide(
-                session, int(data["bid"]), staff_id, approve=False, reason=reason, tz=settings.tz
+                session, booking_id, staff_user.id, approve=False, reason=reason, tz=settings.tz
             )
         else:
-            changed = await svc.cancel_by_staff(session, int(data["bid"]), staff_id, reason)
+            changed = await svc.cancel_by_staff(session, booking_id, staff_user.id, reason)
     except DomainError as error:
-        await refuse_input(message, state, error)
+        await where.answer(err(error))
         return
-    await state.clear()
-    await drop_buttons(bot, message.chat.id, data.get("card"))
+    acted = acted_line(
+        "staff.acted.rejected" if rejecting else "staff.acted.cancelled", staff_user.full_name, settings
+    )
+    await update_card(bot, where.chat.id, card_id, changed, settings, acted)
     booking, resource, user = changed.booking, changed.resource, changed.user
     delivered = await tell_person(
         bot,
@@ -289,23 +410,27 @@ async def with_reason(
             reason=hd.quote(booking.reason or ""),
         ),
     )
-    text = _("booking.adm_rejected" if rejecting else "booking.adm_cancelled").format(id=booking.id)
+    text = _("booking.adm_rejected" if rejecting else "booking.adm_cancelled").format(id=num(booking.id))
     if booking.user_id is None and not rejecting:
         text += "\n" + _("booking.adm_call_guest").format(
             name=hd.quote(booking.guest_name or ""), phone=hd.quote(booking.guest_phone or "")
         )
     elif not delivered:
         text += "\n" + _("booking.adm_not_delivered")
-    await message.answer(text)
+    await where.answer(text)
 
 
-async def no_show(callback: CallbackQuery, callback_data: StaffBk, session: AsyncSession) -> None:
+async def no_show(
+    callback: CallbackQuery, callback_data: StaffBk, session: AsyncSession, settings: Any, bot: Bot
+) -> None:
     try:
         changed = await svc.mark_no_show(session, callback_data.id, callback.from_user.id)
     except DomainError as error:
         await callback.answer(err(error), show_alert=True)
         return
-    await callback.answer(_("booking.adm_no_show_done").format(id=changed.booking.id), show_alert=True)
+    await callback.answer(_("booking.adm_no_show_done").format(id=num(changed.booking.id)), show_alert=True)
+    acted = acted_line("staff.acted.no_show", callback.from_user.full_name, settings)
+    await update_card(bot, target(callback).chat.id, target(callback).message_id, changed, settings, acted)
 
 
 # --- dialog housekeeping -----------------------------------------------------------------------------
@@ -327,8 +452,7 @@ async def staff_cancel(callback: CallbackQuery, state: FSMContext) -> None:
 
 def register(router: Router) -> None:
     act = StaffBk.filter
-    not_command = ~F.text.startswith("/")
-    router.message.register(cmd_bookings, Command("bookings"))
+    router.message.register(cmd_bookings, Command("bookings", "staff_bookings"))
     router.callback_query.register(menu_bookings, AdminCb.filter(F.action == AdminAction.BOOKINGS))
     router.callback_query.register(list_resources, act(F.a == Staff.LIST))
     router.callback_query.register(day_schedule, act(F.a == Staff.DAY))
@@ -337,9 +461,14 @@ def register(router: Router) -> None:
     router.callback_query.register(open_booking, act(F.a == Staff.OPEN))
     router.callback_query.register(approve, act(F.a == Staff.APPROVE))
     router.callback_query.register(ask_reason, act(F.a.in_({Staff.REJECT, Staff.CANCEL})))
-    router.message.register(
-        with_reason, StateFilter(StaffBook.reject_reason, StaffBook.cancel_reason), F.text, not_command
+    codes = {REJECT, CANCEL}
+    router.callback_query.register(
+        reason_picked, ReasonCb.filter((F.action == ReasonAction.PICK) & F.f.in_(codes))
     )
+    router.callback_query.register(
+        reason_own, ReasonCb.filter((F.action == ReasonAction.OWN) & F.f.in_(codes))
+    )
+    router.message.register(reason_replied, ReplyToPrompt(REJECT, CANCEL))
     router.callback_query.register(no_show, act(F.a == Staff.NO_SHOW))
 
 

@@ -15,6 +15,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Booking, BookingStatus, Resource, User
 from handlers import forms
@@ -29,6 +30,7 @@ from handlers.booking.views import (
 )
 from handlers.common import acknowledge, target
 from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, text_of
+from handlers.workspace import staff_thread
 from keyboards import booking as kb
 from keyboards.booking import BookCb, BookStep
 from keyboards.common import require_id
@@ -208,16 +210,19 @@ async def confirms(ctx: FormContext) -> list[tuple[str, str]]:
 
 
 async def notify_staff_request(
-    bot: Bot, settings: Any, booking: Booking, resource: Resource, user: User
+    bot: Bot, session: AsyncSession, settings: Any, booking: Booking, resource: Resource, user: User
 ) -> None:
-    """A pending request: a card with «Подтвердить» / «Отклонить» in the admin chat."""
+    """A pending request: a card with «Подтвердить» / «Отклонить» in the admin chat (its «Бронирования»
+    topic when the chat is a forum)."""
     if settings.admin_chat_id is None:
         return
+    thread = await staff_thread(bot, session, settings, "bookings")
     try:
         await bot.send_message(
             settings.admin_chat_id,
             _("booking.adm_new_request") + "\n\n" + staff_card(booking, resource, user, settings),
             reply_markup=request_keyboard(booking),
+            message_thread_id=thread,
         )
     except TelegramAPIError:
         log.warning("could not post booking request %s to the admin chat", booking.id, exc_info=True)
@@ -250,7 +255,7 @@ async def book(ctx: FormContext) -> str | None:
         _("booking.requested") + "\n\n" + summary(booking, resource, user, settings),
         reply_markup=kb.booking_keyboard(booking.id),
     )
-    await notify_staff_request(ctx.bot, settings, booking, resource, user)
+    await notify_staff_request(ctx.bot, ctx.session, settings, booking, resource, user)
     return None
 
 

@@ -14,8 +14,9 @@ from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Booking, BookingStatus, Resource, User
-from handlers.booking.views import err, fmt_when, ics_file, resource_title, status_text, summary
+from handlers.booking.views import err, fmt_when, ics_file, num, resource_title, status_text, summary
 from handlers.common import target
+from handlers.workspace import staff_thread
 from keyboards import booking as kb
 from keyboards.booking import BookingAction, OwnBooking
 from keyboards.my import MyCb, MySection
@@ -103,16 +104,19 @@ async def do_cancel(
         _("booking.cancelled") + "\n\n" + summary(changed.booking, changed.resource, user, settings)
     )
     if changed.resource.needs_approval and settings.admin_chat_id is not None:
-        await _tell_staff(bot, settings, changed.booking, changed.resource)
+        await _tell_staff(bot, session, settings, changed.booking, changed.resource)
 
 
-async def _tell_staff(bot: Bot, settings: Any, booking: Booking, resource: Resource) -> None:
+async def _tell_staff(
+    bot: Bot, session: AsyncSession, settings: Any, booking: Booking, resource: Resource
+) -> None:
     """A request staff had to approve was cancelled by its owner: a line in the admin chat."""
     text = _("booking.adm_cancelled_by_person").format(
-        id=booking.id, resource=hd.quote(resource.name), when=fmt_when(booking, settings)
+        id=num(booking.id), resource=hd.quote(resource.name), when=fmt_when(booking, settings)
     )
+    thread = await staff_thread(bot, session, settings, "bookings")
     try:
-        await bot.send_message(settings.admin_chat_id, text)
+        await bot.send_message(settings.admin_chat_id, text, message_thread_id=thread)
     except TelegramAPIError:
         log.warning("could not tell staff about cancelled booking %s", booking.id, exc_info=True)
 

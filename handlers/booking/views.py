@@ -17,6 +17,7 @@ from keyboards import booking as kb
 from services import booking as svc
 from services import dates, ics
 from services.errors import DomainError, ValidationFailed
+from services.numbers import number
 from services.plural import keyed_text
 
 T = TypeVar("T")
@@ -104,9 +105,17 @@ def who(booking: Booking, user: User | None) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def staff_card(booking: Booking, resource: Resource, user: User | None, settings: Any) -> str:
+def num(booking_id: int) -> str:
+    """The booking's number as everyone sees it: «Б-12»."""
+    return number("booking", booking_id)
+
+
+def staff_card(
+    booking: Booking, resource: Resource, user: User | None, settings: Any, acted: str | None = None
+) -> str:
+    """The staff card; ``acted``: who decided on it and when (added when the card is updated in place)."""
     lines = [
-        _("booking.adm_card_title").format(id=booking.id, resource=hd.quote(resource.name)),
+        _("booking.adm_card_title").format(id=num(booking.id), resource=hd.quote(resource.name)),
         _("booking.sum_when").format(when=fmt_when(booking, settings)),
         _("booking.adm_card_who").format(who=who(booking, user)),
     ]
@@ -117,6 +126,8 @@ def staff_card(booking: Booking, resource: Resource, user: User | None, settings
         lines.append(_("booking.adm_card_reason").format(reason=hd.quote(booking.reason)))
     if booking.coming_at:
         lines.append(_("booking.adm_card_coming"))
+    if acted:
+        lines.append(acted)
     return "\n".join(lines)
 
 

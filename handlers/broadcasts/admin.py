@@ -39,5 +39,5 @@ async def cmd_broadcast(message: Message, state: FSMContext, **data: Any) -> Non
 
 
 def register(router: Router) -> None:
-    router.message.register(cmd_broadcast, Command("broadcast"))
+    router.message.register(cmd_broadcast, Command("broadcast", "broadcast_new"))
     router.include_router(forms.router_for(BROADCAST))

@@ -100,5 +100,5 @@ def register(router: Router) -> None:
     button = router.callback_query.register
     button(btn_control, BcCb.filter(F.action.in_({BcAction.STOP, BcAction.CANCEL, BcAction.RESUME})))
     button(preview_button, UnsubCb.filter())
-    router.message.register(history, Command("broadcasts"))
+    router.message.register(history, Command("broadcasts", "broadcast_history"))
     button(history, AdminCb.filter(F.action == AdminAction.BROADCASTS))

@@ -33,6 +33,7 @@ from handlers.consultations.views import (
     join_limited,
     local,
     mention,
+    num,
     payload,
     staff_name,
     status_text,
@@ -70,7 +71,7 @@ async def history_text(
             extra += f" · {'⭐' * c.rating}"
         lines.append(
             _("consult.adm_history_line").format(
-                number=c.id,
+                number=num(c.id),
                 date=local(c.created_at, settings, with_time=False),
                 topic=html.escape(svc.topic_title(topic, None)),
                 status=status_text(c),
@@ -91,7 +92,7 @@ async def send_open_list(message: Message, session: AsyncSession, settings: Any)
         topic = await session.get(ConsultationTopic, c.topic_id)
         lines.append(
             _("consult.adm_open_line").format(
-                number=c.id,
+                number=num(c.id),
                 age=age_text(c.created_at, now),
                 status=status_text(c),
                 topic=html.escape(svc.topic_title(topic, None)),
@@ -146,7 +147,10 @@ async def take(
         bot,
         i18n,
         await _person(session, c),
-        lambda: (_("consult.p_taken").format(number=c.id, name=html.escape(first)), kb.reply_keyboard(c.id)),
+        lambda: (
+            _("consult.p_taken").format(number=num(c.id), name=html.escape(first)),
+            kb.reply_keyboard(c.id),
+        ),
     )
     if delivered is not None:  # a Telegram reply to this notice goes to staff too
         await svc.link(session, delivered.chat.id, delivered.message_id, c.id, "answer")
@@ -164,7 +168,7 @@ async def answer_prompt(
         session,
         settings,
         c,
-        _("consult.adm_answer_prompt").format(number=c.id, who=mention(callback)),
+        _("consult.adm_answer_prompt").format(number=num(c.id), who=mention(callback)),
         reply_markup=ForceReply(selective=True, input_field_placeholder=_("consult.adm_answer_placeholder")),
     )
     if prompt is not None:
@@ -210,8 +214,8 @@ async def close(
     def render() -> tuple[str, InlineKeyboardMarkup | None]:
         outcome = _(f"consult.outcome.{c.outcome}") if c.outcome else ""
         if c.outcome == "no_show":
-            return _("consult.p_closed_noshow").format(number=c.id), None
-        return _("consult.p_closed").format(number=c.id, outcome=outcome), kb.rating_keyboard(c.id)
+            return _("consult.p_closed_noshow").format(number=num(c.id)), None
+        return _("consult.p_closed").format(number=num(c.id), outcome=outcome), kb.rating_keyboard(c.id)
 
     delivered = await send_to_person(bot, i18n, await _person(session, c), render)
     await notify_undelivered(bot, session, settings, c, delivered)
@@ -292,7 +296,7 @@ async def on_reply(
     delivered = await answer_person(bot, session, settings, i18n, c, row)
     await refresh_card(bot, session, settings, c.id)
     key = "consult.adm_answer_sent" if delivered else "consult.adm_undelivered"
-    await message.reply(_(key).format(number=c.id))
+    await message.reply(_(key).format(number=num(c.id)))
 
 
 async def add_topic(message: Message, session: AsyncSession) -> None:

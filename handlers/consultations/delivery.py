@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.engine import Database
 from db.models import Consultation, ConsultationMessage, ConsultationTopic, User
-from handlers.consultations.views import age_text, card_markup, card_text, local, place_text, quote_cut
+from handlers.consultations.views import age_text, card_markup, card_text, local, num, place_text, quote_cut
+from handlers.workspace import staff_thread
 from keyboards.consultations import reply_keyboard, take_keyboard
 from services import consultations as svc
 from services import ics
@@ -36,22 +37,24 @@ log = logging.getLogger(__name__)
 async def thread_for(
     bot: Bot, session: AsyncSession, settings: Any, topic: ConsultationTopic | None
 ) -> int | None:
-    """The forum thread of the admin chat for a topic's requests (None: the general thread)."""
-    if topic is None or settings.admin_chat_id is None:
+    """The forum thread of the admin chat for a topic's requests: CONSULT_FORUM_THREADS, a topic per
+    consultation topic (CONSULT_FORUM_CREATE), else the workspace's «Консультации» topic (None: the
+    general thread)."""
+    if settings.admin_chat_id is None:
         return None
     mapping: dict[str, int] = settings.consult_forum_threads or {}
-    for key in (topic.code, str(topic.id), "*"):
+    for key in (topic.code, str(topic.id), "*") if topic is not None else ("*",):
         if key in mapping:
             return int(mapping[key])
-    if not settings.consult_forum_create:
-        return None
+    if topic is None or not settings.consult_forum_create:
+        return await staff_thread(bot, session, settings, "consultations")
     if topic.thread_id:
         return topic.thread_id
     try:
         forum_topic = await bot.create_forum_topic(settings.admin_chat_id, name=topic.title[:128])
     except TelegramAPIError:
         log.warning("could not create a forum topic for consultation topic %s", topic.code, exc_info=True)
-        return None
+        return await staff_thread(bot, session, settings, "consultations")
     await svc.set_topic_thread(session, topic.id, forum_topic.message_thread_id)
     topic.thread_id = forum_topic.message_thread_id
     return forum_topic.message_thread_id
@@ -138,7 +141,7 @@ async def notify_undelivered(
     bot: Bot, session: AsyncSession, settings: Any, c: Consultation, delivered: Any
 ) -> None:
     if not delivered:
-        await to_card_thread(bot, session, settings, c, _("consult.adm_undelivered").format(number=c.id))
+        await to_card_thread(bot, session, settings, c, _("consult.adm_undelivered").format(number=num(c.id)))
 
 
 def _caption(header: str, text: str | None) -> str:
@@ -171,7 +174,7 @@ async def relay_to_staff(
     """The person's message (text, photo or document) under the card; a reply to it answers them."""
     if settings.admin_chat_id is None:
         return
-    header = _("consult.relay_header").format(number=c.id, name=html.escape(message.author_name or "—"))
+    header = _("consult.relay_header").format(number=num(c.id), name=html.escape(message.author_name or "—"))
     chat_id = c.card_chat_id or settings.admin_chat_id
     try:
         sent = await _send_copy(
@@ -216,7 +219,7 @@ async def answer_person(
         return False
     first = (message.author_name or "").split(" ")[0]
     with i18n.use_locale(person.language or i18n.default_locale):
-        header = _("consult.p_answer").format(number=c.id, name=html.escape(first))
+        header = _("consult.p_answer").format(number=num(c.id), name=html.escape(first))
         try:
             sent = await _send_copy(
                 bot, person.tg_id, message, header, "\n\n", reply_markup=reply_keyboard(c.id)
@@ -241,12 +244,12 @@ async def send_meeting(
             uid=f"consultation-{c.id}@ccbot",
             start=c.meeting_at,
             end=c.meeting_at + timedelta(minutes=svc.MEETING_MINUTES),
-            summary=_("consult.ics_summary").format(number=c.id),
+            summary=_("consult.ics_summary").format(number=num(c.id)),
             location=place,
             description=svc.topic_title(topic, person.language),
         )
         text = _("consult.p_meeting").format(
-            number=c.id,
+            number=num(c.id),
             when=local(c.meeting_at, settings),
             place=html.escape(place),
             topic=html.escape(svc.topic_title(topic, person.language)),
@@ -267,7 +270,7 @@ async def send_meeting(
 
 async def _raise_one(bot: Bot, session: AsyncSession, settings: Any, c: Consultation, now: datetime) -> bool:
     """The overdue note (with «Взять») under the card; the card is posted first if it never was."""
-    text = _("consult.overdue").format(number=c.id, age=age_text(c.created_at, now))
+    text = _("consult.overdue").format(number=num(c.id), age=age_text(c.created_at, now))
     if c.card_message_id is None:
         if await post_card(bot, session, settings, c.id) is None:
             return False

@@ -17,7 +17,7 @@ from aiogram.utils.i18n import gettext as _
 from handlers import forms
 from handlers.common import acknowledge, error_text, target
 from handlers.consultations.delivery import post_card
-from handlers.consultations.views import attachment, quote_cut
+from handlers.consultations.views import attachment, num, quote_cut
 from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, text_of
 from keyboards.consultations import Consult, ConsultCb
 from keyboards.menu import MenuAction, MenuCb, main_menu
@@ -149,7 +149,7 @@ async def submit(ctx: FormContext) -> str | None:
         return PREVIEW if isinstance(exc, ValidationFailed) and "topic" not in exc.key else "topic"
     await ctx.state.clear()
     await post_card(ctx.bot, ctx.session, ctx.settings, c.id)
-    await ctx.message.answer(_("consult.created").format(number=c.id), reply_markup=main_menu())
+    await ctx.message.answer(_("consult.created").format(number=num(c.id)), reply_markup=main_menu())
     return None
 
 

@@ -18,7 +18,7 @@ from db.base import utcnow
 from db.models import Consultation, ConsultationLink
 from db.models.consultations import OPEN_STATUSES
 from handlers.consultations.delivery import notify_undelivered, refresh_card, send_meeting, to_card_thread
-from handlers.consultations.views import card_markup, fail, local, mention, staff_name
+from handlers.consultations.views import card_markup, fail, local, mention, num, staff_name
 from keyboards import consultations as kb
 from keyboards.consultations import ConsultAdmCb, ConsultStaff
 from services import consultations as svc
@@ -60,7 +60,7 @@ async def set_meeting(
         return
     # rendered by the outbox in the person's language at send time
     params: dict[str, Any] = {
-        "number": c0.id,
+        "number": num(c0.id),
         "when": {"at": at.isoformat()},  # dated by the outbox in the person's language
         "place": {"t": "consult.place." + place[1:]} if place.startswith("@") else html.escape(place),
     }
@@ -166,7 +166,9 @@ async def _ask_other_place(
         session,
         settings,
         c,
-        _("consult.adm_place_prompt").format(number=c.id, when=local(at, settings), who=mention(callback)),
+        _("consult.adm_place_prompt").format(
+            number=num(c.id), when=local(at, settings), who=mention(callback)
+        ),
         reply_markup=ForceReply(selective=True, input_field_placeholder=_("consult.adm_place_placeholder")),
     )
     if prompt is not None:

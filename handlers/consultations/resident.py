@@ -31,6 +31,7 @@ from handlers.consultations.views import (
     join_limited,
     local,
     meeting_text,
+    num,
     quote_cut,
     status_text,
     topic_of,
@@ -53,7 +54,7 @@ async def show_list(message: Message, session: AsyncSession, user: User) -> None
     items = []
     for c in rows:
         topic = await session.get(svc.ConsultationTopic, c.topic_id)
-        items.append((c.id, f"№{c.id} · {svc.topic_title(topic, user.language)[:30]} · {status_text(c)}"))
+        items.append((c.id, f"{num(c.id)} · {svc.topic_title(topic, user.language)[:30]} · {status_text(c)}"))
     await message.answer(
         _("consult.my_title").format(count=len(rows)), reply_markup=kb.my_list_keyboard(items)
     )
@@ -78,7 +79,7 @@ async def show_request(
     message: Message, session: AsyncSession, user: User, c: Consultation, settings: Any
 ) -> None:
     lines = [
-        _("consult.view_title").format(number=c.id, status=status_text(c)),
+        _("consult.view_title").format(number=num(c.id), status=status_text(c)),
         _("consult.view_topic").format(topic=await topic_of(session, c, user.language)),
         _("consult.view_created").format(at=local(c.created_at, settings)),
         format_text(c, "consult.view_format"),
@@ -128,7 +129,7 @@ async def send_to_staff(
     if c.card_message_id is None:
         await post_card(bot, session, settings, c.id)
     await relay_to_staff(bot, session, settings, c, row)
-    await message.answer(_("consult.sent_to_staff").format(number=c.id), reply_markup=main_menu())
+    await message.answer(_("consult.sent_to_staff").format(number=num(c.id)), reply_markup=main_menu())
 
 
 async def _own(
@@ -181,7 +182,7 @@ async def _ask(
     """A question about the person's own request, with its buttons (cancel it? how was it?)."""
     if (c := await _own(callback, session, number, open_only=open_only)) is None:
         return
-    await target(callback).answer(_(key).format(number=c.id), reply_markup=keyboard(c.id))
+    await target(callback).answer(_(key).format(number=num(c.id)), reply_markup=keyboard(c.id))
 
 
 async def cancel_ask(callback: CallbackQuery, callback_data: ConsultCb, session: AsyncSession) -> None:
@@ -199,8 +200,10 @@ async def cancel_yes(
     await callback.answer()
     await target(callback).edit_reply_markup(reply_markup=None)
     await refresh_card(bot, session, settings, c.id)
-    await to_card_thread(bot, session, settings, c, _("consult.adm_person_cancelled").format(number=c.id))
-    await target(callback).answer(_("consult.cancelled").format(number=c.id), reply_markup=main_menu())
+    await to_card_thread(
+        bot, session, settings, c, _("consult.adm_person_cancelled").format(number=num(c.id))
+    )
+    await target(callback).answer(_("consult.cancelled").format(number=num(c.id)), reply_markup=main_menu())
 
 
 async def write_ask(
@@ -211,7 +214,7 @@ async def write_ask(
     await state.set_state(ConsultForm.write)
     await state.set_data({"cid": c.id})
     await target(callback).answer(
-        _("consult.ask_write").format(number=c.id), reply_markup=kb.write_keyboard()
+        _("consult.ask_write").format(number=num(c.id)), reply_markup=kb.write_keyboard()
     )
 
 

@@ -18,9 +18,15 @@ from keyboards.consultations import card_keyboard
 from services import consultations as svc
 from services import dates
 from services.errors import DomainError
+from services.numbers import number
 from services.plural import plural
 
 TEXT_LIMIT = 3500
+
+
+def num(consultation_id: int) -> str:
+    """The request's number as everyone sees it: «К-12»."""
+    return number("consultation", consultation_id)
 
 
 def quote_cut(text: str | None, limit: int = TEXT_LIMIT) -> str:
@@ -99,11 +105,15 @@ def age_text(since: datetime, now: datetime) -> str:
     return _("consult.age_hours").format(h=hours, m=minutes)
 
 
+def acted(key: str, who: str, at: datetime, settings: Any) -> str:
+    return _(key).format(who=html.escape(who), at=local(at, settings, "%d.%m %H:%M"))
+
+
 def card_text(data: svc.Card, settings: Any, language: str | None = None) -> str:
     c = data.consultation
     person = data.person
     lines = [
-        _("consult.card_title").format(number=c.id, status=status_text(c)),
+        _("consult.card_title").format(number=num(c.id), status=status_text(c)),
         _("consult.card_topic").format(topic=html.escape(svc.topic_title(data.topic, language))),
         _("consult.card_from").format(
             name=html.escape(person.first_name or _("consult.erased_person")),
@@ -114,8 +124,14 @@ def card_text(data: svc.Card, settings: Any, language: str | None = None) -> str
         format_text(c, "consult.card_format"),
         _("consult.card_created").format(at=local(c.created_at, settings)),
     ]
-    if c.assignee_name:
+    if c.assignee_name and c.taken_at:  # who acted on it and when, updated in place
+        lines.append(acted("staff.acted.taken", c.assignee_name, c.taken_at, settings))
+    elif c.assignee_name:
         lines.append(_("consult.card_assignee").format(name=html.escape(c.assignee_name)))
+    if data.answered:
+        lines.append(acted("staff.acted.answered", data.answered[0], data.answered[1], settings))
+    if c.closed_at and c.outcome:
+        lines.append(acted("staff.acted.closed", c.assignee_name or "—", c.closed_at, settings))
     if c.meeting_at:
         lines.append(meeting_text(c, settings, "consult.card_meeting"))
     if c.outcome:

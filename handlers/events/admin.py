@@ -273,7 +273,7 @@ def _on(*actions: StaffAction) -> Any:
 
 def register_list(router: Router) -> None:
     """The list first: the dialog's router comes between it and the cards (as the handlers always ran)."""
-    router.message.register(staff_list, Command("staff_events"))
+    router.message.register(staff_list, Command("staff_events", "events_staff"))
     router.callback_query.register(staff_list, AdminCb.filter(F.action == AdminAction.EVENTS))
     router.callback_query.register(list_again, _on(StaffAction.LIST))
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, ForceReply, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
@@ -20,9 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.common import error_text, target
 from handlers.ideas.views import refresh_card, send_card, status_label
+from handlers.staff_input import ReplyToPrompt, StaffReply, ask_reply
+from keyboards.admin import ReasonAction, ReasonCb, reasons_keyboard
 from keyboards.ideas import IdeaQueueCb, IdeaStaffCb, QueueAction, StaffAction, staff_open_keyboard
 from services import ideas as ideas_service
 from services.errors import DomainError, ValidationFailed
+from services.numbers import number
 from services.plural import plural
 
 ACTION_OF = {
@@ -33,10 +36,6 @@ ACTION_OF = {
     StaffAction.DONE: "done",
 }
 NEEDS_COMMENT = {"revise", "reject"}
-
-
-class IdeaReviewForm(StatesGroup):
-    comment = State()
 
 
 def _failure(exc: DomainError) -> str:
@@ -63,7 +62,7 @@ async def show_queue(message: Message, session: AsyncSession) -> None:
         await message.answer("\n".join(lines))
         return
     lines.append("\n" + _("ideas.admin.queue_waiting"))
-    buttons = [(idea.id, f"№{idea.id} {idea.title[:40]}") for idea in waiting]
+    buttons = [(idea.id, f"{number('idea', idea.id)} {idea.title[:40]}") for idea in waiting]
     await message.answer("\n".join(lines), reply_markup=staff_open_keyboard(buttons))
 
 
@@ -89,26 +88,41 @@ async def btn_card(
         await callback.answer(_("ideas.not_found"), show_alert=True)
         return
     await callback.answer()
-    await send_card(bot, session, settings, i18n, idea, chat_id=target(callback).chat.id)
+    where = target(callback)
+    thread = where.message_thread_id if where.is_topic_message else None
+    await send_card(bot, session, settings, i18n, idea, chat_id=where.chat.id, thread=thread)
+
+
+REVISE, REJECT = "id_rev", "id_rej"
+CODE_OF = {"revise": REVISE, "reject": REJECT}
+ACTION_OF_CODE = {code: action for action, code in CODE_OF.items()}
+REJECT_PRESETS = ["staff.reason.off_topic", "staff.reason.duplicate"]
+
+
+async def _still_open(callback: CallbackQuery, session: AsyncSession, idea_id: int, action: str) -> Any:
+    idea = await ideas_service.get(session, idea_id)
+    if idea is None or idea.status not in ideas_service.ACTIONS[action][0]:
+        await callback.answer(_("ideas.admin.stale"), show_alert=True)
+        return None
+    return idea
 
 
 async def _ask_comment(
     callback: CallbackQuery, idea_id: int, action: str, state: FSMContext, session: AsyncSession
 ) -> None:
-    idea = await ideas_service.get(session, idea_id)
-    allowed = ideas_service.ACTIONS[action][0]
-    if idea is None or idea.status not in allowed:
-        await callback.answer(_("ideas.admin.stale"), show_alert=True)
+    """«Отклонить»: ready-made reasons and «Своя причина»; «На доработку»: a comment, as a reply."""
+    if (idea := await _still_open(callback, session, idea_id, action)) is None:
         return
     await callback.answer()
-    await state.set_state(IdeaReviewForm.comment)
-    await state.set_data(
-        {"idea_id": idea.id, "action": action, "card_message_id": target(callback).message_id}
-    )
-    await target(callback).answer(
-        _(f"ideas.admin.ask_{action}").format(id=idea.id, title=hd.quote(idea.title)),
-        reply_markup=ForceReply(selective=True, input_field_placeholder=_("ideas.admin.placeholder")),
-    )
+    card = target(callback)
+    prompt = _(f"ideas.admin.ask_{action}").format(id=number("idea", idea.id), title=hd.quote(idea.title))
+    if action == "reject":
+        await card.answer(
+            prompt + "\n" + _("staff.reason.pick"),
+            reply_markup=reasons_keyboard(REJECT, idea.id, REJECT_PRESETS, card=card.message_id),
+        )
+        return
+    await ask_reply(card, state, CODE_OF[action], idea.id, prompt, card=card.message_id)
 
 
 async def btn_action(
@@ -123,8 +137,66 @@ async def btn_action(
     except DomainError as exc:
         await callback.answer(_failure(exc), show_alert=True)
         return
-    await callback.answer(_(f"ideas.admin.done_{action}").format(id=idea.id))
+    await callback.answer(_(f"ideas.admin.done_{action}").format(id=number("idea", idea.id)))
     await refresh_card(bot, session, target(callback).chat.id, target(callback).message_id, idea)
+
+
+async def reason_picked(
+    callback: CallbackQuery, callback_data: ReasonCb, session: AsyncSession, settings: Any, bot: Bot
+) -> None:
+    if callback_data.r >= len(REJECT_PRESETS):
+        await callback.answer(_("common.stale_button"), show_alert=True)
+        return
+    if await _still_open(callback, session, callback_data.id, "reject") is None:
+        return
+    await callback.answer()
+    comment = _(REJECT_PRESETS[callback_data.r], locale=settings.default_locale)
+    try:
+        await target(callback).edit_reply_markup(reply_markup=None)
+    except TelegramAPIError:
+        pass
+    await _decide(
+        target(callback),
+        callback.from_user.id,
+        "reject",
+        callback_data.id,
+        comment,
+        callback_data.c,
+        session,
+        bot,
+    )
+
+
+async def reason_own(
+    callback: CallbackQuery, callback_data: ReasonCb, state: FSMContext, session: AsyncSession
+) -> None:
+    if await _still_open(callback, session, callback_data.id, "reject") is None:
+        return
+    await callback.answer()
+    prompt = _("staff.reason.own_prompt").format(
+        who=hd.quote(callback.from_user.full_name), number=number("idea", callback_data.id)
+    )
+    await ask_reply(target(callback), state, REJECT, callback_data.id, prompt, card=callback_data.c or None)
+
+
+async def _decide(
+    where: Message,
+    staff_id: int,
+    action: str,
+    idea_id: int,
+    comment: str,
+    card_id: int | None,
+    session: AsyncSession,
+    bot: Bot,
+) -> None:
+    try:
+        idea = await ideas_service.moderate(session, idea_id, action, staff_id, comment)
+    except DomainError as exc:
+        await where.answer(_failure(exc))
+        return
+    await where.answer(_(f"ideas.admin.done_{action}").format(id=number("idea", idea.id)))
+    if card_id:
+        await refresh_card(bot, session, where.chat.id, card_id, idea)
 
 
 async def cancel_comment(message: Message, state: FSMContext) -> None:
@@ -132,30 +204,28 @@ async def cancel_comment(message: Message, state: FSMContext) -> None:
     await message.answer(_("ideas.admin.comment_cancelled"))
 
 
-async def comment_text(message: Message, state: FSMContext, session: AsyncSession, bot: Bot) -> None:
-    data = await state.get_data()
+async def comment_replied(
+    message: Message, reply_for: dict[str, Any], state: FSMContext, session: AsyncSession, bot: Bot
+) -> None:
+    """The comment or reason, given as a reply to the bot's prompt (never an ordinary message)."""
     assert message.from_user is not None
     try:
         comment = ideas_service.clean_comment(message.text)
     except ValidationFailed as exc:
-        await message.answer(error_text(exc), reply_markup=ForceReply(selective=True))
-        return
-    try:
-        idea = await ideas_service.moderate(
-            session, int(data["idea_id"]), data["action"], message.from_user.id, comment
-        )
-    except DomainError as exc:
-        await state.clear()
-        await message.answer(_failure(exc))
+        await message.reply(error_text(exc))
         return
     await state.clear()
-    await message.answer(_(f"ideas.admin.done_{data['action']}").format(id=idea.id))
-    if data.get("card_message_id"):
-        await refresh_card(bot, session, message.chat.id, int(data["card_message_id"]), idea)
-
-
-async def comment_other(message: Message) -> None:
-    await message.answer(_("ideas.admin.comment_text_only"), reply_markup=ForceReply(selective=True))
+    action = ACTION_OF_CODE[reply_for["f"]]
+    await _decide(
+        message,
+        message.from_user.id,
+        action,
+        int(reply_for["id"]),
+        comment,
+        reply_for.get("card"),
+        session,
+        bot,
+    )
 
 
 def register(router: Router) -> None:
@@ -163,6 +233,11 @@ def register(router: Router) -> None:
     router.callback_query.register(btn_queue, IdeaQueueCb.filter(F.action == QueueAction.QUEUE))
     router.callback_query.register(btn_card, IdeaQueueCb.filter(F.action == QueueAction.CARD))
     router.callback_query.register(btn_action, IdeaStaffCb.filter())
-    router.message.register(cancel_comment, IdeaReviewForm.comment, Command("cancel"))
-    router.message.register(comment_text, IdeaReviewForm.comment, F.text)
-    router.message.register(comment_other, IdeaReviewForm.comment)
+    router.message.register(cancel_comment, StaffReply.text, Command("cancel"))
+    router.message.register(comment_replied, ReplyToPrompt(REVISE, REJECT))
+    router.callback_query.register(
+        reason_picked, ReasonCb.filter((F.action == ReasonAction.PICK) & (F.f == REJECT))
+    )
+    router.callback_query.register(
+        reason_own, ReasonCb.filter((F.action == ReasonAction.OWN) & (F.f == REJECT))
+    )

@@ -38,6 +38,7 @@ from keyboards.my import MyCb
 from services import dates
 from services import ideas as ideas_service
 from services.errors import DomainError
+from services.numbers import number as prefixed
 from services.users import DISTRICTS
 
 log = logging.getLogger(__name__)
@@ -315,7 +316,7 @@ async def show_own_idea(message: Message, session: AsyncSession, idea: Idea, set
         assert message.bot is not None
         await send_media(message.bot, message.chat.id, idea.media)
     lines = [
-        _("ideas.own.head").format(id=idea.id, status=status_label(idea.status)),
+        _("ideas.own.head").format(id=prefixed("idea", idea.id), status=status_label(idea.status)),
         "",
         idea_body(ideas_service.draft_of(idea)),
         "",

@@ -15,8 +15,10 @@ from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Idea, User
+from handlers.workspace import staff_thread
 from keyboards.ideas import staff_card_keyboard, staff_open_keyboard
 from services import ideas as ideas_service
+from services.numbers import number
 from services.plural import plural
 
 log = logging.getLogger(__name__)
@@ -55,16 +57,16 @@ def idea_body(values: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def send_media(bot: Bot, chat_id: int, media: list[dict[str, Any]]) -> None:
+async def send_media(bot: Bot, chat_id: int, media: list[dict[str, Any]], thread: int | None = None) -> None:
     """Resend the attachments by their file ids (photos, documents, voice messages)."""
     for item in media:
         try:
             if item["kind"] == "photo":
-                await bot.send_photo(chat_id, item["file_id"])
+                await bot.send_photo(chat_id, item["file_id"], message_thread_id=thread)
             elif item["kind"] == "document":
-                await bot.send_document(chat_id, item["file_id"])
+                await bot.send_document(chat_id, item["file_id"], message_thread_id=thread)
             elif item["kind"] == "voice":
-                await bot.send_voice(chat_id, item["file_id"])
+                await bot.send_voice(chat_id, item["file_id"], message_thread_id=thread)
         except TelegramAPIError:
             log.warning("could not resend an idea attachment to %s", chat_id, exc_info=True)
 
@@ -90,7 +92,7 @@ def _author_line(author: User | None) -> str:
 async def card_text(session: AsyncSession, idea: Idea, *, resubmitted: bool = False) -> str:
     """The idea's moderation card: the author (staff see who wrote it), the body, the support."""
     author = await session.get(User, idea.author_id)
-    lines = [_("ideas.admin.card_head").format(id=idea.id, status=status_label(idea.status))]
+    lines = [_("ideas.admin.card_head").format(id=number("idea", idea.id), status=status_label(idea.status))]
     if resubmitted:
         lines.append(_("ideas.admin.resubmitted"))
     lines += [
@@ -114,8 +116,12 @@ async def send_card(
     *,
     resubmitted: bool = False,
     chat_id: int | None = None,
+    thread: int | None = None,
 ) -> None:
-    """The idea's card (attachments first) in the admin chat, in the staff's language."""
+    """The idea's card (attachments first) in the admin chat (its «Идеи» topic in a forum, or
+    ``thread`` where staff asked for it), in the staff's language."""
+    if chat_id is None and settings.admin_chat_id is not None:
+        thread = await staff_thread(bot, session, settings, "ideas")
     chat_id = chat_id or settings.admin_chat_id
     if chat_id is None:
         log.warning("ADMIN_CHAT_ID is not set: idea %s has no moderation card", idea.id)
@@ -125,8 +131,8 @@ async def send_card(
         markup = staff_card_keyboard(idea.id, idea.status)
     try:
         if idea.media:
-            await send_media(bot, chat_id, idea.media)
-        card = await bot.send_message(chat_id, text, reply_markup=markup)
+            await send_media(bot, chat_id, idea.media, thread)
+        card = await bot.send_message(chat_id, text, reply_markup=markup, message_thread_id=thread)
     except TelegramAPIError:
         log.exception("could not send the card of idea %s to the admin chat", idea.id)
         return
@@ -158,10 +164,17 @@ async def raise_threshold(bot: Bot, session: AsyncSession, settings: Any, i18n: 
     if settings.admin_chat_id is None:
         return
     with i18n.use_locale(settings.default_locale):
-        text = plural(_, "ideas.admin.threshold", idea.support_count, id=idea.id, title=hd.quote(idea.title))
+        text = plural(
+            _,
+            "ideas.admin.threshold",
+            idea.support_count,
+            id=number("idea", idea.id),
+            title=hd.quote(idea.title),
+        )
         markup = staff_open_keyboard([(idea.id, _("ideas.admin.btn_card"))])
+    thread = await staff_thread(bot, session, settings, "ideas")
     try:
-        await bot.send_message(settings.admin_chat_id, text, reply_markup=markup)
+        await bot.send_message(settings.admin_chat_id, text, reply_markup=markup, message_thread_id=thread)
     except TelegramAPIError:
         log.exception("could not raise idea %s in the admin chat; the next support retries", idea.id)
         await ideas_service.unraise_threshold(session, idea.id)

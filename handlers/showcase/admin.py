@@ -22,6 +22,8 @@ from db.models import User
 from db.models.showcase import CardStatus
 from handlers.common import error_text, or_alert, target
 from handlers.showcase.views import card_text_for, esc, notify, open_card_markup, send_card, trial_staff_text
+from handlers.staff_input import ReplyToPrompt, ask_reply
+from keyboards.admin import ReasonAction, ReasonCb, reasons_keyboard
 from keyboards.showcase_staff import (
     CardDecision,
     CardDecisionCb,
@@ -37,6 +39,7 @@ from keyboards.showcase_staff import (
 from services import dates
 from services import showcase as svc
 from services.errors import DomainError, ValidationFailed
+from services.numbers import number
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +99,7 @@ async def late(callback: CallbackQuery, session: AsyncSession, settings: Any) ->
     for view in views[:40]:
         lines.append(
             _("showcase.unanswered_line").format(
-                id=view.request.id,
+                id=number("request", view.request.id),
                 title=esc(view.card.title),
                 organisation=esc(view.card.organisation),
                 provider=esc(view.provider.full_name or "—"),
@@ -118,7 +121,7 @@ async def queue(callback: CallbackQuery, session: AsyncSession, bot: Bot, settin
     for card in cards[:SHOWN_AT_ONCE]:
         provider = await session.get(User, card.provider_id)
         header = _("showcase.mod_new").format(
-            id=card.id,
+            id=number("card", card.id),
             name=esc(provider.full_name if provider else None),
             organisation=esc(provider.organisation if provider else None),
         )
@@ -140,7 +143,9 @@ async def publish(
     await callback.answer()
     title = esc(card.title)
     staff = esc(callback.from_user.full_name)
-    await mark_done(callback, _("showcase.adm_published").format(id=card.id, title=title, staff=staff))
+    await mark_done(
+        callback, _("showcase.adm_published").format(id=number("card", card.id), title=title, staff=staff)
+    )
     await notify(
         bot,
         i18n,
@@ -150,17 +155,25 @@ async def publish(
     )
 
 
-async def _comment_prompt(action: str, object_id: int, session: AsyncSession) -> str | None:
-    """What staff are asked to type, or None when the card or application is already decided."""
-    if action == TrialDecision.DECLINE:
+RETURN, DECLINE, TRIAL_DECLINE = "sc_ret", "sc_dec", "sc_tno"
+CODE_OF = {CardDecision.RETURN: RETURN, CardDecision.DECLINE: DECLINE, TrialDecision.DECLINE: TRIAL_DECLINE}
+PRESETS = {
+    DECLINE: ["staff.reason.not_social", "staff.reason.details", "staff.reason.documents"],
+    TRIAL_DECLINE: ["staff.reason.trial_busy", "staff.reason.documents"],
+}
+
+
+async def _comment_prompt(code: str, object_id: int, session: AsyncSession) -> str | None:
+    """What staff are asked for, or None when the card or application is already decided."""
+    if code == TRIAL_DECLINE:
         if object_id not in {t.id for t in await svc.pending_trials(session)}:
             return None
-        return _("showcase.adm_ask_trial_reason").format(id=object_id)
+        return _("showcase.adm_ask_trial_reason").format(id=number("trial", object_id))
     card = await svc.card(session, object_id)
     if card is None or card.status != CardStatus.PENDING:
         return None
-    key = "showcase.adm_ask_return" if action == CardDecision.RETURN else "showcase.adm_ask_decline"
-    return _(key).format(id=card.id, title=esc(card.title))
+    key = "showcase.adm_ask_return" if code == RETURN else "showcase.adm_ask_decline"
+    return _(key).format(id=number("card", card.id), title=esc(card.title))
 
 
 async def ask_comment(
@@ -169,20 +182,75 @@ async def ask_comment(
     state: FSMContext,
     session: AsyncSession,
 ) -> None:
-    prompt = await _comment_prompt(callback_data.action, callback_data.id, session)
+    """«Вернуть»: a comment, as a reply to the bot's prompt; «Отклонить»: ready-made reasons and
+    «Своя причина» (a reply too) — never the staff member's next ordinary message."""
+    code = CODE_OF[callback_data.action]
+    prompt = await _comment_prompt(code, callback_data.id, session)
     if prompt is None:
         await callback.answer(_("showcase.already_moderated"), show_alert=True)
         return
     await callback.answer()
-    await state.set_state(StaffInput.comment)
-    await state.update_data(sc_action=callback_data.action.value, sc_id=callback_data.id)
-    await target(callback).answer(prompt, reply_markup=staff_cancel_keyboard())
+    if code in PRESETS:
+        await target(callback).answer(
+            prompt + "\n" + _("staff.reason.pick"),
+            reply_markup=reasons_keyboard(code, callback_data.id, PRESETS[code]),
+        )
+        return
+    await ask_reply(target(callback), state, code, callback_data.id, prompt)
+
+
+async def reason_picked(
+    callback: CallbackQuery,
+    callback_data: ReasonCb,
+    session: AsyncSession,
+    bot: Bot,
+    i18n: I18n,
+    settings: Any,
+) -> None:
+    presets = PRESETS.get(callback_data.f, [])
+    if callback_data.r >= len(presets):
+        await callback.answer(_("common.stale_button"), show_alert=True)
+        return
+    if await _comment_prompt(callback_data.f, callback_data.id, session) is None:
+        await callback.answer(_("showcase.already_moderated"), show_alert=True)
+        return
+    await callback.answer()
+    try:
+        await target(callback).edit_reply_markup(reply_markup=None)
+    except Exception:  # an old message may not be editable; the decision still goes
+        log.debug("could not edit the reasons message", exc_info=True)
+    text = _(presets[callback_data.r], locale=settings.default_locale)
+    await decide(
+        target(callback),
+        callback.from_user.id,
+        callback_data.f,
+        callback_data.id,
+        text,
+        session,
+        bot,
+        i18n,
+        settings,
+    )
+
+
+async def reason_own(
+    callback: CallbackQuery, callback_data: ReasonCb, state: FSMContext, session: AsyncSession
+) -> None:
+    kind = "trial" if callback_data.f == TRIAL_DECLINE else "card"
+    if await _comment_prompt(callback_data.f, callback_data.id, session) is None:
+        await callback.answer(_("showcase.already_moderated"), show_alert=True)
+        return
+    await callback.answer()
+    prompt = _("staff.reason.own_prompt").format(
+        who=esc(callback.from_user.full_name), number=number(kind, callback_data.id)
+    )
+    await ask_reply(target(callback), state, callback_data.f, callback_data.id, prompt)
 
 
 async def _told_trial_declined(
     message: Message, bot: Bot, i18n: I18n, application: Any, user: User, reason: str
 ) -> None:
-    await message.answer(_("showcase.adm_trial_declined").format(id=application.id))
+    await message.answer(_("showcase.adm_trial_declined").format(id=number("trial", application.id)))
     start, end = _dates(application)
     text = lambda: _("showcase.trial_declined_provider").format(start=start, end=end, reason=reason)  # noqa: E731
     await notify(bot, i18n, user, text)
@@ -193,18 +261,18 @@ async def _told_card_decided(
 ) -> None:
     title = esc(card.title)
     if returned:
-        await message.answer(_("showcase.adm_returned").format(id=card.id, title=title))
+        await message.answer(_("showcase.adm_returned").format(id=number("card", card.id), title=title))
         key = "showcase.returned_provider"
     else:
-        await message.answer(_("showcase.adm_declined").format(id=card.id, title=title))
+        await message.answer(_("showcase.adm_declined").format(id=number("card", card.id), title=title))
         key = "showcase.declined_provider"
     markup = (lambda: open_card_markup(card.id)) if returned else None
     await notify(bot, i18n, provider, lambda: _(key).format(title=title, reason=reason), markup)
 
 
 async def staff_write(message: Message, state: FSMContext, write: Awaitable[Any]) -> tuple[bool, Any]:
-    """A write from text staff typed: a bad text is asked again (the input stays open); any other
-    refusal, or success, ends the input. Returns (written, the write's result)."""
+    """A write from text staff typed (a category title): a bad text is asked again (the input stays
+    open); any other refusal, or success, ends the input. Returns (written, the write's result)."""
     try:
         result = await write
     except ValidationFailed as exc:
@@ -218,30 +286,54 @@ async def staff_write(message: Message, state: FSMContext, write: Awaitable[Any]
     return True, result
 
 
-async def comment(
-    message: Message, state: FSMContext, session: AsyncSession, bot: Bot, i18n: I18n, settings: Any
-) -> None:
-    assert message.from_user is not None
-    data = await state.get_data()
-    action, object_id = data.get("sc_action"), int(data.get("sc_id") or 0)
-    staff_id = message.from_user.id
-    if action == TrialDecision.DECLINE:
-        write = svc.decide_trial(session, staff_id, object_id, False, message.text, tz=settings.tz)
+async def decide(
+    where: Message,
+    staff_id: int,
+    code: str,
+    object_id: int,
+    text: str,
+    session: AsyncSession,
+    bot: Bot,
+    i18n: I18n,
+    settings: Any,
+) -> bool:
+    """The decision with its comment or reason; False when the service refused it (said under it)."""
+    if code == TRIAL_DECLINE:
+        write = svc.decide_trial(session, staff_id, object_id, False, text, tz=settings.tz)
     else:
-        decision = "return" if action == CardDecision.RETURN else "decline"
-        write = svc.moderate(session, staff_id, object_id, decision, message.text)
-    written, result = await staff_write(message, state, write)
-    if not written:
-        return
-    reason = esc(svc.clean_comment(message.text))
-    if action == TrialDecision.DECLINE:
-        await _told_trial_declined(message, bot, i18n, *result, reason)
-        return
-    await _told_card_decided(message, bot, i18n, *result, action == CardDecision.RETURN, reason)
+        write = svc.moderate(session, staff_id, object_id, "return" if code == RETURN else "decline", text)
+    try:
+        result = await write
+    except DomainError as exc:
+        await where.answer(error_text(exc))
+        return not isinstance(exc, ValidationFailed)
+    reason = esc(svc.clean_comment(text))
+    if code == TRIAL_DECLINE:
+        await _told_trial_declined(where, bot, i18n, *result, reason)
+    else:
+        await _told_card_decided(where, bot, i18n, *result, code == RETURN, reason)
+    return True
 
 
-async def comment_wrong(message: Message) -> None:
-    await message.answer(_("showcase.adm_text_please"), reply_markup=staff_cancel_keyboard())
+async def comment_replied(
+    message: Message,
+    reply_for: dict[str, Any],
+    state: FSMContext,
+    session: AsyncSession,
+    bot: Bot,
+    i18n: I18n,
+    settings: Any,
+) -> None:
+    """A comment or reason, given as a reply to the bot's prompt; a bad one is asked again."""
+    assert message.from_user is not None
+    if not message.text:
+        await message.reply(_("showcase.adm_text_please"))
+        return
+    code, object_id = reply_for["f"], int(reply_for["id"])
+    if await decide(
+        message, message.from_user.id, code, object_id, message.text, session, bot, i18n, settings
+    ):
+        await state.clear()
 
 
 async def stop(callback: CallbackQuery, state: FSMContext) -> None:
@@ -284,7 +376,7 @@ async def trial_approve(
     await callback.answer()
     start, end = _dates(application)
     note = _("showcase.adm_trial_approved").format(
-        id=application.id, start=start, end=end, staff=esc(callback.from_user.full_name)
+        id=number("trial", application.id), start=start, end=end, staff=esc(callback.from_user.full_name)
     )
     if application.booking_ref:
         note += "\n" + _("showcase.adm_trial_booked").format(ref=esc(application.booking_ref))
@@ -294,15 +386,17 @@ async def trial_approve(
 
 def register(router: Router) -> None:
     cb, msg = router.callback_query.register, router.message.register
-    msg(cmd_showcase, Command("showcase"))
+    msg(cmd_showcase, Command("showcase", "catalogue"))
     cb(menu, on(StaffAction.MENU))
     cb(late, on(StaffAction.LATE))
     cb(queue, on(StaffAction.QUEUE))
     cb(publish, CardDecisionCb.filter(F.action == CardDecision.PUBLISH))
     cb(ask_comment, CardDecisionCb.filter(F.action.in_({CardDecision.RETURN, CardDecision.DECLINE})))
     cb(ask_comment, TrialDecisionCb.filter(F.action == TrialDecision.DECLINE))
-    msg(comment, StaffInput.comment, F.text, NOT_A_COMMAND)
-    msg(comment_wrong, StaffInput.comment, NOT_A_COMMAND)
+    codes = {DECLINE, TRIAL_DECLINE}
+    cb(reason_picked, ReasonCb.filter((F.action == ReasonAction.PICK) & F.f.in_(codes)))
+    cb(reason_own, ReasonCb.filter((F.action == ReasonAction.OWN) & F.f.in_(codes)))
+    msg(comment_replied, ReplyToPrompt(RETURN, DECLINE, TRIAL_DECLINE))
     cb(stop, on(StaffAction.STOP))
     cb(trials, on(StaffAction.TRIALS))
     cb(trial_approve, TrialDecisionCb.filter(F.action == TrialDecision.APPROVE))

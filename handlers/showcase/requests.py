@@ -46,6 +46,7 @@ from keyboards.showcase import (
 )
 from services import showcase as svc
 from services.errors import DomainError, ValidationFailed
+from services.numbers import number
 from services.plural import plural
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ async def submit_request(
     await state.update_data(sc_note=None, sc_card=None, sc_voice=None)
     await target(event).answer(
         _("showcase.request_sent").format(
-            id=request.id, title=esc(card.title), organisation=esc(card.organisation)
+            id=number("request", request.id), title=esc(card.title), organisation=esc(card.organisation)
         ),
         reply_markup=menu_for(user),
     )

@@ -22,6 +22,7 @@ from handlers import forms
 from handlers.common import menu_for
 from handlers.forms import Form, FormContext, Step, text_of
 from handlers.showcase.views import esc, refused_to_non_provider, show, show_hub, trial_staff_text
+from handlers.workspace import staff_thread
 from keyboards.showcase import CardAction, CardCb, trial_status_label
 from keyboards.showcase_provider import trial_hub_keyboard
 from keyboards.showcase_staff import trial_decision_keyboard
@@ -81,14 +82,17 @@ async def trial_hub(callback: CallbackQuery, session: AsyncSession, user: User |
     await show(callback, "\n".join(lines), trial_hub_keyboard())
 
 
-async def _tell_staff(bot: Bot, i18n: I18n, settings: Any, user: User, application: TrialApplication) -> None:
+async def _tell_staff(
+    bot: Bot, session: AsyncSession, i18n: I18n, settings: Any, user: User, application: TrialApplication
+) -> None:
     if settings.admin_chat_id is None:
         return
     with i18n.use_locale(settings.default_locale):
         text = trial_staff_text(application, user)
         markup = trial_decision_keyboard(application.id)
+        thread = await staff_thread(bot, session, settings, "catalogue")
     try:
-        await bot.send_message(settings.admin_chat_id, text, reply_markup=markup)
+        await bot.send_message(settings.admin_chat_id, text, reply_markup=markup, message_thread_id=thread)
     except Exception:
         log.warning("could not post trial application %s", application.id, exc_info=True)
 
@@ -108,7 +112,7 @@ async def _send(ctx: FormContext) -> None:
     await ctx.state.clear()
     await ctx.message.answer(_("showcase.trial_sent"), reply_markup=menu_for(user))
     assert user is not None
-    await _tell_staff(ctx.bot, ctx.data["i18n"], ctx.settings, user, application)
+    await _tell_staff(ctx.bot, ctx.session, ctx.data["i18n"], ctx.settings, user, application)
 
 
 async def _back_to_hub(ctx: FormContext) -> None:

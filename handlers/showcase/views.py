@@ -19,12 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.models.showcase import ServiceCard, ServiceRequest, TrialApplication
 from handlers.common import error_text, target
+from handlers.workspace import staff_thread
 from keyboards.showcase import CardAction, CardCb, card_status_label, format_label, request_status_label
 from keyboards.showcase_provider import own_card_keyboard, provider_hub_keyboard
 from keyboards.showcase_staff import moderation_keyboard
 from services import dates
 from services import showcase as svc
 from services.errors import DomainError
+from services.numbers import number
 from services.users import DISTRICTS
 
 log = logging.getLogger(__name__)
@@ -184,7 +186,7 @@ def provider_request_text(view: svc.RequestView) -> str:
         _("showcase.req_phone").format(phone=esc(view.phone)) if view.phone else _("showcase.req_no_phone")
     )
     lines = [
-        _("showcase.req_title").format(id=request.id, title=esc(view.card.title)),
+        _("showcase.req_title").format(id=number("request", request.id), title=esc(view.card.title)),
         _("showcase.req_from").format(
             name=esc(view.resident.full_name or _("showcase.someone")),
             district=_("district." + view.resident.district) if view.resident.district else "—",
@@ -206,7 +208,9 @@ def resident_request_text(view: svc.RequestView) -> str:
     request = view.request
     lines = [
         _("showcase.my_req_title").format(
-            id=request.id, title=esc(view.card.title), organisation=esc(view.card.organisation)
+            id=number("request", request.id),
+            title=esc(view.card.title),
+            organisation=esc(view.card.organisation),
         ),
         _("showcase.req_status").format(status=status_label(request)),
     ]
@@ -290,12 +294,13 @@ async def post_for_moderation(
         return
     with i18n.use_locale(settings.default_locale):
         header = _("showcase.mod_edited" if edited else "showcase.mod_new").format(
-            id=card.id, name=esc(provider.full_name), organisation=esc(provider.organisation)
+            id=number("card", card.id), name=esc(provider.full_name), organisation=esc(provider.organisation)
         )
         text = header + "\n\n" + await card_text_for(session, card, settings.default_locale)
         markup = moderation_keyboard(card.id)
+    thread = await staff_thread(bot, session, settings, "catalogue")
     try:
-        await send_card(bot, settings.admin_chat_id, card, text, markup)
+        await send_card(bot, settings.admin_chat_id, card, text, markup, message_thread_id=thread)
     except Exception:  # the card is saved and listed in the queue; staff still find it
         log.warning("could not post card %s to the admin chat", card.id, exc_info=True)
 
@@ -303,7 +308,7 @@ async def post_for_moderation(
 def trial_staff_text(application: TrialApplication, user: User | None) -> str:
     """An application for the trial office as staff see it."""
     return _("showcase.trial_staff").format(
-        id=application.id,
+        id=number("trial", application.id),
         name=esc(user.full_name if user else None),
         organisation=esc(application.organisation),
         start=dates.day_text(application.date_from, _),
