@@ -95,7 +95,7 @@ async def test_in_writing_no_time_is_asked_and_the_card_shows_the_format_alone(
     card = next(
         call.method.text
         for call in fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)
-        if f"№{c.id}" in call.method.text
+        if f"К-{c.id}" in call.method.text
     )
     assert "В переписке" in card and "В любое время" not in card
 
@@ -137,7 +137,7 @@ async def test_a_voice_message_is_the_question_and_staff_hear_it(
     card = next(
         call.method.text
         for call in fake_session.calls_of("SendMessage", chat_id=ADMIN_CHAT_ID)
-        if f"№{c.id}" in call.method.text
+        if f"К-{c.id}" in call.method.text
     )
     assert "голосом" in card and "удалён" not in card
     [sent] = fake_session.calls_of("SendVoice", chat_id=ADMIN_CHAT_ID)  # shown to staff as voice

@@ -125,7 +125,7 @@ def test_the_reviews_grammar_errors_stay_fixed(key: str, wrong: str) -> None:
 
 def test_consultation_statuses_agree_with_zayavka() -> None:
     texts = ru_texts()
-    assert texts["consult.view_title"].startswith("<b>Заявка №")
+    assert texts["consult.view_title"].startswith("<b>Заявка {number}")
     for status, word in (("new", "новая"), ("closed", "закрыта"), ("cancelled", "отменена")):
         assert word in texts[f"consult.status.{status}"]
 

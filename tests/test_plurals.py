@@ -119,6 +119,8 @@ def test_a_domain_error_with_a_count_is_plural() -> None:
 
 # Placeholders that hold words, not counts.
 TEXT_PLACEHOLDERS = {
+    "id",  # an object's number is a label («Б-5», «К-12»: services/numbers.py), never a count
+    "number",
     "title",
     "name",
     "name_en",

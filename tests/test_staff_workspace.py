@@ -24,7 +24,7 @@ from tests.test_showcase import fill_card, quick_register
 
 TOPICS = {
     "consultations": "💬 Консультации",
-    "bookings": "🗓 Бронирования",
+    "bookings": "📆 Бронирования",
     "ideas": "💡 Идеи",
     "catalogue": "🧰 Каталог услуг",
     "errors": "⚠️ Технические ошибки",
@@ -75,7 +75,7 @@ async def test_forum_topics_inbox_reply_only_reasons_and_error_topic(
 
     # each feature's card in its own topic, created by the bot once
     threads = {feature: fake_session.topic_named(ADMIN_CHAT_ID, name) for feature, name in TOPICS.items()}
-    assert admin_card(fake_session, "Запрос К-1").method.message_thread_id == threads["consultations"]
+    assert admin_card(fake_session, "Заявка К-1").method.message_thread_id == threads["consultations"]
     assert (
         admin_card(fake_session, f"Бронирование Б-{booking.id}").method.message_thread_id
         == threads["bookings"]
@@ -113,7 +113,7 @@ async def test_forum_topics_inbox_reply_only_reasons_and_error_topic(
     await staff.press("К-1 ·")  # the consultation card again, then taken
     await staff.press("Взять")
     await staff.send("/find к1")  # opens the card itself, with who took it
-    assert "Запрос К-1" in staff.last_text and "Взято в работу: Мария Сотрудник" in staff.last_text
+    assert "Заявка К-1" in staff.last_text and "Взято в работу: Мария Сотрудник" in staff.last_text
     assert "Ответить" in " ".join(staff.buttons())
     await staff.send("/find КУ-1")  # no card here: the line and a button to it
     assert "КУ-1" in staff.last_text and staff.buttons()[0].startswith("КУ-1 · ")
@@ -193,7 +193,7 @@ async def test_a_plain_group_keeps_everything_in_one_thread(
     asker = client_factory(5001)
     await quick_register(db, asker, group="nko_staff", district="krasnoturansky", organisation=ORG)
     await file_request(asker, document=False)
-    assert admin_card(fake_session, "Запрос К-1").method.message_thread_id is None
+    assert admin_card(fake_session, "Заявка К-1").method.message_thread_id is None
     assert not fake_session.calls_of("CreateForumTopic")
 
 
@@ -214,7 +214,7 @@ async def test_a_mapped_thread_wins_and_no_right_to_create_is_not_fatal(
         asker = TgClient(dp, bot, 5001)
         await quick_register(db, asker, group="nko_staff", district="krasnoturansky", organisation=ORG)
         await file_request(asker, document=False)  # the topic cannot be created: the general thread
-        assert admin_card(fake_session, "Запрос К-1").method.message_thread_id is None
+        assert admin_card(fake_session, "Заявка К-1").method.message_thread_id is None
         await file_request(asker, question="Второй вопрос про отчётность по гранту", document=False)
         assert len(fake_session.calls_of("CreateForumTopic")) == 1  # not retried on every card
         author = TgClient(dp, bot, 5003)

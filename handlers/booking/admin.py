@@ -42,6 +42,7 @@ from keyboards.admin import AdminAction, AdminCb, ReasonAction, ReasonCb, reason
 from keyboards.booking import Staff, StaffBk
 from keyboards.common import NavCb
 from services import booking as svc
+from services import dates
 from services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -209,9 +210,8 @@ async def open_booking(
 
 
 def acted_line(key: str, who: str, settings: Any) -> str:
-    """«✅ Подтверждено: Мария Сотрудник, 09.12 11:05» under the card."""
-    at = svc.utcnow().astimezone(settings.tz).strftime("%d.%m %H:%M")
-    return _(key).format(who=hd.quote(who), at=at)
+    """«✅ Подтверждено: Мария Сотрудник, ср, 9 декабря, 11:05» under the card."""
+    return _(key).format(who=hd.quote(who), at=dates.moment_text(svc.utcnow(), settings.tz, _))
 
 
 async def update_card(

@@ -106,7 +106,7 @@ def age_text(since: datetime, now: datetime) -> str:
 
 
 def acted(key: str, who: str, at: datetime, settings: Any) -> str:
-    return _(key).format(who=html.escape(who), at=local(at, settings, "%d.%m %H:%M"))
+    return _(key).format(who=html.escape(who), at=local(at, settings))
 
 
 def card_text(data: svc.Card, settings: Any, language: str | None = None) -> str:
