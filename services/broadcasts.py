@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.engine import write
 from db.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus, User, UserStatus
+from db.repositories.users import is_person
 from services import audit, outbox
 from services.errors import Conflict, NotFound, ValidationFailed
 from services.users import DISTRICTS, TARGET_GROUPS
@@ -396,7 +397,7 @@ async def set_progress_message(
 
 async def unsubscribe(session: AsyncSession, tg_id: int, broadcast_id: int | None) -> bool:
     """Turn news off for the person (the «Отписаться» button). True if they were subscribed."""
-    user = await session.scalar(select(User).where(User.tg_id == tg_id))
+    user = await session.scalar(select(User).where(is_person(tg_id)))
     if user is None or not user.is_registered:
         raise NotFound("broadcast.unsub_unknown")
     if not user.news_opt_in:
