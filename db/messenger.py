@@ -8,7 +8,7 @@ takes the person's own ``User.messenger``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -25,7 +25,7 @@ def current() -> str:
 
 
 @contextmanager
-def using(messenger: str) -> Iterator[None]:
+def using(messenger: str) -> Generator[None, None, None]:
     """Handle what runs inside as coming from ``messenger``."""
     token = _current.set(messenger)
     try:

@@ -239,11 +239,16 @@ async def activate(session: AsyncSession, broadcast_id: int, now: datetime | Non
         except ValidationFailed:  # a feature audience that no longer exists: nobody
             ids = subscribers().where(literal(False))
         recipients = select(
-            literal(broadcast_id), User.id, User.tg_id, literal(DeliveryStatus.PENDING.value), literal(0)
+            literal(broadcast_id),
+            User.id,
+            User.tg_id,
+            User.messenger,
+            literal(DeliveryStatus.PENDING.value),
+            literal(0),
         ).where(User.id.in_(ids.scalar_subquery()))
         await session.execute(
             insert(BroadcastDelivery).from_select(
-                ["broadcast_id", "user_id", "chat_id", "status", "attempts"], recipients
+                ["broadcast_id", "user_id", "chat_id", "messenger", "status", "attempts"], recipients
             )
         )
         total = (
