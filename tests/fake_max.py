@@ -70,6 +70,7 @@ class FakeMax:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.unauthorized = 0
+        self.failures: list[tuple[int, dict[str, Any]]] = []  # the next calls' error answers
         self.names: dict[int, tuple[str, str]] = {}
 
     @property
@@ -217,7 +218,14 @@ class FakeMax:
         if path == "/updates":
             return web.json_response(await self._updates_from(params))
         self._record(call)
+        if self.failures:
+            status, failure = self.failures.pop(0)
+            return web.json_response(failure, status=status)
         return web.json_response(self._answer(call))
+
+    def fail(self, status: int, code: str, message: str) -> None:
+        """The next call (not a poll) gets this error answer, as MAX gives it."""
+        self.failures.append((status, {"code": code, "message": message}))
 
     def _record(self, call: MaxCall) -> None:
         self.calls.append(call)
