@@ -33,9 +33,10 @@ from bot.storage import MessengerKeyBuilder, SQLStorage
 from bot.text_limits import TextLimitMiddleware
 from db import clock
 from db.engine import Database
+from db.messenger import MAX
 from db.repositories.users import PersonCache
 from handlers import admin as admin_handlers
-from handlers import common, errors, forms, groups, messengers
+from handlers import common, errors, forms, groups, link, messengers
 from handlers.admin.staff import StaffDirectory, create_membership_router
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,8 @@ def create_dispatcher(
         dp.shutdown.register(pace.close)
     for hook in registry.startup:
         dp.startup.register(hook)
+    if MAX in messengers.BOTS:  # /link: a person's accounts in Telegram and MAX count once
+        dp.include_router(link.create_router())
     for router in registry.routers(settings):
         dp.include_router(router)
     dp.include_router(common.create_fallback_router())

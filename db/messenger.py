@@ -32,3 +32,11 @@ def using(messenger: str) -> Generator[None, None, None]:
         yield
     finally:
         _current.reset(token)
+
+
+def owns_storage_key(key: str) -> bool:
+    """Whether a conversation-state key (``fsm:[<messenger>:]<chat>:…``, bot.storage.MessengerKeyBuilder)
+    belongs to the current messenger's people: Telegram's keys carry no messenger."""
+    parts = key.split(":")
+    tag = parts[1] if len(parts) > 1 and parts[1] in MESSENGERS else TELEGRAM
+    return tag == current()

@@ -196,6 +196,9 @@ def anonymise(session: AsyncSession, user: User, policy_version: str) -> None:
     """Erase the person's identity inside the caller's write; rows that reports need stay, without it."""
     session.add(ConsentLog(user_id=user.id, action="withdrawn", policy_version=policy_version))
     user.tg_id = None
+    user.linked_to_id = None
+    user.link_code = None
+    user.link_code_until = None
     user.full_name = None
     user.username = None
     user.phone = None

@@ -31,7 +31,8 @@ SWEPT = "quotes of the person are swept on erasure"
 
 COLUMNS: dict[str, str] = {
     # core
-    "users.id": NO, "users.tg_id": ERASE, "users.messenger": EXPORT_KEEP, "users.status": NO, "users.full_name": EXPORT_ERASE,
+    "users.id": NO, "users.tg_id": ERASE, "users.messenger": EXPORT_KEEP,
+    "users.linked_to_id": ERASE, "users.link_code": ERASE, "users.link_code_until": NO, "users.status": NO, "users.full_name": EXPORT_ERASE,
     "users.username": EXPORT_ERASE, "users.target_group": EXPORT_KEEP, "users.organisation": EXPORT_ERASE,
     "users.district": EXPORT_KEEP, "users.phone": EXPORT_ERASE, "users.language": EXPORT_ERASE,
     "users.news_opt_in": EXPORT_KEEP, "users.digest_enabled": EXPORT_KEEP, "users.reminders_enabled": EXPORT_KEEP,

@@ -3,11 +3,13 @@ MAX server, people keyed by (messenger, id), and the outbox sending through the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import GetUpdates
@@ -23,6 +25,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.delivery.outbox import create_outbox
+from bot.factory import create_dispatcher
 from bot.i18n import create_i18n
 from bot.max import create_max_bot
 from bot.storage import MessengerKeyBuilder
@@ -32,12 +35,16 @@ from db.engine import Database, write
 from db.models import Notification, User, UserStatus
 from db.repositories import users as users_repo
 from handlers.messengers import bot_for, install
-from services import notifications
+from services import notifications, report
 from services import users as users_service
+from services.report import Period
+from tests.client import TgClient
+from tests.conftest import register
 from tests.fake_max import DIALOG_OFFSET, MAX_TOKEN, FakeMax
 from tests.fakes import FakeSession
 
 PERSON = 4343
+TZ = ZoneInfo("Asia/Krasnoyarsk")
 ADMIN = -1001000000001
 
 
@@ -204,3 +211,56 @@ async def test_a_staff_answer_takes_the_persons_bot(bot: Bot, max_bot: Bot) -> N
     finally:
         install({})
     assert bot_for("max", bot) is bot  # without a MAX Bot, as before
+
+
+@pytest.fixture
+async def two_messengers(settings: Settings, db: Database, bot: Bot) -> AsyncIterator[tuple[Dispatcher, Bot]]:
+    """A dispatcher serving Telegram (``bot``) and MAX (a Bot on a recording session marked as MAX's)."""
+    max_session = FakeSession()
+    max_session.messenger = messenger.MAX  # type: ignore[attr-defined]
+    in_max = Bot(token="42:max", session=max_session)
+    dispatcher = create_dispatcher(settings, db, bots={"telegram": bot, "max": in_max})
+    yield dispatcher, in_max
+    install({})
+    await dispatcher.storage.close()
+
+
+async def test_linked_accounts_are_one_person_in_the_reach_report(
+    two_messengers: tuple[Dispatcher, Bot], bot: Bot, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dp, in_max = two_messengers
+    telegram = TgClient(dp, bot, PERSON, first_name="Анна", last_name="Смирнова")
+    in_max_client = TgClient(dp, in_max, PERSON, first_name="Анна", last_name="Смирнова")
+    await register(telegram, name="Анна Смирнова")
+    await register(in_max_client, name="Анна Смирнова")  # the same number in MAX: registered anew
+
+    await telegram.send("/profile")
+    assert "/link" in telegram.all_text()
+    await telegram.send("/link")
+    code = re.search(r"/link (\d{6})", telegram.last_text)
+    assert code is not None and "MAX" in telegram.last_text
+
+    await in_max_client.send("/link 000000" if code.group(1) != "000000" else "/link 111111")
+    assert "не подошёл" in in_max_client.last_text
+    await telegram.send(f"/link {code.group(1)}")  # the code works from the other messenger only
+    assert "не подошёл" in telegram.last_text
+    await in_max_client.send(f"/link {code.group(1)}")
+    assert "связаны" in in_max_client.last_text
+
+    async with db.session() as session:
+        people = {u.messenger: u for u in await session.scalars(select(User))}
+        assert people["max"].linked_to_id == people["telegram"].id
+        assert people["telegram"].link_code is None  # used once
+        # both accounts took part in the period
+        monkeypatch.setattr(
+            report, "participants", lambda _p, _n: select(User.id.label("user_id")).subquery()
+        )
+        now = utcnow()
+        period = Period("test", now.date(), now.date(), now - timedelta(days=1), now + timedelta(days=1), TZ)
+        reach = await report.compute_reach(session, period, now, {})
+    assert reach.people == 1
+    async with db.session() as session, write(session):
+        people["max"].linked_to_id = None
+        session.add(people["max"])
+    async with db.session() as session:
+        assert (await report.compute_reach(session, period, now, {})).people == 2  # not linked: per account

@@ -28,6 +28,11 @@ class User(Base):
     """The person's id in their messenger (Telegram's or MAX's user id; the name is historical)."""
     messenger: Mapped[str] = mapped_column(String(16), default=TELEGRAM, server_default=TELEGRAM)
     """db.messenger: "telegram" or "max"; (messenger, tg_id) is the person."""
+    linked_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    """The same person's account in the other messenger, linked with a one-time code (/link): reports
+    count the two once, as the account linked to."""
+    link_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    link_code_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default=UserStatus.CONSENTED)
     full_name: Mapped[str | None] = mapped_column(String(100))
     username: Mapped[str | None] = mapped_column(String(64))
