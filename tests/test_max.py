@@ -264,3 +264,13 @@ async def test_linked_accounts_are_one_person_in_the_reach_report(
         session.add(people["max"])
     async with db.session() as session:
         assert (await report.compute_reach(session, period, now, {})).people == 2  # not linked: per account
+
+
+async def test_a_venue_is_a_map_point_with_the_address(max_api: FakeMax, max_bot: Bot) -> None:
+    await max_bot.send_venue(
+        PERSON, 54.3176, 91.5662, "Центр местного сообщества", "с. Краснотуранск, ул. Ленина, 22А"
+    )
+    [call] = max_api.calls
+    assert call.params == {"user_id": str(PERSON)}
+    assert "Центр местного сообщества" in call.text and "Ленина, 22А" in call.text
+    assert call.attachments == [{"type": "location", "latitude": 54.3176, "longitude": 91.5662}]
