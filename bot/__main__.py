@@ -12,13 +12,14 @@ from aiogram import Bot, Dispatcher
 from aiogram.utils.token import TokenValidationError, validate_token
 from pydantic import ValidationError
 
-from bot.commands import set_up_bot
+from bot.commands import set_max_commands, set_up_bot
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
 from bot.logs import configure_logging
 from bot.scheduler import build_scheduler
 from db import migrate
 from db.engine import Database
+from db.messenger import MAX, TELEGRAM
 
 log = logging.getLogger("bot")
 
@@ -46,11 +47,18 @@ def load_settings() -> Settings:
 async def run(settings: Settings) -> None:
     db = Database(settings.database_url)
     bot = create_bot(settings)
-    dp = create_dispatcher(settings, db)
+    bots: dict[str, Bot] = {TELEGRAM: bot}
+    if settings.max_token:  # the same process serves MAX too: one Dispatcher, two Bots (bot/max.py)
+        from bot.max import start_max_bot
+
+        bots[MAX] = await start_max_bot(settings, telegram=bot)
+    dp = create_dispatcher(settings, db, bots=bots)
     scheduler = build_scheduler(settings, bot=bot, db=db, dispatcher=dp)
 
     async def on_startup(bot: Bot, dispatcher: Dispatcher) -> None:
         await set_up_bot(bot, dispatcher["i18n"], settings.admin_chat_id)
+        if MAX in bots:
+            await set_max_commands(bots[MAX], dispatcher["i18n"])
         scheduler.start()
         log.info("bot started")
 
@@ -67,16 +75,20 @@ async def run(settings: Settings) -> None:
     dp.shutdown.register(on_shutdown)
     try:
         if settings.webhook_url:
+            if MAX in bots:
+                log.warning("MAX is served in polling mode only: MAX_BOT_TOKEN is ignored in webhook mode")
             await run_webhook(settings, dp, bot, db)
         else:
-            await dp.start_polling(
+            await dp.start_polling(  # the Telegram Bot last: startup hooks get the last one as ``bot``
+                *[b for name, b in bots.items() if name != TELEGRAM],
                 bot,
                 tasks_concurrency_limit=settings.tasks_concurrency_limit,
                 allowed_updates=dp.resolve_used_update_types(),
             )
     finally:
         await dp.storage.close()
-        await bot.session.close()
+        for each in bots.values():
+            await each.session.close()
         await db.dispose()
 
 

@@ -19,6 +19,11 @@ def _commands(i18n: I18n, items: list[tuple[str, str]], locale: str) -> list[Bot
     return [BotCommand(command=name, description=i18n.gettext(key, locale=locale)) for name, key in items]
 
 
+async def set_max_commands(bot: Bot, i18n: I18n) -> None:
+    """MAX has one list of commands per bot (no scopes, no languages): the residents' ones in Russian."""
+    await bot.set_my_commands(_commands(i18n, USER_COMMANDS, "ru"))
+
+
 async def set_commands(bot: Bot, i18n: I18n, admin_chat_id: int | None) -> None:
     private = BotCommandScopeAllPrivateChats()
     await bot.set_my_commands(_commands(i18n, USER_COMMANDS, "ru"), scope=private)

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     """Forum admin chat: the bot creates a topic for each feature not mapped above (needs the right)."""
     error_chat_id: int | None = None
     """A separate chat for technical error alerts (else the errors topic, or the admin chat)."""
+    # MAX (optional): the same bot for residents in the MAX messenger (bot/max.py)
+    max_bot_token: SecretStr | None = None
+    max_api_url: str | None = None
+    """Base URL of the MAX Bot API (default aiogram-max's, https://platform-api.max.ru); tests set a fake."""
+    max_rate: float = Field(default=25.0, gt=0, le=30)
+    """Messages a second the outbox sends through MAX (MAX allows 30 requests a second per bot)."""
 
     # Storage
     database_url: str = DEFAULT_SQLITE_URL
@@ -184,6 +190,8 @@ class Settings(BaseSettings):
     @field_validator(
         "bot_token",
         "telegram_api_url",
+        "max_bot_token",
+        "max_api_url",
         "redis_url",
         "admin_chat_id",
         "error_chat_id",
@@ -231,3 +239,7 @@ class Settings(BaseSettings):
     @property
     def token(self) -> str:
         return self.bot_token.get_secret_value() if self.bot_token else ""
+
+    @property
+    def max_token(self) -> str:
+        return self.max_bot_token.get_secret_value() if self.max_bot_token else ""

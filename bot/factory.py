@@ -26,16 +26,18 @@ from bot.middlewares import (
     CurrentUserMiddleware,
     DbSessionMiddleware,
     LocaleMiddleware,
+    MessengerMiddleware,
     SanitizeMiddleware,
     ThrottlingMiddleware,
 )
-from bot.storage import SQLStorage
+from bot.storage import MessengerKeyBuilder, SQLStorage
 from bot.text_limits import TextLimitMiddleware
 from db import clock
 from db.engine import Database
+from db.messenger import MAX
 from db.repositories.users import PersonCache
 from handlers import admin as admin_handlers
-from handlers import common, errors, forms, groups
+from handlers import common, errors, forms, groups, link, messengers
 from handlers.admin.staff import StaffDirectory, create_membership_router
 
 log = logging.getLogger(__name__)
@@ -57,15 +59,28 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 def create_storage(settings: Settings, db: Database) -> tuple[BaseStorage, BaseEventIsolation]:
     if settings.redis_url:
-        from aiogram.fsm.storage.base import DefaultKeyBuilder
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
         ttl = timedelta(days=settings.draft_retention_days)  # untouched drafts expire (152-ФЗ)
         storage = RedisStorage.from_url(
-            settings.redis_url, key_builder=DefaultKeyBuilder(with_destiny=True), state_ttl=ttl, data_ttl=ttl
+            settings.redis_url,
+            key_builder=MessengerKeyBuilder(with_destiny=True),
+            state_ttl=ttl,
+            data_ttl=ttl,
         )
         return storage, RedisEventIsolation(redis=storage.redis, key_builder=storage.key_builder)
     return SQLStorage(db), SimpleEventIsolation()
+
+
+def _first_of_all(dp: Dispatcher, middleware: Any) -> None:
+    """Put ``middleware`` before the dispatcher's own outer middlewares (errors, user context, FSM)."""
+    manager = dp.update.outer_middleware
+    own = [manager[i] for i in range(len(manager))]
+    for existing in own:
+        manager.unregister(existing)
+    manager.register(middleware)
+    for existing in own:
+        manager.register(existing)
 
 
 def feature_routers(settings: Settings, registry: features.Registry | None = None) -> list[Router]:
@@ -83,6 +98,7 @@ def create_dispatcher(
     **workflow_data: Any,
 ) -> Dispatcher:
     registry = registry or features.build()
+    messengers.install(workflow_data.get("bots") or {})  # handlers reach a person through their messenger
     features.install(registry)  # privacy exporters/erasers, digest sections, menu... from the one list
     if storage is None:
         storage, default_isolation = create_storage(settings, db)
@@ -101,6 +117,7 @@ def create_dispatcher(
         registry=registry,
         **workflow_data,
     )
+    _first_of_all(dp, MessengerMiddleware())  # before aiogram's FSM one: state keys carry the messenger
     dp.update.outer_middleware(ThrottlingMiddleware(i18n, settings.throttle_rate))
     dp.update.outer_middleware(SanitizeMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(db))
@@ -125,6 +142,8 @@ def create_dispatcher(
         dp.shutdown.register(pace.close)
     for hook in registry.startup:
         dp.startup.register(hook)
+    if MAX in messengers.BOTS:  # /link: a person's accounts in Telegram and MAX count once
+        dp.include_router(link.create_router())
     for router in registry.routers(settings):
         dp.include_router(router)
     dp.include_router(common.create_fallback_router())

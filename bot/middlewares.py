@@ -13,10 +13,23 @@ from aiogram.types import TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
 
+from db import messenger
 from db.engine import Database
 from db.repositories import users as users_repo
+from handlers.messengers import messenger_of
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class MessengerMiddleware(BaseMiddleware):
+    """The first of all: the update's messenger (``data["messenger"]`` and db.messenger.current()), so
+    the person, their conversation state and their throttling are keyed by (messenger, id)."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        name = messenger_of(data["bot"])
+        data["messenger"] = name
+        with messenger.using(name):
+            return await handler(event, data)
 
 
 class ThrottlingMiddleware(BaseMiddleware):
@@ -27,31 +40,32 @@ class ThrottlingMiddleware(BaseMiddleware):
         self.rate = rate
         self.window = window
         self.max_tracked = max_tracked
-        self._hits: dict[int, list[float]] = {}
-        self._warned: dict[int, float] = {}
+        self._hits: dict[tuple[str, int], list[float]] = {}
+        self._warned: dict[tuple[str, int], float] = {}
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         if user is None or self.rate <= 0:
             return await handler(event, data)
         now = time.monotonic()
-        hits = [t for t in self._hits.get(user.id, ()) if now - t < self.window]
+        key = (messenger.current(), user.id)
+        hits = [t for t in self._hits.get(key, ()) if now - t < self.window]
         if len(hits) >= self.rate:
-            self._hits[user.id] = hits
-            if now - self._warned.get(user.id, -1e9) > self.window * 5:
-                self._warned[user.id] = now
+            self._hits[key] = hits
+            if now - self._warned.get(key, -1e9) > self.window * 5:
+                self._warned[key] = now
                 await self._notify(event, data)
             return None
         hits.append(now)
-        self._hits[user.id] = hits
+        self._hits[key] = hits
         if len(self._hits) > self.max_tracked:
             self._forget(now)
         return await handler(event, data)
 
     def _forget(self, now: float) -> None:
-        for user_id in [uid for uid, hits in self._hits.items() if not hits or now - hits[-1] > self.window]:
-            self._hits.pop(user_id, None)
-            self._warned.pop(user_id, None)
+        for key in [k for k, hits in self._hits.items() if not hits or now - hits[-1] > self.window]:
+            self._hits.pop(key, None)
+            self._warned.pop(key, None)
 
     async def _notify(self, event: TelegramObject, data: dict[str, Any]) -> None:
         bot: Bot = data["bot"]

@@ -75,7 +75,8 @@ def build_scheduler(settings: Settings, **context: Any) -> AsyncIOScheduler:
     if bot is None or db is None or dispatcher is None:
         return scheduler
     i18n = dispatcher["i18n"]
-    outbox = create_outbox(settings, bot, db, i18n, dispatcher.get("clock"), dispatcher.get("pace"))
+    others = {name: b for name, b in (dispatcher.get("bots") or {}).items() if b is not bot}  # MAX
+    outbox = create_outbox(settings, bot, db, i18n, dispatcher.get("clock"), dispatcher.get("pace"), others)
     scheduler.add_job(
         run_tick,
         IntervalTrigger(seconds=max(1, settings.outbox_tick_seconds), timezone=settings.tz),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC
-from typing import Any
+from typing import Any, Literal
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from db import cache
+from db import cache, messenger
 from db.base import utcnow
 from db.cache import MISSING, TableCache
 from db.engine import Database, write
@@ -28,6 +28,20 @@ _UPSERT = {
     for column in ("state", "data")
 }
 _DELETE = f"DELETE FROM {_TABLE} WHERE key = ?"
+
+
+class MessengerKeyBuilder(DefaultKeyBuilder):
+    """Storage keys of people in another messenger than Telegram carry it after the prefix
+    (``fsm:max:<chat>:<user>:…``), so a MAX id never shares a dialog with the same Telegram id; Telegram's
+    keys are as before (db.messenger.current() says whose update is handled)."""
+
+    def build(self, key: StorageKey, part: Literal["data", "state", "lock"] | None = None) -> str:
+        built = super().build(key, part)
+        name = messenger.current()
+        if name == messenger.TELEGRAM:
+            return built
+        head = self.prefix + self.separator
+        return head + name + self.separator + built.removeprefix(head)
 
 
 def _sqlite_now() -> str:
@@ -52,7 +66,7 @@ class SQLStorage(BaseStorage):
             if self._own
             else db
         )
-        self.key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
+        self.key_builder = key_builder or MessengerKeyBuilder(with_destiny=True)
         self.cache: TableCache | None = None if self._own else TableCache(FsmState.__tablename__)
         # the driver is reached directly for the hot write (see _write_sqlite): aiosqlite only
         self._driver_writes = self.cache is not None and self.db.engine.dialect.driver == "aiosqlite"

@@ -15,6 +15,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import messenger
 from db.base import utcnow
 from db.models import User
 from db.repositories import users as users_repo
@@ -61,7 +62,11 @@ async def forget_fsm(storage: BaseStorage, tg_id: int) -> None:
     async for raw in redis.scan_iter(match=f"fsm:*{tg_id}:*", count=500):
         key = raw.decode() if isinstance(raw, bytes) else raw
         parts = key.split(":")
-        if parts[-1] in ("state", "data") and str(tg_id) in parts[1:-2]:  # not the event-isolation lock
+        if (
+            parts[-1] in ("state", "data")  # not the event-isolation lock
+            and str(tg_id) in parts[1:-2]
+            and messenger.owns_storage_key(key)  # the same number in the other messenger is another person
+        ):
             mine.append(key)
     if mine:
         await redis.delete(*mine)

@@ -1,14 +1,38 @@
 #!/usr/bin/env bash
 # Create .venv and install the project with its test tools. Re-installs only when pyproject.toml changed.
+# The project runs on Python 3.12+ (aiogram-max, which serves the MAX messenger, needs it): the script takes
+# $PYTHON, else python3.12 / python3.13 on PATH, else pyenv's newest 3.12 or 3.13.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-python3}
-if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-  echo "Python 3.11 or newer is needed (found: $("$PYTHON" --version 2>&1)). Set PYTHON=/path/to/python3.11." >&2
+ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; }
+find_python() {
+  local candidate
+  for candidate in "${PYTHON:-}" python3.12 python3.13 python3; do
+    if [ -n "$candidate" ] && command -v "$candidate" >/dev/null 2>&1 && ok "$candidate"; then
+      command -v "$candidate"
+      return
+    fi
+  done
+  local root=${PYENV_ROOT:-$HOME/.pyenv}
+  for candidate in $(ls -d "$root"/versions/3.12.* 2>/dev/null | sort -rV) $(ls -d "$root"/versions/3.13.* 2>/dev/null | sort -rV); do
+    if ok "$candidate/bin/python"; then
+      echo "$candidate/bin/python"
+      return
+    fi
+  done
+}
+PY=$(find_python || true)
+if [ -z "$PY" ]; then
+  echo "Python 3.12 or newer is needed (found: $(python3 --version 2>&1)). Install it (Debian 13 / Ubuntu 24.04:" \
+    "apt-get install python3.12-venv; elsewhere: pyenv install 3.12) or set PYTHON=/path/to/python3.12." >&2
   exit 1
 fi
+if [ -x .venv/bin/python ] && ! ok .venv/bin/python; then
+  echo "Replacing .venv made with $(.venv/bin/python --version 2>&1) by one with $("$PY" --version 2>&1)" >&2
+  rm -rf .venv
+fi
 if [ ! -x .venv/bin/python ]; then
-  "$PYTHON" -m venv .venv
+  "$PY" -m venv .venv
 fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then

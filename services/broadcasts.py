@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.engine import write
 from db.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus, User, UserStatus
+from db.repositories.users import is_person
 from services import audit, outbox
 from services.errors import Conflict, NotFound, ValidationFailed
 from services.users import DISTRICTS, TARGET_GROUPS
@@ -238,11 +239,16 @@ async def activate(session: AsyncSession, broadcast_id: int, now: datetime | Non
         except ValidationFailed:  # a feature audience that no longer exists: nobody
             ids = subscribers().where(literal(False))
         recipients = select(
-            literal(broadcast_id), User.id, User.tg_id, literal(DeliveryStatus.PENDING.value), literal(0)
+            literal(broadcast_id),
+            User.id,
+            User.tg_id,
+            User.messenger,
+            literal(DeliveryStatus.PENDING.value),
+            literal(0),
         ).where(User.id.in_(ids.scalar_subquery()))
         await session.execute(
             insert(BroadcastDelivery).from_select(
-                ["broadcast_id", "user_id", "chat_id", "status", "attempts"], recipients
+                ["broadcast_id", "user_id", "chat_id", "messenger", "status", "attempts"], recipients
             )
         )
         total = (
@@ -396,7 +402,7 @@ async def set_progress_message(
 
 async def unsubscribe(session: AsyncSession, tg_id: int, broadcast_id: int | None) -> bool:
     """Turn news off for the person (the «Отписаться» button). True if they were subscribed."""
-    user = await session.scalar(select(User).where(User.tg_id == tg_id))
+    user = await session.scalar(select(User).where(is_person(tg_id)))
     if user is None or not user.is_registered:
         raise NotFound("broadcast.unsub_unknown")
     if not user.news_opt_in:

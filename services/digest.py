@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import Database, write
 from db.models import DigestNews, NewsStatus, Notification, User, UserStatus
+from db.repositories.users import is_person
 from services import audit, dates
 from services.errors import Conflict, NotFound, ValidationFailed
 from services.notifications import cancel_kind, make_key, queue_many
@@ -373,7 +374,7 @@ async def set_subscription(session: AsyncSession, tg_id: int, enabled: bool) -> 
     """Digest on or off (the one-tap «Отписаться» and /settings). Off cancels a digest still queued."""
     async with write(session):
         user = await session.scalar(
-            select(User).where(User.tg_id == tg_id, User.status == UserStatus.REGISTERED)
+            select(User).where(is_person(tg_id), User.status == UserStatus.REGISTERED)
         )
         if user is None:
             raise NotFound("reg.not_registered")

@@ -119,6 +119,7 @@ async def queue_many(
                 key=key,
                 user_id=user.id,
                 chat_id=user.tg_id,
+                messenger=user.messenger,
                 kind=kind,
                 ref_type=ref_type,
                 ref_id=ref_id,

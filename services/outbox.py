@@ -23,7 +23,7 @@ import heapq
 import itertools
 import logging
 import time as monotonic_time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -209,7 +209,11 @@ class Outbox:
         workers: int = 4,
         pacer: Pacer | None = None,
         clock: Callable[[], datetime] = utcnow,
+        others: Mapping[str, tuple[Notifier, Pacer]] | None = None,
     ) -> None:
+        self.others = dict(others or {})
+        """Notifier and pace of each other messenger than Telegram (db.messenger), by name: a row goes
+        out through its person's messenger, paced within that messenger's limits."""
         self.notifier = notifier
         self.db = db
         self.i18n = i18n
@@ -418,12 +422,13 @@ class Outbox:
             await self._finish(row_id, NotificationStatus.FAILED, error=str(exc))
             result.failed += 1
             return
+        notifier, pacer = self.others.get(row.messenger, (self.notifier, self.pacer))
         for attempt in range(RETRY_AFTER_TRIES + 1):
-            await self.pacer.wait(row.chat_id)
+            await pacer.wait(row.chat_id)
             try:
-                await self.notifier.send(row.chat_id, text, buttons)
+                await notifier.send(row.chat_id, text, buttons)
             except RetryLater as exc:
-                self.pacer.pause(exc.seconds)
+                pacer.pause(exc.seconds)
                 result.retried += 1
                 if attempt < RETRY_AFTER_TRIES and not self._stopping:
                     continue

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.engine import write
 from db.models import Notification, User, UserStatus
+from db.repositories.users import is_person
 from services import digest as digest_service
 from services.errors import NotFound, ValidationFailed
 from services.notifications import apply_reminder_settings
@@ -35,7 +36,7 @@ INTEREST_DISTRICTS = tuple(d for d in DISTRICTS if d != "other")
 
 
 async def _registered(session: AsyncSession, tg_id: int) -> User:
-    user = await session.scalar(select(User).where(User.tg_id == tg_id, User.status == UserStatus.REGISTERED))
+    user = await session.scalar(select(User).where(is_person(tg_id), User.status == UserStatus.REGISTERED))
     if user is None:
         raise NotFound("reg.not_registered")
     return user
@@ -104,7 +105,7 @@ async def mark_reachable(session: AsyncSession, tg_id: int, reachable: bool) -> 
         result = await session.execute(
             update(User)
             .where(
-                User.tg_id == tg_id,
+                is_person(tg_id),
                 User.unreachable_at.is_(None) if not reachable else User.unreachable_at.is_not(None),
             )
             .values(unreachable_at=None if reachable else utcnow())

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import messenger
 from db.engine import write
 from db.models import AuditLog, Booking, Consultation, FsmState, Idea, Notification, NotificationStatus, User
 from db.models.showcase import ServiceCard, TrialApplication
@@ -84,7 +85,7 @@ async def _forget_fsm_rows(session: AsyncSession, tg_id: int) -> None:
     chat or its user."""
     needle = f"%:{tg_id}:%"
     keys = list(await session.scalars(select(FsmState.key).where(FsmState.key.like(needle))))
-    mine = [k for k in keys if str(tg_id) in k.split(":")[1:-1]]
+    mine = [k for k in keys if str(tg_id) in k.split(":")[1:-1] and messenger.owns_storage_key(k)]
     if mine:
         await session.execute(delete(FsmState).where(FsmState.key.in_(mine)))
 

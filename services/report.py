@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, distinct, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from db.models import (
     Booking,
@@ -205,9 +206,14 @@ async def compute_reach(
     organisation = case((User.target_group.in_(ORG_GROUPS), User.organisation), else_=None)
     # One pass over the people who took part (IN: each person once, the database dedups): a person has
     # one (group, district, organisation), so the counts add up to the people reached.
+    # A person who linked their Telegram and MAX accounts (/link) is counted once, as the account linked to.
+    account = aliased(User)
+    people = select(func.coalesce(account.linked_to_id, account.id)).where(
+        account.id.in_(select(who.c.user_id))
+    )
     rows = await session.execute(
         select(User.target_group, User.district, organisation, func.count())
-        .where(User.id.in_(select(who.c.user_id)))
+        .where(User.id.in_(people))
         .group_by(User.target_group, User.district, organisation)
     )
     reach = Reach(rows=[], by_district=by_district)

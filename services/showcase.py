@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.engine import write
+from db.messenger import TELEGRAM
 from db.models import User
 from db.models.showcase import (
     CardStatus,
@@ -1380,8 +1381,8 @@ async def raise_unanswered(
                 except DeliveryError:
                     log.warning("could not raise unanswered requests in the admin chat", exc_info=True)
         for view in views:
-            if view.provider.tg_id is None:
-                continue
+            if view.provider.tg_id is None or view.provider.messenger != TELEGRAM:
+                continue  # the job's notifier is the Telegram Bot; a provider in MAX sees it in /my
             with i18n.use_locale(view.provider.language or settings.default_locale):
                 text = _("showcase.unanswered_reminder").format(
                     id=view.request.id, title=html.escape(view.card.title)

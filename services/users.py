@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import messenger
 from db.base import utcnow
 from db.engine import write
 from db.models import ConsentLog, User, UserStatus
@@ -90,7 +91,7 @@ async def give_consent(session: AsyncSession, tg_id: int, policy_version: str) -
     async with write(session):
         user = await users_repo.by_tg_id(session, tg_id)
         if user is None:
-            user = User(tg_id=tg_id, status=UserStatus.CONSENTED)
+            user = User(tg_id=tg_id, messenger=messenger.current(), status=UserStatus.CONSENTED)
             session.add(user)
             try:
                 await session.flush()
@@ -139,7 +140,7 @@ async def update_profile(session: AsyncSession, tg_id: int, changes: dict[str, A
 async def set_language(session: AsyncSession, tg_id: int, language: str) -> None:
     language = clean_choice(language, LANGUAGES, "error.invalid")
     async with write(session):
-        await session.execute(update(User).where(User.tg_id == tg_id).values(language=language))
+        await session.execute(update(User).where(users_repo.is_person(tg_id)).values(language=language))
 
 
 def _validated(profile: dict[str, Any]) -> dict[str, Any]:
@@ -168,6 +169,7 @@ def export(user: User, consents: list[ConsentLog]) -> dict[str, Any]:
     """The person's own data as a JSON-safe dict (the /privacy download)."""
     return {
         "telegram_id": user.tg_id,
+        "messenger": user.messenger,
         "status": user.status,
         "full_name": user.full_name,
         "username": user.username,
@@ -194,6 +196,9 @@ def anonymise(session: AsyncSession, user: User, policy_version: str) -> None:
     """Erase the person's identity inside the caller's write; rows that reports need stay, without it."""
     session.add(ConsentLog(user_id=user.id, action="withdrawn", policy_version=policy_version))
     user.tg_id = None
+    user.linked_to_id = None
+    user.link_code = None
+    user.link_code_until = None
     user.full_name = None
     user.username = None
     user.phone = None

@@ -31,7 +31,8 @@ SWEPT = "quotes of the person are swept on erasure"
 
 COLUMNS: dict[str, str] = {
     # core
-    "users.id": NO, "users.tg_id": ERASE, "users.status": NO, "users.full_name": EXPORT_ERASE,
+    "users.id": NO, "users.tg_id": ERASE, "users.messenger": EXPORT_KEEP,
+    "users.linked_to_id": ERASE, "users.link_code": ERASE, "users.link_code_until": NO, "users.status": NO, "users.full_name": EXPORT_ERASE,
     "users.username": EXPORT_ERASE, "users.target_group": EXPORT_KEEP, "users.organisation": EXPORT_ERASE,
     "users.district": EXPORT_KEEP, "users.phone": EXPORT_ERASE, "users.language": EXPORT_ERASE,
     "users.news_opt_in": EXPORT_KEEP, "users.digest_enabled": EXPORT_KEEP, "users.reminders_enabled": EXPORT_KEEP,
@@ -56,6 +57,7 @@ COLUMNS: dict[str, str] = {
     "broadcasts.*": STAFF,
     "broadcast_deliveries.id": NO, "broadcast_deliveries.broadcast_id": EXPORT_KEEP,
     "broadcast_deliveries.user_id": NO, "broadcast_deliveries.chat_id": ERASE,
+    "broadcast_deliveries.messenger": NO,
     "broadcast_deliveries.status": EXPORT_KEEP, "broadcast_deliveries.attempts": NO,
     "broadcast_deliveries.next_at": NO, "broadcast_deliveries.message_id": NO,
     "broadcast_deliveries.error": NO, "broadcast_deliveries.sent_at": EXPORT_KEEP,
@@ -103,6 +105,7 @@ COLUMNS: dict[str, str] = {
     "idea_updates.recipients": NO, "idea_updates.created_at": EXPORT_KEEP,
     # notifications
     "notifications.id": NO, "notifications.key": NO, "notifications.user_id": NO, "notifications.chat_id": ERASE,
+    "notifications.messenger": NO,
     "notifications.kind": EXPORT_KEEP, "notifications.ref_type": EXPORT_KEEP, "notifications.ref_id": EXPORT_KEEP,
     "notifications.payload": SWEPT, "notifications.due_at": EXPORT_KEEP, "notifications.expires_at": NO,
     "notifications.quiet": NO, "notifications.status": EXPORT_KEEP, "notifications.attempts": NO,

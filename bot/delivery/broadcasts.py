@@ -53,6 +53,7 @@ from sqlalchemy import func, or_, select, update
 
 from db.base import utcnow
 from db.engine import Database, write
+from db.messenger import TELEGRAM
 from db.models import Broadcast, BroadcastDelivery, BroadcastStatus, DeliveryStatus, User, UserStatus
 from handlers.workspace import staff_thread
 from keyboards import broadcasts as kb
@@ -461,6 +462,7 @@ class BroadcastSender:
                         BroadcastDelivery.chat_id,
                         BroadcastDelivery.user_id,
                         BroadcastDelivery.attempts,
+                        BroadcastDelivery.messenger,
                         User.language,
                         User.status,
                         User.news_opt_in,
@@ -479,11 +481,24 @@ class BroadcastSender:
             ).all()
             items: list[Item] = []
             skipped: list[int] = []
-            for did, chat_id, user_id, attempts, language, status, opt_in, unreachable in rows:
+            for (
+                did,
+                chat_id,
+                user_id,
+                attempts,
+                messenger_name,
+                language,
+                status,
+                opt_in,
+                unreachable,
+            ) in rows:
                 if did in job.in_flight or did in job.handled:
                     continue
                 if (
                     chat_id is None
+                    # a broadcast is a copy of a staff member's Telegram message, which MAX cannot copy:
+                    # people in MAX are skipped (never sent to the Telegram chat of the same number)
+                    or messenger_name != TELEGRAM
                     or status != UserStatus.REGISTERED
                     or not opt_in
                     or unreachable is not None

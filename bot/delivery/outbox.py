@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -28,9 +29,15 @@ def create_outbox(
     i18n: Translator,
     clock: Clock | None = None,
     pace: SharedPace | None = None,
+    others: Mapping[str, Bot] | None = None,
 ) -> Outbox:
-    """The process's outbox sender, configured from settings (``pace``: the bot-wide one, with Redis)."""
+    """The process's outbox sender, configured from settings (``pace``: the bot-wide one, with Redis);
+    ``others``: the Bots of other messengers (MAX), each paced at its own rate (MAX_RATE)."""
     clock = clock or current_clock()
+    routes = {
+        name: (TelegramNotifier(other), Pacer(rate=settings.max_rate))
+        for name, other in (others or {}).items()
+    }
     return telegram_outbox(
         bot,
         db,
@@ -43,4 +50,5 @@ def create_outbox(
         max_attempts=settings.outbox_max_attempts,
         pacer=Pacer(rate=settings.outbox_rate, shared=pace),
         clock=clock.now,
+        others=routes,
     )

@@ -14,6 +14,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, BigIntPK, JSONType, UTCDateTime, utcnow
+from db.messenger import TELEGRAM
 
 
 class BroadcastStatus(StrEnum):
@@ -74,6 +75,8 @@ class BroadcastDelivery(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     """The person's chat; cleared when they erase their data."""
+    messenger: Mapped[str] = mapped_column(String(16), default=TELEGRAM, server_default=TELEGRAM)
+    """The messenger whose bot sends it (the person's, db.messenger)."""
     status: Mapped[str] = mapped_column(String(12), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -6,10 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, BigIntPK, JSONType, UTCDateTime, utcnow
+from db.messenger import TELEGRAM
 
 
 class UserStatus(StrEnum):
@@ -20,9 +21,18 @@ class UserStatus(StrEnum):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("messenger", "tg_id"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    tg_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    tg_id: Mapped[int | None] = mapped_column(BigInteger)
+    """The person's id in their messenger (Telegram's or MAX's user id; the name is historical)."""
+    messenger: Mapped[str] = mapped_column(String(16), default=TELEGRAM, server_default=TELEGRAM)
+    """db.messenger: "telegram" or "max"; (messenger, tg_id) is the person."""
+    linked_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    """The same person's account in the other messenger, linked with a one-time code (/link): reports
+    count the two once, as the account linked to."""
+    link_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    link_code_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default=UserStatus.CONSENTED)
     full_name: Mapped[str | None] = mapped_column(String(100))
     username: Mapped[str | None] = mapped_column(String(64))

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, BigIntPK, JSONType, UTCDateTime, utcnow
+from db.messenger import TELEGRAM
 
 
 class NotificationStatus(StrEnum):
@@ -30,6 +31,8 @@ class Notification(Base):
     """Unique per (kind, object, person): the same notice is never queued twice."""
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
+    messenger: Mapped[str] = mapped_column(String(16), default=TELEGRAM, server_default=TELEGRAM)
+    """The messenger whose bot sends it (the person's, db.messenger)."""
     kind: Mapped[str] = mapped_column(String(48))
     ref_type: Mapped[str | None] = mapped_column(String(32))
     ref_id: Mapped[int | None] = mapped_column(BigInteger)

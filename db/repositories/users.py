@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import copy
 
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from db import messenger
 from db.cache import MISSING, TableCache
 from db.models import ConsentLog, User, UserStatus
 
 
+def is_person(tg_id: int, messenger_name: str | None = None) -> ColumnElement[bool]:
+    """The condition for the person with this id in ``messenger_name`` (default: the current update's)."""
+    return and_(User.tg_id == tg_id, User.messenger == (messenger_name or messenger.current()))
+
+
 async def by_tg_id(session: AsyncSession, tg_id: int) -> User | None:
-    return await session.scalar(select(User).where(User.tg_id == tg_id))
+    return await session.scalar(select(User).where(is_person(tg_id)))
 
 
 async def registered_by_tg_id(session: AsyncSession, tg_id: int) -> User | None:
-    return await session.scalar(select(User).where(User.tg_id == tg_id, User.status == UserStatus.REGISTERED))
+    return await session.scalar(select(User).where(is_person(tg_id), User.status == UserStatus.REGISTERED))
 
 
 async def consents(session: AsyncSession, user_id: int) -> list[ConsentLog]:
@@ -50,14 +56,16 @@ def _snapshot(user: User) -> User:
 
 
 async def current(session: AsyncSession, tg_id: int, cache: PersonCache | None) -> User | None:
-    """The person with this Telegram id, read once per update; from ``cache`` when it holds them."""
+    """The person with this id (in the current update's messenger), read once per update; from ``cache``
+    when it holds them."""
     if cache is None:
         return await by_tg_id(session, tg_id)
-    cached = cache.get(tg_id)
+    key = (messenger.current(), tg_id)
+    cached = cache.get(key)
     if cached is MISSING:
         generation = cache.generation
         user = await by_tg_id(session, tg_id)
-        cache.store(tg_id, None if user is None else _snapshot(user), generation)
+        cache.store(key, None if user is None else _snapshot(user), generation)
         return user
     if cached is None:
         return None

@@ -11,6 +11,8 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
+from db import messenger
+
 MEMBER_STATUSES = frozenset(
     {ChatMemberStatus.CREATOR, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER}
 )
@@ -24,6 +26,8 @@ class StaffDirectory:
         self._cache: dict[int, tuple[float, bool]] = {}
 
     async def is_staff(self, bot: Bot, user_id: int) -> bool:
+        if messenger.current() != messenger.TELEGRAM:  # staff work in Telegram; a MAX id is never one
+            return False
         if user_id in self.admin_ids:
             return True
         if self.admin_chat_id is None:

@@ -36,6 +36,7 @@ from handlers.booking.views import (
     status_text,
 )
 from handlers.common import target
+from handlers.messengers import bot_for
 from handlers.staff_input import ReplyToPrompt, ask_reply
 from keyboards import booking as kb
 from keyboards.admin import AdminAction, AdminCb, ReasonAction, ReasonCb, reasons_keyboard
@@ -55,7 +56,7 @@ async def tell_person(bot: Bot, i18n: I18n, user: User | None, text_of: Callable
     with i18n.use_locale(user.language or i18n.default_locale):
         text = text_of()
     try:
-        await bot.send_message(user.tg_id, text)
+        await bot_for(user.messenger, bot).send_message(user.tg_id, text)
     except TelegramAPIError:
         log.warning("could not tell user %s about their booking", user.id, exc_info=True)
         return False
@@ -251,7 +252,14 @@ async def approve(
     if user is not None and user.tg_id is not None:
         with i18n.use_locale(user.language or i18n.default_locale):
             try:
-                await send_confirmation(bot, user.tg_id, changed.booking, changed.resource, user, settings)
+                await send_confirmation(
+                    bot_for(user.messenger, bot),
+                    user.tg_id,
+                    changed.booking,
+                    changed.resource,
+                    user,
+                    settings,
+                )
                 delivered = True
             except TelegramAPIError:
                 log.warning("could not send approval of booking %s", changed.booking.id, exc_info=True)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import User, UserStatus
+from db.repositories.users import is_person
 from handlers.broadcasts.digest import PREVIEW_LIMIT
 from handlers.broadcasts.views import DigestAdmin, admin_kb, cancel_row, local_time
 from handlers.common import acknowledge, target
@@ -131,7 +132,7 @@ async def btn_preview_person(
     i18n: I18n,
 ) -> None:
     if callback_data.action == "dg_me":
-        person = await session.scalar(select(User).where(User.tg_id == callback.from_user.id))
+        person = await session.scalar(select(User).where(is_person(callback.from_user.id)))
     else:
         person = await session.get(User, callback_data.id)
     if person is None or person.status != UserStatus.REGISTERED:

@@ -26,6 +26,7 @@ from db.base import utcnow
 from db.engine import Database
 from db.models import Consultation, ConsultationMessage, ConsultationTopic, User
 from handlers.consultations.views import age_text, card_markup, card_text, local, num, place_text, quote_cut
+from handlers.messengers import bot_for
 from handlers.workspace import staff_thread
 from keyboards.consultations import reply_keyboard, take_keyboard
 from services import consultations as svc
@@ -198,6 +199,7 @@ async def send_to_person(
     """Send ``render()`` (called in the person's language) to the person; None if it did not arrive."""
     if person.tg_id is None:
         return None
+    bot = bot_for(person.messenger, bot)
     with i18n.use_locale(person.language or i18n.default_locale):
         text, markup = render()
         try:
@@ -217,6 +219,7 @@ async def answer_person(
     person = await session.get(User, c.user_id)
     if person is None or person.tg_id is None:
         return False
+    bot = bot_for(person.messenger, bot)  # staff answer in Telegram; the person may be in MAX
     first = (message.author_name or "").split(" ")[0]
     with i18n.use_locale(person.language or i18n.default_locale):
         header = _("consult.p_answer").format(number=num(c.id), name=html.escape(first))
@@ -237,6 +240,7 @@ async def send_meeting(
     """The meeting confirmation with an .ics file, in the person's language."""
     if person.tg_id is None or c.meeting_at is None:
         return False
+    bot = bot_for(person.messenger, bot)
     topic = await session.get(ConsultationTopic, c.topic_id)
     with i18n.use_locale(person.language or i18n.default_locale):
         place = place_text(c.meeting_place, settings)

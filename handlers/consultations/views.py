@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.messenger import TELEGRAM
 from db.models import Consultation, ConsultationTopic
 from db.models.consultations import OPEN_STATUSES
 from handlers.common import error_text
@@ -124,6 +125,8 @@ def card_text(data: svc.Card, settings: Any, language: str | None = None) -> str
         format_text(c, "consult.card_format"),
         _("consult.card_created").format(at=local(c.created_at, settings)),
     ]
+    if person.messenger != TELEGRAM:  # staff answer from Telegram; the bot passes it on in MAX
+        lines.insert(3, _("max.card_messenger"))
     if c.assignee_name and c.taken_at:  # who acted on it and when, updated in place
         lines.append(acted("staff.acted.taken", c.assignee_name, c.taken_at, settings))
     elif c.assignee_name:

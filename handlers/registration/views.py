@@ -8,7 +8,9 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
 
+from db.messenger import MAX
 from db.models import User
+from handlers.messengers import BOTS
 from keyboards.menu import home_reply, main_menu, with_home
 from keyboards.registration import profile_keyboard
 from services import users as users_service
@@ -27,6 +29,8 @@ async def show_profile(message: Message, user: User) -> None:
         _("profile.phone").format(value=hd.quote(user.phone or _("profile.no_phone"))),
         _("profile.news").format(value=_("btn.yes") if user.news_opt_in else _("btn.no")),
     ]
+    if MAX in BOTS:  # the process serves MAX too: the person may link their two accounts
+        lines.append(_("max.profile_link"))
     await message.answer(
         "\n".join(lines),
         reply_markup=with_home(profile_keyboard(users_service.needs_organisation(user.target_group))),

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
 from handlers.common import error_text, menu_for, or_alert, target
+from handlers.messengers import messenger_of
 from handlers.showcase.views import esc, language_of
 from keyboards.showcase import ReqAction, ReqCb, reply_keyboard, write_keyboard
 from services import showcase as svc
@@ -63,6 +64,9 @@ async def _deliver(message: Message, talk: svc.Conversation, bot: Bot, i18n: I18
     """The header and a copy of the message to the other party; False (and said why) on failure."""
     recipient = talk.recipient
     assert recipient.tg_id is not None
+    if recipient.messenger != messenger_of(bot):  # a message cannot be copied between Telegram and MAX
+        await message.answer(_("max.peer_other_messenger"))
+        return False
     header_key = (
         "showcase.msg_from_resident" if talk.sender_role == "resident" else "showcase.msg_from_provider"
     )

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.models.showcase import ServiceCard, ServiceRequest, TrialApplication
 from handlers.common import error_text, target
+from handlers.messengers import bot_for
 from handlers.workspace import staff_thread
 from keyboards.showcase import CardAction, CardCb, card_status_label, format_label, request_status_label
 from keyboards.showcase_provider import own_card_keyboard, provider_hub_keyboard
@@ -149,7 +150,7 @@ async def notify(
         body = text()
         keyboard = markup() if markup else None
     try:
-        await bot.send_message(user.tg_id, body, reply_markup=keyboard)
+        await bot_for(user.messenger, bot).send_message(user.tg_id, body, reply_markup=keyboard)
     except TelegramAPIError:
         log.info("could not reach user %s", user.id, exc_info=True)
         return False
