@@ -49,7 +49,13 @@ async def run(settings: Settings) -> None:
     bot = create_bot(settings)
     bots: dict[str, Bot] = {TELEGRAM: bot}
     if settings.max_token:  # the same process serves MAX too: one Dispatcher, two Bots (bot/max.py)
-        from bot.max import start_max_bot
+        try:
+            from bot.max import start_max_bot
+        except ImportError:
+            raise SystemExit(
+                "MAX_BOT_TOKEN is set, but the MAX messenger needs Python 3.12+ with aiogram-max: run"
+                " PYTHON=/path/to/python3.12 ./scripts/setup.sh, or remove MAX_BOT_TOKEN to serve Telegram only."
+            ) from None
 
         bots[MAX] = await start_max_bot(settings, telegram=bot)
     dp = create_dispatcher(settings, db, bots=bots)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv and install the project with its test tools. Re-installs only when pyproject.toml changed.
-# The project runs on Python 3.12+ (aiogram-max, which serves the MAX messenger, needs it): the script takes
-# $PYTHON, else python3.12 / python3.13 on PATH, else pyenv's newest 3.12 or 3.13.
+# The project runs on Python 3.11+; MAX (aiogram-max) needs 3.12+, so the script takes $PYTHON, else
+# python3.12 / python3.13 on PATH, else pyenv's newest 3.12 or 3.13, else python3 (3.11: no MAX, said below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; }
@@ -23,11 +23,15 @@ find_python() {
 }
 PY=$(find_python || true)
 if [ -z "$PY" ]; then
-  echo "Python 3.12 or newer is needed (found: $(python3 --version 2>&1)). Install it (Debian 13 / Ubuntu 24.04:" \
-    "apt-get install python3.12-venv; elsewhere: pyenv install 3.12) or set PYTHON=/path/to/python3.12." >&2
-  exit 1
-fi
-if [ -x .venv/bin/python ] && ! ok .venv/bin/python; then
+  PY=$(command -v python3 || true)
+  if [ -z "$PY" ] || ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "Python 3.11 or newer is needed (3.12+ for the MAX messenger). Install it (Debian 13 / Ubuntu 24.04:" \
+      "apt-get install python3.12-venv; elsewhere: pyenv install 3.12) or set PYTHON=/path/to/python3.12." >&2
+    exit 1
+  fi
+  echo "Using $("$PY" --version 2>&1): the bot runs, but without the MAX messenger (aiogram-max needs 3.12+;" \
+    "its tests are skipped). Set PYTHON=/path/to/python3.12 to serve MAX too." >&2
+elif [ -x .venv/bin/python ] && ! ok .venv/bin/python; then
   echo "Replacing .venv made with $(.venv/bin/python --version 2>&1) by one with $("$PY" --version 2>&1)" >&2
   rm -rf .venv
 fi

@@ -9,6 +9,8 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
+pytest.importorskip("aiogram_max", reason="the MAX messenger needs Python 3.12+ with aiogram-max")
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.fsm.storage.base import StorageKey

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+pytest.importorskip("aiogram_max", reason="the MAX messenger needs Python 3.12+ with aiogram-max")
+
 from tests.fake_api import BOT, FakeTelegram
 from tests.fake_max import MAX_TOKEN, FakeMax
 from tests.test_consultations_process import link_of
