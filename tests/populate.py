@@ -41,6 +41,8 @@ BASE_MOMENT = datetime(2026, 3, 1, 4, 30, tzinfo=UTC)
 def column_value(column: Any, i: int, ids: dict[str, list[Any]], first_id: int = 1) -> Any:
     if column.foreign_keys:
         parent = next(iter(column.foreign_keys)).column.table.name
+        if parent == column.table.name:  # a row pointing at a row of its own table (users.linked_to_id)
+            return None
         return ids[parent][i % len(ids[parent])]
     if column.primary_key and isinstance(column.type, Integer):
         return first_id + i

@@ -62,7 +62,7 @@ async def test_book_remind_cancel_rebook_through_the_real_process(tmp_path: Path
     anna, boris = 3101, 3102
     try:
         api.push_text(anna, "/start")  # a loaded machine may need a while to import and start
-        await api.wait_text(anna, "152-ФЗ", timeout=120)
+        await api.wait_text(anna, "Что хотите посмотреть", timeout=120)
         await register(api, anna, name="Анна Смирнова", timeout=120)
         await register(api, boris, name="Борис Орлов", timeout=120)
 

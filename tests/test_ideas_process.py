@@ -153,7 +153,7 @@ async def test_idea_story_through_the_real_process(tmp_path: Path, api: FakeTele
             await go.see(fan, "Спортплощадка у школы")
             go.press(fan, "Поддержать")
             await go.see(fan, "Вы поддержали идею", method="answerCallbackQuery")
-        await api.wait_text(author, "поддержали уже 1")
+        await api.wait_text(author, "поддержал уже 1 человек")
     finally:
         code, stderr = await bot.stop()
     assert code == 0, stderr
