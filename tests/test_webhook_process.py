@@ -76,7 +76,9 @@ async def test_webhook_process_health_json_logs_and_clean_stop(tmp_path: Path, a
         code, stderr = await bot.stop(signal.SIGTERM)
     assert code == 0, stderr
     # The second reply was sent after SIGTERM: the process finished the update before it exited.
-    assert any("Что хотите посмотреть" in c.text for c in api.sent_to(51)), [c.text[:30] for c in api.sent_to(51)]
+    assert any("Что хотите посмотреть" in c.text for c in api.sent_to(51)), [
+        c.text[:30] for c in api.sent_to(51)
+    ]
     records = [json.loads(line) for line in stderr.splitlines() if line.strip()]
     messages = [r["message"] for r in records]
     assert "finishing 1 update(s) in flight" in messages, messages
@@ -95,5 +97,7 @@ async def test_polling_process_finishes_the_update_in_flight(tmp_path: Path, api
     finally:
         code, stderr = await bot.stop(signal.SIGTERM)
     assert code == 0, stderr
-    assert any("Что хотите посмотреть" in c.text for c in api.sent_to(52)), [c.text[:30] for c in api.sent_to(52)]
+    assert any("Что хотите посмотреть" in c.text for c in api.sent_to(52)), [
+        c.text[:30] for c in api.sent_to(52)
+    ]
     assert "finishing 1 update(s) in flight" in stderr, stderr
