@@ -36,7 +36,7 @@ from bot.factory import create_bot, create_dispatcher
 from db.engine import Database
 from db.models import Base
 from tests.client import TgClient
-from tests.conftest import TEST_TOKEN, register
+from tests.conftest import TEST_TOKEN, open_consent, register
 from tests.fakes import FakeSession
 
 Action = Callable[[int], Awaitable[object]]
@@ -179,9 +179,9 @@ async def run(
     person = TgClient(dp, bot, 1)
     await register(person)
     stepper = TgClient(dp, bot, 2)
-    await stepper.send("/start")
-    await stepper.press("Согласен")
-    message, keep = stepper.find_button("Оставить")
+    await open_consent(stepper)  # browsing needs no consent since issue 16: «Ещё» → «Зарегистрироваться»
+    await stepper.press(dp["i18n"].gettext("btn.agree", locale="ru"))
+    message, keep = stepper.find_button("Взять из Telegram")
 
     async def fsm_step(i: int) -> None:
         # name -> group (state written), then «Назад» -> name (state written again)
@@ -218,9 +218,9 @@ async def run(
     clients = [TgClient(dp, bot, 10_000 + k) for k in range(people)]
     buttons: dict[int, tuple] = {}
     for c in clients:
-        await c.send("/start")
-        await c.press("Согласен")
-        buttons[c.user.id] = c.find_button("Оставить")
+        await open_consent(c)
+        await c.press(dp["i18n"].gettext("btn.agree", locale="ru"))
+        buttons[c.user.id] = c.find_button("Взять из Telegram")
     session.calls.clear()
     errors_before = len(dp.workflow_data["error_sink"])
     bare_clients = [TgClient(bare, bot, 10_000 + k) for k in range(people)]
