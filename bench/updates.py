@@ -32,7 +32,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bench.figures import Figure, median, percentile, print_table
 from bot.config import Settings
-from bot.factory import create_bot, create_dispatcher
+from bot.factory import create_bot, create_dispatcher, freeze_startup_objects
 from db.engine import Database
 from db.models import Base
 from tests.client import TgClient
@@ -173,6 +173,7 @@ async def run(
     dp = create_dispatcher(settings, db, error_sink=[])
     dp.workflow_data["expect_errors"] = True  # counted below instead of raised
     bare = bare_dispatcher()
+    freeze_startup_objects()  # as bot/__main__.py does once the bot is ready (bare aiogram gains alike)
 
     # Bare aiogram, the same client and fake session; the bot; measured in turns.
     bare_person = TgClient(bare, bot, 1)
