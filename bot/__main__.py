@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from bot.commands import set_max_commands, set_up_bot
 from bot.config import Settings
-from bot.factory import create_bot, create_dispatcher
+from bot.factory import create_bot, create_dispatcher, freeze_startup_objects
 from bot.logs import configure_logging
 from bot.scheduler import build_scheduler
 from db import migrate
@@ -66,6 +66,7 @@ async def run(settings: Settings) -> None:
         if MAX in bots:
             await set_max_commands(bots[MAX], dispatcher["i18n"])
         scheduler.start()
+        freeze_startup_objects()
         log.info("bot started")
 
     async def on_shutdown() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from datetime import timedelta
 from typing import Any
@@ -86,6 +87,16 @@ def _first_of_all(dp: Dispatcher, middleware: Any) -> None:
 def feature_routers(settings: Settings, registry: features.Registry | None = None) -> list[Router]:
     """Private-chat feature routers, in order: the feature registry's (bot.features)."""
     return (registry or features.build()).routers(settings)
+
+
+def freeze_startup_objects() -> None:
+    """Hide everything built at start-up (modules, routers, filters, catalogs, pydantic schemas) from the
+    garbage collector: it never becomes garbage, yet every full collection walked all of it. Profiled with
+    100 people at once (bench/updates.py): ~390,000 tracked objects, full collections of up to 340 ms in
+    the middle of updates; frozen, 16,000 objects and pauses of at most ~11 ms. Called once, when the bot
+    is ready to take updates."""
+    gc.collect()
+    gc.freeze()
 
 
 def create_dispatcher(

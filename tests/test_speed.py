@@ -167,3 +167,21 @@ async def test_statements_keep_their_results_and_errors(db: Database) -> None:
             s.add(User(tg_id=1))
     async with db.session() as s:  # the connection is fine after the error
         assert len(list(await s.scalars(select(User)))) == 2
+
+
+def test_start_up_objects_are_frozen_out_of_the_garbage_collector() -> None:
+    """What exists when the bot is ready is moved out of the collector's sight (full collections no
+    longer walk it in the middle of updates); the bot is still collected as before afterwards."""
+    import gc
+
+    from bot.factory import freeze_startup_objects
+
+    gc.unfreeze()
+    tracked_before = len(gc.get_objects())
+    try:
+        freeze_startup_objects()
+        assert gc.get_freeze_count() > 0
+        assert len(gc.get_objects()) < tracked_before / 2
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
