@@ -113,3 +113,38 @@ async def test_trial_application_card_names_who_approved_it(
     now = card_now(fake_session, card.message_id)
     assert "Подтверждено: Мария Сотрудник" in now.text and "11:00" in now.text
     assert "ремонту одежды" in now.text and labels(now) == []
+
+
+async def test_pinned_count_follows_each_decision_at_once(
+    client_factory, staff: TgClient, db, fake_session
+) -> None:
+    author = client_factory(2603)
+    await register(author)
+    await submit_idea(author, photo=False)
+    await staff.send("/inbox")  # posts and pins «📥 Ждут ответа: 1»
+    pin_id = fake_session.pinned[ADMIN_CHAT_ID]
+    assert "Ждут ответа: 1" in card_now(fake_session, pin_id).text
+    card, publish = staff.find_button("Опубликовать")
+    await staff.press_data(publish.callback_data, card)
+    assert fake_session.pinned[ADMIN_CHAT_ID] == pin_id  # the same pinned message, edited
+    assert "Ждут ответа: 0" in card_now(fake_session, pin_id).text
+    edits = len(fake_session.calls_of("EditMessageText", chat_id=ADMIN_CHAT_ID))
+    _, start = staff.find_button("В работу")
+    await staff.press_data(start.callback_data, card)  # the count does not change: the pin is not touched
+    pin_edits = [
+        c
+        for c in fake_session.calls_of("EditMessageText", chat_id=ADMIN_CHAT_ID)[edits:]
+        if c.method.message_id == pin_id
+    ]
+    assert pin_edits == []
+
+
+async def test_no_pin_posted_by_a_decision(client_factory, staff: TgClient, db, fake_session) -> None:
+    """Posting and pinning the count is the job's and /inbox's; a decision only edits a posted one."""
+    author = client_factory(2604)
+    await register(author)
+    await submit_idea(author, photo=False)
+    card, publish = staff.find_button("Опубликовать")
+    await staff.press_data(publish.callback_data, card)
+    assert ADMIN_CHAT_ID not in fake_session.pinned
+    assert not any("Ждут ответа" in (c.method.text or "") for c in fake_session.calls_of("SendMessage"))

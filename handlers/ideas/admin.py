@@ -22,6 +22,7 @@ from handlers.common import error_text, target
 from handlers.ideas.views import refresh_card, send_card, status_label
 from handlers.staff_acted import acted_line
 from handlers.staff_input import ReplyToPrompt, StaffReply, ask_reply
+from handlers.workspace import pin_after_decision
 from keyboards.admin import ReasonAction, ReasonCb, reasons_keyboard
 from keyboards.ideas import IdeaQueueCb, IdeaStaffCb, QueueAction, StaffAction, staff_open_keyboard
 from services import ideas as ideas_service
@@ -153,6 +154,7 @@ async def btn_action(
     await callback.answer(_(f"ideas.admin.done_{action}").format(id=number("idea", idea.id)))
     acted = acted_line(ACTED_KEY[action], callback.from_user.full_name, settings)
     await refresh_card(bot, session, target(callback).chat.id, target(callback).message_id, idea, acted)
+    await pin_after_decision(bot, session, settings)
 
 
 async def reason_picked(
@@ -214,6 +216,7 @@ async def _decide(
     if card_id:
         acted = acted_line(ACTED_KEY[action], staff.full_name, settings)
         await refresh_card(bot, session, where.chat.id, card_id, idea, acted)
+    await pin_after_decision(bot, session, settings)
 
 
 async def cancel_comment(message: Message, state: FSMContext) -> None:

@@ -24,6 +24,7 @@ from handlers.common import error_text, or_alert, target
 from handlers.showcase.views import card_text_for, esc, notify, open_card_markup, send_card, trial_staff_text
 from handlers.staff_acted import acted_line, edit_card
 from handlers.staff_input import ReplyToPrompt, ask_reply
+from handlers.workspace import pin_after_decision
 from keyboards.admin import ReasonAction, ReasonCb, reasons_keyboard
 from keyboards.showcase_staff import (
     CardDecision,
@@ -179,6 +180,7 @@ async def publish(
         lambda: _("showcase.published_provider").format(title=title),
         lambda: open_card_markup(card.id),
     )
+    await pin_after_decision(bot, session, settings)
 
 
 RETURN, DECLINE, TRIAL_DECLINE = "sc_ret", "sc_dec", "sc_tno"
@@ -349,6 +351,7 @@ async def decide(
     else:
         await card_acted(bot, session, settings, where.chat.id, card_id, *result, acted)
         await _told_card_decided(where, bot, i18n, *result, code == RETURN, reason)
+    await pin_after_decision(bot, session, settings)
     return True
 
 
@@ -423,6 +426,7 @@ async def trial_approve(
     await trial_acted(bot, where.chat.id, where.message_id, application, user, acted)
     await where.answer(note)
     await notify(bot, i18n, user, lambda: _("showcase.trial_approved_provider").format(start=start, end=end))
+    await pin_after_decision(bot, session, settings)
 
 
 def register(router: Router) -> None:
