@@ -140,6 +140,22 @@ async def refresh_pin(
     return count
 
 
+async def pin_after_decision(bot: Bot, session: AsyncSession, settings: Any) -> None:
+    """Right after a staff decision: the pinned count follows at once (the minute job is the backstop).
+    Only a count already posted is edited here — posting and pinning a new one is the job's and
+    /inbox's — and nothing is sent when the count did not change. A failure is logged, never raised."""
+    chat_id = settings.admin_chat_id
+    if chat_id is None:
+        return
+    try:
+        row = await svc.topic(session, PIN)
+        if row is None or row.chat_id != chat_id or not row.message_id:
+            return
+        await refresh_pin(bot, session, settings)
+    except Exception:  # the decision is made and told; the job brings the count up to date
+        log.warning("could not update the pinned count after a decision", exc_info=True)
+
+
 def age_text(since: datetime, now: datetime) -> str:
     """«5 часов», «2 дня»: how long something waits (plural forms)."""
     hours = max(0, int((now - since).total_seconds() // 3600))

@@ -1385,7 +1385,7 @@ async def raise_unanswered(
                 continue  # the job's notifier is the Telegram Bot; a provider in MAX sees it in /my
             with i18n.use_locale(view.provider.language or settings.default_locale):
                 text = _("showcase.unanswered_reminder").format(
-                    id=view.request.id, title=html.escape(view.card.title)
+                    id=number("request", view.request.id), title=html.escape(view.card.title)
                 )
             try:
                 await notifier.send(view.provider.tg_id, text)

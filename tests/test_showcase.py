@@ -200,7 +200,8 @@ async def test_full_journey(client_factory, staff, fake_session, db) -> None:
 
     await provider.press("Принять")
     assert (await requests(db))[0].status == RequestStatus.ACCEPTED
-    assert "принял исполнитель" in fake_session.calls_of("SendMessage", chat_id=RESIDENT_ID)[-1].method.text
+    accepted = fake_session.calls_of("SendMessage", chat_id=RESIDENT_ID)[-1].method.text
+    assert "принял исполнитель" in accepted and "заявку У-1 на" in accepted  # the prefixed number
 
     # the conversation runs through the bot
     await resident.press("Написать исполнителю")
@@ -219,10 +220,11 @@ async def test_full_journey(client_factory, staff, fake_session, db) -> None:
     await provider.send("/my")
     await provider.press("Мои услуги")
     await provider.press("Заявки жителей")
-    await provider.press("№")
+    await provider.press("У-1")
     await provider.press("Выполнено")
     assert (await requests(db))[0].status == RequestStatus.DONE
-    assert "Оцените" in fake_session.calls_of("SendMessage", chat_id=RESIDENT_ID)[-1].method.text
+    done = fake_session.calls_of("SendMessage", chat_id=RESIDENT_ID)[-1].method.text
+    assert "Оцените" in done and "заявку У-1 на" in done
 
     await resident.press("5⭐")
     assert "оценил" in fake_session.calls_of("SendMessage", chat_id=PROVIDER_ID)[-1].method.text
@@ -291,7 +293,7 @@ async def test_phone_stays_hidden_without_consent(client_factory, staff, fake_se
     await provider.send("/my")
     await provider.press("Мои услуги")
     await provider.press("Заявки жителей")
-    await provider.press("№")
+    await provider.press("У-")
     assert PHONE not in provider.last_text
 
 
@@ -429,7 +431,7 @@ async def test_resident_cancels_from_my(client_factory, staff, fake_session, db)
     await resident.send("/my")
     await resident.press("Мои заявки на услуги")
     assert "ждёт ответа" in resident.buttons()[0]
-    await resident.press("№")
+    await resident.press("У-")
     await resident.press("Отменить заявку")
     await resident.press("Да, отменить")
     [req] = await requests(db)

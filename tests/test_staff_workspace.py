@@ -143,6 +143,8 @@ async def test_forum_topics_inbox_reply_only_reasons_and_error_topic(
     assert "Зал занят выставкой" in told and "обед" not in told
     async with db.session() as s:
         assert len(await workspace_service.inbox(s)) == 3
+    pinned = fake_session.messages[ADMIN_CHAT_ID][fake_session.pinned[ADMIN_CHAT_ID]]
+    assert "Ждут ответа: 3" in (pinned.text or "")  # right after the decision, not a minute later
     await staff.send("/inbox")
     pinned = fake_session.messages[ADMIN_CHAT_ID][fake_session.pinned[ADMIN_CHAT_ID]]
     assert "Ждут ответа: 3" in (pinned.text or "")  # the same pinned message, updated

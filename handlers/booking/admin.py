@@ -38,6 +38,7 @@ from handlers.booking.views import (
 from handlers.common import target
 from handlers.messengers import bot_for
 from handlers.staff_input import ReplyToPrompt, ask_reply
+from handlers.workspace import pin_after_decision
 from keyboards import booking as kb
 from keyboards.admin import AdminAction, AdminCb, ReasonAction, ReasonCb, reasons_keyboard
 from keyboards.booking import Staff, StaffBk
@@ -269,6 +270,7 @@ async def approve(
         )
         + ("" if delivered else "\n" + _("booking.adm_not_delivered"))
     )
+    await pin_after_decision(bot, session, settings)
 
 
 REJECT, CANCEL = "bk_rej", "bk_cx"
@@ -426,6 +428,7 @@ async def decide_with_reason(
     elif not delivered:
         text += "\n" + _("booking.adm_not_delivered")
     await where.answer(text)
+    await pin_after_decision(bot, session, settings)
 
 
 async def no_show(

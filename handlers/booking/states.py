@@ -7,8 +7,8 @@ from aiogram.fsm.state import State, StatesGroup
 
 
 class StaffBook(StatesGroup):
-    reject_reason = State()
-    cancel_reason = State()
+    # Reasons for refusing or cancelling a booking are replies to the bot's prompt (handlers/staff_input.py),
+    # not states of their own.
     guest_name = State()
     guest_phone = State()
     edit_value = State()

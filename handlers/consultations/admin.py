@@ -38,6 +38,7 @@ from handlers.consultations.views import (
     staff_name,
     status_text,
 )
+from handlers.workspace import pin_after_decision
 from keyboards import consultations as kb
 from keyboards.admin import AdminAction, AdminCb
 from keyboards.consultations import ConsultAdmCb, ConsultStaff
@@ -219,6 +220,7 @@ async def close(
 
     delivered = await send_to_person(bot, i18n, await _person(session, c), render)
     await notify_undelivered(bot, session, settings, c, delivered)
+    await pin_after_decision(bot, session, settings)
 
 
 async def contact(callback: CallbackQuery, callback_data: ConsultAdmCb, session: AsyncSession) -> None:

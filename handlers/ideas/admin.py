@@ -12,7 +12,7 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.common import error_text, target
 from handlers.ideas.views import refresh_card, send_card, status_label
+from handlers.staff_acted import acted_line
 from handlers.staff_input import ReplyToPrompt, StaffReply, ask_reply
+from handlers.workspace import pin_after_decision
 from keyboards.admin import ReasonAction, ReasonCb, reasons_keyboard
 from keyboards.ideas import IdeaQueueCb, IdeaStaffCb, QueueAction, StaffAction, staff_open_keyboard
 from services import ideas as ideas_service
@@ -36,6 +38,13 @@ ACTION_OF = {
     StaffAction.DONE: "done",
 }
 NEEDS_COMMENT = {"revise", "reject"}
+ACTED_KEY = {
+    "publish": "staff.acted.published",
+    "revise": "staff.acted.returned",
+    "reject": "staff.acted.rejected",
+    "start": "staff.acted.started",
+    "done": "staff.acted.implemented",
+}
 
 
 def _failure(exc: DomainError) -> str:
@@ -126,7 +135,12 @@ async def _ask_comment(
 
 
 async def btn_action(
-    callback: CallbackQuery, callback_data: IdeaStaffCb, state: FSMContext, session: AsyncSession, bot: Bot
+    callback: CallbackQuery,
+    callback_data: IdeaStaffCb,
+    state: FSMContext,
+    session: AsyncSession,
+    settings: Any,
+    bot: Bot,
 ) -> None:
     action = ACTION_OF[callback_data.action]
     if action in NEEDS_COMMENT:
@@ -138,7 +152,9 @@ async def btn_action(
         await callback.answer(_failure(exc), show_alert=True)
         return
     await callback.answer(_(f"ideas.admin.done_{action}").format(id=number("idea", idea.id)))
-    await refresh_card(bot, session, target(callback).chat.id, target(callback).message_id, idea)
+    acted = acted_line(ACTED_KEY[action], callback.from_user.full_name, settings)
+    await refresh_card(bot, session, target(callback).chat.id, target(callback).message_id, idea, acted)
+    await pin_after_decision(bot, session, settings)
 
 
 async def reason_picked(
@@ -157,12 +173,13 @@ async def reason_picked(
         pass
     await _decide(
         target(callback),
-        callback.from_user.id,
+        callback.from_user,
         "reject",
         callback_data.id,
         comment,
         callback_data.c,
         session,
+        settings,
         bot,
     )
 
@@ -181,22 +198,25 @@ async def reason_own(
 
 async def _decide(
     where: Message,
-    staff_id: int,
+    staff: User,
     action: str,
     idea_id: int,
     comment: str,
     card_id: int | None,
     session: AsyncSession,
+    settings: Any,
     bot: Bot,
 ) -> None:
     try:
-        idea = await ideas_service.moderate(session, idea_id, action, staff_id, comment)
+        idea = await ideas_service.moderate(session, idea_id, action, staff.id, comment)
     except DomainError as exc:
         await where.answer(_failure(exc))
         return
     await where.answer(_(f"ideas.admin.done_{action}").format(id=number("idea", idea.id)))
     if card_id:
-        await refresh_card(bot, session, where.chat.id, card_id, idea)
+        acted = acted_line(ACTED_KEY[action], staff.full_name, settings)
+        await refresh_card(bot, session, where.chat.id, card_id, idea, acted)
+    await pin_after_decision(bot, session, settings)
 
 
 async def cancel_comment(message: Message, state: FSMContext) -> None:
@@ -205,7 +225,12 @@ async def cancel_comment(message: Message, state: FSMContext) -> None:
 
 
 async def comment_replied(
-    message: Message, reply_for: dict[str, Any], state: FSMContext, session: AsyncSession, bot: Bot
+    message: Message,
+    reply_for: dict[str, Any],
+    state: FSMContext,
+    session: AsyncSession,
+    settings: Any,
+    bot: Bot,
 ) -> None:
     """The comment or reason, given as a reply to the bot's prompt (never an ordinary message)."""
     assert message.from_user is not None
@@ -218,12 +243,13 @@ async def comment_replied(
     action = ACTION_OF_CODE[reply_for["f"]]
     await _decide(
         message,
-        message.from_user.id,
+        message.from_user,
         action,
         int(reply_for["id"]),
         comment,
         reply_for.get("card"),
         session,
+        settings,
         bot,
     )
 

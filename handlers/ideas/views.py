@@ -89,8 +89,11 @@ def _author_line(author: User | None) -> str:
     return who
 
 
-async def card_text(session: AsyncSession, idea: Idea, *, resubmitted: bool = False) -> str:
-    """The idea's moderation card: the author (staff see who wrote it), the body, the support."""
+async def card_text(
+    session: AsyncSession, idea: Idea, *, resubmitted: bool = False, acted: str | None = None
+) -> str:
+    """The idea's moderation card: the author (staff see who wrote it), the body, the support;
+    ``acted``: who decided on it and when (added when the card is updated in place)."""
     author = await session.get(User, idea.author_id)
     lines = [_("ideas.admin.card_head").format(id=number("idea", idea.id), status=status_label(idea.status))]
     if resubmitted:
@@ -104,6 +107,8 @@ async def card_text(session: AsyncSession, idea: Idea, *, resubmitted: bool = Fa
     ]
     if idea.staff_comment:
         lines.append(_("ideas.admin.last_comment").format(comment=hd.quote(idea.staff_comment)))
+    if acted:
+        lines.append(acted)
     return "\n".join(lines)
 
 
@@ -147,10 +152,13 @@ async def send_card(
             log.debug("old card of idea %s not edited", idea.id, exc_info=True)
 
 
-async def refresh_card(bot: Bot, session: AsyncSession, chat_id: int, message_id: int, idea: Idea) -> None:
+async def refresh_card(
+    bot: Bot, session: AsyncSession, chat_id: int, message_id: int, idea: Idea, acted: str | None = None
+) -> None:
+    """The card updated in place: its new status, who acted and when, the buttons that still apply."""
     try:
         await bot.edit_message_text(
-            text=await card_text(session, idea),
+            text=await card_text(session, idea, acted=acted),
             chat_id=chat_id,
             message_id=message_id,
             reply_markup=staff_card_keyboard(idea.id, idea.status),

@@ -22,7 +22,9 @@ from db.models import User
 from db.models.showcase import CardStatus
 from handlers.common import error_text, or_alert, target
 from handlers.showcase.views import card_text_for, esc, notify, open_card_markup, send_card, trial_staff_text
+from handlers.staff_acted import acted_line, edit_card
 from handlers.staff_input import ReplyToPrompt, ask_reply
+from handlers.workspace import pin_after_decision
 from keyboards.admin import ReasonAction, ReasonCb, reasons_keyboard
 from keyboards.showcase_staff import (
     CardDecision,
@@ -69,14 +71,31 @@ async def show_menu(event: Message | CallbackQuery, session: AsyncSession, setti
     )
 
 
-async def mark_done(callback: CallbackQuery, note: str) -> None:
-    """Take the buttons off the moderated message and say what happened under it."""
-    message = target(callback)
-    try:
-        await message.edit_reply_markup(reply_markup=None)
-    except Exception:  # an old message may not be editable; the note below still goes
-        log.debug("could not edit the moderation message", exc_info=True)
-    await message.answer(note)
+async def card_acted(
+    bot: Bot,
+    session: AsyncSession,
+    settings: Any,
+    chat_id: int,
+    message_id: int | None,
+    card: Any,
+    provider: User | None,
+    acted: str,
+) -> None:
+    """The moderation card updated in place: the card as it is now, who decided and when, no buttons."""
+    header = _("showcase.mod_new").format(
+        id=number("card", card.id),
+        name=esc(provider.full_name if provider else None),
+        organisation=esc(provider.organisation if provider else None),
+    )
+    text = header + "\n\n" + await card_text_for(session, card, settings.default_locale) + "\n\n" + acted
+    await edit_card(bot, chat_id, message_id, text)
+
+
+async def trial_acted(
+    bot: Bot, chat_id: int, message_id: int | None, application: Any, user: User | None, acted: str
+) -> None:
+    """The trial application's card updated in place: who decided and when, no buttons."""
+    await edit_card(bot, chat_id, message_id, trial_staff_text(application, user) + "\n\n" + acted)
 
 
 async def cmd_showcase(message: Message, state: FSMContext, session: AsyncSession, settings: Any) -> None:
@@ -132,7 +151,12 @@ async def queue(callback: CallbackQuery, session: AsyncSession, bot: Bot, settin
 
 
 async def publish(
-    callback: CallbackQuery, callback_data: CardDecisionCb, session: AsyncSession, bot: Bot, i18n: I18n
+    callback: CallbackQuery,
+    callback_data: CardDecisionCb,
+    session: AsyncSession,
+    bot: Bot,
+    i18n: I18n,
+    settings: Any,
 ) -> None:
     result = await or_alert(
         callback, svc.moderate(session, callback.from_user.id, callback_data.id, "publish")
@@ -143,8 +167,11 @@ async def publish(
     await callback.answer()
     title = esc(card.title)
     staff = esc(callback.from_user.full_name)
-    await mark_done(
-        callback, _("showcase.adm_published").format(id=number("card", card.id), title=title, staff=staff)
+    where = target(callback)
+    acted = acted_line("staff.acted.published", callback.from_user.full_name, settings)
+    await card_acted(bot, session, settings, where.chat.id, where.message_id, card, provider, acted)
+    await where.answer(
+        _("showcase.adm_published").format(id=number("card", card.id), title=title, staff=staff)
     )
     await notify(
         bot,
@@ -153,6 +180,7 @@ async def publish(
         lambda: _("showcase.published_provider").format(title=title),
         lambda: open_card_markup(card.id),
     )
+    await pin_after_decision(bot, session, settings)
 
 
 RETURN, DECLINE, TRIAL_DECLINE = "sc_ret", "sc_dec", "sc_tno"
@@ -190,13 +218,14 @@ async def ask_comment(
         await callback.answer(_("showcase.already_moderated"), show_alert=True)
         return
     await callback.answer()
+    card = target(callback).message_id  # updated in place once decided
     if code in PRESETS:
         await target(callback).answer(
             prompt + "\n" + _("staff.reason.pick"),
-            reply_markup=reasons_keyboard(code, callback_data.id, PRESETS[code]),
+            reply_markup=reasons_keyboard(code, callback_data.id, PRESETS[code], card=card),
         )
         return
-    await ask_reply(target(callback), state, code, callback_data.id, prompt)
+    await ask_reply(target(callback), state, code, callback_data.id, prompt, card=card)
 
 
 async def reason_picked(
@@ -222,7 +251,7 @@ async def reason_picked(
     text = _(presets[callback_data.r], locale=settings.default_locale)
     await decide(
         target(callback),
-        callback.from_user.id,
+        callback.from_user,
         callback_data.f,
         callback_data.id,
         text,
@@ -230,6 +259,7 @@ async def reason_picked(
         bot,
         i18n,
         settings,
+        card_id=callback_data.c or None,
     )
 
 
@@ -244,7 +274,9 @@ async def reason_own(
     prompt = _("staff.reason.own_prompt").format(
         who=esc(callback.from_user.full_name), number=number(kind, callback_data.id)
     )
-    await ask_reply(target(callback), state, callback_data.f, callback_data.id, prompt)
+    await ask_reply(
+        target(callback), state, callback_data.f, callback_data.id, prompt, card=callback_data.c or None
+    )
 
 
 async def _told_trial_declined(
@@ -288,7 +320,7 @@ async def staff_write(message: Message, state: FSMContext, write: Awaitable[Any]
 
 async def decide(
     where: Message,
-    staff_id: int,
+    staff: Any,
     code: str,
     object_id: int,
     text: str,
@@ -296,8 +328,11 @@ async def decide(
     bot: Bot,
     i18n: I18n,
     settings: Any,
+    card_id: int | None = None,
 ) -> bool:
-    """The decision with its comment or reason; False when the service refused it (said under it)."""
+    """The decision with its comment or reason; False when the service refused it (said under it).
+    ``staff``: who decided (a Telegram user); ``card_id``: the card's message, updated in place."""
+    staff_id = staff.id
     if code == TRIAL_DECLINE:
         write = svc.decide_trial(session, staff_id, object_id, False, text, tz=settings.tz)
     else:
@@ -308,10 +343,15 @@ async def decide(
         await where.answer(error_text(exc))
         return not isinstance(exc, ValidationFailed)
     reason = esc(svc.clean_comment(text))
+    key = {RETURN: "staff.acted.returned"}.get(code, "staff.acted.rejected")
+    acted = acted_line(key, staff.full_name, settings)
     if code == TRIAL_DECLINE:
+        await trial_acted(bot, where.chat.id, card_id, *result, acted)
         await _told_trial_declined(where, bot, i18n, *result, reason)
     else:
+        await card_acted(bot, session, settings, where.chat.id, card_id, *result, acted)
         await _told_card_decided(where, bot, i18n, *result, code == RETURN, reason)
+    await pin_after_decision(bot, session, settings)
     return True
 
 
@@ -330,8 +370,9 @@ async def comment_replied(
         await message.reply(_("showcase.adm_text_please"))
         return
     code, object_id = reply_for["f"], int(reply_for["id"])
+    card_id = reply_for.get("card")
     if await decide(
-        message, message.from_user.id, code, object_id, message.text, session, bot, i18n, settings
+        message, message.from_user, code, object_id, message.text, session, bot, i18n, settings, card_id
     ):
         await state.clear()
 
@@ -380,8 +421,12 @@ async def trial_approve(
     )
     if application.booking_ref:
         note += "\n" + _("showcase.adm_trial_booked").format(ref=esc(application.booking_ref))
-    await mark_done(callback, note)
+    where = target(callback)
+    acted = acted_line("staff.acted.approved", callback.from_user.full_name, settings)
+    await trial_acted(bot, where.chat.id, where.message_id, application, user, acted)
+    await where.answer(note)
     await notify(bot, i18n, user, lambda: _("showcase.trial_approved_provider").format(start=start, end=end))
+    await pin_after_decision(bot, session, settings)
 
 
 def register(router: Router) -> None:

@@ -32,6 +32,7 @@ from keyboards.showcase_staff import (
 from services import dates
 from services import showcase as svc
 from services.errors import DomainError
+from services.numbers import number
 from services.plural import plural
 
 LISTED = 40
@@ -75,7 +76,7 @@ async def provider_cards(callback: CallbackQuery, callback_data: StaffCb, sessio
         await target(callback).answer(_("showcase.adm_no_cards"))
         return
     items = [
-        (card.id, f"№{card.id} {card.title[:30]} · {card_status_label(card.status)}")
+        (card.id, f"{number('card', card.id)} {card.title[:30]} · {card_status_label(card.status)}")
         for card in cards[:LISTED]
     ]
     markup = staff_list_keyboard(items, StaffCb, StaffAction.CARD)
@@ -90,7 +91,7 @@ async def send_staff_card(
     )
     linked = await svc.events_for_card(session, card.id, published_only=False)
     markup = staff_card_keyboard(card.id, card.status, [(e.id, e.title) for e in linked])
-    await send_card(bot, target(event).chat.id, card, f"№{card.id}\n" + text, markup)
+    await send_card(bot, target(event).chat.id, card, number("card", card.id) + "\n" + text, markup)
 
 
 async def staff_card(

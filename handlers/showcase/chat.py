@@ -22,6 +22,7 @@ from handlers.showcase.views import esc, language_of
 from keyboards.showcase import ReqAction, ReqCb, reply_keyboard, write_keyboard
 from services import showcase as svc
 from services.errors import DomainError
+from services.numbers import number
 from services.plural import plural
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ async def start_writing(
     await state.update_data(sc_talk=callback_data.id)
     key = "showcase.write_to_provider" if talk.sender_role == "resident" else "showcase.write_to_resident"
     await target(callback).answer(
-        _(key).format(id=talk.view.request.id, title=esc(talk.view.card.title)),
+        _(key).format(id=number("request", talk.view.request.id), title=esc(talk.view.card.title)),
         reply_markup=write_keyboard(),
     )
 
@@ -72,7 +73,7 @@ async def _deliver(message: Message, talk: svc.Conversation, bot: Bot, i18n: I18
     )
     with i18n.use_locale(language_of(recipient, i18n)):
         header = _(header_key).format(
-            id=talk.view.request.id,
+            id=number("request", talk.view.request.id),
             title=esc(talk.view.card.title),
             organisation=esc(talk.view.card.organisation),
             name=esc(talk.sender.first_name or _("showcase.someone")),

@@ -41,6 +41,7 @@ from keyboards.showcase import (
 from keyboards.showcase_provider import confirm_remove_keyboard, edit_fields_keyboard
 from services import showcase as svc
 from services.errors import DomainError
+from services.numbers import number
 
 
 def on(action: CardAction) -> Any:
@@ -162,7 +163,7 @@ async def remove_yes(
     title = esc(card.title)
     await show(callback, _("showcase.removed").format(title=title), None)
     for item in closed:
-        request_id = item.request.id
+        request_id = number("request", item.request.id)
         await notify(
             bot,
             i18n,
@@ -188,7 +189,7 @@ async def requests_list(callback: CallbackQuery, session: AsyncSession, user: Us
     rows = [
         [
             InlineKeyboardButton(
-                text=f"№{v.request.id} · {v.card.title[:28]} · {status_label(v.request)}",
+                text=f"{number('request', v.request.id)} · {v.card.title[:28]} · {status_label(v.request)}",
                 callback_data=ReqCb(a=ReqAction.PROVIDER_OPEN, id=v.request.id).pack(),
             )
         ]
@@ -243,7 +244,7 @@ async def answer_request(
             return resident_request_keyboard(request.id, view.card.id, request.status, False)
         return rating_keyboard(request.id) if request.status == RequestStatus.DONE else None
 
-    text = lambda: _(key).format(id=request.id, title=title, organisation=organisation)  # noqa: E731
+    text = lambda: _(key).format(id=number("request", request.id), title=title, organisation=organisation)  # noqa: E731
     await notify(bot, i18n, view.resident, text, markup)
 
 

@@ -271,7 +271,8 @@ async def show_my_requests(event: Message | CallbackQuery, session: AsyncSession
         await show(event, _("showcase.my_requests_empty"), None)
         return
     items = [
-        (v.request.id, f"№{v.request.id} · {v.card.title[:30]} · {status_label(v.request)}") for v in views
+        (v.request.id, f"{number('request', v.request.id)} · {v.card.title[:30]} · {status_label(v.request)}")
+        for v in views
     ]
     text = "\n".join([_("showcase.my_requests_title"), _("showcase.my_requests_hint")])
     await show(event, text, requests_list_keyboard(items))
@@ -313,7 +314,9 @@ async def cancel_request(callback: CallbackQuery, callback_data: ReqCb, session:
     if (view := await _own_view(callback, session, callback_data.id)) is None:
         return
     await callback.answer()
-    text = _("showcase.cancel_request_confirm").format(id=view.request.id, title=esc(view.card.title))
+    text = _("showcase.cancel_request_confirm").format(
+        id=number("request", view.request.id), title=esc(view.card.title)
+    )
     await show(callback, text, confirm_cancel_request(view.request.id))
 
 
@@ -324,13 +327,15 @@ async def cancel_request_yes(
     if view is None:
         return
     await callback.answer()
-    await show(callback, _("showcase.request_cancelled").format(id=view.request.id), None)
+    await show(callback, _("showcase.request_cancelled").format(id=number("request", view.request.id)), None)
     title = esc(view.card.title)
     await notify(
         bot,
         i18n,
         view.provider,
-        lambda: _("showcase.request_cancelled_provider").format(id=view.request.id, title=title),
+        lambda: _("showcase.request_cancelled_provider").format(
+            id=number("request", view.request.id), title=title
+        ),
     )
 
 
@@ -342,7 +347,7 @@ async def rate_menu(callback: CallbackQuery, callback_data: ReqCb, session: Asyn
         return
     await callback.answer()
     await target(callback).answer(
-        _("showcase.ask_rating").format(id=view.request.id, title=esc(view.card.title)),
+        _("showcase.ask_rating").format(id=number("request", view.request.id), title=esc(view.card.title)),
         reply_markup=rating_keyboard(view.request.id),
     )
 
@@ -370,7 +375,9 @@ async def rate(
         bot,
         i18n,
         view.provider,
-        lambda: _("showcase.rated_provider").format(id=view.request.id, title=title, stars=stars),
+        lambda: _("showcase.rated_provider").format(
+            id=number("request", view.request.id), title=title, stars=stars
+        ),
     )
 
 
