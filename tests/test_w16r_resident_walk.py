@@ -15,6 +15,10 @@ from keyboards.settings import SetCb
 from services import booking as booking_svc
 from tests.client import TgClient
 from tests.conftest import register
+from tests.test_booking import to_confirm
+from tests.test_consultations import file_request
+from tests.test_consultations import registered as registered_with_org
+from tests.test_showcase import request_service
 from tests.test_first_contact import FORM_CANCEL, a_service, an_event, people, t
 
 HOME = MenuCb(action="home").pack()
@@ -37,12 +41,12 @@ def offers_menu(markup: Any, dp: Any) -> bool:
 def last_message_offers_menu(client: TgClient, dp: Any) -> None:
     """The last message the bot sent or edited in answer to the last action (not an earlier one) offers
     «🏠 Меню»; a plain text with no buttons at the end of a screen is a dead end."""
+    names = {"SendMessage", "EditMessageText", "EditMessageReplyMarkup", "SendDocument", "SendPhoto"}
     shown = [
-        c for c in client.replies if c.name in {"SendMessage", "EditMessageText", "SendDocument", "SendPhoto"}
+        c for c in client.replies if c.name in names and getattr(c.method, "chat_id", None) == client.chat_id
     ]
-    shown += [c for c in client.replies if c.name == "EditMessageReplyMarkup"]
-    assert shown, ("the bot showed nothing", client.texts())
-    last = [c for c in client.replies if c in shown][-1]
+    assert shown, ("the bot showed this person nothing", client.texts())
+    last = shown[-1]
     markup = getattr(last.method, "reply_markup", None)
     assert offers_menu(markup, dp), (last.name, client.texts()[-2:], markup)
 
@@ -123,6 +127,28 @@ async def s_book_first_step(c: TgClient, dp: Any, db: Any) -> None:
     await register(c)
     await c.send("/start")
     await press(c, dp, "fc.menu.book")
+
+
+async def s_book_confirmed(c: TgClient, dp: Any, db: Any) -> None:
+    async with db.session() as s:
+        await booking_svc.ensure_default_resources(s)
+    await register(c)
+    await to_confirm(c, "Переговорная")
+    await c.press("Забронировать")
+
+
+async def s_consult_sent(c: TgClient, dp: Any, db: Any) -> None:
+    await registered_with_org(c)
+    await file_request(c, document=False)
+
+
+async def s_catalogue_request_sent(c: TgClient, dp: Any, db: Any) -> None:
+    await a_service(db)
+    await register(c)
+    await c.send("/services")
+    await c.press("Помощь пожилым")
+    await c.press("1", exact=True)
+    await request_service(c)
 
 
 async def s_consult(c: TgClient, dp: Any, db: Any) -> None:
@@ -259,8 +285,9 @@ async def test_catalogue_request_asked_before_consent_opens_after_it(
     await press(client, dp, "showcase.btn_request")
     assert "152-ФЗ" in client.last_text
     await short_registration(client, dp)
-    assert await client.step() is not None, client.texts()
-    assert "Помощь по дому пожилым" in client.all_text() or await client.step(), client.texts()
+    assert (await client.step() or "").endswith(":note"), await client.step()  # the request's first step
+    assert "Помощь по дому пожилым" in client.last_text
+    last_message_offers_menu(client, dp)
 
 
 async def test_a_posters_deep_link_typed_before_consent_comes_back(
