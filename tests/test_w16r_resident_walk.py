@@ -18,6 +18,7 @@ from tests.conftest import register
 from tests.test_booking import to_confirm
 from tests.test_consultations import file_request
 from tests.test_consultations import registered as registered_with_org
+from tests.test_ideas import submit_idea
 from tests.test_showcase import request_service
 from tests.test_first_contact import FORM_CANCEL, a_service, an_event, people, t
 
@@ -149,6 +150,55 @@ async def s_catalogue_request_sent(c: TgClient, dp: Any, db: Any) -> None:
     await c.press("Помощь пожилым")
     await c.press("1", exact=True)
     await request_service(c)
+
+
+async def s_idea_sent(c: TgClient, dp: Any, db: Any) -> None:
+    await register(c)
+    await submit_idea(c, photo=False)
+
+
+async def s_my_ideas(c: TgClient, dp: Any, db: Any) -> None:
+    await s_idea_sent(c, dp, db)
+    await c.send("/my")
+    await press(c, dp, "ideas.my_section")
+
+
+async def s_my_bookings(c: TgClient, dp: Any, db: Any) -> None:
+    await s_book_confirmed(c, dp, db)
+    await c.send("/my")
+    await press(c, dp, "booking.my_section")
+
+
+async def s_my_consultations(c: TgClient, dp: Any, db: Any) -> None:
+    await s_consult_sent(c, dp, db)
+    await c.send("/my")
+    await press(c, dp, "consult.my_section")
+
+
+async def s_event_signup_cancelled(c: TgClient, dp: Any, db: Any) -> None:
+    await s_event_signed_up(c, dp, db)
+    await press(c, dp, "events.btn_cancel_signup")
+    if t(dp, "btn.yes") in c.buttons():
+        await press(c, dp, "btn.yes")
+
+
+async def s_privacy_export(c: TgClient, dp: Any, db: Any) -> None:
+    await register(c)
+    await c.send("/privacy")
+    await press(c, dp, "privacy.btn_export")
+
+
+async def s_privacy_erase_kept(c: TgClient, dp: Any, db: Any) -> None:
+    await register(c)
+    await c.send("/privacy")
+    await press(c, dp, "privacy.btn_erase")
+    await press(c, dp, "privacy.btn_erase_no")
+
+
+async def s_more_help(c: TgClient, dp: Any, db: Any) -> None:
+    await c.send("/start")
+    await press(c, dp, "fc.menu.more")
+    await press(c, dp, "menu.help")
 
 
 async def s_consult(c: TgClient, dp: Any, db: Any) -> None:

@@ -12,7 +12,7 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +34,7 @@ from handlers.workspace import staff_thread
 from keyboards import booking as kb
 from keyboards.booking import BookCb, BookStep
 from keyboards.common import require_id
-from keyboards.menu import MenuAction, MenuCb, home_button
+from keyboards.menu import MenuAction, MenuCb, home_only
 from services import booking as svc
 from services.errors import DomainError, ValidationFailed
 from services.plural import plural
