@@ -18,9 +18,9 @@ from tests.conftest import register
 from tests.test_booking import to_confirm
 from tests.test_consultations import file_request
 from tests.test_consultations import registered as registered_with_org
+from tests.test_first_contact import FORM_CANCEL, a_service, an_event, people, t
 from tests.test_ideas import submit_idea
 from tests.test_showcase import request_service
-from tests.test_first_contact import FORM_CANCEL, a_service, an_event, people, t
 
 HOME = MenuCb(action="home").pack()
 MORE = MenuCb(action="more").pack()

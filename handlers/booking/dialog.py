@@ -308,9 +308,7 @@ async def begin(event: Message | CallbackQuery, state: FSMContext, **data: Any) 
     await acknowledge(event)
     if not await svc.bookable_resources(data["session"]):
         await state.clear()
-        await target(event).answer(
-            _("booking.no_resources"), reply_markup=InlineKeyboardMarkup(inline_keyboard=[[home_button()]])
-        )
+        await target(event).answer(_("booking.no_resources"), reply_markup=home_only())
         return
     await forms.start(BOOK, event, state, data)
 
