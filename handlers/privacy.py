@@ -112,15 +112,16 @@ async def export(callback: CallbackQuery, user: User | None, session: AsyncSessi
     read: what the Center holds, grouped by feature, with dates."""
     await callback.answer()
     if user is None:
-        await target(callback).answer(_("privacy.nothing_stored"))
+        await target(callback).answer(_("privacy.nothing_stored"), reply_markup=home_only())
         return
     data = await privacy_service.export(session, user)
     payload = json.dumps(data, ensure_ascii=False, indent=2).encode()
     await target(callback).answer_document(
         BufferedInputFile(payload, filename="my_data.json"), caption=_("privacy.export_caption")
     )
-    for text in readable(data, settings.tz, utcnow()):
-        await target(callback).answer(text)
+    texts = readable(data, settings.tz, utcnow())
+    for n, text in enumerate(texts, 1):  # the last message ends the screen: a way back to the menu
+        await target(callback).answer(text, reply_markup=home_only() if n == len(texts) else None)
 
 
 CONFIRMATIONS = {

@@ -130,7 +130,7 @@ def calendar_rows(
 
 
 def booking_keyboard(
-    booking_id: int, *, cancel: bool = True, coming: bool = False, calendar: bool = False
+    booking_id: int, *, cancel: bool = True, coming: bool = False, calendar: bool = False, home: bool = False
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if calendar:
@@ -145,6 +145,8 @@ def booking_keyboard(
         builder.button(
             text=_("booking.btn_cancel"), callback_data=BookingAction(a=OwnBooking.CANCEL, id=booking_id)
         )
+    if home:  # the confirmation ends the dialog: a way back to the menu (issue 16)
+        builder.row(home_button())
     return builder.as_markup()
 
 

@@ -188,6 +188,7 @@ def card_keyboard(card_id: int, back: BrowseCb | None, can_request: bool) -> Inl
     if can_request:
         rows.append([button(_("showcase.btn_request"), ReqCb(a=ReqAction.NEW, id=card_id))])
     rows.append([button(_("showcase.btn_back_to_list"), back or BrowseCb(a=BrowseAction.HOME))])
+    rows.append([home_button()])  # a card is a screen of its own: a way back to the menu (issue 16)
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -34,7 +34,7 @@ from handlers.workspace import staff_thread
 from keyboards import booking as kb
 from keyboards.booking import BookCb, BookStep
 from keyboards.common import require_id
-from keyboards.menu import MenuAction, MenuCb
+from keyboards.menu import MenuAction, MenuCb, home_only
 from services import booking as svc
 from services.errors import DomainError, ValidationFailed
 from services.plural import plural
@@ -308,7 +308,7 @@ async def begin(event: Message | CallbackQuery, state: FSMContext, **data: Any) 
     await acknowledge(event)
     if not await svc.bookable_resources(data["session"]):
         await state.clear()
-        await target(event).answer(_("booking.no_resources"))
+        await target(event).answer(_("booking.no_resources"), reply_markup=home_only())
         return
     await forms.start(BOOK, event, state, data)
 

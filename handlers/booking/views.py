@@ -154,7 +154,7 @@ async def send_confirmation(
     await bot.send_message(
         chat_id,
         _("flows.booking.confirmed") + "\n\n" + summary(booking, resource, user, settings),
-        reply_markup=kb.booking_keyboard(booking.id, calendar=True),
+        reply_markup=kb.booking_keyboard(booking.id, calendar=True, home=True),
     )
 
 
