@@ -27,7 +27,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, func, literal, null, select, union_all, update
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    bindparam,
+    delete,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -667,6 +678,53 @@ class _BookingState:
     waiting: int = 0  # the person's requests still waiting for approval
 
 
+def _state_query(person: bool, org: bool, approval: bool) -> CompoundSelect[Any]:
+    """The UNION ALL read by _booking_state for one shape of rules, with named parameters: built once
+    per shape and kept (building and caching-keying it anew took longer than running it)."""
+    resource_id = bindparam("resource_id")
+
+    def week_minutes(user_ids: Any) -> Any:
+        return (
+            select(func.coalesce(func.sum(Booking.minutes), 0))
+            .where(
+                Booking.resource_id == resource_id,
+                Booking.user_id.in_(user_ids),
+                Booking.status.in_(ACTIVE_STATUSES),
+                Booking.is_long.is_(False),
+                Booking.start_at >= bindparam("week_start"),
+                Booking.start_at < bindparam("week_end"),
+            )
+            .scalar_subquery()
+        )
+
+    parts: list[Select[Any]] = [
+        select(
+            literal("h"), BookingSlot.slot_start, BookingSlot.place, BookingSlot.user_id, literal(0)
+        ).where(
+            BookingSlot.resource_id == resource_id,
+            BookingSlot.slot_start.in_(bindparam("starts", expanding=True)),
+        )
+    ]
+    if person:
+        parts.append(select(literal("p"), null(), null(), null(), week_minutes([bindparam("user_id")])))
+    if org:
+        parts.append(
+            select(literal("o"), null(), null(), null(), week_minutes(bindparam("members", expanding=True)))
+        )
+    if approval:
+        waiting = select(func.count()).where(
+            Booking.resource_id == resource_id,
+            Booking.user_id == bindparam("user_id"),
+            Booking.status == BookingStatus.PENDING,
+            Booking.end_at > bindparam("now"),
+        )
+        parts.append(select(literal("w"), null(), null(), null(), waiting.scalar_subquery()))
+    return union_all(*parts)
+
+
+_STATE_QUERIES: dict[tuple[bool, bool, bool], CompoundSelect[Any]] = {}
+
+
 async def _booking_state(
     session: AsyncSession,
     resource: Resource,
@@ -679,34 +737,22 @@ async def _booking_state(
     """The places held in ``starts``, the week's minutes for the quotas and the pending requests, as one
     UNION ALL (one round trip inside the write lock instead of up to four). Rows are tagged by kind."""
     week = week_bounds(day, tz)
-    parts = [
-        select(
-            literal("h"), BookingSlot.slot_start, BookingSlot.place, BookingSlot.user_id, literal(0)
-        ).where(BookingSlot.resource_id == resource.id, BookingSlot.slot_start.in_(starts))
-    ]
-    counts: list[tuple[str, Select[Any]]] = []
-    if resource.weekly_quota_minutes:
-        counts.append(("p", _week_minutes_query(resource.id, week, [user.id])))
-    if _counts_org(resource, user):
-        members = await _org_member_ids(session, user.organisation)
-        if members:
-            counts.append(("o", _week_minutes_query(resource.id, week, members)))
-    if resource.needs_approval:
-        counts.append(
-            (
-                "w",
-                select(func.count()).where(
-                    Booking.resource_id == resource.id,
-                    Booking.user_id == user.id,
-                    Booking.status == BookingStatus.PENDING,
-                    Booking.end_at > now,
-                ),
-            )
-        )
-    for kind, query in counts:
-        parts.append(select(literal(kind), null(), null(), null(), query.scalar_subquery()))
+    members = await _org_member_ids(session, user.organisation) if _counts_org(resource, user) else []
+    shape = (bool(resource.weekly_quota_minutes), bool(members), resource.needs_approval)
+    statement = _STATE_QUERIES.get(shape)
+    if statement is None:
+        statement = _STATE_QUERIES[shape] = _state_query(*shape)
+    params: dict[str, Any] = {
+        "resource_id": resource.id,
+        "starts": starts,
+        "user_id": user.id,
+        "members": members,
+        "week_start": week[0],
+        "week_end": week[1],
+        "now": now,
+    }
     state = _BookingState(held=[])
-    for kind, slot_start, place, holder, n in await session.execute(union_all(*parts)):
+    for kind, slot_start, place, holder, n in await session.execute(statement, params):
         if kind == "h":
             state.held.append((slot_start, place, holder))
         elif kind == "p":
