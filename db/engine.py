@@ -24,6 +24,8 @@ from sqlalchemy.util import await_
 from db import cache
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+_WROTE = "ccbot_wrote"
+_TX_CONNECTION = "ccbot_tx_connection"
 
 
 class _SyncSession(Session):
@@ -32,6 +34,9 @@ class _SyncSession(Session):
 
 @event.listens_for(_SyncSession, "after_begin")
 def _sqlite_begin(session: Session, transaction: Any, connection: Any) -> None:
+    # Whether this transaction has sent anything but a SELECT: see _note_writes and write().
+    connection.info[_WROTE] = False
+    session.info[_TX_CONNECTION] = connection.info
     if connection.dialect.name == "sqlite":
         sql = "BEGIN IMMEDIATE" if session.info.get("write") else "BEGIN"
         driver = _aiosqlite(connection.connection.dbapi_connection)
@@ -47,6 +52,13 @@ def _aiosqlite(dbapi_connection: Any) -> Any:
     """The aiosqlite connection under SQLAlchemy's adapter, or None (another driver)."""
     driver = getattr(dbapi_connection, "driver_connection", None)
     return driver if driver is not None and hasattr(driver, "execute_fetchall") else None
+
+
+def _note_writes(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    """Mark the connection's transaction as having written when a statement other than a SELECT runs
+    (INSERT, UPDATE, DELETE, anything unknown: erring towards "wrote" only costs a rollback)."""
+    if not statement.lstrip()[:6].upper() == "SELECT":
+        conn.info[_WROTE] = True
 
 
 def _sqlite_reset(dbapi_connection: Any, _record: Any, reset_state: Any) -> None:
@@ -81,6 +93,7 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_on_connect)
             event.listen(self.engine.sync_engine, "reset", _sqlite_reset)
         cache.watch(self.engine.sync_engine)
+        event.listen(self.engine.sync_engine, "before_cursor_execute", _note_writes)
         self.write_lock = asyncio.Lock()
         self.sessionmaker = async_sessionmaker(
             self.engine,
@@ -121,13 +134,18 @@ async def write(session: AsyncSession) -> AsyncGenerator[AsyncSession, None]:
     if lock is not None:
         await lock.acquire()
     session.info["write"] = True
+    session.info.pop(_TX_CONNECTION, None)
     failed = False
     try:
         yield session
         await session.commit()
-    except BaseException as exc:
+    except Exception:
+        failed = not (_read_only(session) and await _end_unwritten(session))
+        if failed:
+            await session.rollback()
+        raise
+    except BaseException:  # cancellation: just roll back
         await session.rollback()
-        failed = isinstance(exc, Exception)  # not on cancellation
         raise
     finally:
         session.info["write"] = False
@@ -135,6 +153,29 @@ async def write(session: AsyncSession) -> AsyncGenerator[AsyncSession, None]:
             lock.release()
         if failed:  # outside the write lock, as a plain read
             await _reload_after_rollback(session)
+
+
+def _read_only(session: AsyncSession) -> bool:
+    """True if the open write transaction has sent only SELECTs and holds no unflushed changes."""
+    info = session.info.get(_TX_CONNECTION)
+    if info is None or info.get(_WROTE, True) or not session.in_transaction():
+        return False
+    sync = session.sync_session
+    transaction = sync.get_transaction()
+    if transaction is None or not transaction.is_active:
+        return False
+    return not (sync.new or sync.dirty or sync.deleted)
+
+
+async def _end_unwritten(session: AsyncSession) -> bool:
+    """End a refused write that sent only SELECTs (the slot was taken, a rule said no) with COMMIT: the
+    database is left as a ROLLBACK would leave it, but the session's objects are not expired, so
+    nothing has to be reloaded afterwards. False if that failed (the caller rolls back)."""
+    try:
+        await session.commit()
+    except Exception:
+        return False
+    return True
 
 
 async def _reload_after_rollback(session: AsyncSession) -> None:
