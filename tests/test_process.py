@@ -115,9 +115,11 @@ async def register(
     if organisation is not None:
         await api.wait_text(person, "организац")
         api.push_text(person, organisation)
-    await api.wait_text(person, "районе")
+    await api.wait_text(person, "В каком районе")
     api.press(person, district)
-    await api.wait_text(person, "телефон")
+    # the step's own words: the consent text, earlier in this chat, also says «телефон», and a wait that
+    # matched it sent the phone before the district was taken (two instances may then take them out of order)
+    await api.wait_text(person, "Оставьте телефон")
     api.push_text(person, phone)
     await api.wait_text(person, "новости")
     api.press(person, "Да" if news else "Нет")
