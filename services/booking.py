@@ -534,7 +534,7 @@ async def _lock_resource(session: AsyncSession, resource_id: int) -> Resource:
     return resource
 
 
-def _held_query(resource: Resource, starts: list[datetime]) -> Select[Any]:
+def _held_query(resource: Resource, starts: list[datetime]) -> Select[datetime, int, int | None]:
     return select(BookingSlot.slot_start, BookingSlot.place, BookingSlot.user_id).where(
         BookingSlot.resource_id == resource.id, BookingSlot.slot_start.in_(starts)
     )
@@ -678,7 +678,12 @@ class _BookingState:
     waiting: int = 0  # the person's requests still waiting for approval
 
 
-def _state_query(person: bool, org: bool, approval: bool) -> CompoundSelect[Any]:
+StateRow = tuple[Any, ...]
+"""One row of the booking state query: its kind (h, p, o, w), then a held slot's start, place and holder,
+or a count; the parts of the UNION differ in column types, so the row is typed loosely."""
+
+
+def _state_query(person: bool, org: bool, approval: bool) -> CompoundSelect[*StateRow]:
     """The UNION ALL read by _booking_state for one shape of rules, with named parameters: built once
     per shape and kept (building and caching-keying it anew took longer than running it)."""
     resource_id = bindparam("resource_id")
@@ -697,7 +702,7 @@ def _state_query(person: bool, org: bool, approval: bool) -> CompoundSelect[Any]
             .scalar_subquery()
         )
 
-    parts: list[Select[Any]] = [
+    parts: list[Select[*StateRow]] = [
         select(
             literal("h"), BookingSlot.slot_start, BookingSlot.place, BookingSlot.user_id, literal(0)
         ).where(
@@ -722,7 +727,7 @@ def _state_query(person: bool, org: bool, approval: bool) -> CompoundSelect[Any]
     return union_all(*parts)
 
 
-_STATE_QUERIES: dict[tuple[bool, bool, bool], CompoundSelect[Any]] = {}
+_STATE_QUERIES: dict[tuple[bool, bool, bool], CompoundSelect[*StateRow]] = {}
 
 
 async def _booking_state(
