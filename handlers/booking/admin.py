@@ -37,6 +37,7 @@ from handlers.booking.views import (
 )
 from handlers.common import target
 from handlers.messengers import bot_for
+from handlers.staff_acted import acted_line
 from handlers.staff_input import ReplyToPrompt, ask_reply
 from handlers.workspace import pin_after_decision
 from keyboards import booking as kb
@@ -44,7 +45,6 @@ from keyboards.admin import AdminAction, AdminCb, ReasonAction, ReasonCb, reason
 from keyboards.booking import Staff, StaffBk
 from keyboards.common import NavCb
 from services import booking as svc
-from services import dates
 from services.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -209,11 +209,6 @@ async def open_booking(
 
 
 # --- approve / reject / cancel / no-show -------------------------------------------------------------
-
-
-def acted_line(key: str, who: str, settings: Any) -> str:
-    """«✅ Подтверждено: Мария Сотрудник, ср, 9 декабря, 11:05» under the card."""
-    return _(key).format(who=hd.quote(who), at=dates.moment_text(svc.utcnow(), settings.tz, _))
 
 
 async def update_card(

@@ -15,6 +15,7 @@ from db.messenger import TELEGRAM
 from db.models import Consultation, ConsultationTopic
 from db.models.consultations import OPEN_STATUSES
 from handlers.common import error_text
+from handlers.staff_acted import acted_line
 from keyboards.consultations import card_keyboard
 from services import consultations as svc
 from services import dates
@@ -106,10 +107,6 @@ def age_text(since: datetime, now: datetime) -> str:
     return _("consult.age_hours").format(h=hours, m=minutes)
 
 
-def acted(key: str, who: str, at: datetime, settings: Any) -> str:
-    return _(key).format(who=html.escape(who), at=local(at, settings))
-
-
 def card_text(data: svc.Card, settings: Any, language: str | None = None) -> str:
     c = data.consultation
     person = data.person
@@ -128,13 +125,13 @@ def card_text(data: svc.Card, settings: Any, language: str | None = None) -> str
     if person.messenger != TELEGRAM:  # staff answer from Telegram; the bot passes it on in MAX
         lines.insert(3, _("max.card_messenger"))
     if c.assignee_name and c.taken_at:  # who acted on it and when, updated in place
-        lines.append(acted("staff.acted.taken", c.assignee_name, c.taken_at, settings))
+        lines.append(acted_line("staff.acted.taken", c.assignee_name, settings, c.taken_at))
     elif c.assignee_name:
         lines.append(_("consult.card_assignee").format(name=html.escape(c.assignee_name)))
     if data.answered:
-        lines.append(acted("staff.acted.answered", data.answered[0], data.answered[1], settings))
+        lines.append(acted_line("staff.acted.answered", data.answered[0], settings, data.answered[1]))
     if c.closed_at and c.outcome:
-        lines.append(acted("staff.acted.closed", c.assignee_name or "—", c.closed_at, settings))
+        lines.append(acted_line("staff.acted.closed", c.assignee_name or "—", settings, c.closed_at))
     if c.meeting_at:
         lines.append(meeting_text(c, settings, "consult.card_meeting"))
     if c.outcome:
