@@ -9,7 +9,7 @@ from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from db.migrate import MIGRATION_LOCK_KEY
+from db.migrate import MIGRATION_LOCK_KEY, adopt_squashed_history
 from db.models import Base
 
 config = context.config
@@ -42,6 +42,7 @@ def _configure(connection: Connection) -> None:
 
 
 def _migrate(connection: Connection) -> None:
+    adopt_squashed_history(connection)  # before Alembic reads the version table
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
