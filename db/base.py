@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, TypeDecorator
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 from db import clock
 
@@ -56,3 +56,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    # Every moment is stored as an aware UTC timestamp, so `Mapped[datetime]` alone says so.
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+Id = Annotated[int, mapped_column(BigIntPK, primary_key=True, autoincrement=True)]
+"""A table's surrogate key, `id: Mapped[Id]`: BIGINT (INTEGER on SQLite, so that it autoincrements)."""

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, BigIntPK, JSONType, UTCDateTime, utcnow
+from db.base import Base, Id, JSONType, utcnow
 
 
 class BookingStatus(StrEnum):
@@ -34,7 +34,7 @@ class Resource(Base):
 
     __tablename__ = "booking_resources"
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str | None] = mapped_column(String(100))
@@ -60,7 +60,7 @@ class Resource(Base):
     """ISO dates (holidays) when the resource is closed."""
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def title(self, language: str | None) -> str:
         return (self.name_en or self.name) if language == "en" else self.name
@@ -70,7 +70,7 @@ class Booking(Base):
     __tablename__ = "bookings"
     __table_args__ = (Index("ix_bookings_resource_start", "resource_id", "start_at"),)
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     resource_id: Mapped[int] = mapped_column(ForeignKey("booking_resources.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     """The person who booked; None for a resident without Telegram booked by staff."""
@@ -78,8 +78,8 @@ class Booking(Base):
     guest_phone: Mapped[str | None] = mapped_column(String(32))
     booked_by_tg_id: Mapped[int | None] = mapped_column(BigInteger)
     """The staff member who booked on someone's behalf."""
-    start_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    end_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
     minutes: Mapped[int] = mapped_column(Integer)
     """Booked time (the sum of its slots; a long booking skips closed days)."""
     purpose: Mapped[str | None] = mapped_column(String(200))
@@ -87,12 +87,12 @@ class Booking(Base):
     is_long: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str | None] = mapped_column(Text)
     """Why staff rejected or cancelled it."""
-    coming_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    coming_at: Mapped[datetime | None]
     """When the person answered «Приду» to the reminder."""
     decided_by_tg_id: Mapped[int | None] = mapped_column(BigInteger)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class BookingSlot(Base):
@@ -104,10 +104,10 @@ class BookingSlot(Base):
         UniqueConstraint("resource_id", "slot_start", "user_id", name="uq_booking_slots_person"),
     )
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
     resource_id: Mapped[int] = mapped_column(ForeignKey("booking_resources.id", ondelete="CASCADE"))
-    slot_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    slot_start: Mapped[datetime]
     place: Mapped[int] = mapped_column(Integer)
     user_id: Mapped[int | None] = mapped_column(BigInteger)
     """Copied from the booking (None for guests) so one person cannot hold two places of a slot."""

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, BigIntPK, JSONType, UTCDateTime, utcnow
+from db.base import Base, Id, JSONType, utcnow
 from db.messenger import TELEGRAM
 
 
@@ -38,7 +38,7 @@ class Broadcast(Base):
     __tablename__ = "broadcasts"
     __table_args__ = (Index("ix_broadcasts_status_start", "status", "start_at"),)
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     status: Mapped[str] = mapped_column(String(16), default=BroadcastStatus.SCHEDULED)
     created_by: Mapped[int] = mapped_column(BigInteger)
     """Telegram id of the staff member who started it."""
@@ -48,7 +48,7 @@ class Broadcast(Base):
     excerpt: Mapped[str] = mapped_column(String(120), default="")
     """The start of the text or caption, for the history (plain text, escaped when shown)."""
     audience: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    start_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    start_at: Mapped[datetime]
     quiet: Mapped[bool] = mapped_column(Boolean, default=False)
     """Scheduled broadcasts wait for the end of quiet hours; «Отправить» now does not."""
     total: Mapped[int] = mapped_column(Integer, default=0)
@@ -56,11 +56,11 @@ class Broadcast(Base):
     progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
     lease_owner: Mapped[str | None] = mapped_column(String(40))
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_until: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
 
 
 class BroadcastDelivery(Base):
@@ -70,7 +70,7 @@ class BroadcastDelivery(Base):
         Index("ix_broadcast_deliveries_queue", "broadcast_id", "status", "id"),
     )
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -79,8 +79,8 @@ class BroadcastDelivery(Base):
     """The messenger whose bot sends it (the person's, db.messenger)."""
     status: Mapped[str] = mapped_column(String(12), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_at: Mapped[datetime | None]
     """A retry waits until then."""
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(String(200))
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None]

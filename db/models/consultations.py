@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, BigIntPK, UTCDateTime, utcnow
+from db.base import Base, Id, utcnow
 
 
 class ConsultStatus(StrEnum):
@@ -25,7 +25,7 @@ OPEN_STATUSES = (ConsultStatus.NEW, ConsultStatus.IN_PROGRESS, ConsultStatus.MEE
 class ConsultationTopic(Base):
     __tablename__ = "consultation_topics"
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     code: Mapped[str] = mapped_column(String(32), unique=True)
     title: Mapped[str] = mapped_column(String(100))
     title_en: Mapped[str | None] = mapped_column(String(100))
@@ -39,7 +39,7 @@ class Consultation(Base):
     __tablename__ = "consultations"
     __table_args__ = (Index("ix_consultations_status_created", "status", "created_at"),)
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("consultation_topics.id"))
     question: Mapped[str] = mapped_column(Text)
@@ -52,17 +52,17 @@ class Consultation(Base):
     assignee_tg_id: Mapped[int | None] = mapped_column(BigInteger)
     assignee_name: Mapped[str | None] = mapped_column(String(100))
     outcome: Mapped[str | None] = mapped_column(String(16))
-    meeting_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    meeting_at: Mapped[datetime | None]
     meeting_place: Mapped[str | None] = mapped_column(String(300))
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
     card_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
     card_thread_id: Mapped[int | None] = mapped_column(BigInteger)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    taken_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
     """When the request was last raised again in the admin chat because nobody took it."""
 
 
@@ -71,7 +71,7 @@ class ConsultationMessage(Base):
 
     __tablename__ = "consultation_messages"
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     consultation_id: Mapped[int] = mapped_column(
         ForeignKey("consultations.id", ondelete="CASCADE"), index=True
     )
@@ -82,7 +82,7 @@ class ConsultationMessage(Base):
     text: Mapped[str | None] = mapped_column(Text)
     file_id: Mapped[str | None] = mapped_column(String(256))
     file_name: Mapped[str | None] = mapped_column(String(256))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ConsultationLink(Base):
@@ -97,4 +97,4 @@ class ConsultationLink(Base):
         ForeignKey("consultations.id", ondelete="CASCADE"), index=True
     )
     purpose: Mapped[str] = mapped_column(String(48))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, BigIntPK, JSONType, UTCDateTime, utcnow
+from db.base import Base, Id, JSONType, utcnow
 from db.messenger import TELEGRAM
 
 
@@ -23,7 +23,7 @@ class User(Base):
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("messenger", "tg_id"),)
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     tg_id: Mapped[int | None] = mapped_column(BigInteger)
     """The person's id in their messenger (Telegram's or MAX's user id; the name is historical)."""
     messenger: Mapped[str] = mapped_column(String(16), default=TELEGRAM, server_default=TELEGRAM)
@@ -32,7 +32,7 @@ class User(Base):
     """The same person's account in the other messenger, linked with a one-time code (/link): reports
     count the two once, as the account linked to."""
     link_code: Mapped[str | None] = mapped_column(String(8), index=True)
-    link_code_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    link_code_until: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default=UserStatus.CONSENTED)
     full_name: Mapped[str | None] = mapped_column(String(100))
     username: Mapped[str | None] = mapped_column(String(64))
@@ -47,10 +47,10 @@ class User(Base):
     reminder_lead_minutes: Mapped[int] = mapped_column(Integer, default=1440)
     interest_districts: Mapped[list[str]] = mapped_column(JSONType, default=list)
     interest_topics: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    unreachable_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    registered_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
 
     @property
     def is_registered(self) -> bool:
@@ -66,11 +66,11 @@ class ConsentLog(Base):
 
     __tablename__ = "consent_log"
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(16))  # given | withdrawn
     policy_version: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditLog(Base):
@@ -78,13 +78,13 @@ class AuditLog(Base):
 
     __tablename__ = "audit_log"
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     actor_tg_id: Mapped[int] = mapped_column(BigInteger, index=True)
     action: Mapped[str] = mapped_column(String(64))
     object_type: Mapped[str | None] = mapped_column(String(32))
     object_id: Mapped[int | None] = mapped_column(BigInteger)
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class FsmState(Base):
@@ -95,4 +95,4 @@ class FsmState(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     state: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, BigIntPK, UTCDateTime, utcnow
+from db.base import Base, Id, utcnow
 
 
 class NewsStatus(StrEnum):
@@ -21,11 +21,11 @@ class DigestNews(Base):
     __tablename__ = "digest_news"
     __table_args__ = (Index("ix_digest_news_status", "status", "week"),)
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     text: Mapped[str] = mapped_column(Text)
     """As staff typed it (plain text); escaped whenever it is shown."""
     author_tg_id: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(16), default=NewsStatus.QUEUED)
     week: Mapped[str | None] = mapped_column(String(10))
     """ISO week (2026-W48) of the digest that carried it."""
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, BigIntPK, JSONType, UTCDateTime, utcnow
+from db.base import Base, Id, JSONType, utcnow
 
 
 class IdeaStatus(StrEnum):
@@ -25,7 +25,7 @@ class Idea(Base):
     __tablename__ = "ideas"
     __table_args__ = (Index("ix_ideas_status_published", "status", "published_at"),)
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     problem: Mapped[str] = mapped_column(Text)
@@ -39,13 +39,13 @@ class Idea(Base):
     staff_comment: Mapped[str | None] = mapped_column(Text)
     """The last comment or reason staff gave the author."""
     support_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     """Last time it was sent to moderation (a resubmission moves it)."""
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    threshold_raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    last_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    threshold_raised_at: Mapped[datetime | None]
+    last_update_at: Mapped[datetime | None]
     """When the author last wrote to the supporters (at most once every few days)."""
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
     """The staff card of the current submission in the admin chat (older cards lose their buttons)."""
@@ -55,10 +55,10 @@ class IdeaSupport(Base):
     __tablename__ = "idea_supports"
     __table_args__ = (UniqueConstraint("idea_id", "user_id", name="uq_idea_supports_idea_user"),)
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class IdeaReview(Base):
@@ -66,12 +66,12 @@ class IdeaReview(Base):
 
     __tablename__ = "idea_reviews"
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text)
     actor_tg_id: Mapped[int | None] = mapped_column(BigInteger)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class IdeaUpdate(Base):
@@ -79,8 +79,8 @@ class IdeaUpdate(Base):
 
     __tablename__ = "idea_updates"
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
     recipients: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, UTCDateTime
+from db.base import Base
 
 
 class JobLease(Base):
@@ -21,5 +21,5 @@ class JobLease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     moment: Mapped[str] = mapped_column(String(32))
     holder: Mapped[str] = mapped_column(String(100))
-    until: Mapped[datetime] = mapped_column(UTCDateTime())
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    until: Mapped[datetime]
+    done_at: Mapped[datetime | None]

@@ -12,14 +12,14 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, BigIntPK, UTCDateTime, utcnow
+from db.base import Base, Id, utcnow
 
 
 class OfflineRecipients(Base):
     __tablename__ = "report_offline_recipients"
     __table_args__ = (UniqueConstraint("card_id", "month", name="uq_report_offline_card_month"),)
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     card_id: Mapped[int] = mapped_column(ForeignKey("showcase_cards.id", ondelete="CASCADE"))
     provider_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     month: Mapped[date] = mapped_column(Date, index=True)
@@ -28,4 +28,4 @@ class OfflineRecipients(Base):
     """People who received the service; None: the provider does not know."""
     source: Mapped[str] = mapped_column(String(16), default="provider")  # provider | staff
     corrected_by: Mapped[int | None] = mapped_column(BigInteger)
-    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow)

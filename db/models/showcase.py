@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, BigIntPK, JSONType, UTCDateTime, utcnow
+from db.base import Base, Id, JSONType, utcnow
 
 
 class CardStatus(StrEnum):
@@ -41,7 +41,7 @@ class ShowcaseCategory(Base):
 
     __tablename__ = "showcase_categories"
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     code: Mapped[str] = mapped_column(String(32), unique=True)
     title_ru: Mapped[str] = mapped_column(String(64))
     title_en: Mapped[str | None] = mapped_column(String(64))
@@ -53,7 +53,7 @@ class ServiceCard(Base):
     __tablename__ = "showcase_cards"
     __table_args__ = (Index("ix_showcase_cards_status_category", "status", "category_id"),)
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     provider_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     organisation: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(120))
@@ -72,17 +72,17 @@ class ServiceCard(Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     """Lower-cased (Unicode) organisation, title and description: what the word search looks in."""
     moderated_by: Mapped[int | None] = mapped_column(BigInteger)
-    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    moderated_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class ServiceRequest(Base):
     __tablename__ = "showcase_requests"
     __table_args__ = (Index("ix_showcase_requests_status_created", "status", "created_at"),)
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     card_id: Mapped[int] = mapped_column(ForeignKey("showcase_cards.id", ondelete="CASCADE"), index=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     note: Mapped[str | None] = mapped_column(Text)
@@ -90,17 +90,17 @@ class ServiceRequest(Base):
     """A voice message with the request (its Telegram file_id): sent to the provider as voice."""
     phone_shared: Mapped[bool] = mapped_column(Boolean, default=False)
     """The resident agreed that their phone is shown to this provider (for this request only)."""
-    phone_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    phone_consent_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default=RequestStatus.NEW)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
     """When staff were told the provider had not answered in time."""
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
-    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rated_at: Mapped[datetime | None]
 
 
 class ServiceMessage(Base):
@@ -108,14 +108,14 @@ class ServiceMessage(Base):
 
     __tablename__ = "showcase_messages"
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     request_id: Mapped[int] = mapped_column(
         ForeignKey("showcase_requests.id", ondelete="CASCADE"), index=True
     )
     sender_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))  # text | photo | document | voice | other
     text: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TrialApplication(Base):
@@ -123,7 +123,7 @@ class TrialApplication(Base):
 
     __tablename__ = "showcase_trial_applications"
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     organisation: Mapped[str] = mapped_column(String(200))
     date_from: Mapped[date] = mapped_column(Date)
@@ -132,10 +132,10 @@ class TrialApplication(Base):
     status: Mapped[str] = mapped_column(String(16), default=TrialStatus.PENDING)
     staff_comment: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[int | None] = mapped_column(BigInteger)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None]
     booking_ref: Mapped[str | None] = mapped_column(String(64))
     """The long booking of the trial office made on approval (booking feature's id), if any."""
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ExpoCard(Base):
@@ -144,8 +144,8 @@ class ExpoCard(Base):
     __tablename__ = "showcase_expo_cards"
     __table_args__ = (UniqueConstraint("event_id", "card_id"),)
 
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    id: Mapped[Id]
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     card_id: Mapped[int] = mapped_column(ForeignKey("showcase_cards.id", ondelete="CASCADE"), index=True)
     added_by: Mapped[int] = mapped_column(BigInteger)
-    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)

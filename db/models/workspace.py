@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, UTCDateTime
+from db.base import Base
 
 
 class StaffTopic(Base):
@@ -23,4 +23,4 @@ class StaffTopic(Base):
     thread_id: Mapped[int | None] = mapped_column(Integer)
     message_id: Mapped[int | None] = mapped_column(Integer)
     value: Mapped[int | None] = mapped_column(Integer)
-    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checked_at: Mapped[datetime | None]
