@@ -61,6 +61,7 @@ ATTACHMENTS_MAX = 10
 MEETING_MINUTES = 60
 REMINDER_KIND = "consultation.reminder"
 REF_TYPE = "consultation"
+REMINDERS = notifications.Reminders(REMINDER_KIND, REF_TYPE)
 
 _SPACES = re.compile(r"[ \t]+")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -582,20 +583,12 @@ async def set_meeting(
         consultation.meeting_place = place
         person = await session.get(User, consultation.user_id)
         assert person is not None
-        await notifications.queue_reminder(
-            session,
-            user=person,
-            kind=REMINDER_KIND,
-            ref_type=REF_TYPE,
-            ref_id=consultation.id,
-            event_at=at,
-            payload={
-                "text": "consult.reminder",
-                "params": reminder_params,
-                "buttons": [[["consult.btn_open", f"cns:view:{consultation.id}:"]]],
-            },
-            now=now,
-        )
+        payload = {
+            "text": "consult.reminder",
+            "params": reminder_params,
+            "buttons": [[["consult.btn_open", f"cns:view:{consultation.id}:"]]],
+        }
+        await REMINDERS.queue(session, person, consultation.id, at, payload, now=now)
         audit.record(
             session,
             actor_tg_id,

@@ -57,6 +57,7 @@ REF = "event"
 
 # Notice kinds (the outbox sender renders payload["text"] with payload["params"]).
 N_REMINDER = "event.reminder"
+REMINDERS = notifications.Reminders(N_REMINDER, REF)
 N_OFFER = "event.offer"
 N_OFFER_EXPIRED = "event.offer_expired"
 N_CANCELLED = "event.cancelled"
@@ -502,31 +503,14 @@ async def _queue_reminders(session: AsyncSession, user: User, event: Event, now:
     ]
     payload = {"text": "events.n_reminder", "params": _params(event, participant=True), "buttons": buttons}
     own_lead = timedelta(minutes=user.reminder_lead_minutes)
-    if event.starts_at - own_lead > now:
-        await notifications.queue_reminder(
-            session,
-            user=user,
-            kind=N_REMINDER,
-            ref_type=REF,
-            ref_id=event.id,
-            event_at=event.starts_at,
-            payload=payload,
-            key_suffix="1d",
-            now=now,
-        )
-    if own_lead > REMINDER_FIXED_LEAD and event.starts_at - REMINDER_FIXED_LEAD > now:
-        await notifications.queue_reminder(
-            session,
-            user=user,
-            kind=N_REMINDER,
-            ref_type=REF,
-            ref_id=event.id,
-            event_at=event.starts_at,
-            payload=payload,
-            lead=REMINDER_FIXED_LEAD,
-            key_suffix="2h",
-            now=now,
-        )
+    leads: dict[str, timedelta | None] = {"1d": None}  # None: the person's own lead
+    if own_lead > REMINDER_FIXED_LEAD:
+        leads["2h"] = REMINDER_FIXED_LEAD
+    for suffix, lead in leads.items():
+        if event.starts_at - (lead or own_lead) > now:
+            await REMINDERS.queue(
+                session, user, event.id, event.starts_at, payload, lead=lead, key_suffix=suffix, now=now
+            )
 
 
 async def _notice(

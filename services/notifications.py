@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -199,6 +199,42 @@ async def queue_reminder(
         expires_at=event_at,
         key=make_key(kind, ref_type, ref_id, user.id, key_suffix),
     )
+
+
+class ReminderOptions(TypedDict, total=False):
+    lead: timedelta | None
+    key_suffix: str
+    now: datetime | None
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """One feature's reminders: their notice kind and the type of thing they are about, which every
+    reminder of the feature passes together to queue_reminder."""
+
+    kind: str
+    ref_type: str
+
+    async def queue(
+        self,
+        session: AsyncSession,
+        user: User,
+        ref_id: int,
+        event_at: datetime,
+        payload: dict[str, Any],
+        **options: Unpack[ReminderOptions],
+    ) -> Notification | None:
+        """queue_reminder for the thing ``ref_id`` of this feature."""
+        return await queue_reminder(
+            session,
+            user=user,
+            kind=self.kind,
+            ref_type=self.ref_type,
+            ref_id=ref_id,
+            event_at=event_at,
+            payload=payload,
+            **options,
+        )
 
 
 # --- notices rendered fresh at send time -------------------------------------------------------------
