@@ -325,14 +325,21 @@ async def cancel_kind(session: AsyncSession, user_id: int, kind: str, reason: st
 
 
 @dataclass
-class OutboxSummary:
-    overdue: int = 0
-    later: int = 0
-    claimed: int = 0
+class Ended:
+    """How many notices ended each way: sent, failed (given up), dropped (expired unsent) or
+    cancelled; in the last day (OutboxSummary) or in one tick of the sender (services.outbox)."""
+
     sent: int = 0
     failed: int = 0
     dropped: int = 0
     cancelled: int = 0
+
+
+@dataclass
+class OutboxSummary(Ended):
+    overdue: int = 0
+    later: int = 0
+    claimed: int = 0
     unreachable_people: int = 0
     next_due: datetime | None = None
     by_kind: dict[str, int] = field(default_factory=dict)
