@@ -1228,38 +1228,41 @@ async def new_checkin_code(session: AsyncSession, actor_tg_id: int, event_id: in
 # --- reports, digest and privacy ------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Figures:
-    events_held: int = 0
-    signups: int = 0
-    attended: int = 0
-    ratings: int = 0
-    average_rating: float | None = None
+    events_held: int
+    signups: int
+    attended: int
+    ratings: int
+    average_rating: float | None
 
 
 async def figures(session: AsyncSession, since: datetime, until: datetime) -> Figures:
     """Events that took place in [since, until): how many, sign-ups, attendance, average rating."""
     in_range = (Event.status == EventStatus.PUBLISHED, Event.starts_at >= since, Event.starts_at < until)
-    result = Figures()
-    result.events_held = await session.scalar(select(func.count()).select_from(Event).where(*in_range)) or 0
+    held = await session.scalar(select(func.count()).select_from(Event).where(*in_range)) or 0
     base = (
         select(func.count())
         .select_from(EventSignup)
         .join(Event, Event.id == EventSignup.event_id)
         .where(*in_range)
     )
-    result.signups = await session.scalar(base.where(EventSignup.status == SignupStatus.CONFIRMED)) or 0
-    result.attended = await session.scalar(base.where(EventSignup.checked_in_at.is_not(None))) or 0
-    row = (
+    signups = await session.scalar(base.where(EventSignup.status == SignupStatus.CONFIRMED)) or 0
+    attended = await session.scalar(base.where(EventSignup.checked_in_at.is_not(None))) or 0
+    ratings, average = (
         await session.execute(
             select(func.count(EventSignup.rating), func.avg(EventSignup.rating))
             .join(Event, Event.id == EventSignup.event_id)
             .where(*in_range, EventSignup.rating.is_not(None))
         )
     ).one()
-    result.ratings = row[0] or 0
-    result.average_rating = round(float(row[1]), 2) if row[1] is not None else None
-    return result
+    return Figures(
+        events_held=held,
+        signups=signups,
+        attended=attended,
+        ratings=ratings or 0,
+        average_rating=round(float(average), 2) if average is not None else None,
+    )
 
 
 DIGEST_CANDIDATES = 200
