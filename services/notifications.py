@@ -193,6 +193,8 @@ async def queue_reminder(
 
 
 class ReminderOptions(TypedDict, total=False):
+    """What queue_reminder takes besides the reminder itself (its lead, key suffix and now)."""
+
     lead: timedelta | None
     key_suffix: str
     now: datetime | None
