@@ -53,6 +53,7 @@ from services.rows import count_rows, locked, person_rows
 
 REMINDER_KIND = "booking.reminder"
 REF_TYPE = "booking"
+REMINDERS = notifications.Reminders(REMINDER_KIND, REF_TYPE)
 PURPOSE_MAX = 200
 RESOURCE_NAME_MAX = 100
 GUEST_NAME_MAX = 100
@@ -601,16 +602,8 @@ async def _queue_reminder(
 ) -> None:
     if user is None or booking.status != BookingStatus.CONFIRMED:
         return
-    await notifications.queue_reminder(
-        session,
-        user=user,
-        kind=REMINDER_KIND,
-        ref_type=REF_TYPE,
-        ref_id=booking.id,
-        event_at=booking.start_at,
-        payload=reminder_payload(booking, resource, user, tz),
-        now=now,
-    )
+    payload = reminder_payload(booking, resource, user, tz)
+    await REMINDERS.queue(session, user, booking.id, booking.start_at, payload, now=now)
 
 
 def clean_purpose(text: str | None) -> str | None:

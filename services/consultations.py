@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -61,6 +61,7 @@ ATTACHMENTS_MAX = 10
 MEETING_MINUTES = 60
 REMINDER_KIND = "consultation.reminder"
 REF_TYPE = "consultation"
+REMINDERS = notifications.Reminders(REMINDER_KIND, REF_TYPE)
 
 _SPACES = re.compile(r"[ \t]+")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -341,10 +342,21 @@ async def _own_for_update(
     return user, consultation
 
 
-def _content(kind: str, text: str | None, file_id: str | None, file_name: str | None) -> dict[str, Any]:
+class MessageContent(TypedDict, total=False):
+    """What one message of a consultation carries, as the handlers pass it on (keyword arguments)."""
+
+    kind: Required[str]
+    text: str | None
+    file_id: str | None
+    file_name: str | None
+
+
+def _content(content: MessageContent) -> dict[str, Any]:
     """A message's kind, text and file, checked (a file kind carries a file) and trimmed for the row."""
+    kind, text, file_id = content["kind"], content.get("text"), content.get("file_id")
     if kind not in KINDS or (kind != "text" and not file_id):
         raise ValidationFailed("consult.err_message_kind")
+    file_name = content.get("file_name")
     return {
         "kind": kind,
         "text": clean_message(text) if (text or kind == "text") else None,
@@ -354,16 +366,9 @@ def _content(kind: str, text: str | None, file_id: str | None, file_name: str | 
 
 
 async def add_person_message(
-    session: AsyncSession,
-    tg_id: int,
-    consultation_id: int,
-    *,
-    kind: str,
-    text: str | None = None,
-    file_id: str | None = None,
-    file_name: str | None = None,
+    session: AsyncSession, tg_id: int, consultation_id: int, **content: Unpack[MessageContent]
 ) -> tuple[Consultation, ConsultationMessage]:
-    content = _content(kind, text, file_id, file_name)
+    fields = _content(content)
     async with write(session):
         user, consultation = await _own_for_update(session, tg_id, consultation_id)
         if consultation.status not in OPEN_STATUSES:
@@ -373,7 +378,7 @@ async def add_person_message(
             author="person",
             author_tg_id=tg_id,
             author_name=user.first_name,
-            **content,
+            **fields,
         )
         session.add(message)
     return consultation, message
@@ -532,14 +537,10 @@ async def add_staff_message(
     consultation_id: int,
     actor_tg_id: int,
     actor_name: str,
-    *,
-    kind: str,
-    text: str | None = None,
-    file_id: str | None = None,
-    file_name: str | None = None,
+    **content: Unpack[MessageContent],
 ) -> tuple[Consultation, ConsultationMessage]:
     """A staff answer: stored, and the request is taken by its author if nobody had it."""
-    content = _content(kind, text, file_id, file_name)
+    fields = _content(content)
     async with write(session):
         consultation = await _for_staff(session, consultation_id)
         _assign(consultation, actor_tg_id, actor_name)
@@ -548,10 +549,12 @@ async def add_staff_message(
             author="staff",
             author_tg_id=actor_tg_id,
             author_name=actor_name[:100],
-            **content,
+            **fields,
         )
         session.add(message)
-        audit.record(session, actor_tg_id, "consultation.answer", REF_TYPE, consultation.id, kind=kind)
+        audit.record(
+            session, actor_tg_id, "consultation.answer", REF_TYPE, consultation.id, kind=content["kind"]
+        )
     return consultation, message
 
 
@@ -580,20 +583,12 @@ async def set_meeting(
         consultation.meeting_place = place
         person = await session.get(User, consultation.user_id)
         assert person is not None
-        await notifications.queue_reminder(
-            session,
-            user=person,
-            kind=REMINDER_KIND,
-            ref_type=REF_TYPE,
-            ref_id=consultation.id,
-            event_at=at,
-            payload={
-                "text": "consult.reminder",
-                "params": reminder_params,
-                "buttons": [[["consult.btn_open", f"cns:view:{consultation.id}:"]]],
-            },
-            now=now,
-        )
+        payload = {
+            "text": "consult.reminder",
+            "params": reminder_params,
+            "buttons": [[["consult.btn_open", f"cns:view:{consultation.id}:"]]],
+        }
+        await REMINDERS.queue(session, person, consultation.id, at, payload, now=now)
         audit.record(
             session,
             actor_tg_id,

@@ -57,6 +57,7 @@ REF = "event"
 
 # Notice kinds (the outbox sender renders payload["text"] with payload["params"]).
 N_REMINDER = "event.reminder"
+REMINDERS = notifications.Reminders(N_REMINDER, REF)
 N_OFFER = "event.offer"
 N_OFFER_EXPIRED = "event.offer_expired"
 N_CANCELLED = "event.cancelled"
@@ -502,31 +503,14 @@ async def _queue_reminders(session: AsyncSession, user: User, event: Event, now:
     ]
     payload = {"text": "events.n_reminder", "params": _params(event, participant=True), "buttons": buttons}
     own_lead = timedelta(minutes=user.reminder_lead_minutes)
-    if event.starts_at - own_lead > now:
-        await notifications.queue_reminder(
-            session,
-            user=user,
-            kind=N_REMINDER,
-            ref_type=REF,
-            ref_id=event.id,
-            event_at=event.starts_at,
-            payload=payload,
-            key_suffix="1d",
-            now=now,
-        )
-    if own_lead > REMINDER_FIXED_LEAD and event.starts_at - REMINDER_FIXED_LEAD > now:
-        await notifications.queue_reminder(
-            session,
-            user=user,
-            kind=N_REMINDER,
-            ref_type=REF,
-            ref_id=event.id,
-            event_at=event.starts_at,
-            payload=payload,
-            lead=REMINDER_FIXED_LEAD,
-            key_suffix="2h",
-            now=now,
-        )
+    leads: dict[str, timedelta | None] = {"1d": None}  # None: the person's own lead
+    if own_lead > REMINDER_FIXED_LEAD:
+        leads["2h"] = REMINDER_FIXED_LEAD
+    for suffix, lead in leads.items():
+        if event.starts_at - (lead or own_lead) > now:
+            await REMINDERS.queue(
+                session, user, event.id, event.starts_at, payload, lead=lead, key_suffix=suffix, now=now
+            )
 
 
 async def _notice(
@@ -1244,38 +1228,41 @@ async def new_checkin_code(session: AsyncSession, actor_tg_id: int, event_id: in
 # --- reports, digest and privacy ------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Figures:
-    events_held: int = 0
-    signups: int = 0
-    attended: int = 0
-    ratings: int = 0
-    average_rating: float | None = None
+    events_held: int
+    signups: int
+    attended: int
+    ratings: int
+    average_rating: float | None
 
 
 async def figures(session: AsyncSession, since: datetime, until: datetime) -> Figures:
     """Events that took place in [since, until): how many, sign-ups, attendance, average rating."""
     in_range = (Event.status == EventStatus.PUBLISHED, Event.starts_at >= since, Event.starts_at < until)
-    result = Figures()
-    result.events_held = await session.scalar(select(func.count()).select_from(Event).where(*in_range)) or 0
+    held = await session.scalar(select(func.count()).select_from(Event).where(*in_range)) or 0
     base = (
         select(func.count())
         .select_from(EventSignup)
         .join(Event, Event.id == EventSignup.event_id)
         .where(*in_range)
     )
-    result.signups = await session.scalar(base.where(EventSignup.status == SignupStatus.CONFIRMED)) or 0
-    result.attended = await session.scalar(base.where(EventSignup.checked_in_at.is_not(None))) or 0
-    row = (
+    signups = await session.scalar(base.where(EventSignup.status == SignupStatus.CONFIRMED)) or 0
+    attended = await session.scalar(base.where(EventSignup.checked_in_at.is_not(None))) or 0
+    ratings, average = (
         await session.execute(
             select(func.count(EventSignup.rating), func.avg(EventSignup.rating))
             .join(Event, Event.id == EventSignup.event_id)
             .where(*in_range, EventSignup.rating.is_not(None))
         )
     ).one()
-    result.ratings = row[0] or 0
-    result.average_rating = round(float(row[1]), 2) if row[1] is not None else None
-    return result
+    return Figures(
+        events_held=held,
+        signups=signups,
+        attended=attended,
+        ratings=ratings or 0,
+        average_rating=round(float(average), 2) if average is not None else None,
+    )
 
 
 DIGEST_CANDIDATES = 200

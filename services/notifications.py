@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,35 +41,33 @@ def make_key(
     )
 
 
+class Notice(TypedDict, total=False):
+    """What a queued notice is, what it is about and when it goes: queue and queue_many take these as
+    keyword arguments (``quiet``: it waits for the end of quiet hours)."""
+
+    kind: Required[str]
+    due_at: Required[datetime]
+    ref_type: str | None
+    ref_id: int | None
+    expires_at: datetime | None
+    quiet: bool
+
+
 async def queue(
     session: AsyncSession,
     *,
     user: User,
-    kind: str,
-    due_at: datetime,
-    ref_type: str | None = None,
-    ref_id: int | None = None,
     payload: dict[str, Any] | None = None,
-    expires_at: datetime | None = None,
-    quiet: bool = False,
     key: str | None = None,
+    **notice: Unpack[Notice],
 ) -> Notification | None:
     """Queue one notice inside the caller's write transaction.
 
     Idempotent: a second call with the same key updates the pending row instead of adding another.
     Nothing is queued for a person who cannot be reached (blocked the bot, erased).
     """
-    key = key or make_key(kind, ref_type, ref_id, user.id)
-    rows = await queue_many(
-        session,
-        [(user, key, payload or {})],
-        kind=kind,
-        due_at=due_at,
-        ref_type=ref_type,
-        ref_id=ref_id,
-        expires_at=expires_at,
-        quiet=quiet,
-    )
+    key = key or make_key(notice["kind"], notice.get("ref_type"), notice.get("ref_id"), user.id)
+    rows = await queue_many(session, [(user, key, payload or {})], **notice)
     return rows[0] if rows else None
 
 
@@ -88,15 +86,7 @@ def _renew(
 
 
 async def queue_many(
-    session: AsyncSession,
-    notices: Sequence[tuple[User, str, dict[str, Any]]],
-    *,
-    kind: str,
-    due_at: datetime,
-    ref_type: str | None = None,
-    ref_id: int | None = None,
-    expires_at: datetime | None = None,
-    quiet: bool = False,
+    session: AsyncSession, notices: Sequence[tuple[User, str, dict[str, Any]]], **notice: Unpack[Notice]
 ) -> list[Notification]:
     """Queue notices for many people at once, each (person, key, payload), inside the caller's write
     transaction: one query finds the keys already there and one flush adds the rest (the weekly digest
@@ -109,6 +99,7 @@ async def queue_many(
     existing = {
         row.key: row for row in await session.scalars(select(Notification).where(Notification.key.in_(keys)))
     }
+    due_at, expires_at = notice["due_at"], notice.get("expires_at")
     rows: list[Notification] = []
     for user, key, payload in reachable:
         row = existing.get(key)
@@ -120,13 +111,13 @@ async def queue_many(
                 user_id=user.id,
                 chat_id=user.tg_id,
                 messenger=user.messenger,
-                kind=kind,
-                ref_type=ref_type,
-                ref_id=ref_id,
+                kind=notice["kind"],
+                ref_type=notice.get("ref_type"),
+                ref_id=notice.get("ref_id"),
                 payload=payload,
                 due_at=due_at,
                 expires_at=expires_at,
-                quiet=quiet,
+                quiet=notice.get("quiet", False),
             )
             session.add(row)
         rows.append(row)
@@ -199,6 +190,44 @@ async def queue_reminder(
         expires_at=event_at,
         key=make_key(kind, ref_type, ref_id, user.id, key_suffix),
     )
+
+
+class ReminderOptions(TypedDict, total=False):
+    """What queue_reminder takes besides the reminder itself (its lead, key suffix and now)."""
+
+    lead: timedelta | None
+    key_suffix: str
+    now: datetime | None
+
+
+@dataclass(frozen=True)
+class Reminders:
+    """One feature's reminders: their notice kind and the type of thing they are about, which every
+    reminder of the feature passes together to queue_reminder."""
+
+    kind: str
+    ref_type: str
+
+    async def queue(
+        self,
+        session: AsyncSession,
+        user: User,
+        ref_id: int,
+        event_at: datetime,
+        payload: dict[str, Any],
+        **options: Unpack[ReminderOptions],
+    ) -> Notification | None:
+        """queue_reminder for the thing ``ref_id`` of this feature."""
+        return await queue_reminder(
+            session,
+            user=user,
+            kind=self.kind,
+            ref_type=self.ref_type,
+            ref_id=ref_id,
+            event_at=event_at,
+            payload=payload,
+            **options,
+        )
 
 
 # --- notices rendered fresh at send time -------------------------------------------------------------
@@ -298,14 +327,21 @@ async def cancel_kind(session: AsyncSession, user_id: int, kind: str, reason: st
 
 
 @dataclass
-class OutboxSummary:
-    overdue: int = 0
-    later: int = 0
-    claimed: int = 0
+class Ended:
+    """How many notices ended each way: sent, failed (given up), dropped (expired unsent) or
+    cancelled; in the last day (OutboxSummary) or in one tick of the sender (services.outbox)."""
+
     sent: int = 0
     failed: int = 0
     dropped: int = 0
     cancelled: int = 0
+
+
+@dataclass
+class OutboxSummary(Ended):
+    overdue: int = 0
+    later: int = 0
+    claimed: int = 0
     unreachable_people: int = 0
     next_due: datetime | None = None
     by_kind: dict[str, int] = field(default_factory=dict)

@@ -35,7 +35,7 @@ from db.base import utcnow
 from db.engine import Database, write
 from db.models import Notification, NotificationStatus, User, UserStatus
 from services import dates
-from services.notifications import RENDERERS, event_at_of, is_reminder
+from services.notifications import RENDERERS, Ended, event_at_of, is_reminder
 from services.plural import keyed_text
 from services.ports import (
     Button,
@@ -113,12 +113,8 @@ class Pacer:
 
 
 @dataclass
-class TickResult:
-    sent: int = 0
-    failed: int = 0
+class TickResult(Ended):
     retried: int = 0
-    dropped: int = 0
-    cancelled: int = 0
     unreachable: int = 0
     released: int = 0
     sent_ids: list[int] = field(default_factory=list)

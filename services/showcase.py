@@ -1131,23 +1131,22 @@ async def events_for_card(
 # --- figures for funders --------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Figures:
-    published: int = 0
-    providers: int = 0
-    requests: int = 0
-    done: int = 0
-    residents_served: int = 0
-    rating_avg: float | None = None
-    ratings: int = 0
+    published: int
+    providers: int
+    requests: int
+    done: int
+    residents_served: int
+    rating_avg: float | None
+    ratings: int
 
 
 async def figures(session: AsyncSession, since: datetime | None = None) -> Figures:
-    result = Figures()
-    result.published = (
+    published = (
         await session.scalar(select(func.count()).where(ServiceCard.status == CardStatus.PUBLISHED)) or 0
     )
-    result.providers = (
+    providers = (
         await session.scalar(
             select(func.count(func.distinct(ServiceCard.provider_id))).where(
                 ServiceCard.status == CardStatus.PUBLISHED
@@ -1156,12 +1155,8 @@ async def figures(session: AsyncSession, since: datetime | None = None) -> Figur
         or 0
     )
     window = [ServiceRequest.created_at >= since] if since else []
-    result.requests = await count_rows(session, ServiceRequest, *window)
     done = [*window, ServiceRequest.status == RequestStatus.DONE]
-    result.done = await count_rows(session, ServiceRequest, *done)
-    result.residents_served = (
-        await session.scalar(select(func.count(func.distinct(ServiceRequest.resident_id))).where(*done)) or 0
-    )
+    served = await session.scalar(select(func.count(func.distinct(ServiceRequest.resident_id))).where(*done))
     avg, count = (
         await session.execute(
             select(func.avg(ServiceRequest.rating), func.count(ServiceRequest.rating)).where(
@@ -1169,9 +1164,15 @@ async def figures(session: AsyncSession, since: datetime | None = None) -> Figur
             )
         )
     ).one()
-    result.ratings = int(count or 0)
-    result.rating_avg = float(avg) if avg is not None else None
-    return result
+    return Figures(
+        published=published,
+        providers=providers,
+        requests=await count_rows(session, ServiceRequest, *window),
+        done=await count_rows(session, ServiceRequest, *done),
+        residents_served=served or 0,
+        rating_avg=float(avg) if avg is not None else None,
+        ratings=int(count or 0),
+    )
 
 
 # --- privacy and digest registries ----------------------------------------------------------------

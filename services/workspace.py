@@ -3,10 +3,12 @@ remembered forum topics and pinned count (table staff_topics). No aiogram here."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Row, Select, SQLColumnExpression, and_, func, null, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,52 +40,78 @@ class Waiting:
         return number(self.kind, self.id)
 
 
+@dataclass(frozen=True)
+class Source:
+    """One kind of thing in the inbox: its rows, since when it waits, its title (a column of the row,
+    or of the table ``join`` brings), who took it, and what makes a row wait (None: it never does,
+    though its number can still be looked up)."""
+
+    model: Any
+    since: SQLColumnExpression[datetime]
+    title: SQLColumnExpression[str | None]
+    waits: Callable[[datetime], ColumnElement[bool]] | None = None
+    join: tuple[Any, ColumnElement[bool]] | None = None
+    taken_by: SQLColumnExpression[str | None] | None = None
+
+    def rows(self) -> Select[int, datetime, str | None, str | None]:
+        """Each row's id, since when, title and who took it (or NULL)."""
+        taken_by = null() if self.taken_by is None else self.taken_by
+        query = select(self.model.id, self.since, self.title, taken_by)
+        return query if self.join is None else query.join(*self.join)
+
+    def item(self, kind: str, row: Row[int, datetime, str | None, str | None]) -> Waiting:
+        ident, since, title, taken_by = row
+        return Waiting(kind, ident, since, title or "", taken_by)
+
+
+SOURCES: dict[str, Source] = {
+    "consultation": Source(
+        Consultation,
+        Consultation.created_at,
+        Consultation.question,
+        lambda now: Consultation.status.in_(OPEN_STATUSES),
+        taken_by=Consultation.assignee_name,
+    ),
+    "booking": Source(
+        Booking,
+        Booking.created_at,
+        Resource.name,
+        lambda now: and_(Booking.status == BookingStatus.PENDING, Booking.end_at > now),
+        join=(Resource, Resource.id == Booking.resource_id),
+    ),
+    "idea": Source(Idea, Idea.submitted_at, Idea.title, lambda now: Idea.status == IdeaStatus.MODERATION),
+    "card": Source(
+        ServiceCard,
+        ServiceCard.updated_at,
+        ServiceCard.title,
+        lambda now: ServiceCard.status == CardStatus.PENDING,
+    ),
+    "trial": Source(
+        TrialApplication,
+        TrialApplication.created_at,
+        TrialApplication.organisation,
+        lambda now: TrialApplication.status == TrialStatus.PENDING,
+    ),
+    "request": Source(
+        ServiceRequest,
+        ServiceRequest.created_at,
+        ServiceCard.title,
+        join=(ServiceCard, ServiceCard.id == ServiceRequest.card_id),
+    ),
+    "event": Source(Event, Event.starts_at, Event.title),
+}
+"""Every kind of prefixed number staff may look up; those with ``waits`` make the inbox."""
+
+
 async def inbox(session: AsyncSession, now: datetime | None = None) -> list[Waiting]:
     """Everything waiting for staff across features, oldest first: open consultations, booking
     requests to approve, ideas and catalogue cards to moderate, trial-office applications."""
     now = now or utcnow()
     items: list[Waiting] = []
-    consultations = await session.scalars(
-        select(Consultation)
-        .where(Consultation.status.in_(OPEN_STATUSES))
-        .order_by(Consultation.created_at)
-        .limit(INBOX_LIMIT)
-    )
-    for c in consultations:
-        items.append(Waiting("consultation", c.id, c.created_at, c.question or "", c.assignee_name))
-    bookings = await session.execute(
-        select(Booking, Resource.name)
-        .join(Resource, Resource.id == Booking.resource_id)
-        .where(Booking.status == BookingStatus.PENDING, Booking.end_at > now)
-        .order_by(Booking.created_at)
-        .limit(INBOX_LIMIT)
-    )
-    for booking, resource in bookings:
-        items.append(Waiting("booking", booking.id, booking.created_at, resource))
-    ideas = await session.scalars(
-        select(Idea)
-        .where(Idea.status == IdeaStatus.MODERATION)
-        .order_by(Idea.submitted_at)
-        .limit(INBOX_LIMIT)
-    )
-    for idea in ideas:
-        items.append(Waiting("idea", idea.id, idea.submitted_at, idea.title))
-    cards = await session.scalars(
-        select(ServiceCard)
-        .where(ServiceCard.status == CardStatus.PENDING)
-        .order_by(ServiceCard.updated_at)
-        .limit(INBOX_LIMIT)
-    )
-    for card in cards:
-        items.append(Waiting("card", card.id, card.updated_at, card.title))
-    trials = await session.scalars(
-        select(TrialApplication)
-        .where(TrialApplication.status == TrialStatus.PENDING)
-        .order_by(TrialApplication.created_at)
-        .limit(INBOX_LIMIT)
-    )
-    for trial in trials:
-        items.append(Waiting("trial", trial.id, trial.created_at, trial.organisation))
+    for kind, source in SOURCES.items():
+        if source.waits is not None:
+            query = source.rows().where(source.waits(now)).order_by(source.since).limit(INBOX_LIMIT)
+            items += [source.item(kind, row) for row in await session.execute(query)]
     items.sort(key=lambda item: (item.since, item.kind, item.id))
     return items
 
@@ -91,17 +119,11 @@ async def inbox(session: AsyncSession, now: datetime | None = None) -> list[Wait
 async def waiting_count(session: AsyncSession, now: datetime | None = None) -> int:
     """How many things wait for staff (the inbox's length without its per-feature cap)."""
     now = now or utcnow()
-    queries = (
-        select(func.count()).select_from(Consultation).where(Consultation.status.in_(OPEN_STATUSES)),
-        select(func.count())
-        .select_from(Booking)
-        .where(Booking.status == BookingStatus.PENDING, Booking.end_at > now),
-        select(func.count()).select_from(Idea).where(Idea.status == IdeaStatus.MODERATION),
-        select(func.count()).select_from(ServiceCard).where(ServiceCard.status == CardStatus.PENDING),
-        select(func.count())
-        .select_from(TrialApplication)
-        .where(TrialApplication.status == TrialStatus.PENDING),
-    )
+    queries = [
+        select(func.count()).select_from(source.model).where(source.waits(now))
+        for source in SOURCES.values()
+        if source.waits is not None
+    ]
     return sum([await session.scalar(query) or 0 for query in queries])
 
 
@@ -127,37 +149,8 @@ async def remember(session: AsyncSession, code: str, chat_id: int, **values: obj
 
 async def find(session: AsyncSession, kind: str, ident: int) -> Waiting | None:
     """The object behind a prefixed number (waiting or not), as an inbox item; None if there is none."""
-    if kind == "consultation":
-        c = await session.get(Consultation, ident)
-        return None if c is None else Waiting(kind, c.id, c.created_at, c.question or "", c.assignee_name)
-    if kind == "booking":
-        found = (
-            await session.execute(
-                select(Booking, Resource.name)
-                .join(Resource, Resource.id == Booking.resource_id)
-                .where(Booking.id == ident)
-            )
-        ).first()
-        return None if found is None else Waiting(kind, found[0].id, found[0].created_at, found[1])
-    if kind == "idea":
-        idea = await session.get(Idea, ident)
-        return None if idea is None else Waiting(kind, idea.id, idea.submitted_at, idea.title)
-    if kind == "card":
-        card = await session.get(ServiceCard, ident)
-        return None if card is None else Waiting(kind, card.id, card.updated_at, card.title)
-    if kind == "trial":
-        trial = await session.get(TrialApplication, ident)
-        return None if trial is None else Waiting(kind, trial.id, trial.created_at, trial.organisation)
-    if kind == "request":
-        found = (
-            await session.execute(
-                select(ServiceRequest, ServiceCard.title)
-                .join(ServiceCard, ServiceCard.id == ServiceRequest.card_id)
-                .where(ServiceRequest.id == ident)
-            )
-        ).first()
-        return None if found is None else Waiting(kind, found[0].id, found[0].created_at, found[1])
-    if kind == "event":
-        event = await session.get(Event, ident)
-        return None if event is None else Waiting(kind, event.id, event.starts_at, event.title)
-    return None
+    source = SOURCES.get(kind)
+    if source is None:
+        return None
+    row = (await session.execute(source.rows().where(source.model.id == ident))).first()
+    return None if row is None else source.item(kind, row)

@@ -592,7 +592,7 @@ class BroadcastSender:
                 log.warning("broadcast %s: Telegram asks to wait %ss", broadcast.id, exc.retry_after)
                 continue
             except (TelegramForbiddenError, TelegramNotFound) as exc:
-                await self._mark(job, item, DeliveryStatus.BLOCKED, error=exc.message, unreachable=True)
+                await self._mark(job, item, DeliveryStatus.BLOCKED, exc.message)
             except TelegramBadRequest as exc:
                 text = exc.message.lower()
                 if any(marker in text for marker in SOURCE_GONE):
@@ -600,9 +600,9 @@ class BroadcastSender:
                     return
                 gone = any(marker in text for marker in GONE)
                 status = DeliveryStatus.BLOCKED if gone else DeliveryStatus.FAILED
-                await self._mark(job, item, status, error=exc.message, unreachable=gone)
+                await self._mark(job, item, status, exc.message)
             except TelegramMigrateToChat as exc:
-                await self._mark(job, item, DeliveryStatus.FAILED, error=exc.message)
+                await self._mark(job, item, DeliveryStatus.FAILED, exc.message)
             except TelegramUnauthorizedError:
                 log.error("broadcast %s: the bot token is refused; stopping", broadcast.id)
                 job.stop("unauthorized")
@@ -610,7 +610,7 @@ class BroadcastSender:
             except (TelegramAPIError, OSError, TimeoutError) as exc:
                 await self._retry_later(job, item, f"{type(exc).__name__}: {exc}")
             else:
-                await self._mark(job, item, DeliveryStatus.SENT, message_id=result.message_id)
+                await self._mark_sent(job, item, result.message_id)
             return
 
     async def _write(self, job: Job, item: Item, statements: list[Any]) -> None:
@@ -632,33 +632,27 @@ class BroadcastSender:
         log.error("broadcast %s: delivery %s left unmarked; pausing the broadcast", job.broadcast.id, item.id)
         job.stop("db_error")  # go on later from the database, rather than guess what was sent
 
-    async def _mark(
-        self,
-        job: Job,
-        item: Item,
-        status: DeliveryStatus,
-        *,
-        message_id: int | None = None,
-        error: str | None = None,
-        unreachable: bool = False,
-    ) -> None:
-        now = utcnow()
-        values: dict[str, Any] = {
-            "status": status,
-            "attempts": BroadcastDelivery.attempts + 1,
-            "error": (error or None) and error[:200],
-            "next_at": None,
-        }
-        if status == DeliveryStatus.SENT:
-            values.update(sent_at=now, message_id=message_id, error=None)
+    async def _mark(self, job: Job, item: Item, status: DeliveryStatus, error: str) -> None:
+        """A delivery that ended unsent: FAILED, or BLOCKED (the person is marked unreachable too)."""
+        await self._end(job, item, status=status, error=(error or None) and error[:200])
+
+    async def _mark_sent(self, job: Job, item: Item, message_id: int) -> None:
+        await self._end(
+            job, item, status=DeliveryStatus.SENT, sent_at=utcnow(), message_id=message_id, error=None
+        )
+
+    async def _end(self, job: Job, item: Item, **values: Any) -> None:
+        """Record how the delivery ended (``values``: the row's status and what goes with it)."""
         statements: list[Any] = [
-            update(BroadcastDelivery).where(BroadcastDelivery.id == item.id).values(**values)
+            update(BroadcastDelivery)
+            .where(BroadcastDelivery.id == item.id)
+            .values(attempts=BroadcastDelivery.attempts + 1, next_at=None, **values)
         ]
-        if unreachable and item.user_id is not None:
+        if values["status"] == DeliveryStatus.BLOCKED and item.user_id is not None:
             statements.append(
                 update(User)
                 .where(User.id == item.user_id, User.unreachable_at.is_(None))
-                .values(unreachable_at=now)
+                .values(unreachable_at=utcnow())
             )
         job.handled.add(item.id)
         await self._write(job, item, statements)
@@ -667,7 +661,7 @@ class BroadcastSender:
     async def _retry_later(self, job: Job, item: Item, error: str) -> None:
         attempts = item.attempts + 1
         if attempts >= self.max_attempts:
-            await self._mark(job, item, DeliveryStatus.FAILED, error=error)
+            await self._mark(job, item, DeliveryStatus.FAILED, error)
             return
         delay = max(PER_CHAT_INTERVAL, self.retry_base * 2 ** (attempts - 1))
         await self._write(

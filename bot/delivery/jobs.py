@@ -12,10 +12,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from aiogram import Bot
 from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -44,6 +46,16 @@ MONTHLY_JOB = "report.monthly"
 LONG_JOB_LEASE = timedelta(minutes=30)
 """How long an instance may take over the digest, the monthly report or retention before another
 instance takes the work over (the digest for 100,000 people takes about 7 minutes here)."""
+JOB_NAMES = {  # APScheduler's name of each job (what it does, in the logs)
+    DIGEST_JOB: "queue the weekly digest",
+    CATCH_UP_JOB: "queue this week's digest if the bot was down at its time",
+    MONTHLY_JOB: "ask providers about offline recipients; post the monthly report",
+    "consultations.overdue": "raise consultation requests nobody took in time",
+    "events.offers": "expire wait-list offers and pass the places on",
+    showcase_service.UNANSWERED_JOB: "raise service requests providers did not answer in time",
+    "workspace.pin": "keep the pinned count of what waits for staff up to date",
+    "privacy.retention": "erase old guests and expire untouched drafts (152-ФЗ)",
+}
 
 
 @dataclass(frozen=True)
@@ -170,107 +182,86 @@ async def run_monthly(
 # --- each feature's jobs (listed per feature in bot.features) ------------------------------------
 
 
-def weekly_digest(scheduler: BaseScheduler, ctx: JobContext) -> None:
-    settings = ctx.settings
+def add_leased_job(
+    scheduler: BaseScheduler, job_id: str, job: Callable[..., Any], trigger: BaseTrigger, **options: Any
+) -> None:
+    """Add ``job`` (a bot.leases.once wrapper) under ``job_id`` and its JOB_NAMES name: it replaces a
+    job of that id, runs once at a time, and runs missed while the bot was down are folded into one."""
     scheduler.add_job(
-        once(
-            DIGEST_JOB,
-            run_weekly_digest,
-            db=ctx.db,
-            moment_of=lambda now: last_digest_moment(now, settings),
-            ttl=LONG_JOB_LEASE,
-            scheduler=scheduler,
-        ),
-        digest_trigger(settings),
-        args=(settings, ctx.db, ctx.i18n, ctx.outbox),
-        id=DIGEST_JOB,
-        name="queue the weekly digest",
+        job,
+        trigger,
+        id=job_id,
+        name=JOB_NAMES[job_id],
         replace_existing=True,
         coalesce=True,
         max_instances=1,
-        misfire_grace_time=max(60, settings.digest_catch_up_hours * 3600),
+        **options,
     )
+
+
+def digest_lease(func: Callable[..., Any], scheduler: BaseScheduler, ctx: JobContext) -> Callable[..., Any]:
+    """``func`` holding the weekly digest's lease: a digest done by any instance is not queued again."""
+    settings = ctx.settings
+    return once(
+        DIGEST_JOB,
+        func,
+        db=ctx.db,
+        moment_of=lambda now: last_digest_moment(now, settings),
+        ttl=LONG_JOB_LEASE,
+        scheduler=scheduler,
+    )
+
+
+def weekly_digest(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    settings = ctx.settings
+    job = digest_lease(run_weekly_digest, scheduler, ctx)
+    grace = max(60, settings.digest_catch_up_hours * 3600)
+    args = (settings, ctx.db, ctx.i18n, ctx.outbox)
+    add_leased_job(scheduler, DIGEST_JOB, job, digest_trigger(settings), args=args, misfire_grace_time=grace)
 
 
 def digest_catch_up(scheduler: BaseScheduler, ctx: JobContext) -> None:
     settings = ctx.settings
-    scheduler.add_job(
-        once(  # the same lease as the weekly digest: a digest done by any instance is not queued again
-            DIGEST_JOB,
-            run_catch_up,
-            db=ctx.db,
-            moment_of=lambda now: last_digest_moment(now, settings),
-            ttl=LONG_JOB_LEASE,
-            scheduler=scheduler,
-        ),
-        DateTrigger(run_date=datetime.now(settings.tz) + timedelta(seconds=5), timezone=settings.tz),
-        args=(settings, ctx.db, ctx.i18n, ctx.outbox),
-        id=CATCH_UP_JOB,
-        name="queue this week's digest if the bot was down at its time",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=3600,
+    job = digest_lease(run_catch_up, scheduler, ctx)
+    soon = DateTrigger(run_date=datetime.now(settings.tz) + timedelta(seconds=5), timezone=settings.tz)
+    args = (settings, ctx.db, ctx.i18n, ctx.outbox)
+    add_leased_job(scheduler, CATCH_UP_JOB, job, soon, args=args, misfire_grace_time=3600)
+
+
+def monthly_report(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    trigger = CronTrigger(day=1, hour=10, minute=0, timezone=ctx.settings.tz)
+    moment_of = partial(last_fire, trigger)
+    job = once(
+        MONTHLY_JOB, run_monthly, db=ctx.db, moment_of=moment_of, ttl=LONG_JOB_LEASE, scheduler=scheduler
     )
+    args = (ctx.settings, ctx.bot, ctx.db, ctx.i18n, ctx.outbox)
+    add_leased_job(scheduler, MONTHLY_JOB, job, trigger, args=args, misfire_grace_time=12 * 3600)
 
 
-def add_interval_job(
-    scheduler: BaseScheduler,
-    ctx: JobContext,
-    job_id: str,
-    func: Callable[..., Any],
-    interval: timedelta,
-    args: tuple[Any, ...],
-    name: str,
-    ttl: timedelta | None = None,
-) -> None:
-    """A job every ``interval`` that runs in one instance per window (bot.leases)."""
-    scheduler.add_job(
-        once(job_id, func, db=ctx.db, moment_of=every(interval), ttl=ttl or interval),
-        IntervalTrigger(seconds=int(interval.total_seconds()), timezone=ctx.settings.tz),
-        args=args,
-        id=job_id,
-        name=name,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-    )
+def _bot_args(ctx: JobContext) -> tuple[Any, ...]:
+    return (ctx.bot, ctx.db, ctx.i18n, ctx.settings)
 
 
-def consultations_overdue(scheduler: BaseScheduler, ctx: JobContext) -> None:
-    add_interval_job(
-        scheduler,
-        ctx,
-        "consultations.overdue",
-        raise_overdue_consultations,
-        timedelta(minutes=15),
-        (ctx.bot, ctx.db, ctx.i18n, ctx.settings),
-        "raise consultation requests nobody took in time",
-    )
+def _notifier_args(ctx: JobContext) -> tuple[Any, ...]:
+    return (ctx.notifier, ctx.db, ctx.i18n, ctx.settings)
 
 
-def event_offers(scheduler: BaseScheduler, ctx: JobContext) -> None:
-    add_interval_job(
-        scheduler,
-        ctx,
-        "events.offers",
-        process_expired_offers,
-        timedelta(minutes=1),
-        (ctx.notifier, ctx.db, ctx.i18n, ctx.settings),
-        "expire wait-list offers and pass the places on",
-    )
+@dataclass(frozen=True)
+class IntervalJob:
+    """A JobAdder: ``func`` every ``interval``, run in one instance per window (bot.leases), given
+    what ``takes`` picks from the JobContext; its lease lasts ``ttl`` (default: the interval)."""
 
+    job_id: str
+    func: Callable[..., Any]
+    interval: timedelta
+    takes: Callable[[JobContext], tuple[Any, ...]]
+    ttl: timedelta | None = None
 
-def showcase_unanswered(scheduler: BaseScheduler, ctx: JobContext) -> None:
-    add_interval_job(
-        scheduler,
-        ctx,
-        showcase_service.UNANSWERED_JOB,
-        showcase_service.raise_unanswered,
-        timedelta(minutes=showcase_service.UNANSWERED_EVERY_MINUTES),
-        (ctx.notifier, ctx.db, ctx.i18n, ctx.settings),
-        "raise service requests providers did not answer in time",
-    )
+    def __call__(self, scheduler: BaseScheduler, ctx: JobContext) -> None:
+        interval = self.interval
+        job = once(self.job_id, self.func, db=ctx.db, moment_of=every(interval), ttl=self.ttl or interval)
+        trigger = IntervalTrigger(seconds=int(interval.total_seconds()), timezone=ctx.settings.tz)
+        add_leased_job(scheduler, self.job_id, job, trigger, args=self.takes(ctx))
 
 
 async def run_staff_pin(bot: Bot, db: Database, i18n: Translator, settings: Settings) -> None:
@@ -285,48 +276,15 @@ async def run_staff_pin(bot: Bot, db: Database, i18n: Translator, settings: Sett
         log.exception("could not update the pinned count")
 
 
-def staff_pin(scheduler: BaseScheduler, ctx: JobContext) -> None:
-    add_interval_job(
-        scheduler,
-        ctx,
-        "workspace.pin",
-        run_staff_pin,
-        timedelta(minutes=1),
-        (ctx.bot, ctx.db, ctx.i18n, ctx.settings),
-        "keep the pinned count of what waits for staff up to date",
-    )
-
-
-def retention(scheduler: BaseScheduler, ctx: JobContext) -> None:
-    add_interval_job(
-        scheduler,
-        ctx,
-        "privacy.retention",
-        run_retention,
-        timedelta(hours=6),
-        (ctx.settings, ctx.db),
-        "erase old guests and expire untouched drafts (152-ФЗ)",
-        ttl=LONG_JOB_LEASE,
-    )
-
-
-def monthly_report(scheduler: BaseScheduler, ctx: JobContext) -> None:
-    trigger = CronTrigger(day=1, hour=10, minute=0, timezone=ctx.settings.tz)
-    scheduler.add_job(
-        once(
-            MONTHLY_JOB,
-            run_monthly,
-            db=ctx.db,
-            moment_of=lambda now: last_fire(trigger, now),
-            ttl=LONG_JOB_LEASE,
-            scheduler=scheduler,
-        ),
-        trigger,
-        args=(ctx.settings, ctx.bot, ctx.db, ctx.i18n, ctx.outbox),
-        id=MONTHLY_JOB,
-        name="ask providers about offline recipients; post the monthly report",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=12 * 3600,
-    )
+UNANSWERED_EVERY = timedelta(minutes=showcase_service.UNANSWERED_EVERY_MINUTES)
+consultations_overdue = IntervalJob(
+    "consultations.overdue", raise_overdue_consultations, timedelta(minutes=15), _bot_args
+)
+event_offers = IntervalJob("events.offers", process_expired_offers, timedelta(minutes=1), _notifier_args)
+showcase_unanswered = IntervalJob(
+    showcase_service.UNANSWERED_JOB, showcase_service.raise_unanswered, UNANSWERED_EVERY, _notifier_args
+)
+staff_pin = IntervalJob("workspace.pin", run_staff_pin, timedelta(minutes=1), _bot_args)
+retention = IntervalJob(
+    "privacy.retention", run_retention, timedelta(hours=6), lambda ctx: (ctx.settings, ctx.db), LONG_JOB_LEASE
+)
