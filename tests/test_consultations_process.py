@@ -49,6 +49,20 @@ async def link_of(db_path: Path, purpose: str) -> tuple[int, int]:
     raise AssertionError(f"no {purpose} link recorded")
 
 
+async def answer_by_reply(api: FakeTelegram, db_path: Path, text: str) -> None:
+    """Staff press «Ответить» on the card of К-1 and reply ``text`` to the prompt the bot posts."""
+    staff_press(api, "Ответить")
+    await api.wait_text(ADMIN, "ответ по заявке К-1")
+    chat_id, prompt_id = await link_of(db_path, "answer")
+    prompt = {
+        "message_id": prompt_id,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "supergroup"},
+    }
+    staff = api.user(STAFF, "Мария", "Сотрудник")
+    api.push({"message": _message(ADMIN, staff, text=text, reply_to_message={**prompt, "from": BOT})})
+
+
 def consultation(db_path: Path) -> tuple[Any, ...]:
     with sqlite3.connect(db_path) as conn:
         return conn.execute("SELECT status, outcome, rating, meeting_at FROM consultations").fetchone()
@@ -58,7 +72,6 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
     bot = BotProcess(tmp_path, api, ADMIN_IDS=str(STAFF))
     await bot.start()
     person = api.user(PERSON, "Анна", "Смирнова")
-    staff = api.user(STAFF, "Мария", "Сотрудник")
     db_path = tmp_path / "bot.db"
     try:
         await register(  # the first answer waits for the start-up, which applies every migration
@@ -96,21 +109,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         # staff take it and answer by replying to the prompt
         staff_press(api, "Взять")
         await api.wait_text(PERSON, "взята в работу")
-        staff_press(api, "Ответить")
-        await api.wait_text(ADMIN, "ответ по заявке К-1")
-        chat_id, prompt_id = await link_of(db_path, "answer")
-        prompt = {
-            "message_id": prompt_id,
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "supergroup"},
-        }
-        api.push(
-            {
-                "message": _message(
-                    ADMIN, staff, text="Пришлите смету проекта", reply_to_message={**prompt, "from": BOT}
-                )
-            }
-        )
+        await answer_by_reply(api, db_path, "Пришлите смету проекта")
         await api.wait_text(PERSON, "Пришлите смету проекта")
 
         # the person replies

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +15,9 @@ import pytest
 
 pytest.importorskip("aiogram_max", reason="the MAX messenger needs Python 3.12+ with aiogram-max")
 
-from tests.fake_api import BOT, FakeTelegram
+from tests.fake_api import FakeTelegram
 from tests.fake_max import MAX_TOKEN, FakeMax
-from tests.test_consultations_process import link_of
+from tests.test_consultations_process import answer_by_reply
 from tests.test_process import BotProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_clock]  # a real bot process reads the machine's clock
@@ -27,14 +25,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.real_clock]  # a real bot process re
 ADMIN = -1001000000001
 STAFF = 5001
 PERSON = 4343  # in MAX; the Telegram person 4343 is somebody else
-
-
-@pytest.fixture
-async def max_api() -> AsyncIterator[FakeMax]:
-    server = FakeMax()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def press_payload(server: FakeMax, person: int, prefix: str, index: int = 0) -> str:
@@ -79,7 +69,6 @@ async def test_a_resident_in_max_through_the_real_process(
     )
     await bot.start()
     db_path = tmp_path / "bot.db"
-    staff = api.user(STAFF, "Мария", "Сотрудник")
     try:
         # registration: «Начать» in MAX, consent, the questions; the phone through MAX's contact button
         max_api.push_start(PERSON)  # looking around needs no consent: registering on purpose is under «Ещё»
@@ -148,26 +137,7 @@ async def test_a_resident_in_max_through_the_real_process(
         assert "MAX" in card.text and "Галина" in card.text
         api.press(STAFF, "Взять", chat_id=ADMIN)
         await max_api.wait_text(PERSON, "взята в работу")
-        api.press(STAFF, "Ответить", chat_id=ADMIN)
-        await api.wait_text(ADMIN, "ответ по заявке К-1")
-        chat_id, prompt_id = await link_of(db_path, "answer")
-        prompt = {
-            "message_id": prompt_id,
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "supergroup"},
-        }
-        api.push(
-            {
-                "message": {
-                    "message_id": 990_001,
-                    "date": int(time.time()),
-                    "chat": {"id": ADMIN, "type": "supergroup"},
-                    "from": staff,
-                    "text": "Пришлите смету проекта",
-                    "reply_to_message": {**prompt, "from": BOT},
-                }
-            }
-        )
+        await answer_by_reply(api, db_path, "Пришлите смету проекта")
         answer = await max_api.wait_text(PERSON, "Пришлите смету проекта")
         assert any("Ответить" in b["text"] for b in answer.buttons())
 
