@@ -4,7 +4,7 @@ provider marks it done and the resident rates it; plus the rules around it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from aiogram.fsm.storage.base import StorageKey
@@ -121,6 +121,17 @@ async def fill_card(
     assert "Так карточку увидят жители" in provider.all_text()
     await provider.press("Подтвердить")
     assert "отправлена на проверку" in provider.all_text()
+
+
+async def trial_applicant(client_factory, db, settings) -> tuple[TgClient, date]:
+    """A provider at the first question of the trial office application (the first day), and the day
+    that is today for them (the dates they type are counted from it)."""
+    provider = await make_provider(client_factory, db=db)
+    await provider.send("/my")
+    await provider.press("Мои услуги")
+    await provider.press("Пробный офис")
+    await provider.press("Подать заявку")
+    return provider, utcnow().astimezone(settings.tz).date()
 
 
 async def publish_latest(staff: TgClient) -> None:
@@ -508,12 +519,7 @@ async def test_trial_office_application_becomes_a_long_booking(
 
     from db.models.booking import Booking
 
-    provider = await make_provider(client_factory, db=db)
-    await provider.send("/my")
-    await provider.press("Мои услуги")
-    await provider.press("Пробный офис")
-    await provider.press("Подать заявку")
-    today = utcnow().astimezone(settings.tz).date()
+    provider, today = await trial_applicant(client_factory, db, settings)
     start, end = today + timedelta(days=10), today + timedelta(days=14)
     await provider.send("01.01.2001")
     assert "прошла" in provider.all_text()
