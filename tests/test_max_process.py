@@ -7,9 +7,7 @@ number as id is another person."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -18,7 +16,7 @@ pytest.importorskip("aiogram_max", reason="the MAX messenger needs Python 3.12+ 
 from tests.fake_api import FakeTelegram
 from tests.fake_max import MAX_TOKEN, FakeMax
 from tests.test_consultations_process import answer_by_reply
-from tests.test_process import BotProcess
+from tests.test_process import BotProcess, due_now, rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_clock]  # a real bot process reads the machine's clock
 
@@ -49,11 +47,6 @@ async def converse(server: FakeMax, person: int, *steps: tuple[str, str]) -> Non
         else:
             server.press(person, action)
         await server.wait_text(person, reply, since=since)
-
-
-def rows(db_path: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(sql).fetchall()
 
 
 async def test_a_resident_in_max_through_the_real_process(
@@ -114,10 +107,7 @@ async def test_a_resident_in_max_through_the_real_process(
         assert rows(db_path, "SELECT status FROM bookings") == [("confirmed",)]
 
         # the reminder: due a day before; brought forward so the running outbox sends it now, in MAX
-        with sqlite3.connect(db_path) as conn:
-            conn.execute(
-                "UPDATE notifications SET due_at = '2000-01-01 00:00:00.000000' WHERE kind = 'booking.reminder'"
-            )
+        due_now(db_path, "booking.reminder")
         reminder = await max_api.wait_text(PERSON, "Напоминаем", timeout=30)
         assert "Коворкинг" in reminder.text and any("Приду" in b["text"] for b in reminder.buttons())
         assert rows(db_path, "SELECT messenger FROM notifications WHERE kind = 'booking.reminder'") == [
