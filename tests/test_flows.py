@@ -46,6 +46,14 @@ async def person(db: Any, client: TgClient, **fields: Any) -> None:
         s.add(User(**values))
 
 
+async def switch_topics(someone: TgClient, *topics: str) -> None:
+    """In /settings → «Темы», press each of ``topics`` (switching it on or off)."""
+    await someone.send("/settings")
+    await someone.press("Темы")
+    for topic in topics:
+        await someone.press(topic)
+
+
 async def send_voice(client: TgClient, caption: str | None = None) -> str:
     file_id = f"voice-{next(_voices)}"
     await client.send_message(
@@ -322,13 +330,8 @@ async def test_topics_choose_the_sections_of_the_news_of_the_week(
         await person(db, someone)
     async with db.session() as s:
         await digest_service.add_news(s, STAFF_ID, "Центр работает в субботу")
-    await anna.send("/settings")
-    await anna.press("Темы")
-    await anna.press("Идеи жителей")
-    await boris.send("/settings")
-    await boris.press("Темы")
-    await boris.press("Мероприятия")
-    await boris.press("Новости Центра")
+    await switch_topics(anna, "Идеи жителей")
+    await switch_topics(boris, "Мероприятия", "Новости Центра")
     async with db.session() as s:
         stored = {u.tg_id: u.interest_topics for u in await s.scalars(select(User))}
     assert stored[anna.user.id] == ["ideas"] and stored[boris.user.id] == ["events", "news"]
