@@ -1,6 +1,6 @@
 """Rows for tests and benches with ordinary values, so that a caller names only what its check depends on
 (the title, the capacity, when it starts): an event's draft and a published event made from it through
-services.events; a published idea.
+services.events; a published idea; a person registered straight in the database.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from typing import Any
 
 from db.base import utcnow
 from db.engine import Database, write
-from db.models import Event, Idea
+from db.models import Event, Idea, User, UserStatus
 from services import events as ev
+from tests.client import TgClient
 
 STAFF = 5001
 
@@ -72,3 +73,18 @@ async def published_idea(db: Database, author_id: int, **fields: Any) -> int:
         idea = Idea(author_id=author_id, **values)
         s.add(idea)
     return idea.id
+
+
+async def registered_person(db: Database, client: TgClient, **columns: Any) -> User:
+    """``client``'s person, registered straight in the database (the registration dialog has tests of its
+    own); ``columns`` set the person's other columns (target_group, district, organisation, phone, …)."""
+    async with db.session() as s, write(s):
+        user = User(
+            tg_id=client.user.id,
+            full_name=client.user.full_name,
+            status=UserStatus.REGISTERED,
+            registered_at=utcnow(),
+            **columns,
+        )
+        s.add(user)
+    return user

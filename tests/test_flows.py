@@ -13,8 +13,7 @@ from aiogram.types import Voice
 from sqlalchemy import select
 
 from db.base import utcnow
-from db.engine import write
-from db.models import Booking, Consultation, ConsultationMessage, Notification, User, UserStatus
+from db.models import Booking, Consultation, ConsultationMessage, Notification, User
 from db.models.showcase import ServiceRequest
 from keyboards.booking import BookingAction, OwnBooking
 from keyboards.consultations import Consult, ConsultCb
@@ -24,7 +23,7 @@ from services import digest as digest_service
 from services.digest import DigestItem
 from tests.client import TgClient
 from tests.conftest import ADMIN_CHAT_ID, STAFF_ID
-from tests.factories import published_event
+from tests.factories import published_event, registered_person
 
 _voices = iter(range(1, 10_000))
 
@@ -32,18 +31,13 @@ _voices = iter(range(1, 10_000))
 async def person(db: Any, client: TgClient, **fields: Any) -> None:
     """A registered person (the registration dialog has tests of its own)."""
     values: dict[str, Any] = {
-        "tg_id": client.user.id,
-        "full_name": client.user.full_name,
-        "status": UserStatus.REGISTERED,
         "target_group": "nko_staff",
         "district": "krasnoturansky",
         "organisation": "АНО «Сибирь»",
-        "registered_at": utcnow(),
         "digest_enabled": True,
     }
     values.update(fields)
-    async with db.session() as s, write(s):
-        s.add(User(**values))
+    await registered_person(db, client, **values)
 
 
 async def switch_topics(someone: TgClient, *topics: str) -> None:

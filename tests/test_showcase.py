@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.delivery.telegram import TelegramNotifier
 from db.base import utcnow
 from db.engine import write
-from db.models import AuditLog, User, UserStatus
+from db.models import AuditLog, User
 from db.models.showcase import (
     CardStatus,
     RequestStatus,
@@ -25,6 +25,7 @@ from keyboards.showcase_staff import ExpoAction, ExpoLinkCb
 from services import showcase as svc
 from tests.client import Press, TgClient
 from tests.conftest import ADMIN_CHAT_ID, STAFF_ID, register
+from tests.factories import registered_person
 
 PROVIDER_ID = 2001
 RESIDENT_ID = 3001
@@ -36,29 +37,10 @@ async def state_of(client: TgClient) -> str | None:
     return await client.dp.storage.get_state(key)
 
 
-async def quick_register(
-    db,
-    client: TgClient,
-    *,
-    group: str,
-    district: str,
-    organisation: str | None = None,
-    phone: str | None = None,
-) -> None:
-    """A registered person straight in the database (the registration dialog has its own tests)."""
-    async with db.session() as s, write(s):
-        s.add(
-            User(
-                tg_id=client.user.id,
-                full_name=client.user.full_name,
-                status=UserStatus.REGISTERED,
-                target_group=group,
-                organisation=organisation,
-                district=district,
-                phone=phone,
-                registered_at=utcnow(),
-            )
-        )
+async def quick_register(db, client: TgClient, *, group: str, district: str, **columns: Any) -> None:
+    """A registered person of ``group`` in ``district`` straight in the database (``columns``: the
+    organisation, the phone)."""
+    await registered_person(db, client, target_group=group, district=district, **columns)
 
 
 async def make_provider(
