@@ -15,7 +15,6 @@ import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import database as bench_db
 from bench.figures import percentile
-from db.base import utcnow
 from db.engine import Database
 from services import events as ev
+from tests.factories import published_event
 
 SCHEMA = "bench_events"
 
@@ -36,22 +35,9 @@ async def open_db(url: str) -> Database:
 
 
 async def make_event(db: Database, capacity: int) -> int:
-    now = utcnow()
-    draft = ev.Draft(
-        title="Bench",
-        description="Bench event",
-        kind="seminar",
-        starts_at=now + timedelta(days=3),
-        ends_at=now + timedelta(days=3, hours=2),
-        place_kind="center",
-        place="Hall",
-        district="krasnoturansky",
-        capacity=capacity,
-        reg_deadline=now + timedelta(days=3),
+    event = await published_event(
+        db, by=1, title="Bench", description="Bench event", kind="seminar", place="Hall", capacity=capacity
     )
-    async with db.session() as s:
-        event = await ev.create_event(s, 1, draft)
-        await ev.publish(s, 1, event.id, announce=False)
     return event.id
 
 

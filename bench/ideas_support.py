@@ -30,6 +30,7 @@ from db.engine import Database, write
 from db.models import Idea, IdeaSupport, User
 from services import ideas as svc
 from services.errors import DomainError
+from tests.factories import published_idea
 
 SCHEMA = "bench_ideas"
 
@@ -39,22 +40,7 @@ async def open_db(url: str) -> Database:
 
 
 async def make_idea(db: Database, author: User, **fields: object) -> int:
-    values: dict[str, object] = {
-        "title": "Идея",
-        "problem": "Проблема",
-        "description": "Описание",
-        "district": "krasnoturansky",
-        "audience": "youth",
-        "help_needed": ["space"],
-        "media": [],
-        "status": "published",
-        "published_at": utcnow(),
-    }
-    values.update(fields)
-    async with db.session() as s, write(s):
-        idea = Idea(author_id=author.id, **values)
-        s.add(idea)
-    return idea.id
+    return await published_idea(db, author.id, **fields)
 
 
 async def press(db: Database, idea_id: int, user: User) -> tuple[float, bool]:

@@ -29,6 +29,7 @@ from db.engine import Database
 from db.models import Base
 from tests.client import TgClient
 from tests.fake_api import FakeTelegram
+from tests.fake_max import FakeMax
 from tests.fakes import FakeSession
 
 TEST_TOKEN = "123456789:AAEtesttokentesttokentesttokentest12"
@@ -228,6 +229,15 @@ async def api() -> AsyncIterator[FakeTelegram]:
     member in it is Мария Сотрудник, as in the in-process ``staff`` client."""
     server = FakeTelegram(TEST_TOKEN)
     server.names[STAFF_ID] = ("Мария", "Сотрудник")
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def max_api() -> AsyncIterator[FakeMax]:
+    """The fake MAX Bot API server on 127.0.0.1 (tests/fake_max.py), for the MAX messenger's tests."""
+    server = FakeMax()
     await server.start()
     yield server
     await server.stop()

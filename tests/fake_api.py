@@ -11,11 +11,12 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.fake_server import LoopbackServer
 
 BOT = {"id": 123456789, "is_bot": True, "first_name": "Центр", "username": "cc_test_bot"}
 
@@ -48,39 +49,20 @@ def _decode(value: str) -> Any:
         return value
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackServer[ApiCall]):
+    route = "/bot{token}/{method}"
+
     def __init__(self, token: str) -> None:
+        super().__init__()
         self.token = token
-        self.calls: list[ApiCall] = []
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100)
-        self._new_update = asyncio.Event()
-        self._new_call = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self.port = 0
         self.failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.delays: dict[str, float] = {}  # method -> seconds each answer waits (after recording)
         self.names: dict[int, tuple[str, str]] = {}  # user id -> (first, last) name, «Иван Петров» if unset
 
     # --- control from the test -----------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     def push(self, update: dict[str, Any]) -> None:
         update = {"update_id": next(self._update_ids), **update}
@@ -157,24 +139,8 @@ class FakeTelegram:
     def sent_to(self, chat_id: int) -> list[ApiCall]:
         return [c for c in self.calls if str(c.params.get("chat_id")) == str(chat_id)]
 
-    async def wait_for(self, predicate: Callable[[ApiCall], bool], timeout: float = 20.0) -> ApiCall:
-        deadline = time.monotonic() + timeout
-        checked = 0
-        while True:
-            for call in self.calls[checked:]:
-                if predicate(call):
-                    return call
-            checked = len(self.calls)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(
-                    f"timed out; calls so far: {[(c.method, c.text[:40]) for c in self.calls]}"
-                )
-            self._new_call.clear()
-            try:
-                await asyncio.wait_for(self._new_call.wait(), remaining)
-            except TimeoutError:
-                pass
+    def _summary(self, call: ApiCall) -> tuple[Any, ...]:
+        return call.method, call.text[:40]
 
     async def wait_text(self, chat_id: int, fragment: str, timeout: float = 20.0) -> ApiCall:
         return await self.wait_for(
@@ -212,8 +178,7 @@ class FakeTelegram:
             params = await request.json()
         call = ApiCall(method, params, files)
         if method.lower() != "getupdates":
-            self.calls.append(call)
-            self._new_call.set()
+            self._record(call)
         if self.delays.get(method):
             await asyncio.sleep(self.delays[method])
         queued = self.failures.get(method)
@@ -249,11 +214,7 @@ class FakeTelegram:
             timeout = min(float(params.get("timeout") or 0), 1.0)
             pending = [u for u in self._updates if u["update_id"] >= offset]
             if not pending and timeout:
-                self._new_update.clear()
-                try:
-                    await asyncio.wait_for(self._new_update.wait(), timeout)
-                except TimeoutError:
-                    pass
+                await self._next_update(timeout)
                 pending = [u for u in self._updates if u["update_id"] >= offset]
             return pending[:100]
         if method == "getchatmember":

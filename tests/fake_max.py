@@ -12,14 +12,14 @@ test pushes a person's text, a «Начать» (bot_started), a button press or
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.fake_server import LoopbackServer
 
 MAX_TOKEN = "max-test-token"
 MAX_BOT = {"user_id": 7000001, "first_name": "Центр", "username": "cc_max_bot", "is_bot": True}
@@ -55,40 +55,19 @@ class MaxCall:
         ]
 
 
-class FakeMax:
+class FakeMax(LoopbackServer[MaxCall]):
     def __init__(self, token: str = MAX_TOKEN) -> None:
+        super().__init__()
         self.token = token
-        self.calls: list[MaxCall] = []
         self.messages: dict[str, dict[str, Any]] = {}  # mid -> the message as MAX keeps it
         self._owner: dict[str, int] = {}  # mid -> the person of the dialog
         self._updates: list[dict[str, Any]] = []
         self._seq = itertools.count(1)
         self._callbacks = itertools.count(1)
         self._uploads = itertools.count(1)
-        self._new_update = asyncio.Event()
-        self._new_call = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self.port = 0
         self.unauthorized = 0
         self.failures: list[tuple[int, dict[str, Any]]] = []  # the next calls' error answers
         self.names: dict[int, tuple[str, str]] = {}
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_route("*", "/{path:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # --- what a person does -------------------------------------------------------------------
 
@@ -173,27 +152,8 @@ class FakeMax:
     def sent_to(self, person: int) -> list[MaxCall]:
         return [c for c in self.calls if c.person == person]
 
-    async def wait_for(
-        self, predicate: Callable[[MaxCall], bool], timeout: float = 20.0, since: int = 0
-    ) -> MaxCall:
-        """The first call (from the ``since``-th on) that ``predicate`` accepts, waiting for it."""
-        deadline = time.monotonic() + timeout
-        checked = since
-        while True:
-            for call in self.calls[checked:]:
-                if predicate(call):
-                    return call
-            checked = len(self.calls)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(
-                    f"timed out; MAX calls so far: {[(c.http, c.path, c.text[:50]) for c in self.calls]}"
-                )
-            self._new_call.clear()
-            try:
-                await asyncio.wait_for(self._new_call.wait(), remaining)
-            except TimeoutError:
-                pass
+    def _summary(self, call: MaxCall) -> tuple[Any, ...]:
+        return call.http, call.path, call.text[:50]
 
     async def wait_text(self, person: int, fragment: str, timeout: float = 20.0, since: int = 0) -> MaxCall:
         return await self.wait_for(lambda c: c.person == person and fragment in c.text, timeout, since)
@@ -227,19 +187,11 @@ class FakeMax:
         """The next call (not a poll) gets this error answer, as MAX gives it."""
         self.failures.append((status, {"code": code, "message": message}))
 
-    def _record(self, call: MaxCall) -> None:
-        self.calls.append(call)
-        self._new_call.set()
-
     async def _updates_from(self, params: dict[str, str]) -> dict[str, Any]:
         marker = int(params.get("marker") or 1)  # positions count from 1; the marker is the next one
         timeout = min(float(params.get("timeout") or 0), 1.0)
         if len(self._updates) < marker and timeout:
-            self._new_update.clear()
-            try:
-                await asyncio.wait_for(self._new_update.wait(), timeout)
-            except TimeoutError:
-                pass
+            await self._next_update(timeout)
         batch = self._updates[marker - 1 : marker - 1 + int(params.get("limit") or 100)]
         return {"updates": batch, "marker": marker + len(batch)}
 

@@ -195,13 +195,8 @@ class FakeSession(BaseSession):
                 is_forum=m.chat_id in self.forums or None,
                 accent_color_id=0,
                 max_reaction_count=0,
-                accepted_gift_types=AcceptedGiftTypes(
-                    unlimited_gifts=False,
-                    limited_gifts=False,
-                    unique_gifts=False,
-                    premium_subscription=False,
-                    gifts_from_channels=False,
-                ),
+                # no gifts of any kind: every flag off, whatever flags the installed aiogram knows
+                accepted_gift_types=AcceptedGiftTypes(**dict.fromkeys(AcceptedGiftTypes.model_fields, False)),
             )
         if name == "CreateForumTopic":
             if m.chat_id not in self.forums:

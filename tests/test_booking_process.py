@@ -4,13 +4,12 @@ and another person then books the freed place."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from tests.fake_api import FakeTelegram
-from tests.test_process import BotProcess, register
+from tests.test_process import BotProcess, due_now, register, rows
 
 pytestmark = pytest.mark.real_clock  # a real bot process reads the machine's clock
 
@@ -30,8 +29,7 @@ def press_prefix(server: FakeTelegram, user_id: int, prefix: str, index: int = 0
 
 
 def booking_rows(db_path: Path) -> list[tuple[int, str, str]]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT user_id, status, start_at FROM bookings ORDER BY id").fetchall()
+    return rows(db_path, "SELECT user_id, status, start_at FROM bookings ORDER BY id")
 
 
 async def walk_to_confirm(server: FakeTelegram, person: int, time_label: str | None = None) -> str:
@@ -76,11 +74,7 @@ async def test_book_remind_cancel_rebook_through_the_real_process(tmp_path: Path
         assert status == "confirmed"
 
         # the reminder is due a day before; bring it forward so the running outbox sends it now
-        with sqlite3.connect(tmp_path / "bot.db") as conn:
-            conn.execute(
-                "UPDATE notifications SET due_at = '2000-01-01 00:00:00.000000' "
-                "WHERE kind = 'booking.reminder'"
-            )
+        due_now(tmp_path / "bot.db", "booking.reminder")
         reminder = await api.wait_text(anna, "Напоминаем", timeout=30)
         assert "Переговорная" in reminder.text
         labels = [b["text"] for b in reminder.buttons()]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from aiogram.types import Document, ForumTopic, Message
 from sqlalchemy import select
 
@@ -77,6 +78,12 @@ async def file_request(
     await client.press("Будни, утро")
     assert "Проверьте заявку" in client.last_text
     await client.press("Отправить заявку")
+
+
+@pytest.fixture
+def olga(client_factory: Any) -> TgClient:
+    """A second person beside ``client`` (Иван Петров, 1001)."""
+    return client_factory(1002, first_name="Ольга", last_name="Иванова")
 
 
 async def registered(client: TgClient) -> None:
@@ -214,20 +221,20 @@ async def test_my_lists_requests_and_cancel(
     assert any("закрыта или отменена" in a for a in staff.alerts())
 
 
-async def test_someone_elses_request_is_out_of_reach(client_factory: Any, db: Any, fake_session: Any) -> None:
-    owner = client_factory(1001)
-    other = client_factory(1002, first_name="Ольга", last_name="Иванова")
-    await registered(owner)
-    await register(other)
-    await file_request(owner, document=False)
+async def test_someone_elses_request_is_out_of_reach(
+    client: TgClient, olga: TgClient, db: Any, fake_session: Any
+) -> None:
+    await registered(client)
+    await register(olga)
+    await file_request(client, document=False)
     for action in ("view", "cancel", "cancel_yes", "write", "rate_ask", "comment"):
-        await other.press_data(ConsultCb(action=action, id=1).pack())
-        assert any("не найден" in a for a in other.alerts()), action
-    await other.press_data(ConsultCb(action="rate", id=1, v="5").pack())
-    assert any("не найден" in a for a in other.alerts())
+        await olga.press_data(ConsultCb(action=action, id=1).pack())
+        assert any("не найден" in a for a in olga.alerts()), action
+    await olga.press_data(ConsultCb(action="rate", id=1, v="5").pack())
+    assert any("не найден" in a for a in olga.alerts())
     c = await one(db)
     assert c.status == "new" and c.rating is None
-    assert not any("Как подать заявку" in t for t in person_texts(fake_session, other.chat_id))
+    assert not any("Как подать заявку" in t for t in person_texts(fake_session, olga.chat_id))
 
 
 async def test_text_in_admin_chat_is_escaped(
@@ -365,13 +372,11 @@ async def test_overdue_requests_are_raised_again(
     assert await raise_overdue(bot, db, i18n, settings, now=datetime(2026, 12, 9, 15, 31, tzinfo=tz)) == 0
 
 
-async def test_open_list_and_org_history(client_factory: Any, staff: TgClient, db: Any) -> None:
-    first = client_factory(1001)
-    second = client_factory(1002, first_name="Ольга", last_name="Иванова")
-    await registered(first)
-    await registered(second)
-    await file_request(first, document=False)
-    await file_request(second, question="Как вести бухгалтерию НКО на УСН?", document=False)
+async def test_open_list_and_org_history(client: TgClient, olga: TgClient, staff: TgClient, db: Any) -> None:
+    await registered(client)
+    await registered(olga)
+    await file_request(client, document=False)
+    await file_request(olga, question="Как вести бухгалтерию НКО на УСН?", document=False)
     await staff.send("/consults")
     assert (
         "Открытые заявки на консультацию: 2" in staff.last_text

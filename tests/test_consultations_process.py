@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import pytest
 
 from tests.client import Press
 from tests.fake_api import BOT, FakeTelegram
-from tests.test_process import BotProcess, converse, register
+from tests.test_process import BotProcess, converse, register, rows, the_row
 
 ADMIN = -1001000000001
 STAFF = 5001
@@ -37,28 +36,41 @@ def staff_press(api: FakeTelegram, label: str) -> None:
 async def link_of(db_path: Path, purpose: str) -> tuple[int, int]:
     """The admin-chat message a staff reply must go to (recorded right after it is sent)."""
     for _attempt in range(100):
-        with sqlite3.connect(db_path) as conn:
-            row = conn.execute(
-                "SELECT chat_id, message_id FROM consultation_links WHERE purpose = ? AND chat_id = ? "
-                "ORDER BY created_at DESC",
-                (purpose, ADMIN),
-            ).fetchone()
-        if row is not None:
-            return int(row[0]), int(row[1])
+        found = rows(
+            db_path,
+            "SELECT chat_id, message_id FROM consultation_links WHERE purpose = ? AND chat_id = ? "
+            "ORDER BY created_at DESC",
+            purpose,
+            ADMIN,
+        )
+        if found:
+            return int(found[0][0]), int(found[0][1])
         await asyncio.sleep(0.1)
     raise AssertionError(f"no {purpose} link recorded")
 
 
+async def answer_by_reply(api: FakeTelegram, db_path: Path, text: str) -> None:
+    """Staff press «Ответить» on the card of К-1 and reply ``text`` to the prompt the bot posts."""
+    staff_press(api, "Ответить")
+    await api.wait_text(ADMIN, "ответ по заявке К-1")
+    chat_id, prompt_id = await link_of(db_path, "answer")
+    prompt = {
+        "message_id": prompt_id,
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "supergroup"},
+    }
+    staff = api.user(STAFF, "Мария", "Сотрудник")
+    api.push({"message": _message(ADMIN, staff, text=text, reply_to_message={**prompt, "from": BOT})})
+
+
 def consultation(db_path: Path) -> tuple[Any, ...]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT status, outcome, rating, meeting_at FROM consultations").fetchone()
+    return the_row(db_path, "SELECT status, outcome, rating, meeting_at FROM consultations")
 
 
 async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegram) -> None:
     bot = BotProcess(tmp_path, api, ADMIN_IDS=str(STAFF))
     await bot.start()
     person = api.user(PERSON, "Анна", "Смирнова")
-    staff = api.user(STAFF, "Мария", "Сотрудник")
     db_path = tmp_path / "bot.db"
     try:
         await register(  # the first answer waits for the start-up, which applies every migration
@@ -96,21 +108,7 @@ async def test_request_through_the_real_process(tmp_path: Path, api: FakeTelegra
         # staff take it and answer by replying to the prompt
         staff_press(api, "Взять")
         await api.wait_text(PERSON, "взята в работу")
-        staff_press(api, "Ответить")
-        await api.wait_text(ADMIN, "ответ по заявке К-1")
-        chat_id, prompt_id = await link_of(db_path, "answer")
-        prompt = {
-            "message_id": prompt_id,
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "supergroup"},
-        }
-        api.push(
-            {
-                "message": _message(
-                    ADMIN, staff, text="Пришлите смету проекта", reply_to_message={**prompt, "from": BOT}
-                )
-            }
-        )
+        await answer_by_reply(api, db_path, "Пришлите смету проекта")
         await api.wait_text(PERSON, "Пришлите смету проекта")
 
         # the person replies

@@ -30,6 +30,7 @@ from services.outbox import Pacer
 from tests.client import TgClient
 from tests.conftest import ADMIN_CHAT_ID, DEFAULT_MOMENT, register
 from tests.conftest import local as at_local
+from tests.factories import published_event
 
 
 async def _no_sleep(_seconds: float) -> None:
@@ -267,25 +268,19 @@ async def test_staff_edit_and_cancel_tell_people(
 async def test_deadline_and_unregistered(
     client_factory: Callable[..., TgClient], db: Database, client: TgClient
 ) -> None:
-    async with db.session() as s:
-        now = utcnow()
-        event = await ev.create_event(
-            s,
-            5001,
-            ev.Draft(
-                title="ЭКСПО социальных предпринимателей",
-                description="Выставка",
-                kind="expo",
-                starts_at=now + timedelta(days=2),
-                ends_at=now + timedelta(days=2, hours=6),
-                place_kind="address",
-                place="Минусинск, ул. Гоголя, 68",
-                district="minusinsk",
-                capacity=None,
-                reg_deadline=now + timedelta(days=1),
-            ),
-        )
-        await ev.publish(s, 5001, event.id, announce=False)
+    event = await published_event(
+        db,
+        title="ЭКСПО социальных предпринимателей",
+        description="Выставка",
+        kind="expo",
+        starts_in=timedelta(days=2),
+        lasts=timedelta(hours=6),
+        closes_in=timedelta(days=1),
+        place_kind="address",
+        place="Минусинск, ул. Гоголя, 68",
+        district="minusinsk",
+        capacity=None,
+    )
     # unregistered: sees the card with its sign-up button; signing up asks for consent
     await client.send(f"/start ev_{event.id}")
     texts = client.all_text()
@@ -318,25 +313,9 @@ async def test_last_place_race_through_the_bot(client_factory: Callable[..., TgC
             for n in range(51)
         ]
         s.add_all(people)
-    now = utcnow()
-    async with db.session() as s:
-        event = await ev.create_event(
-            s,
-            5001,
-            ev.Draft(
-                title="Семинар",
-                description="О грантах",
-                kind="seminar",
-                starts_at=now + timedelta(days=1),
-                ends_at=now + timedelta(days=1, hours=2),
-                place_kind="center",
-                place="Зал",
-                district="krasnoturansky",
-                capacity=2,
-                reg_deadline=now + timedelta(days=1),
-            ),
-        )
-        await ev.publish(s, 5001, event.id, announce=False)
+    event = await published_event(
+        db, title="Семинар", description="О грантах", kind="seminar", starts_in=timedelta(days=1), place="Зал"
+    )
     first = client_factory(30_050)
     await first.press_data(EvCb(a="su", e=event.id).pack())
     clients = [client_factory(30_000 + n) for n in range(50)]
@@ -437,25 +416,16 @@ async def test_random_feedback_comment(
             async with write(s):
                 user = User(tg_id=7001, status=UserStatus.REGISTERED, full_name="Иван Петров")
                 s.add(user)
-    now = utcnow()
+    event = await published_event(
+        db,
+        starts_in=timedelta(minutes=30),
+        lasts=timedelta(hours=1, minutes=30),
+        place_kind="online",
+        place="https://meet.example.org/a",
+        district=None,
+        capacity=None,
+    )
     async with db.session() as s:
-        event = await ev.create_event(
-            s,
-            5001,
-            ev.Draft(
-                title="Встреча",
-                description="Встреча НКО",
-                kind="meeting",
-                starts_at=now + timedelta(minutes=30),
-                ends_at=now + timedelta(hours=2),
-                place_kind="online",
-                place="https://meet.example.org/a",
-                district=None,
-                capacity=None,
-                reg_deadline=now + timedelta(minutes=30),
-            ),
-        )
-        await ev.publish(s, 5001, event.id, announce=False)
         fresh = await s.get(User, user.id)
         assert fresh is not None
         await ev.self_checkin(s, fresh, event.id, event.checkin_code)
@@ -559,24 +529,7 @@ async def test_cant_come_frees_the_place_and_the_job_is_registered(
     assert job is not None and job.func.__wrapped__ is ev.process_expired_offers
 
     now = utcnow()
-    async with db.session() as s:
-        event = await ev.create_event(
-            s,
-            5001,
-            ev.Draft(
-                title="Встреча НКО",
-                description="Знакомство",
-                kind="meeting",
-                starts_at=now + timedelta(hours=5),
-                ends_at=now + timedelta(hours=7),
-                place_kind="center",
-                place="Малый зал",
-                district="krasnoturansky",
-                capacity=2,
-                reg_deadline=now + timedelta(hours=5),
-            ),
-        )
-        await ev.publish(s, 5001, event.id, announce=False)
+    event = await published_event(db, title="Встреча НКО", starts_in=timedelta(hours=5), place="Малый зал")
     anna = client_factory(2201, first_name="Анна", last_name="Смирнова")
     boris = client_factory(2202, first_name="Борис", last_name="Ким")
     dina = client_factory(2203, first_name="Дина", last_name="Ли")
@@ -616,26 +569,17 @@ async def test_cant_come_frees_the_place_and_the_job_is_registered(
 
 
 async def test_events_list_pages(client: TgClient, db: Database) -> None:
-    now = utcnow()
-    async with db.session() as s:
-        for n in range(7):
-            event = await ev.create_event(
-                s,
-                5001,
-                ev.Draft(
-                    title=f"Событие {n + 1}",
-                    description="Описание",
-                    kind="seminar",
-                    starts_at=now + timedelta(days=n + 1),
-                    ends_at=now + timedelta(days=n + 1, hours=1),
-                    place_kind="center",
-                    place="Зал",
-                    district="krasnoturansky",
-                    capacity=10,
-                    reg_deadline=now + timedelta(days=n + 1),
-                ),
-            )
-            await ev.publish(s, 5001, event.id, announce=False)
+    for n in range(7):
+        await published_event(
+            db,
+            title=f"Событие {n + 1}",
+            description="Описание",
+            kind="seminar",
+            starts_in=timedelta(days=n + 1),
+            lasts=timedelta(hours=1),
+            place="Зал",
+            capacity=10,
+        )
     await register(client)
     await client.send("/events")
     assert "стр. 1 из 2" in client.last_text and "Событие 5" in client.last_text

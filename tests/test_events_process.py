@@ -4,7 +4,6 @@ gets the offer (sent by the running outbox) and confirms, people check in."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from db.base import utcnow
 from services import events as ev
 from tests.client import Press
 from tests.fake_api import FakeTelegram
-from tests.test_process import BotProcess, register
+from tests.test_process import BotProcess, register, rows
 
 pytestmark = pytest.mark.real_clock  # a real bot process reads the machine's clock
 
@@ -38,12 +37,13 @@ def has_button(call: Any, chat_id: int, label: str) -> bool:
 
 
 def statuses(db_path: Path) -> dict[str, str]:
-    with sqlite3.connect(db_path) as conn:
-        rows = conn.execute(
+    return dict(
+        rows(
+            db_path,
             "SELECT users.full_name, event_signups.status FROM event_signups "
-            "JOIN users ON users.id = event_signups.user_id"
-        ).fetchall()
-    return dict(rows)
+            "JOIN users ON users.id = event_signups.user_id",
+        )
+    )
 
 
 @pytest.mark.slow
@@ -139,7 +139,6 @@ async def test_done_when_through_the_real_process(tmp_path: Path, api: FakeTeleg
         "Борис Ким": "confirmed",
         "Вера Лис": "confirmed",
     }
-    with sqlite3.connect(tmp_path / "bot.db") as conn:
-        assert conn.execute(
-            "SELECT count(*) FROM event_signups WHERE checked_in_at IS NOT NULL"
-        ).fetchone() == (2,)
+    assert rows(
+        tmp_path / "bot.db", "SELECT count(*) FROM event_signups WHERE checked_in_at IS NOT NULL"
+    ) == [(2,)]

@@ -15,6 +15,7 @@ from services import digest, privacy
 from services import events as ev
 from services.errors import Conflict, NotAllowed, ValidationFailed
 from tests.conftest import local
+from tests.factories import event_draft, published_event
 
 NOW = local(2026, 12, 1, 10, 0).astimezone(UTC)  # services get this ``now``; the clock starts there too
 STAFF = 5001
@@ -39,28 +40,11 @@ async def add_people(db: Database, count: int, start: int = 1, **fields: Any) ->
 
 
 def draft(capacity: int | None = 2, **overrides: Any) -> ev.Draft:
-    values: dict[str, Any] = {
-        "title": "Школа НКО: гранты",
-        "description": "Как подать заявку на президентский грант",
-        "kind": "training",
-        "starts_at": NOW + timedelta(days=3),
-        "ends_at": NOW + timedelta(days=3, hours=2),
-        "place_kind": "center",
-        "place": "Большой зал",
-        "district": "krasnoturansky",
-        "capacity": capacity,
-        "reg_deadline": NOW + timedelta(days=3),
-        "audience": [],
-    }
-    values.update(overrides)
-    return ev.Draft(**values)
+    return event_draft(now=NOW, capacity=capacity, **overrides)
 
 
 async def published(db: Database, capacity: int | None = 2, **overrides: Any) -> Event:
-    async with db.session() as s:
-        event = await ev.create_event(s, STAFF, draft(capacity, **overrides), now=NOW)
-        await ev.publish(s, STAFF, event.id, announce=False, now=NOW)
-    return event
+    return await published_event(db, by=STAFF, now=NOW, capacity=capacity, **overrides)
 
 
 async def status_of(db: Database, event_id: int) -> dict[int, str]:

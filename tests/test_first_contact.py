@@ -17,10 +17,10 @@ from db.models import ConsentLog, EventSignup, User, UserStatus
 from keyboards.common import NavCb
 from keyboards.menu import MenuCb
 from keyboards.settings import SetCb
-from services import events as ev
 from services import showcase as svc
 from tests.client import TgClient
 from tests.conftest import STAFF_ID, register
+from tests.factories import published_event
 
 HOME = MenuCb(action="home").pack()
 FORM_CANCEL = re.compile(r"^fm:[^:]+:[^:]+:c:")
@@ -33,26 +33,16 @@ def t(dp: Any, key: str, **values: Any) -> str:
 
 
 async def an_event(db: Any, title: str = "Школа НКО: гранты 2027", days: int = 2) -> int:
-    now = utcnow()
-    async with db.session() as s:
-        event = await ev.create_event(
-            s,
-            STAFF_ID,
-            ev.Draft(
-                title=title,
-                description="Как написать заявку на грант.",
-                kind="seminar",
-                starts_at=now + timedelta(days=days),
-                ends_at=now + timedelta(days=days, hours=2),
-                place_kind="center",
-                place="Большой зал",
-                district="krasnoturansky",
-                capacity=20,
-                reg_deadline=now + timedelta(days=days),
-            ),
-        )
-        await ev.publish(s, STAFF_ID, event.id, announce=False)
-        return event.id
+    event = await published_event(
+        db,
+        by=STAFF_ID,
+        title=title,
+        description="Как написать заявку на грант.",
+        kind="seminar",
+        starts_in=timedelta(days=days),
+        capacity=20,
+    )
+    return event.id
 
 
 async def a_service(db: Any) -> None:

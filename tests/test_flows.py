@@ -13,18 +13,17 @@ from aiogram.types import Voice
 from sqlalchemy import select
 
 from db.base import utcnow
-from db.engine import write
-from db.models import Booking, Consultation, ConsultationMessage, Notification, User, UserStatus
+from db.models import Booking, Consultation, ConsultationMessage, Notification, User
 from db.models.showcase import ServiceRequest
 from keyboards.booking import BookingAction, OwnBooking
 from keyboards.consultations import Consult, ConsultCb
 from keyboards.events import EvAction, EvCb
 from services import booking as booking_service
 from services import digest as digest_service
-from services import events as ev
 from services.digest import DigestItem
 from tests.client import TgClient
 from tests.conftest import ADMIN_CHAT_ID, STAFF_ID
+from tests.factories import published_event, registered_person
 
 _voices = iter(range(1, 10_000))
 
@@ -32,18 +31,21 @@ _voices = iter(range(1, 10_000))
 async def person(db: Any, client: TgClient, **fields: Any) -> None:
     """A registered person (the registration dialog has tests of its own)."""
     values: dict[str, Any] = {
-        "tg_id": client.user.id,
-        "full_name": client.user.full_name,
-        "status": UserStatus.REGISTERED,
         "target_group": "nko_staff",
         "district": "krasnoturansky",
         "organisation": "АНО «Сибирь»",
-        "registered_at": utcnow(),
         "digest_enabled": True,
     }
     values.update(fields)
-    async with db.session() as s, write(s):
-        s.add(User(**values))
+    await registered_person(db, client, **values)
+
+
+async def switch_topics(someone: TgClient, *topics: str) -> None:
+    """In /settings → «Темы», press each of ``topics`` (switching it on or off)."""
+    await someone.send("/settings")
+    await someone.press("Темы")
+    for topic in topics:
+        await someone.press(topic)
 
 
 async def send_voice(client: TgClient, caption: str | None = None) -> str:
@@ -64,16 +66,33 @@ async def consultation_messages(db: Any) -> list[ConsultationMessage]:
         return list(await s.scalars(select(ConsultationMessage).order_by(ConsultationMessage.id)))
 
 
+async def asked_for_the_question(db: Any, client: TgClient) -> None:
+    """A registered person in /consult who chose the topic «Гранты»: the bot asks for the question."""
+    await person(db, client)
+    await client.send("/consult")
+    await client.press("Гранты")
+
+
+async def asked_about_grants(db: Any, client: TgClient) -> None:
+    """The question about grants typed: the next step asks for the organisation."""
+    await asked_for_the_question(db, client)
+    await client.send("Как оформить отчёт по президентскому гранту?")
+
+
+async def sent_request(client: TgClient, db: Any) -> Consultation:
+    """Press «Отправить заявку» on the preview: the one consultation it files."""
+    await client.press("Отправить заявку")
+    [c] = await consultations(db)
+    return c
+
+
 # --- 1. consultation: time only where needed, files and voice with the question --------------------
 
 
 async def test_in_writing_no_time_is_asked_and_the_card_shows_the_format_alone(
     client: TgClient, db: Any, fake_session: Any
 ) -> None:
-    await person(db, client)
-    await client.send("/consult")
-    await client.press("Гранты")
-    await client.send("Как оформить отчёт по президентскому гранту?")
+    await asked_about_grants(db, client)
     assert "организации" in client.last_text  # no separate files step after the question
     await client.press("Сибирь")
     await client.press("В переписке")
@@ -89,8 +108,7 @@ async def test_in_writing_no_time_is_asked_and_the_card_shows_the_format_alone(
     await client.press("Формат")
     await client.press("В переписке")
     assert "Когда удобно" not in client.last_text
-    await client.press("Отправить заявку")
-    [c] = await consultations(db)
+    c = await sent_request(client, db)
     assert (c.format, c.preferred_time) == ("chat", "any")
     card = next(
         call.method.text
@@ -101,25 +119,19 @@ async def test_in_writing_no_time_is_asked_and_the_card_shows_the_format_alone(
 
 
 async def test_phone_format_still_asks_when(client: TgClient, db: Any) -> None:
-    await person(db, client)
-    await client.send("/consult")
-    await client.press("Гранты")
-    await client.send("Как оформить отчёт по президентскому гранту?")
+    await asked_about_grants(db, client)
     await client.press("Сибирь")
     await client.press("По телефону")
     assert "Когда вам удобно" in client.last_text
     await client.press("Будни, утро")
-    await client.press("Отправить заявку")
-    [c] = await consultations(db)
+    c = await sent_request(client, db)
     assert (c.format, c.preferred_time) == ("phone", "morning")
 
 
 async def test_a_voice_message_is_the_question_and_staff_hear_it(
     client: TgClient, db: Any, fake_session: Any
 ) -> None:
-    await person(db, client)
-    await client.send("/consult")
-    await client.press("Гранты")
+    await asked_for_the_question(db, client)
     assert "голосовым" in client.last_text  # the prompt says a voice message is welcome
     await client.send_document("смета.xlsx")  # a file first: kept, the question asked for
     assert "Файл сохранён" in client.all_text()
@@ -128,8 +140,7 @@ async def test_a_voice_message_is_the_question_and_staff_hear_it(
     await client.press("Сибирь")
     await client.press("В переписке")
     assert "голосовым сообщением" in client.last_text and "голосовых: 1" in client.last_text
-    await client.press("Отправить заявку")
-    [c] = await consultations(db)
+    c = await sent_request(client, db)
     assert c.question == ""
     rows = await consultation_messages(db)
     assert [(m.kind, m.file_id) for m in rows if m.kind == "voice"] == [("voice", voice)]
@@ -145,9 +156,7 @@ async def test_a_voice_message_is_the_question_and_staff_hear_it(
 
 
 async def test_a_document_with_a_caption_is_the_question_with_its_file(client: TgClient, db: Any) -> None:
-    await person(db, client)
-    await client.send("/consult")
-    await client.press("Гранты")
+    await asked_for_the_question(db, client)
     await client.send_document("устав.pdf", caption="Проверьте, пожалуйста, устав нашей АНО")
     assert "организации" in client.last_text
     await client.press("Назад")
@@ -156,8 +165,7 @@ async def test_a_document_with_a_caption_is_the_question_with_its_file(client: T
     await client.press("Сибирь")
     await client.press("Онлайн")
     await client.press("В любое время")
-    await client.press("Отправить заявку")
-    [c] = await consultations(db)
+    c = await sent_request(client, db)
     assert c.question == "Проверьте, пожалуйста, устав нашей АНО"
     assert [m.kind for m in await consultation_messages(db)] == ["document", "voice"]
 
@@ -165,14 +173,10 @@ async def test_a_document_with_a_caption_is_the_question_with_its_file(client: T
 async def test_a_voice_message_to_an_open_request_reaches_staff_as_voice(
     client: TgClient, db: Any, fake_session: Any
 ) -> None:
-    await person(db, client)
-    await client.send("/consult")
-    await client.press("Гранты")
-    await client.send("Как оформить отчёт по президентскому гранту?")
+    await asked_about_grants(db, client)
     await client.press("Сибирь")
     await client.press("В переписке")
-    await client.press("Отправить заявку")
-    [c] = await consultations(db)
+    c = await sent_request(client, db)
     await client.press_data(ConsultCb(action=Consult.WRITE, id=c.id).pack())
     voice = await send_voice(client)
     assert [m.file_id for m in await consultation_messages(db) if m.kind == "voice"] == [voice]
@@ -273,25 +277,9 @@ async def test_booking_confirmation_is_text_and_the_calendar_comes_on_request(
 async def test_sign_up_confirmation_is_text_and_the_calendar_checks_the_sign_up(
     client_factory: Any, db: Any
 ) -> None:
-    async with db.session() as s:
-        event = await ev.create_event(
-            s,
-            STAFF_ID,
-            ev.Draft(
-                title="Школа НКО",
-                description="Гранты",
-                kind="training",
-                starts_at=utcnow() + timedelta(days=3),
-                ends_at=utcnow() + timedelta(days=3, hours=2),
-                place_kind="center",
-                place="Большой зал",
-                district="krasnoturansky",
-                capacity=5,
-                reg_deadline=utcnow() + timedelta(days=2),
-                audience=[],
-            ),
-        )
-        await ev.publish(s, STAFF_ID, event.id, announce=False)
+    event = await published_event(
+        db, by=STAFF_ID, title="Школа НКО", description="Гранты", capacity=5, closes_in=timedelta(days=2)
+    )
     anna, boris = client_factory(4201, first_name="Анна"), client_factory(4202, first_name="Борис")
     await person(db, anna)
     await person(db, boris)
@@ -336,13 +324,8 @@ async def test_topics_choose_the_sections_of_the_news_of_the_week(
         await person(db, someone)
     async with db.session() as s:
         await digest_service.add_news(s, STAFF_ID, "Центр работает в субботу")
-    await anna.send("/settings")
-    await anna.press("Темы")
-    await anna.press("Идеи жителей")
-    await boris.send("/settings")
-    await boris.press("Темы")
-    await boris.press("Мероприятия")
-    await boris.press("Новости Центра")
+    await switch_topics(anna, "Идеи жителей")
+    await switch_topics(boris, "Мероприятия", "Новости Центра")
     async with db.session() as s:
         stored = {u.tg_id: u.interest_topics for u in await s.scalars(select(User))}
     assert stored[anna.user.id] == ["ideas"] and stored[boris.user.id] == ["events", "news"]

@@ -16,6 +16,7 @@ from keyboards.ideas import IdeaCb
 from services import ideas as ideas_service
 from tests.client import Press, TgClient
 from tests.conftest import ADMIN_CHAT_ID, make_settings, register
+from tests.factories import published_idea
 
 TITLE = "Спортплощадка у школы"
 PROBLEM = "Подросткам негде заниматься спортом после уроков, <b>все</b> сидят дома."
@@ -495,22 +496,8 @@ def test_settings_milestones_from_env(tmp_path) -> None:
 async def _make_idea(db, author_tg: int, **fields) -> int:
     async with db.session() as s:
         author = await s.scalar(select(User).where(User.tg_id == author_tg))
-        values = {
-            "title": "Идея",
-            "problem": "Проблема",
-            "description": "Описание",
-            "district": "krasnoturansky",
-            "audience": "youth",
-            "help_needed": ["space"],
-            "media": [],
-            "status": "published",
-            "published_at": ideas_service.utcnow() - timedelta(days=1),
-        }
-        values.update(fields)
-        idea = Idea(author_id=author.id, **values)
-        s.add(idea)
-        await s.commit()
-        return idea.id
+    fields.setdefault("published_at", ideas_service.utcnow() - timedelta(days=1))
+    return await published_idea(db, author.id, **fields)
 
 
 async def test_digest_shows_new_ideas_of_my_districts(client_factory, db, settings) -> None:

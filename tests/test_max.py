@@ -51,14 +51,6 @@ ADMIN = -1001000000001
 
 
 @pytest.fixture
-async def max_api() -> AsyncIterator[FakeMax]:
-    server = FakeMax()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def max_bot(max_api: FakeMax, settings: Settings, bot: Bot) -> AsyncIterator[Bot]:
     made = create_max_bot(
         settings.model_copy(

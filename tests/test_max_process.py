@@ -7,34 +7,22 @@ number as id is another person."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-import time
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 pytest.importorskip("aiogram_max", reason="the MAX messenger needs Python 3.12+ with aiogram-max")
 
-from tests.fake_api import BOT, FakeTelegram
+from tests.fake_api import FakeTelegram
 from tests.fake_max import MAX_TOKEN, FakeMax
-from tests.test_consultations_process import link_of
-from tests.test_process import BotProcess
+from tests.test_consultations_process import answer_by_reply
+from tests.test_process import BotProcess, due_now, rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_clock]  # a real bot process reads the machine's clock
 
 ADMIN = -1001000000001
 STAFF = 5001
 PERSON = 4343  # in MAX; the Telegram person 4343 is somebody else
-
-
-@pytest.fixture
-async def max_api() -> AsyncIterator[FakeMax]:
-    server = FakeMax()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def press_payload(server: FakeMax, person: int, prefix: str, index: int = 0) -> str:
@@ -61,11 +49,6 @@ async def converse(server: FakeMax, person: int, *steps: tuple[str, str]) -> Non
         await server.wait_text(person, reply, since=since)
 
 
-def rows(db_path: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(sql).fetchall()
-
-
 async def test_a_resident_in_max_through_the_real_process(
     tmp_path: Path, api: FakeTelegram, max_api: FakeMax
 ) -> None:
@@ -79,7 +62,6 @@ async def test_a_resident_in_max_through_the_real_process(
     )
     await bot.start()
     db_path = tmp_path / "bot.db"
-    staff = api.user(STAFF, "Мария", "Сотрудник")
     try:
         # registration: «Начать» in MAX, consent, the questions; the phone through MAX's contact button
         max_api.push_start(PERSON)  # looking around needs no consent: registering on purpose is under «Ещё»
@@ -125,10 +107,7 @@ async def test_a_resident_in_max_through_the_real_process(
         assert rows(db_path, "SELECT status FROM bookings") == [("confirmed",)]
 
         # the reminder: due a day before; brought forward so the running outbox sends it now, in MAX
-        with sqlite3.connect(db_path) as conn:
-            conn.execute(
-                "UPDATE notifications SET due_at = '2000-01-01 00:00:00.000000' WHERE kind = 'booking.reminder'"
-            )
+        due_now(db_path, "booking.reminder")
         reminder = await max_api.wait_text(PERSON, "Напоминаем", timeout=30)
         assert "Коворкинг" in reminder.text and any("Приду" in b["text"] for b in reminder.buttons())
         assert rows(db_path, "SELECT messenger FROM notifications WHERE kind = 'booking.reminder'") == [
@@ -148,26 +127,7 @@ async def test_a_resident_in_max_through_the_real_process(
         assert "MAX" in card.text and "Галина" in card.text
         api.press(STAFF, "Взять", chat_id=ADMIN)
         await max_api.wait_text(PERSON, "взята в работу")
-        api.press(STAFF, "Ответить", chat_id=ADMIN)
-        await api.wait_text(ADMIN, "ответ по заявке К-1")
-        chat_id, prompt_id = await link_of(db_path, "answer")
-        prompt = {
-            "message_id": prompt_id,
-            "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "supergroup"},
-        }
-        api.push(
-            {
-                "message": {
-                    "message_id": 990_001,
-                    "date": int(time.time()),
-                    "chat": {"id": ADMIN, "type": "supergroup"},
-                    "from": staff,
-                    "text": "Пришлите смету проекта",
-                    "reply_to_message": {**prompt, "from": BOT},
-                }
-            }
-        )
+        await answer_by_reply(api, db_path, "Пришлите смету проекта")
         answer = await max_api.wait_text(PERSON, "Пришлите смету проекта")
         assert any("Ответить" in b["text"] for b in answer.buttons())
 

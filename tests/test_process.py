@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,6 +47,24 @@ def bot_env(tmp_path: Path, api_url: str, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def rows(db_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """What ``sql`` finds in the SQLite database of a bot process (read while it runs)."""
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def the_row(db_path: Path, sql: str, *params: Any) -> tuple[Any, ...]:
+    """The one row ``sql`` finds in the bot process's database."""
+    [found] = rows(db_path, sql, *params)
+    return found
+
+
+def due_now(db_path: Path, kind: str) -> None:
+    """Bring the queued notifications of ``kind`` forward, so the running outbox sends them at once."""
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE notifications SET due_at = '2000-01-01 00:00:00.000000' WHERE kind = ?", (kind,))
 
 
 class BotProcess:

@@ -4,7 +4,7 @@ provider marks it done and the resident rates it; plus the rules around it."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from aiogram.fsm.storage.base import StorageKey
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.delivery.telegram import TelegramNotifier
 from db.base import utcnow
 from db.engine import write
-from db.models import AuditLog, User, UserStatus
+from db.models import AuditLog, User
 from db.models.showcase import (
     CardStatus,
     RequestStatus,
@@ -25,6 +25,7 @@ from keyboards.showcase_staff import ExpoAction, ExpoLinkCb
 from services import showcase as svc
 from tests.client import Press, TgClient
 from tests.conftest import ADMIN_CHAT_ID, STAFF_ID, register
+from tests.factories import registered_person
 
 PROVIDER_ID = 2001
 RESIDENT_ID = 3001
@@ -36,29 +37,10 @@ async def state_of(client: TgClient) -> str | None:
     return await client.dp.storage.get_state(key)
 
 
-async def quick_register(
-    db,
-    client: TgClient,
-    *,
-    group: str,
-    district: str,
-    organisation: str | None = None,
-    phone: str | None = None,
-) -> None:
-    """A registered person straight in the database (the registration dialog has its own tests)."""
-    async with db.session() as s, write(s):
-        s.add(
-            User(
-                tg_id=client.user.id,
-                full_name=client.user.full_name,
-                status=UserStatus.REGISTERED,
-                target_group=group,
-                organisation=organisation,
-                district=district,
-                phone=phone,
-                registered_at=utcnow(),
-            )
-        )
+async def quick_register(db, client: TgClient, *, group: str, district: str, **columns: Any) -> None:
+    """A registered person of ``group`` in ``district`` straight in the database (``columns``: the
+    organisation, the phone)."""
+    await registered_person(db, client, target_group=group, district=district, **columns)
 
 
 async def make_provider(
@@ -121,6 +103,17 @@ async def fill_card(
     assert "Так карточку увидят жители" in provider.all_text()
     await provider.press("Подтвердить")
     assert "отправлена на проверку" in provider.all_text()
+
+
+async def trial_applicant(client_factory, db, settings) -> tuple[TgClient, date]:
+    """A provider at the first question of the trial office application (the first day), and the day
+    that is today for them (the dates they type are counted from it)."""
+    provider = await make_provider(client_factory, db=db)
+    await provider.send("/my")
+    await provider.press("Мои услуги")
+    await provider.press("Пробный офис")
+    await provider.press("Подать заявку")
+    return provider, utcnow().astimezone(settings.tz).date()
 
 
 async def publish_latest(staff: TgClient) -> None:
@@ -508,12 +501,7 @@ async def test_trial_office_application_becomes_a_long_booking(
 
     from db.models.booking import Booking
 
-    provider = await make_provider(client_factory, db=db)
-    await provider.send("/my")
-    await provider.press("Мои услуги")
-    await provider.press("Пробный офис")
-    await provider.press("Подать заявку")
-    today = utcnow().astimezone(settings.tz).date()
+    provider, today = await trial_applicant(client_factory, db, settings)
     start, end = today + timedelta(days=10), today + timedelta(days=14)
     await provider.send("01.01.2001")
     assert "прошла" in provider.all_text()

@@ -4,10 +4,13 @@ it with -m slow); bad input into the card dialog is also checked by tests/test_s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
 from sqlalchemy import select
 
 from db.base import utcnow
@@ -104,18 +107,31 @@ async def full_form(db) -> dict:
     }
 
 
-async def feed(client: TgClient, kind: str, text: str, data: str) -> None:
-    if kind == "text":
-        if text.strip():
-            await client.send(text)
-    elif kind == "sticker":
-        await client.send_sticker()
-    elif kind == "photo":
-        await client.send_photo(caption=text[:100] or None)
-    elif kind == "document":
-        await client.send_document()
-    else:
-        await client.press_data(data)
+@dataclass(frozen=True)
+class Input:
+    """One random thing a person does in a dialog: types ``text``, sends a sticker, a photo (``text`` is
+    its caption) or a document, or presses a button carrying ``data``."""
+
+    kind: str
+    text: str
+    data: str
+
+    async def send_to(self, client: TgClient) -> None:
+        if self.kind == "text":
+            if self.text.strip():
+                await client.send(self.text)
+        elif self.kind == "sticker":
+            await client.send_sticker()
+        elif self.kind == "photo":
+            await client.send_photo(caption=self.text[:100] or None)
+        elif self.kind == "document":
+            await client.send_document()
+        else:
+            await client.press_data(self.data)
+
+
+def inputs(buttons: SearchStrategy[str]) -> SearchStrategy[Input]:
+    return st.builds(Input, kinds, texts, buttons)
 
 
 card_buttons = st.one_of(
@@ -134,19 +150,17 @@ card_buttons = st.one_of(
 
 @pytest.mark.parametrize("step", FORM_STEPS)
 @examples(12)
-@given(kind=kinds, text=texts, data=card_buttons)
-async def test_random_input_into_the_card_form(
-    client: TgClient, db, step: str, kind: str, text: str, data: str
-) -> None:
+@given(sent=inputs(card_buttons))
+async def test_random_input_into_the_card_form(client: TgClient, db, step: str, sent: Input) -> None:
     """The card dialog runs on the form engine: random input keeps the dialog or leaves it by a
     button; on the same step whatever was entered before is intact."""
     await provider(db, client)
     form = await full_form(db)
     key = await put_in(client, "form:card", {"form": "card", "step": step, "draft": dict(form)})
-    await feed(client, kind, text, data)
+    await sent.send_to(client)
     state = await client.dp.storage.get_state(key)
     if state is None:  # left the dialog: only by a button («Назад», «Отмена», «Подтвердить»)
-        assert kind == "button"
+        assert sent.kind == "button"
         return
     assert state == "form:card"
     stored = await client.dp.storage.get_data(key)
@@ -163,13 +177,11 @@ ASK_STATES = ("Ask:note", "Ask:phone", "Rate:comment", "Talk:message", "Browse:s
 
 @pytest.mark.parametrize("state_name", ASK_STATES)
 @examples(10)
-@given(kind=kinds, text=texts, data=callback_data)
-async def test_random_input_into_resident_states(
-    client: TgClient, db, state_name: str, kind: str, text: str, data: str
-) -> None:
+@given(sent=inputs(callback_data))
+async def test_random_input_into_resident_states(client: TgClient, db, state_name: str, sent: Input) -> None:
     await provider(db, client)
     key = await put_in(client, state_name, {"sc_card": 999, "sc_rate": 999, "sc_talk": 999, "sc_d": "all"})
-    await feed(client, kind, text, data)
+    await sent.send_to(client)
     state = await client.dp.storage.get_state(key)
     assert state in (state_name, None) or state.split(":")[0] == state_name.split(":")[0]
 
@@ -183,16 +195,14 @@ trial_buttons = st.one_of(
 
 @pytest.mark.parametrize("step", TRIAL_STEPS)
 @examples(10)
-@given(kind=kinds, text=texts, data=trial_buttons)
-async def test_random_input_into_the_trial_form(
-    client: TgClient, db, step: str, kind: str, text: str, data: str
-) -> None:
+@given(sent=inputs(trial_buttons))
+async def test_random_input_into_the_trial_form(client: TgClient, db, step: str, sent: Input) -> None:
     """The trial application runs on the form engine: random input keeps the dialog (or leaves it
     through «Отмена» / «Назад»), and only the step being answered may change the draft."""
     await provider(db, client)
     trial = {"from": "2030-05-01", "to": "2030-05-10", "purpose": "Пробую мастерскую по ремонту."}
     key = await put_in(client, "form:trial", {"form": "trial", "step": step, "draft": dict(trial)})
-    await feed(client, kind, text, data)
+    await sent.send_to(client)
     state = await client.dp.storage.get_state(key)
     assert state in (None, "form:trial")
     if state == "form:trial":
@@ -204,13 +214,11 @@ async def test_random_input_into_the_trial_form(
 
 @pytest.mark.parametrize("state_name", ["StaffInput:comment", "StaffInput:category"])
 @examples(10)
-@given(
-    kind=kinds, text=texts, data=callback_data, action=st.sampled_from(["sc_ret", "sc_dec", "sc_tno", "x"])
-)
+@given(sent=inputs(callback_data), action=st.sampled_from(["sc_ret", "sc_dec", "sc_tno", "x"]))
 async def test_random_input_into_staff_states(
-    staff: TgClient, db, state_name: str, kind: str, text: str, data: str, action: str
+    staff: TgClient, db, state_name: str, sent: Input, action: str
 ) -> None:
     key = await put_in(staff, state_name, {"sc_action": action, "sc_id": 999, "sc_cat": 0})
-    await feed(staff, kind, text, data)
+    await sent.send_to(staff)
     state = await staff.dp.storage.get_state(key)
     assert state in (state_name, None)

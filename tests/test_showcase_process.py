@@ -5,7 +5,6 @@ it done and the resident rates it."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 
 from tests.client import Press
 from tests.fake_api import FakeTelegram
-from tests.test_process import BotProcess, converse, register
+from tests.test_process import BotProcess, converse, register, the_row
 
 ADMIN = -1001000000001
 STAFF = 5001
@@ -24,8 +23,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.real_clock]  # a real bot process re
 
 
 def request_row(db_path: Path) -> tuple[Any, ...]:
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT status, phone_shared, rating FROM showcase_requests").fetchone()
+    return the_row(db_path, "SELECT status, phone_shared, rating FROM showcase_requests")
 
 
 async def test_showcase_through_the_real_process(tmp_path: Path, api: FakeTelegram) -> None:

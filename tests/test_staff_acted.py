@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from db.base import utcnow
+from aiogram.types import Message
+
 from tests.client import TgClient
 from tests.conftest import ADMIN_CHAT_ID, local, register
 from tests.test_ideas import ideas_in, submit_idea
-from tests.test_showcase import cards, fill_card, make_provider
+from tests.test_showcase import cards, fill_card, make_provider, trial_applicant
 
 WHEN = local(2026, 12, 9, 11, 0)  # DEFAULT_MOMENT: the card says «…, 11:00»
 
@@ -17,6 +18,18 @@ WHEN = local(2026, 12, 9, 11, 0)  # DEFAULT_MOMENT: the card says «…, 11:00»
 def card_now(fake_session, message_id: int):
     """The card message as the admin chat shows it now (after every edit)."""
     return fake_session.messages[ADMIN_CHAT_ID][message_id]
+
+
+async def idea_sent(author: TgClient) -> None:
+    await register(author)
+    await submit_idea(author, photo=False)
+
+
+async def press_on_card(staff: TgClient, label: str) -> Message:
+    """Press ``label`` on the newest card in the admin chat that has it; returns that card's message."""
+    card, button = staff.find_button(label)
+    await staff.press_data(button.callback_data or "", card)
+    return card
 
 
 def labels(message) -> list[str]:
@@ -27,18 +40,14 @@ def labels(message) -> list[str]:
 async def test_idea_card_names_who_published_took_up_and_finished_it(
     client_factory, staff: TgClient, db, fake_session, clock
 ) -> None:
-    author = client_factory(2601)
-    await register(author)
-    await submit_idea(author, photo=False)
-    card, publish = staff.find_button("Опубликовать")
-    await staff.press_data(publish.callback_data, card)
+    await idea_sent(client_factory(2601))
+    card = await press_on_card(staff, "Опубликовать")
     now = card_now(fake_session, card.message_id)
     assert "Опубликовано: Мария Сотрудник" in now.text and "11:00" in now.text
     assert labels(now) == ["🛠 В работу", "🏁 Реализована"]  # publishing is no longer offered
 
     clock.set(WHEN + timedelta(minutes=25))
-    _, start = staff.find_button("В работу")
-    await staff.press_data(start.callback_data, now)
+    await staff.press("В работу")
     now = card_now(fake_session, card.message_id)
     assert "Взято в работу: Мария Сотрудник" in now.text and "11:25" in now.text
     assert labels(now) == ["🏁 Реализована"]
@@ -49,11 +58,8 @@ async def test_idea_card_names_who_published_took_up_and_finished_it(
 async def test_idea_rejected_by_reply_updates_its_card(
     client_factory, staff: TgClient, db, fake_session
 ) -> None:
-    author = client_factory(2602)
-    await register(author)
-    await submit_idea(author, photo=False)
-    card, reject = staff.find_button("Отклонить")
-    await staff.press_data(reject.callback_data, card)
+    await idea_sent(client_factory(2602))
+    card = await press_on_card(staff, "Отклонить")
     await staff.press("Своя причина")
     await staff.reply("Такая площадка уже строится")
     now = card_now(fake_session, card.message_id)
@@ -68,15 +74,13 @@ async def test_catalogue_card_published_and_declined_in_place(
 ) -> None:
     provider = await make_provider(client_factory, db=db)
     await fill_card(provider)
-    card, publish = staff.find_button("Опубликовать")
-    await staff.press_data(publish.callback_data, card)
+    card = await press_on_card(staff, "Опубликовать")
     now = card_now(fake_session, card.message_id)
     assert "Опубликовано: Мария Сотрудник" in now.text and "11:00" in now.text
     assert "Помощь по дому пожилым" in now.text and labels(now) == []
 
     await fill_card(provider, title="Стирка и глажка")
-    card, decline = staff.find_button("Отклонить")
-    await staff.press_data(decline.callback_data, card)
+    card = await press_on_card(staff, "Отклонить")
     await staff.press("Услуга не относится к социальным")
     now = card_now(fake_session, card.message_id)
     assert "Отклонено: Мария Сотрудник" in now.text and "Стирка и глажка" in now.text
@@ -87,8 +91,7 @@ async def test_catalogue_card_published_and_declined_in_place(
 async def test_catalogue_card_returned_by_reply_in_place(client_factory, staff, db, fake_session) -> None:
     provider = await make_provider(client_factory, db=db)
     await fill_card(provider)
-    card, back = staff.find_button("Вернуть с комментарием")
-    await staff.press_data(back.callback_data, card)
+    card = await press_on_card(staff, "Вернуть с комментарием")
     await staff.reply("Добавьте часы работы")
     now = card_now(fake_session, card.message_id)
     assert "Возвращено на доработку: Мария Сотрудник" in now.text and "11:00" in now.text
@@ -98,18 +101,12 @@ async def test_catalogue_card_returned_by_reply_in_place(client_factory, staff, 
 async def test_trial_application_card_names_who_approved_it(
     client_factory, staff, db, fake_session, settings
 ) -> None:
-    provider = await make_provider(client_factory, db=db)
-    await provider.send("/my")
-    await provider.press("Мои услуги")
-    await provider.press("Пробный офис")
-    await provider.press("Подать заявку")
-    today = utcnow().astimezone(settings.tz).date()
+    provider, today = await trial_applicant(client_factory, db, settings)
     await provider.send((today + timedelta(days=10)).strftime("%d.%m.%Y"))
     await provider.send((today + timedelta(days=12)).strftime("%d.%m.%Y"))
     await provider.send("Хочу попробовать мастерскую по ремонту одежды")
     await provider.press("Подтвердить")
-    card, approve = staff.find_button("Одобрить")
-    await staff.press_data(approve.callback_data, card)
+    card = await press_on_card(staff, "Одобрить")
     now = card_now(fake_session, card.message_id)
     assert "Подтверждено: Мария Сотрудник" in now.text and "11:00" in now.text
     assert "ремонту одежды" in now.text and labels(now) == []
@@ -118,19 +115,15 @@ async def test_trial_application_card_names_who_approved_it(
 async def test_pinned_count_follows_each_decision_at_once(
     client_factory, staff: TgClient, db, fake_session
 ) -> None:
-    author = client_factory(2603)
-    await register(author)
-    await submit_idea(author, photo=False)
+    await idea_sent(client_factory(2603))
     await staff.send("/inbox")  # posts and pins «📥 Ждут ответа: 1»
     pin_id = fake_session.pinned[ADMIN_CHAT_ID]
     assert "Ждут ответа: 1" in card_now(fake_session, pin_id).text
-    card, publish = staff.find_button("Опубликовать")
-    await staff.press_data(publish.callback_data, card)
+    await staff.press("Опубликовать")
     assert fake_session.pinned[ADMIN_CHAT_ID] == pin_id  # the same pinned message, edited
     assert "Ждут ответа: 0" in card_now(fake_session, pin_id).text
     edits = len(fake_session.calls_of("EditMessageText", chat_id=ADMIN_CHAT_ID))
-    _, start = staff.find_button("В работу")
-    await staff.press_data(start.callback_data, card)  # the count does not change: the pin is not touched
+    await staff.press("В работу")  # the count does not change: the pin is not touched
     pin_edits = [
         c
         for c in fake_session.calls_of("EditMessageText", chat_id=ADMIN_CHAT_ID)[edits:]
@@ -141,10 +134,7 @@ async def test_pinned_count_follows_each_decision_at_once(
 
 async def test_no_pin_posted_by_a_decision(client_factory, staff: TgClient, db, fake_session) -> None:
     """Posting and pinning the count is the job's and /inbox's; a decision only edits a posted one."""
-    author = client_factory(2604)
-    await register(author)
-    await submit_idea(author, photo=False)
-    card, publish = staff.find_button("Опубликовать")
-    await staff.press_data(publish.callback_data, card)
+    await idea_sent(client_factory(2604))
+    await staff.press("Опубликовать")
     assert ADMIN_CHAT_ID not in fake_session.pinned
     assert not any("Ждут ответа" in (c.method.text or "") for c in fake_session.calls_of("SendMessage"))

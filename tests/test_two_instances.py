@@ -30,7 +30,7 @@ from tests.test_booking_process import walk_to_confirm
 from tests.test_broadcast_sender import most_in_one_second
 from tests.test_process import BotProcess, register
 from tests.test_webhook import SECRET
-from tests.test_webhook_process import free_port, wait_healthy
+from tests.test_webhook_process import free_port, wait_healthy, webhook_env
 
 pytestmark = [
     pytest.mark.real_clock,
@@ -184,10 +184,7 @@ async def test_two_instances_behind_a_proxy_share_the_work_exactly_once(
                 api,
                 DATABASE_URL=empty_pg,
                 REDIS_URL=REDIS_URL or "",
-                WEBHOOK_URL="https://bot.example.org",
-                WEBHOOK_SECRET=SECRET,
-                WEBHOOK_HOST="127.0.0.1",
-                WEBHOOK_PORT=str(port),
+                **webhook_env(port),
                 OUTBOX_TICK_SECONDS="1",
                 OUTBOX_CLAIM_SECONDS="10",
                 BROADCAST_LEASE_SECONDS="10",

@@ -4,6 +4,7 @@ registration (booking, consultation, idea, catalogue request, a poster's deep li
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -63,224 +64,110 @@ async def short_registration(client: TgClient, dp: Any) -> None:
 
 
 # --- screens a new person (or a registered one) reaches; each ends on a way back to the menu -------------
+# A screen is the steps that reach it, played in order; a step is a call (client, dp, db).
+
+Step = Callable[[TgClient, Any, Any], Awaitable[Any]]
 
 
-async def s_start(c: TgClient, dp: Any, db: Any) -> None:
-    await c.send("/start")
+def send(text: str) -> Step:
+    return lambda c, dp, db: c.send(text)
 
 
-async def s_more(c: TgClient, dp: Any, db: Any) -> None:
-    await c.send("/start")
-    await press(c, dp, "fc.menu.more")
+def key(name: str) -> Step:
+    """Press the button whose text is the locale key ``name``."""
+    return lambda c, dp, db: press(c, dp, name)
 
 
-async def s_about(c: TgClient, dp: Any, db: Any) -> None:
-    await c.send("/start")
-    await press(c, dp, "fc.menu.more")
-    await press(c, dp, "menu.about")
+def tap(label: str, exact: bool = False) -> Step:
+    """Press the button labelled ``label`` as it stands (a title, a number)."""
+    return lambda c, dp, db: c.press(label, exact=exact)
 
 
-async def s_events(c: TgClient, dp: Any, db: Any) -> None:
-    await an_event(db)
-    await c.send("/start")
-    await press(c, dp, "fc.menu.events")
-
-
-async def s_events_empty(c: TgClient, dp: Any, db: Any) -> None:
-    await c.send("/start")
-    await press(c, dp, "fc.menu.events")
-
-
-async def s_event_card(c: TgClient, dp: Any, db: Any) -> None:
-    await an_event(db)
-    await c.send("/start")
-    await press(c, dp, "fc.menu.events")
-    await c.press("Школа НКО")
-
-
-async def s_event_signed_up(c: TgClient, dp: Any, db: Any) -> None:
-    await an_event(db)
+async def registered(c: TgClient, dp: Any, db: Any) -> None:
     await register(c)
-    await c.send("/events")
-    await c.press("Школа НКО")
-    await press(c, dp, "events.btn_signup")
 
 
-async def s_consent_prompt(c: TgClient, dp: Any, db: Any) -> None:
-    await c.send("/start")
-    await press(c, dp, "fc.menu.book")
+async def event(c: TgClient, dp: Any, db: Any) -> None:
+    await an_event(db)
 
 
-async def s_not_now(c: TgClient, dp: Any, db: Any) -> None:
-    await c.send("/start")
-    await press(c, dp, "fc.menu.book")
-    await press(c, dp, "fc.btn.not_now")
+async def service(c: TgClient, dp: Any, db: Any) -> None:
+    await a_service(db)
 
 
-async def s_book_nothing(c: TgClient, dp: Any, db: Any) -> None:
-    await register(c)
-    await c.send("/book")
-
-
-async def s_book_first_step(c: TgClient, dp: Any, db: Any) -> None:
+async def rooms(c: TgClient, dp: Any, db: Any) -> None:
     async with db.session() as s:
         await booking_svc.ensure_default_resources(s)
-    await register(c)
-    await c.send("/start")
-    await press(c, dp, "fc.menu.book")
 
 
-async def s_book_confirmed(c: TgClient, dp: Any, db: Any) -> None:
-    async with db.session() as s:
-        await booking_svc.ensure_default_resources(s)
-    await register(c)
-    await to_confirm(c, "Переговорная")
-    await c.press("Забронировать")
-
-
-async def s_consult_sent(c: TgClient, dp: Any, db: Any) -> None:
+async def consultation_sent(c: TgClient, dp: Any, db: Any) -> None:
     await registered_with_org(c)
     await file_request(c, document=False)
 
 
-async def s_catalogue_request_sent(c: TgClient, dp: Any, db: Any) -> None:
-    await a_service(db)
-    await register(c)
-    await c.send("/services")
-    await c.press("Помощь пожилым")
-    await c.press("1", exact=True)
-    await request_service(c)
-
-
-async def s_idea_sent(c: TgClient, dp: Any, db: Any) -> None:
-    await register(c)
-    await submit_idea(c, photo=False)
-
-
-async def s_my_ideas(c: TgClient, dp: Any, db: Any) -> None:
-    await s_idea_sent(c, dp, db)
-    await c.send("/my")
-    await press(c, dp, "ideas.my_section")
-
-
-async def s_my_bookings(c: TgClient, dp: Any, db: Any) -> None:
-    await s_book_confirmed(c, dp, db)
-    await c.send("/my")
-    await press(c, dp, "booking.my_section")
-
-
-async def s_my_consultations(c: TgClient, dp: Any, db: Any) -> None:
-    await s_consult_sent(c, dp, db)
-    await c.send("/my")
-    await press(c, dp, "consult.my_section")
-
-
-async def s_event_signup_cancelled(c: TgClient, dp: Any, db: Any) -> None:
-    await s_event_signed_up(c, dp, db)
-    await press(c, dp, "events.btn_cancel_signup")
+async def yes_if_asked(c: TgClient, dp: Any, db: Any) -> None:
     if t(dp, "btn.yes") in c.buttons():
         await press(c, dp, "btn.yes")
 
 
-async def s_privacy_export(c: TgClient, dp: Any, db: Any) -> None:
-    await register(c)
-    await c.send("/privacy")
-    await press(c, dp, "privacy.btn_export")
+START = send("/start")
+MORE = (START, key("fc.menu.more"))
+EVENT_CARD = (event, START, key("fc.menu.events"), tap("Школа НКО"))
+SIGNED_UP = (event, registered, send("/events"), tap("Школа НКО"), key("events.btn_signup"))
+BOOKED = (rooms, registered, lambda c, dp, db: to_confirm(c, "Переговорная"), tap("Забронировать"))
+SERVICE_CARD = (tap("Помощь пожилым"), tap("1", exact=True))
+IDEA_SENT = (registered, lambda c, dp, db: submit_idea(c, photo=False))
+PRIVACY = (registered, send("/privacy"))
 
-
-async def s_privacy_erase_kept(c: TgClient, dp: Any, db: Any) -> None:
-    await register(c)
-    await c.send("/privacy")
-    await press(c, dp, "privacy.btn_erase")
-    await press(c, dp, "privacy.btn_erase_no")
-
-
-async def s_more_help(c: TgClient, dp: Any, db: Any) -> None:
-    await c.send("/start")
-    await press(c, dp, "fc.menu.more")
-    await press(c, dp, "menu.help")
-
-
-async def s_consult(c: TgClient, dp: Any, db: Any) -> None:
-    await register(c)
-    await c.send("/start")
-    await press(c, dp, "fc.menu.consult")
-
-
-async def s_idea(c: TgClient, dp: Any, db: Any) -> None:
-    await register(c)
-    await c.send("/idea")
-
-
-async def s_ideas(c: TgClient, dp: Any, db: Any) -> None:
-    await c.send("/start")
-    await press(c, dp, "fc.menu.ideas")
-
-
-async def s_catalogue(c: TgClient, dp: Any, db: Any) -> None:
-    await a_service(db)
-    await c.send("/start")
-    await press(c, dp, "fc.menu.services")
-
-
-async def s_catalogue_card(c: TgClient, dp: Any, db: Any) -> None:
-    await a_service(db)
-    await c.send("/start")
-    await press(c, dp, "fc.menu.services")
-    await c.press("Помощь пожилым")
-    await c.press("1", exact=True)
-
-
-async def s_my_empty(c: TgClient, dp: Any, db: Any) -> None:
-    await register(c)
-    await c.send("/my")
-
-
-async def s_my_events(c: TgClient, dp: Any, db: Any) -> None:
-    await s_event_signed_up(c, dp, db)
-    await c.send("/my")
-    await press(c, dp, "events.my_section")
-
-
-async def s_profile(c: TgClient, dp: Any, db: Any) -> None:
-    await register(c)
-    await c.send("/profile")
-
-
-async def s_settings(c: TgClient, dp: Any, db: Any) -> None:
-    await register(c)
-    await c.send("/settings")
-
-
-async def s_privacy(c: TgClient, dp: Any, db: Any) -> None:
-    await register(c)
-    await c.send("/privacy")
-
-
-async def s_help(c: TgClient, dp: Any, db: Any) -> None:
-    await c.send("/help")
-
-
-async def s_language(c: TgClient, dp: Any, db: Any) -> None:
-    await register(c)
-    await c.send("/language")
-
-
-async def s_unknown_text(c: TgClient, dp: Any, db: Any) -> None:
-    await register(c)
-    await c.send("здравствуйте, когда вы работаете?")
-
-
-SCREENS = {
-    name.removeprefix("s_"): fn
-    for name, fn in dict(globals()).items()
-    if name.startswith("s_") and callable(fn)
+SCREENS: dict[str, tuple[Step, ...]] = {
+    "start": (START,),
+    "more": MORE,
+    "about": (*MORE, key("menu.about")),
+    "more_help": (*MORE, key("menu.help")),
+    "events": (event, START, key("fc.menu.events")),
+    "events_empty": (START, key("fc.menu.events")),
+    "event_card": EVENT_CARD,
+    "event_signed_up": SIGNED_UP,
+    "event_signup_cancelled": (*SIGNED_UP, key("events.btn_cancel_signup"), yes_if_asked),
+    "consent_prompt": (START, key("fc.menu.book")),
+    "not_now": (START, key("fc.menu.book"), key("fc.btn.not_now")),
+    "book_nothing": (registered, send("/book")),
+    "book_first_step": (rooms, registered, START, key("fc.menu.book")),
+    "book_confirmed": BOOKED,
+    "consult": (registered, START, key("fc.menu.consult")),
+    "consult_sent": (consultation_sent,),
+    "catalogue": (service, START, key("fc.menu.services")),
+    "catalogue_card": (service, START, key("fc.menu.services"), *SERVICE_CARD),
+    "catalogue_request_sent": (
+        service,
+        registered,
+        send("/services"),
+        *SERVICE_CARD,
+        lambda c, dp, db: request_service(c),
+    ),
+    "idea": (registered, send("/idea")),
+    "ideas": (START, key("fc.menu.ideas")),
+    "idea_sent": IDEA_SENT,
+    "my_empty": (registered, send("/my")),
+    "my_ideas": (*IDEA_SENT, send("/my"), key("ideas.my_section")),
+    "my_bookings": (*BOOKED, send("/my"), key("booking.my_section")),
+    "my_consultations": (consultation_sent, send("/my"), key("consult.my_section")),
+    "my_events": (*SIGNED_UP, send("/my"), key("events.my_section")),
+    "privacy": PRIVACY,
+    "privacy_export": (*PRIVACY, key("privacy.btn_export")),
+    "privacy_erase_kept": (*PRIVACY, key("privacy.btn_erase"), key("privacy.btn_erase_no")),
+    "profile": (registered, send("/profile")),
+    "settings": (registered, send("/settings")),
+    "help": (send("/help"),),
+    "language": (registered, send("/language")),
+    "unknown_text": (registered, send("здравствуйте, когда вы работаете?")),
 }
 
 
 @pytest.mark.parametrize("screen", sorted(SCREENS))
 async def test_every_resident_screen_offers_the_menu(screen: str, client: TgClient, dp: Any, db: Any) -> None:
-    await SCREENS[screen](client, dp, db)
+    for step in SCREENS[screen]:
+        await step(client, dp, db)
     last_message_offers_menu(client, dp)
 
 

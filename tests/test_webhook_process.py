@@ -26,6 +26,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def webhook_env(port: int) -> dict[str, str]:
+    """The settings of a process taking Telegram's webhook on 127.0.0.1:``port`` behind bot.example.org."""
+    return {
+        "WEBHOOK_URL": "https://bot.example.org",
+        "WEBHOOK_SECRET": SECRET,
+        "WEBHOOK_HOST": "127.0.0.1",
+        "WEBHOOK_PORT": str(port),
+    }
+
+
+def finished_the_update(api: FakeTelegram, chat_id: int, code: int, stderr: str) -> None:
+    """The process stopped by SIGTERM while it answered /start in ``chat_id`` exited cleanly, and the
+    second reply was sent after the signal: it finished the update before it exited."""
+    assert code == 0, stderr
+    assert any("Что хотите посмотреть" in c.text for c in api.sent_to(chat_id)), [
+        c.text[:30] for c in api.sent_to(chat_id)
+    ]
+
+
 async def wait_healthy(base: str, timeout: float = 90) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
@@ -44,15 +63,7 @@ async def wait_healthy(base: str, timeout: float = 90) -> dict[str, Any]:
 async def test_webhook_process_health_json_logs_and_clean_stop(tmp_path: Path, api: FakeTelegram) -> None:
     port = free_port()
     bot = BotProcess(
-        tmp_path,
-        api,
-        WEBHOOK_URL="https://bot.example.org",
-        WEBHOOK_SECRET=SECRET,
-        WEBHOOK_HOST="127.0.0.1",
-        WEBHOOK_PORT=str(port),
-        SHUTDOWN_GRACE_SECONDS="30",
-        LOG_LEVEL="INFO",
-        LOG_FORMAT="json",
+        tmp_path, api, **webhook_env(port), SHUTDOWN_GRACE_SECONDS="30", LOG_LEVEL="INFO", LOG_FORMAT="json"
     )
     base = f"http://127.0.0.1:{port}"
     await bot.start()
@@ -74,11 +85,7 @@ async def test_webhook_process_health_json_logs_and_clean_stop(tmp_path: Path, a
         await api.wait_text(51, "Центра местного сообщества", timeout=30)  # the first reply began
     finally:
         code, stderr = await bot.stop(signal.SIGTERM)
-    assert code == 0, stderr
-    # The second reply was sent after SIGTERM: the process finished the update before it exited.
-    assert any("Что хотите посмотреть" in c.text for c in api.sent_to(51)), [
-        c.text[:30] for c in api.sent_to(51)
-    ]
+    finished_the_update(api, 51, code, stderr)
     records = [json.loads(line) for line in stderr.splitlines() if line.strip()]
     messages = [r["message"] for r in records]
     assert "finishing 1 update(s) in flight" in messages, messages
@@ -96,8 +103,5 @@ async def test_polling_process_finishes_the_update_in_flight(tmp_path: Path, api
         await api.wait_text(52, "Центра местного сообщества", timeout=30)  # the first reply began
     finally:
         code, stderr = await bot.stop(signal.SIGTERM)
-    assert code == 0, stderr
-    assert any("Что хотите посмотреть" in c.text for c in api.sent_to(52)), [
-        c.text[:30] for c in api.sent_to(52)
-    ]
+    finished_the_update(api, 52, code, stderr)
     assert "finishing 1 update(s) in flight" in stderr, stderr
