@@ -141,7 +141,10 @@ async def run_webhook(settings: Settings, dp: Dispatcher, bot: Bot, db: Database
 def main() -> None:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    migrate.upgrade(settings.database_url)
+    try:
+        migrate.upgrade(settings.database_url)
+    except migrate.SchemaTooOld as too_old:
+        raise SystemExit(str(too_old)) from None
     asyncio.run(run(settings))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from db import migrate
 from tests.client import Press
 from tests.conftest import TEST_TOKEN
 from tests.fake_api import FakeTelegram
@@ -229,3 +230,16 @@ async def test_malformed_token_is_one_clear_line(tmp_path: Path) -> None:
     code, stderr = await _run_without({"BOT_TOKEN": "not-a-token"}, tmp_path)
     assert code != 0
     assert "malformed" in stderr and "Traceback" not in stderr
+
+
+async def test_database_from_before_the_squash_is_one_clear_line(tmp_path: Path) -> None:
+    url = bot_env(tmp_path, "http://127.0.0.1:9")["DATABASE_URL"]
+    await asyncio.to_thread(migrate.upgrade, url)
+    with sqlite3.connect(tmp_path / "bot.db") as con:
+        con.execute("UPDATE alembic_version SET version_num = '0011_job_leases'")
+
+    code, stderr = await _run_without({}, tmp_path)
+
+    assert code != 0
+    assert "at migration revision 0011_job_leases" in stderr and "Run the bot once from commit" in stderr
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
