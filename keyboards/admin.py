@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id
+from keyboards.common import ActionId, Id
 
 PREFIX = "adm"
 """Every staff button's callback data starts with it (here and in the features' staff keyboards), so
@@ -41,9 +41,8 @@ class AdminAction(StrEnum):
     DIGEST_PREVIEW_PERSON = "dg_pv"
 
 
-class AdminCb(CallbackData, prefix=PREFIX):
-    action: AdminAction
-    id: Id = 0
+class AdminCb(CallbackData, ActionId[AdminAction], prefix=PREFIX):
+    """The staff menu and its lists (``adm:<action>:<id>``)."""
 
 
 class ReasonAction(StrEnum):

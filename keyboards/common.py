@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Generic, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 MAX_ID = 2**31 - 1
 """The largest id (and page, rating, count) a button may carry: a database INTEGER. A forged button with
@@ -34,6 +34,19 @@ def require_id(raw: str | None) -> int:
     if value is None:
         raise ValueError(f"not a bounded id: {raw!r}")
     return value
+
+
+Action = TypeVar("Action", bound=StrEnum)
+
+
+class ActionId(BaseModel, Generic[Action]):
+    """The two fields most buttons carry, first and in this order: what to do (the feature's StrEnum)
+    and the id it acts on (0 when none). ``class IdeaCb(CallbackData, ActionId[IdeaAction],
+    prefix="idea")`` packs as ``idea:<action>:<id>``, then any fields the class adds itself. Not a
+    CallbackData, so it is no button of its own."""
+
+    action: Action
+    id: Id = 0
 
 
 class NavAction(StrEnum):

@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, button, column, nav_row, picks, row
+from keyboards.common import ActionId, button, column, nav_row, picks, row
 from keyboards.menu import home_button
 from services import dates
 from services.numbers import number as number_label
@@ -33,11 +33,9 @@ class Consult(StrEnum):
     NO_COMMENT = "no_comment"
 
 
-class ConsultCb(CallbackData, prefix="cns"):
+class ConsultCb(CallbackData, ActionId[Consult], prefix="cns"):
     """The person's side; ``id`` is the request number."""
 
-    action: Consult
-    id: Id = 0
     v: str = ""
 
 
@@ -60,11 +58,9 @@ class ConsultStaff(StrEnum):
     TOPIC_ADD = "topic_add"
 
 
-class ConsultAdmCb(CallbackData, prefix="cna"):
+class ConsultAdmCb(CallbackData, ActionId[ConsultStaff], prefix="cna"):
     """The staff side: ``id`` is the request number (a topic id for topic actions)."""
 
-    action: ConsultStaff
-    id: Id = 0
     v: str = ""
 
 

@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, button, column, nav_row, picks
+from keyboards.common import ActionId, Id, button, column, nav_row, picks
 from keyboards.menu import home_button
 
 
@@ -40,11 +40,8 @@ class IdeaAction(StrEnum):
     MINE = "mine"
 
 
-class IdeaCb(CallbackData, prefix="idea"):
+class IdeaCb(CallbackData, ActionId[IdeaAction], prefix="idea"):
     """One idea: open it (own / public), support it, edit it, write to its supporters."""
-
-    action: IdeaAction
-    id: Id = 0
 
 
 class ListAction(StrEnum):
@@ -75,11 +72,8 @@ class StaffAction(StrEnum):
     DONE = "idea_done"
 
 
-class IdeaStaffCb(CallbackData, prefix="adm"):
+class IdeaStaffCb(CallbackData, ActionId[StaffAction], prefix="adm"):
     """Moderation buttons of an idea's card; the ``adm`` prefix keeps them under the staff refusal."""
-
-    action: StaffAction
-    id: Id = 0
 
 
 class QueueAction(StrEnum):
@@ -87,11 +81,8 @@ class QueueAction(StrEnum):
     CARD = "idea_card"
 
 
-class IdeaQueueCb(CallbackData, prefix="adm"):
+class IdeaQueueCb(CallbackData, ActionId[QueueAction], prefix="adm"):
     """The staff's queue of ideas (from the admin menu) and «open this idea's card»."""
-
-    action: QueueAction
-    id: Id = 0
 
 
 # --- the form ---------------------------------------------------------------------------------------

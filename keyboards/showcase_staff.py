@@ -11,7 +11,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from keyboards.common import Id, button, column, picks, row
+from keyboards.common import ActionId, Id, button, column, picks, row
 
 
 class StaffAction(StrEnum):
@@ -27,11 +27,8 @@ class StaffAction(StrEnum):
     STOP = "sc_stop"  # stop typing a comment or a category
 
 
-class StaffCb(CallbackData, prefix="adm"):
+class StaffCb(CallbackData, ActionId[StaffAction], prefix="adm"):
     """The showcase's staff menu and its lists."""
-
-    action: StaffAction
-    id: Id = 0
 
 
 class CardDecision(StrEnum):
@@ -40,11 +37,8 @@ class CardDecision(StrEnum):
     DECLINE = "sc_dec"
 
 
-class CardDecisionCb(CallbackData, prefix="adm"):
+class CardDecisionCb(CallbackData, ActionId[CardDecision], prefix="adm"):
     """A decision on a card waiting for moderation."""
-
-    action: CardDecision
-    id: Id = 0
 
 
 class TrialDecision(StrEnum):
@@ -52,11 +46,8 @@ class TrialDecision(StrEnum):
     DECLINE = "sc_tno"
 
 
-class TrialDecisionCb(CallbackData, prefix="adm"):
+class TrialDecisionCb(CallbackData, ActionId[TrialDecision], prefix="adm"):
     """A decision on an application for the trial office."""
-
-    action: TrialDecision
-    id: Id = 0
 
 
 class CategoryAction(StrEnum):
@@ -67,11 +58,8 @@ class CategoryAction(StrEnum):
     ADD = "sc_catadd"
 
 
-class CategoryCb(CallbackData, prefix="adm"):
+class CategoryCb(CallbackData, ActionId[CategoryAction], prefix="adm"):
     """The category list: open, hide/show, rename, add."""
-
-    action: CategoryAction
-    id: Id = 0
 
 
 class ExpoAction(StrEnum):
