@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, Self, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -48,6 +48,11 @@ class ActionId(BaseModel, Generic[Action]):
     action: Action
     id: Id = 0
 
+    @classmethod
+    def on(cls, item_id: int) -> Callable[[Action], Self]:
+        """The data of each action on one item, for ``item_row`` and ``item_column``: ``IdeaCb.on(7)``."""
+        return lambda action: cls(action=action, id=item_id)
+
 
 class NavAction(StrEnum):
     BACK = "back"
@@ -88,22 +93,44 @@ def row(*buttons: InlineKeyboardButton) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[list(buttons)])
 
 
+def item_row(data: Callable[[Action], CallbackData], *actions: tuple[str, Action]) -> InlineKeyboardMarkup:
+    """One item's actions side by side (a confirmation, a pair of choices): a button per (text key,
+    action), carrying ``data(action)``, the action with the item's id (``ConsultCb.on(number)``)."""
+    return row(*(button(_(key), data(action)) for key, action in actions))
+
+
+def item_column(
+    data: Callable[[Action], CallbackData],
+    actions: Iterable[tuple[str, Action, bool]],
+    *after: InlineKeyboardButton,
+) -> InlineKeyboardMarkup:
+    """One item's screen: a button per action that applies now (text key, action, applies), one under
+    another, each carrying ``data(action)``; then ``after`` (the way back)."""
+    return column(*(button(_(key), data(action)) for key, action, applies in actions if applies), *after)
+
+
 def nav_keyboard(back: bool = True, cancel: bool = True) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[nav_row(back, cancel)])
+
+
+def grid(
+    buttons: Sequence[InlineKeyboardButton], width: int, *after: list[InlineKeyboardButton]
+) -> InlineKeyboardMarkup:
+    """The buttons in rows of ``width`` (the last one may be shorter), then the rows ``after`` that are
+    not empty (a way back, the nav row).
+
+    Built directly: InlineKeyboardBuilder re-validates its markup at every step and took most of a
+    dialog step's time (8 ms of a registration step under profiling)."""
+    rows = [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, *(each for each in after if each)])
 
 
 def choices(
     items: list[tuple[str, str]], cb: type[CallbackData], field: str, width: int = 2, **nav: bool
 ) -> InlineKeyboardMarkup:
-    """A grid of (label, value) choices, packed as ``cb(field=..., value=...)``, then the nav row.
-
-    Built directly: InlineKeyboardBuilder re-validates its markup at every step and took most of a
-    dialog step's time (8 ms of a registration step under profiling)."""
+    """A grid of (label, value) choices, packed as ``cb(field=..., value=...)``, then the nav row."""
     buttons = [
         InlineKeyboardButton(text=label, callback_data=cb(field=field, value=value).pack())  # type: ignore[call-arg]
         for label, value in items
     ]
-    rows = [buttons[i : i + width] for i in range(0, len(buttons), width)]
-    if nav and (row := nav_row(**nav)):
-        rows.append(row)
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return grid(buttons, width, nav_row(**nav) if nav else [])
