@@ -94,9 +94,9 @@ def row(*buttons: InlineKeyboardButton) -> InlineKeyboardMarkup:
 
 
 def item_row(data: Callable[[Action], CallbackData], *actions: tuple[str, Action]) -> InlineKeyboardMarkup:
-    """One item's actions side by side (a confirmation, a pair of choices): a button per (text key,
+    """One item's actions side by side (a confirmation, a pair of choices): a button per (text,
     action), carrying ``data(action)``, the action with the item's id (``ConsultCb.on(number)``)."""
-    return row(*(button(_(key), data(action)) for key, action in actions))
+    return row(*(button(text, data(action)) for text, action in actions))
 
 
 def item_column(
@@ -104,9 +104,9 @@ def item_column(
     actions: Iterable[tuple[str, Action, bool]],
     *after: InlineKeyboardButton,
 ) -> InlineKeyboardMarkup:
-    """One item's screen: a button per action that applies now (text key, action, applies), one under
+    """One item's screen: a button per action that applies now (text, action, applies), one under
     another, each carrying ``data(action)``; then ``after`` (the way back)."""
-    return column(*(button(_(key), data(action)) for key, action, applies in actions if applies), *after)
+    return column(*(button(text, data(action)) for text, action, applies in actions if applies), *after)
 
 
 def nav_keyboard(back: bool = True, cancel: bool = True) -> InlineKeyboardMarkup:

@@ -78,9 +78,9 @@ def request_keyboard(number: int, *, is_open: bool, can_rate: bool) -> InlineKey
     return item_column(
         ConsultCb.on(number),
         [
-            ("consult.btn_write", Consult.WRITE, is_open),
-            ("consult.btn_cancel_request", Consult.CANCEL, is_open),
-            ("consult.btn_rate", Consult.RATE_ASK, can_rate),
+            (_("consult.btn_write"), Consult.WRITE, is_open),
+            (_("consult.btn_cancel_request"), Consult.CANCEL, is_open),
+            (_("consult.btn_rate"), Consult.RATE_ASK, can_rate),
         ],
         button(_("consult.btn_to_list"), ConsultCb(action=Consult.LIST)),
     )
@@ -89,14 +89,14 @@ def request_keyboard(number: int, *, is_open: bool, can_rate: bool) -> InlineKey
 def cancel_confirm_keyboard(number: int) -> InlineKeyboardMarkup:
     return item_row(
         ConsultCb.on(number),
-        ("consult.btn_cancel_yes", Consult.CANCEL_YES),
-        ("consult.btn_cancel_no", Consult.VIEW),
+        (_("consult.btn_cancel_yes"), Consult.CANCEL_YES),
+        (_("consult.btn_cancel_no"), Consult.VIEW),
     )
 
 
 def reply_keyboard(number: int) -> InlineKeyboardMarkup:
     return item_row(
-        ConsultCb.on(number), ("consult.btn_reply", Consult.WRITE), ("consult.btn_open", Consult.VIEW)
+        ConsultCb.on(number), (_("consult.btn_reply"), Consult.WRITE), (_("consult.btn_open"), Consult.VIEW)
     )
 
 
@@ -118,8 +118,8 @@ def rating_keyboard(number: int) -> InlineKeyboardMarkup:
 def comment_keyboard(number: int) -> InlineKeyboardMarkup:
     return item_row(
         ConsultCb.on(number),
-        ("consult.btn_comment", Consult.COMMENT),
-        ("consult.btn_no_comment", Consult.NO_COMMENT),
+        (_("consult.btn_comment"), Consult.COMMENT),
+        (_("consult.btn_no_comment"), Consult.NO_COMMENT),
     )
 
 
@@ -211,8 +211,8 @@ def open_list_keyboard(numbers: list[int]) -> InlineKeyboardMarkup:
 def take_keyboard(number: int) -> InlineKeyboardMarkup:
     return item_row(
         ConsultAdmCb.on(number),
-        ("consult.adm_take", ConsultStaff.TAKE),
-        ("consult.adm_show", ConsultStaff.SHOW),
+        (_("consult.adm_take"), ConsultStaff.TAKE),
+        (_("consult.adm_show"), ConsultStaff.SHOW),
     )
 
 

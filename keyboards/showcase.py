@@ -241,9 +241,9 @@ def resident_request_keyboard(
     return item_column(
         _request(request_id),
         [
-            ("showcase.btn_write_provider", ReqAction.WRITE, status == "accepted"),
-            ("showcase.btn_cancel_request", ReqAction.CANCEL, status in ("new", "accepted")),
-            ("showcase.btn_rate", ReqAction.RATE_MENU, can_rate),
+            (_("showcase.btn_write_provider"), ReqAction.WRITE, status == "accepted"),
+            (_("showcase.btn_cancel_request"), ReqAction.CANCEL, status in ("new", "accepted")),
+            (_("showcase.btn_rate"), ReqAction.RATE_MENU, can_rate),
         ],
         button(_("showcase.btn_service_card"), ViewCb(id=card_id)),
         button(_("showcase.btn_my_requests"), ReqCb(a=ReqAction.LIST)),
@@ -252,7 +252,9 @@ def resident_request_keyboard(
 
 def confirm_cancel_request(request_id: int) -> InlineKeyboardMarkup:
     return item_row(
-        _request(request_id), ("showcase.btn_cancel_yes", ReqAction.CANCEL_YES), ("btn.no", ReqAction.OPEN)
+        _request(request_id),
+        (_("showcase.btn_cancel_yes"), ReqAction.CANCEL_YES),
+        (_("btn.no"), ReqAction.OPEN),
     )
 
 
@@ -266,15 +268,15 @@ def provider_request_keyboard(request_id: int, status: str) -> InlineKeyboardMar
     if status == "new":
         return item_row(
             _request(request_id),
-            ("showcase.btn_accept", ReqAction.ACCEPT),
-            ("showcase.btn_decline", ReqAction.DECLINE),
+            (_("showcase.btn_accept"), ReqAction.ACCEPT),
+            (_("showcase.btn_decline"), ReqAction.DECLINE),
         )
     if status == "accepted":
         return item_column(
             _request(request_id),
             [
-                ("showcase.btn_write_resident", ReqAction.WRITE, True),
-                ("showcase.btn_done", ReqAction.DONE, True),
+                (_("showcase.btn_write_resident"), ReqAction.WRITE, True),
+                (_("showcase.btn_done"), ReqAction.DONE, True),
             ],
         )
     return None

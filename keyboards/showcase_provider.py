@@ -38,11 +38,11 @@ def own_card_keyboard(card_id: int, status: str) -> InlineKeyboardMarkup:
     return item_column(
         _on(card_id),
         [
-            ("showcase.btn_edit", CardAction.EDIT, status not in ("declined", "removed")),
-            ("showcase.btn_resubmit", CardAction.RESUBMIT, status == "returned"),
-            ("showcase.btn_pause", CardAction.PAUSE, status == "published"),
-            ("showcase.btn_resume", CardAction.RESUME, status == "paused"),
-            ("showcase.btn_remove", CardAction.REMOVE, status != "removed"),
+            (_("showcase.btn_edit"), CardAction.EDIT, status not in ("declined", "removed")),
+            (_("showcase.btn_resubmit"), CardAction.RESUBMIT, status == "returned"),
+            (_("showcase.btn_pause"), CardAction.PAUSE, status == "published"),
+            (_("showcase.btn_resume"), CardAction.RESUME, status == "paused"),
+            (_("showcase.btn_remove"), CardAction.REMOVE, status != "removed"),
         ],
         button(_("showcase.btn_my_services"), CardCb(a=CardAction.HUB)),
     )
@@ -50,7 +50,7 @@ def own_card_keyboard(card_id: int, status: str) -> InlineKeyboardMarkup:
 
 def confirm_remove_keyboard(card_id: int) -> InlineKeyboardMarkup:
     return item_row(
-        _on(card_id), ("showcase.btn_remove_yes", CardAction.REMOVE_YES), ("btn.no", CardAction.OPEN)
+        _on(card_id), (_("showcase.btn_remove_yes"), CardAction.REMOVE_YES), (_("btn.no"), CardAction.OPEN)
     )
 
 
