@@ -11,7 +11,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from keyboards.common import ActionId, Id, button, column, picks, row
+from keyboards.common import ActionId, Id, button, column, item_column, item_row, picks, row
 
 
 class StaffAction(StrEnum):
@@ -88,15 +88,10 @@ def moderation_keyboard(card_id: int) -> InlineKeyboardMarkup:
 
 
 def trial_decision_keyboard(application_id: int) -> InlineKeyboardMarkup:
-    return row(
-        button(
-            _("showcase.adm_trial_approve"),
-            TrialDecisionCb(action=TrialDecision.APPROVE, id=application_id),
-        ),
-        button(
-            _("showcase.adm_trial_decline"),
-            TrialDecisionCb(action=TrialDecision.DECLINE, id=application_id),
-        ),
+    return item_row(
+        TrialDecisionCb.on(application_id),
+        (_("showcase.adm_trial_approve"), TrialDecision.APPROVE),
+        (_("showcase.adm_trial_decline"), TrialDecision.DECLINE),
     )
 
 
@@ -150,17 +145,17 @@ def expo_events_keyboard(card_id: int, events: Sequence[tuple[int, str]]) -> Inl
 
 
 def category_admin_keyboard(category_id: int, active: bool) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(_("showcase.adm_cat_rename"), CategoryCb(action=CategoryAction.RENAME, id=category_id))],
-            [
-                button(
-                    _("showcase.adm_cat_hide") if active else _("showcase.adm_cat_show"),
-                    CategoryCb(action=CategoryAction.TOGGLE, id=category_id),
-                )
-            ],
-            [button(_("showcase.adm_back"), CategoryCb(action=CategoryAction.LIST))],
-        ]
+    return item_column(
+        CategoryCb.on(category_id),
+        [
+            (_("showcase.adm_cat_rename"), CategoryAction.RENAME, True),
+            (
+                _("showcase.adm_cat_hide") if active else _("showcase.adm_cat_show"),
+                CategoryAction.TOGGLE,
+                True,
+            ),
+        ],
+        button(_("showcase.adm_back"), CategoryCb(action=CategoryAction.LIST)),
     )
 
 
