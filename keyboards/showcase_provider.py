@@ -7,9 +7,8 @@ from collections.abc import Callable, Sequence
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import button, column, item_column, item_row, picks
+from keyboards.common import button, column, grid, item_column, item_row, picks
 from keyboards.showcase import (
     EDITABLE,
     BrowseAction,
@@ -55,12 +54,8 @@ def confirm_remove_keyboard(card_id: int) -> InlineKeyboardMarkup:
 
 
 def edit_fields_keyboard(card_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for name in EDITABLE:
-        builder.button(text=edit_label(name), callback_data=CardCb(a=CardAction.FIELD, id=card_id, f=name))
-    builder.adjust(2)
-    builder.row(button(_("btn.back"), CardCb(a=CardAction.OPEN, id=card_id)))
-    return builder.as_markup()
+    fields = [button(edit_label(name), CardCb(a=CardAction.FIELD, id=card_id, f=name)) for name in EDITABLE]
+    return grid(fields, 2, [button(_("btn.back"), CardCb(a=CardAction.OPEN, id=card_id))])
 
 
 def trial_hub_keyboard() -> InlineKeyboardMarkup:
