@@ -1,4 +1,6 @@
-"""Buttons every dialog shares: «Назад» and «Отмена»; a button, a list of items, a column of buttons."""
+"""Buttons every dialog shares: «Назад» and «Отмена»; a button, a list of items, a column of buttons,
+a grid; one item's actions as data (``item_row``, ``item_column``); the bounded ``Id`` and the
+``ActionId`` pair (action, id) most buttons carry."""
 
 from __future__ import annotations
 
