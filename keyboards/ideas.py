@@ -8,9 +8,8 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import ActionId, Id, button, column, nav_row, picks
+from keyboards.common import ActionId, Id, button, column, grid, nav_row, picks
 from keyboards.menu import home_button
 
 
@@ -185,27 +184,19 @@ def list_keyboard(
 def filter_keyboard(
     kind: str, values: Sequence[str], *, district: str, help_kind: str
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
     if kind == "fd":
-        builder.button(
-            text=_("ideas.filter.any_district"), callback_data=IdeasListCb(a=ListAction.PAGE, h=help_kind)
-        )
-        for value in values:
-            builder.button(
-                text=_("district." + value),
-                callback_data=IdeasListCb(a=ListAction.PAGE, d=value, h=help_kind),
-            )
+        buttons = [button(_("ideas.filter.any_district"), IdeasListCb(a=ListAction.PAGE, h=help_kind))]
+        buttons += [
+            button(_("district." + value), IdeasListCb(a=ListAction.PAGE, d=value, h=help_kind))
+            for value in values
+        ]
     else:
-        builder.button(
-            text=_("ideas.filter.any_help"), callback_data=IdeasListCb(a=ListAction.PAGE, d=district)
-        )
-        for value in values:
-            builder.button(
-                text=_(f"ideas.help.{value}"),
-                callback_data=IdeasListCb(a=ListAction.PAGE, d=district, h=value),
-            )
-    builder.adjust(2)
-    return builder.as_markup()
+        buttons = [button(_("ideas.filter.any_help"), IdeasListCb(a=ListAction.PAGE, d=district))]
+        buttons += [
+            button(_(f"ideas.help.{value}"), IdeasListCb(a=ListAction.PAGE, d=district, h=value))
+            for value in values
+        ]
+    return grid(buttons, 2)
 
 
 def public_card_keyboard(
