@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id
+from keyboards.common import ActionId, Id, button, column, grid
 
 PREFIX = "adm"
 """Every staff button's callback data starts with it (here and in the features' staff keyboards), so
@@ -41,9 +41,8 @@ class AdminAction(StrEnum):
     DIGEST_PREVIEW_PERSON = "dg_pv"
 
 
-class AdminCb(CallbackData, prefix=PREFIX):
-    action: AdminAction
-    id: Id = 0
+class AdminCb(CallbackData, ActionId[AdminAction], prefix=PREFIX):
+    """The staff menu and its lists (``adm:<action>:<id>``)."""
 
 
 class ReasonAction(StrEnum):
@@ -93,31 +92,22 @@ def admin_menu(waiting: int | None = None) -> InlineKeyboardMarkup:
 
 
 def more_menu() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for key, action in MORE_ITEMS:
-        builder.button(text=_(key), callback_data=AdminCb(action=action))
-    builder.button(text=_("staff.btn_back_menu"), callback_data=AdminCb(action=AdminAction.MENU))
-    builder.adjust(2)
-    return builder.as_markup()
+    items = [button(_(key), AdminCb(action=action)) for key, action in MORE_ITEMS]
+    return grid([*items, button(_("staff.btn_back_menu"), AdminCb(action=AdminAction.MENU))], 2)
 
 
 def reasons_keyboard(code: str, object_id: int, presets: list[str], card: int = 0) -> InlineKeyboardMarkup:
     """Ready-made reasons (text keys) as buttons, then «Своя причина» (asks for a reply); ``card`` is
     the card's message id, updated in place once decided."""
-    builder = InlineKeyboardBuilder()
-    for index, key in enumerate(presets):
-        data = ReasonCb(action=ReasonAction.PICK, f=code, id=object_id, r=index, c=card)
-        builder.button(text=_(key), callback_data=data)
-    own = ReasonCb(action=ReasonAction.OWN, f=code, id=object_id, c=card)
-    builder.button(text=_("staff.reason.own"), callback_data=own)
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(
+        *(
+            button(_(key), ReasonCb(action=ReasonAction.PICK, f=code, id=object_id, r=index, c=card))
+            for index, key in enumerate(presets)
+        ),
+        button(_("staff.reason.own"), ReasonCb(action=ReasonAction.OWN, f=code, id=object_id, c=card)),
+    )
 
 
 def inbox_keyboard(items: list[tuple[str, CallbackData]]) -> InlineKeyboardMarkup:
     """One button per waiting thing: its label and the feature's own «open the card» data."""
-    builder = InlineKeyboardBuilder()
-    for label, data in items:
-        builder.button(text=label[:60], callback_data=data)
-    builder.adjust(1)
-    return builder.as_markup()
+    return column(*(button(label[:60], data) for label, data in items))

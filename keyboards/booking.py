@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, button, column, nav_row, picks
+from keyboards.common import Id, button, column, grid, item_column, nav_row, picks
 from keyboards.menu import home_button
 
 
@@ -212,32 +212,24 @@ def schedule_keyboard(
 def staff_booking_keyboard(
     booking_id: int, *, pending: bool, active: bool, started: bool
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    if pending:
-        builder.button(
-            text=_("booking.adm_btn_approve"), callback_data=StaffBk(a=Staff.APPROVE, id=booking_id)
-        )
-        builder.button(text=_("booking.adm_btn_reject"), callback_data=StaffBk(a=Staff.REJECT, id=booking_id))
-    elif active:
-        builder.button(text=_("booking.adm_btn_cancel"), callback_data=StaffBk(a=Staff.CANCEL, id=booking_id))
-        if started:
-            builder.button(
-                text=_("booking.adm_btn_no_show"), callback_data=StaffBk(a=Staff.NO_SHOW, id=booking_id)
-            )
-    builder.adjust(1)
-    return builder.as_markup()
+    decided = not pending and active
+    return item_column(
+        lambda action: StaffBk(a=action, id=booking_id),
+        [
+            (_("booking.adm_btn_approve"), Staff.APPROVE, pending),
+            (_("booking.adm_btn_reject"), Staff.REJECT, pending),
+            (_("booking.adm_btn_cancel"), Staff.CANCEL, decided),
+            (_("booking.adm_btn_no_show"), Staff.NO_SHOW, decided and started),
+        ],
+    )
 
 
 def staff_choices(
     items: list[tuple[str, str]], action: Staff, resource_id: int, width: int = 4
 ) -> InlineKeyboardMarkup:
     """Start times or durations for a booking on someone's behalf, plus «Отмена»."""
-    builder = InlineKeyboardBuilder()
-    for label, value in items:
-        builder.button(text=label, callback_data=StaffBk(a=action, id=resource_id, v=value))
-    builder.adjust(width)
-    builder.row(*nav_row(back=False))
-    return builder.as_markup()
+    choices = [button(label, StaffBk(a=action, id=resource_id, v=value)) for label, value in items]
+    return grid(choices, width, nav_row(back=False))
 
 
 def staff_nav() -> InlineKeyboardMarkup:
@@ -270,19 +262,14 @@ def settings_list_keyboard(items: Iterable[tuple[int, str]]) -> InlineKeyboardMa
 
 
 def resource_settings_keyboard(resource_id: int, needs_approval: bool, active: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for field_name in EDITABLE:
-        builder.button(
-            text=_(f"booking.field.{field_name}"),
-            callback_data=StaffBk(a=Staff.EDIT, id=resource_id, v=field_name),
-        )
-    builder.button(
-        text=_("booking.adm_btn_approval_off") if needs_approval else _("booking.adm_btn_approval_on"),
-        callback_data=StaffBk(a=Staff.TOGGLE, id=resource_id, v="needs_approval"),
-    )
-    builder.button(
-        text=_("booking.adm_btn_deactivate") if active else _("booking.adm_btn_activate"),
-        callback_data=StaffBk(a=Staff.TOGGLE, id=resource_id, v="active"),
-    )
-    builder.adjust(2)
-    return builder.as_markup()
+    fields = [
+        button(_(f"booking.field.{field_name}"), StaffBk(a=Staff.EDIT, id=resource_id, v=field_name))
+        for field_name in EDITABLE
+    ]
+    approval = _("booking.adm_btn_approval_off") if needs_approval else _("booking.adm_btn_approval_on")
+    activity = _("booking.adm_btn_deactivate") if active else _("booking.adm_btn_activate")
+    toggles = [
+        button(approval, StaffBk(a=Staff.TOGGLE, id=resource_id, v="needs_approval")),
+        button(activity, StaffBk(a=Staff.TOGGLE, id=resource_id, v="active")),
+    ]
+    return grid([*fields, *toggles], 2)

@@ -13,7 +13,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from keyboards.common import Id, button, row
+from keyboards.common import ActionId, button, row
 from services import dates
 
 FILTERS = ("group", "district", "interest", "source")
@@ -28,11 +28,9 @@ class BcAction(StrEnum):
     CANCEL = "cancel"
 
 
-class BcCb(CallbackData, prefix="bc"):
+class BcCb(CallbackData, ActionId[BcAction], prefix="bc"):
     """Staff actions. ``id``: a broadcast. ``v``: a value."""
 
-    action: BcAction
-    id: Id = 0
     v: str = ""
 
 
@@ -41,11 +39,8 @@ class UnsubAction(StrEnum):
     ON = "on"  # subscribe again
 
 
-class UnsubCb(CallbackData, prefix="bcu"):
+class UnsubCb(CallbackData, ActionId[UnsubAction], prefix="bcu"):
     """The recipient's button under an announcement."""
-
-    action: UnsubAction
-    id: Id = 0
 
 
 # --- recipient ------------------------------------------------------------------------------------

@@ -8,9 +8,8 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, button, column, nav_row, picks, row
+from keyboards.common import ActionId, button, column, grid, item_column, item_row, nav_row, picks, row
 from keyboards.menu import home_button
 from services import dates
 from services.numbers import number as number_label
@@ -33,11 +32,9 @@ class Consult(StrEnum):
     NO_COMMENT = "no_comment"
 
 
-class ConsultCb(CallbackData, prefix="cns"):
+class ConsultCb(CallbackData, ActionId[Consult], prefix="cns"):
     """The person's side; ``id`` is the request number."""
 
-    action: Consult
-    id: Id = 0
     v: str = ""
 
 
@@ -60,11 +57,9 @@ class ConsultStaff(StrEnum):
     TOPIC_ADD = "topic_add"
 
 
-class ConsultAdmCb(CallbackData, prefix="cna"):
+class ConsultAdmCb(CallbackData, ActionId[ConsultStaff], prefix="cna"):
     """The staff side: ``id`` is the request number (a topic id for topic actions)."""
 
-    action: ConsultStaff
-    id: Id = 0
     v: str = ""
 
 
@@ -80,27 +75,28 @@ def my_list_keyboard(items: list[tuple[int, str]]) -> InlineKeyboardMarkup:
 
 
 def request_keyboard(number: int, *, is_open: bool, can_rate: bool) -> InlineKeyboardMarkup:
-    rows = []
-    if is_open:
-        rows.append([button(_("consult.btn_write"), ConsultCb(action=Consult.WRITE, id=number))])
-        rows.append([button(_("consult.btn_cancel_request"), ConsultCb(action=Consult.CANCEL, id=number))])
-    if can_rate:
-        rows.append([button(_("consult.btn_rate"), ConsultCb(action=Consult.RATE_ASK, id=number))])
-    rows.append([button(_("consult.btn_to_list"), ConsultCb(action=Consult.LIST))])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return item_column(
+        ConsultCb.on(number),
+        [
+            (_("consult.btn_write"), Consult.WRITE, is_open),
+            (_("consult.btn_cancel_request"), Consult.CANCEL, is_open),
+            (_("consult.btn_rate"), Consult.RATE_ASK, can_rate),
+        ],
+        button(_("consult.btn_to_list"), ConsultCb(action=Consult.LIST)),
+    )
 
 
 def cancel_confirm_keyboard(number: int) -> InlineKeyboardMarkup:
-    return row(
-        button(_("consult.btn_cancel_yes"), ConsultCb(action=Consult.CANCEL_YES, id=number)),
-        button(_("consult.btn_cancel_no"), ConsultCb(action=Consult.VIEW, id=number)),
+    return item_row(
+        ConsultCb.on(number),
+        (_("consult.btn_cancel_yes"), Consult.CANCEL_YES),
+        (_("consult.btn_cancel_no"), Consult.VIEW),
     )
 
 
 def reply_keyboard(number: int) -> InlineKeyboardMarkup:
-    return row(
-        button(_("consult.btn_reply"), ConsultCb(action=Consult.WRITE, id=number)),
-        button(_("consult.btn_open"), ConsultCb(action=Consult.VIEW, id=number)),
+    return item_row(
+        ConsultCb.on(number), (_("consult.btn_reply"), Consult.WRITE), (_("consult.btn_open"), Consult.VIEW)
     )
 
 
@@ -109,20 +105,21 @@ def write_keyboard() -> InlineKeyboardMarkup:
 
 
 def rating_keyboard(number: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for value in range(1, 6):
-        builder.button(
-            text="⭐" * value if value == 1 else f"{value} ⭐",
-            callback_data=ConsultCb(action=Consult.RATE, id=number, v=str(value)),
+    return row(
+        *(
+            button(
+                "⭐" if value == 1 else f"{value} ⭐", ConsultCb(action=Consult.RATE, id=number, v=str(value))
+            )
+            for value in range(1, 6)
         )
-    builder.adjust(5)
-    return builder.as_markup()
+    )
 
 
 def comment_keyboard(number: int) -> InlineKeyboardMarkup:
-    return row(
-        button(_("consult.btn_comment"), ConsultCb(action=Consult.COMMENT, id=number)),
-        button(_("consult.btn_no_comment"), ConsultCb(action=Consult.NO_COMMENT, id=number)),
+    return item_row(
+        ConsultCb.on(number),
+        (_("consult.btn_comment"), Consult.COMMENT),
+        (_("consult.btn_no_comment"), Consult.NO_COMMENT),
     )
 
 
@@ -169,27 +166,19 @@ def outcome_keyboard(number: int, outcomes: tuple[str, ...]) -> InlineKeyboardMa
 
 def meeting_days_keyboard(number: int, days: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     """(label, YYYYMMDD) for the next working days."""
-    builder = InlineKeyboardBuilder()
-    for label, value in days:
-        builder.button(
-            text=label, callback_data=ConsultAdmCb(action=ConsultStaff.MEET_DAY, id=number, v=value)
-        )
-    builder.adjust(3)
-    builder.row(*_back_to_card(number))
-    return builder.as_markup()
+    picked = [
+        button(label, ConsultAdmCb(action=ConsultStaff.MEET_DAY, id=number, v=value)) for label, value in days
+    ]
+    return grid(picked, 3, _back_to_card(number))
 
 
 def meeting_times_keyboard(number: int, day: str, times: list[str]) -> InlineKeyboardMarkup:
     """``times`` as HHMM; the callback carries YYYYMMDDHHMM."""
-    builder = InlineKeyboardBuilder()
-    for hhmm in times:
-        builder.button(
-            text=f"{hhmm[:2]}:{hhmm[2:]}",
-            callback_data=ConsultAdmCb(action=ConsultStaff.MEET_TIME, id=number, v=day + hhmm),
-        )
-    builder.adjust(4)
-    builder.row(button(_("btn.back"), ConsultAdmCb(action=ConsultStaff.MEET, id=number)))
-    return builder.as_markup()
+    picked = [
+        button(f"{hhmm[:2]}:{hhmm[2:]}", ConsultAdmCb(action=ConsultStaff.MEET_TIME, id=number, v=day + hhmm))
+        for hhmm in times
+    ]
+    return grid(picked, 4, [button(_("btn.back"), ConsultAdmCb(action=ConsultStaff.MEET, id=number))])
 
 
 def meeting_place_keyboard(number: int, stamp: str, places: tuple[str, ...]) -> InlineKeyboardMarkup:
@@ -215,20 +204,15 @@ def meeting_place_keyboard(number: int, stamp: str, places: tuple[str, ...]) -> 
 
 
 def open_list_keyboard(numbers: list[int]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for number in numbers:
-        builder.button(
-            text=number_label("consultation", number),
-            callback_data=ConsultAdmCb(action=ConsultStaff.SHOW, id=number),
-        )
-    builder.adjust(5)
-    return builder.as_markup()
+    numbered = [(number, number_label("consultation", number)) for number in numbers]
+    return grid(picks(numbered, lambda number: ConsultAdmCb(action=ConsultStaff.SHOW, id=number)), 5)
 
 
 def take_keyboard(number: int) -> InlineKeyboardMarkup:
-    return row(
-        button(_("consult.adm_take"), ConsultAdmCb(action=ConsultStaff.TAKE, id=number)),
-        button(_("consult.adm_show"), ConsultAdmCb(action=ConsultStaff.SHOW, id=number)),
+    return item_row(
+        ConsultAdmCb.on(number),
+        (_("consult.adm_take"), ConsultStaff.TAKE),
+        (_("consult.adm_show"), ConsultStaff.SHOW),
     )
 
 

@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Generic
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from pydantic import BaseModel
 
-from keyboards.common import Id
+from keyboards.common import Action, Id
+
+
+class EventFields(BaseModel, Generic[Action]):
+    """What both sides' event buttons carry, in this order: the action, the event (0: none) and a
+    number (a page, a rating, a sign-up id)."""
+
+    a: Action
+    e: Id = 0
+    v: Id = 0
 
 
 class EvAction(StrEnum):
@@ -30,12 +41,8 @@ class EvAction(StrEnum):
     CHECKIN = "ci"
 
 
-class EvCb(CallbackData, prefix="ev"):
+class EvCb(CallbackData, EventFields[EvAction], prefix="ev"):
     """The person's buttons. services.events packs the same layout into queued notices."""
-
-    a: EvAction
-    e: Id = 0  # event id
-    v: Id = 0  # page, rating
 
 
 class StaffAction(StrEnum):
@@ -58,12 +65,8 @@ class StaffAction(StrEnum):
     NEW_CODE = "newcode"
 
 
-class EaCb(CallbackData, prefix="eva"):
+class EaCb(CallbackData, EventFields[StaffAction], prefix="eva"):
     """Staff buttons in the admin chat."""
-
-    a: StaffAction
-    e: Id = 0
-    v: Id = 0
 
 
 def _button(key: str, data: CallbackData) -> InlineKeyboardButton:

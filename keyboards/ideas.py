@@ -8,9 +8,8 @@ from enum import StrEnum
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, button, column, nav_row, picks
+from keyboards.common import ActionId, Id, button, column, grid, nav_row, picks
 from keyboards.menu import home_button
 
 
@@ -40,11 +39,8 @@ class IdeaAction(StrEnum):
     MINE = "mine"
 
 
-class IdeaCb(CallbackData, prefix="idea"):
+class IdeaCb(CallbackData, ActionId[IdeaAction], prefix="idea"):
     """One idea: open it (own / public), support it, edit it, write to its supporters."""
-
-    action: IdeaAction
-    id: Id = 0
 
 
 class ListAction(StrEnum):
@@ -75,11 +71,8 @@ class StaffAction(StrEnum):
     DONE = "idea_done"
 
 
-class IdeaStaffCb(CallbackData, prefix="adm"):
+class IdeaStaffCb(CallbackData, ActionId[StaffAction], prefix="adm"):
     """Moderation buttons of an idea's card; the ``adm`` prefix keeps them under the staff refusal."""
-
-    action: StaffAction
-    id: Id = 0
 
 
 class QueueAction(StrEnum):
@@ -87,11 +80,8 @@ class QueueAction(StrEnum):
     CARD = "idea_card"
 
 
-class IdeaQueueCb(CallbackData, prefix="adm"):
+class IdeaQueueCb(CallbackData, ActionId[QueueAction], prefix="adm"):
     """The staff's queue of ideas (from the admin menu) and «open this idea's card»."""
-
-    action: QueueAction
-    id: Id = 0
 
 
 # --- the form ---------------------------------------------------------------------------------------
@@ -194,27 +184,19 @@ def list_keyboard(
 def filter_keyboard(
     kind: str, values: Sequence[str], *, district: str, help_kind: str
 ) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
     if kind == "fd":
-        builder.button(
-            text=_("ideas.filter.any_district"), callback_data=IdeasListCb(a=ListAction.PAGE, h=help_kind)
-        )
-        for value in values:
-            builder.button(
-                text=_("district." + value),
-                callback_data=IdeasListCb(a=ListAction.PAGE, d=value, h=help_kind),
-            )
+        buttons = [button(_("ideas.filter.any_district"), IdeasListCb(a=ListAction.PAGE, h=help_kind))]
+        buttons += [
+            button(_("district." + value), IdeasListCb(a=ListAction.PAGE, d=value, h=help_kind))
+            for value in values
+        ]
     else:
-        builder.button(
-            text=_("ideas.filter.any_help"), callback_data=IdeasListCb(a=ListAction.PAGE, d=district)
-        )
-        for value in values:
-            builder.button(
-                text=_(f"ideas.help.{value}"),
-                callback_data=IdeasListCb(a=ListAction.PAGE, d=district, h=value),
-            )
-    builder.adjust(2)
-    return builder.as_markup()
+        buttons = [button(_("ideas.filter.any_help"), IdeasListCb(a=ListAction.PAGE, d=district))]
+        buttons += [
+            button(_(f"ideas.help.{value}"), IdeasListCb(a=ListAction.PAGE, d=district, h=value))
+            for value in values
+        ]
+    return grid(buttons, 2)
 
 
 def public_card_keyboard(

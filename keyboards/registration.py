@@ -12,7 +12,8 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from keyboards.common import button, grid
 
 
 class ConsentAnswer(StrEnum):
@@ -74,9 +75,5 @@ def phone_keyboard() -> ReplyKeyboardMarkup:
 
 
 def profile_keyboard(show_organisation: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
     fields = ["name", "group", *(["org"] if show_organisation else []), "district", "phone", "news"]
-    for field in fields:
-        builder.button(text=_("profile.edit_" + field), callback_data=ProfileCb(field=field))
-    builder.adjust(2)
-    return builder.as_markup()
+    return grid([button(_("profile.edit_" + field), ProfileCb(field=field)) for field in fields], 2)

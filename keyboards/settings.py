@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
@@ -9,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import button, column, nav_row
+from keyboards.common import button, column, grid, nav_row
 from services.plural import plural
 
 
@@ -79,41 +80,32 @@ def _back_row() -> list[InlineKeyboardButton]:
     ]
 
 
+def _options(
+    action: str, options: Iterable[tuple[str, str, bool]], *extra: list[InlineKeyboardButton]
+) -> InlineKeyboardMarkup:
+    """A screen of (label, value, chosen) options, two to a row, ✅ on the chosen ones; then the
+    ``extra`` rows and «Назад» / «Отмена»."""
+    buttons = [
+        button(_check(chosen) + label, SetCb(action=action, value=value)) for label, value, chosen in options
+    ]
+    return grid(buttons, 2, *extra, _back_row())
+
+
 def lead_keyboard(choices: tuple[int, ...], current: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for minutes in choices:
-        builder.button(
-            text=_check(minutes == current) + lead_label(minutes),
-            callback_data=SetCb(action="lead", value=str(minutes)),
-        )
-    builder.adjust(2)
-    builder.row(*_back_row())
-    return builder.as_markup()
+    return _options(
+        SetAction.LEAD, ((lead_label(minutes), str(minutes), minutes == current) for minutes in choices)
+    )
 
 
 def multi_keyboard(field: str, options: list[tuple[str, str]], selected: list[str]) -> InlineKeyboardMarkup:
     """Districts or topics: tap to add or remove; «Любые» clears the filter."""
-    builder = InlineKeyboardBuilder()
-    for label, code in options:
-        builder.button(text=_check(code in selected) + label, callback_data=SetCb(action=field, value=code))
-    builder.adjust(2)
-    builder.row(
-        InlineKeyboardButton(
-            text=_check(not selected) + _("settings.any"),
-            callback_data=SetCb(action=field, value="any").pack(),
-        )
-    )
-    builder.row(*_back_row())
-    return builder.as_markup()
+    any_row = [button(_check(not selected) + _("settings.any"), SetCb(action=field, value="any"))]
+    return _options(field, ((label, code, code in selected) for label, code in options), any_row)
 
 
 def language_keyboard(current: str) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for code, label in (("ru", "Русский"), ("en", "English")):
-        builder.button(text=_check(code == current) + label, callback_data=SetCb(action="lang", value=code))
-    builder.adjust(2)
-    builder.row(*_back_row())
-    return builder.as_markup()
+    languages = (("ru", "Русский"), ("en", "English"))
+    return _options(SetAction.LANGUAGE, ((label, code, code == current) for code, label in languages))
 
 
 def resubscribe_keyboard() -> InlineKeyboardMarkup:

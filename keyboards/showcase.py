@@ -3,7 +3,7 @@ requests (the staff's buttons are in keyboards.showcase_staff)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
@@ -11,7 +11,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import Id, button, column, nav_row, picks, row
+from keyboards.common import Id, button, column, item_column, item_row, nav_row, picks, row
 from keyboards.menu import home_button
 
 ALL = "all"
@@ -231,25 +231,30 @@ def skip_keyboard() -> InlineKeyboardMarkup:
     return row(button(_("btn.skip"), ReqCb(a=ReqAction.SKIP)))
 
 
+def _request(request_id: int) -> Callable[[ReqAction], ReqCb]:
+    return lambda action: ReqCb(a=action, id=request_id)
+
+
 def resident_request_keyboard(
     request_id: int, card_id: int, status: str, can_rate: bool
 ) -> InlineKeyboardMarkup:
-    rows = []
-    if status == "accepted":
-        rows.append([button(_("showcase.btn_write_provider"), ReqCb(a=ReqAction.WRITE, id=request_id))])
-    if status in ("new", "accepted"):
-        rows.append([button(_("showcase.btn_cancel_request"), ReqCb(a=ReqAction.CANCEL, id=request_id))])
-    if can_rate:
-        rows.append([button(_("showcase.btn_rate"), ReqCb(a=ReqAction.RATE_MENU, id=request_id))])
-    rows.append([button(_("showcase.btn_service_card"), ViewCb(id=card_id))])
-    rows.append([button(_("showcase.btn_my_requests"), ReqCb(a=ReqAction.LIST))])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return item_column(
+        _request(request_id),
+        [
+            (_("showcase.btn_write_provider"), ReqAction.WRITE, status == "accepted"),
+            (_("showcase.btn_cancel_request"), ReqAction.CANCEL, status in ("new", "accepted")),
+            (_("showcase.btn_rate"), ReqAction.RATE_MENU, can_rate),
+        ],
+        button(_("showcase.btn_service_card"), ViewCb(id=card_id)),
+        button(_("showcase.btn_my_requests"), ReqCb(a=ReqAction.LIST)),
+    )
 
 
 def confirm_cancel_request(request_id: int) -> InlineKeyboardMarkup:
-    return row(
-        button(_("showcase.btn_cancel_yes"), ReqCb(a=ReqAction.CANCEL_YES, id=request_id)),
-        button(_("btn.no"), ReqCb(a=ReqAction.OPEN, id=request_id)),
+    return item_row(
+        _request(request_id),
+        (_("showcase.btn_cancel_yes"), ReqAction.CANCEL_YES),
+        (_("btn.no"), ReqAction.OPEN),
     )
 
 
@@ -261,16 +266,18 @@ def requests_list_keyboard(
 
 def provider_request_keyboard(request_id: int, status: str) -> InlineKeyboardMarkup | None:
     if status == "new":
-        return row(
-            button(_("showcase.btn_accept"), ReqCb(a=ReqAction.ACCEPT, id=request_id)),
-            button(_("showcase.btn_decline"), ReqCb(a=ReqAction.DECLINE, id=request_id)),
+        return item_row(
+            _request(request_id),
+            (_("showcase.btn_accept"), ReqAction.ACCEPT),
+            (_("showcase.btn_decline"), ReqAction.DECLINE),
         )
     if status == "accepted":
-        return InlineKeyboardMarkup(
-            inline_keyboard=[
-                [button(_("showcase.btn_write_resident"), ReqCb(a=ReqAction.WRITE, id=request_id))],
-                [button(_("showcase.btn_done"), ReqCb(a=ReqAction.DONE, id=request_id))],
-            ]
+        return item_column(
+            _request(request_id),
+            [
+                (_("showcase.btn_write_resident"), ReqAction.WRITE, True),
+                (_("showcase.btn_done"), ReqAction.DONE, True),
+            ],
         )
     return None
 

@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from keyboards.common import button, column, picks, row
+from keyboards.common import button, column, grid, item_column, item_row, picks
 from keyboards.showcase import (
     EDITABLE,
     BrowseAction,
@@ -30,36 +29,33 @@ def provider_hub_keyboard(cards: Sequence[tuple[int, str]], open_requests: int) 
     )
 
 
+def _on(card_id: int) -> Callable[[CardAction], CardCb]:
+    return lambda action: CardCb(a=action, id=card_id)
+
+
 def own_card_keyboard(card_id: int, status: str) -> InlineKeyboardMarkup:
-    rows = []
-    if status not in ("declined", "removed"):
-        rows.append([button(_("showcase.btn_edit"), CardCb(a=CardAction.EDIT, id=card_id))])
-    if status == "returned":
-        rows.append([button(_("showcase.btn_resubmit"), CardCb(a=CardAction.RESUBMIT, id=card_id))])
-    if status == "published":
-        rows.append([button(_("showcase.btn_pause"), CardCb(a=CardAction.PAUSE, id=card_id))])
-    if status == "paused":
-        rows.append([button(_("showcase.btn_resume"), CardCb(a=CardAction.RESUME, id=card_id))])
-    if status != "removed":
-        rows.append([button(_("showcase.btn_remove"), CardCb(a=CardAction.REMOVE, id=card_id))])
-    rows.append([button(_("showcase.btn_my_services"), CardCb(a=CardAction.HUB))])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    return item_column(
+        _on(card_id),
+        [
+            (_("showcase.btn_edit"), CardAction.EDIT, status not in ("declined", "removed")),
+            (_("showcase.btn_resubmit"), CardAction.RESUBMIT, status == "returned"),
+            (_("showcase.btn_pause"), CardAction.PAUSE, status == "published"),
+            (_("showcase.btn_resume"), CardAction.RESUME, status == "paused"),
+            (_("showcase.btn_remove"), CardAction.REMOVE, status != "removed"),
+        ],
+        button(_("showcase.btn_my_services"), CardCb(a=CardAction.HUB)),
+    )
 
 
 def confirm_remove_keyboard(card_id: int) -> InlineKeyboardMarkup:
-    return row(
-        button(_("showcase.btn_remove_yes"), CardCb(a=CardAction.REMOVE_YES, id=card_id)),
-        button(_("btn.no"), CardCb(a=CardAction.OPEN, id=card_id)),
+    return item_row(
+        _on(card_id), (_("showcase.btn_remove_yes"), CardAction.REMOVE_YES), (_("btn.no"), CardAction.OPEN)
     )
 
 
 def edit_fields_keyboard(card_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for name in EDITABLE:
-        builder.button(text=edit_label(name), callback_data=CardCb(a=CardAction.FIELD, id=card_id, f=name))
-    builder.adjust(2)
-    builder.row(button(_("btn.back"), CardCb(a=CardAction.OPEN, id=card_id)))
-    return builder.as_markup()
+    fields = [button(edit_label(name), CardCb(a=CardAction.FIELD, id=card_id, f=name)) for name in EDITABLE]
+    return grid(fields, 2, [button(_("btn.back"), CardCb(a=CardAction.OPEN, id=card_id))])
 
 
 def trial_hub_keyboard() -> InlineKeyboardMarkup:

@@ -11,7 +11,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from keyboards.common import Id, button, column, picks, row
+from keyboards.common import ActionId, Id, button, column, item_column, item_row, picks, row
 
 
 class StaffAction(StrEnum):
@@ -27,11 +27,8 @@ class StaffAction(StrEnum):
     STOP = "sc_stop"  # stop typing a comment or a category
 
 
-class StaffCb(CallbackData, prefix="adm"):
+class StaffCb(CallbackData, ActionId[StaffAction], prefix="adm"):
     """The showcase's staff menu and its lists."""
-
-    action: StaffAction
-    id: Id = 0
 
 
 class CardDecision(StrEnum):
@@ -40,11 +37,8 @@ class CardDecision(StrEnum):
     DECLINE = "sc_dec"
 
 
-class CardDecisionCb(CallbackData, prefix="adm"):
+class CardDecisionCb(CallbackData, ActionId[CardDecision], prefix="adm"):
     """A decision on a card waiting for moderation."""
-
-    action: CardDecision
-    id: Id = 0
 
 
 class TrialDecision(StrEnum):
@@ -52,11 +46,8 @@ class TrialDecision(StrEnum):
     DECLINE = "sc_tno"
 
 
-class TrialDecisionCb(CallbackData, prefix="adm"):
+class TrialDecisionCb(CallbackData, ActionId[TrialDecision], prefix="adm"):
     """A decision on an application for the trial office."""
-
-    action: TrialDecision
-    id: Id = 0
 
 
 class CategoryAction(StrEnum):
@@ -67,11 +58,8 @@ class CategoryAction(StrEnum):
     ADD = "sc_catadd"
 
 
-class CategoryCb(CallbackData, prefix="adm"):
+class CategoryCb(CallbackData, ActionId[CategoryAction], prefix="adm"):
     """The category list: open, hide/show, rename, add."""
-
-    action: CategoryAction
-    id: Id = 0
 
 
 class ExpoAction(StrEnum):
@@ -100,15 +88,10 @@ def moderation_keyboard(card_id: int) -> InlineKeyboardMarkup:
 
 
 def trial_decision_keyboard(application_id: int) -> InlineKeyboardMarkup:
-    return row(
-        button(
-            _("showcase.adm_trial_approve"),
-            TrialDecisionCb(action=TrialDecision.APPROVE, id=application_id),
-        ),
-        button(
-            _("showcase.adm_trial_decline"),
-            TrialDecisionCb(action=TrialDecision.DECLINE, id=application_id),
-        ),
+    return item_row(
+        TrialDecisionCb.on(application_id),
+        (_("showcase.adm_trial_approve"), TrialDecision.APPROVE),
+        (_("showcase.adm_trial_decline"), TrialDecision.DECLINE),
     )
 
 
@@ -162,17 +145,17 @@ def expo_events_keyboard(card_id: int, events: Sequence[tuple[int, str]]) -> Inl
 
 
 def category_admin_keyboard(category_id: int, active: bool) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [button(_("showcase.adm_cat_rename"), CategoryCb(action=CategoryAction.RENAME, id=category_id))],
-            [
-                button(
-                    _("showcase.adm_cat_hide") if active else _("showcase.adm_cat_show"),
-                    CategoryCb(action=CategoryAction.TOGGLE, id=category_id),
-                )
-            ],
-            [button(_("showcase.adm_back"), CategoryCb(action=CategoryAction.LIST))],
-        ]
+    return item_column(
+        CategoryCb.on(category_id),
+        [
+            (_("showcase.adm_cat_rename"), CategoryAction.RENAME, True),
+            (
+                _("showcase.adm_cat_hide") if active else _("showcase.adm_cat_show"),
+                CategoryAction.TOGGLE,
+                True,
+            ),
+        ],
+        button(_("showcase.adm_back"), CategoryCb(action=CategoryAction.LIST)),
     )
 
 
