@@ -21,7 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.models.showcase import CardStatus
 from handlers.common import error_text, or_alert, target
-from handlers.showcase.views import card_text_for, esc, notify, open_card_markup, send_card, trial_staff_text
+from handlers.showcase.views import (
+    card_text_for,
+    esc,
+    notify,
+    open_card_markup,
+    send_card,
+    trial_staff_text,
+)
 from handlers.staff_acted import acted_line, edit_card
 from handlers.staff_input import ReplyToPrompt, ask_reply
 from handlers.workspace import pin_after_decision
@@ -45,7 +52,6 @@ from services.numbers import number
 
 log = logging.getLogger(__name__)
 
-NOT_A_COMMAND = ~F.text.startswith("/")
 SHOWN_AT_ONCE = 10
 
 

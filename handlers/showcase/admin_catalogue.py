@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.showcase import CardStatus, ServiceCard
 from handlers.common import error_text, or_alert, target
-from handlers.showcase.admin import NOT_A_COMMAND, StaffInput, on, staff_write
-from handlers.showcase.views import card_text_for, esc, send_card
+from handlers.showcase.admin import StaffInput, on, staff_write
+from handlers.showcase.views import NOT_A_COMMAND, card_text_for, esc, send_card
 from keyboards.showcase import card_status_label
 from keyboards.showcase_staff import (
     CategoryAction,

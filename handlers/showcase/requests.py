@@ -21,6 +21,7 @@ from db.models.showcase import CardStatus, RequestStatus
 from handlers.common import error_text, menu_for, or_alert, target
 from handlers.showcase.catalogue import show_card, show_home
 from handlers.showcase.views import (
+    NOT_A_COMMAND,
     esc,
     fresh,
     language_of,
@@ -50,8 +51,6 @@ from services.numbers import number
 from services.plural import plural
 
 log = logging.getLogger(__name__)
-
-NOT_A_COMMAND = ~F.text.startswith("/")
 
 
 class Ask(StatesGroup):

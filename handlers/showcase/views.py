@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from aiogram import Bot
+from aiogram import Bot, F
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n, get_i18n
@@ -33,6 +33,8 @@ from services.users import DISTRICTS
 log = logging.getLogger(__name__)
 
 CAPTION_MAX = 1024
+NOT_A_COMMAND = ~F.text.startswith("/")
+"""A message filter for the showcase's typed answers: a command keeps its own meaning."""
 
 
 def esc(value: str | None) -> str:
