@@ -24,6 +24,7 @@ from handlers.common import error_text, or_alert, target
 from handlers.showcase.views import (
     card_text_for,
     esc,
+    listed,
     notify,
     open_card_markup,
     send_card,
@@ -64,6 +65,16 @@ def on(action: StaffAction) -> Any:
     return StaffCb.filter(F.action == action)
 
 
+async def _moderation_text(session: AsyncSession, card: Any, provider: User | None, locale: str) -> str:
+    """The moderation card: who offers it, then the card as residents would see it."""
+    header = _("showcase.mod_new").format(
+        id=number("card", card.id),
+        name=esc(provider.full_name if provider else None),
+        organisation=esc(provider.organisation if provider else None),
+    )
+    return header + "\n\n" + await card_text_for(session, card, locale)
+
+
 def _dates(application: Any) -> tuple[str, str]:
     return dates.day_text(application.date_from, _), dates.day_text(application.date_to, _)
 
@@ -88,12 +99,7 @@ async def card_acted(
     acted: str,
 ) -> None:
     """The moderation card updated in place: the card as it is now, who decided and when, no buttons."""
-    header = _("showcase.mod_new").format(
-        id=number("card", card.id),
-        name=esc(provider.full_name if provider else None),
-        organisation=esc(provider.organisation if provider else None),
-    )
-    text = header + "\n\n" + await card_text_for(session, card, settings.default_locale) + "\n\n" + acted
+    text = await _moderation_text(session, card, provider, settings.default_locale) + "\n\n" + acted
     await edit_card(bot, chat_id, message_id, text)
 
 
@@ -115,10 +121,9 @@ async def menu(callback: CallbackQuery, session: AsyncSession, settings: Any) ->
 
 
 async def late(callback: CallbackQuery, session: AsyncSession, settings: Any) -> None:
-    await callback.answer()
-    views = await svc.unanswered(session, timedelta(hours=settings.showcase_answer_hours))
+    waiting = timedelta(hours=settings.showcase_answer_hours)
+    views = await listed(callback, svc.unanswered(session, waiting), "showcase.adm_unanswered_none")
     if not views:
-        await target(callback).answer(_("showcase.adm_unanswered_none"))
         return
     lines = [_("showcase.unanswered_title").format(hours=settings.showcase_answer_hours)]
     for view in views[:40]:
@@ -138,19 +143,10 @@ async def late(callback: CallbackQuery, session: AsyncSession, settings: Any) ->
 
 
 async def queue(callback: CallbackQuery, session: AsyncSession, bot: Bot, settings: Any) -> None:
-    await callback.answer()
-    cards = await svc.pending_cards(session)
-    if not cards:
-        await target(callback).answer(_("showcase.adm_queue_empty"))
-        return
+    cards = await listed(callback, svc.pending_cards(session), "showcase.adm_queue_empty")
     for card in cards[:SHOWN_AT_ONCE]:
         provider = await session.get(User, card.provider_id)
-        header = _("showcase.mod_new").format(
-            id=number("card", card.id),
-            name=esc(provider.full_name if provider else None),
-            organisation=esc(provider.organisation if provider else None),
-        )
-        text = header + "\n\n" + await card_text_for(session, card, settings.default_locale)
+        text = await _moderation_text(session, card, provider, settings.default_locale)
         await send_card(bot, target(callback).chat.id, card, text, moderation_keyboard(card.id))
     if len(cards) > SHOWN_AT_ONCE:
         await target(callback).answer(_("showcase.adm_queue_more").format(count=len(cards) - SHOWN_AT_ONCE))
@@ -394,11 +390,7 @@ async def stop(callback: CallbackQuery, state: FSMContext) -> None:
 
 
 async def trials(callback: CallbackQuery, session: AsyncSession) -> None:
-    await callback.answer()
-    pending = await svc.pending_trials(session)
-    if not pending:
-        await target(callback).answer(_("showcase.adm_trials_empty"))
-        return
+    pending = await listed(callback, svc.pending_trials(session), "showcase.adm_trials_empty")
     for application in pending[:SHOWN_AT_ONCE]:
         user = await session.get(User, application.user_id)
         await target(callback).answer(

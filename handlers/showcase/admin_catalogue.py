@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models.showcase import CardStatus, ServiceCard
 from handlers.common import error_text, or_alert, target
 from handlers.showcase.admin import StaffInput, on, staff_write
-from handlers.showcase.views import NOT_A_COMMAND, card_text_for, esc, send_card
+from handlers.showcase.views import NOT_A_COMMAND, card_text_for, esc, listed, send_card
 from keyboards.showcase import card_status_label
 from keyboards.showcase_staff import (
     CategoryAction,
@@ -46,10 +46,8 @@ def on_category(action: CategoryAction) -> Any:
 
 
 async def providers(callback: CallbackQuery, session: AsyncSession) -> None:
-    await callback.answer()
-    rows = await svc.providers(session)
+    rows = await listed(callback, svc.providers(session), "showcase.adm_no_providers")
     if not rows:
-        await target(callback).answer(_("showcase.adm_no_providers"))
         return
     lines = [_("showcase.adm_providers_title")]
     items = []
@@ -70,10 +68,8 @@ async def providers(callback: CallbackQuery, session: AsyncSession) -> None:
 
 
 async def provider_cards(callback: CallbackQuery, callback_data: StaffCb, session: AsyncSession) -> None:
-    await callback.answer()
-    cards = await svc.cards_of(session, callback_data.id)
+    cards = await listed(callback, svc.cards_of(session, callback_data.id), "showcase.adm_no_cards")
     if not cards:
-        await target(callback).answer(_("showcase.adm_no_cards"))
         return
     items = [
         (card.id, f"{number('card', card.id)} {card.title[:30]} · {card_status_label(card.status)}")

@@ -98,6 +98,17 @@ def _text(clean: Any) -> Any:
     return lambda message, ctx: clean(text_of(message))
 
 
+def _limited_text(name: str, ask: str, limit: int, clean: Any, label: str) -> Step:
+    """A text field of at most ``limit`` characters (the prompt says how many), checked by ``clean``."""
+    return Step(
+        name,
+        lambda ctx: plural(_, ask, limit),
+        parse=_text(clean),
+        hint="showcase.hint_text",
+        label=label,
+    )
+
+
 STEPS = (
     Step(
         "organisation",
@@ -109,13 +120,7 @@ STEPS = (
         hint="showcase.hint_text",
         label="showcase.edit_organisation",
     ),
-    Step(
-        "title",
-        lambda ctx: plural(_, "showcase.ask_title", svc.TITLE_MAX),
-        parse=_text(svc.clean_title),
-        hint="showcase.hint_text",
-        label="showcase.edit_title",
-    ),
+    _limited_text("title", "showcase.ask_title", svc.TITLE_MAX, svc.clean_title, "showcase.edit_title"),
     Step(
         "category",
         "showcase.ask_category",
@@ -125,12 +130,12 @@ STEPS = (
         field="category_id",
         label="showcase.edit_category",
     ),
-    Step(
+    _limited_text(
         "description",
-        lambda ctx: plural(_, "showcase.ask_description", svc.DESCRIPTION_MAX),
-        parse=_text(svc.clean_description),
-        hint="showcase.hint_text",
-        label="showcase.edit_description",
+        "showcase.ask_description",
+        svc.DESCRIPTION_MAX,
+        svc.clean_description,
+        "showcase.edit_description",
     ),
     Step(
         "districts",

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from aiogram import Bot, F
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
@@ -33,12 +33,22 @@ from services.users import DISTRICTS
 log = logging.getLogger(__name__)
 
 CAPTION_MAX = 1024
+T = TypeVar("T")
 NOT_A_COMMAND = ~F.text.startswith("/")
 """A message filter for the showcase's typed answers: a command keeps its own meaning."""
 
 
 def esc(value: str | None) -> str:
     return html.escape(value or "")
+
+
+async def listed(callback: CallbackQuery, rows: Awaitable[Sequence[T]], empty: str) -> Sequence[T]:
+    """A staff list pressed for: the press answered, then its rows (none: the ``empty`` key is said)."""
+    await callback.answer()
+    found = await rows
+    if not found:
+        await target(callback).answer(_(empty))
+    return found
 
 
 def current_language() -> str:
