@@ -4,6 +4,7 @@ person's requests in /my (open, cancel), and the rating with an optional review 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -87,15 +88,21 @@ async def ask_phone(event: Message | CallbackQuery, state: FSMContext, user: Use
     )
 
 
-async def submit_request(
-    event: Message | CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User | None,
-    bot: Bot,
-    i18n: I18n,
-    share_phone: bool,
-) -> None:
+@dataclass(frozen=True)
+class Asking:
+    """A resident's request on its way, as the dialog's steps hand it on: where they answered, their
+    state and session, and the bot and i18n that tell the provider."""
+
+    event: Message | CallbackQuery
+    state: FSMContext
+    session: AsyncSession
+    user: User | None
+    bot: Bot
+    i18n: I18n
+
+
+async def submit_request(asking: Asking, share_phone: bool) -> None:
+    event, state, session, user = asking.event, asking.state, asking.session, asking.user
     data = await state.get_data()
     assert event.from_user is not None
     try:
@@ -122,14 +129,14 @@ async def submit_request(
     view = await svc.request_view(session, request.id)
     assert view is not None
     delivered = await notify(
-        bot,
-        i18n,
+        asking.bot,
+        asking.i18n,
         provider,
         lambda: _("showcase.new_request") + "\n\n" + provider_request_text(view),
         lambda: provider_request_keyboard(request.id, request.status),
     )
     if delivered and request.note_voice:
-        await send_note_voice(bot, i18n, provider, request.id, request.note_voice)
+        await send_note_voice(asking.bot, asking.i18n, provider, request.id, request.note_voice)
 
 
 async def send_note_voice(bot: Bot, i18n: I18n, provider: User, request_id: int, file_id: str) -> None:
@@ -160,16 +167,11 @@ async def new_request(
     await ask_note(callback, state, card.title)
 
 
-async def after_note(
-    event: Message | CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User | None,
-    bot: Bot,
-    i18n: I18n,
-) -> None:
+async def after_note(asking: Asking) -> None:
+    """The note taken (or skipped): the phone asked about if the resident has one, else the request sent."""
+    event, state, user = asking.event, asking.state, asking.user
     assert user is not None
-    card = await svc.card(session, int((await state.get_data()).get("sc_card") or 0))
+    card = await svc.card(asking.session, int((await state.get_data()).get("sc_card") or 0))
     if card is None:
         await state.set_state(None)
         await target(event).answer(_("showcase.card_unavailable"), reply_markup=menu_for(user))
@@ -177,7 +179,7 @@ async def after_note(
     if user.phone:
         await ask_phone(event, state, user, card.organisation)
         return
-    await submit_request(event, state, session, user, bot, i18n, False)
+    await submit_request(asking, False)
 
 
 async def note_text(
@@ -189,7 +191,7 @@ async def note_text(
         await message.answer(error_text(exc))
         return
     await state.update_data(sc_note=note)
-    await after_note(message, state, session, user, bot, i18n)
+    await after_note(Asking(message, state, session, user, bot, i18n))
 
 
 async def note_voice(
@@ -206,7 +208,7 @@ async def note_voice(
             return
     await state.update_data(sc_note=note, sc_voice=message.voice.file_id)
     await message.answer(_("flows.showcase.voice_taken"))
-    await after_note(message, state, session, user, bot, i18n)
+    await after_note(Asking(message, state, session, user, bot, i18n))
 
 
 async def note_skip(
@@ -214,7 +216,7 @@ async def note_skip(
 ) -> None:
     await callback.answer()
     await state.update_data(sc_note=None, sc_voice=None)
-    await after_note(callback, state, session, user, bot, i18n)
+    await after_note(Asking(callback, state, session, user, bot, i18n))
 
 
 async def phone_choice(
@@ -228,7 +230,7 @@ async def phone_choice(
 ) -> None:
     await callback.answer()
     await target(callback).edit_reply_markup(reply_markup=None)
-    await submit_request(callback, state, session, user, bot, i18n, callback_data.v == 1)
+    await submit_request(Asking(callback, state, session, user, bot, i18n), callback_data.v == 1)
 
 
 async def ask_back(
