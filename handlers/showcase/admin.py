@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.models.showcase import CardStatus
 from handlers.common import error_text, or_alert, target
+from handlers.pressed import found_or_alert
 from handlers.showcase.views import (
     card_text_for,
     esc,
@@ -215,11 +216,11 @@ async def ask_comment(
     """«Вернуть»: a comment, as a reply to the bot's prompt; «Отклонить»: ready-made reasons and
     «Своя причина» (a reply too) — never the staff member's next ordinary message."""
     code = CODE_OF[callback_data.action]
-    prompt = await _comment_prompt(code, callback_data.id, session)
+    prompt = await found_or_alert(
+        callback, await _comment_prompt(code, callback_data.id, session), "showcase.already_moderated"
+    )
     if prompt is None:
-        await callback.answer(_("showcase.already_moderated"), show_alert=True)
         return
-    await callback.answer()
     card = target(callback).message_id  # updated in place once decided
     if code in PRESETS:
         await target(callback).answer(
@@ -242,10 +243,9 @@ async def reason_picked(
     if callback_data.r >= len(presets):
         await callback.answer(_("common.stale_button"), show_alert=True)
         return
-    if await _comment_prompt(callback_data.f, callback_data.id, session) is None:
-        await callback.answer(_("showcase.already_moderated"), show_alert=True)
+    still_open = await _comment_prompt(callback_data.f, callback_data.id, session)
+    if await found_or_alert(callback, still_open, "showcase.already_moderated") is None:
         return
-    await callback.answer()
     try:
         await target(callback).edit_reply_markup(reply_markup=None)
     except Exception:  # an old message may not be editable; the decision still goes
@@ -269,10 +269,9 @@ async def reason_own(
     callback: CallbackQuery, callback_data: ReasonCb, state: FSMContext, session: AsyncSession
 ) -> None:
     kind = "trial" if callback_data.f == TRIAL_DECLINE else "card"
-    if await _comment_prompt(callback_data.f, callback_data.id, session) is None:
-        await callback.answer(_("showcase.already_moderated"), show_alert=True)
+    still_open = await _comment_prompt(callback_data.f, callback_data.id, session)
+    if await found_or_alert(callback, still_open, "showcase.already_moderated") is None:
         return
-    await callback.answer()
     prompt = _("staff.reason.own_prompt").format(
         who=esc(callback.from_user.full_name), number=number(kind, callback_data.id)
     )
