@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -159,6 +159,7 @@ async def show_card(
     state: FSMContext,
     session: AsyncSession,
     user: User | None,
+    bot: Bot,
     card_id: int,
     settings: Any,
 ) -> None:
@@ -176,9 +177,7 @@ async def show_card(
     own = user is not None and card.provider_id == user.id
     if own:
         text += "\n\n" + _("showcase.your_own_card")
-    message = target(event)
-    assert message.bot is not None
-    await send_card(message.bot, message.chat.id, card, text, card_keyboard(card.id, back, not own))
+    await send_card(bot, target(event).chat.id, card, text, card_keyboard(card.id, back, not own))
 
 
 # --- handlers -----------------------------------------------------------------------------------
@@ -238,9 +237,10 @@ async def view_card(
     state: FSMContext,
     session: AsyncSession,
     user: User | None,
+    bot: Bot,
     settings: Any,
 ) -> None:
-    await show_card(callback, state, session, user, callback_data.id, settings)
+    await show_card(callback, state, session, user, bot, callback_data.id, settings)
 
 
 async def expo_cards(callback: CallbackQuery, callback_data: ExpoCb, session: AsyncSession) -> None:

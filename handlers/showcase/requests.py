@@ -238,6 +238,7 @@ async def ask_back(
     state: FSMContext,
     session: AsyncSession,
     user: User | None,
+    bot: Bot,
     settings: Any,
 ) -> None:
     await callback.answer()
@@ -251,7 +252,7 @@ async def ask_back(
     if card is None:
         await show_home(callback, state, session, user)
         return
-    await show_card(callback, state, session, user, card_id, settings)
+    await show_card(callback, state, session, user, bot, card_id, settings)
 
 
 async def note_wrong(message: Message) -> None:
