@@ -216,6 +216,34 @@ def _back_of(callback: CallbackQuery) -> IdeasListCb | None:
     return IdeasListCb.unpack(back_data) if back_data.startswith(IdeasListCb.__prefix__ + ":") else None
 
 
+async def _support(
+    callback: CallbackQuery,
+    session: AsyncSession,
+    user: User,
+    settings: Any,
+    i18n: I18n,
+    bot: Bot,
+    idea_id: int,
+) -> ideas_service.SupportResult | None:
+    """The support counted and told in an alert (the staff told when it reaches the threshold), or
+    None once the refusal is shown."""
+    try:
+        result = await ideas_service.support(
+            session,
+            idea_id,
+            user,
+            milestones=settings.ideas_support_milestones,
+            threshold=settings.ideas_support_threshold,
+        )
+    except DomainError as exc:
+        await callback.answer(error_text(exc), show_alert=True)
+        return None
+    await callback.answer(_("ideas.supported").format(count=result.count), show_alert=True)
+    if result.raise_threshold:
+        await raise_threshold(bot, session, settings, i18n, result.idea)
+    return result
+
+
 async def support(
     callback: CallbackQuery,
     callback_data: IdeasListCb | IdeaCb,
@@ -226,20 +254,9 @@ async def support(
     bot: Bot,
 ) -> None:
     """«Поддержать» in the list (the page is drawn again) or on an idea's card (its buttons are)."""
-    try:
-        result = await ideas_service.support(
-            session,
-            callback_data.id,
-            user,
-            milestones=settings.ideas_support_milestones,
-            threshold=settings.ideas_support_threshold,
-        )
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
+    result = await _support(callback, session, user, settings, i18n, bot, callback_data.id)
+    if result is None:
         return
-    await callback.answer(_("ideas.supported").format(count=result.count), show_alert=True)
-    if result.raise_threshold:
-        await raise_threshold(bot, session, settings, i18n, result.idea)
     if isinstance(callback_data, IdeasListCb):
         where = {"district": callback_data.d, "help_kind": callback_data.h}
         await render_list(callback, session, user, settings, page=callback_data.p, edit=True, **where)
