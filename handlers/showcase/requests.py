@@ -409,9 +409,22 @@ async def rate_wrong(message: Message) -> None:
     await message.answer(_("showcase.hint_review"), reply_markup=skip_keyboard())
 
 
+BUTTONS = {
+    ReqAction.NEW: new_request,
+    ReqAction.LIST: list_requests,
+    ReqAction.OPEN: open_request,
+    ReqAction.CANCEL: cancel_request,
+    ReqAction.CANCEL_YES: cancel_request_yes,
+    ReqAction.RATE_MENU: rate_menu,
+    ReqAction.RATE: rate,
+}
+"""The request buttons that work in any state: which handler answers which."""
+
+
 def register(router: Router) -> None:
     cb, msg = router.callback_query.register, router.message.register
-    cb(new_request, on(ReqAction.NEW))
+    for action, handler in BUTTONS.items():
+        cb(handler, on(action))
     msg(note_text, Ask.note, F.text, NOT_A_COMMAND)
     msg(note_voice, Ask.note, F.voice)
     cb(note_skip, Ask.note, on(ReqAction.SKIP))
@@ -420,12 +433,6 @@ def register(router: Router) -> None:
     msg(note_wrong, Ask.note, NOT_A_COMMAND)
     msg(phone_wrong, Ask.phone, NOT_A_COMMAND)
     cb(my_requests, MyCb.filter(F.section == "sc_req"))
-    cb(list_requests, on(ReqAction.LIST))
-    cb(open_request, on(ReqAction.OPEN))
-    cb(cancel_request, on(ReqAction.CANCEL))
-    cb(cancel_request_yes, on(ReqAction.CANCEL_YES))
-    cb(rate_menu, on(ReqAction.RATE_MENU))
-    cb(rate, on(ReqAction.RATE))
     msg(rate_comment, Rate.comment, F.text, NOT_A_COMMAND)
     cb(rate_skip, Rate.comment, on(ReqAction.SKIP))
     msg(rate_wrong, Rate.comment, NOT_A_COMMAND)
