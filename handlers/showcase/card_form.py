@@ -17,11 +17,11 @@ from handlers import forms
 from handlers.common import error_text, target
 from handlers.forms import STAY, Form, FormContext, Step, WrongKind, text_of
 from handlers.showcase.views import (
+    back_to_hub,
     card_text,
     current_language,
     esc,
     post_for_moderation,
-    show_hub,
     show_own_card,
 )
 from keyboards.showcase import ALL, format_label
@@ -235,7 +235,7 @@ async def _finish(ctx: FormContext) -> None:
     await post_for_moderation(
         ctx.bot, ctx.settings, ctx.data["i18n"], ctx.session, card, ctx.user, edited=False
     )
-    await show_hub(ctx.event, ctx.session, ctx.user)
+    await back_to_hub(ctx)
 
 
 async def _leave(ctx: FormContext) -> None:
@@ -243,7 +243,7 @@ async def _leave(ctx: FormContext) -> None:
     if card_id := ctx.extra.get("card"):
         await show_own_card(ctx.event, ctx.session, int(card_id))
         return
-    await show_hub(ctx.event, ctx.session, ctx.user)
+    await back_to_hub(ctx)
 
 
 CARD = Form(

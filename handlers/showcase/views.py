@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.models.showcase import ServiceCard, ServiceRequest, TrialApplication
 from handlers.common import error_text, target
+from handlers.forms import FormContext
 from handlers.messengers import bot_for
 from handlers.workspace import staff_thread
 from keyboards.showcase import CardAction, CardCb, card_status_label, format_label, request_status_label
@@ -275,6 +276,11 @@ async def show_hub(event: Message | CallbackQuery, session: AsyncSession, user: 
     lines.append(_("showcase.hub_cards") if cards else _("showcase.hub_empty"))
     items = [(card.id, f"{card.title[:34]} · {card_status_label(card.status)}") for card in cards[:20]]
     await show(event, "\n".join(lines), provider_hub_keyboard(items, open_count))
+
+
+async def back_to_hub(ctx: FormContext) -> None:
+    """A provider's dialog (a card, a trial application) left or done: «Мои услуги» again."""
+    await show_hub(ctx.event, ctx.session, ctx.user)
 
 
 async def show_own_card(event: Message | CallbackQuery, session: AsyncSession, card_id: int) -> None:
