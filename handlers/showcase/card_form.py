@@ -35,17 +35,15 @@ DONE = "done"
 KEEP, DROP = "keep", "drop"
 
 
+COLUMN_OF = {"photo": "photo_file_id"}
+"""The draft keys whose card column has another name."""
+
+
 def form_of_card(card: ServiceCard) -> dict[str, Any]:
-    return {
-        "organisation": card.organisation,
-        "title": card.title,
-        "category_id": card.category_id,
-        "description": card.description,
-        "districts": list(card.districts),
-        "price": card.price,
-        "format": card.format,
-        "photo": card.photo_file_id,
-    }
+    """A saved card as the form's draft: each step's field from the card's column."""
+    draft = {step.key: getattr(card, COLUMN_OF.get(step.key, step.key)) for step in STEPS}
+    draft["districts"] = list(card.districts)
+    return draft
 
 
 # --- the steps ----------------------------------------------------------------------------------
