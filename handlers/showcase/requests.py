@@ -3,12 +3,10 @@ person's requests in /my (open, cancel), and the rating with an optional review 
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -25,10 +23,10 @@ from handlers.showcase.views import (
     NOT_A_COMMAND,
     esc,
     fresh,
-    language_of,
     notify,
     provider_request_text,
     resident_request_text,
+    send_note_voice,
     show,
     status_label,
 )
@@ -50,8 +48,6 @@ from services import showcase as svc
 from services.errors import DomainError, ValidationFailed
 from services.numbers import number
 from services.plural import plural
-
-log = logging.getLogger(__name__)
 
 
 class Ask(StatesGroup):
@@ -137,18 +133,6 @@ async def submit_request(asking: Asking, share_phone: bool) -> None:
     )
     if delivered and request.note_voice:
         await send_note_voice(asking.bot, asking.i18n, provider, request.id, request.note_voice)
-
-
-async def send_note_voice(bot: Bot, i18n: I18n, provider: User, request_id: int, file_id: str) -> None:
-    """The resident's voice message with the request, to the provider as voice."""
-    if provider.tg_id is None:
-        return
-    with i18n.use_locale(language_of(provider, i18n)):
-        caption = _("flows.showcase.note_voice").format(id=request_id)
-    try:
-        await bot.send_voice(provider.tg_id, file_id, caption=caption)
-    except TelegramAPIError:
-        log.info("could not send the voice of request %s", request_id, exc_info=True)
 
 
 async def new_request(

@@ -170,6 +170,18 @@ async def notify(
     return True
 
 
+async def send_note_voice(bot: Bot, i18n: I18n, provider: User, request_id: int, file_id: str) -> None:
+    """The resident's voice message with the request, to the provider as voice."""
+    if provider.tg_id is None:
+        return
+    with i18n.use_locale(language_of(provider, i18n)):
+        caption = _("flows.showcase.note_voice").format(id=request_id)
+    try:
+        await bot.send_voice(provider.tg_id, file_id, caption=caption)
+    except TelegramAPIError:
+        log.info("could not send the voice of request %s", request_id, exc_info=True)
+
+
 async def show(event: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
     """Edit the pressed message in place when it is a text message (fewer messages on slow links)."""
     message = target(event)
