@@ -14,7 +14,8 @@ from db.base import utcnow
 from handlers.broadcasts import schedule as scheduling
 from handlers.broadcasts.schedule import create, schedule
 from handlers.broadcasts.views import preview_text, quiet_window, show, what_text, who_lines
-from handlers.forms import STAY, Form, FormContext, Step
+from handlers.forms import STAY, FormContext, Step
+from handlers.staff_forms import staff_chat_form
 from keyboards import broadcasts as kb
 from services import broadcasts as service
 from services.broadcasts import SOURCE_GONE
@@ -169,7 +170,7 @@ async def finish(ctx: FormContext) -> str | None:
     return None
 
 
-BROADCAST = Form(
+BROADCAST = staff_chat_form(
     name="bc",
     steps=(
         Step(
@@ -185,8 +186,6 @@ BROADCAST = Form(
     ),
     finish=finish,
     preview=preview,
-    staff=True,
-    replies_only=False,
     confirms=lambda ctx: [("broadcast.btn_send", "send"), ("broadcast.btn_schedule", "sched")],
     cancelled="broadcast.cancelled_dialog",
 )

@@ -13,7 +13,8 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers import forms
 from handlers.broadcasts.digest import send_panel
-from handlers.forms import Form, FormContext, Step, text_of
+from handlers.forms import FormContext, Step, text_of
+from handlers.staff_forms import staff_chat_form
 from keyboards.admin import AdminAction, AdminCb
 from services import digest as digest_service
 from services.plural import plural
@@ -46,7 +47,7 @@ async def _back_to_panel(ctx: FormContext) -> None:
     await send_panel(ctx.message, ctx.session, ctx.settings)
 
 
-NEWS = Form(
+NEWS = staff_chat_form(
     name="dgn",
     steps=(
         Step(
@@ -60,8 +61,6 @@ NEWS = Form(
     finish=_add,
     preview=_preview,
     on_exit=_back_to_panel,
-    staff=True,
-    replies_only=False,  # the news has always been a plain message in the admin chat
     confirms=lambda ctx: [("digest.btn_save", "")],
     edit_label="digest.btn_edit",
 )

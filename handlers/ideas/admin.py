@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.common import error_text, target
 from handlers.ideas.views import refresh_card, send_card, status_label
+from handlers.pressed import found_or_alert
 from handlers.staff_acted import acted_line
 from handlers.staff_input import ReplyToPrompt, StaffReply, ask_reply
 from handlers.workspace import pin_after_decision
@@ -92,11 +93,11 @@ async def btn_card(
     i18n: I18n,
     bot: Bot,
 ) -> None:
-    idea = await ideas_service.get(session, callback_data.id)
+    idea = await found_or_alert(
+        callback, await ideas_service.get(session, callback_data.id), "ideas.not_found"
+    )
     if idea is None:
-        await callback.answer(_("ideas.not_found"), show_alert=True)
         return
-    await callback.answer()
     where = target(callback)
     thread = where.message_thread_id if where.is_topic_message else None
     await send_card(bot, session, settings, i18n, idea, chat_id=where.chat.id, thread=thread)

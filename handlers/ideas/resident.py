@@ -151,32 +151,6 @@ async def show_public_idea(
     await message.answer(text, reply_markup=markup)
 
 
-async def do_support(
-    callback: CallbackQuery,
-    session: AsyncSession,
-    user: User,
-    settings: Any,
-    i18n: I18n,
-    bot: Bot,
-    idea_id: int,
-) -> ideas_service.SupportResult | None:
-    try:
-        result = await ideas_service.support(
-            session,
-            idea_id,
-            user,
-            milestones=settings.ideas_support_milestones,
-            threshold=settings.ideas_support_threshold,
-        )
-    except DomainError as exc:
-        await callback.answer(error_text(exc), show_alert=True)
-        return None
-    await callback.answer(_("ideas.supported").format(count=result.count), show_alert=True)
-    if result.raise_threshold:
-        await raise_threshold(bot, session, settings, i18n, result.idea)
-    return result
-
-
 async def open_list(
     event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, user: User | None, settings: Any
 ) -> None:
@@ -233,21 +207,6 @@ async def open_idea(
     await _open_public(callback, session, user, callback_data.id, None)
 
 
-async def list_support(
-    callback: CallbackQuery,
-    callback_data: IdeasListCb,
-    session: AsyncSession,
-    user: User,
-    settings: Any,
-    i18n: I18n,
-    bot: Bot,
-) -> None:
-    if await do_support(callback, session, user, settings, i18n, bot, callback_data.id) is None:
-        return
-    where = {"district": callback_data.d, "help_kind": callback_data.h}
-    await render_list(callback, session, user, settings, page=callback_data.p, edit=True, **where)
-
-
 def _back_of(callback: CallbackQuery) -> IdeasListCb | None:
     """The card's «to the list» button, kept when the card's keyboard is redrawn."""
     markup = target(callback).reply_markup
@@ -257,17 +216,50 @@ def _back_of(callback: CallbackQuery) -> IdeasListCb | None:
     return IdeasListCb.unpack(back_data) if back_data.startswith(IdeasListCb.__prefix__ + ":") else None
 
 
-async def card_support(
+async def _support(
     callback: CallbackQuery,
-    callback_data: IdeaCb,
+    session: AsyncSession,
+    user: User,
+    settings: Any,
+    i18n: I18n,
+    bot: Bot,
+    idea_id: int,
+) -> ideas_service.SupportResult | None:
+    """The support counted and told in an alert (the staff told when it reaches the threshold), or
+    None once the refusal is shown."""
+    try:
+        result = await ideas_service.support(
+            session,
+            idea_id,
+            user,
+            milestones=settings.ideas_support_milestones,
+            threshold=settings.ideas_support_threshold,
+        )
+    except DomainError as exc:
+        await callback.answer(error_text(exc), show_alert=True)
+        return None
+    await callback.answer(_("ideas.supported").format(count=result.count), show_alert=True)
+    if result.raise_threshold:
+        await raise_threshold(bot, session, settings, i18n, result.idea)
+    return result
+
+
+async def support(
+    callback: CallbackQuery,
+    callback_data: IdeasListCb | IdeaCb,
     session: AsyncSession,
     user: User,
     settings: Any,
     i18n: I18n,
     bot: Bot,
 ) -> None:
-    result = await do_support(callback, session, user, settings, i18n, bot, callback_data.id)
+    """«Поддержать» in the list (the page is drawn again) or on an idea's card (its buttons are)."""
+    result = await _support(callback, session, user, settings, i18n, bot, callback_data.id)
     if result is None:
+        return
+    if isinstance(callback_data, IdeasListCb):
+        where = {"district": callback_data.d, "help_kind": callback_data.h}
+        await render_list(callback, session, user, settings, page=callback_data.p, edit=True, **where)
         return
     markup = public_card_keyboard(result.idea.id, result.count, "done", _back_of(callback))
     try:
@@ -396,5 +388,5 @@ def register_public(router: Router) -> None:
     cb(list_filter, IdeasListCb.filter(F.a.in_(pick)), flags=PUBLIC)
     cb(list_open, IdeasListCb.filter(F.a == ListAction.OPEN), flags=PUBLIC)
     cb(open_idea, IdeaCb.filter(F.action == IdeaAction.OPEN), flags=PUBLIC)
-    cb(list_support, IdeasListCb.filter(F.a == ListAction.SUPPORT))
-    cb(card_support, IdeaCb.filter(F.action == IdeaAction.SUPPORT))
+    cb(support, IdeasListCb.filter(F.a == ListAction.SUPPORT))
+    cb(support, IdeaCb.filter(F.action == IdeaAction.SUPPORT))

@@ -21,7 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.models.showcase import CardStatus
 from handlers.common import error_text, or_alert, target
-from handlers.showcase.views import card_text_for, esc, notify, open_card_markup, send_card, trial_staff_text
+from handlers.pressed import found_or_alert
+from handlers.showcase.views import (
+    card_text_for,
+    esc,
+    listed,
+    notify,
+    open_card_markup,
+    send_card,
+    trial_staff_text,
+)
 from handlers.staff_acted import acted_line, edit_card
 from handlers.staff_input import ReplyToPrompt, ask_reply
 from handlers.workspace import pin_after_decision
@@ -45,7 +54,6 @@ from services.numbers import number
 
 log = logging.getLogger(__name__)
 
-NOT_A_COMMAND = ~F.text.startswith("/")
 SHOWN_AT_ONCE = 10
 
 
@@ -56,6 +64,16 @@ class StaffInput(StatesGroup):
 
 def on(action: StaffAction) -> Any:
     return StaffCb.filter(F.action == action)
+
+
+async def _moderation_text(session: AsyncSession, card: Any, provider: User | None, locale: str) -> str:
+    """The moderation card: who offers it, then the card as residents would see it."""
+    header = _("showcase.mod_new").format(
+        id=number("card", card.id),
+        name=esc(provider.full_name if provider else None),
+        organisation=esc(provider.organisation if provider else None),
+    )
+    return header + "\n\n" + await card_text_for(session, card, locale)
 
 
 def _dates(application: Any) -> tuple[str, str]:
@@ -82,12 +100,7 @@ async def card_acted(
     acted: str,
 ) -> None:
     """The moderation card updated in place: the card as it is now, who decided and when, no buttons."""
-    header = _("showcase.mod_new").format(
-        id=number("card", card.id),
-        name=esc(provider.full_name if provider else None),
-        organisation=esc(provider.organisation if provider else None),
-    )
-    text = header + "\n\n" + await card_text_for(session, card, settings.default_locale) + "\n\n" + acted
+    text = await _moderation_text(session, card, provider, settings.default_locale) + "\n\n" + acted
     await edit_card(bot, chat_id, message_id, text)
 
 
@@ -109,10 +122,9 @@ async def menu(callback: CallbackQuery, session: AsyncSession, settings: Any) ->
 
 
 async def late(callback: CallbackQuery, session: AsyncSession, settings: Any) -> None:
-    await callback.answer()
-    views = await svc.unanswered(session, timedelta(hours=settings.showcase_answer_hours))
+    waiting = timedelta(hours=settings.showcase_answer_hours)
+    views = await listed(callback, svc.unanswered(session, waiting), "showcase.adm_unanswered_none")
     if not views:
-        await target(callback).answer(_("showcase.adm_unanswered_none"))
         return
     lines = [_("showcase.unanswered_title").format(hours=settings.showcase_answer_hours)]
     for view in views[:40]:
@@ -132,19 +144,10 @@ async def late(callback: CallbackQuery, session: AsyncSession, settings: Any) ->
 
 
 async def queue(callback: CallbackQuery, session: AsyncSession, bot: Bot, settings: Any) -> None:
-    await callback.answer()
-    cards = await svc.pending_cards(session)
-    if not cards:
-        await target(callback).answer(_("showcase.adm_queue_empty"))
-        return
+    cards = await listed(callback, svc.pending_cards(session), "showcase.adm_queue_empty")
     for card in cards[:SHOWN_AT_ONCE]:
         provider = await session.get(User, card.provider_id)
-        header = _("showcase.mod_new").format(
-            id=number("card", card.id),
-            name=esc(provider.full_name if provider else None),
-            organisation=esc(provider.organisation if provider else None),
-        )
-        text = header + "\n\n" + await card_text_for(session, card, settings.default_locale)
+        text = await _moderation_text(session, card, provider, settings.default_locale)
         await send_card(bot, target(callback).chat.id, card, text, moderation_keyboard(card.id))
     if len(cards) > SHOWN_AT_ONCE:
         await target(callback).answer(_("showcase.adm_queue_more").format(count=len(cards) - SHOWN_AT_ONCE))
@@ -213,11 +216,11 @@ async def ask_comment(
     """«Вернуть»: a comment, as a reply to the bot's prompt; «Отклонить»: ready-made reasons and
     «Своя причина» (a reply too) — never the staff member's next ordinary message."""
     code = CODE_OF[callback_data.action]
-    prompt = await _comment_prompt(code, callback_data.id, session)
+    prompt = await found_or_alert(
+        callback, await _comment_prompt(code, callback_data.id, session), "showcase.already_moderated"
+    )
     if prompt is None:
-        await callback.answer(_("showcase.already_moderated"), show_alert=True)
         return
-    await callback.answer()
     card = target(callback).message_id  # updated in place once decided
     if code in PRESETS:
         await target(callback).answer(
@@ -240,10 +243,9 @@ async def reason_picked(
     if callback_data.r >= len(presets):
         await callback.answer(_("common.stale_button"), show_alert=True)
         return
-    if await _comment_prompt(callback_data.f, callback_data.id, session) is None:
-        await callback.answer(_("showcase.already_moderated"), show_alert=True)
+    still_open = await _comment_prompt(callback_data.f, callback_data.id, session)
+    if await found_or_alert(callback, still_open, "showcase.already_moderated") is None:
         return
-    await callback.answer()
     try:
         await target(callback).edit_reply_markup(reply_markup=None)
     except Exception:  # an old message may not be editable; the decision still goes
@@ -267,10 +269,9 @@ async def reason_own(
     callback: CallbackQuery, callback_data: ReasonCb, state: FSMContext, session: AsyncSession
 ) -> None:
     kind = "trial" if callback_data.f == TRIAL_DECLINE else "card"
-    if await _comment_prompt(callback_data.f, callback_data.id, session) is None:
-        await callback.answer(_("showcase.already_moderated"), show_alert=True)
+    still_open = await _comment_prompt(callback_data.f, callback_data.id, session)
+    if await found_or_alert(callback, still_open, "showcase.already_moderated") is None:
         return
-    await callback.answer()
     prompt = _("staff.reason.own_prompt").format(
         who=esc(callback.from_user.full_name), number=number(kind, callback_data.id)
     )
@@ -388,11 +389,7 @@ async def stop(callback: CallbackQuery, state: FSMContext) -> None:
 
 
 async def trials(callback: CallbackQuery, session: AsyncSession) -> None:
-    await callback.answer()
-    pending = await svc.pending_trials(session)
-    if not pending:
-        await target(callback).answer(_("showcase.adm_trials_empty"))
-        return
+    pending = await listed(callback, svc.pending_trials(session), "showcase.adm_trials_empty")
     for application in pending[:SHOWN_AT_ONCE]:
         user = await session.get(User, application.user_id)
         await target(callback).answer(

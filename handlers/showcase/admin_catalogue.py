@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.showcase import CardStatus, ServiceCard
 from handlers.common import error_text, or_alert, target
-from handlers.showcase.admin import NOT_A_COMMAND, StaffInput, on, staff_write
-from handlers.showcase.views import card_text_for, esc, send_card
+from handlers.pressed import found_or_alert
+from handlers.showcase.admin import StaffInput, on, staff_write
+from handlers.showcase.views import NOT_A_COMMAND, card_text_for, esc, listed, send_card
 from keyboards.showcase import card_status_label
 from keyboards.showcase_staff import (
     CategoryAction,
@@ -46,10 +47,8 @@ def on_category(action: CategoryAction) -> Any:
 
 
 async def providers(callback: CallbackQuery, session: AsyncSession) -> None:
-    await callback.answer()
-    rows = await svc.providers(session)
+    rows = await listed(callback, svc.providers(session), "showcase.adm_no_providers")
     if not rows:
-        await target(callback).answer(_("showcase.adm_no_providers"))
         return
     lines = [_("showcase.adm_providers_title")]
     items = []
@@ -70,10 +69,8 @@ async def providers(callback: CallbackQuery, session: AsyncSession) -> None:
 
 
 async def provider_cards(callback: CallbackQuery, callback_data: StaffCb, session: AsyncSession) -> None:
-    await callback.answer()
-    cards = await svc.cards_of(session, callback_data.id)
+    cards = await listed(callback, svc.cards_of(session, callback_data.id), "showcase.adm_no_cards")
     if not cards:
-        await target(callback).answer(_("showcase.adm_no_cards"))
         return
     items = [
         (card.id, f"{number('card', card.id)} {card.title[:30]} · {card_status_label(card.status)}")
@@ -97,11 +94,9 @@ async def send_staff_card(
 async def staff_card(
     callback: CallbackQuery, callback_data: StaffCb, session: AsyncSession, bot: Bot, settings: Any
 ) -> None:
-    card = await svc.card(session, callback_data.id)
+    card = await found_or_alert(callback, await svc.card(session, callback_data.id), "showcase.card_gone")
     if card is None:
-        await callback.answer(_("showcase.card_gone"), show_alert=True)
         return
-    await callback.answer()
     await send_staff_card(callback, session, bot, settings, card)
 
 
@@ -165,11 +160,9 @@ async def categories(callback: CallbackQuery, session: AsyncSession) -> None:
 
 
 async def category(callback: CallbackQuery, callback_data: CategoryCb, session: AsyncSession) -> None:
-    cat = await svc.category(session, callback_data.id)
+    cat = await found_or_alert(callback, await svc.category(session, callback_data.id), "showcase.card_gone")
     if cat is None:
-        await callback.answer(_("showcase.card_gone"), show_alert=True)
         return
-    await callback.answer()
     await target(callback).answer(
         _("showcase.adm_category").format(
             title=esc(cat.title_ru), state=_("showcase.adm_shown") if cat.active else _("showcase.adm_hidden")

@@ -17,11 +17,11 @@ from handlers import forms
 from handlers.common import error_text, target
 from handlers.forms import STAY, Form, FormContext, Step, WrongKind, text_of
 from handlers.showcase.views import (
+    back_to_hub,
     card_text,
     current_language,
     esc,
     post_for_moderation,
-    show_hub,
     show_own_card,
 )
 from keyboards.showcase import ALL, format_label
@@ -35,17 +35,15 @@ DONE = "done"
 KEEP, DROP = "keep", "drop"
 
 
+COLUMN_OF = {"photo": "photo_file_id"}
+"""The draft keys whose card column has another name."""
+
+
 def form_of_card(card: ServiceCard) -> dict[str, Any]:
-    return {
-        "organisation": card.organisation,
-        "title": card.title,
-        "category_id": card.category_id,
-        "description": card.description,
-        "districts": list(card.districts),
-        "price": card.price,
-        "format": card.format,
-        "photo": card.photo_file_id,
-    }
+    """A saved card as the form's draft: each step's field from the card's column."""
+    draft = {step.key: getattr(card, COLUMN_OF.get(step.key, step.key)) for step in STEPS}
+    draft["districts"] = list(card.districts)
+    return draft
 
 
 # --- the steps ----------------------------------------------------------------------------------
@@ -98,6 +96,17 @@ def _text(clean: Any) -> Any:
     return lambda message, ctx: clean(text_of(message))
 
 
+def _limited_text(name: str, ask: str, limit: int, clean: Any, label: str) -> Step:
+    """A text field of at most ``limit`` characters (the prompt says how many), checked by ``clean``."""
+    return Step(
+        name,
+        lambda ctx: plural(_, ask, limit),
+        parse=_text(clean),
+        hint="showcase.hint_text",
+        label=label,
+    )
+
+
 STEPS = (
     Step(
         "organisation",
@@ -109,13 +118,7 @@ STEPS = (
         hint="showcase.hint_text",
         label="showcase.edit_organisation",
     ),
-    Step(
-        "title",
-        lambda ctx: plural(_, "showcase.ask_title", svc.TITLE_MAX),
-        parse=_text(svc.clean_title),
-        hint="showcase.hint_text",
-        label="showcase.edit_title",
-    ),
+    _limited_text("title", "showcase.ask_title", svc.TITLE_MAX, svc.clean_title, "showcase.edit_title"),
     Step(
         "category",
         "showcase.ask_category",
@@ -125,12 +128,12 @@ STEPS = (
         field="category_id",
         label="showcase.edit_category",
     ),
-    Step(
+    _limited_text(
         "description",
-        lambda ctx: plural(_, "showcase.ask_description", svc.DESCRIPTION_MAX),
-        parse=_text(svc.clean_description),
-        hint="showcase.hint_text",
-        label="showcase.edit_description",
+        "showcase.ask_description",
+        svc.DESCRIPTION_MAX,
+        svc.clean_description,
+        "showcase.edit_description",
     ),
     Step(
         "districts",
@@ -230,7 +233,7 @@ async def _finish(ctx: FormContext) -> None:
     await post_for_moderation(
         ctx.bot, ctx.settings, ctx.data["i18n"], ctx.session, card, ctx.user, edited=False
     )
-    await show_hub(ctx.event, ctx.session, ctx.user)
+    await back_to_hub(ctx)
 
 
 async def _leave(ctx: FormContext) -> None:
@@ -238,7 +241,7 @@ async def _leave(ctx: FormContext) -> None:
     if card_id := ctx.extra.get("card"):
         await show_own_card(ctx.event, ctx.session, int(card_id))
         return
-    await show_hub(ctx.event, ctx.session, ctx.user)
+    await back_to_hub(ctx)
 
 
 CARD = Form(

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.models.showcase import CardStatus
 from handlers.common import PUBLIC, acknowledge, target
-from handlers.showcase.views import card_text_for, current_language, esc, send_card, show
+from handlers.showcase.views import NOT_A_COMMAND, card_text_for, current_language, esc, send_card, show
 from keyboards.common import NavCb
 from keyboards.menu import MenuCb
 from keyboards.showcase import (
@@ -259,8 +259,8 @@ def register(router: Router) -> None:
     router.message.register(open_home, Command("services"), flags=PUBLIC)
     router.callback_query.register(open_home, MenuCb.filter(F.action == "services"), flags=PUBLIC)
     router.callback_query.register(browse, BrowseCb.filter(), flags=PUBLIC)
-    router.message.register(search_text, Browse.search, F.text, ~F.text.startswith("/"), flags=PUBLIC)
-    router.message.register(search_other, Browse.search, ~F.text.startswith("/"), flags=PUBLIC)
+    router.message.register(search_text, Browse.search, F.text, NOT_A_COMMAND, flags=PUBLIC)
+    router.message.register(search_other, Browse.search, NOT_A_COMMAND, flags=PUBLIC)
     router.callback_query.register(
         open_home, StateFilter(Browse.search), NavCb.filter(F.action == "back"), flags=PUBLIC
     )

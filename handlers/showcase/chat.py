@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from handlers.common import error_text, menu_for, or_alert, target
 from handlers.messengers import messenger_of
-from handlers.showcase.views import esc, language_of
+from handlers.showcase.views import NOT_A_COMMAND, esc, language_of
 from keyboards.showcase import ReqAction, ReqCb, reply_keyboard, write_keyboard
 from services import showcase as svc
 from services.errors import DomainError
@@ -131,5 +131,5 @@ def register(router: Router) -> None:
     router.message.register(
         unsupported, Talk.message, F.sticker | F.dice | F.poll | F.game | F.media_group_id
     )
-    router.message.register(relay, Talk.message, ~F.text.startswith("/"))
+    router.message.register(relay, Talk.message, NOT_A_COMMAND)
     router.callback_query.register(back, StateFilter(Talk), F.data.startswith("nav:back"))

@@ -3,11 +3,10 @@ person's requests in /my (open, cancel), and the rating with an optional review 
 
 from __future__ import annotations
 
-import logging
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -21,12 +20,13 @@ from db.models.showcase import CardStatus, RequestStatus
 from handlers.common import error_text, menu_for, or_alert, target
 from handlers.showcase.catalogue import show_card, show_home
 from handlers.showcase.views import (
+    NOT_A_COMMAND,
     esc,
     fresh,
-    language_of,
     notify,
     provider_request_text,
     resident_request_text,
+    send_note_voice,
     show,
     status_label,
 )
@@ -48,10 +48,6 @@ from services import showcase as svc
 from services.errors import DomainError, ValidationFailed
 from services.numbers import number
 from services.plural import plural
-
-log = logging.getLogger(__name__)
-
-NOT_A_COMMAND = ~F.text.startswith("/")
 
 
 class Ask(StatesGroup):
@@ -88,15 +84,21 @@ async def ask_phone(event: Message | CallbackQuery, state: FSMContext, user: Use
     )
 
 
-async def submit_request(
-    event: Message | CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User | None,
-    bot: Bot,
-    i18n: I18n,
-    share_phone: bool,
-) -> None:
+@dataclass(frozen=True)
+class Asking:
+    """A resident's request on its way, as the dialog's steps hand it on: where they answered, their
+    state and session, and the bot and i18n that tell the provider."""
+
+    event: Message | CallbackQuery
+    state: FSMContext
+    session: AsyncSession
+    user: User | None
+    bot: Bot
+    i18n: I18n
+
+
+async def submit_request(asking: Asking, share_phone: bool) -> None:
+    event, state, session, user = asking.event, asking.state, asking.session, asking.user
     data = await state.get_data()
     assert event.from_user is not None
     try:
@@ -123,26 +125,14 @@ async def submit_request(
     view = await svc.request_view(session, request.id)
     assert view is not None
     delivered = await notify(
-        bot,
-        i18n,
+        asking.bot,
+        asking.i18n,
         provider,
         lambda: _("showcase.new_request") + "\n\n" + provider_request_text(view),
         lambda: provider_request_keyboard(request.id, request.status),
     )
     if delivered and request.note_voice:
-        await send_note_voice(bot, i18n, provider, request.id, request.note_voice)
-
-
-async def send_note_voice(bot: Bot, i18n: I18n, provider: User, request_id: int, file_id: str) -> None:
-    """The resident's voice message with the request, to the provider as voice."""
-    if provider.tg_id is None:
-        return
-    with i18n.use_locale(language_of(provider, i18n)):
-        caption = _("flows.showcase.note_voice").format(id=request_id)
-    try:
-        await bot.send_voice(provider.tg_id, file_id, caption=caption)
-    except TelegramAPIError:
-        log.info("could not send the voice of request %s", request_id, exc_info=True)
+        await send_note_voice(asking.bot, asking.i18n, provider, request.id, request.note_voice)
 
 
 async def new_request(
@@ -161,16 +151,11 @@ async def new_request(
     await ask_note(callback, state, card.title)
 
 
-async def after_note(
-    event: Message | CallbackQuery,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User | None,
-    bot: Bot,
-    i18n: I18n,
-) -> None:
+async def after_note(asking: Asking) -> None:
+    """The note taken (or skipped): the phone asked about if the resident has one, else the request sent."""
+    event, state, user = asking.event, asking.state, asking.user
     assert user is not None
-    card = await svc.card(session, int((await state.get_data()).get("sc_card") or 0))
+    card = await svc.card(asking.session, int((await state.get_data()).get("sc_card") or 0))
     if card is None:
         await state.set_state(None)
         await target(event).answer(_("showcase.card_unavailable"), reply_markup=menu_for(user))
@@ -178,7 +163,7 @@ async def after_note(
     if user.phone:
         await ask_phone(event, state, user, card.organisation)
         return
-    await submit_request(event, state, session, user, bot, i18n, False)
+    await submit_request(asking, False)
 
 
 async def note_text(
@@ -190,7 +175,7 @@ async def note_text(
         await message.answer(error_text(exc))
         return
     await state.update_data(sc_note=note)
-    await after_note(message, state, session, user, bot, i18n)
+    await after_note(Asking(message, state, session, user, bot, i18n))
 
 
 async def note_voice(
@@ -207,7 +192,7 @@ async def note_voice(
             return
     await state.update_data(sc_note=note, sc_voice=message.voice.file_id)
     await message.answer(_("flows.showcase.voice_taken"))
-    await after_note(message, state, session, user, bot, i18n)
+    await after_note(Asking(message, state, session, user, bot, i18n))
 
 
 async def note_skip(
@@ -215,7 +200,7 @@ async def note_skip(
 ) -> None:
     await callback.answer()
     await state.update_data(sc_note=None, sc_voice=None)
-    await after_note(callback, state, session, user, bot, i18n)
+    await after_note(Asking(callback, state, session, user, bot, i18n))
 
 
 async def phone_choice(
@@ -229,7 +214,7 @@ async def phone_choice(
 ) -> None:
     await callback.answer()
     await target(callback).edit_reply_markup(reply_markup=None)
-    await submit_request(callback, state, session, user, bot, i18n, callback_data.v == 1)
+    await submit_request(Asking(callback, state, session, user, bot, i18n), callback_data.v == 1)
 
 
 async def ask_back(
@@ -408,9 +393,22 @@ async def rate_wrong(message: Message) -> None:
     await message.answer(_("showcase.hint_review"), reply_markup=skip_keyboard())
 
 
+BUTTONS = {
+    ReqAction.NEW: new_request,
+    ReqAction.LIST: list_requests,
+    ReqAction.OPEN: open_request,
+    ReqAction.CANCEL: cancel_request,
+    ReqAction.CANCEL_YES: cancel_request_yes,
+    ReqAction.RATE_MENU: rate_menu,
+    ReqAction.RATE: rate,
+}
+"""The request buttons that work in any state: which handler answers which."""
+
+
 def register(router: Router) -> None:
     cb, msg = router.callback_query.register, router.message.register
-    cb(new_request, on(ReqAction.NEW))
+    for action, handler in BUTTONS.items():
+        cb(handler, on(action))
     msg(note_text, Ask.note, F.text, NOT_A_COMMAND)
     msg(note_voice, Ask.note, F.voice)
     cb(note_skip, Ask.note, on(ReqAction.SKIP))
@@ -419,12 +417,6 @@ def register(router: Router) -> None:
     msg(note_wrong, Ask.note, NOT_A_COMMAND)
     msg(phone_wrong, Ask.phone, NOT_A_COMMAND)
     cb(my_requests, MyCb.filter(F.section == "sc_req"))
-    cb(list_requests, on(ReqAction.LIST))
-    cb(open_request, on(ReqAction.OPEN))
-    cb(cancel_request, on(ReqAction.CANCEL))
-    cb(cancel_request_yes, on(ReqAction.CANCEL_YES))
-    cb(rate_menu, on(ReqAction.RATE_MENU))
-    cb(rate, on(ReqAction.RATE))
     msg(rate_comment, Rate.comment, F.text, NOT_A_COMMAND)
     cb(rate_skip, Rate.comment, on(ReqAction.SKIP))
     msg(rate_wrong, Rate.comment, NOT_A_COMMAND)

@@ -21,7 +21,7 @@ from db.models.showcase import TrialApplication
 from handlers import forms
 from handlers.common import menu_for
 from handlers.forms import Form, FormContext, Step, text_of
-from handlers.showcase.views import esc, refused_to_non_provider, show, show_hub, trial_staff_text
+from handlers.showcase.views import back_to_hub, esc, refused_to_non_provider, show, trial_staff_text
 from handlers.workspace import staff_thread
 from keyboards.showcase import CardAction, CardCb, trial_status_label
 from keyboards.showcase_provider import trial_hub_keyboard
@@ -115,10 +115,6 @@ async def _send(ctx: FormContext) -> None:
     await _tell_staff(ctx.bot, ctx.session, ctx.data["i18n"], ctx.settings, user, application)
 
 
-async def _back_to_hub(ctx: FormContext) -> None:
-    await show_hub(ctx.event, ctx.session, ctx.user)
-
-
 TRIAL = Form(
     name="trial",
     steps=(
@@ -147,7 +143,7 @@ TRIAL = Form(
     ),
     finish=_send,
     preview=_summary,
-    on_exit=_back_to_hub,
+    on_exit=back_to_hub,
 )
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
-from aiogram import Bot
+from aiogram import Bot, F
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n, get_i18n
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.models.showcase import ServiceCard, ServiceRequest, TrialApplication
 from handlers.common import error_text, target
+from handlers.forms import FormContext
 from handlers.messengers import bot_for
 from handlers.workspace import staff_thread
 from keyboards.showcase import CardAction, CardCb, card_status_label, format_label, request_status_label
@@ -33,10 +34,22 @@ from services.users import DISTRICTS
 log = logging.getLogger(__name__)
 
 CAPTION_MAX = 1024
+T = TypeVar("T")
+NOT_A_COMMAND = ~F.text.startswith("/")
+"""A message filter for the showcase's typed answers: a command keeps its own meaning."""
 
 
 def esc(value: str | None) -> str:
     return html.escape(value or "")
+
+
+async def listed(callback: CallbackQuery, rows: Awaitable[Sequence[T]], empty: str) -> Sequence[T]:
+    """A staff list pressed for: the press answered, then its rows (none: the ``empty`` key is said)."""
+    await callback.answer()
+    found = await rows
+    if not found:
+        await target(callback).answer(_(empty))
+    return found
 
 
 def current_language() -> str:
@@ -157,6 +170,18 @@ async def notify(
     return True
 
 
+async def send_note_voice(bot: Bot, i18n: I18n, provider: User, request_id: int, file_id: str) -> None:
+    """The resident's voice message with the request, to the provider as voice."""
+    if provider.tg_id is None:
+        return
+    with i18n.use_locale(language_of(provider, i18n)):
+        caption = _("flows.showcase.note_voice").format(id=request_id)
+    try:
+        await bot.send_voice(provider.tg_id, file_id, caption=caption)
+    except TelegramAPIError:
+        log.info("could not send the voice of request %s", request_id, exc_info=True)
+
+
 async def show(event: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
     """Edit the pressed message in place when it is a text message (fewer messages on slow links)."""
     message = target(event)
@@ -263,6 +288,11 @@ async def show_hub(event: Message | CallbackQuery, session: AsyncSession, user: 
     lines.append(_("showcase.hub_cards") if cards else _("showcase.hub_empty"))
     items = [(card.id, f"{card.title[:34]} · {card_status_label(card.status)}") for card in cards[:20]]
     await show(event, "\n".join(lines), provider_hub_keyboard(items, open_count))
+
+
+async def back_to_hub(ctx: FormContext) -> None:
+    """A provider's dialog (a card, a trial application) left or done: «Мои услуги» again."""
+    await show_hub(ctx.event, ctx.session, ctx.user)
 
 
 async def show_own_card(event: Message | CallbackQuery, session: AsyncSession, card_id: int) -> None:
