@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Consultation, User
 from db.models.consultations import OPEN_STATUSES
-from handlers.common import error_text, or_alert, target
+from handlers.common import error_text, or_alert, target, typed_outcome
 from handlers.consultations.delivery import (
     LinkedReply,
     post_card,
@@ -42,7 +42,7 @@ from keyboards.consultations import Consult, ConsultCb
 from keyboards.menu import main_menu
 from keyboards.my import MyCb, MySection
 from services import consultations as svc
-from services.errors import DomainError, ValidationFailed
+from services.errors import DomainError
 from services.plural import plural
 
 
@@ -108,8 +108,10 @@ async def send_to_staff(
     if found is None and message.text is None:
         await message.answer(_("consult.hint_write"))
         return
-    try:
-        c, row = await svc.add_person_message(
+    sent = await typed_outcome(
+        message,
+        state,
+        svc.add_person_message(
             session,
             message.chat.id,
             consultation_id,
@@ -117,15 +119,12 @@ async def send_to_staff(
             text=message.text if kind == "text" else message.caption,
             file_id=found["file_id"] if found else None,
             file_name=found["file_name"] if found else None,
-        )
-    except ValidationFailed as exc:
-        await message.answer(error_text(exc))
+        ),
+        main_menu(),
+    )
+    if sent is None:
         return
-    except DomainError as exc:
-        await state.clear()
-        await message.answer(error_text(exc), reply_markup=main_menu())
-        return
-    await state.clear()
+    c, row = sent
     if c.card_message_id is None:
         await post_card(bot, session, settings, c.id)
     await relay_to_staff(bot, session, settings, c, row)
@@ -283,16 +282,9 @@ async def comment_text(
     message: Message, state: FSMContext, bot: Bot, session: AsyncSession, settings: Any
 ) -> None:
     consultation_id = int((await state.get_data()).get("cid", 0))
-    try:
-        c = await svc.comment(session, message.chat.id, consultation_id, message.text or "")
-    except ValidationFailed as exc:
-        await message.answer(error_text(exc))
+    comment = svc.comment(session, message.chat.id, consultation_id, message.text or "")
+    if (c := await typed_outcome(message, state, comment, main_menu())) is None:
         return
-    except DomainError as exc:
-        await state.clear()
-        await message.answer(error_text(exc), reply_markup=main_menu())
-        return
-    await state.clear()
     await refresh_card(bot, session, settings, c.id)
     await message.answer(_("consult.thanks"), reply_markup=main_menu())
 
