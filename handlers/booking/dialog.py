@@ -29,7 +29,7 @@ from handlers.booking.views import (
     summary,
 )
 from handlers.common import acknowledge, target
-from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, text_of
+from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, text_step
 from handlers.workspace import staff_thread
 from keyboards import booking as kb
 from keyboards.booking import BookCb, BookStep
@@ -260,43 +260,39 @@ async def book(ctx: FormContext) -> str | None:
 
 
 BUTTONS = "booking.use_buttons"
-BOOK = Form(
-    name="Book",
-    steps=(
-        Step(
-            "resource",
-            resource_prompt,
-            choices=resource_choices,
-            pick=pick_resource,
-            width=1,
-            hint=BUTTONS,
-            field="rid",
-        ),
-        Step("day", day_prompt, rows=calendar, pick=pick_day, hint=BUTTONS, field="day"),
-        Step("time", time_prompt, rows=times, pick=pick_time, hint=BUTTONS, field="start"),
-        Step(
-            "duration",
-            duration_prompt,
-            choices=duration_choices,
-            pick=lambda raw, ctx: int(raw),
-            width=3,
-            hint=BUTTONS,
-            field="minutes",
-            label="booking.edit_duration",
-        ),
-        Step(
-            "purpose",
-            lambda ctx: plural(_, "booking.ask_purpose", svc.PURPOSE_MAX),
-            parse=lambda message, ctx: svc.clean_purpose(text_of(message)),
-            optional=True,
-            hint="booking.purpose_text_only",
-            label="booking.edit_purpose",
-        ),
+STEPS = (
+    Step(
+        "resource",
+        resource_prompt,
+        choices=resource_choices,
+        pick=pick_resource,
+        width=1,
+        hint=BUTTONS,
+        field="rid",
     ),
-    finish=book,
-    preview=preview,
-    confirms=confirms,
+    Step("day", day_prompt, rows=calendar, pick=pick_day, hint=BUTTONS, field="day"),
+    Step("time", time_prompt, rows=times, pick=pick_time, hint=BUTTONS, field="start"),
+    Step(
+        "duration",
+        duration_prompt,
+        choices=duration_choices,
+        pick=lambda raw, ctx: int(raw),
+        width=3,
+        hint=BUTTONS,
+        field="minutes",
+        label="booking.edit_duration",
+    ),
+    text_step(
+        "purpose",
+        "booking.ask_purpose",
+        svc.PURPOSE_MAX,
+        svc.clean_purpose,
+        optional=True,
+        hint="booking.purpose_text_only",
+        label="booking.edit_purpose",
+    ),
 )
+BOOK = Form(name="Book", steps=STEPS, finish=book, preview=preview, confirms=confirms)
 
 
 # --- entry points ------------------------------------------------------------------------------------------

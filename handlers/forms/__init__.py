@@ -46,6 +46,7 @@ from handlers.forms.model import (
     text_of,
 )
 from handlers.forms.router import create_guard_router, router_for
+from handlers.forms.steps import coded, text_step, typed
 from handlers.forms.view import ask, choices_of, drop_buttons
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "back",
     "cancel",
     "choices_of",
+    "coded",
     "create_guard_router",
     "drop_buttons",
     "exit_form",
@@ -72,4 +74,6 @@ __all__ = [
     "router_for",
     "start",
     "text_of",
+    "text_step",
+    "typed",
 ]
