@@ -48,6 +48,21 @@ async def acknowledge(event: Message | CallbackQuery) -> None:
         await event.answer()
 
 
+async def screen_anew(callback: CallbackQuery, state: FSMContext) -> Message:
+    """A button that opens a screen anew: the press answered, any dialog left; the message to show the
+    screen under."""
+    await callback.answer()
+    await state.clear()
+    return target(callback)
+
+
+async def settle_question(callback: CallbackQuery, text: str, reply_markup: InlineKeyboardMarkup) -> None:
+    """A press that settles a question: answered, the question's buttons taken away, ``text`` under it."""
+    await callback.answer()
+    await target(callback).edit_reply_markup(reply_markup=None)
+    await target(callback).answer(text, reply_markup=reply_markup)
+
+
 def error_text(error: DomainError) -> str:
     """A domain error in the person's language (a plural key when its values carry the count ``n``; a
     moment among its values in the one date style)."""

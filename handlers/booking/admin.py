@@ -35,7 +35,7 @@ from handlers.booking.views import (
     staff_card,
     status_text,
 )
-from handlers.common import target
+from handlers.common import screen_anew, target
 from handlers.messengers import bot_for
 from handlers.staff_acted import acted_line
 from handlers.staff_input import ReplyToPrompt, ask_reply
@@ -142,9 +142,7 @@ async def cmd_bookings(
 async def menu_bookings(
     callback: CallbackQuery, state: FSMContext, session: AsyncSession, settings: Any
 ) -> None:
-    await callback.answer()
-    await state.clear()
-    await show_resources(target(callback), session, settings)
+    await show_resources(await screen_anew(callback, state), session, settings)
 
 
 async def list_resources(callback: CallbackQuery, session: AsyncSession, settings: Any) -> None:
@@ -305,7 +303,6 @@ async def ask_reason(callback: CallbackQuery, callback_data: StaffBk, session: A
 async def reason_picked(
     callback: CallbackQuery,
     callback_data: ReasonCb,
-    state: FSMContext,
     session: AsyncSession,
     settings: Any,
     bot: Bot,

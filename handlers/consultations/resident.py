@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Consultation, User
 from db.models.consultations import OPEN_STATUSES
-from handlers.common import error_text, or_alert, target, typed_outcome
+from handlers.common import error_text, or_alert, screen_anew, settle_question, target, typed_outcome
 from handlers.consultations.delivery import (
     LinkedReply,
     post_card,
@@ -151,9 +151,7 @@ async def _own(
 
 async def my_list(callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User) -> None:
     """The requests, from /my or from «К списку»."""
-    await callback.answer()
-    await state.clear()
-    await show_list(target(callback), session, user)
+    await show_list(await screen_anew(callback, state), session, user)
 
 
 async def view(
@@ -273,9 +271,7 @@ async def comment_ask(
 
 
 async def no_comment(callback: CallbackQuery) -> None:
-    await callback.answer()
-    await target(callback).edit_reply_markup(reply_markup=None)
-    await target(callback).answer(_("consult.thanks"), reply_markup=main_menu())
+    await settle_question(callback, _("consult.thanks"), main_menu())
 
 
 async def comment_text(
