@@ -230,12 +230,8 @@ async def approve(
     bot: Bot,
     i18n: I18n,
 ) -> None:
-    try:
-        changed = await svc.decide(
-            session, callback_data.id, callback.from_user.id, approve=True, tz=settings.tz
-        )
-    except DomainError as error:
-        await callback.answer(err(error), show_alert=True)
+    decided = svc.decide(session, callback_data.id, callback.from_user.id, approve=True, tz=settings.tz)
+    if (changed := await alerted(callback, decided)) is None:
         return
     await callback.answer(_("booking.adm_approved_short"))
     card = target(callback)
@@ -426,10 +422,8 @@ async def decide_with_reason(
 async def no_show(
     callback: CallbackQuery, callback_data: StaffBk, session: AsyncSession, settings: Any, bot: Bot
 ) -> None:
-    try:
-        changed = await svc.mark_no_show(session, callback_data.id, callback.from_user.id)
-    except DomainError as error:
-        await callback.answer(err(error), show_alert=True)
+    marked = svc.mark_no_show(session, callback_data.id, callback.from_user.id)
+    if (changed := await alerted(callback, marked)) is None:
         return
     await callback.answer(_("booking.adm_no_show_done").format(id=num(changed.booking.id)), show_alert=True)
     acted = acted_line("staff.acted.no_show", callback.from_user.full_name, settings)

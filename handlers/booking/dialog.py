@@ -10,7 +10,6 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -34,7 +33,7 @@ from handlers.workspace import staff_thread
 from keyboards import booking as kb
 from keyboards.booking import BookCb, BookStep
 from keyboards.common import require_id
-from keyboards.menu import MenuAction, MenuCb, home_only
+from keyboards.menu import MenuAction, home_only
 from services import booking as svc
 from services.errors import DomainError, ValidationFailed
 from services.plural import plural
@@ -310,7 +309,4 @@ async def begin(event: Message | CallbackQuery, state: FSMContext, **data: Any) 
 
 
 def register(router: Router) -> None:
-    router.message.register(begin, Command("book"))
-    router.callback_query.register(begin, MenuCb.filter(F.action == MenuAction.BOOK))
-    router.callback_query.register(begin, BookCb.filter(F.a == BookStep.START))
-    router.include_router(forms.router_for(BOOK))
+    forms.register_dialog(router, BOOK, begin, "book", MenuAction.BOOK, BookCb.filter(F.a == BookStep.START))

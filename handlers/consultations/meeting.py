@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import Consultation, ConsultationLink
 from db.models.consultations import OPEN_STATUSES
-from handlers.consultations.delivery import notify_undelivered, refresh_card, send_meeting, to_card_thread
+from handlers.consultations.delivery import notify_undelivered, prompt_on_card, refresh_card, send_meeting
 from handlers.consultations.views import card_markup, fail, local, mention, num, staff_name
 from keyboards import consultations as kb
 from keyboards.consultations import ConsultAdmCb, ConsultStaff
@@ -157,18 +157,10 @@ async def _ask_other_place(
     if (c := await open_request(callback, session, number)) is None:
         return
     await callback.answer()
-    prompt = await to_card_thread(
-        bot,
-        session,
-        settings,
-        c,
-        _("consult.adm_place_prompt").format(
-            number=num(c.id), when=local(at, settings), who=mention(callback)
-        ),
-        reply_markup=ForceReply(selective=True, input_field_placeholder=_("consult.adm_place_placeholder")),
+    text = _("consult.adm_place_prompt").format(
+        number=num(c.id), when=local(at, settings), who=mention(callback)
     )
-    if prompt is not None:
-        await svc.link(session, prompt.chat.id, prompt.message_id, c.id, "place:" + stamp)
+    await prompt_on_card(bot, session, settings, c, text, "consult.adm_place_placeholder", "place:" + stamp)
 
 
 async def meet_set(

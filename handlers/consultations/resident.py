@@ -146,6 +146,16 @@ async def _own(
     return c
 
 
+async def _changed(
+    callback: CallbackQuery, bot: Bot, session: AsyncSession, settings: Any, c: Consultation
+) -> None:
+    """The person's press changed the request: the press answered, its buttons gone, the staff's card
+    shows the change."""
+    await callback.answer()
+    await target(callback).edit_reply_markup(reply_markup=None)
+    await refresh_card(bot, session, settings, c.id)
+
+
 # --- the handlers ----------------------------------------------------------------------------------------
 
 
@@ -191,12 +201,10 @@ async def cancel_ask(callback: CallbackQuery, callback_data: ConsultCb, session:
 async def cancel_yes(
     callback: CallbackQuery, callback_data: ConsultCb, bot: Bot, session: AsyncSession, settings: Any
 ) -> None:
-    c = await or_alert(callback, svc.cancel_by_person(session, callback.from_user.id, callback_data.id))
-    if c is None:
+    cancelled = svc.cancel_by_person(session, callback.from_user.id, callback_data.id)
+    if (c := await or_alert(callback, cancelled)) is None:
         return
-    await callback.answer()
-    await target(callback).edit_reply_markup(reply_markup=None)
-    await refresh_card(bot, session, settings, c.id)
+    await _changed(callback, bot, session, settings, c)
     await to_card_thread(
         bot, session, settings, c, _("consult.adm_person_cancelled").format(number=num(c.id))
     )
@@ -250,9 +258,7 @@ async def rate(
         text = error_text(exc) if isinstance(exc, DomainError) else _("common.stale_button")
         await callback.answer(text, show_alert=True)
         return
-    await callback.answer()
-    await target(callback).edit_reply_markup(reply_markup=None)
-    await refresh_card(bot, session, settings, c.id)
+    await _changed(callback, bot, session, settings, c)
     await target(callback).answer(
         _("consult.rated").format(stars="⭐" * (c.rating or 0)), reply_markup=kb.comment_keyboard(c.id)
     )

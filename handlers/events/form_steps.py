@@ -12,7 +12,18 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
 
 from db.base import utcnow
-from handlers.forms import STAY, FormContext, Step, WrongKind, coded, text_of, text_step, typed
+from handlers.forms import (
+    STAY,
+    FormContext,
+    Step,
+    WrongKind,
+    coded,
+    text_of,
+    text_step,
+    ticked,
+    toggled,
+    typed,
+)
 from services import events as ev
 from services.errors import ValidationFailed
 from services.users import DISTRICTS, TARGET_GROUPS
@@ -130,8 +141,7 @@ def pick_place_kind(value: str, ctx: FormContext) -> str:
 
 
 def audience_choices(ctx: FormContext) -> list[tuple[str, str]]:
-    chosen = set(ctx.draft.get("audience") or [])
-    items = [(("✅ " if g in chosen else "") + _("group." + g), g) for g in TARGET_GROUPS]
+    items = ticked("group.", TARGET_GROUPS, ctx.draft.get("audience") or [])
     return [*items, (_("events.btn_for_all"), ALL), (_("events.btn_done"), DONE)]
 
 
@@ -140,11 +150,7 @@ def pick_audience(value: str, ctx: FormContext) -> Any:
     chosen = list(ctx.draft.get("audience") or [])
     if value == DONE:
         return chosen
-    if value == ALL:
-        chosen = []
-    else:
-        chosen = [g for g in chosen if g != value] if value in chosen else [*chosen, value]
-    ctx.draft["audience"] = chosen
+    ctx.draft["audience"] = [] if value == ALL else toggled(chosen, value)
     return STAY
 
 

@@ -45,8 +45,8 @@ from handlers.forms.model import (
     WrongKind,
     text_of,
 )
-from handlers.forms.router import create_guard_router, router_for
-from handlers.forms.steps import coded, text_step, typed
+from handlers.forms.router import create_guard_router, register_dialog, router_for
+from handlers.forms.steps import coded, text_step, ticked, toggled, typed
 from handlers.forms.view import ask, choices_of, drop_buttons
 
 __all__ = [
@@ -70,10 +70,13 @@ __all__ = [
     "drop_buttons",
     "exit_form",
     "hint",
+    "register_dialog",
     "restart_prompt",
     "router_for",
     "start",
     "text_of",
     "text_step",
+    "ticked",
+    "toggled",
     "typed",
 ]

@@ -27,3 +27,15 @@ def text_step(name: str, ask: str, limit: int, clean: Callable[[str], Any], **mo
     """A step answered by typing at most ``limit`` characters: the prompt ``ask`` names the limit (in
     its plural form) and the text goes through ``clean``; ``more`` are the step's other fields."""
     return Step(name, lambda ctx: plural(_, ask, limit), parse=typed(clean), **more)
+
+
+def ticked(prefix: str, codes: Iterable[str], chosen: Iterable[str], unticked: str = "") -> Choices:
+    """The buttons of a choice of several: each code labelled by ``prefix`` + code, ✅ before the
+    chosen ones (``unticked`` before the others)."""
+    picked = set(chosen)
+    return [(("✅ " if code in picked else unticked) + _(prefix + code), code) for code in codes]
+
+
+def toggled(chosen: list[str], value: str) -> list[str]:
+    """``chosen`` with ``value`` taken out if it was in, else added at the end."""
+    return [c for c in chosen if c != value] if value in chosen else [*chosen, value]
