@@ -10,17 +10,25 @@ from aiogram import BaseMiddleware, F, Router
 from aiogram.dispatcher.flags import get_flag
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove, TelegramObject
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    TelegramObject,
+)
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.middlewares import Handler
 from db.models import User
 from handlers.filters import private, private_only
 from keyboards.common import NavCb
 from keyboards.firstcontact import encode_then, join_keyboard
 from keyboards.menu import MenuAction, MenuCb, home_reply, main_menu, public_menu
 from services import dates
-from services.errors import DomainError
+from services.errors import DomainError, ValidationFailed
 from services.plural import keyed_text
 
 T = TypeVar("T")
@@ -38,6 +46,21 @@ async def acknowledge(event: Message | CallbackQuery) -> None:
     """A pressed button is answered (its clock stops); a command needs nothing."""
     if isinstance(event, CallbackQuery):
         await event.answer()
+
+
+async def screen_anew(callback: CallbackQuery, state: FSMContext) -> Message:
+    """A button that opens a screen anew: the press answered, any dialog left; the message to show the
+    screen under."""
+    await callback.answer()
+    await state.clear()
+    return target(callback)
+
+
+async def settle_question(callback: CallbackQuery, text: str, reply_markup: InlineKeyboardMarkup) -> None:
+    """A press that settles a question: answered, the question's buttons taken away, ``text`` under it."""
+    await callback.answer()
+    await target(callback).edit_reply_markup(reply_markup=None)
+    await target(callback).answer(text, reply_markup=reply_markup)
 
 
 def error_text(error: DomainError) -> str:
@@ -58,6 +81,29 @@ async def or_alert(callback: CallbackQuery, call: Awaitable[T]) -> T | None:
     except DomainError as exc:
         await callback.answer(error_text(exc), show_alert=True)
         return None
+
+
+async def typed_outcome(
+    message: Message,
+    state: FSMContext,
+    call: Awaitable[T],
+    leave_to: InlineKeyboardMarkup,
+    again: InlineKeyboardMarkup | None = None,
+) -> T | None:
+    """What a service made of a typed answer, the dialog's state cleared; or None: a bad answer (a
+    ValidationFailed) is hinted (with ``again``'s buttons) and awaited again, any other refusal ends the
+    dialog with ``leave_to``'s buttons. The caller stops on None."""
+    try:
+        result = await call
+    except ValidationFailed as exc:
+        await message.answer(error_text(exc), reply_markup=again)
+        return None
+    except DomainError as exc:
+        await state.clear()
+        await message.answer(error_text(exc), reply_markup=leave_to)
+        return None
+    await state.clear()
+    return result
 
 
 def menu_for(user: User | None):
@@ -96,12 +142,7 @@ class RequireRegistration(BaseMiddleware):
     flagged ``PUBLIC`` (looking around); anyone else acting is asked for consent, and their action is
     done after the short registration."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("user")
         if (user is not None and user.is_registered) or get_flag(data, "public"):
             return await handler(event, data)

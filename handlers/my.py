@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import User
-from handlers.common import resident_router, target
+from handlers.common import resident_router, screen_anew
 from keyboards.common import button, column
 from keyboards.menu import MenuCb, home_button, home_only
 from keyboards.my import MyCb, MySection
@@ -87,9 +87,7 @@ async def cmd_my(
 async def menu_my(
     callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Any
 ) -> None:
-    await callback.answer()
-    await state.clear()
-    await show_my(target(callback), session, user, settings)
+    await show_my(await screen_anew(callback, state), session, user, settings)
 
 
 def create_router() -> Router:

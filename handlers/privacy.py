@@ -19,7 +19,7 @@ from db import messenger
 from db.base import utcnow
 from db.models import User
 from db.repositories import users as users_repo
-from handlers.common import target
+from handlers.common import settle_question, target
 from handlers.filters import private_only
 from handlers.privacy_text import readable
 from keyboards.menu import MenuCb, home_only, public_menu, with_home
@@ -161,9 +161,7 @@ async def erase_yes(
 
 
 async def erase_no(callback: CallbackQuery) -> None:
-    await callback.answer()
-    await target(callback).edit_reply_markup(reply_markup=None)
-    await target(callback).answer(_("privacy.erase_kept"), reply_markup=home_only())
+    await settle_question(callback, _("privacy.erase_kept"), home_only())
 
 
 def create_router() -> Router:

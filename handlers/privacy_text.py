@@ -67,15 +67,23 @@ class Dates:
 Line = Callable[[dict[str, Any], Dates], str]
 
 
+def _status(item: dict[str, Any], prefix: str) -> str:
+    """The item's status in words (the locale key ``prefix`` + status), or the raw status."""
+    return known(f"{prefix}{item.get('status')}", str(item.get("status")))
+
+
+def _own_text(key: str, value: Any) -> str:
+    """A further line with the person's own text (cut), or nothing when there is none."""
+    return "\n  " + _(key).format(text=cut(value)) if value else ""
+
+
 def _booking(item: dict[str, Any], dates: Dates) -> str:
     text = _("flows.privacy.booking").format(
         resource=hd.quote(item.get("resource") or "—"),
         when=dates.moment(item.get("start")),
-        status=known(f"booking.status.{item.get('status')}", str(item.get("status"))),
+        status=_status(item, "booking.status."),
     )
-    if item.get("purpose"):
-        text += "\n  " + _("flows.privacy.purpose").format(text=cut(item["purpose"]))
-    return text
+    return text + _own_text("flows.privacy.purpose", item.get("purpose"))
 
 
 def _consultation(item: dict[str, Any], dates: Dates) -> str:
@@ -85,10 +93,9 @@ def _consultation(item: dict[str, Any], dates: Dates) -> str:
         number=item.get("number"),
         topic=hd.quote(item.get("topic") or "—"),
         when=dates.day(item.get("created_at")),
-        status=known(f"consult.status.{item.get('status')}", str(item.get("status"))),
+        status=_status(item, "consult.status."),
     )
-    if item.get("question"):
-        text += "\n  " + _("flows.privacy.question").format(text=cut(item["question"]))
+    text += _own_text("flows.privacy.question", item.get("question"))
     if messages:
         text += "\n  " + _("flows.privacy.messages").format(count=len(messages), voices=voices)
     if item.get("meeting_at"):
@@ -100,18 +107,16 @@ def _signup(item: dict[str, Any], dates: Dates) -> str:
     text = _("flows.privacy.signup").format(
         event=hd.quote(item.get("event") or "—"),
         when=dates.moment(item.get("starts_at")),
-        status=known(f"events.status_{item.get('status')}", str(item.get("status"))),
+        status=_status(item, "events.status_"),
     )
-    if item.get("comment"):
-        text += "\n  " + _("flows.privacy.comment").format(text=cut(item["comment"]))
-    return text
+    return text + _own_text("flows.privacy.comment", item.get("comment"))
 
 
 def _idea(item: dict[str, Any], dates: Dates) -> str:
     text = _("flows.privacy.idea").format(
         title=hd.quote(item.get("title") or "—"),
         when=dates.day(item.get("created_at")),
-        status=known(f"ideas.status.{item.get('status')}", str(item.get("status"))),
+        status=_status(item, "ideas.status."),
         supports=item.get("supports") or 0,
     )
     attachments = item.get("attachments") or []
@@ -129,7 +134,7 @@ def _card(item: dict[str, Any], dates: Dates) -> str:
     return _("flows.privacy.card").format(
         title=hd.quote(item.get("title") or "—"),
         organisation=hd.quote(item.get("organisation") or "—"),
-        status=known(f"showcase.card_status_{item.get('status')}", str(item.get("status"))),
+        status=_status(item, "showcase.card_status_"),
     )
 
 
@@ -137,10 +142,9 @@ def _request(item: dict[str, Any], dates: Dates) -> str:
     text = _("flows.privacy.request").format(
         number=item.get("id"),
         when=dates.day(item.get("created_at")),
-        status=known(f"showcase.status_{item.get('status')}", str(item.get("status"))),
+        status=_status(item, "showcase.status_"),
     )
-    if item.get("note"):
-        text += "\n  " + _("flows.privacy.comment").format(text=cut(item["note"]))
+    text += _own_text("flows.privacy.comment", item.get("note"))
     if item.get("note_voice_file_id"):
         text += "\n  " + _("flows.privacy.voice")
     if item.get("phone_shared_with_provider"):
@@ -152,7 +156,7 @@ def _trial(item: dict[str, Any], dates: Dates) -> str:
     return _("flows.privacy.trial").format(
         start=dates.day(item.get("date_from")),
         end=dates.day(item.get("date_to")),
-        status=known(f"showcase.trial_status_{item.get('status')}", str(item.get("status"))),
+        status=_status(item, "showcase.trial_status_"),
     )
 
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -29,12 +28,12 @@ from handlers.booking.views import (
     summary,
 )
 from handlers.common import acknowledge, target
-from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, text_of
+from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, text_step
 from handlers.workspace import staff_thread
 from keyboards import booking as kb
 from keyboards.booking import BookCb, BookStep
 from keyboards.common import require_id
-from keyboards.menu import MenuAction, MenuCb, home_only
+from keyboards.menu import MenuAction, home_only
 from services import booking as svc
 from services.errors import DomainError, ValidationFailed
 from services.plural import plural
@@ -260,43 +259,39 @@ async def book(ctx: FormContext) -> str | None:
 
 
 BUTTONS = "booking.use_buttons"
-BOOK = Form(
-    name="Book",
-    steps=(
-        Step(
-            "resource",
-            resource_prompt,
-            choices=resource_choices,
-            pick=pick_resource,
-            width=1,
-            hint=BUTTONS,
-            field="rid",
-        ),
-        Step("day", day_prompt, rows=calendar, pick=pick_day, hint=BUTTONS, field="day"),
-        Step("time", time_prompt, rows=times, pick=pick_time, hint=BUTTONS, field="start"),
-        Step(
-            "duration",
-            duration_prompt,
-            choices=duration_choices,
-            pick=lambda raw, ctx: int(raw),
-            width=3,
-            hint=BUTTONS,
-            field="minutes",
-            label="booking.edit_duration",
-        ),
-        Step(
-            "purpose",
-            lambda ctx: plural(_, "booking.ask_purpose", svc.PURPOSE_MAX),
-            parse=lambda message, ctx: svc.clean_purpose(text_of(message)),
-            optional=True,
-            hint="booking.purpose_text_only",
-            label="booking.edit_purpose",
-        ),
+STEPS = (
+    Step(
+        "resource",
+        resource_prompt,
+        choices=resource_choices,
+        pick=pick_resource,
+        width=1,
+        hint=BUTTONS,
+        field="rid",
     ),
-    finish=book,
-    preview=preview,
-    confirms=confirms,
+    Step("day", day_prompt, rows=calendar, pick=pick_day, hint=BUTTONS, field="day"),
+    Step("time", time_prompt, rows=times, pick=pick_time, hint=BUTTONS, field="start"),
+    Step(
+        "duration",
+        duration_prompt,
+        choices=duration_choices,
+        pick=lambda raw, ctx: int(raw),
+        width=3,
+        hint=BUTTONS,
+        field="minutes",
+        label="booking.edit_duration",
+    ),
+    text_step(
+        "purpose",
+        "booking.ask_purpose",
+        svc.PURPOSE_MAX,
+        svc.clean_purpose,
+        optional=True,
+        hint="booking.purpose_text_only",
+        label="booking.edit_purpose",
+    ),
 )
+BOOK = Form(name="Book", steps=STEPS, finish=book, preview=preview, confirms=confirms)
 
 
 # --- entry points ------------------------------------------------------------------------------------------
@@ -314,7 +309,4 @@ async def begin(event: Message | CallbackQuery, state: FSMContext, **data: Any) 
 
 
 def register(router: Router) -> None:
-    router.message.register(begin, Command("book"))
-    router.callback_query.register(begin, MenuCb.filter(F.action == MenuAction.BOOK))
-    router.callback_query.register(begin, BookCb.filter(F.a == BookStep.START))
-    router.include_router(forms.router_for(BOOK))
+    forms.register_dialog(router, BOOK, begin, "book", MenuAction.BOOK, BookCb.filter(F.a == BookStep.START))

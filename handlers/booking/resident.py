@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Booking, BookingStatus, Resource, User
 from handlers.booking.views import err, fmt_when, ics_file, num, resource_title, status_text, summary
-from handlers.common import target
+from handlers.common import screen_anew, target
 from handlers.workspace import staff_thread
 from keyboards import booking as kb
 from keyboards.booking import BookingAction, OwnBooking
@@ -59,26 +59,33 @@ async def show_my_bookings(message: Message, session: AsyncSession, user: User, 
 async def my_bookings(
     callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, settings: Any
 ) -> None:
+    await show_my_bookings(await screen_anew(callback, state), session, user, settings)
+
+
+async def _own_ahead(
+    callback: CallbackQuery, session: AsyncSession, user: User, number: int, statuses: tuple[str, ...]
+) -> tuple[Booking, Resource] | None:
+    """The presser's booking ``number`` while it is in one of ``statuses`` and not over (the press
+    answered); None (the press answered with why) if not."""
+    try:
+        booking, resource = await svc.own_booking(session, number, user.id)
+    except DomainError as error:
+        await callback.answer(err(error), show_alert=True)
+        return None
+    if booking.status not in statuses or booking.end_at <= svc.utcnow():
+        await callback.answer(_("booking.err_not_active"), show_alert=True)
+        return None
     await callback.answer()
-    await state.clear()
-    await show_my_bookings(target(callback), session, user, settings)
+    return booking, resource
 
 
 async def ask_cancel(
     callback: CallbackQuery, callback_data: BookingAction, session: AsyncSession, user: User, settings: Any
 ) -> None:
-    try:
-        booking, resource = await svc.own_booking(session, callback_data.id, user.id)
-    except DomainError as error:
-        await callback.answer(err(error), show_alert=True)
+    active = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+    if (found := await _own_ahead(callback, session, user, callback_data.id, active)) is None:
         return
-    if (
-        booking.status not in (BookingStatus.PENDING, BookingStatus.CONFIRMED)
-        or booking.end_at <= svc.utcnow()
-    ):
-        await callback.answer(_("booking.err_not_active"), show_alert=True)
-        return
-    await callback.answer()
+    booking, resource = found
     await target(callback).answer(
         _("booking.ask_cancel") + "\n\n" + summary(booking, resource, user, settings),
         reply_markup=kb.cancel_confirm_keyboard(booking.id),
@@ -146,15 +153,10 @@ async def calendar(
     bot: Bot,
 ) -> None:
     """«📆 В календарь»: the booking's .ics, only to its owner and while it is confirmed and ahead."""
-    try:
-        booking, resource = await svc.own_booking(session, callback_data.id, user.id)
-    except DomainError as error:
-        await callback.answer(err(error), show_alert=True)
+    found = await _own_ahead(callback, session, user, callback_data.id, (BookingStatus.CONFIRMED,))
+    if found is None:
         return
-    if booking.status != BookingStatus.CONFIRMED or booking.end_at <= svc.utcnow():
-        await callback.answer(_("booking.err_not_active"), show_alert=True)
-        return
-    await callback.answer()
+    booking, resource = found
     await target(callback).answer_document(
         ics_file(booking, resource, user, settings, bot.id), caption=_("flows.calendar_caption")
     )

@@ -21,6 +21,7 @@ from handlers.consultations.delivery import (
     answer_person,
     notify_undelivered,
     post_card,
+    prompt_on_card,
     refresh_card,
     send_to_person,
     to_card_thread,
@@ -164,16 +165,8 @@ async def answer_prompt(
     if (c := await open_request(callback, session, callback_data.id)) is None:
         return
     await callback.answer()
-    prompt = await to_card_thread(
-        bot,
-        session,
-        settings,
-        c,
-        _("consult.adm_answer_prompt").format(number=num(c.id), who=mention(callback)),
-        reply_markup=ForceReply(selective=True, input_field_placeholder=_("consult.adm_answer_placeholder")),
-    )
-    if prompt is not None:
-        await svc.link(session, prompt.chat.id, prompt.message_id, c.id, "answer")
+    text = _("consult.adm_answer_prompt").format(number=num(c.id), who=mention(callback))
+    await prompt_on_card(bot, session, settings, c, text, "consult.adm_answer_placeholder", "answer")
 
 
 async def card_back(callback: CallbackQuery, callback_data: ConsultAdmCb, session: AsyncSession) -> None:

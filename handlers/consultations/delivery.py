@@ -17,7 +17,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import BaseFilter
-from aiogram.types import BufferedInputFile, Message, ReplyParameters
+from aiogram.types import BufferedInputFile, ForceReply, Message, ReplyParameters
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -136,6 +136,23 @@ async def to_card_thread(
     except TelegramAPIError:
         log.warning("could not write under the card of request %s", c.id, exc_info=True)
         return None
+
+
+async def prompt_on_card(
+    bot: Bot, session: AsyncSession, settings: Any, c: Consultation, text: str, placeholder: str, purpose: str
+) -> None:
+    """A prompt under the card that staff answer with a Telegram reply (``placeholder``: the locale key
+    of the input field's hint); the reply is linked to the request with ``purpose``."""
+    prompt = await to_card_thread(
+        bot,
+        session,
+        settings,
+        c,
+        text,
+        reply_markup=ForceReply(selective=True, input_field_placeholder=_(placeholder)),
+    )
+    if prompt is not None:
+        await svc.link(session, prompt.chat.id, prompt.message_id, c.id, purpose)
 
 
 async def notify_undelivered(

@@ -9,7 +9,6 @@ import html
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -20,7 +19,7 @@ from handlers.consultations.delivery import post_card
 from handlers.consultations.views import attachment, num, quote_cut
 from handlers.forms import PREVIEW, Form, FormContext, Reask, Step, text_of
 from keyboards.consultations import Consult, ConsultCb
-from keyboards.menu import MenuAction, MenuCb, main_menu
+from keyboards.menu import MenuAction, main_menu
 from services import consultations as svc
 from services import users as users_service
 from services.errors import DomainError, ValidationFailed
@@ -221,7 +220,6 @@ async def begin(event: Message | CallbackQuery, state: FSMContext, **data: Any) 
 
 
 def register(router: Router) -> None:
-    router.message.register(begin, Command("consult"))
-    router.callback_query.register(begin, MenuCb.filter(F.action == MenuAction.CONSULT))
-    router.callback_query.register(begin, ConsultCb.filter(F.action == Consult.NEW))
-    router.include_router(forms.router_for(CONSULT))
+    forms.register_dialog(
+        router, CONSULT, begin, "consult", MenuAction.CONSULT, ConsultCb.filter(F.action == Consult.NEW)
+    )

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import Consultation, ConsultationLink
 from db.models.consultations import OPEN_STATUSES
-from handlers.consultations.delivery import notify_undelivered, refresh_card, send_meeting, to_card_thread
+from handlers.consultations.delivery import notify_undelivered, prompt_on_card, refresh_card, send_meeting
 from handlers.consultations.views import card_markup, fail, local, mention, num, staff_name
 from keyboards import consultations as kb
 from keyboards.consultations import ConsultAdmCb, ConsultStaff
@@ -106,8 +106,12 @@ async def reply_place(
     await set_meeting(message, link.consultation_id, at, place, bot, session, settings, i18n)
 
 
-async def _pick(callback: CallbackQuery, prompt_key: str, markup: InlineKeyboardMarkup) -> None:
-    """The next choice of the meeting (day, time, place) in place of the card's buttons."""
+async def _pick(callback: CallbackQuery, prompt_key: str, markup: InlineKeyboardMarkup | None) -> None:
+    """The next choice of the meeting (day, time, place) in place of the card's buttons; None when the
+    pressed button's value is not one the bot gives (an old or forged button)."""
+    if markup is None:
+        await callback.answer(_("common.stale_button"), show_alert=True)
+        return
     await callback.answer(_(prompt_key))
     assert isinstance(callback.message, Message)
     await callback.message.edit_reply_markup(reply_markup=markup)
@@ -127,25 +131,17 @@ async def meet_days(
 
 
 async def meet_times(callback: CallbackQuery, callback_data: ConsultAdmCb) -> None:
-    if not (len(callback_data.v) == 8 and callback_data.v.isdigit()):
-        await callback.answer(_("common.stale_button"), show_alert=True)
-        return
-    await _pick(
-        callback,
-        "consult.adm_pick_time",
-        kb.meeting_times_keyboard(callback_data.id, callback_data.v, MEETING_TIMES),
-    )
+    day = callback_data.v
+    valid = len(day) == 8 and day.isdigit()
+    times = kb.meeting_times_keyboard(callback_data.id, day, MEETING_TIMES) if valid else None
+    await _pick(callback, "consult.adm_pick_time", times)
 
 
 async def meet_place(callback: CallbackQuery, callback_data: ConsultAdmCb, settings: Any) -> None:
-    if parse_stamp(callback_data.v, settings) is None:
-        await callback.answer(_("common.stale_button"), show_alert=True)
-        return
-    await _pick(
-        callback,
-        "consult.adm_pick_place",
-        kb.meeting_place_keyboard(callback_data.id, callback_data.v, PLACES),
-    )
+    stamp = callback_data.v
+    valid = parse_stamp(stamp, settings) is not None
+    places = kb.meeting_place_keyboard(callback_data.id, stamp, PLACES) if valid else None
+    await _pick(callback, "consult.adm_pick_place", places)
 
 
 async def _ask_other_place(
@@ -161,18 +157,10 @@ async def _ask_other_place(
     if (c := await open_request(callback, session, number)) is None:
         return
     await callback.answer()
-    prompt = await to_card_thread(
-        bot,
-        session,
-        settings,
-        c,
-        _("consult.adm_place_prompt").format(
-            number=num(c.id), when=local(at, settings), who=mention(callback)
-        ),
-        reply_markup=ForceReply(selective=True, input_field_placeholder=_("consult.adm_place_placeholder")),
+    text = _("consult.adm_place_prompt").format(
+        number=num(c.id), when=local(at, settings), who=mention(callback)
     )
-    if prompt is not None:
-        await svc.link(session, prompt.chat.id, prompt.message_id, c.id, "place:" + stamp)
+    await prompt_on_card(bot, session, settings, c, text, "consult.adm_place_placeholder", "place:" + stamp)
 
 
 async def meet_set(

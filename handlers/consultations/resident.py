@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Consultation, User
 from db.models.consultations import OPEN_STATUSES
-from handlers.common import error_text, or_alert, target
+from handlers.common import error_text, or_alert, screen_anew, settle_question, target, typed_outcome
 from handlers.consultations.delivery import (
     LinkedReply,
     post_card,
@@ -42,7 +42,7 @@ from keyboards.consultations import Consult, ConsultCb
 from keyboards.menu import main_menu
 from keyboards.my import MyCb, MySection
 from services import consultations as svc
-from services.errors import DomainError, ValidationFailed
+from services.errors import DomainError
 from services.plural import plural
 
 
@@ -108,8 +108,10 @@ async def send_to_staff(
     if found is None and message.text is None:
         await message.answer(_("consult.hint_write"))
         return
-    try:
-        c, row = await svc.add_person_message(
+    sent = await typed_outcome(
+        message,
+        state,
+        svc.add_person_message(
             session,
             message.chat.id,
             consultation_id,
@@ -117,15 +119,12 @@ async def send_to_staff(
             text=message.text if kind == "text" else message.caption,
             file_id=found["file_id"] if found else None,
             file_name=found["file_name"] if found else None,
-        )
-    except ValidationFailed as exc:
-        await message.answer(error_text(exc))
+        ),
+        main_menu(),
+    )
+    if sent is None:
         return
-    except DomainError as exc:
-        await state.clear()
-        await message.answer(error_text(exc), reply_markup=main_menu())
-        return
-    await state.clear()
+    c, row = sent
     if c.card_message_id is None:
         await post_card(bot, session, settings, c.id)
     await relay_to_staff(bot, session, settings, c, row)
@@ -147,14 +146,22 @@ async def _own(
     return c
 
 
+async def _changed(
+    callback: CallbackQuery, bot: Bot, session: AsyncSession, settings: Any, c: Consultation
+) -> None:
+    """The person's press changed the request: the press answered, its buttons gone, the staff's card
+    shows the change."""
+    await callback.answer()
+    await target(callback).edit_reply_markup(reply_markup=None)
+    await refresh_card(bot, session, settings, c.id)
+
+
 # --- the handlers ----------------------------------------------------------------------------------------
 
 
 async def my_list(callback: CallbackQuery, state: FSMContext, session: AsyncSession, user: User) -> None:
     """The requests, from /my or from «К списку»."""
-    await callback.answer()
-    await state.clear()
-    await show_list(target(callback), session, user)
+    await show_list(await screen_anew(callback, state), session, user)
 
 
 async def view(
@@ -194,12 +201,10 @@ async def cancel_ask(callback: CallbackQuery, callback_data: ConsultCb, session:
 async def cancel_yes(
     callback: CallbackQuery, callback_data: ConsultCb, bot: Bot, session: AsyncSession, settings: Any
 ) -> None:
-    c = await or_alert(callback, svc.cancel_by_person(session, callback.from_user.id, callback_data.id))
-    if c is None:
+    cancelled = svc.cancel_by_person(session, callback.from_user.id, callback_data.id)
+    if (c := await or_alert(callback, cancelled)) is None:
         return
-    await callback.answer()
-    await target(callback).edit_reply_markup(reply_markup=None)
-    await refresh_card(bot, session, settings, c.id)
+    await _changed(callback, bot, session, settings, c)
     await to_card_thread(
         bot, session, settings, c, _("consult.adm_person_cancelled").format(number=num(c.id))
     )
@@ -253,9 +258,7 @@ async def rate(
         text = error_text(exc) if isinstance(exc, DomainError) else _("common.stale_button")
         await callback.answer(text, show_alert=True)
         return
-    await callback.answer()
-    await target(callback).edit_reply_markup(reply_markup=None)
-    await refresh_card(bot, session, settings, c.id)
+    await _changed(callback, bot, session, settings, c)
     await target(callback).answer(
         _("consult.rated").format(stars="⭐" * (c.rating or 0)), reply_markup=kb.comment_keyboard(c.id)
     )
@@ -274,25 +277,16 @@ async def comment_ask(
 
 
 async def no_comment(callback: CallbackQuery) -> None:
-    await callback.answer()
-    await target(callback).edit_reply_markup(reply_markup=None)
-    await target(callback).answer(_("consult.thanks"), reply_markup=main_menu())
+    await settle_question(callback, _("consult.thanks"), main_menu())
 
 
 async def comment_text(
     message: Message, state: FSMContext, bot: Bot, session: AsyncSession, settings: Any
 ) -> None:
     consultation_id = int((await state.get_data()).get("cid", 0))
-    try:
-        c = await svc.comment(session, message.chat.id, consultation_id, message.text or "")
-    except ValidationFailed as exc:
-        await message.answer(error_text(exc))
+    comment = svc.comment(session, message.chat.id, consultation_id, message.text or "")
+    if (c := await typed_outcome(message, state, comment, main_menu())) is None:
         return
-    except DomainError as exc:
-        await state.clear()
-        await message.answer(error_text(exc), reply_markup=main_menu())
-        return
-    await state.clear()
     await refresh_card(bot, session, settings, c.id)
     await message.answer(_("consult.thanks"), reply_markup=main_menu())
 

@@ -278,16 +278,23 @@ def register_list(router: Router) -> None:
     router.callback_query.register(list_again, _on(StaffAction.LIST))
 
 
+CARD_BUTTONS = {
+    StaffAction.CARD: card,
+    StaffAction.PUBLISH: do_publish,
+    StaffAction.PUBLISH_ANNOUNCE: do_publish,
+    StaffAction.CANCEL: ask_cancel,
+    StaffAction.CANCEL_YES: do_cancel,
+    StaffAction.PEOPLE: people,
+    StaffAction.CHECKIN: toggle,
+    StaffAction.XLSX: xlsx,
+    StaffAction.FEEDBACK: show_feedback,
+    StaffAction.LINK_QR: link_qr,
+    StaffAction.CODE: code,
+    StaffAction.NEW_CODE: new_code,
+}
+"""What each button of an event's staff card does."""
+
+
 def register_cards(router: Router) -> None:
-    button = router.callback_query.register
-    button(card, _on(StaffAction.CARD))
-    button(do_publish, _on(StaffAction.PUBLISH, StaffAction.PUBLISH_ANNOUNCE))
-    button(ask_cancel, _on(StaffAction.CANCEL))
-    button(do_cancel, _on(StaffAction.CANCEL_YES))
-    button(people, _on(StaffAction.PEOPLE))
-    button(toggle, _on(StaffAction.CHECKIN))
-    button(xlsx, _on(StaffAction.XLSX))
-    button(show_feedback, _on(StaffAction.FEEDBACK))
-    button(link_qr, _on(StaffAction.LINK_QR))
-    button(code, _on(StaffAction.CODE))
-    button(new_code, _on(StaffAction.NEW_CODE))
+    for action, handler in CARD_BUTTONS.items():
+        router.callback_query.register(handler, _on(action))

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
-from handlers.common import action_of, ask_to_join, error_text, resident_router, target
+from handlers.common import action_of, ask_to_join, error_text, resident_router, target, typed_outcome
 from handlers.events.resident import alert, show_card
 from handlers.events.views import checked_in_text, drop_buttons
 from handlers.filters import private_only
@@ -20,7 +20,7 @@ from keyboards.common import nav_keyboard
 from keyboards.events import EvAction, EvCb, comment_keyboard
 from keyboards.menu import home_only, home_reply
 from services import events as ev
-from services.errors import DomainError, ValidationFailed
+from services.errors import DomainError
 from services.plural import plural
 
 
@@ -86,16 +86,10 @@ async def ask_code(callback: CallbackQuery, callback_data: EvCb, state: FSMConte
 async def code_text(message: Message, state: FSMContext, session: AsyncSession, user: User) -> None:
     event_id = int((await state.get_data()).get("event_id", 0))
     code = "".join((message.text or "").split())[:16]
-    try:
-        result = await ev.self_checkin(session, user, event_id, code)
-    except ValidationFailed as exc:
-        await message.answer(error_text(exc), reply_markup=nav_keyboard(back=False))
+    checkin = ev.self_checkin(session, user, event_id, code)
+    result = await typed_outcome(message, state, checkin, home_only(), again=nav_keyboard(back=False))
+    if result is None:
         return
-    except DomainError as exc:
-        await state.clear()
-        await message.answer(error_text(exc), reply_markup=home_only())
-        return
-    await state.clear()
     await message.answer(checked_in_text(result, user), reply_markup=home_only())
 
 

@@ -3,6 +3,7 @@ pressed choice fills the draft, and the preview (form.py declares the Form and s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,10 +12,20 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
 
 from db.base import utcnow
-from handlers.forms import STAY, FormContext, Step, WrongKind, text_of
+from handlers.forms import (
+    STAY,
+    FormContext,
+    Step,
+    WrongKind,
+    coded,
+    text_of,
+    text_step,
+    ticked,
+    toggled,
+    typed,
+)
 from services import events as ev
 from services.errors import ValidationFailed
-from services.plural import plural
 from services.users import DISTRICTS, TARGET_GROUPS
 
 END_PRESETS = (60, 90, 120, 180, 240, 480)
@@ -130,8 +141,7 @@ def pick_place_kind(value: str, ctx: FormContext) -> str:
 
 
 def audience_choices(ctx: FormContext) -> list[tuple[str, str]]:
-    chosen = set(ctx.draft.get("audience") or [])
-    items = [(("✅ " if g in chosen else "") + _("group." + g), g) for g in TARGET_GROUPS]
+    items = ticked("group.", TARGET_GROUPS, ctx.draft.get("audience") or [])
     return [*items, (_("events.btn_for_all"), ALL), (_("events.btn_done"), DONE)]
 
 
@@ -140,11 +150,7 @@ def pick_audience(value: str, ctx: FormContext) -> Any:
     chosen = list(ctx.draft.get("audience") or [])
     if value == DONE:
         return chosen
-    if value == ALL:
-        chosen = []
-    else:
-        chosen = [g for g in chosen if g != value] if value in chosen else [*chosen, value]
-    ctx.draft["audience"] = chosen
+    ctx.draft["audience"] = [] if value == ALL else toggled(chosen, value)
     return STAY
 
 
@@ -173,25 +179,20 @@ def _place_prompt(ctx: FormContext) -> str:
 
 TEXT, BUTTONS = "events.hint_text", "events.hint_buttons"
 
+
+def _typed_text(name: str, limit: int, clean: Callable[[str], str]) -> Step:
+    """A text the staff member types: «events.ask_<name>» names the limit, «events.field_<name>» is the
+    field on «Изменить поле»."""
+    return text_step(name, f"events.ask_{name}", limit, clean, hint=TEXT, label=f"events.field_{name}")
+
+
 STEPS = (
-    Step(
-        "title",
-        lambda ctx: plural(_, "events.ask_title", ev.TITLE_MAX),
-        parse=lambda m, ctx: ev.clean_title(text_of(m)),
-        hint=TEXT,
-        label="events.field_title",
-    ),
-    Step(
-        "description",
-        lambda ctx: plural(_, "events.ask_description", ev.DESCRIPTION_MAX),
-        parse=lambda m, ctx: ev.clean_description(text_of(m)),
-        hint=TEXT,
-        label="events.field_description",
-    ),
+    _typed_text("title", ev.TITLE_MAX, ev.clean_title),
+    _typed_text("description", ev.DESCRIPTION_MAX, ev.clean_description),
     Step(
         "kind",
         "events.ask_kind",
-        choices=lambda ctx: [(_(f"events.kind_{k}"), k) for k in ev.KINDS],
+        choices=coded("events.kind_", ev.KINDS),
         hint=BUTTONS,
         label="events.field_kind",
     ),
@@ -199,7 +200,7 @@ STEPS = (
     Step(
         "ends",
         "events.ask_ends",
-        choices=lambda ctx: [(_(f"events.duration_{m}"), str(m)) for m in END_PRESETS],
+        choices=coded("events.duration_", END_PRESETS),
         pick=lambda value, ctx: _minutes_from_start(ctx, value, 1),
         parse=parse_ends,
         width=3,
@@ -210,7 +211,7 @@ STEPS = (
     Step(
         "place_kind",
         "events.ask_place_kind",
-        choices=lambda ctx: [(_(f"events.place_kind_{k}"), k) for k in ev.PLACE_KINDS],
+        choices=coded("events.place_kind_", ev.PLACE_KINDS),
         pick=pick_place_kind,
         width=1,
         hint=BUTTONS,
@@ -232,7 +233,7 @@ STEPS = (
     Step(
         "district",
         "events.ask_district",
-        choices=lambda ctx: [(_("district." + d), d) for d in DISTRICTS],
+        choices=coded("district.", DISTRICTS),
         skip_if=lambda draft: draft.get("place_kind") != "address",
         hint=BUTTONS,
     ),
@@ -241,7 +242,7 @@ STEPS = (
         "events.ask_capacity",
         choices=lambda ctx: [(str(c), str(c)) for c in CAPACITY_PRESETS] + [(_("events.btn_unlimited"), "0")],
         pick=lambda value, ctx: int(value) or None,
-        parse=lambda m, ctx: ev.clean_capacity(text_of(m)),
+        parse=typed(ev.clean_capacity),
         width=3,
         hint=TEXT,
         label="events.field_capacity",
@@ -249,7 +250,7 @@ STEPS = (
     Step(
         "deadline",
         "events.ask_deadline",
-        choices=lambda ctx: [(_(f"events.deadline_{m}"), str(m)) for m in DEADLINE_PRESETS],
+        choices=coded("events.deadline_", DEADLINE_PRESETS),
         pick=lambda value, ctx: _minutes_from_start(ctx, value, -1),
         parse=parse_deadline,
         hint=TEXT,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models import Event, EventStatus, SignupStatus, User
-from handlers.common import PUBLIC, acknowledge, error_text, resident_router, target
+from handlers.common import PUBLIC, acknowledge, error_text, or_alert, resident_router, target
 from handlers.events.views import (
     CAPTION_MAX,
     drop_buttons,
@@ -223,10 +223,8 @@ async def ask_cancel(callback: CallbackQuery, callback_data: EvCb, session: Asyn
 async def do_cancel(
     callback: CallbackQuery, callback_data: EvCb, session: AsyncSession, user: User, settings: Any
 ) -> None:
-    try:
-        await ev.cancel_signup(session, user, callback_data.e, offer_ttl=offer_ttl(settings))
-    except DomainError as exc:
-        await alert(callback, exc)
+    cancelled = ev.cancel_signup(session, user, callback_data.e, offer_ttl=offer_ttl(settings))
+    if await or_alert(callback, cancelled) is None:
         return
     await callback.answer()
     if callback_data.a == EvAction.WONT_COME:
@@ -236,10 +234,7 @@ async def do_cancel(
 
 
 async def will_come(callback: CallbackQuery, callback_data: EvCb, session: AsyncSession, user: User) -> None:
-    try:
-        item = await ev.will_come(session, user, callback_data.e)
-    except DomainError as exc:
-        await alert(callback, exc)
+    if (item := await or_alert(callback, ev.will_come(session, user, callback_data.e))) is None:
         return
     await callback.answer()
     await drop_buttons(callback)
@@ -253,10 +248,8 @@ async def offer(
 ) -> None:
     accept = callback_data.a == EvAction.OFFER_YES
     answer = ev.confirm_offer if accept else ev.decline_offer
-    try:
-        await answer(session, user, callback_data.e, offer_ttl=offer_ttl(settings))
-    except DomainError as exc:
-        await alert(callback, exc)
+    answered = answer(session, user, callback_data.e, offer_ttl=offer_ttl(settings))
+    if await or_alert(callback, answered) is None:
         await drop_buttons(callback)
         return
     await callback.answer()

@@ -27,8 +27,13 @@ State: the FSM state is ``form:<name>``; the data holds ``{"form", "step", "draf
 "extra"}``. Staff forms (``staff=True``) run in the admin chat and take text only as a reply to the
 dialog message, so a line to a colleague is never taken as an answer.
 
-A feature declares its forms in its package and includes ``router_for(form)`` in its router; the
-dialog is started with ``await start(form, event, state, data)`` from any handler.
+A feature declares its forms in its package and includes ``router_for(form)`` in its router (a
+resident's dialog with a command and a main-menu button: ``register_dialog``); the dialog is started
+with ``await start(form, event, state, data)`` from any handler.
+
+Steps of the common kinds are built with the helpers of ``handlers/forms/steps.py``: ``coded``
+(buttons from a list of codes), ``typed`` (a text through a validator), ``text_step`` (a typed text
+with a length limit), ``ticked`` and ``toggled`` (a choice of several).
 """
 
 from handlers.forms.flow import accept, back, cancel, exit_form, hint, restart_prompt, start
@@ -45,7 +50,8 @@ from handlers.forms.model import (
     WrongKind,
     text_of,
 )
-from handlers.forms.router import create_guard_router, router_for
+from handlers.forms.router import create_guard_router, register_dialog, router_for
+from handlers.forms.steps import coded, text_step, ticked, toggled, typed
 from handlers.forms.view import ask, choices_of, drop_buttons
 
 __all__ = [
@@ -64,12 +70,18 @@ __all__ = [
     "back",
     "cancel",
     "choices_of",
+    "coded",
     "create_guard_router",
     "drop_buttons",
     "exit_form",
     "hint",
+    "register_dialog",
     "restart_prompt",
     "router_for",
     "start",
     "text_of",
+    "text_step",
+    "ticked",
+    "toggled",
+    "typed",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import F, Router
@@ -39,6 +40,7 @@ from handlers.forms.model import (
     call,
 )
 from handlers.forms.view import ask, context
+from keyboards.menu import MenuAction, MenuCb
 from services.errors import ValidationFailed
 
 # --- handlers ---------------------------------------------------------------------------------
@@ -161,6 +163,18 @@ def router_for(form: Form) -> Router:
     router.message.register(message_handler, *message_filters)
     router.callback_query.register(button_handler, FormCb.filter(F.f == form.name))
     return router
+
+
+def register_dialog(
+    router: Router, form: Form, begin: Callable[..., Any], command: str, menu: MenuAction, *buttons: Any
+) -> None:
+    """A resident's dialog on ``router``: ``begin`` on its /``command``, on its main-menu button and on
+    the feature's own ``buttons`` (callback filters) that open it; then the form's own handlers."""
+    router.message.register(begin, Command(command))
+    router.callback_query.register(begin, MenuCb.filter(F.action == menu))
+    for button in buttons:
+        router.callback_query.register(begin, button)
+    router.include_router(router_for(form))
 
 
 async def _command_hint(message: Message) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from aiogram.fsm.context import FSMContext
@@ -12,7 +13,7 @@ from aiogram.utils.text_decorations import html_decoration as hd
 from db.models import User, UserStatus
 from handlers import forms
 from handlers.common import error_text, target
-from handlers.forms import Form, FormContext, Step, WrongKind, text_of
+from handlers.forms import Form, FormContext, Step, WrongKind, coded, typed
 from handlers.registration.views import send_welcome, show_profile
 from keyboards.menu import main_menu, public_menu
 from keyboards.registration import phone_keyboard
@@ -67,47 +68,46 @@ def _phone_answered(value: Any) -> str:
     return _("reg.phone_saved") if value else _("reg.phone_skipped")
 
 
+def _picked(name: str, field: str, codes: Iterable[str], **more: Any) -> Step:
+    """A choice among ``codes``: «reg.ask_<name>», a button «<name>.<code>» each, «profile.edit_<name>»
+    in the profile."""
+    return Step(
+        name,
+        f"reg.ask_{name}",
+        choices=coded(f"{name}.", codes),
+        hint="reg.hint_buttons",
+        field=field,
+        label=f"profile.edit_{name}",
+        **more,
+    )
+
+
 STEPS = (
     Step(
         "name",
         "reg.ask_name",
         choices=_name_choices,
         pick=_keep_name,
-        parse=lambda m, ctx: users_service.clean_name(text_of(m)),
+        parse=typed(users_service.clean_name),
         width=1,
         hint="reg.hint_text",
         field="full_name",
         label="profile.edit_name",
     ),
-    Step(
-        "group",
-        "reg.ask_group",
-        choices=lambda ctx: [(_("group." + g), g) for g in users_service.TARGET_GROUPS],
-        width=1,
-        hint="reg.hint_buttons",
-        field="target_group",
-        label="profile.edit_group",
-    ),
+    _picked("group", "target_group", users_service.TARGET_GROUPS, width=1),
     Step(
         "org",
         "reg.ask_organisation",
         choices=_org_choices,
         pick=_keep_org,
-        parse=lambda m, ctx: users_service.clean_organisation(text_of(m)),
+        parse=typed(users_service.clean_organisation),
         skip_if=lambda draft: not users_service.needs_organisation(draft.get("target_group")),
         width=1,
         hint="reg.hint_text",
         field="organisation",
         label="profile.edit_org",
     ),
-    Step(
-        "district",
-        "reg.ask_district",
-        choices=lambda ctx: [(_("district." + d), d) for d in users_service.DISTRICTS],
-        hint="reg.hint_buttons",
-        field="district",
-        label="profile.edit_district",
-    ),
+    _picked("district", "district", users_service.DISTRICTS),
     Step(
         "phone",
         "reg.ask_phone",

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User, UserStatus
 from handlers import forms
-from handlers.common import rest_keyboard, target
+from handlers.common import rest_keyboard, settle_question, target
 from handlers.forms import Form, FormContext
 from handlers.registration.dialog import STEPS
 from handlers.registration.views import operator_line
@@ -179,9 +179,7 @@ async def policy(callback: CallbackQuery, callback_data: FirstCb, settings: Any)
 
 
 async def not_now(callback: CallbackQuery) -> None:
-    await callback.answer()
-    await target(callback).edit_reply_markup(reply_markup=None)
-    await target(callback).answer(_("fc.later"), reply_markup=home_only())
+    await settle_question(callback, _("fc.later"), home_only())
 
 
 def create_router() -> Router:

@@ -13,7 +13,7 @@ from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
-from handlers.common import target
+from handlers.common import settle_question, target
 from handlers.registration.dialog import begin_registration, welcome_or_resume
 from handlers.registration.views import operator_line
 from keyboards.menu import MenuCb, home_reply, main_menu, public_menu
@@ -62,9 +62,7 @@ async def consent_renew(
 
 
 async def consent_renew_no(callback: CallbackQuery) -> None:
-    await callback.answer()
-    await target(callback).edit_reply_markup(reply_markup=None)
-    await target(callback).answer(_("consent.renew_refused"), reply_markup=confirm_withdraw_keyboard())
+    await settle_question(callback, _("consent.renew_refused"), confirm_withdraw_keyboard())
 
 
 async def consent_no(callback: CallbackQuery, state: FSMContext, user: User | None) -> None:

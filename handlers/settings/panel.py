@@ -78,12 +78,7 @@ async def _save(action: SetAction, value: str, session: AsyncSession, tg_id: int
 
 
 async def change(
-    callback: CallbackQuery,
-    callback_data: SetCb,
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    settings: Any,
+    callback: CallbackQuery, callback_data: SetCb, state: FSMContext, session: AsyncSession, settings: Any
 ) -> None:
     result = await or_alert(
         callback, _save(callback_data.action, callback_data.value, session, callback.from_user.id)
