@@ -31,6 +31,7 @@ from bot.middlewares import (
     SanitizeMiddleware,
     ThrottlingMiddleware,
 )
+from bot.propagation import speed_up
 from bot.storage import MessengerKeyBuilder, SQLStorage
 from bot.text_limits import TextLimitMiddleware
 from db import clock
@@ -159,4 +160,5 @@ def create_dispatcher(
         dp.include_router(router)
     dp.include_router(common.create_fallback_router())
     inline_pure_filters(dp)  # after every router is in: state and magic filters skip the thread hop
+    speed_up(dp)  # routers entered without wrappers; a press visits only the handlers of its prefix
     return dp
