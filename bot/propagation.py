@@ -51,6 +51,11 @@ def _changed() -> None:
     _changes += 1
 
 
+def changes() -> int:
+    """How many times a fast tree changed: what is worked out from the tree is good while it stays."""
+    return _changes
+
+
 def _magic_key(filter_object: FilterObject) -> str | None:
     """``F.data.startswith("x:...")`` or ``F.data == "x..."``: the key ``x`` every data it admits has."""
     operations = getattr(filter_object.magic, "_operations", ())
@@ -176,7 +181,7 @@ class FastPropagation:
                 if not result:
                     return UNHANDLED
                 kwargs.update(data)
-            handlers = _candidates(observer, key)
+            handlers = candidates(observer, key)
             if handlers:
                 response = await _trigger(observer, handlers, event, dict(kwargs))
                 if response is REJECTED:  # pragma: no cover - only if a handler returns REJECTED
@@ -218,7 +223,7 @@ class FastObserver(TelegramEventObserver):
         super().filter(*filters)
 
 
-def _candidates(observer: TelegramEventObserver, key: str | None) -> list[HandlerObject]:
+def candidates(observer: TelegramEventObserver, key: str | None) -> list[HandlerObject]:
     if key is None or not observer.handlers:
         return observer.handlers
     index: _Index | None = getattr(observer, "_fast_index", None)
