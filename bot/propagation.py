@@ -127,10 +127,10 @@ class _Index:
 def subtree_keys(router: Router) -> frozenset[str] | None:
     """The keys of every button handler in ``router`` and below it, or None if one of them is a
     catch-all (or a router below is not a fast one: it may change without our knowing)."""
-    if not isinstance(router, FastRouter | FastDispatcher):
+    if not isinstance(router, FastPropagation):
         return None
     keys: set[str] = set()
-    for handler in router.callback_query.handlers:
+    for handler in router.observers[BUTTONS].handlers:
         key = handler_key(handler)
         if key is None:
             return None
@@ -143,29 +143,53 @@ def subtree_keys(router: Router) -> frozenset[str] | None:
     return frozenset(keys)
 
 
+def subtree_handles(router: Router, update_type: str) -> bool:
+    """Whether ``router`` or a router below it has a handler for ``update_type`` (True when unsure)."""
+    if not isinstance(router, FastPropagation):
+        return True
+    observer = router.observers.get(update_type)
+    if observer is not None and (observer.handlers or observer.outer_middleware):
+        return True
+    return any(subtree_handles(sub, update_type) for sub in router.sub_routers)
+
+
 class FastPropagation:
     """The propagation of :mod:`bot.propagation`, for a Router or the Dispatcher."""
 
-    _fast_keys: tuple[int, frozenset[str] | None] | None = None
+    _fast_summary: dict[str, tuple[int, frozenset[str] | bool | None]]
 
     if TYPE_CHECKING:  # what the Router it is mixed into has
         observers: dict[str, TelegramEventObserver]
         sub_routers: list[Router]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._fast_summary = {}
+
+    def takes_none(self, update_type: str, key: str | None) -> bool:
+        """True when no handler in this router's subtree can take the event: none for its type at all,
+        or (a button press, ``key`` given) none whose filter admits ``key``."""
+        summaries = self._fast_summary
+        cached = summaries.get(update_type)
+        if cached is None or cached[0] != _changes:
+            found = subtree_keys(self) if update_type == BUTTONS else subtree_handles(self, update_type)  # type: ignore[arg-type]
+            cached = summaries[update_type] = (_changes, found)
+        summary = cached[1]
+        if summary is None or summary is True:
+            return False
+        if summary is False:
+            return True
+        return key is not None and key not in summary  # type: ignore[operator]
+
     def takes_no(self, key: str) -> bool:
         """True when no button handler in this router's subtree can take a press with ``key``."""
-        cached = self._fast_keys
-        if cached is None or cached[0] != _changes:
-            cached = self._fast_keys = (_changes, subtree_keys(self))  # type: ignore[arg-type]
-        keys = cached[1]
-        return keys is not None and key not in keys
+        return self.takes_none(BUTTONS, key)
 
     async def propagate_event(self, update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
         observer = self.observers.get(update_type)
         if observer is not None and observer.outer_middleware:
             return await Router.propagate_event(self, update_type, event, **kwargs)  # type: ignore[arg-type]
-        kwargs["event_router"] = self
-        return await self._propagate_event(observer=observer, update_type=update_type, event=event, **kwargs)
+        return await self._walk(observer, update_type, event, kwargs)
 
     async def _propagate_event(
         self,
@@ -174,24 +198,41 @@ class FastPropagation:
         event: TelegramObject,
         **kwargs: Any,
     ) -> Any:
+        return await self._walk(observer, update_type, event, kwargs)
+
+    async def _walk(
+        self,
+        observer: TelegramEventObserver | None,
+        update_type: str,
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        """aiogram's Router._propagate_event, with ``data`` shared by the routers below (never changed
+        in place: what a router adds goes into its own copy, as aiogram's ``**kwargs`` copies do)."""
         key = press_key(event) if update_type == BUTTONS else None
         if observer is not None:
             if observer._handler.filters:
-                result, data = await observer.check_root_filters(event, **kwargs)
+                result, data = await observer.check_root_filters(event, **{**data, "event_router": self})
                 if not result:
                     return UNHANDLED
-                kwargs.update(data)
             handlers = candidates(observer, key)
             if handlers:
-                response = await _trigger(observer, handlers, event, dict(kwargs))
+                response = await _trigger(observer, handlers, event, {**data, "event_router": self})
                 if response is REJECTED:  # pragma: no cover - only if a handler returns REJECTED
                     return UNHANDLED
                 if response is not UNHANDLED:
                     return response
         for router in self.sub_routers:
-            if key is not None and isinstance(router, FastPropagation) and router.takes_no(key):
+            if not isinstance(router, FastPropagation):
+                response = await router.propagate_event(update_type=update_type, event=event, **data)
+            elif router.takes_none(update_type, key):
                 continue
-            response = await router.propagate_event(update_type=update_type, event=event, **kwargs)
+            else:
+                sub = router.observers.get(update_type)
+                if sub is not None and sub.outer_middleware:
+                    response = await router.propagate_event(update_type=update_type, event=event, **data)
+                else:
+                    response = await router._walk(sub, update_type, event, data)
             if response is not UNHANDLED:
                 return response
         return UNHANDLED
@@ -267,6 +308,8 @@ def speed_up(root: Router) -> int:
         elif type(router) is Dispatcher:
             router.__class__ = FastDispatcher
             changed += 1
+        if isinstance(router, FastPropagation) and "_fast_summary" not in router.__dict__:
+            router._fast_summary = {}
         for observer in router.observers.values():
             if type(observer) is TelegramEventObserver:
                 observer.__class__ = FastObserver

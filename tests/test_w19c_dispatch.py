@@ -9,7 +9,7 @@ import pytest
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 
 from bot.factory import create_dispatcher
 from bot.propagation import FastDispatcher, FastRouter, speed_up
@@ -185,3 +185,34 @@ async def test_a_press_skips_routers_that_cannot_take_it_and_sees_later_handlers
     gated.include_router(late)
     await person.press_data("c:1")
     assert took[-1] == "late.c"
+
+
+def talk_tree(took: list[str], checked: list[str]) -> Dispatcher:
+    """buttons-only: a router filter on messages, button handlers only; talk: the same filter, "hello"."""
+
+    async def gate(message: Message) -> bool:
+        checked.append(message.text or "")
+        return True
+
+    async def answer(message: Message) -> None:
+        took.append(message.text or "")
+
+    dp = Dispatcher(storage=MemoryStorage())
+    buttons_only, talk = Router(name="buttons-only"), Router(name="talk")
+    buttons_only.message.filter(gate)
+    buttons_only.callback_query.register(answer, ACb.filter())
+    talk.message.filter(gate)
+    talk.message.register(answer, F.text == "hello")
+    dp.include_routers(buttons_only, talk)
+    return dp
+
+
+async def test_a_message_skips_routers_without_message_handlers(bot: Bot) -> None:
+    plain: tuple[list[str], list[str]] = ([], [])
+    await TgClient(talk_tree(*plain), bot, 3003).send("hello")
+    fast: tuple[list[str], list[str]] = ([], [])
+    dp = talk_tree(*fast)
+    speed_up(dp)
+    await TgClient(dp, bot, 3003).send("hello")
+    assert plain == (["hello"], ["hello", "hello"])
+    assert fast == (["hello"], ["hello"]), "the router with buttons only is not entered"
