@@ -68,6 +68,29 @@ class ConsentGate(BaseMiddleware):
             self.cache.store(user_id, cached, generation)
         return cached
 
+    @staticmethod
+    def passes(user: User | None, event: TelegramObject) -> bool:
+        """True when the gate lets ``event`` through whatever the person's last consent was."""
+        message = event.message if isinstance(event, CallbackQuery) else event
+        return (
+            user is None
+            or user.status not in GATED_STATUSES
+            or not isinstance(message, Message)
+            or message.chat.type != "private"
+            or allowed_without_consent(event)
+        )
+
+    def asks_from_memory(self, user: User | None, event: TelegramObject) -> bool | None:
+        """Would the gate ask ``user`` for consent instead of handling ``event``? None when that needs
+        the database (no cache, or the person's last consent is not cached)."""
+        if self.passes(user, event):
+            return False
+        assert user is not None
+        cached: object = MISSING if self.cache is None else self.cache.get(user.id)
+        if cached is MISSING or not (cached is None or isinstance(cached, LastConsent)):
+            return None
+        return needs_consent(cached, self.policy_version)
+
     async def __call__(
         self,
         handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
@@ -75,15 +98,11 @@ class ConsentGate(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("user")
-        message = event.message if isinstance(event, CallbackQuery) else event
-        if (
-            user is None
-            or user.status not in GATED_STATUSES
-            or not isinstance(message, Message)
-            or message.chat.type != "private"
-            or allowed_without_consent(event)
-        ):
+        if self.passes(user, event):
             return await handler(event, data)
+        assert user is not None
+        message = event.message if isinstance(event, CallbackQuery) else event
+        assert isinstance(message, Message)
         session: AsyncSession = data["session"]
         if not needs_consent(await self._last(session, user.id), self.policy_version):
             return await handler(event, data)
@@ -97,10 +116,11 @@ class ConsentGate(BaseMiddleware):
         return None
 
 
-def install(dp: Dispatcher, policy_version: str, policy_changes: str, *, sqlite: bool = False) -> None:
+def install(dp: Dispatcher, policy_version: str, policy_changes: str, *, sqlite: bool = False) -> ConsentGate:
     """After the locale middleware, so the question is asked in the person's language. On SQLite (one
     process owns the database) the last consent is cached per person until this process writes the log."""
     cache = TableCache(ConsentLog.__tablename__) if sqlite else None
     gate = ConsentGate(policy_version, policy_changes, cache)
     dp.message.outer_middleware(gate)
     dp.callback_query.outer_middleware(gate)
+    return gate

@@ -29,8 +29,10 @@ from bot.middlewares import (
     LocaleMiddleware,
     MessengerMiddleware,
     SanitizeMiddleware,
+    StaleButtonMiddleware,
     ThrottlingMiddleware,
 )
+from bot.propagation import speed_up
 from bot.storage import MessengerKeyBuilder, SQLStorage
 from bot.text_limits import TextLimitMiddleware
 from db import clock
@@ -130,14 +132,17 @@ def create_dispatcher(
     )
     _first_of_all(dp, MessengerMiddleware())  # before aiogram's FSM one: state keys carry the messenger
     dp.update.outer_middleware(ThrottlingMiddleware(i18n, settings.throttle_rate))
-    dp.update.outer_middleware(SanitizeMiddleware())
-    dp.update.outer_middleware(DbSessionMiddleware(db))
     # One process owns a SQLite database, so the current person can be cached in memory (db.cache).
     person_cache = PersonCache() if db.is_sqlite else None
+    stale = StaleButtonMiddleware(person_cache)  # a stale press: answered from memory
+    dp.update.outer_middleware(stale)
+    dp.update.outer_middleware(SanitizeMiddleware())
+    dp.update.outer_middleware(DbSessionMiddleware(db))
     dp.update.outer_middleware(CurrentUserMiddleware(person_cache))
     dp.update.outer_middleware(AnonymousStateMiddleware())  # before consent: no state kept in the database
-    LocaleMiddleware(i18n).setup(dp)
-    consent.install(
+    locale = LocaleMiddleware(i18n)
+    locale.setup(dp)
+    gate = consent.install(
         dp, settings.policy_version, settings.policy_changes, sqlite=db.is_sqlite
     )  # after the locale
 
@@ -157,6 +162,8 @@ def create_dispatcher(
         dp.include_router(link.create_router())
     for router in registry.routers(settings):
         dp.include_router(router)
-    dp.include_router(common.create_fallback_router())
+    fallback = dp.include_router(common.create_fallback_router())
     inline_pure_filters(dp)  # after every router is in: state and magic filters skip the thread hop
+    speed_up(dp)  # routers entered without wrappers; a press visits only the handlers of its prefix
+    stale.attach(dp, fallback, common.stale_button, locale, gate)
     return dp

@@ -6,14 +6,17 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import BaseMiddleware, Bot, Dispatcher, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.types import TelegramObject, Update, User
+from aiogram.types import CallbackQuery, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
 
+from bot.consent import ConsentGate
+from bot.propagation import FastPropagation, candidates, changes, press_key
 from db import messenger
+from db.cache import MISSING
 from db.engine import Database
 from db.repositories import users as users_repo
 from handlers.messengers import messenger_of
@@ -169,3 +172,97 @@ class SanitizeMiddleware(BaseMiddleware):
             if changes:
                 event = event.model_copy(update={"message": message.model_copy(update=changes)})
         return await handler(event, data)
+
+
+class StaleButtonMiddleware(BaseMiddleware):
+    """A press that no router can take (no handler's filter admits its data's prefix, see
+    bot.propagation) is answered here, as the fallback router's stale-button handler answers it: the
+    same alert in the person's language, after the same consent gate. It is decided from memory only:
+    the cached person (their language and status) and their cached last consent, so such a press opens
+    no database session, loads nobody and walks no router. Whatever cannot be decided from memory (no
+    person cache: PostgreSQL; the person or their consent not cached; another middleware or handler in
+    the way) goes the usual way. Placed after the throttling, as the fallback is reached after it."""
+
+    def __init__(self, cache: users_repo.PersonCache | None) -> None:
+        self.cache = cache
+        self.dp: Dispatcher | None = None
+        self.fallback: Router | None = None
+        self.answer: Callable[[CallbackQuery], Awaitable[Any]] | None = None
+        self.locale: LocaleMiddleware | None = None
+        self.gate: ConsentGate | None = None
+        self._stale: dict[str, tuple[tuple[int, ...], bool]] = {}
+
+    def attach(
+        self,
+        dp: Dispatcher,
+        fallback: Router,
+        answer: Callable[[CallbackQuery], Awaitable[Any]],
+        locale: LocaleMiddleware,
+        gate: ConsentGate,
+    ) -> None:
+        """The tree it stands in for: ``answer`` is the handler of ``fallback`` that takes any press."""
+        self.dp, self.fallback, self.answer, self.locale, self.gate = dp, fallback, answer, locale, gate
+
+    def nothing_around(self) -> bool:
+        """No filter or middleware on the way to the fallback but the locale and the consent gate."""
+        dp, fallback = self.dp, self.fallback
+        if dp is None or fallback is None:
+            return False
+        observer, last = dp.callback_query, fallback.callback_query
+        return not (
+            observer._handler.filters
+            or observer.middleware
+            or list(observer.outer_middleware) != [self.locale, self.gate]
+            or last._handler.filters
+            or last.middleware
+            or last.outer_middleware
+        )
+
+    def reaches_fallback(self, key: str) -> bool:
+        """True when a press with this key passes every router and is taken by ``answer`` (the
+        routers' part only, see :meth:`nothing_around`)."""
+        dp, fallback = self.dp, self.fallback
+        if dp is None or fallback is None or candidates(dp.callback_query, key):
+            return False
+        for router in dp.sub_routers:
+            if router is fallback:
+                handlers = candidates(fallback.callback_query, key)
+                return bool(handlers) and handlers[0].callback is self.answer and not handlers[0].filters
+            if not (isinstance(router, FastPropagation) and router.takes_no(key)):
+                return False
+        return False
+
+    def _is_stale(self, key: str) -> bool:
+        if not self.nothing_around():
+            return False
+        assert self.dp is not None
+        tree = (changes(), *map(id, self.dp.sub_routers))  # a change, or routers moved in the list
+        known = self._stale.get(key)
+        if known is not None and known[0] == tree:
+            return known[1]
+        stale = self.reaches_fallback(key)
+        if len(self._stale) < 1000:  # keys come from people's data: keep a bounded few
+            self._stale[key] = (tree, stale)
+        return stale
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        query = event.callback_query if isinstance(event, Update) else None
+        tg_user: User | None = data.get("event_from_user")
+        if (
+            query is None
+            or self.cache is None
+            or tg_user is None
+            or tg_user.is_bot
+            or self.answer is None
+            or self.locale is None
+            or self.gate is None
+            or not self._is_stale(press_key(query))
+        ):
+            return await handler(event, data)
+        person = self.cache.get((messenger.current(), tg_user.id))
+        if person is MISSING or self.gate.asks_from_memory(person, query) is not False:
+            return await handler(event, data)
+        i18n = self.locale.i18n
+        locale = await self.locale.get_locale(query, {"user": person, "event_from_user": tg_user})
+        with i18n.context(), i18n.use_locale(locale or i18n.default_locale):
+            return await self.answer(query)
