@@ -11,10 +11,12 @@ from handlers.common import feature_router, resident_router
 from handlers.showcase import (
     admin,
     admin_catalogue,
+    admin_moderation,
     card_form,
     catalogue,
     chat,
     provider,
+    request_dialog,
     requests,
     trial,
 )
@@ -27,6 +29,7 @@ def create_router() -> Router:
         chat.register,
         catalogue.register,
         requests.register,
+        request_dialog.register,
         provider.register,
         lambda router: router.include_router(forms.router_for(card_form.CARD)),
         provider.register_requests,
@@ -36,4 +39,6 @@ def create_router() -> Router:
 
 def create_admin_router() -> Router:
     """The staff's side; included under the admin router (admin chat, staff only)."""
-    return feature_router("admin-showcase", admin.register, admin_catalogue.register)
+    return feature_router(
+        "admin-showcase", admin.register, admin_moderation.register, admin_catalogue.register
+    )

@@ -1,10 +1,11 @@
-"""The staff side of the showcase, in the admin chat: the menu, unanswered requests, moderation of
-cards (publish, return with a comment, decline with a reason) and trial-office applications. Every
-id from a button is checked against the object's current state."""
+"""The staff side of the showcase, in the admin chat: the menu (/showcase), unanswered requests,
+trial-office applications (the list, «Одобрить», and what a decision shows: the application's card
+updated in place, the provider told), and what the staff's inputs share (their states, «Отмена», a
+write from typed text). Card moderation is in admin_moderation, whose comment-or-reason flow also
+takes a trial's «Отклонить» and comes back to told_trial_declined; the catalogue is in admin_catalogue."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
@@ -19,30 +20,15 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
-from db.models.showcase import CardStatus
 from handlers.common import error_text, or_alert, target
-from handlers.pressed import found_or_alert
-from handlers.showcase.views import (
-    card_text_for,
-    esc,
-    listed,
-    notify,
-    open_card_markup,
-    send_card,
-    trial_staff_text,
-)
+from handlers.showcase.views import esc, listed, notify, trial_staff_text
 from handlers.staff_acted import acted_line, edit_card
-from handlers.staff_input import ReplyToPrompt, ask_reply
 from handlers.workspace import pin_after_decision
-from keyboards.admin import ReasonAction, ReasonCb, reasons_keyboard
 from keyboards.showcase_staff import (
-    CardDecision,
-    CardDecisionCb,
     StaffAction,
     StaffCb,
     TrialDecision,
     TrialDecisionCb,
-    moderation_keyboard,
     staff_cancel_keyboard,
     staff_menu_keyboard,
     trial_decision_keyboard,
@@ -51,8 +37,6 @@ from services import dates
 from services import showcase as svc
 from services.errors import DomainError, ValidationFailed
 from services.numbers import number
-
-log = logging.getLogger(__name__)
 
 SHOWN_AT_ONCE = 10
 
@@ -66,20 +50,6 @@ def on(action: StaffAction) -> Any:
     return StaffCb.filter(F.action == action)
 
 
-async def _moderation_text(session: AsyncSession, card: Any, provider: User | None, locale: str) -> str:
-    """The moderation card: who offers it, then the card as residents would see it."""
-    header = _("showcase.mod_new").format(
-        id=number("card", card.id),
-        name=esc(provider.full_name if provider else None),
-        organisation=esc(provider.organisation if provider else None),
-    )
-    return header + "\n\n" + await card_text_for(session, card, locale)
-
-
-def _dates(application: Any) -> tuple[str, str]:
-    return dates.day_text(application.date_from, _), dates.day_text(application.date_to, _)
-
-
 async def show_menu(event: Message | CallbackQuery, session: AsyncSession, settings: Any) -> None:
     pending = len(await svc.pending_cards(session))
     trials = len(await svc.pending_trials(session))
@@ -87,28 +57,6 @@ async def show_menu(event: Message | CallbackQuery, session: AsyncSession, setti
     await target(event).answer(
         _("showcase.adm_title"), reply_markup=staff_menu_keyboard(pending, trials, late)
     )
-
-
-async def card_acted(
-    bot: Bot,
-    session: AsyncSession,
-    settings: Any,
-    chat_id: int,
-    message_id: int | None,
-    card: Any,
-    provider: User | None,
-    acted: str,
-) -> None:
-    """The moderation card updated in place: the card as it is now, who decided and when, no buttons."""
-    text = await _moderation_text(session, card, provider, settings.default_locale) + "\n\n" + acted
-    await edit_card(bot, chat_id, message_id, text)
-
-
-async def trial_acted(
-    bot: Bot, chat_id: int, message_id: int | None, application: Any, user: User | None, acted: str
-) -> None:
-    """The trial application's card updated in place: who decided and when, no buttons."""
-    await edit_card(bot, chat_id, message_id, trial_staff_text(application, user) + "\n\n" + acted)
 
 
 async def cmd_showcase(message: Message, state: FSMContext, session: AsyncSession, settings: Any) -> None:
@@ -140,169 +88,6 @@ async def late(callback: CallbackQuery, session: AsyncSession, settings: Any) ->
     await target(callback).answer("\n".join(lines))
 
 
-# --- moderation ---------------------------------------------------------------------------------
-
-
-async def queue(callback: CallbackQuery, session: AsyncSession, bot: Bot, settings: Any) -> None:
-    cards = await listed(callback, svc.pending_cards(session), "showcase.adm_queue_empty")
-    for card in cards[:SHOWN_AT_ONCE]:
-        provider = await session.get(User, card.provider_id)
-        text = await _moderation_text(session, card, provider, settings.default_locale)
-        await send_card(bot, target(callback).chat.id, card, text, moderation_keyboard(card.id))
-    if len(cards) > SHOWN_AT_ONCE:
-        await target(callback).answer(_("showcase.adm_queue_more").format(count=len(cards) - SHOWN_AT_ONCE))
-
-
-async def publish(
-    callback: CallbackQuery,
-    callback_data: CardDecisionCb,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Any,
-) -> None:
-    result = await or_alert(
-        callback, svc.moderate(session, callback.from_user.id, callback_data.id, "publish")
-    )
-    if result is None:
-        return
-    card, provider = result
-    await callback.answer()
-    title = esc(card.title)
-    staff = esc(callback.from_user.full_name)
-    where = target(callback)
-    acted = acted_line("staff.acted.published", callback.from_user.full_name, settings)
-    await card_acted(bot, session, settings, where.chat.id, where.message_id, card, provider, acted)
-    await where.answer(
-        _("showcase.adm_published").format(id=number("card", card.id), title=title, staff=staff)
-    )
-    await notify(
-        bot,
-        i18n,
-        provider,
-        lambda: _("showcase.published_provider").format(title=title),
-        lambda: open_card_markup(card.id),
-    )
-    await pin_after_decision(bot, session, settings)
-
-
-RETURN, DECLINE, TRIAL_DECLINE = "sc_ret", "sc_dec", "sc_tno"
-CODE_OF = {CardDecision.RETURN: RETURN, CardDecision.DECLINE: DECLINE, TrialDecision.DECLINE: TRIAL_DECLINE}
-PRESETS = {
-    DECLINE: ["staff.reason.not_social", "staff.reason.details", "staff.reason.documents"],
-    TRIAL_DECLINE: ["staff.reason.trial_busy", "staff.reason.documents"],
-}
-
-
-async def _comment_prompt(code: str, object_id: int, session: AsyncSession) -> str | None:
-    """What staff are asked for, or None when the card or application is already decided."""
-    if code == TRIAL_DECLINE:
-        if object_id not in {t.id for t in await svc.pending_trials(session)}:
-            return None
-        return _("showcase.adm_ask_trial_reason").format(id=number("trial", object_id))
-    card = await svc.card(session, object_id)
-    if card is None or card.status != CardStatus.PENDING:
-        return None
-    key = "showcase.adm_ask_return" if code == RETURN else "showcase.adm_ask_decline"
-    return _(key).format(id=number("card", card.id), title=esc(card.title))
-
-
-async def ask_comment(
-    callback: CallbackQuery,
-    callback_data: CardDecisionCb | TrialDecisionCb,
-    state: FSMContext,
-    session: AsyncSession,
-) -> None:
-    """«Вернуть»: a comment, as a reply to the bot's prompt; «Отклонить»: ready-made reasons and
-    «Своя причина» (a reply too) — never the staff member's next ordinary message."""
-    code = CODE_OF[callback_data.action]
-    prompt = await found_or_alert(
-        callback, await _comment_prompt(code, callback_data.id, session), "showcase.already_moderated"
-    )
-    if prompt is None:
-        return
-    card = target(callback).message_id  # updated in place once decided
-    if code in PRESETS:
-        await target(callback).answer(
-            prompt + "\n" + _("staff.reason.pick"),
-            reply_markup=reasons_keyboard(code, callback_data.id, PRESETS[code], card=card),
-        )
-        return
-    await ask_reply(target(callback), state, code, callback_data.id, prompt, card=card)
-
-
-async def reason_picked(
-    callback: CallbackQuery,
-    callback_data: ReasonCb,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Any,
-) -> None:
-    presets = PRESETS.get(callback_data.f, [])
-    if callback_data.r >= len(presets):
-        await callback.answer(_("common.stale_button"), show_alert=True)
-        return
-    still_open = await _comment_prompt(callback_data.f, callback_data.id, session)
-    if await found_or_alert(callback, still_open, "showcase.already_moderated") is None:
-        return
-    try:
-        await target(callback).edit_reply_markup(reply_markup=None)
-    except Exception:  # an old message may not be editable; the decision still goes
-        log.debug("could not edit the reasons message", exc_info=True)
-    text = _(presets[callback_data.r], locale=settings.default_locale)
-    await decide(
-        target(callback),
-        callback.from_user,
-        callback_data.f,
-        callback_data.id,
-        text,
-        session,
-        bot,
-        i18n,
-        settings,
-        card_id=callback_data.c or None,
-    )
-
-
-async def reason_own(
-    callback: CallbackQuery, callback_data: ReasonCb, state: FSMContext, session: AsyncSession
-) -> None:
-    kind = "trial" if callback_data.f == TRIAL_DECLINE else "card"
-    still_open = await _comment_prompt(callback_data.f, callback_data.id, session)
-    if await found_or_alert(callback, still_open, "showcase.already_moderated") is None:
-        return
-    prompt = _("staff.reason.own_prompt").format(
-        who=esc(callback.from_user.full_name), number=number(kind, callback_data.id)
-    )
-    await ask_reply(
-        target(callback), state, callback_data.f, callback_data.id, prompt, card=callback_data.c or None
-    )
-
-
-async def _told_trial_declined(
-    message: Message, bot: Bot, i18n: I18n, application: Any, user: User, reason: str
-) -> None:
-    await message.answer(_("showcase.adm_trial_declined").format(id=number("trial", application.id)))
-    start, end = _dates(application)
-    text = lambda: _("showcase.trial_declined_provider").format(start=start, end=end, reason=reason)  # noqa: E731
-    await notify(bot, i18n, user, text)
-
-
-async def _told_card_decided(
-    message: Message, bot: Bot, i18n: I18n, card: Any, provider: User, returned: bool, reason: str
-) -> None:
-    title = esc(card.title)
-    if returned:
-        await message.answer(_("showcase.adm_returned").format(id=number("card", card.id), title=title))
-        key = "showcase.returned_provider"
-    else:
-        await message.answer(_("showcase.adm_declined").format(id=number("card", card.id), title=title))
-        key = "showcase.declined_provider"
-    markup = (lambda: open_card_markup(card.id)) if returned else None
-    await notify(bot, i18n, provider, lambda: _(key).format(title=title, reason=reason), markup)
-
-
 async def staff_write(message: Message, state: FSMContext, write: Awaitable[Any]) -> tuple[bool, Any]:
     """A write from text staff typed (a category title): a bad text is asked again (the input stays
     open); any other refusal, or success, ends the input. Returns (written, the write's result)."""
@@ -319,65 +104,6 @@ async def staff_write(message: Message, state: FSMContext, write: Awaitable[Any]
     return True, result
 
 
-async def decide(
-    where: Message,
-    staff: Any,
-    code: str,
-    object_id: int,
-    text: str,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Any,
-    card_id: int | None = None,
-) -> bool:
-    """The decision with its comment or reason; False when the service refused it (said under it).
-    ``staff``: who decided (a Telegram user); ``card_id``: the card's message, updated in place."""
-    staff_id = staff.id
-    if code == TRIAL_DECLINE:
-        write = svc.decide_trial(session, staff_id, object_id, False, text, tz=settings.tz)
-    else:
-        write = svc.moderate(session, staff_id, object_id, "return" if code == RETURN else "decline", text)
-    try:
-        result = await write
-    except DomainError as exc:
-        await where.answer(error_text(exc))
-        return not isinstance(exc, ValidationFailed)
-    reason = esc(svc.clean_comment(text))
-    key = {RETURN: "staff.acted.returned"}.get(code, "staff.acted.rejected")
-    acted = acted_line(key, staff.full_name, settings)
-    if code == TRIAL_DECLINE:
-        await trial_acted(bot, where.chat.id, card_id, *result, acted)
-        await _told_trial_declined(where, bot, i18n, *result, reason)
-    else:
-        await card_acted(bot, session, settings, where.chat.id, card_id, *result, acted)
-        await _told_card_decided(where, bot, i18n, *result, code == RETURN, reason)
-    await pin_after_decision(bot, session, settings)
-    return True
-
-
-async def comment_replied(
-    message: Message,
-    reply_for: dict[str, Any],
-    state: FSMContext,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Any,
-) -> None:
-    """A comment or reason, given as a reply to the bot's prompt; a bad one is asked again."""
-    assert message.from_user is not None
-    if not message.text:
-        await message.reply(_("showcase.adm_text_please"))
-        return
-    code, object_id = reply_for["f"], int(reply_for["id"])
-    card_id = reply_for.get("card")
-    if await decide(
-        message, message.from_user, code, object_id, message.text, session, bot, i18n, settings, card_id
-    ):
-        await state.clear()
-
-
 async def stop(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     await state.clear()
@@ -386,6 +112,26 @@ async def stop(callback: CallbackQuery, state: FSMContext) -> None:
 
 
 # --- trial office -------------------------------------------------------------------------------
+
+
+def _dates(application: Any) -> tuple[str, str]:
+    return dates.day_text(application.date_from, _), dates.day_text(application.date_to, _)
+
+
+async def trial_acted(
+    bot: Bot, chat_id: int, message_id: int | None, application: Any, user: User | None, acted: str
+) -> None:
+    """The trial application's card updated in place: who decided and when, no buttons."""
+    await edit_card(bot, chat_id, message_id, trial_staff_text(application, user) + "\n\n" + acted)
+
+
+async def told_trial_declined(
+    message: Message, bot: Bot, i18n: I18n, application: Any, user: User, reason: str
+) -> None:
+    await message.answer(_("showcase.adm_trial_declined").format(id=number("trial", application.id)))
+    start, end = _dates(application)
+    text = lambda: _("showcase.trial_declined_provider").format(start=start, end=end, reason=reason)  # noqa: E731
+    await notify(bot, i18n, user, text)
 
 
 async def trials(callback: CallbackQuery, session: AsyncSession) -> None:
@@ -431,14 +177,6 @@ def register(router: Router) -> None:
     msg(cmd_showcase, Command("showcase", "catalogue"))
     cb(menu, on(StaffAction.MENU))
     cb(late, on(StaffAction.LATE))
-    cb(queue, on(StaffAction.QUEUE))
-    cb(publish, CardDecisionCb.filter(F.action == CardDecision.PUBLISH))
-    cb(ask_comment, CardDecisionCb.filter(F.action.in_({CardDecision.RETURN, CardDecision.DECLINE})))
-    cb(ask_comment, TrialDecisionCb.filter(F.action == TrialDecision.DECLINE))
-    codes = {DECLINE, TRIAL_DECLINE}
-    cb(reason_picked, ReasonCb.filter((F.action == ReasonAction.PICK) & F.f.in_(codes)))
-    cb(reason_own, ReasonCb.filter((F.action == ReasonAction.OWN) & F.f.in_(codes)))
-    msg(comment_replied, ReplyToPrompt(RETURN, DECLINE, TRIAL_DECLINE))
     cb(stop, on(StaffAction.STOP))
     cb(trials, on(StaffAction.TRIALS))
     cb(trial_approve, TrialDecisionCb.filter(F.action == TrialDecision.APPROVE))
