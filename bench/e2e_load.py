@@ -30,15 +30,17 @@ from tests.test_process import bot_env as process_env
 
 # (what the person does, the text that shows the bot answered it)
 FLOW: list[tuple[str, str, str]] = [
-    ("text", "/start", "152-ФЗ"),
-    ("press", "Согласен", "Как вас зовут"),
-    ("press", "Оставить", "Кто вы"),
-    ("press", "Активный гражданин", "районе"),
-    ("press", "Краснотуранский", "телефон"),
+    ("text", "/start", "Что хотите посмотреть"),  # first contact: looking around needs no consent
+    ("press", "Ещё", "Ещё:"),
+    ("press", "Зарегистрироваться", "152-ФЗ"),
+    ("press", "Даю согласие", "Как вас зовут"),
+    ("press", "Взять из Telegram", "Кто вы"),
+    ("press", "Житель", "В каком районе"),
+    ("press", "Краснотуранский", "Оставьте телефон"),
     ("text", "Пропустить", "новости"),
     ("press", "Да", "Регистрация завершена"),
     ("text", "/menu", "Главное меню"),
-    ("press", "Забронировать", "Что забронировать"),
+    ("press", "Коворкинг", "Что забронировать"),
 ]
 
 
