@@ -15,6 +15,7 @@ from typing import Any
 from aiogram import BaseMiddleware, Dispatcher
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.cache import MISSING, TableCache
@@ -48,6 +49,32 @@ def allowed_without_consent(event: TelegramObject) -> bool:
         if prefix == MenuCb.__prefix__:
             return data.partition(":")[2] in OPEN_MENU
     return False
+
+
+class ConsentCache(TableCache):
+    """Each person's last consent (LastConsent, or None: no consent recorded) by user id. A consent or
+    a withdrawal this process records drops only that person's entry, and after the commit the entry
+    holds the new last consent (write-through, see db.cache)."""
+
+    key_columns = ("user_id",)
+
+    def __init__(self, database: object | None = None) -> None:
+        super().__init__(ConsentLog.__tablename__)
+        self.database = database
+
+    async def load(self, session: Any, row: tuple[str, Any]) -> list[tuple[Any, Any]]:
+        kind, user_id = row
+        if kind != "key":
+            return []
+        found = (
+            await session.execute(
+                select(ConsentLog.action, ConsentLog.policy_version)
+                .where(ConsentLog.user_id == user_id)
+                .order_by(ConsentLog.id.desc())
+                .limit(1)
+            )
+        ).first()
+        return [(user_id, None if found is None else LastConsent(found.action, found.policy_version))]
 
 
 class ConsentGate(BaseMiddleware):
@@ -116,10 +143,17 @@ class ConsentGate(BaseMiddleware):
         return None
 
 
-def install(dp: Dispatcher, policy_version: str, policy_changes: str, *, sqlite: bool = False) -> ConsentGate:
+def install(
+    dp: Dispatcher,
+    policy_version: str,
+    policy_changes: str,
+    *,
+    sqlite: bool = False,
+    database: object | None = None,
+) -> ConsentGate:
     """After the locale middleware, so the question is asked in the person's language. On SQLite (one
     process owns the database) the last consent is cached per person until this process writes the log."""
-    cache = TableCache(ConsentLog.__tablename__) if sqlite else None
+    cache = ConsentCache(database) if sqlite else None
     gate = ConsentGate(policy_version, policy_changes, cache)
     dp.message.outer_middleware(gate)
     dp.callback_query.outer_middleware(gate)

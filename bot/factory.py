@@ -133,7 +133,7 @@ def create_dispatcher(
     _first_of_all(dp, MessengerMiddleware())  # before aiogram's FSM one: state keys carry the messenger
     dp.update.outer_middleware(ThrottlingMiddleware(i18n, settings.throttle_rate))
     # One process owns a SQLite database, so the current person can be cached in memory (db.cache).
-    person_cache = PersonCache() if db.is_sqlite else None
+    person_cache = PersonCache(database=db) if db.is_sqlite else None
     stale = StaleButtonMiddleware(person_cache)  # a stale press: answered from memory
     dp.update.outer_middleware(stale)
     dp.update.outer_middleware(SanitizeMiddleware())
@@ -143,7 +143,7 @@ def create_dispatcher(
     locale = LocaleMiddleware(i18n)
     locale.setup(dp)
     gate = consent.install(
-        dp, settings.policy_version, settings.policy_changes, sqlite=db.is_sqlite
+        dp, settings.policy_version, settings.policy_changes, sqlite=db.is_sqlite, database=db
     )  # after the locale
 
     dp.include_router(errors.create_router(settings.admin_chat_id, i18n, settings.error_alert_interval))

@@ -138,7 +138,7 @@ async def write(session: AsyncSession) -> AsyncGenerator[AsyncSession, None]:
     failed = False
     try:
         yield session
-        await session.commit()
+        await _commit(session, db)
     except Exception:
         failed = not (_read_only(session) and await _end_unwritten(session))
         if failed:
@@ -153,6 +153,24 @@ async def write(session: AsyncSession) -> AsyncGenerator[AsyncSession, None]:
             lock.release()
         if failed:  # outside the write lock, as a plain read
             await _reload_after_rollback(session)
+
+
+async def _commit(session: AsyncSession, db: Database | None) -> None:
+    """Commit; then put into this database's caches the fresh values of the rows written row by row
+    (db.cache write-through), read inside the transaction so that nothing can come between."""
+    fresh: list[tuple[cache.TableCache, Any, Any]] = []
+    if db is not None and db.is_sqlite:
+        await session.flush()
+        info = session.info.get(_TX_CONNECTION)
+        for table_cache, rows in cache.rows_written(info) if info is not None else ():
+            if table_cache.database is db:
+                for row in rows:
+                    fresh.extend(
+                        (table_cache, key, value) for key, value in await table_cache.load(session, row)
+                    )
+    await session.commit()
+    for table_cache, key, value in fresh:  # no await since the commit: no other write came between
+        table_cache.put(key, value)
 
 
 def _read_only(session: AsyncSession) -> bool:

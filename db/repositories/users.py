@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy import inspect as sa_inspect
@@ -41,11 +42,47 @@ class PersonCache(TableCache):
     Only where one process owns the database (SQLite): every write to ``users`` by this process drops it.
     Entries are detached snapshots; each update gets its own copy merged into its session, no SQL."""
 
-    def __init__(self, ttl: float = 60.0, max_size: int = 50_000) -> None:
+    key_columns = ("messenger", "tg_id")
+    tracks_ids = True
+
+    def __init__(self, ttl: float = 60.0, max_size: int = 50_000, *, database: object | None = None) -> None:
         super().__init__(User.__tablename__, ttl=ttl, max_size=max_size)
+        self.database = database
+        self._ids: dict[int, Any] = {}
+
+    def keys_of_id(self, row_id: Any) -> list[Any] | None:
+        key = self._ids.get(row_id)
+        return [] if key is None else [key]
+
+    def _put(self, key: Any, value: Any) -> None:
+        super()._put(key, value)
+        if value is not None:
+            if len(self._ids) >= 2 * self.max_size:
+                self._ids = {v.id: k for k, (_, v) in self._data.items() if v is not None}
+            self._ids[value.id] = key
+
+    def clear(self) -> None:
+        super().clear()
+        self._ids.clear()
+
+    async def load(self, session: Any, row: tuple[str, Any]) -> list[tuple[Any, Any]]:
+        """The person's committed row as a snapshot (write-through; see db.cache)."""
+        kind, value = row
+        if kind == "key":
+            condition = is_person(value[1], value[0])
+        else:
+            condition = User.id == value
+        found = (await session.execute(select(*_COLUMNS).where(condition))).first()
+        if found is None:
+            return [(value, None)] if kind == "key" else []
+        snapshot = User(**{attr.key: found[i] for i, attr in enumerate(_ATTRS)})
+        make_transient_to_detached(snapshot)
+        return [((snapshot.messenger, snapshot.tg_id), snapshot)]
 
 
 _JSON_COLUMNS = ("interest_districts", "interest_topics")
+_ATTRS = tuple(sa_inspect(User).column_attrs)
+_COLUMNS = tuple(attr.columns[0] for attr in _ATTRS)
 
 
 def _snapshot(user: User) -> User:
