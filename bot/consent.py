@@ -90,6 +90,10 @@ class ConsentGate(BaseMiddleware):
             return await last_consent_state(session, user_id)
         cached = self.cache.get(user_id)
         if cached is MISSING:
+            if session.in_transaction() and not session.info.get("write"):
+                # End the read snapshot this update began (reading the person): a consent committed
+                # since would be missing from it, and what is read now is kept under a newer generation.
+                await session.commit()
             generation = self.cache.generation
             cached = await last_consent_state(session, user_id)
             self.cache.store(user_id, cached, generation)

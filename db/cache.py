@@ -16,9 +16,10 @@ find the keys of a row id (``keys_of_id``). Then a statement whose very shape sa
 writes, ``INSERT INTO t (cols) VALUES (?, …)`` or ``UPDATE t SET cols WHERE t.id = ?`` (what the ORM's
 unit of work sends), drops only that row's keys (and still bumps the generation); every other write
 (Core, text, bulk, DELETE, an UPDATE of a key column, another parameter style) clears the whole table
-as before. After :func:`db.engine.write` commits, caches with a ``loader`` for the same database are
-given the fresh values of the keys written (read inside the write transaction, so nothing can come
-between that read and the commit): write-through, so the next update of that person finds them warm.
+as before. After :func:`db.engine.write` commits, caches of the same database (``database``) are
+given the fresh values of the rows written (:meth:`TableCache.load` inside the write transaction, which
+holds the write lock, so nothing can come between that read and the commit): write-through, so the
+next update of that person finds them warm.
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ cache; nothing stale is ever served, also to a reader that raced the write."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 
-from bot.consent import ConsentCache
+from bot.consent import ConsentCache, ConsentGate
 from db import cache as db_cache
 from db import messenger
 from db.engine import Database, write
@@ -187,3 +187,28 @@ async def test_a_cache_of_another_database_gets_no_write_through(
     async with db.session() as s, write(s):
         s.add(User(tg_id=1))
     assert other.get(key(1)) is db_cache.MISSING, "dropped, and not filled from another database"
+
+
+async def test_the_gate_does_not_keep_a_consent_from_a_snapshot_older_than_a_withdrawal(
+    db: Database, caches: tuple[PersonCache, ConsentCache]
+) -> None:
+    _, consents = caches
+    async with db.session() as s, write(s):
+        user = User(tg_id=1)
+        s.add(user)
+        await s.flush()
+        s.add(ConsentLog(user_id=user.id, action="given", policy_version="1.0"))
+    gate = ConsentGate("1.0", "", consents)
+    async with db.session() as reader:
+        await reader.execute(select(User))  # the update read the person: its read snapshot begins
+        async with db.session() as s, write(s):  # meanwhile a withdrawal, written by a Core statement
+            await s.execute(
+                text(
+                    "INSERT INTO consent_log (user_id, action, policy_version, at)"
+                    " VALUES (:u, 'withdrawn', '1.0', '2026-12-09 04:00:00')"
+                ),
+                {"u": user.id},
+            )
+        assert consents.get(user.id) is db_cache.MISSING
+        assert await gate._last(reader, user.id) == LastConsent("withdrawn", "1.0")
+    assert consents.get(user.id) == LastConsent("withdrawn", "1.0")
