@@ -341,8 +341,8 @@ async def run(
             absolute_ok=load[2] < 50,
             note=(
                 f"p50 {load[1]:.2f} ms; bare aiogram p50 {bare_load[1]:.2f} ms p95 {bare_load[2]:.2f} ms; "
-                f"p95 per turn {' / '.join(f'{run[2]:.1f}' for run in loads['bot'])} ms (the first with every "
-                "person's cache cold after their consent)"
+                f"p95 per turn {' / '.join(f'{run[2]:.1f}' for run in loads['bot'])} ms (the first holds each "
+                "person's first registration step, just after their consent)"
             ),
         ),
     ]
