@@ -34,17 +34,43 @@ def key(tg_id: int) -> tuple[str, int]:
     return (messenger.current(), tg_id)
 
 
+async def added(db: Database, *people: User) -> None:
+    async with db.session() as s, write(s):
+        s.add_all(people)
+
+
+async def consented(db: Database, person: User) -> User:
+    """``person`` added with their consent given, in one write."""
+    async with db.session() as s, write(s):
+        s.add(person)
+        await s.flush()
+        s.add(ConsentLog(user_id=person.id, action="given", policy_version="1.0"))
+    return person
+
+
+async def anna_and_boris_read(db: Database, people: PersonCache) -> None:
+    """Анна (1) and Борис (2) registered, and both read into the person cache."""
+    await added(db, User(tg_id=1, full_name="Анна"), User(tg_id=2, full_name="Борис"))
+    for tg_id in (1, 2):
+        await read_person(db, people, tg_id)
+        assert people.get(key(tg_id)) is not db_cache.MISSING
+
+
+async def rename(db: Database, tg_id: int, full_name: str) -> None:
+    """The person edits their name: an ORM UPDATE of their row, committed."""
+    async with db.session() as s, write(s):
+        user = await users_repo.by_tg_id(s, tg_id)
+        assert user is not None
+        user.full_name = full_name
+
+
 async def test_a_new_person_and_their_consent_are_cached_fresh_after_the_commit(
     db: Database, caches: tuple[PersonCache, ConsentCache]
 ) -> None:
     people, consents = caches
     assert await read_person(db, people, 1) is None
     assert people.get(key(1)) is None  # "not known yet" is cached
-    async with db.session() as s, write(s):
-        user = User(tg_id=1, messenger=messenger.current(), full_name="Анна")
-        s.add(user)
-        await s.flush()
-        s.add(ConsentLog(user_id=user.id, action="given", policy_version="1.0"))
+    user = await consented(db, User(tg_id=1, messenger=messenger.current(), full_name="Анна"))
     cached = people.get(key(1))
     assert isinstance(cached, User) and cached.full_name == "Анна", "not the stale None, the new row"
     assert consents.get(user.id) == LastConsent("given", "1.0")
@@ -54,10 +80,7 @@ async def test_another_persons_write_keeps_the_first_persons_entries(
     db: Database, caches: tuple[PersonCache, ConsentCache]
 ) -> None:
     people, consents = caches
-    async with db.session() as s, write(s):
-        s.add_all([User(tg_id=1, full_name="Анна"), User(tg_id=2, full_name="Борис")])
-    await read_person(db, people, 1)
-    assert people.get(key(1)) is not db_cache.MISSING
+    await anna_and_boris_read(db, people)
     async with db.session() as s, write(s):
         two = await users_repo.by_tg_id(s, 2)
         assert two is not None
@@ -72,8 +95,7 @@ async def test_a_profile_edit_is_seen_by_the_next_update(
     db: Database, caches: tuple[PersonCache, ConsentCache]
 ) -> None:
     people, _ = caches
-    async with db.session() as s, write(s):
-        s.add(User(tg_id=1, full_name="Анна", interest_topics=["a"]))
+    await added(db, User(tg_id=1, full_name="Анна", interest_topics=["a"]))
     assert (await read_person(db, people, 1)).full_name == "Анна"  # type: ignore[union-attr]
     async with db.session() as s, write(s):
         user = await users_repo.current(s, 1, people)
@@ -86,11 +108,7 @@ async def test_a_profile_edit_is_seen_by_the_next_update(
 
 async def test_a_withdrawal_is_seen_at_once(db: Database, caches: tuple[PersonCache, ConsentCache]) -> None:
     _, consents = caches
-    async with db.session() as s, write(s):
-        user = User(tg_id=1)
-        s.add(user)
-        await s.flush()
-        s.add(ConsentLog(user_id=user.id, action="given", policy_version="1.0"))
+    user = await consented(db, User(tg_id=1))
     async with db.session() as s, write(s):
         s.add(ConsentLog(user_id=user.id, action="withdrawn", policy_version="1.0"))
     assert consents.get(user.id) == LastConsent("withdrawn", "1.0")
@@ -100,10 +118,7 @@ async def test_core_and_text_writes_still_clear_the_whole_table(
     db: Database, caches: tuple[PersonCache, ConsentCache]
 ) -> None:
     people, _ = caches
-    async with db.session() as s, write(s):
-        s.add_all([User(tg_id=1, full_name="Анна"), User(tg_id=2, full_name="Борис")])
-    await read_person(db, people, 1)
-    await read_person(db, people, 2)
+    await anna_and_boris_read(db, people)
     async with db.session() as s, write(s):
         await s.execute(update(User).where(User.tg_id == 1).values(full_name="Анна К."))
     assert len(people) == 0 or people.get(key(1)).full_name == "Анна К."
@@ -118,8 +133,7 @@ async def test_an_update_of_an_uncached_persons_key_drops_the_cached_unknown(
     db: Database, caches: tuple[PersonCache, ConsentCache]
 ) -> None:
     people, _ = caches
-    async with db.session() as s, write(s):
-        s.add(User(tg_id=7))
+    await added(db, User(tg_id=7))
     assert await read_person(db, people, 8) is None  # 8 is not known yet (cached None)
     async with db.session() as s, write(s):
         user = await users_repo.by_tg_id(s, 7)
@@ -132,17 +146,13 @@ async def test_a_reader_that_started_before_a_write_does_not_store_the_old_row(
     db: Database, caches: tuple[PersonCache, ConsentCache]
 ) -> None:
     people, _ = caches
-    async with db.session() as s, write(s):
-        s.add(User(tg_id=1, full_name="Анна"))
+    await added(db, User(tg_id=1, full_name="Анна"))
     await read_person(db, people, 1)
     people.forget_rows([("key", key(1))])
     generation = people.generation  # a reader begins: it reads the old row ...
     async with db.session() as s:
         old = users_repo._snapshot(await users_repo.by_tg_id(s, 1))  # type: ignore[arg-type]
-    async with db.session() as s, write(s):  # ... meanwhile the person edits their profile
-        user = await users_repo.by_tg_id(s, 1)
-        assert user is not None
-        user.full_name = "Анна Иванова"
+    await rename(db, 1, "Анна Иванова")  # ... meanwhile the person edits their profile
     people.store(key(1), old, generation)  # ... and then tries to keep what it read
     assert (await read_person(db, people, 1)).full_name == "Анна Иванова"  # type: ignore[union-attr]
 
@@ -151,8 +161,7 @@ async def test_a_reader_between_the_statement_and_the_commit_does_not_keep_the_o
     db: Database, caches: tuple[PersonCache, ConsentCache]
 ) -> None:
     people, _ = caches
-    async with db.session() as s, write(s):
-        s.add(User(tg_id=1, full_name="Анна"))
+    await added(db, User(tg_id=1, full_name="Анна"))
     async with db.session() as s, write(s):
         user = await users_repo.by_tg_id(s, 1)
         assert user is not None
@@ -166,8 +175,7 @@ async def test_a_rolled_back_write_leaves_nothing_stale(
     db: Database, caches: tuple[PersonCache, ConsentCache]
 ) -> None:
     people, _ = caches
-    async with db.session() as s, write(s):
-        s.add(User(tg_id=1, full_name="Анна"))
+    await added(db, User(tg_id=1, full_name="Анна"))
     await read_person(db, people, 1)
     with pytest.raises(RuntimeError):
         async with db.session() as s, write(s):
@@ -184,8 +192,7 @@ async def test_a_cache_of_another_database_gets_no_write_through(
 ) -> None:
     other = PersonCache(database=object())
     other.store(key(1), None, other.generation)
-    async with db.session() as s, write(s):
-        s.add(User(tg_id=1))
+    await added(db, User(tg_id=1))
     assert other.get(key(1)) is db_cache.MISSING, "dropped, and not filled from another database"
 
 
@@ -193,11 +200,7 @@ async def test_the_gate_does_not_keep_a_consent_from_a_snapshot_older_than_a_wit
     db: Database, caches: tuple[PersonCache, ConsentCache]
 ) -> None:
     _, consents = caches
-    async with db.session() as s, write(s):
-        user = User(tg_id=1)
-        s.add(user)
-        await s.flush()
-        s.add(ConsentLog(user_id=user.id, action="given", policy_version="1.0"))
+    user = await consented(db, User(tg_id=1))
     gate = ConsentGate("1.0", "", consents)
     async with db.session() as reader:
         await reader.execute(select(User))  # the update read the person: its read snapshot begins
