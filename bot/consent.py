@@ -15,7 +15,6 @@ from typing import Any
 from aiogram import BaseMiddleware, Dispatcher
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.cache import MISSING, TableCache
@@ -66,15 +65,7 @@ class ConsentCache(TableCache):
         kind, user_id = row
         if kind != "key":
             return []
-        found = (
-            await session.execute(
-                select(ConsentLog.action, ConsentLog.policy_version)
-                .where(ConsentLog.user_id == user_id)
-                .order_by(ConsentLog.id.desc())
-                .limit(1)
-            )
-        ).first()
-        return [(user_id, None if found is None else LastConsent(found.action, found.policy_version))]
+        return [(user_id, await last_consent_state(session, user_id))]
 
 
 class ConsentGate(BaseMiddleware):
