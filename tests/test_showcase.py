@@ -21,7 +21,7 @@ from db.models.showcase import (
     ServiceMessage,
     ServiceRequest,
 )
-from keyboards.showcase_staff import ExpoAction, ExpoLinkCb
+from keyboards.showcase_staff import ExpoAction, ExpoLinkCb, StaffAction, StaffCb
 from services import showcase as svc
 from tests.client import Press, TgClient
 from tests.conftest import ADMIN_CHAT_ID, STAFF_ID, register
@@ -228,6 +228,12 @@ async def test_full_journey(client_factory, staff, fake_session, db) -> None:
 
     await open_card_from_catalogue(resident)
     assert "⭐ 5.0 (оценок: 1)" in resident.last_text
+
+    # the figures staff report: one card, one resident served, its rating
+    await staff.press_data(StaffCb(action=StaffAction.FIGURES).pack())
+    assert "Опубликовано карточек: 1\nИсполнителей с опубликованными карточками: 1" in staff.last_text
+    assert "Заявок всего: 1\nВыполнено: 1\nЖителей получили услуги: 1" in staff.last_text
+    assert "Средняя оценка: 5.0 (оценок: 1)" in staff.last_text
 
 
 async def _audit(db, action: str) -> list[AuditLog]:

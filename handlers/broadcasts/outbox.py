@@ -4,6 +4,7 @@ it (from the /digest panel), and /outbox: what is due, waiting, sent and failed 
 from __future__ import annotations
 
 import html
+from dataclasses import asdict
 from typing import Any
 
 from aiogram import F, Router
@@ -33,17 +34,7 @@ async def outbox(event: Message | CallbackQuery, session: AsyncSession, settings
     await acknowledge(event)
     s = await outbox_summary(session)
     lines = [
-        _("notify.outbox").format(
-            overdue=s.overdue,
-            later=s.later,
-            claimed=s.claimed,
-            sent=s.sent,
-            failed=s.failed,
-            dropped=s.dropped,
-            cancelled=s.cancelled,
-            unreachable=s.unreachable_people,
-            next=local_time(s.next_due, settings) if s.next_due else "—",
-        )
+        _("notify.outbox").format(**asdict(s), next=local_time(s.next_due, settings) if s.next_due else "—")
     ]
     if s.by_kind:
         lines.append(_("notify.outbox_kinds"))

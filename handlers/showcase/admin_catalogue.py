@@ -3,6 +3,7 @@ EXPO events (put in, take out), the category list (add, rename, hide) and the fi
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -212,13 +213,7 @@ async def figures(callback: CallbackQuery, session: AsyncSession) -> None:
     data = await svc.figures(session)
     await target(callback).answer(
         _("showcase.adm_figures_text").format(
-            published=data.published,
-            providers=data.providers,
-            requests=data.requests,
-            done=data.done,
-            served=data.residents_served,
-            rating=f"{data.rating_avg:.1f}" if data.rating_avg is not None else "—",
-            ratings=data.ratings,
+            **asdict(data), rating=f"{data.rating_avg:.1f}" if data.rating_avg is not None else "—"
         )
     )
 
