@@ -143,8 +143,9 @@ async def _rows(conn: AsyncConnection, table: Any) -> list[tuple[Any, ...]]:
 
 
 async def _holds_only_seeds(dst: AsyncConnection, seeds_url: str) -> dict[str, int]:
-    """Tables of the target holding anything other than what the migrations seed (topics, categories,
-    resources): {table: rows}. Empty means the target is new (perhaps a bot started on it once)."""
+    """Tables of the target holding rows a newly migrated database does not hold: {table: rows}. Empty
+    means the target is new (perhaps a bot started on it once). The migrations seed no rows today (the
+    app seeds its lists on first use); a migration that seeds some keeps the target movable."""
     seeds = create_async_engine(seeds_url)
     try:
         async with seeds.connect() as fresh:

@@ -243,7 +243,7 @@ async def _locked_request(session: AsyncSession, request_id: int) -> ServiceRequ
 
 
 async def ensure_categories(session: AsyncSession) -> None:
-    """Seed the Center's list into an empty table (the migration seeds it too; tests start empty)."""
+    """Seed the Center's list into an empty table: the first list (or added category) on a new database."""
     await seed_once(session, ShowcaseCategory, ("code", "title_ru", "title_en"), DEFAULT_CATEGORIES)
 
 
@@ -262,6 +262,7 @@ def category_title(cat: ShowcaseCategory | None, language: str | None) -> str:
 
 async def add_category(session: AsyncSession, staff_tg_id: int, title: str) -> ShowcaseCategory:
     title = clean_category_title(title)
+    await ensure_categories(session)  # the Center's list first, so staff's own category does not stand alone
     async with write(session):
         position = (await session.scalar(select(func.max(ShowcaseCategory.position)))) or 0
         cat = ShowcaseCategory(code="c", title_ru=title, title_en=None, position=position + 1)

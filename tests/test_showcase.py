@@ -546,6 +546,15 @@ async def test_staff_edit_categories(client_factory, staff, db) -> None:
     assert "Ремесло и фермерство" in labels and "Экология" not in labels
 
 
+async def test_a_category_added_on_a_new_database_joins_the_centers_list(db) -> None:
+    """The migration seeds no categories: the first list, or the first added category, seeds them."""
+    async with db.session() as s:
+        await svc.add_category(s, STAFF_ID, "Ремесло и фермерство")
+        titles = [c.title_ru for c in await svc.categories(s)]
+    assert titles[0] == "Социальное обслуживание" and titles[-1] == "Ремесло и фермерство"
+    assert len(titles) == len(svc.DEFAULT_CATEGORIES) + 1
+
+
 async def test_privacy_export_and_erase(client_factory, staff, db) -> None:
     from services import privacy
 

@@ -1,8 +1,7 @@
 """schema: the migrations 0001–0013 squashed into one baseline
 
 Makes the schema the chain 0001_baseline … 0013_merge_issue_16_17_20 made, table for table, with the
-same columns, types, defaults, keys, indexes and constraint names, and the rows it seeded (the showcase
-categories): 0001_baseline, 0002_notifications, 0003_booking, 0004_consultations, 0005_events,
+same columns, types, defaults, keys, indexes and constraint names: 0001_baseline, 0002_notifications, 0003_booking, 0004_consultations, 0005_events,
 0006_ideas, 0007_showcase, 0008_broadcasts, 0009_merge_features, 0010_report_offline_recipients,
 0011_job_leases, 0012_w16x_flows, 0012_w17_staff_topics, 0012_w20_messenger, 0013_merge_issue_16_17_20.
 (0012_w16x_flows also set the meeting room's size; a new database has no rooms yet, so there is nothing
@@ -13,8 +12,9 @@ on start-up (db.migrate.adopt_squashed_history, under the migration lock). One a
 stops start-up: run the bot once from commit a68fc75 (the last with the whole chain) to bring it to
 0013, then this version.
 
-Frozen like every migration: it imports no application code, so the category list is a copy of the
-one the app seeds (services.showcase.DEFAULT_CATEGORIES) as it was when 0007_showcase was written.
+Frozen like every migration: it imports no application code. It seeds no rows: the showcase categories
+(which 0007_showcase used to insert) are seeded by the app into an empty table on first use
+(services.showcase.ensure_categories), as the consultation topics always were, so the list stands once.
 
 Revision ID: 0014_schema
 Revises:
@@ -32,20 +32,6 @@ revision: str = "0014_schema"
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-# The Center's list when the showcase began (staff edit it in the bot afterwards).
-DEFAULT_CATEGORIES = (
-    ("social_service", "Социальное обслуживание", "Social services"),
-    ("elderly", "Помощь пожилым", "Help for older people"),
-    ("families", "Семьи и дети", "Families and children"),
-    ("education", "Образование и досуг", "Education and leisure"),
-    ("culture", "Культура", "Culture"),
-    ("sport", "Спорт", "Sport"),
-    ("inclusion", "Инклюзия", "Inclusion"),
-    ("ecology", "Экология", "Ecology"),
-    ("social_goods", "Товары социальных предпринимателей", "Goods of social entrepreneurs"),
-    ("other", "Другое", "Other"),
-)
 
 # Dependent tables first.
 TABLES = (
@@ -443,19 +429,6 @@ def _create_showcase_catalogue() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         unique={"uq_showcase_categories_code": ["code"]},
-    )
-    categories = sa.table(
-        "showcase_categories",
-        *(sa.column(name, sa.String) for name in ("code", "title_ru", "title_en")),
-        sa.column("position", sa.Integer),
-        sa.column("active", sa.Boolean),
-    )
-    op.bulk_insert(
-        categories,
-        [
-            {"code": code, "title_ru": ru, "title_en": en, "position": position, "active": True}
-            for position, (code, ru, en) in enumerate(DEFAULT_CATEGORIES)
-        ],
     )
     create_table(
         "showcase_cards",
