@@ -14,6 +14,7 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 from aiogram.utils.i18n import gettext as _
 
 from bot.consent import ConsentGate
+from bot.desk import Desk
 from bot.propagation import FastPropagation, candidates, changes, press_key
 from db import messenger
 from db.cache import MISSING
@@ -84,7 +85,8 @@ class ThrottlingMiddleware(BaseMiddleware):
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    """One AsyncSession per update (reads; services open short write transactions on it)."""
+    """One AsyncSession per update (reads; services open short write transactions on it), and the desk
+    that carries it with the bot, settings and translations (bot.desk)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -93,6 +95,7 @@ class DbSessionMiddleware(BaseMiddleware):
         async with self.db.session() as session:
             data["session"] = session
             data["db"] = self.db
+            data["desk"] = Desk(data["bot"], session, data["settings"], data["i18n"])
             return await handler(event, data)
 
 

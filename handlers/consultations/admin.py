@@ -7,13 +7,13 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db.base import utcnow
 from db.models import Consultation, ConsultationLink, ConsultationTopic, User
 from handlers.consultations.delivery import (
@@ -35,6 +35,7 @@ from handlers.consultations.views import (
     local,
     mention,
     num,
+    or_fail,
     payload,
     staff_name,
     status_text,
@@ -128,45 +129,41 @@ async def send_topics(message: Message, session: AsyncSession) -> None:
 async def take(
     callback: CallbackQuery,
     callback_data: ConsultAdmCb,
-    bot: Bot,
-    session: AsyncSession,
-    settings: Any,
-    i18n: I18n,
+    desk: Desk,
 ) -> None:
     try:
-        c, changed = await svc.take(session, callback_data.id, callback.from_user.id, staff_name(callback))
+        c, changed = await svc.take(
+            desk.session, callback_data.id, callback.from_user.id, staff_name(callback)
+        )
     except DomainError as exc:
         await fail(callback, exc)
         if isinstance(callback.message, Message):
-            await refresh_card(bot, session, settings, callback_data.id)
+            await refresh_card(desk, callback_data.id)
         return
     await callback.answer(_("consult.adm_taken_you") if changed else _("consult.adm_already_yours"))
     if not changed:
         return
-    await refresh_card(bot, session, settings, c.id)
+    await refresh_card(desk, c.id)
     first = (c.assignee_name or "").split(" ")[0]
     delivered = await send_to_person(
-        bot,
-        i18n,
-        await _person(session, c),
+        desk,
+        await _person(desk.session, c),
         lambda: (
             _("consult.p_taken").format(number=num(c.id), name=html.escape(first)),
             kb.reply_keyboard(c.id),
         ),
     )
     if delivered is not None:  # a Telegram reply to this notice goes to staff too
-        await svc.link(session, delivered.chat.id, delivered.message_id, c.id, "answer")
-    await notify_undelivered(bot, session, settings, c, delivered)
+        await svc.link(desk.session, delivered.chat.id, delivered.message_id, c.id, "answer")
+    await notify_undelivered(desk, c, delivered)
 
 
-async def answer_prompt(
-    callback: CallbackQuery, callback_data: ConsultAdmCb, bot: Bot, session: AsyncSession, settings: Any
-) -> None:
-    if (c := await open_request(callback, session, callback_data.id)) is None:
+async def answer_prompt(callback: CallbackQuery, callback_data: ConsultAdmCb, desk: Desk) -> None:
+    if (c := await open_request(callback, desk.session, callback_data.id)) is None:
         return
     await callback.answer()
     text = _("consult.adm_answer_prompt").format(number=num(c.id), who=mention(callback))
-    await prompt_on_card(bot, session, settings, c, text, "consult.adm_answer_placeholder", "answer")
+    await prompt_on_card(desk, c, text, "consult.adm_answer_placeholder", "answer")
 
 
 async def card_back(callback: CallbackQuery, callback_data: ConsultAdmCb, session: AsyncSession) -> None:
@@ -187,21 +184,18 @@ async def close_ask(callback: CallbackQuery, callback_data: ConsultAdmCb, sessio
 async def close(
     callback: CallbackQuery,
     callback_data: ConsultAdmCb,
-    bot: Bot,
-    session: AsyncSession,
-    settings: Any,
-    i18n: I18n,
+    desk: Desk,
 ) -> None:
     try:
         c = await svc.close(
-            session, callback_data.id, callback.from_user.id, staff_name(callback), callback_data.v
+            desk.session, callback_data.id, callback.from_user.id, staff_name(callback), callback_data.v
         )
     except DomainError as exc:
         await fail(callback, exc)
-        await refresh_card(bot, session, settings, callback_data.id)
+        await refresh_card(desk, callback_data.id)
         return
     await callback.answer(_("consult.adm_closed"))
-    await refresh_card(bot, session, settings, c.id)
+    await refresh_card(desk, c.id)
     if isinstance(callback.message, Message) and callback.message.message_id != c.card_message_id:
         await callback.message.edit_reply_markup(reply_markup=card_markup(c))
 
@@ -211,16 +205,14 @@ async def close(
             return _("consult.p_closed_noshow").format(number=num(c.id)), None
         return _("consult.p_closed").format(number=num(c.id), outcome=outcome), kb.rating_keyboard(c.id)
 
-    delivered = await send_to_person(bot, i18n, await _person(session, c), render)
-    await notify_undelivered(bot, session, settings, c, delivered)
-    await pin_after_decision(bot, session, settings)
+    delivered = await send_to_person(desk, await _person(desk.session, c), render)
+    await notify_undelivered(desk, c, delivered)
+    await pin_after_decision(desk.bot, desk.session, desk.settings)
 
 
 async def contact(callback: CallbackQuery, callback_data: ConsultAdmCb, session: AsyncSession) -> None:
-    try:
-        person = await svc.view_contact(session, callback_data.id, callback.from_user.id)
-    except DomainError as exc:
-        await fail(callback, exc)
+    person = await or_fail(callback, svc.view_contact(session, callback_data.id, callback.from_user.id))
+    if person is None:
         return
     text = _("consult.adm_contact_text").format(
         name=person.full_name or "—",
@@ -230,43 +222,35 @@ async def contact(callback: CallbackQuery, callback_data: ConsultAdmCb, session:
     await callback.answer(text[:200], show_alert=True)
 
 
-async def org_history(
-    callback: CallbackQuery, callback_data: ConsultAdmCb, bot: Bot, session: AsyncSession, settings: Any
-) -> None:
-    if (c := await _known_request(callback, session, callback_data.id)) is None:
+async def org_history(callback: CallbackQuery, callback_data: ConsultAdmCb, desk: Desk) -> None:
+    if (c := await _known_request(callback, desk.session, callback_data.id)) is None:
         return
     if not c.organisation:
         await callback.answer(_("consult.adm_no_org"), show_alert=True)
         return
     await callback.answer()
-    rows = await svc.organisation_history(session, c.organisation)
-    await to_card_thread(
-        bot, session, settings, c, await history_text(session, c.organisation, rows, settings)
-    )
+    rows = await svc.organisation_history(desk.session, c.organisation)
+    await to_card_thread(desk, c, await history_text(desk.session, c.organisation, rows, desk.settings))
 
 
-async def show(
-    callback: CallbackQuery, callback_data: ConsultAdmCb, bot: Bot, session: AsyncSession, settings: Any
-) -> None:
-    if (c := await _known_request(callback, session, callback_data.id)) is None:
+async def show(callback: CallbackQuery, callback_data: ConsultAdmCb, desk: Desk) -> None:
+    if (c := await _known_request(callback, desk.session, callback_data.id)) is None:
         return
     await callback.answer()
-    await post_card(bot, session, settings, c.id)
+    await post_card(desk, c.id)
 
 
 # --- replies: answers, a meeting place, a new topic ------------------------------------------------------
 
 
-async def on_reply(
-    message: Message, link: ConsultationLink, bot: Bot, session: AsyncSession, settings: Any, i18n: I18n
-) -> None:
+async def on_reply(message: Message, link: ConsultationLink, desk: Desk) -> None:
     if link.purpose == "topic_add":
-        await add_topic(message, session)
+        await add_topic(message, desk.session)
         return
     if link.consultation_id is None:
         return
     if link.purpose.startswith("place:"):
-        await reply_place(message, link, bot, session, settings, i18n)
+        await reply_place(message, link, desk)
         return
     found = payload(message)
     if found is None:
@@ -274,9 +258,10 @@ async def on_reply(
         return
     kind, text, file_id, file_name = found
     assert message.from_user is not None
-    try:
-        c, row = await svc.add_staff_message(
-            session,
+    added = await or_fail(
+        message,
+        svc.add_staff_message(
+            desk.session,
             link.consultation_id,
             message.from_user.id,
             staff_name(message),
@@ -284,22 +269,22 @@ async def on_reply(
             text=text,
             file_id=file_id,
             file_name=file_name,
-        )
-    except DomainError as exc:
-        await fail(message, exc)
+        ),
+    )
+    if added is None:
         return
-    delivered = await answer_person(bot, session, settings, i18n, c, row)
-    await refresh_card(bot, session, settings, c.id)
+    c, row = added
+    delivered = await answer_person(desk, c, row)
+    await refresh_card(desk, c.id)
     key = "consult.adm_answer_sent" if delivered else "consult.adm_undelivered"
     await message.reply(_(key).format(number=num(c.id)))
 
 
 async def add_topic(message: Message, session: AsyncSession) -> None:
     assert message.from_user is not None
-    try:
-        topic = await svc.add_topic(session, message.from_user.id, message.text or "")
-    except DomainError as exc:
-        await fail(message, exc)
+    if (
+        topic := await or_fail(message, svc.add_topic(session, message.from_user.id, message.text or ""))
+    ) is None:
         return
     await message.reply(_("consult.adm_topic_added").format(title=html.escape(topic.title)))
     await send_topics(message, session)
@@ -329,10 +314,9 @@ async def btn_topics(callback: CallbackQuery, session: AsyncSession) -> None:
 
 
 async def topic_toggle(callback: CallbackQuery, callback_data: ConsultAdmCb, session: AsyncSession) -> None:
-    try:
-        topic = await svc.toggle_topic(session, callback.from_user.id, callback_data.id)
-    except DomainError as exc:
-        await fail(callback, exc)
+    if (
+        topic := await or_fail(callback, svc.toggle_topic(session, callback.from_user.id, callback_data.id))
+    ) is None:
         return
     await callback.answer(_("consult.adm_topic_shown") if topic.active else _("consult.adm_topic_hidden"))
     assert isinstance(callback.message, Message)
@@ -356,10 +340,7 @@ async def cmd_org(message: Message, command: CommandObject, session: AsyncSessio
     if not query:
         await message.reply(_("consult.adm_org_usage"))
         return
-    try:
-        matches = await svc.search_organisations(session, query)
-    except DomainError as exc:
-        await fail(message, exc)
+    if (matches := await or_fail(message, svc.search_organisations(session, query))) is None:
         return
     if not matches:
         await message.reply(_("consult.adm_org_none").format(query=html.escape(query)))

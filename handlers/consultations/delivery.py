@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db.base import utcnow
 from db.engine import Database
 from db.models import Consultation, ConsultationMessage, ConsultationTopic, User
@@ -35,28 +37,26 @@ from services import ics
 log = logging.getLogger(__name__)
 
 
-async def thread_for(
-    bot: Bot, session: AsyncSession, settings: Any, topic: ConsultationTopic | None
-) -> int | None:
+async def thread_for(desk: Desk, topic: ConsultationTopic | None) -> int | None:
     """The forum thread of the admin chat for a topic's requests: CONSULT_FORUM_THREADS, a topic per
     consultation topic (CONSULT_FORUM_CREATE), else the workspace's «Консультации» topic (None: the
     general thread)."""
-    if settings.admin_chat_id is None:
+    if desk.settings.admin_chat_id is None:
         return None
-    mapping: dict[str, int] = settings.consult_forum_threads or {}
+    mapping: dict[str, int] = desk.settings.consult_forum_threads or {}
     for key in (topic.code, str(topic.id), "*") if topic is not None else ("*",):
         if key in mapping:
             return int(mapping[key])
-    if topic is None or not settings.consult_forum_create:
-        return await staff_thread(bot, session, settings, "consultations")
+    if topic is None or not desk.settings.consult_forum_create:
+        return await staff_thread(desk.bot, desk.session, desk.settings, "consultations")
     if topic.thread_id:
         return topic.thread_id
     try:
-        forum_topic = await bot.create_forum_topic(settings.admin_chat_id, name=topic.title[:128])
+        forum_topic = await desk.bot.create_forum_topic(desk.settings.admin_chat_id, name=topic.title[:128])
     except TelegramAPIError:
         log.warning("could not create a forum topic for consultation topic %s", topic.code, exc_info=True)
-        return await staff_thread(bot, session, settings, "consultations")
-    await svc.set_topic_thread(session, topic.id, forum_topic.message_thread_id)
+        return await staff_thread(desk.bot, desk.session, desk.settings, "consultations")
+    await svc.set_topic_thread(desk.session, topic.id, forum_topic.message_thread_id)
     topic.thread_id = forum_topic.message_thread_id
     return forum_topic.message_thread_id
 
@@ -67,47 +67,47 @@ def _reply_to(c: Consultation) -> ReplyParameters | None:
     return ReplyParameters(message_id=c.card_message_id, allow_sending_without_reply=True)
 
 
-async def post_card(bot: Bot, session: AsyncSession, settings: Any, consultation_id: int) -> Message | None:
+async def post_card(desk: Desk, consultation_id: int) -> Message | None:
     """Send the request's card (and its files) to the admin chat; a re-post becomes the live card."""
-    if settings.admin_chat_id is None:
+    if desk.settings.admin_chat_id is None:
         log.warning("ADMIN_CHAT_ID is not set: request %s has no card", consultation_id)
         return None
-    data = await svc.card(session, consultation_id)
+    data = await svc.card(desk.session, consultation_id)
     c = data.consultation
     old = (c.card_chat_id, c.card_message_id)
-    thread = await thread_for(bot, session, settings, data.topic)
+    thread = await thread_for(desk, data.topic)
     try:
-        card = await bot.send_message(
-            settings.admin_chat_id,
-            card_text(data, settings),
+        card = await desk.bot.send_message(
+            desk.settings.admin_chat_id,
+            card_text(data, desk.settings),
             reply_markup=card_markup(c),
             message_thread_id=thread,
         )
     except TelegramAPIError:
         log.exception("could not post the card of request %s", consultation_id)
         return None
-    await svc.set_card(session, c.id, card.chat.id, card.message_id, thread)
+    await svc.set_card(desk.session, c.id, card.chat.id, card.message_id, thread)
     c.card_chat_id, c.card_message_id, c.card_thread_id = card.chat.id, card.message_id, thread
     if old[1] is not None and old != (card.chat.id, card.message_id):
         try:
-            await bot.edit_message_reply_markup(chat_id=old[0], message_id=old[1], reply_markup=None)
+            await desk.bot.edit_message_reply_markup(chat_id=old[0], message_id=old[1], reply_markup=None)
         except TelegramAPIError:
             pass
     if old[1] is None:  # first post: the files that came with the request
-        for message in await svc.messages_of(session, c.id):
+        for message in await svc.messages_of(desk.session, c.id):
             if message.author == "person" and message.kind != "text":
-                await relay_to_staff(bot, session, settings, c, message)
+                await relay_to_staff(desk, c, message)
     return card
 
 
-async def refresh_card(bot: Bot, session: AsyncSession, settings: Any, consultation_id: int) -> None:
-    data = await svc.card(session, consultation_id)
+async def refresh_card(desk: Desk, consultation_id: int) -> None:
+    data = await svc.card(desk.session, consultation_id)
     c = data.consultation
     if c.card_chat_id is None or c.card_message_id is None:
         return
     try:
-        await bot.edit_message_text(
-            text=card_text(data, settings),
+        await desk.bot.edit_message_text(
+            text=card_text(data, desk.settings),
             chat_id=c.card_chat_id,
             message_id=c.card_message_id,
             reply_markup=card_markup(c),
@@ -119,15 +119,13 @@ async def refresh_card(bot: Bot, session: AsyncSession, settings: Any, consultat
         log.warning("could not update the card of request %s", c.id, exc_info=True)
 
 
-async def to_card_thread(
-    bot: Bot, session: AsyncSession, settings: Any, c: Consultation, text: str, **kwargs: Any
-) -> Message | None:
+async def to_card_thread(desk: Desk, c: Consultation, text: str, **kwargs: Any) -> Message | None:
     """A note under the request's card (same thread, as a reply to the card)."""
-    if settings.admin_chat_id is None:
+    if desk.settings.admin_chat_id is None:
         return None
     try:
-        return await bot.send_message(
-            c.card_chat_id or settings.admin_chat_id,
+        return await desk.bot.send_message(
+            c.card_chat_id or desk.settings.admin_chat_id,
             text,
             message_thread_id=c.card_thread_id,
             reply_parameters=_reply_to(c),
@@ -138,28 +136,22 @@ async def to_card_thread(
         return None
 
 
-async def prompt_on_card(
-    bot: Bot, session: AsyncSession, settings: Any, c: Consultation, text: str, placeholder: str, purpose: str
-) -> None:
+async def prompt_on_card(desk: Desk, c: Consultation, text: str, placeholder: str, purpose: str) -> None:
     """A prompt under the card that staff answer with a Telegram reply (``placeholder``: the locale key
     of the input field's hint); the reply is linked to the request with ``purpose``."""
     prompt = await to_card_thread(
-        bot,
-        session,
-        settings,
+        desk,
         c,
         text,
         reply_markup=ForceReply(selective=True, input_field_placeholder=_(placeholder)),
     )
     if prompt is not None:
-        await svc.link(session, prompt.chat.id, prompt.message_id, c.id, purpose)
+        await svc.link(desk.session, prompt.chat.id, prompt.message_id, c.id, purpose)
 
 
-async def notify_undelivered(
-    bot: Bot, session: AsyncSession, settings: Any, c: Consultation, delivered: Any
-) -> None:
+async def notify_undelivered(desk: Desk, c: Consultation, delivered: Any) -> None:
     if not delivered:
-        await to_card_thread(bot, session, settings, c, _("consult.adm_undelivered").format(number=num(c.id)))
+        await to_card_thread(desk, c, _("consult.adm_undelivered").format(number=num(c.id)))
 
 
 def _caption(header: str, text: str | None) -> str:
@@ -186,17 +178,15 @@ async def _send_copy(
     return await bot.send_message(chat_id, header + separator + quote_cut(message.text), **kwargs)
 
 
-async def relay_to_staff(
-    bot: Bot, session: AsyncSession, settings: Any, c: Consultation, message: ConsultationMessage
-) -> None:
+async def relay_to_staff(desk: Desk, c: Consultation, message: ConsultationMessage) -> None:
     """The person's message (text, photo or document) under the card; a reply to it answers them."""
-    if settings.admin_chat_id is None:
+    if desk.settings.admin_chat_id is None:
         return
     header = _("consult.relay_header").format(number=num(c.id), name=html.escape(message.author_name or "—"))
-    chat_id = c.card_chat_id or settings.admin_chat_id
+    chat_id = c.card_chat_id or desk.settings.admin_chat_id
     try:
         sent = await _send_copy(
-            bot,
+            desk.bot,
             chat_id,
             message,
             header,
@@ -207,17 +197,24 @@ async def relay_to_staff(
     except TelegramAPIError:
         log.warning("could not relay a message of request %s", c.id, exc_info=True)
         return
-    await svc.link(session, sent.chat.id, sent.message_id, c.id, "msg")
+    await svc.link(desk.session, sent.chat.id, sent.message_id, c.id, "msg")
+
+
+@contextmanager
+def writing_to(desk: Desk, person: User) -> Generator[Bot]:
+    """The bot of the person's messenger (staff work in Telegram; the person may be in MAX), with the
+    person's language in use for the texts built inside."""
+    with desk.i18n.use_locale(person.language or desk.i18n.default_locale):
+        yield bot_for(person.messenger, desk.bot)
 
 
 async def send_to_person(
-    bot: Bot, i18n: I18n, person: User, render: Callable[[], tuple[str, Any]], **kwargs: Any
+    desk: Desk, person: User, render: Callable[[], tuple[str, Any]], **kwargs: Any
 ) -> Message | None:
     """Send ``render()`` (called in the person's language) to the person; None if it did not arrive."""
     if person.tg_id is None:
         return None
-    bot = bot_for(person.messenger, bot)
-    with i18n.use_locale(person.language or i18n.default_locale):
+    with writing_to(desk, person) as bot:
         text, markup = render()
         try:
             return await bot.send_message(person.tg_id, text, reply_markup=markup, **kwargs)
@@ -229,16 +226,13 @@ async def send_to_person(
             return None
 
 
-async def answer_person(
-    bot: Bot, session: AsyncSession, settings: Any, i18n: I18n, c: Consultation, message: ConsultationMessage
-) -> bool:
+async def answer_person(desk: Desk, c: Consultation, message: ConsultationMessage) -> bool:
     """Deliver a staff answer to the person; their reply (button or Telegram reply) comes back."""
-    person = await session.get(User, c.user_id)
+    person = await desk.session.get(User, c.user_id)
     if person is None or person.tg_id is None:
         return False
-    bot = bot_for(person.messenger, bot)  # staff answer in Telegram; the person may be in MAX
     first = (message.author_name or "").split(" ")[0]
-    with i18n.use_locale(person.language or i18n.default_locale):
+    with writing_to(desk, person) as bot:
         header = _("consult.p_answer").format(number=num(c.id), name=html.escape(first))
         try:
             sent = await _send_copy(
@@ -247,20 +241,17 @@ async def answer_person(
         except TelegramAPIError:
             log.info("answer to request %s not delivered", c.id, exc_info=True)
             return False
-    await svc.link(session, sent.chat.id, sent.message_id, c.id, "answer")
+    await svc.link(desk.session, sent.chat.id, sent.message_id, c.id, "answer")
     return True
 
 
-async def send_meeting(
-    bot: Bot, session: AsyncSession, settings: Any, i18n: I18n, c: Consultation, person: User
-) -> bool:
+async def send_meeting(desk: Desk, c: Consultation, person: User) -> bool:
     """The meeting confirmation with an .ics file, in the person's language."""
     if person.tg_id is None or c.meeting_at is None:
         return False
-    bot = bot_for(person.messenger, bot)
-    topic = await session.get(ConsultationTopic, c.topic_id)
-    with i18n.use_locale(person.language or i18n.default_locale):
-        place = place_text(c.meeting_place, settings)
+    topic = await desk.session.get(ConsultationTopic, c.topic_id)
+    with writing_to(desk, person) as bot:
+        place = place_text(c.meeting_place, desk.settings)
         data = ics.event_ics(
             uid=f"consultation-{c.id}@ccbot",
             start=c.meeting_at,
@@ -271,7 +262,7 @@ async def send_meeting(
         )
         text = _("consult.p_meeting").format(
             number=num(c.id),
-            when=local(c.meeting_at, settings),
+            when=local(c.meeting_at, desk.settings),
             place=html.escape(place),
             topic=html.escape(svc.topic_title(topic, person.language)),
         )
@@ -285,22 +276,22 @@ async def send_meeting(
         except TelegramAPIError:
             log.info("meeting notice of request %s not delivered", c.id, exc_info=True)
             return False
-    await svc.link(session, notice.chat.id, notice.message_id, c.id, "answer")
+    await svc.link(desk.session, notice.chat.id, notice.message_id, c.id, "answer")
     return True
 
 
-async def _raise_one(bot: Bot, session: AsyncSession, settings: Any, c: Consultation, now: datetime) -> bool:
+async def _raise_one(desk: Desk, c: Consultation, now: datetime) -> bool:
     """The overdue note (with «Взять») under the card; the card is posted first if it never was."""
     text = _("consult.overdue").format(number=num(c.id), age=age_text(c.created_at, now))
     if c.card_message_id is None:
-        if await post_card(bot, session, settings, c.id) is None:
+        if await post_card(desk, c.id) is None:
             return False
-        await to_card_thread(bot, session, settings, c, text, reply_markup=take_keyboard(c.id))
+        await to_card_thread(desk, c, text, reply_markup=take_keyboard(c.id))
         return True
-    sent = await to_card_thread(bot, session, settings, c, text, reply_markup=take_keyboard(c.id))
+    sent = await to_card_thread(desk, c, text, reply_markup=take_keyboard(c.id))
     if sent is None:
         return False
-    await svc.link(session, sent.chat.id, sent.message_id, c.id, "card")
+    await svc.link(desk.session, sent.chat.id, sent.message_id, c.id, "card")
     return True
 
 
@@ -318,7 +309,7 @@ async def raise_overdue(
             if not await svc.mark_escalated(session, c.id, previous, now):
                 continue  # another instance raised it
             with i18n.context(), i18n.use_locale(i18n.default_locale):
-                sent = await _raise_one(bot, session, settings, c, now)
+                sent = await _raise_one(Desk(bot, session, settings, i18n), c, now)
             if not sent:
                 await svc.mark_escalated(session, c.id, previous, None)
                 continue

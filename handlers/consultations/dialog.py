@@ -147,7 +147,7 @@ async def submit(ctx: FormContext) -> str | None:
         await ctx.message.answer(error_text(exc))
         return PREVIEW if isinstance(exc, ValidationFailed) and "topic" not in exc.key else "topic"
     await ctx.state.clear()
-    await post_card(ctx.bot, ctx.session, ctx.settings, c.id)
+    await post_card(ctx.desk, c.id)
     await ctx.message.answer(_("consult.created").format(number=num(c.id)), reply_markup=main_menu())
     return None
 

@@ -8,17 +8,17 @@ import html
 from datetime import datetime
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db.base import utcnow
 from db.models import Consultation, ConsultationLink
 from db.models.consultations import OPEN_STATUSES
 from handlers.consultations.delivery import notify_undelivered, prompt_on_card, refresh_card, send_meeting
-from handlers.consultations.views import card_markup, fail, local, mention, num, staff_name
+from handlers.consultations.views import card_markup, fail, local, mention, num, or_fail, staff_name
 from keyboards import consultations as kb
 from keyboards.consultations import ConsultAdmCb, ConsultStaff
 from services import consultations as svc
@@ -49,12 +49,9 @@ async def set_meeting(
     consultation_id: int,
     at: datetime,
     place: str,
-    bot: Bot,
-    session: AsyncSession,
-    settings: Any,
-    i18n: I18n,
+    desk: Desk,
 ) -> None:
-    c0 = await session.get(Consultation, consultation_id)
+    c0 = await desk.session.get(Consultation, consultation_id)
     if c0 is None:
         await fail(event, DomainError("consult.err_not_found"))
         return
@@ -65,36 +62,33 @@ async def set_meeting(
         "place": {"t": "consult.place." + place[1:]} if place.startswith("@") else html.escape(place),
     }
     assert event.from_user is not None
-    try:
-        c, person = await svc.set_meeting(
-            session,
-            consultation_id,
-            event.from_user.id,
-            staff_name(event),
-            at=at,
-            place=place,
-            reminder_params=params,
-        )
-    except DomainError as exc:
-        await fail(event, exc)
+    meeting = svc.set_meeting(
+        desk.session,
+        consultation_id,
+        event.from_user.id,
+        staff_name(event),
+        at=at,
+        place=place,
+        reminder_params=params,
+    )
+    if (outcome := await or_fail(event, meeting)) is None:
         return
+    c, person = outcome
     if isinstance(event, CallbackQuery):
         await event.answer(_("consult.adm_meeting_set"))
         if isinstance(event.message, Message) and event.message.message_id != c.card_message_id:
             await event.message.edit_reply_markup(reply_markup=card_markup(c))
     else:
         await event.reply(_("consult.adm_meeting_set"))
-    await refresh_card(bot, session, settings, c.id)
-    delivered = await send_meeting(bot, session, settings, i18n, c, person)
-    await notify_undelivered(bot, session, settings, c, delivered)
+    await refresh_card(desk, c.id)
+    delivered = await send_meeting(desk, c, person)
+    await notify_undelivered(desk, c, delivered)
 
 
-async def reply_place(
-    message: Message, link: ConsultationLink, bot: Bot, session: AsyncSession, settings: Any, i18n: I18n
-) -> None:
+async def reply_place(message: Message, link: ConsultationLink, desk: Desk) -> None:
     """A reply to «Где встреча?»: the place typed by staff."""
     assert link.consultation_id is not None
-    at = parse_stamp(link.purpose.removeprefix("place:"), settings)
+    at = parse_stamp(link.purpose.removeprefix("place:"), desk.settings)
     if at is None or message.text is None:
         await message.reply(_("consult.adm_hint_place"))
         return
@@ -103,7 +97,7 @@ async def reply_place(
     except DomainError as exc:
         await fail(message, exc)
         return
-    await set_meeting(message, link.consultation_id, at, place, bot, session, settings, i18n)
+    await set_meeting(message, link.consultation_id, at, place, desk)
 
 
 async def _pick(callback: CallbackQuery, prompt_key: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -149,38 +143,33 @@ async def _ask_other_place(
     number: int,
     stamp: str,
     at: datetime,
-    bot: Bot,
-    session: AsyncSession,
-    settings: Any,
+    desk: Desk,
 ) -> None:
     """«Другое место»: a prompt staff answer with a reply; the link remembers the time."""
-    if (c := await open_request(callback, session, number)) is None:
+    if (c := await open_request(callback, desk.session, number)) is None:
         return
     await callback.answer()
     text = _("consult.adm_place_prompt").format(
-        number=num(c.id), when=local(at, settings), who=mention(callback)
+        number=num(c.id), when=local(at, desk.settings), who=mention(callback)
     )
-    await prompt_on_card(bot, session, settings, c, text, "consult.adm_place_placeholder", "place:" + stamp)
+    await prompt_on_card(desk, c, text, "consult.adm_place_placeholder", "place:" + stamp)
 
 
 async def meet_set(
     callback: CallbackQuery,
     callback_data: ConsultAdmCb,
-    bot: Bot,
-    session: AsyncSession,
-    settings: Any,
-    i18n: I18n,
+    desk: Desk,
 ) -> None:
     stamp, _sep, code = callback_data.v.partition("-")
-    at = parse_stamp(stamp, settings)
+    at = parse_stamp(stamp, desk.settings)
     if at is None or code not in (*PLACES, "other"):
         await callback.answer(_("common.stale_button"), show_alert=True)
         return
     if code == "other":
-        await _ask_other_place(callback, callback_data.id, stamp, at, bot, session, settings)
+        await _ask_other_place(callback, callback_data.id, stamp, at, desk)
         return
-    place = settings.center_address if code == "center" else "@" + code
-    await set_meeting(callback, callback_data.id, at, place, bot, session, settings, i18n)
+    place = desk.settings.center_address if code == "center" else "@" + code
+    await set_meeting(callback, callback_data.id, at, place, desk)
 
 
 def register(router: Router) -> None:

@@ -7,13 +7,14 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db.models import Consultation, User
 from db.models.consultations import OPEN_STATUSES
 from handlers.common import error_text, or_alert, screen_anew, settle_question, target, typed_outcome
@@ -99,9 +100,7 @@ async def show_request(
     await message.answer(join_limited(lines), reply_markup=markup)
 
 
-async def send_to_staff(
-    message: Message, state: FSMContext, bot: Bot, session: AsyncSession, settings: Any, consultation_id: int
-) -> None:
+async def send_to_staff(message: Message, state: FSMContext, desk: Desk, consultation_id: int) -> None:
     """The person's text, photo or document goes under the request's card; the dialog ends."""
     found = attachment(message)
     kind = found["kind"] if found else "text"
@@ -112,7 +111,7 @@ async def send_to_staff(
         message,
         state,
         svc.add_person_message(
-            session,
+            desk.session,
             message.chat.id,
             consultation_id,
             kind=kind,
@@ -126,8 +125,8 @@ async def send_to_staff(
         return
     c, row = sent
     if c.card_message_id is None:
-        await post_card(bot, session, settings, c.id)
-    await relay_to_staff(bot, session, settings, c, row)
+        await post_card(desk, c.id)
+    await relay_to_staff(desk, c, row)
     await message.answer(_("consult.sent_to_staff").format(number=num(c.id)), reply_markup=main_menu())
 
 
@@ -146,14 +145,12 @@ async def _own(
     return c
 
 
-async def _changed(
-    callback: CallbackQuery, bot: Bot, session: AsyncSession, settings: Any, c: Consultation
-) -> None:
+async def _changed(callback: CallbackQuery, desk: Desk, c: Consultation) -> None:
     """The person's press changed the request: the press answered, its buttons gone, the staff's card
     shows the change."""
     await callback.answer()
     await target(callback).edit_reply_markup(reply_markup=None)
-    await refresh_card(bot, session, settings, c.id)
+    await refresh_card(desk, c.id)
 
 
 # --- the handlers ----------------------------------------------------------------------------------------
@@ -198,16 +195,12 @@ async def cancel_ask(callback: CallbackQuery, callback_data: ConsultCb, session:
     )
 
 
-async def cancel_yes(
-    callback: CallbackQuery, callback_data: ConsultCb, bot: Bot, session: AsyncSession, settings: Any
-) -> None:
-    cancelled = svc.cancel_by_person(session, callback.from_user.id, callback_data.id)
+async def cancel_yes(callback: CallbackQuery, callback_data: ConsultCb, desk: Desk) -> None:
+    cancelled = svc.cancel_by_person(desk.session, callback.from_user.id, callback_data.id)
     if (c := await or_alert(callback, cancelled)) is None:
         return
-    await _changed(callback, bot, session, settings, c)
-    await to_card_thread(
-        bot, session, settings, c, _("consult.adm_person_cancelled").format(number=num(c.id))
-    )
+    await _changed(callback, desk, c)
+    await to_card_thread(desk, c, _("consult.adm_person_cancelled").format(number=num(c.id)))
     await target(callback).answer(_("consult.cancelled").format(number=num(c.id)), reply_markup=main_menu())
 
 
@@ -228,37 +221,31 @@ async def command_while_typing(message: Message) -> None:
     await message.answer(_("consult.hint_command"))
 
 
-async def write_message(
-    message: Message, state: FSMContext, bot: Bot, session: AsyncSession, settings: Any
-) -> None:
+async def write_message(message: Message, state: FSMContext, desk: Desk) -> None:
     consultation_id = int((await state.get_data()).get("cid", 0))
-    await send_to_staff(message, state, bot, session, settings, consultation_id)
+    await send_to_staff(message, state, desk, consultation_id)
 
 
-async def reply_to_answer(
-    message: Message, link: Any, state: FSMContext, bot: Bot, session: AsyncSession, settings: Any
-) -> None:
+async def reply_to_answer(message: Message, link: Any, state: FSMContext, desk: Desk) -> None:
     if link.consultation_id is None:
         return
-    await send_to_staff(message, state, bot, session, settings, link.consultation_id)
+    await send_to_staff(message, state, desk, link.consultation_id)
 
 
 async def rate_ask(callback: CallbackQuery, callback_data: ConsultCb, session: AsyncSession) -> None:
     await _ask(callback, session, callback_data.id, "consult.rate_ask", kb.rating_keyboard)
 
 
-async def rate(
-    callback: CallbackQuery, callback_data: ConsultCb, bot: Bot, session: AsyncSession, settings: Any
-) -> None:
+async def rate(callback: CallbackQuery, callback_data: ConsultCb, desk: Desk) -> None:
     try:
         c = await svc.rate(
-            session, callback.from_user.id, callback_data.id, require_id(callback_data.v or "0")
+            desk.session, callback.from_user.id, callback_data.id, require_id(callback_data.v or "0")
         )
     except (DomainError, ValueError) as exc:
         text = error_text(exc) if isinstance(exc, DomainError) else _("common.stale_button")
         await callback.answer(text, show_alert=True)
         return
-    await _changed(callback, bot, session, settings, c)
+    await _changed(callback, desk, c)
     await target(callback).answer(
         _("consult.rated").format(stars="⭐" * (c.rating or 0)), reply_markup=kb.comment_keyboard(c.id)
     )
@@ -280,14 +267,12 @@ async def no_comment(callback: CallbackQuery) -> None:
     await settle_question(callback, _("consult.thanks"), main_menu())
 
 
-async def comment_text(
-    message: Message, state: FSMContext, bot: Bot, session: AsyncSession, settings: Any
-) -> None:
+async def comment_text(message: Message, state: FSMContext, desk: Desk) -> None:
     consultation_id = int((await state.get_data()).get("cid", 0))
-    comment = svc.comment(session, message.chat.id, consultation_id, message.text or "")
+    comment = svc.comment(desk.session, message.chat.id, consultation_id, message.text or "")
     if (c := await typed_outcome(message, state, comment, main_menu())) is None:
         return
-    await refresh_card(bot, session, settings, c.id)
+    await refresh_card(desk, c.id)
     await message.answer(_("consult.thanks"), reply_markup=main_menu())
 
 

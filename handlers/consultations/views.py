@@ -4,8 +4,9 @@ what a message carries (text, photo, document); who pressed, and a refusal shown
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
@@ -22,6 +23,8 @@ from services import dates
 from services.errors import DomainError
 from services.numbers import number
 from services.plural import plural
+
+T = TypeVar("T")
 
 TEXT_LIMIT = 3500
 
@@ -194,6 +197,15 @@ def mention(event: Message | CallbackQuery) -> str:
     user = event.from_user
     assert user is not None
     return f'<a href="tg://user?id={user.id}">{html.escape(user.first_name)}</a>'
+
+
+async def or_fail(event: CallbackQuery | Message, call: Awaitable[T]) -> T | None:
+    """What a staff action's service call returns, or None once its refusal is shown (``fail``)."""
+    try:
+        return await call
+    except DomainError as exc:
+        await fail(event, exc)
+        return None
 
 
 async def fail(event: CallbackQuery | Message, exc: DomainError) -> None:

@@ -18,6 +18,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
+from bot.desk import Desk
 from handlers.common import target
 
 PREVIEW = "_preview"
@@ -87,6 +88,10 @@ class FormContext:
     @property
     def settings(self) -> Any:
         return self.data.get("settings")
+
+    @property
+    def desk(self) -> Desk:
+        return self.data["desk"]
 
     @property
     def bot(self) -> Bot:
