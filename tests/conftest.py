@@ -243,6 +243,22 @@ async def max_api() -> AsyncIterator[FakeMax]:
     await server.stop()
 
 
+POLICY_CHANGES = "Добавили срок хранения данных гостей, записанных сотрудниками."
+
+
+@pytest.fixture
+async def after_policy_rise(
+    client: TgClient, database_url: str, db: Database, bot: Bot
+) -> AsyncIterator[TgClient]:
+    """``client``, registered under policy 1.0, as the same person talking to the bot after the policy rose
+    to 1.1 (its changes: POLICY_CHANGES): the same database, a dispatcher with the new settings."""
+    await register(client)
+    settings = make_settings(database_url, policy_version="1.1", policy_changes=POLICY_CHANGES)
+    dispatcher = create_dispatcher(settings, db, error_sink=[])
+    yield TgClient(dispatcher, bot, client.user.id)
+    await dispatcher.storage.close()
+
+
 async def open_consent(client: TgClient) -> None:
     """/start, then «Ещё» → «Зарегистрироваться»: looking around needs no consent, so a person who wants to
     register before acting finds it under «Ещё» (the consent text and its buttons are the last message)."""

@@ -6,12 +6,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.factory import create_dispatcher
 from db.models import ConsentLog, User
 from tests.client import TgClient
-from tests.conftest import make_settings, open_consent, register
-
-CHANGES = "Добавили срок хранения данных гостей, записанных сотрудниками."
+from tests.conftest import POLICY_CHANGES, open_consent, register
 
 
 async def consents(db: Any) -> list[tuple[str, str]]:
@@ -33,33 +30,27 @@ async def test_the_consent_text_names_the_legal_entity_as_operator(client: TgCli
 
 
 async def test_a_rise_of_the_policy_version_asks_again_until_agreed(
-    client: TgClient, database_url: str, db: Any, bot: Any
+    after_policy_rise: TgClient, db: Any
 ) -> None:
-    await register(client)
     assert await consents(db) == [("given", "1.0")]
-    settings = make_settings(database_url, policy_version="1.1", policy_changes=CHANGES)
-    dp = create_dispatcher(settings, db, error_sink=[])
-    person = TgClient(dp, bot, client.user.id)
-    try:
-        await person.send("/book")
-        assert CHANGES in person.last_text and "версия 1.1" in person.last_text
-        assert "✅ Даю согласие" in person.buttons()
-        await person.press_data("menu:my")  # any other action: asked again, nothing else
-        assert CHANGES in person.last_text
-        await person.send("/help")  # /help, /privacy and «О Центре» still work
-        assert CHANGES not in person.last_text and "/privacy" in person.all_text()
-        await person.send("/privacy")
-        assert "Ваши данные" in person.last_text
-        await person.press_data("menu:about")
-        assert CHANGES not in person.all_text()
-        await person.send("/book")
-        await person.press("Даю согласие")
-        assert "версию 1.1 записано" in person.last_text
-        assert await consents(db) == [("given", "1.0"), ("given", "1.1")]
-        await person.send("/book")
-        assert CHANGES not in person.all_text()
-    finally:
-        await dp.storage.close()
+    person = after_policy_rise
+    await person.send("/book")
+    assert POLICY_CHANGES in person.last_text and "версия 1.1" in person.last_text
+    assert "✅ Даю согласие" in person.buttons()
+    await person.press_data("menu:my")  # any other action: asked again, nothing else
+    assert POLICY_CHANGES in person.last_text
+    await person.send("/help")  # /help, /privacy and «О Центре» still work
+    assert POLICY_CHANGES not in person.last_text and "/privacy" in person.all_text()
+    await person.send("/privacy")
+    assert "Ваши данные" in person.last_text
+    await person.press_data("menu:about")
+    assert POLICY_CHANGES not in person.all_text()
+    await person.send("/book")
+    await person.press("Даю согласие")
+    assert "версию 1.1 записано" in person.last_text
+    assert await consents(db) == [("given", "1.0"), ("given", "1.1")]
+    await person.send("/book")
+    assert POLICY_CHANGES not in person.all_text()
 
 
 async def test_withdrawing_consent_is_recorded_and_erases(client: TgClient, db: Any) -> None:

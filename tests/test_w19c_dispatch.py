@@ -11,13 +11,10 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import CallbackQuery, Message
 
-from bot.factory import create_dispatcher
 from bot.propagation import FastDispatcher, FastRouter, speed_up
 from db.engine import Database
 from tests.client import TgClient
-from tests.conftest import REDIS_URL, make_settings, register
-
-CHANGES = "Добавили срок хранения данных гостей, записанных сотрудниками."
+from tests.conftest import POLICY_CHANGES, REDIS_URL, register
 
 
 def sqlite_only(db: Database) -> None:
@@ -82,23 +79,15 @@ async def test_a_stale_press_is_answered_from_memory_as_the_fallback_answers_it(
     assert early[0] != early[1], "each in their own language"
 
 
-async def test_a_stale_press_still_meets_the_consent_gate(
-    client: TgClient, database_url: str, db: Database, bot: Bot
-) -> None:
+async def test_a_stale_press_still_meets_the_consent_gate(after_policy_rise: TgClient, db: Database) -> None:
     sqlite_only(db)
-    await register(client)
-    settings = make_settings(database_url, policy_version="1.1", policy_changes=CHANGES)
-    dp = create_dispatcher(settings, db, error_sink=[])
-    person = TgClient(dp, bot, client.user.id)
-    try:
-        for _ in range(3):  # the first reads the last consent; the next ones find it in memory
-            await person.press_data("zzz:1")
-            assert CHANGES in person.last_text and not person.alerts()
-        await person.press("Даю согласие")
+    person = after_policy_rise
+    for _ in range(3):  # the first reads the last consent; the next ones find it in memory
         await person.press_data("zzz:1")
-        assert person.alerts() == [dp["i18n"].gettext("common.stale_button", locale="ru")]
-    finally:
-        await dp.storage.close()
+        assert POLICY_CHANGES in person.last_text and not person.alerts()
+    await person.press("Даю согласие")
+    await person.press_data("zzz:1")
+    assert person.alerts() == [person.dp["i18n"].gettext("common.stale_button", locale="ru")]
 
 
 async def test_an_unknown_person_pressing_a_stale_button_is_answered(

@@ -19,10 +19,19 @@ from tests.conftest import REDIS_URL
 
 
 @pytest.fixture
-def caches(db: Database) -> tuple[PersonCache, ConsentCache]:
+def sqlite_only(db: Database) -> None:
     if not db.is_sqlite or REDIS_URL:
         pytest.skip("the person and consent caches serve SQLite only")
-    return PersonCache(database=db), ConsentCache(db)
+
+
+@pytest.fixture
+def people(db: Database, sqlite_only: None) -> PersonCache:
+    return PersonCache(database=db)
+
+
+@pytest.fixture
+def consents(db: Database, sqlite_only: None) -> ConsentCache:
+    return ConsentCache(db)
 
 
 async def read_person(db: Database, people: PersonCache, tg_id: int) -> User | None:
@@ -65,9 +74,8 @@ async def rename(db: Database, tg_id: int, full_name: str) -> None:
 
 
 async def test_a_new_person_and_their_consent_are_cached_fresh_after_the_commit(
-    db: Database, caches: tuple[PersonCache, ConsentCache]
+    db: Database, people: PersonCache, consents: ConsentCache
 ) -> None:
-    people, consents = caches
     assert await read_person(db, people, 1) is None
     assert people.get(key(1)) is None  # "not known yet" is cached
     user = await consented(db, User(tg_id=1, messenger=messenger.current(), full_name="Анна"))
@@ -77,9 +85,8 @@ async def test_a_new_person_and_their_consent_are_cached_fresh_after_the_commit(
 
 
 async def test_another_persons_write_keeps_the_first_persons_entries(
-    db: Database, caches: tuple[PersonCache, ConsentCache]
+    db: Database, people: PersonCache, consents: ConsentCache
 ) -> None:
-    people, consents = caches
     await anna_and_boris_read(db, people)
     async with db.session() as s, write(s):
         two = await users_repo.by_tg_id(s, 2)
@@ -91,10 +98,7 @@ async def test_another_persons_write_keeps_the_first_persons_entries(
     assert consents.get(two.id) == LastConsent("given", "1.0")
 
 
-async def test_a_profile_edit_is_seen_by_the_next_update(
-    db: Database, caches: tuple[PersonCache, ConsentCache]
-) -> None:
-    people, _ = caches
+async def test_a_profile_edit_is_seen_by_the_next_update(db: Database, people: PersonCache) -> None:
     await added(db, User(tg_id=1, full_name="Анна", interest_topics=["a"]))
     assert (await read_person(db, people, 1)).full_name == "Анна"  # type: ignore[union-attr]
     async with db.session() as s, write(s):
@@ -106,18 +110,14 @@ async def test_a_profile_edit_is_seen_by_the_next_update(
     assert seen is not None and seen.full_name == "Анна Иванова" and seen.interest_topics == ["a", "b"]
 
 
-async def test_a_withdrawal_is_seen_at_once(db: Database, caches: tuple[PersonCache, ConsentCache]) -> None:
-    _, consents = caches
+async def test_a_withdrawal_is_seen_at_once(db: Database, consents: ConsentCache) -> None:
     user = await consented(db, User(tg_id=1))
     async with db.session() as s, write(s):
         s.add(ConsentLog(user_id=user.id, action="withdrawn", policy_version="1.0"))
     assert consents.get(user.id) == LastConsent("withdrawn", "1.0")
 
 
-async def test_core_and_text_writes_still_clear_the_whole_table(
-    db: Database, caches: tuple[PersonCache, ConsentCache]
-) -> None:
-    people, _ = caches
+async def test_core_and_text_writes_still_clear_the_whole_table(db: Database, people: PersonCache) -> None:
     await anna_and_boris_read(db, people)
     async with db.session() as s, write(s):
         await s.execute(update(User).where(User.tg_id == 1).values(full_name="Анна К."))
@@ -130,9 +130,8 @@ async def test_core_and_text_writes_still_clear_the_whole_table(
 
 
 async def test_an_update_of_an_uncached_persons_key_drops_the_cached_unknown(
-    db: Database, caches: tuple[PersonCache, ConsentCache]
+    db: Database, people: PersonCache
 ) -> None:
-    people, _ = caches
     await added(db, User(tg_id=7))
     assert await read_person(db, people, 8) is None  # 8 is not known yet (cached None)
     async with db.session() as s, write(s):
@@ -143,9 +142,8 @@ async def test_an_update_of_an_uncached_persons_key_drops_the_cached_unknown(
 
 
 async def test_a_reader_that_started_before_a_write_does_not_store_the_old_row(
-    db: Database, caches: tuple[PersonCache, ConsentCache]
+    db: Database, people: PersonCache
 ) -> None:
-    people, _ = caches
     await added(db, User(tg_id=1, full_name="Анна"))
     await read_person(db, people, 1)
     people.forget_rows([("key", key(1))])
@@ -158,9 +156,8 @@ async def test_a_reader_that_started_before_a_write_does_not_store_the_old_row(
 
 
 async def test_a_reader_between_the_statement_and_the_commit_does_not_keep_the_old_row(
-    db: Database, caches: tuple[PersonCache, ConsentCache]
+    db: Database, people: PersonCache
 ) -> None:
-    people, _ = caches
     await added(db, User(tg_id=1, full_name="Анна"))
     async with db.session() as s, write(s):
         user = await users_repo.by_tg_id(s, 1)
@@ -171,10 +168,7 @@ async def test_a_reader_between_the_statement_and_the_commit_does_not_keep_the_o
     assert (await read_person(db, people, 1)).full_name == "Анна Иванова"  # type: ignore[union-attr]
 
 
-async def test_a_rolled_back_write_leaves_nothing_stale(
-    db: Database, caches: tuple[PersonCache, ConsentCache]
-) -> None:
-    people, _ = caches
+async def test_a_rolled_back_write_leaves_nothing_stale(db: Database, people: PersonCache) -> None:
     await added(db, User(tg_id=1, full_name="Анна"))
     await read_person(db, people, 1)
     with pytest.raises(RuntimeError):
@@ -187,9 +181,7 @@ async def test_a_rolled_back_write_leaves_nothing_stale(
     assert (await read_person(db, people, 1)).full_name == "Анна"  # type: ignore[union-attr]
 
 
-async def test_a_cache_of_another_database_gets_no_write_through(
-    db: Database, caches: tuple[PersonCache, ConsentCache]
-) -> None:
+async def test_a_cache_of_another_database_gets_no_write_through(db: Database, sqlite_only: None) -> None:
     other = PersonCache(database=object())
     other.store(key(1), None, other.generation)
     await added(db, User(tg_id=1))
@@ -197,9 +189,8 @@ async def test_a_cache_of_another_database_gets_no_write_through(
 
 
 async def test_the_gate_does_not_keep_a_consent_from_a_snapshot_older_than_a_withdrawal(
-    db: Database, caches: tuple[PersonCache, ConsentCache]
+    db: Database, consents: ConsentCache
 ) -> None:
-    _, consents = caches
     user = await consented(db, User(tg_id=1))
     gate = ConsentGate("1.0", "", consents)
     async with db.session() as reader:
