@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot
-from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.ports import Translator
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,4 +21,4 @@ class Desk:
     bot: Bot
     session: AsyncSession
     settings: Any
-    i18n: I18n
+    i18n: Translator

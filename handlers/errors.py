@@ -101,7 +101,7 @@ class ErrorReporter:
         if settings is None or db is None:
             return self.admin_chat_id, None
         try:
-            return await error_target(bot, db, settings)
+            return await error_target(bot, db, settings, self.i18n)
         except Exception:  # the database may be what failed: the alert still goes to the admin chat
             log.warning("could not find the errors topic", exc_info=True)
             return settings.error_chat_id or self.admin_chat_id, None

@@ -17,9 +17,11 @@ from typing import Any
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db.base import utcnow
 from db.engine import Database
 from services import workspace as svc
@@ -48,38 +50,38 @@ async def is_forum(bot: Bot, session: AsyncSession, chat_id: int) -> bool:
     return forum
 
 
-async def thread_in(bot: Bot, session: AsyncSession, settings: Any, chat_id: int, feature: str) -> int | None:
+async def thread_in(desk: Desk, chat_id: int, feature: str) -> int | None:
     """The forum topic of ``feature`` in ``chat_id`` (None: the general thread, or not a forum)."""
-    mapping: dict[str, int] = settings.staff_forum_threads or {}
+    mapping: dict[str, int] = desk.settings.staff_forum_threads or {}
     if feature in mapping:
         return int(mapping[feature])
-    row = await svc.topic(session, feature)
+    row = await svc.topic(desk.session, feature)
     if row is not None and row.chat_id == chat_id and row.thread_id:
         return row.thread_id
-    if not settings.staff_forum_create or not await is_forum(bot, session, chat_id):
+    if not desk.settings.staff_forum_create or not await is_forum(desk.bot, desk.session, chat_id):
         return None
     now = utcnow()
     if row is not None and row.chat_id == chat_id and row.checked_at and now - row.checked_at < FORUM_RECHECK:
         return None  # creating it failed a moment ago (no right?): not again on every card
-    name = _(f"staff.topic.{feature}", locale=settings.default_locale)
+    name = _(f"staff.topic.{feature}", locale=desk.settings.default_locale)
     try:
-        created = await bot.create_forum_topic(chat_id, name=name)
+        created = await desk.bot.create_forum_topic(chat_id, name=name)
     except Exception:  # no «Manage topics» right, or not a forum after all: logged, never fatal
         log.warning("could not create the forum topic %r in the admin chat", feature, exc_info=True)
-        await svc.remember(session, feature, chat_id, thread_id=None, checked_at=now)
+        await svc.remember(desk.session, feature, chat_id, thread_id=None, checked_at=now)
         return None
-    await svc.remember(session, feature, chat_id, thread_id=created.message_thread_id, checked_at=now)
+    await svc.remember(desk.session, feature, chat_id, thread_id=created.message_thread_id, checked_at=now)
     return created.message_thread_id
 
 
-async def staff_thread(bot: Bot, session: AsyncSession, settings: Any, feature: str) -> int | None:
+async def staff_thread(desk: Desk, feature: str) -> int | None:
     """The admin chat's forum topic for ``feature``'s cards (None: the general thread)."""
-    if settings.admin_chat_id is None:
+    if desk.settings.admin_chat_id is None:
         return None
-    return await thread_in(bot, session, settings, settings.admin_chat_id, feature)
+    return await thread_in(desk, desk.settings.admin_chat_id, feature)
 
 
-async def error_target(bot: Bot, db: Database, settings: Any) -> tuple[int | None, int | None]:
+async def error_target(bot: Bot, db: Database, settings: Any, i18n: I18n) -> tuple[int | None, int | None]:
     """Where a technical error alert goes: (chat, thread). ERROR_CHAT_ID wins; else the admin chat's
     «errors» topic (the general thread when the admin chat is not a forum)."""
     if settings.error_chat_id is not None:
@@ -87,7 +89,7 @@ async def error_target(bot: Bot, db: Database, settings: Any) -> tuple[int | Non
     if settings.admin_chat_id is None:
         return None, None
     async with db.session() as session:
-        return settings.admin_chat_id, await staff_thread(bot, session, settings, "errors")
+        return settings.admin_chat_id, await staff_thread(Desk(bot, session, settings, i18n), "errors")
 
 
 # --- the pinned count -----------------------------------------------------------------------------
@@ -97,42 +99,42 @@ def pin_text(count: int) -> str:
     return _("staff.pin").format(count=count)
 
 
-async def refresh_pin(
-    bot: Bot, session: AsyncSession, settings: Any, markup: InlineKeyboardMarkup | None = None
-) -> int:
+async def refresh_pin(desk: Desk, markup: InlineKeyboardMarkup | None = None) -> int:
     """Keep the pinned «📥 Ждут ответа (N)» message in the admin chat up to date; returns N. Posting
     and pinning need rights the bot may lack: a failure is logged, never raised."""
-    count = await svc.waiting_count(session)
-    chat_id = settings.admin_chat_id
+    count = await svc.waiting_count(desk.session)
+    chat_id = desk.settings.admin_chat_id
     if chat_id is None:
         return count
-    row = await svc.topic(session, PIN)
+    row = await svc.topic(desk.session, PIN)
     if row is not None and row.chat_id == chat_id and row.message_id and row.value == count:
         return count
     text = pin_text(count)
     if row is not None and row.chat_id == chat_id and row.message_id:
         try:
-            await bot.edit_message_text(
+            await desk.bot.edit_message_text(
                 text=text, chat_id=chat_id, message_id=row.message_id, reply_markup=markup
             )
-            await svc.remember(session, PIN, chat_id, value=count, checked_at=utcnow())
+            await svc.remember(desk.session, PIN, chat_id, value=count, checked_at=utcnow())
             return count
         except TelegramBadRequest as exc:
             if "not modified" in str(exc):
-                await svc.remember(session, PIN, chat_id, value=count, checked_at=utcnow())
+                await svc.remember(desk.session, PIN, chat_id, value=count, checked_at=utcnow())
                 return count
             log.info("the pinned count is gone (%s): posting it again", exc)
         except TelegramAPIError:
             log.warning("could not update the pinned count", exc_info=True)
             return count
     try:
-        sent = await bot.send_message(chat_id, text, reply_markup=markup, disable_notification=True)
+        sent = await desk.bot.send_message(chat_id, text, reply_markup=markup, disable_notification=True)
     except TelegramAPIError:
         log.warning("could not post the pinned count", exc_info=True)
         return count
-    await svc.remember(session, PIN, chat_id, message_id=sent.message_id, value=count, checked_at=utcnow())
+    await svc.remember(
+        desk.session, PIN, chat_id, message_id=sent.message_id, value=count, checked_at=utcnow()
+    )
     try:
-        await bot.pin_chat_message(chat_id, sent.message_id, disable_notification=True)
+        await desk.bot.pin_chat_message(chat_id, sent.message_id, disable_notification=True)
     except TelegramAPIError:
         log.warning(
             "could not pin the count in the admin chat (the bot needs the right to pin)", exc_info=True
@@ -140,18 +142,18 @@ async def refresh_pin(
     return count
 
 
-async def pin_after_decision(bot: Bot, session: AsyncSession, settings: Any) -> None:
+async def pin_after_decision(desk: Desk) -> None:
     """Right after a staff decision: the pinned count follows at once (the minute job is the backstop).
     Only a count already posted is edited here — posting and pinning a new one is the job's and
     /inbox's — and nothing is sent when the count did not change. A failure is logged, never raised."""
-    chat_id = settings.admin_chat_id
+    chat_id = desk.settings.admin_chat_id
     if chat_id is None:
         return
     try:
-        row = await svc.topic(session, PIN)
+        row = await svc.topic(desk.session, PIN)
         if row is None or row.chat_id != chat_id or not row.message_id:
             return
-        await refresh_pin(bot, session, settings)
+        await refresh_pin(desk)
     except Exception:  # the decision is made and told; the job brings the count up to date
         log.warning("could not update the pinned count after a decision", exc_info=True)
 

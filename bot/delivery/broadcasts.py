@@ -51,6 +51,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy import func, or_, select, update
 
+from bot.desk import Desk
 from db.base import utcnow
 from db.engine import Database, write
 from db.messenger import TELEGRAM
@@ -706,7 +707,7 @@ class BroadcastSender:
         try:
             async with self.db.session() as session:
                 with self.i18n.context(), self.i18n.use_locale(self.locale):
-                    return await staff_thread(self.bot, session, self.settings, "broadcasts")
+                    return await staff_thread(Desk(self.bot, session, self.settings, self.i18n), "broadcasts")
         except Exception:
             log.warning("could not find the broadcasts topic", exc_info=True)
             return None

@@ -24,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 from bot.delivery.telegram import TelegramNotifier
+from bot.desk import Desk
 from bot.leases import every, once
 from db.base import utcnow
 from db.engine import Database
@@ -271,7 +272,7 @@ async def run_staff_pin(bot: Bot, db: Database, i18n: Translator, settings: Sett
     try:
         async with db.session() as session:
             with i18n.context(), i18n.use_locale(settings.default_locale):
-                await refresh_pin(bot, session, settings)
+                await refresh_pin(Desk(bot, session, settings, i18n))
     except Exception:
         log.exception("could not update the pinned count")
 

@@ -4,16 +4,14 @@ line a button to its card, with who took it), the pinned count the bot keeps up 
 
 from __future__ import annotations
 
-from typing import Any
-
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db.base import utcnow
 from handlers.booking.views import card_keyboard as booking_card_keyboard
 from handlers.booking.views import staff_card as booking_card
@@ -57,9 +55,9 @@ def button_label(item: svc.Waiting) -> str:
     return f"{item.number} · {title}"
 
 
-async def send_inbox(message: Message, bot: Bot, session: AsyncSession, settings: Any) -> None:
-    items = await svc.inbox(session)
-    count = await refresh_pin(bot, session, settings)
+async def send_inbox(message: Message, desk: Desk) -> None:
+    items = await svc.inbox(desk.session)
+    count = await refresh_pin(desk)
     if not items:
         await message.answer(_("staff.inbox.empty"))
         return
@@ -81,13 +79,13 @@ async def show_menu(callback: CallbackQuery, session: AsyncSession) -> None:
     await target(callback).answer(_("admin.menu"), reply_markup=admin_menu(await svc.waiting_count(session)))
 
 
-async def cmd_inbox(message: Message, bot: Bot, session: AsyncSession, settings: Any) -> None:
-    await send_inbox(message, bot, session, settings)
+async def cmd_inbox(message: Message, desk: Desk) -> None:
+    await send_inbox(message, desk)
 
 
-async def btn_inbox(callback: CallbackQuery, bot: Bot, session: AsyncSession, settings: Any) -> None:
+async def btn_inbox(callback: CallbackQuery, desk: Desk) -> None:
     await callback.answer()
-    await send_inbox(target(callback), bot, session, settings)
+    await send_inbox(target(callback), desk)
 
 
 async def btn_more(callback: CallbackQuery) -> None:
@@ -95,47 +93,43 @@ async def btn_more(callback: CallbackQuery) -> None:
     await target(callback).answer(_("staff.more_title"), reply_markup=more_menu())
 
 
-async def cmd_find(
-    message: Message, command: CommandObject, bot: Bot, session: AsyncSession, settings: Any, i18n: I18n
-) -> None:
+async def cmd_find(message: Message, command: CommandObject, desk: Desk) -> None:
     parsed = numbers.parse(command.args)
     if parsed is None:
         await message.reply(_("staff.find.usage"))
         return
     kind, ident = parsed
-    item = await svc.find(session, kind, ident)
+    item = await svc.find(desk.session, kind, ident)
     if item is None:
         await message.reply(_("staff.find.none").format(number=numbers.number(kind, ident)))
         return
-    if await open_card(message, item, bot, session, settings, i18n):
+    if await open_card(message, item, desk):
         return
     data = open_data(item)
     markup = inbox_keyboard([(button_label(item), data)]) if data is not None else None
     await message.reply(waiting_line(item, utcnow()), reply_markup=markup)
 
 
-async def open_card(
-    message: Message, item: svc.Waiting, bot: Bot, session: AsyncSession, settings: Any, i18n: I18n
-) -> bool:
+async def open_card(message: Message, item: svc.Waiting, desk: Desk) -> bool:
     """The staff card itself, with its buttons, where /find was typed (False: this kind has none here;
     the line and a button to it are shown instead)."""
     thread = message.message_thread_id if message.is_topic_message else None
     if item.kind == "consultation":
-        data = await consultations_service.card(session, item.id)
-        text = consultation_card_text(data, settings)
+        data = await consultations_service.card(desk.session, item.id)
+        text = consultation_card_text(data, desk.settings)
         await message.reply(text, reply_markup=consultation_card_markup(data.consultation))
         return True
     if item.kind == "booking":
-        booking, resource, user = await booking_service.get_booking(session, item.id)
+        booking, resource, user = await booking_service.get_booking(desk.session, item.id)
         await message.reply(
-            booking_card(booking, resource, user, settings), reply_markup=booking_card_keyboard(booking)
+            booking_card(booking, resource, user, desk.settings), reply_markup=booking_card_keyboard(booking)
         )
         return True
     if item.kind == "idea":
-        idea = await ideas_service.get(session, item.id)
+        idea = await ideas_service.get(desk.session, item.id)
         if idea is None:
             return False
-        await send_idea_card(bot, session, settings, i18n, idea, chat_id=message.chat.id, thread=thread)
+        await send_idea_card(desk, idea, chat_id=message.chat.id, thread=thread)
         return True
     return False
 

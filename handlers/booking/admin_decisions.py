@@ -12,11 +12,11 @@ from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db.models import BookingStatus, User
 from handlers.booking.views import alerted, err, fmt_when, num, send_confirmation, staff_card
 from handlers.common import target
@@ -28,11 +28,12 @@ from keyboards.admin import ReasonAction, ReasonCb, reasons_keyboard
 from keyboards.booking import Staff, StaffBk
 from services import booking as svc
 from services.errors import DomainError
+from services.ports import Translator
 
 log = logging.getLogger(__name__)
 
 
-async def tell_person(bot: Bot, i18n: I18n, user: User | None, text_of: Callable[[], str]) -> bool:
+async def tell_person(bot: Bot, i18n: Translator, user: User | None, text_of: Callable[[], str]) -> bool:
     """Send the person a message in their own language; False if it could not be delivered."""
     if user is None or user.tg_id is None:
         return False
@@ -72,33 +73,28 @@ async def update_card(
         await drop_buttons(bot, chat_id, message_id)  # a card with a caption or too old: buttons at least
 
 
-async def approve(
-    callback: CallbackQuery,
-    callback_data: StaffBk,
-    session: AsyncSession,
-    settings: Any,
-    bot: Bot,
-    i18n: I18n,
-) -> None:
-    decided = svc.decide(session, callback_data.id, callback.from_user.id, approve=True, tz=settings.tz)
+async def approve(callback: CallbackQuery, callback_data: StaffBk, desk: Desk) -> None:
+    decided = svc.decide(
+        desk.session, callback_data.id, callback.from_user.id, approve=True, tz=desk.settings.tz
+    )
     if (changed := await alerted(callback, decided)) is None:
         return
     await callback.answer(_("booking.adm_approved_short"))
     card = target(callback)
-    acted = acted_line("staff.acted.approved", callback.from_user.full_name, settings)
-    await update_card(bot, card.chat.id, card.message_id, changed, settings, acted)
+    acted = acted_line("staff.acted.approved", callback.from_user.full_name, desk.settings)
+    await update_card(desk.bot, card.chat.id, card.message_id, changed, desk.settings, acted)
     user = changed.user
     delivered = False
     if user is not None and user.tg_id is not None:
-        with i18n.use_locale(user.language or i18n.default_locale):
+        with desk.i18n.use_locale(user.language or desk.i18n.default_locale):
             try:
                 await send_confirmation(
-                    bot_for(user.messenger, bot),
+                    bot_for(user.messenger, desk.bot),
                     user.tg_id,
                     changed.booking,
                     changed.resource,
                     user,
-                    settings,
+                    desk.settings,
                 )
                 delivered = True
             except TelegramAPIError:
@@ -109,7 +105,7 @@ async def approve(
         )
         + ("" if delivered else "\n" + _("booking.adm_not_delivered"))
     )
-    await pin_after_decision(bot, session, settings)
+    await pin_after_decision(desk)
 
 
 REJECT, CANCEL = "bk_rej", "bk_cx"
@@ -146,19 +142,19 @@ async def ask_reason(callback: CallbackQuery, callback_data: StaffBk, session: A
     )
 
 
-async def reason_picked(callback: CallbackQuery, callback_data: ReasonCb, **data: Any) -> None:
+async def reason_picked(callback: CallbackQuery, callback_data: ReasonCb, desk: Desk) -> None:
     code, presets = callback_data.f, PRESETS.get(callback_data.f, [])
     if callback_data.r >= len(presets):
         await callback.answer(_("common.stale_button"), show_alert=True)
         return
-    if not await _decidable(callback, data["session"], callback_data.id, code):
+    if not await _decidable(callback, desk.session, callback_data.id, code):
         return
     await callback.answer()
-    reason = _(presets[callback_data.r], locale=data["settings"].default_locale)
+    reason = _(presets[callback_data.r], locale=desk.settings.default_locale)
     card = target(callback)
-    await drop_buttons(data["bot"], card.chat.id, card.message_id)
+    await drop_buttons(desk.bot, card.chat.id, card.message_id)
     await decide_with_reason(
-        card, callback.from_user, code, callback_data.id, reason, callback_data.c or None, data
+        card, callback.from_user, code, callback_data.id, reason, callback_data.c or None, desk
     )
 
 
@@ -175,7 +171,7 @@ async def reason_own(
     )
 
 
-async def reason_replied(message: Message, reply_for: dict[str, Any], state: FSMContext, **data: Any) -> None:
+async def reason_replied(message: Message, reply_for: dict[str, Any], state: FSMContext, desk: Desk) -> None:
     """The reason, given as a reply to the bot's prompt (never an ordinary message in the chat)."""
     assert message.from_user is not None
     if not message.text:
@@ -183,22 +179,14 @@ async def reason_replied(message: Message, reply_for: dict[str, Any], state: FSM
         return
     await state.clear()
     code, booking_id, card_id = reply_for["f"], int(reply_for["id"]), reply_for.get("card")
-    await decide_with_reason(message, message.from_user, code, booking_id, message.text, card_id, data)
+    await decide_with_reason(message, message.from_user, code, booking_id, message.text, card_id, desk)
 
 
 async def decide_with_reason(
-    where: Message,
-    staff_user: Any,
-    code: str,
-    booking_id: int,
-    reason: str,
-    card_id: int | None,
-    data: dict[str, Any],
+    where: Message, staff_user: Any, code: str, booking_id: int, reason: str, card_id: int | None, desk: Desk
 ) -> None:
-    """The decision with its reason: the booking changed, the card updated, the person told, staff told.
-    ``data`` is the handler's (the session, settings, bot and i18n are taken from it)."""
-    session: AsyncSession = data["session"]
-    settings, bot, i18n = data["settings"], data["bot"], data["i18n"]
+    """The decision with its reason: the booking changed, the card updated, the person told, staff told."""
+    session, settings, bot = desk.session, desk.settings, desk.bot
     rejecting = code == REJECT
     try:
         if rejecting:
@@ -217,7 +205,7 @@ async def decide_with_reason(
     booking, resource, user = changed.booking, changed.resource, changed.user
     delivered = await tell_person(
         bot,
-        i18n,
+        desk.i18n,
         user,
         lambda: _("booking.rejected" if rejecting else "booking.cancelled_by_staff").format(
             resource=hd.quote(resource.title(user.language if user else None)),
@@ -233,18 +221,18 @@ async def decide_with_reason(
     elif not delivered:
         text += "\n" + _("booking.adm_not_delivered")
     await where.answer(text)
-    await pin_after_decision(bot, session, settings)
+    await pin_after_decision(desk)
 
 
-async def no_show(
-    callback: CallbackQuery, callback_data: StaffBk, session: AsyncSession, settings: Any, bot: Bot
-) -> None:
-    marked = svc.mark_no_show(session, callback_data.id, callback.from_user.id)
+async def no_show(callback: CallbackQuery, callback_data: StaffBk, desk: Desk) -> None:
+    marked = svc.mark_no_show(desk.session, callback_data.id, callback.from_user.id)
     if (changed := await alerted(callback, marked)) is None:
         return
     await callback.answer(_("booking.adm_no_show_done").format(id=num(changed.booking.id)), show_alert=True)
-    acted = acted_line("staff.acted.no_show", callback.from_user.full_name, settings)
-    await update_card(bot, target(callback).chat.id, target(callback).message_id, changed, settings, acted)
+    acted = acted_line("staff.acted.no_show", callback.from_user.full_name, desk.settings)
+    await update_card(
+        desk.bot, target(callback).chat.id, target(callback).message_id, changed, desk.settings, acted
+    )
 
 
 def register(router: Router) -> None:

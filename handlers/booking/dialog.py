@@ -8,14 +8,14 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db.models import Booking, BookingStatus, Resource, User
 from handlers import forms
 from handlers.booking.views import (
@@ -208,18 +208,16 @@ async def confirms(ctx: FormContext) -> list[tuple[str, str]]:
     return [("booking.btn_request" if (await resource_of(ctx)).needs_approval else "booking.btn_book", "")]
 
 
-async def notify_staff_request(
-    bot: Bot, session: AsyncSession, settings: Any, booking: Booking, resource: Resource, user: User
-) -> None:
+async def notify_staff_request(desk: Desk, booking: Booking, resource: Resource, user: User) -> None:
     """A pending request: a card with «Подтвердить» / «Отклонить» in the admin chat (its «Бронирования»
     topic when the chat is a forum)."""
-    if settings.admin_chat_id is None:
+    if desk.settings.admin_chat_id is None:
         return
-    thread = await staff_thread(bot, session, settings, "bookings")
+    thread = await staff_thread(desk, "bookings")
     try:
-        await bot.send_message(
-            settings.admin_chat_id,
-            _("booking.adm_new_request") + "\n\n" + staff_card(booking, resource, user, settings),
+        await desk.bot.send_message(
+            desk.settings.admin_chat_id,
+            _("booking.adm_new_request") + "\n\n" + staff_card(booking, resource, user, desk.settings),
             reply_markup=request_keyboard(booking),
             message_thread_id=thread,
         )
@@ -254,7 +252,7 @@ async def book(ctx: FormContext) -> str | None:
         _("booking.requested") + "\n\n" + summary(booking, resource, user, settings),
         reply_markup=kb.booking_keyboard(booking.id),
     )
-    await notify_staff_request(ctx.bot, ctx.session, settings, booking, resource, user)
+    await notify_staff_request(ctx.desk, booking, resource, user)
     return None
 
 

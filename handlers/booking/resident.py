@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db.models import Booking, BookingStatus, Resource, User
 from handlers.booking.views import err, fmt_when, ics_file, num, resource_title, status_text, summary
 from handlers.common import screen_anew, target
@@ -92,38 +93,29 @@ async def ask_cancel(
     )
 
 
-async def do_cancel(
-    callback: CallbackQuery,
-    callback_data: BookingAction,
-    session: AsyncSession,
-    user: User,
-    settings: Any,
-    bot: Bot,
-) -> None:
+async def do_cancel(callback: CallbackQuery, callback_data: BookingAction, user: User, desk: Desk) -> None:
     try:
-        changed = await svc.cancel_own(session, callback_data.id, user.id)
+        changed = await svc.cancel_own(desk.session, callback_data.id, user.id)
     except DomainError as error:
-        await session.refresh(user)
+        await desk.session.refresh(user)
         await callback.answer(err(error), show_alert=True)
         return
     await callback.answer(_("booking.cancelled_short"))
     await target(callback).answer(
-        _("booking.cancelled") + "\n\n" + summary(changed.booking, changed.resource, user, settings)
+        _("booking.cancelled") + "\n\n" + summary(changed.booking, changed.resource, user, desk.settings)
     )
-    if changed.resource.needs_approval and settings.admin_chat_id is not None:
-        await _tell_staff(bot, session, settings, changed.booking, changed.resource)
+    if changed.resource.needs_approval and desk.settings.admin_chat_id is not None:
+        await _tell_staff(desk, changed.booking, changed.resource)
 
 
-async def _tell_staff(
-    bot: Bot, session: AsyncSession, settings: Any, booking: Booking, resource: Resource
-) -> None:
+async def _tell_staff(desk: Desk, booking: Booking, resource: Resource) -> None:
     """A request staff had to approve was cancelled by its owner: a line in the admin chat."""
     text = _("booking.adm_cancelled_by_person").format(
-        id=num(booking.id), resource=hd.quote(resource.name), when=fmt_when(booking, settings)
+        id=num(booking.id), resource=hd.quote(resource.name), when=fmt_when(booking, desk.settings)
     )
-    thread = await staff_thread(bot, session, settings, "bookings")
+    thread = await staff_thread(desk, "bookings")
     try:
-        await bot.send_message(settings.admin_chat_id, text, message_thread_id=thread)
+        await desk.bot.send_message(desk.settings.admin_chat_id, text, message_thread_id=thread)
     except TelegramAPIError:
         log.warning("could not tell staff about cancelled booking %s", booking.id, exc_info=True)
 
@@ -144,21 +136,14 @@ async def coming(
     await callback.answer(_("booking.see_you"), show_alert=True)
 
 
-async def calendar(
-    callback: CallbackQuery,
-    callback_data: BookingAction,
-    session: AsyncSession,
-    user: User,
-    settings: Any,
-    bot: Bot,
-) -> None:
+async def calendar(callback: CallbackQuery, callback_data: BookingAction, user: User, desk: Desk) -> None:
     """«📆 В календарь»: the booking's .ics, only to its owner and while it is confirmed and ahead."""
-    found = await _own_ahead(callback, session, user, callback_data.id, (BookingStatus.CONFIRMED,))
+    found = await _own_ahead(callback, desk.session, user, callback_data.id, (BookingStatus.CONFIRMED,))
     if found is None:
         return
     booking, resource = found
     await target(callback).answer_document(
-        ics_file(booking, resource, user, settings, bot.id), caption=_("flows.calendar_caption")
+        ics_file(booking, resource, user, desk.settings, desk.bot.id), caption=_("flows.calendar_caption")
     )
 
 

@@ -126,11 +126,7 @@ async def send_topics(message: Message, session: AsyncSession) -> None:
 # --- card buttons ----------------------------------------------------------------------------------------
 
 
-async def take(
-    callback: CallbackQuery,
-    callback_data: ConsultAdmCb,
-    desk: Desk,
-) -> None:
+async def take(callback: CallbackQuery, callback_data: ConsultAdmCb, desk: Desk) -> None:
     try:
         c, changed = await svc.take(
             desk.session, callback_data.id, callback.from_user.id, staff_name(callback)
@@ -181,11 +177,7 @@ async def close_ask(callback: CallbackQuery, callback_data: ConsultAdmCb, sessio
     await callback.message.edit_reply_markup(reply_markup=kb.outcome_keyboard(c.id, svc.OUTCOMES))
 
 
-async def close(
-    callback: CallbackQuery,
-    callback_data: ConsultAdmCb,
-    desk: Desk,
-) -> None:
+async def close(callback: CallbackQuery, callback_data: ConsultAdmCb, desk: Desk) -> None:
     try:
         c = await svc.close(
             desk.session, callback_data.id, callback.from_user.id, staff_name(callback), callback_data.v
@@ -207,7 +199,7 @@ async def close(
 
     delivered = await send_to_person(desk, await _person(desk.session, c), render)
     await notify_undelivered(desk, c, delivered)
-    await pin_after_decision(desk.bot, desk.session, desk.settings)
+    await pin_after_decision(desk)
 
 
 async def contact(callback: CallbackQuery, callback_data: ConsultAdmCb, session: AsyncSession) -> None:

@@ -48,14 +48,14 @@ async def thread_for(desk: Desk, topic: ConsultationTopic | None) -> int | None:
         if key in mapping:
             return int(mapping[key])
     if topic is None or not desk.settings.consult_forum_create:
-        return await staff_thread(desk.bot, desk.session, desk.settings, "consultations")
+        return await staff_thread(desk, "consultations")
     if topic.thread_id:
         return topic.thread_id
     try:
         forum_topic = await desk.bot.create_forum_topic(desk.settings.admin_chat_id, name=topic.title[:128])
     except TelegramAPIError:
         log.warning("could not create a forum topic for consultation topic %s", topic.code, exc_info=True)
-        return await staff_thread(desk.bot, desk.session, desk.settings, "consultations")
+        return await staff_thread(desk, "consultations")
     await svc.set_topic_thread(desk.session, topic.id, forum_topic.message_thread_id)
     topic.thread_id = forum_topic.message_thread_id
     return forum_topic.message_thread_id

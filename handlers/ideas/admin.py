@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, User
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from handlers.common import error_text, target
 from handlers.ideas.views import refresh_card, send_card, status_label
 from handlers.pressed import found_or_alert
@@ -85,22 +85,15 @@ async def btn_queue(callback: CallbackQuery, session: AsyncSession) -> None:
     await show_queue(target(callback), session)
 
 
-async def btn_card(
-    callback: CallbackQuery,
-    callback_data: IdeaQueueCb,
-    session: AsyncSession,
-    settings: Any,
-    i18n: I18n,
-    bot: Bot,
-) -> None:
+async def btn_card(callback: CallbackQuery, callback_data: IdeaQueueCb, desk: Desk) -> None:
     idea = await found_or_alert(
-        callback, await ideas_service.get(session, callback_data.id), "ideas.not_found"
+        callback, await ideas_service.get(desk.session, callback_data.id), "ideas.not_found"
     )
     if idea is None:
         return
     where = target(callback)
     thread = where.message_thread_id if where.is_topic_message else None
-    await send_card(bot, session, settings, i18n, idea, chat_id=where.chat.id, thread=thread)
+    await send_card(desk, idea, chat_id=where.chat.id, thread=thread)
 
 
 REVISE, REJECT = "id_rev", "id_rej"
@@ -136,38 +129,33 @@ async def _ask_comment(
 
 
 async def btn_action(
-    callback: CallbackQuery,
-    callback_data: IdeaStaffCb,
-    state: FSMContext,
-    session: AsyncSession,
-    settings: Any,
-    bot: Bot,
+    callback: CallbackQuery, callback_data: IdeaStaffCb, state: FSMContext, desk: Desk
 ) -> None:
     action = ACTION_OF[callback_data.action]
     if action in NEEDS_COMMENT:
-        await _ask_comment(callback, callback_data.id, action, state, session)
+        await _ask_comment(callback, callback_data.id, action, state, desk.session)
         return
     try:
-        idea = await ideas_service.moderate(session, callback_data.id, action, callback.from_user.id)
+        idea = await ideas_service.moderate(desk.session, callback_data.id, action, callback.from_user.id)
     except DomainError as exc:
         await callback.answer(_failure(exc), show_alert=True)
         return
     await callback.answer(_(f"ideas.admin.done_{action}").format(id=number("idea", idea.id)))
-    acted = acted_line(ACTED_KEY[action], callback.from_user.full_name, settings)
-    await refresh_card(bot, session, target(callback).chat.id, target(callback).message_id, idea, acted)
-    await pin_after_decision(bot, session, settings)
+    acted = acted_line(ACTED_KEY[action], callback.from_user.full_name, desk.settings)
+    await refresh_card(
+        desk.bot, desk.session, target(callback).chat.id, target(callback).message_id, idea, acted
+    )
+    await pin_after_decision(desk)
 
 
-async def reason_picked(
-    callback: CallbackQuery, callback_data: ReasonCb, session: AsyncSession, settings: Any, bot: Bot
-) -> None:
+async def reason_picked(callback: CallbackQuery, callback_data: ReasonCb, desk: Desk) -> None:
     if callback_data.r >= len(REJECT_PRESETS):
         await callback.answer(_("common.stale_button"), show_alert=True)
         return
-    if await _still_open(callback, session, callback_data.id, "reject") is None:
+    if await _still_open(callback, desk.session, callback_data.id, "reject") is None:
         return
     await callback.answer()
-    comment = _(REJECT_PRESETS[callback_data.r], locale=settings.default_locale)
+    comment = _(REJECT_PRESETS[callback_data.r], locale=desk.settings.default_locale)
     try:
         await target(callback).edit_reply_markup(reply_markup=None)
     except TelegramAPIError:
@@ -179,9 +167,7 @@ async def reason_picked(
         callback_data.id,
         comment,
         callback_data.c,
-        session,
-        settings,
-        bot,
+        desk,
     )
 
 
@@ -198,26 +184,18 @@ async def reason_own(
 
 
 async def _decide(
-    where: Message,
-    staff: User,
-    action: str,
-    idea_id: int,
-    comment: str,
-    card_id: int | None,
-    session: AsyncSession,
-    settings: Any,
-    bot: Bot,
+    where: Message, staff: User, action: str, idea_id: int, comment: str, card_id: int | None, desk: Desk
 ) -> None:
     try:
-        idea = await ideas_service.moderate(session, idea_id, action, staff.id, comment)
+        idea = await ideas_service.moderate(desk.session, idea_id, action, staff.id, comment)
     except DomainError as exc:
         await where.answer(_failure(exc))
         return
     await where.answer(_(f"ideas.admin.done_{action}").format(id=number("idea", idea.id)))
     if card_id:
-        acted = acted_line(ACTED_KEY[action], staff.full_name, settings)
-        await refresh_card(bot, session, where.chat.id, card_id, idea, acted)
-    await pin_after_decision(bot, session, settings)
+        acted = acted_line(ACTED_KEY[action], staff.full_name, desk.settings)
+        await refresh_card(desk.bot, desk.session, where.chat.id, card_id, idea, acted)
+    await pin_after_decision(desk)
 
 
 async def cancel_comment(message: Message, state: FSMContext) -> None:
@@ -225,14 +203,7 @@ async def cancel_comment(message: Message, state: FSMContext) -> None:
     await message.answer(_("ideas.admin.comment_cancelled"))
 
 
-async def comment_replied(
-    message: Message,
-    reply_for: dict[str, Any],
-    state: FSMContext,
-    session: AsyncSession,
-    settings: Any,
-    bot: Bot,
-) -> None:
+async def comment_replied(message: Message, reply_for: dict[str, Any], state: FSMContext, desk: Desk) -> None:
     """The comment or reason, given as a reply to the bot's prompt (never an ordinary message)."""
     assert message.from_user is not None
     try:
@@ -249,9 +220,7 @@ async def comment_replied(
         int(reply_for["id"]),
         comment,
         reply_for.get("card"),
-        session,
-        settings,
-        bot,
+        desk,
     )
 
 

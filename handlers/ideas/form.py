@@ -47,7 +47,7 @@ async def _submit(ctx: FormContext) -> None:
     await drop_draft(ctx.state)
     key = "ideas.resubmitted" if idea_id else "ideas.submitted"
     await ctx.message.answer(_(key).format(title=hd.quote(idea.title)), reply_markup=menu_for(ctx.user))
-    await send_card(ctx.bot, ctx.session, ctx.settings, ctx.data["i18n"], idea, resubmitted=bool(idea_id))
+    await send_card(ctx.desk, idea, resubmitted=bool(idea_id))
 
 
 IDEA = Form(

@@ -6,16 +6,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db.models import Idea, IdeaStatus, User
 from handlers.common import PUBLIC, acknowledge, error_text, or_alert, target
 from handlers.ideas.draft import has_content, load_draft, resume_at
@@ -217,49 +217,39 @@ def _back_of(callback: CallbackQuery) -> IdeasListCb | None:
 
 
 async def _support(
-    callback: CallbackQuery,
-    session: AsyncSession,
-    user: User,
-    settings: Any,
-    i18n: I18n,
-    bot: Bot,
-    idea_id: int,
+    callback: CallbackQuery, user: User, desk: Desk, idea_id: int
 ) -> ideas_service.SupportResult | None:
     """The support counted and told in an alert (the staff told when it reaches the threshold), or
     None once the refusal is shown."""
     try:
         result = await ideas_service.support(
-            session,
+            desk.session,
             idea_id,
             user,
-            milestones=settings.ideas_support_milestones,
-            threshold=settings.ideas_support_threshold,
+            milestones=desk.settings.ideas_support_milestones,
+            threshold=desk.settings.ideas_support_threshold,
         )
     except DomainError as exc:
         await callback.answer(error_text(exc), show_alert=True)
         return None
     await callback.answer(_("ideas.supported").format(count=result.count), show_alert=True)
     if result.raise_threshold:
-        await raise_threshold(bot, session, settings, i18n, result.idea)
+        await raise_threshold(desk, result.idea)
     return result
 
 
 async def support(
-    callback: CallbackQuery,
-    callback_data: IdeasListCb | IdeaCb,
-    session: AsyncSession,
-    user: User,
-    settings: Any,
-    i18n: I18n,
-    bot: Bot,
+    callback: CallbackQuery, callback_data: IdeasListCb | IdeaCb, user: User, desk: Desk
 ) -> None:
     """«Поддержать» in the list (the page is drawn again) or on an idea's card (its buttons are)."""
-    result = await _support(callback, session, user, settings, i18n, bot, callback_data.id)
+    result = await _support(callback, user, desk, callback_data.id)
     if result is None:
         return
     if isinstance(callback_data, IdeasListCb):
         where = {"district": callback_data.d, "help_kind": callback_data.h}
-        await render_list(callback, session, user, settings, page=callback_data.p, edit=True, **where)
+        await render_list(
+            callback, desk.session, user, desk.settings, page=callback_data.p, edit=True, **where
+        )
         return
     markup = public_card_keyboard(result.idea.id, result.count, "done", _back_of(callback))
     try:

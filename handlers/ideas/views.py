@@ -9,11 +9,11 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db.models import Idea, User
 from handlers.workspace import staff_thread
 from keyboards.ideas import staff_card_keyboard, staff_open_keyboard
@@ -113,10 +113,7 @@ async def card_text(
 
 
 async def send_card(
-    bot: Bot,
-    session: AsyncSession,
-    settings: Any,
-    i18n: I18n,
+    desk: Desk,
     idea: Idea,
     *,
     resubmitted: bool = False,
@@ -125,29 +122,29 @@ async def send_card(
 ) -> None:
     """The idea's card (attachments first) in the admin chat (its «Идеи» topic in a forum, or
     ``thread`` where staff asked for it), in the staff's language."""
-    if chat_id is None and settings.admin_chat_id is not None:
-        thread = await staff_thread(bot, session, settings, "ideas")
-    chat_id = chat_id or settings.admin_chat_id
+    if chat_id is None and desk.settings.admin_chat_id is not None:
+        thread = await staff_thread(desk, "ideas")
+    chat_id = chat_id or desk.settings.admin_chat_id
     if chat_id is None:
         log.warning("ADMIN_CHAT_ID is not set: idea %s has no moderation card", idea.id)
         return
-    with i18n.use_locale(settings.default_locale):
-        text = await card_text(session, idea, resubmitted=resubmitted)
+    with desk.i18n.use_locale(desk.settings.default_locale):
+        text = await card_text(desk.session, idea, resubmitted=resubmitted)
         markup = staff_card_keyboard(idea.id, idea.status)
     try:
         if idea.media:
-            await send_media(bot, chat_id, idea.media, thread)
-        card = await bot.send_message(chat_id, text, reply_markup=markup, message_thread_id=thread)
+            await send_media(desk.bot, chat_id, idea.media, thread)
+        card = await desk.bot.send_message(chat_id, text, reply_markup=markup, message_thread_id=thread)
     except TelegramAPIError:
         log.exception("could not send the card of idea %s to the admin chat", idea.id)
         return
-    if chat_id != settings.admin_chat_id:
+    if chat_id != desk.settings.admin_chat_id:
         return
-    previous = await ideas_service.set_card(session, idea.id, card.message_id)
+    previous = await ideas_service.set_card(desk.session, idea.id, card.message_id)
     if previous and previous != card.message_id:
         # The older card shows an older text: its buttons go, so nobody decides on what was corrected.
         try:
-            await bot.edit_message_reply_markup(chat_id=chat_id, message_id=previous, reply_markup=None)
+            await desk.bot.edit_message_reply_markup(chat_id=chat_id, message_id=previous, reply_markup=None)
         except TelegramAPIError:
             log.debug("old card of idea %s not edited", idea.id, exc_info=True)
 
@@ -167,11 +164,11 @@ async def refresh_card(
         log.debug("idea card %s not edited", idea.id, exc_info=True)
 
 
-async def raise_threshold(bot: Bot, session: AsyncSession, settings: Any, i18n: I18n, idea: Idea) -> None:
+async def raise_threshold(desk: Desk, idea: Idea) -> None:
     """Tell staff once that an idea gathered enough support to offer the author help."""
-    if settings.admin_chat_id is None:
+    if desk.settings.admin_chat_id is None:
         return
-    with i18n.use_locale(settings.default_locale):
+    with desk.i18n.use_locale(desk.settings.default_locale):
         text = plural(
             _,
             "ideas.admin.threshold",
@@ -180,9 +177,11 @@ async def raise_threshold(bot: Bot, session: AsyncSession, settings: Any, i18n: 
             title=hd.quote(idea.title),
         )
         markup = staff_open_keyboard([(idea.id, _("ideas.admin.btn_card"))])
-    thread = await staff_thread(bot, session, settings, "ideas")
+    thread = await staff_thread(desk, "ideas")
     try:
-        await bot.send_message(settings.admin_chat_id, text, reply_markup=markup, message_thread_id=thread)
+        await desk.bot.send_message(
+            desk.settings.admin_chat_id, text, reply_markup=markup, message_thread_id=thread
+        )
     except TelegramAPIError:
         log.exception("could not raise idea %s in the admin chat; the next support retries", idea.id)
-        await ideas_service.unraise_threshold(session, idea.id)
+        await ideas_service.unraise_threshold(desk.session, idea.id)

@@ -15,10 +15,10 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db.models import User
 from handlers.common import error_text, or_alert, target
 from handlers.showcase.views import esc, listed, notify, trial_staff_text
@@ -37,6 +37,7 @@ from services import dates
 from services import showcase as svc
 from services.errors import DomainError, ValidationFailed
 from services.numbers import number
+from services.ports import Translator
 
 SHOWN_AT_ONCE = 10
 
@@ -126,7 +127,7 @@ async def trial_acted(
 
 
 async def told_trial_declined(
-    message: Message, bot: Bot, i18n: I18n, application: Any, user: User, reason: str
+    message: Message, bot: Bot, i18n: Translator, application: Any, user: User, reason: str
 ) -> None:
     await message.answer(_("showcase.adm_trial_declined").format(id=number("trial", application.id)))
     start, end = _dates(application)
@@ -143,16 +144,10 @@ async def trials(callback: CallbackQuery, session: AsyncSession) -> None:
         )
 
 
-async def trial_approve(
-    callback: CallbackQuery,
-    callback_data: TrialDecisionCb,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Any,
-) -> None:
+async def trial_approve(callback: CallbackQuery, callback_data: TrialDecisionCb, desk: Desk) -> None:
     result = await or_alert(
-        callback, svc.decide_trial(session, callback.from_user.id, callback_data.id, True, tz=settings.tz)
+        callback,
+        svc.decide_trial(desk.session, callback.from_user.id, callback_data.id, True, tz=desk.settings.tz),
     )
     if result is None:
         return
@@ -165,11 +160,13 @@ async def trial_approve(
     if application.booking_ref:
         note += "\n" + _("showcase.adm_trial_booked").format(ref=esc(application.booking_ref))
     where = target(callback)
-    acted = acted_line("staff.acted.approved", callback.from_user.full_name, settings)
-    await trial_acted(bot, where.chat.id, where.message_id, application, user, acted)
+    acted = acted_line("staff.acted.approved", callback.from_user.full_name, desk.settings)
+    await trial_acted(desk.bot, where.chat.id, where.message_id, application, user, acted)
     await where.answer(note)
-    await notify(bot, i18n, user, lambda: _("showcase.trial_approved_provider").format(start=start, end=end))
-    await pin_after_decision(bot, session, settings)
+    await notify(
+        desk.bot, desk.i18n, user, lambda: _("showcase.trial_approved_provider").format(start=start, end=end)
+    )
+    await pin_after_decision(desk)
 
 
 def register(router: Router) -> None:

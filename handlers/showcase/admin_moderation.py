@@ -11,10 +11,10 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db.models import User
 from db.models.showcase import CardStatus
 from handlers.common import error_text, or_alert, target
@@ -36,6 +36,7 @@ from keyboards.showcase_staff import (
 from services import showcase as svc
 from services.errors import DomainError, ValidationFailed
 from services.numbers import number
+from services.ports import Translator
 
 log = logging.getLogger(__name__)
 
@@ -51,40 +52,26 @@ async def _moderation_text(session: AsyncSession, card: Any, provider: User | No
 
 
 async def card_acted(
-    bot: Bot,
-    session: AsyncSession,
-    settings: Any,
-    chat_id: int,
-    message_id: int | None,
-    card: Any,
-    provider: User | None,
-    acted: str,
+    desk: Desk, chat_id: int, message_id: int | None, card: Any, provider: User | None, acted: str
 ) -> None:
     """The moderation card updated in place: the card as it is now, who decided and when, no buttons."""
-    text = await _moderation_text(session, card, provider, settings.default_locale) + "\n\n" + acted
-    await edit_card(bot, chat_id, message_id, text)
+    text = await _moderation_text(desk.session, card, provider, desk.settings.default_locale) + "\n\n" + acted
+    await edit_card(desk.bot, chat_id, message_id, text)
 
 
-async def queue(callback: CallbackQuery, session: AsyncSession, bot: Bot, settings: Any) -> None:
-    cards = await listed(callback, svc.pending_cards(session), "showcase.adm_queue_empty")
+async def queue(callback: CallbackQuery, desk: Desk) -> None:
+    cards = await listed(callback, svc.pending_cards(desk.session), "showcase.adm_queue_empty")
     for card in cards[:SHOWN_AT_ONCE]:
-        provider = await session.get(User, card.provider_id)
-        text = await _moderation_text(session, card, provider, settings.default_locale)
-        await send_card(bot, target(callback).chat.id, card, text, moderation_keyboard(card.id))
+        provider = await desk.session.get(User, card.provider_id)
+        text = await _moderation_text(desk.session, card, provider, desk.settings.default_locale)
+        await send_card(desk.bot, target(callback).chat.id, card, text, moderation_keyboard(card.id))
     if len(cards) > SHOWN_AT_ONCE:
         await target(callback).answer(_("showcase.adm_queue_more").format(count=len(cards) - SHOWN_AT_ONCE))
 
 
-async def publish(
-    callback: CallbackQuery,
-    callback_data: CardDecisionCb,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Any,
-) -> None:
+async def publish(callback: CallbackQuery, callback_data: CardDecisionCb, desk: Desk) -> None:
     result = await or_alert(
-        callback, svc.moderate(session, callback.from_user.id, callback_data.id, "publish")
+        callback, svc.moderate(desk.session, callback.from_user.id, callback_data.id, "publish")
     )
     if result is None:
         return
@@ -93,19 +80,19 @@ async def publish(
     title = esc(card.title)
     staff = esc(callback.from_user.full_name)
     where = target(callback)
-    acted = acted_line("staff.acted.published", callback.from_user.full_name, settings)
-    await card_acted(bot, session, settings, where.chat.id, where.message_id, card, provider, acted)
+    acted = acted_line("staff.acted.published", callback.from_user.full_name, desk.settings)
+    await card_acted(desk, where.chat.id, where.message_id, card, provider, acted)
     await where.answer(
         _("showcase.adm_published").format(id=number("card", card.id), title=title, staff=staff)
     )
     await notify(
-        bot,
-        i18n,
+        desk.bot,
+        desk.i18n,
         provider,
         lambda: _("showcase.published_provider").format(title=title),
         lambda: open_card_markup(card.id),
     )
-    await pin_after_decision(bot, session, settings)
+    await pin_after_decision(desk)
 
 
 RETURN, DECLINE, TRIAL_DECLINE = "sc_ret", "sc_dec", "sc_tno"
@@ -153,36 +140,26 @@ async def ask_comment(
     await ask_reply(target(callback), state, code, callback_data.id, prompt, card=card)
 
 
-async def reason_picked(
-    callback: CallbackQuery,
-    callback_data: ReasonCb,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Any,
-) -> None:
+async def reason_picked(callback: CallbackQuery, callback_data: ReasonCb, desk: Desk) -> None:
     presets = PRESETS.get(callback_data.f, [])
     if callback_data.r >= len(presets):
         await callback.answer(_("common.stale_button"), show_alert=True)
         return
-    still_open = await _comment_prompt(callback_data.f, callback_data.id, session)
+    still_open = await _comment_prompt(callback_data.f, callback_data.id, desk.session)
     if await found_or_alert(callback, still_open, "showcase.already_moderated") is None:
         return
     try:
         await target(callback).edit_reply_markup(reply_markup=None)
     except Exception:  # an old message may not be editable; the decision still goes
         log.debug("could not edit the reasons message", exc_info=True)
-    text = _(presets[callback_data.r], locale=settings.default_locale)
+    text = _(presets[callback_data.r], locale=desk.settings.default_locale)
     await decide(
         target(callback),
         callback.from_user,
         callback_data.f,
         callback_data.id,
         text,
-        session,
-        bot,
-        i18n,
-        settings,
+        desk,
         card_id=callback_data.c or None,
     )
 
@@ -203,7 +180,7 @@ async def reason_own(
 
 
 async def _told_card_decided(
-    message: Message, bot: Bot, i18n: I18n, card: Any, provider: User, returned: bool, reason: str
+    message: Message, bot: Bot, i18n: Translator, card: Any, provider: User, returned: bool, reason: str
 ) -> None:
     title = esc(card.title)
     if returned:
@@ -217,24 +194,17 @@ async def _told_card_decided(
 
 
 async def decide(
-    where: Message,
-    staff: Any,
-    code: str,
-    object_id: int,
-    text: str,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Any,
-    card_id: int | None = None,
+    where: Message, staff: Any, code: str, object_id: int, text: str, desk: Desk, card_id: int | None = None
 ) -> bool:
     """The decision with its comment or reason; False when the service refused it (said under it).
     ``staff``: who decided (a Telegram user); ``card_id``: the card's message, updated in place."""
     staff_id = staff.id
     if code == TRIAL_DECLINE:
-        write = svc.decide_trial(session, staff_id, object_id, False, text, tz=settings.tz)
+        write = svc.decide_trial(desk.session, staff_id, object_id, False, text, tz=desk.settings.tz)
     else:
-        write = svc.moderate(session, staff_id, object_id, "return" if code == RETURN else "decline", text)
+        write = svc.moderate(
+            desk.session, staff_id, object_id, "return" if code == RETURN else "decline", text
+        )
     try:
         result = await write
     except DomainError as exc:
@@ -242,26 +212,18 @@ async def decide(
         return not isinstance(exc, ValidationFailed)
     reason = esc(svc.clean_comment(text))
     key = {RETURN: "staff.acted.returned"}.get(code, "staff.acted.rejected")
-    acted = acted_line(key, staff.full_name, settings)
+    acted = acted_line(key, staff.full_name, desk.settings)
     if code == TRIAL_DECLINE:
-        await trial_acted(bot, where.chat.id, card_id, *result, acted)
-        await told_trial_declined(where, bot, i18n, *result, reason)
+        await trial_acted(desk.bot, where.chat.id, card_id, *result, acted)
+        await told_trial_declined(where, desk.bot, desk.i18n, *result, reason)
     else:
-        await card_acted(bot, session, settings, where.chat.id, card_id, *result, acted)
-        await _told_card_decided(where, bot, i18n, *result, code == RETURN, reason)
-    await pin_after_decision(bot, session, settings)
+        await card_acted(desk, where.chat.id, card_id, *result, acted)
+        await _told_card_decided(where, desk.bot, desk.i18n, *result, code == RETURN, reason)
+    await pin_after_decision(desk)
     return True
 
 
-async def comment_replied(
-    message: Message,
-    reply_for: dict[str, Any],
-    state: FSMContext,
-    session: AsyncSession,
-    bot: Bot,
-    i18n: I18n,
-    settings: Any,
-) -> None:
+async def comment_replied(message: Message, reply_for: dict[str, Any], state: FSMContext, desk: Desk) -> None:
     """A comment or reason, given as a reply to the bot's prompt; a bad one is asked again."""
     assert message.from_user is not None
     if not message.text:
@@ -270,7 +232,13 @@ async def comment_replied(
     code, object_id = reply_for["f"], int(reply_for["id"])
     card_id = reply_for.get("card")
     if await decide(
-        message, message.from_user, code, object_id, message.text, session, bot, i18n, settings, card_id
+        message,
+        message.from_user,
+        code,
+        object_id,
+        message.text,
+        desk,
+        card_id,
     ):
         await state.clear()
 

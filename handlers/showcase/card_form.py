@@ -215,9 +215,7 @@ async def _save_field(ctx: FormContext, card_id: int) -> None:
         return
     await ctx.state.clear()
     await ctx.message.answer(_("showcase.card_updated"))
-    await post_for_moderation(
-        ctx.bot, ctx.settings, ctx.data["i18n"], ctx.session, card, ctx.user, edited=True
-    )
+    await post_for_moderation(ctx.desk, card, ctx.user, edited=True)
     await show_own_card(ctx.event, ctx.session, card.id)
 
 
@@ -230,9 +228,7 @@ async def _finish(ctx: FormContext) -> None:
     )
     await ctx.state.clear()
     await ctx.message.answer(_("showcase.card_sent").format(title=esc(card.title)))
-    await post_for_moderation(
-        ctx.bot, ctx.settings, ctx.data["i18n"], ctx.session, card, ctx.user, edited=False
-    )
+    await post_for_moderation(ctx.desk, card, ctx.user, edited=False)
     await back_to_hub(ctx)
 
 

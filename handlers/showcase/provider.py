@@ -12,6 +12,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db.models import User
 from db.models.showcase import RequestStatus, ServiceCard
 from handlers.common import error_text, or_alert, target
@@ -113,19 +114,14 @@ async def pause(callback: CallbackQuery, callback_data: CardCb, session: AsyncSe
     await show_own_card(callback, session, callback_data.id)
 
 
-async def resubmit(
-    callback: CallbackQuery,
-    callback_data: CardCb,
-    session: AsyncSession,
-    user: User | None,
-    bot: Bot,
-    i18n: I18n,
-    settings: Any,
-) -> None:
+async def resubmit(callback: CallbackQuery, callback_data: CardCb, user: User | None, desk: Desk) -> None:
     card = await or_alert(
         callback,
         svc.resubmit(
-            session, callback.from_user.id, callback_data.id, pending_limit=settings.showcase_pending_limit
+            desk.session,
+            callback.from_user.id,
+            callback_data.id,
+            pending_limit=desk.settings.showcase_pending_limit,
         ),
     )
     if card is None:
@@ -133,8 +129,8 @@ async def resubmit(
     assert user is not None
     await callback.answer()
     await target(callback).answer(_("showcase.card_sent").format(title=esc(card.title)))
-    await post_for_moderation(bot, settings, i18n, session, card, user, edited=True)
-    await show_hub(callback, session, user)
+    await post_for_moderation(desk, card, user, edited=True)
+    await show_hub(callback, desk.session, user)
 
 
 async def remove(callback: CallbackQuery, callback_data: CardCb, session: AsyncSession) -> None:

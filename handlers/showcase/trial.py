@@ -8,13 +8,13 @@ import logging
 from datetime import date
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db import clock
 from db.models import User
 from db.models.showcase import TrialApplication
@@ -82,17 +82,17 @@ async def trial_hub(callback: CallbackQuery, session: AsyncSession, user: User |
     await show(callback, "\n".join(lines), trial_hub_keyboard())
 
 
-async def _tell_staff(
-    bot: Bot, session: AsyncSession, i18n: I18n, settings: Any, user: User, application: TrialApplication
-) -> None:
-    if settings.admin_chat_id is None:
+async def _tell_staff(desk: Desk, user: User, application: TrialApplication) -> None:
+    if desk.settings.admin_chat_id is None:
         return
-    with i18n.use_locale(settings.default_locale):
+    with desk.i18n.use_locale(desk.settings.default_locale):
         text = trial_staff_text(application, user)
         markup = trial_decision_keyboard(application.id)
-        thread = await staff_thread(bot, session, settings, "catalogue")
+        thread = await staff_thread(desk, "catalogue")
     try:
-        await bot.send_message(settings.admin_chat_id, text, reply_markup=markup, message_thread_id=thread)
+        await desk.bot.send_message(
+            desk.settings.admin_chat_id, text, reply_markup=markup, message_thread_id=thread
+        )
     except Exception:
         log.warning("could not post trial application %s", application.id, exc_info=True)
 
@@ -112,7 +112,7 @@ async def _send(ctx: FormContext) -> None:
     await ctx.state.clear()
     await ctx.message.answer(_("showcase.trial_sent"), reply_markup=menu_for(user))
     assert user is not None
-    await _tell_staff(ctx.bot, ctx.session, ctx.data["i18n"], ctx.settings, user, application)
+    await _tell_staff(ctx.desk, user, application)
 
 
 TRIAL = Form(

@@ -16,6 +16,7 @@ from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.desk import Desk
 from db.models import User
 from db.models.showcase import ServiceCard, ServiceRequest, TrialApplication
 from handlers.common import error_text, target
@@ -29,6 +30,7 @@ from services import dates
 from services import showcase as svc
 from services.errors import DomainError
 from services.numbers import number
+from services.ports import Translator
 from services.users import DISTRICTS
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,7 @@ def current_language() -> str:
     return get_i18n().current_locale
 
 
-def language_of(user: User | None, i18n: I18n) -> str:
+def language_of(user: User | None, i18n: Translator) -> str:
     if user is not None and user.language in i18n.available_locales:
         return user.language
     return i18n.default_locale
@@ -151,7 +153,7 @@ async def send_card(
 
 async def notify(
     bot: Bot,
-    i18n: I18n,
+    i18n: Translator,
     user: User,
     text: Callable[[], str],
     markup: Callable[[], InlineKeyboardMarkup | None] | None = None,
@@ -311,27 +313,19 @@ async def show_own_card(event: Message | CallbackQuery, session: AsyncSession, c
     await send_card(message.bot, message.chat.id, card, text, own_card_keyboard(card.id, card.status))
 
 
-async def post_for_moderation(
-    bot: Bot,
-    settings: Any,
-    i18n: I18n,
-    session: AsyncSession,
-    card: ServiceCard,
-    provider: User,
-    edited: bool,
-) -> None:
+async def post_for_moderation(desk: Desk, card: ServiceCard, provider: User, edited: bool) -> None:
     """The new or changed card in the admin chat, with the moderation buttons."""
-    if settings.admin_chat_id is None:
+    if desk.settings.admin_chat_id is None:
         return
-    with i18n.use_locale(settings.default_locale):
+    with desk.i18n.use_locale(desk.settings.default_locale):
         header = _("showcase.mod_edited" if edited else "showcase.mod_new").format(
             id=number("card", card.id), name=esc(provider.full_name), organisation=esc(provider.organisation)
         )
-        text = header + "\n\n" + await card_text_for(session, card, settings.default_locale)
+        text = header + "\n\n" + await card_text_for(desk.session, card, desk.settings.default_locale)
         markup = moderation_keyboard(card.id)
-    thread = await staff_thread(bot, session, settings, "catalogue")
+    thread = await staff_thread(desk, "catalogue")
     try:
-        await send_card(bot, settings.admin_chat_id, card, text, markup, message_thread_id=thread)
+        await send_card(desk.bot, desk.settings.admin_chat_id, card, text, markup, message_thread_id=thread)
     except Exception:  # the card is saved and listed in the queue; staff still find it
         log.warning("could not post card %s to the admin chat", card.id, exc_info=True)
 
