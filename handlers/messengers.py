@@ -6,11 +6,19 @@ Bot everything goes through the Bot at hand, as before."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import InlineKeyboardMarkup, Message
 
 from db.messenger import TELEGRAM
+from db.models import User
+from services.ports import Translator
+
+log = logging.getLogger(__name__)
 
 BOTS: dict[str, Bot] = {}
 
@@ -31,3 +39,36 @@ def bot_for(person_messenger: str | None, bot: Bot) -> Bot:
     if messenger_of(bot) == name:
         return bot
     return BOTS.get(name, bot)
+
+
+def language_of(person: User | None, i18n: Translator) -> str:
+    """The person's language when the bot speaks it, else the Center's default."""
+    if person is not None and person.language in i18n.available_locales:
+        return person.language
+    return i18n.default_locale
+
+
+async def tell(
+    bot: Bot,
+    i18n: Translator,
+    person: User | None,
+    text: Callable[[], str],
+    markup: Callable[[], InlineKeyboardMarkup | None] | None = None,
+    **kwargs: Any,
+) -> Message | None:
+    """Tell a person something through their messenger, the text (and its buttons) built in their
+    language. None when it did not arrive (no chat, the bot blocked...): logged, never raised."""
+    if person is None or person.tg_id is None:
+        return None
+    with i18n.use_locale(language_of(person, i18n)):
+        body = text()
+        keyboard = markup() if markup else None
+    try:
+        return await bot_for(person.messenger, bot).send_message(
+            person.tg_id, body, reply_markup=keyboard, **kwargs
+        )
+    except (TelegramForbiddenError, TelegramBadRequest):
+        log.info("a notice to person %s was not delivered", person.id)
+    except TelegramAPIError:
+        log.warning("a notice to person %s failed", person.id, exc_info=True)
+    return None

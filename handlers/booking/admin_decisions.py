@@ -5,7 +5,6 @@ id from a button is checked against the current state by the service."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -17,10 +16,10 @@ from aiogram.utils.text_decorations import html_decoration as hd
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.desk import Desk
-from db.models import BookingStatus, User
+from db.models import BookingStatus
 from handlers.booking.views import alerted, err, fmt_when, num, send_confirmation, staff_card
 from handlers.common import target
-from handlers.messengers import bot_for
+from handlers.messengers import bot_for, tell
 from handlers.staff_acted import acted_line
 from handlers.staff_input import ReplyToPrompt, ask_reply
 from handlers.workspace import pin_after_decision
@@ -28,23 +27,8 @@ from keyboards.admin import ReasonAction, ReasonCb, reasons_keyboard
 from keyboards.booking import Staff, StaffBk
 from services import booking as svc
 from services.errors import DomainError
-from services.ports import Translator
 
 log = logging.getLogger(__name__)
-
-
-async def tell_person(bot: Bot, i18n: Translator, user: User | None, text_of: Callable[[], str]) -> bool:
-    """Send the person a message in their own language; False if it could not be delivered."""
-    if user is None or user.tg_id is None:
-        return False
-    with i18n.use_locale(user.language or i18n.default_locale):
-        text = text_of()
-    try:
-        await bot_for(user.messenger, bot).send_message(user.tg_id, text)
-    except TelegramAPIError:
-        log.warning("could not tell user %s about their booking", user.id, exc_info=True)
-        return False
-    return True
 
 
 async def drop_buttons(bot: Bot, chat_id: int, message_id: int | None) -> None:
@@ -203,7 +187,7 @@ async def decide_with_reason(
     )
     await update_card(bot, where.chat.id, card_id, changed, settings, acted)
     booking, resource, user = changed.booking, changed.resource, changed.user
-    delivered = await tell_person(
+    delivered = await tell(
         bot,
         desk.i18n,
         user,

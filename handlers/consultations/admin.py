@@ -23,7 +23,6 @@ from handlers.consultations.delivery import (
     post_card,
     prompt_on_card,
     refresh_card,
-    send_to_person,
     to_card_thread,
 )
 from handlers.consultations.meeting import open_request, reply_place
@@ -40,6 +39,7 @@ from handlers.consultations.views import (
     staff_name,
     status_text,
 )
+from handlers.messengers import tell
 from handlers.workspace import pin_after_decision
 from keyboards import consultations as kb
 from keyboards.admin import AdminAction, AdminCb
@@ -141,13 +141,12 @@ async def take(callback: CallbackQuery, callback_data: ConsultAdmCb, desk: Desk)
         return
     await refresh_card(desk, c.id)
     first = (c.assignee_name or "").split(" ")[0]
-    delivered = await send_to_person(
-        desk,
+    delivered = await tell(
+        desk.bot,
+        desk.i18n,
         await _person(desk.session, c),
-        lambda: (
-            _("consult.p_taken").format(number=num(c.id), name=html.escape(first)),
-            kb.reply_keyboard(c.id),
-        ),
+        lambda: _("consult.p_taken").format(number=num(c.id), name=html.escape(first)),
+        lambda: kb.reply_keyboard(c.id),
     )
     if delivered is not None:  # a Telegram reply to this notice goes to staff too
         await svc.link(desk.session, delivered.chat.id, delivered.message_id, c.id, "answer")
@@ -191,13 +190,16 @@ async def close(callback: CallbackQuery, callback_data: ConsultAdmCb, desk: Desk
     if isinstance(callback.message, Message) and callback.message.message_id != c.card_message_id:
         await callback.message.edit_reply_markup(reply_markup=card_markup(c))
 
-    def render() -> tuple[str, InlineKeyboardMarkup | None]:
-        outcome = _(f"consult.outcome.{c.outcome}") if c.outcome else ""
+    def text() -> str:
         if c.outcome == "no_show":
-            return _("consult.p_closed_noshow").format(number=num(c.id)), None
-        return _("consult.p_closed").format(number=num(c.id), outcome=outcome), kb.rating_keyboard(c.id)
+            return _("consult.p_closed_noshow").format(number=num(c.id))
+        outcome = _(f"consult.outcome.{c.outcome}") if c.outcome else ""
+        return _("consult.p_closed").format(number=num(c.id), outcome=outcome)
 
-    delivered = await send_to_person(desk, await _person(desk.session, c), render)
+    def rating() -> InlineKeyboardMarkup | None:
+        return None if c.outcome == "no_show" else kb.rating_keyboard(c.id)
+
+    delivered = await tell(desk.bot, desk.i18n, await _person(desk.session, c), text, rating)
     await notify_undelivered(desk, c, delivered)
     await pin_after_decision(desk)
 

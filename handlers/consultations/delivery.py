@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import BaseFilter
 from aiogram.types import BufferedInputFile, ForceReply, Message, ReplyParameters
 from aiogram.utils.i18n import I18n
@@ -28,7 +28,7 @@ from db.base import utcnow
 from db.engine import Database
 from db.models import Consultation, ConsultationMessage, ConsultationTopic, User
 from handlers.consultations.views import age_text, card_markup, card_text, local, num, place_text, quote_cut
-from handlers.messengers import bot_for
+from handlers.messengers import bot_for, language_of
 from handlers.workspace import staff_thread
 from keyboards.consultations import reply_keyboard, take_keyboard
 from services import consultations as svc
@@ -204,26 +204,8 @@ async def relay_to_staff(desk: Desk, c: Consultation, message: ConsultationMessa
 def writing_to(desk: Desk, person: User) -> Generator[Bot]:
     """The bot of the person's messenger (staff work in Telegram; the person may be in MAX), with the
     person's language in use for the texts built inside."""
-    with desk.i18n.use_locale(person.language or desk.i18n.default_locale):
+    with desk.i18n.use_locale(language_of(person, desk.i18n)):
         yield bot_for(person.messenger, desk.bot)
-
-
-async def send_to_person(
-    desk: Desk, person: User, render: Callable[[], tuple[str, Any]], **kwargs: Any
-) -> Message | None:
-    """Send ``render()`` (called in the person's language) to the person; None if it did not arrive."""
-    if person.tg_id is None:
-        return None
-    with writing_to(desk, person) as bot:
-        text, markup = render()
-        try:
-            return await bot.send_message(person.tg_id, text, reply_markup=markup, **kwargs)
-        except (TelegramForbiddenError, TelegramBadRequest):
-            log.info("request notice to %s not delivered", person.id)
-            return None
-        except TelegramAPIError:
-            log.warning("request notice to %s failed", person.id, exc_info=True)
-            return None
 
 
 async def answer_person(desk: Desk, c: Consultation, message: ConsultationMessage) -> bool:

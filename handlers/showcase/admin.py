@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.desk import Desk
 from db.models import User
 from handlers.common import error_text, or_alert, target
-from handlers.showcase.views import esc, listed, notify, trial_staff_text
+from handlers.messengers import tell
+from handlers.showcase.views import esc, listed, trial_staff_text
 from handlers.staff_acted import acted_line, edit_card
 from handlers.workspace import pin_after_decision
 from keyboards.showcase_staff import (
@@ -132,7 +133,7 @@ async def told_trial_declined(
     await message.answer(_("showcase.adm_trial_declined").format(id=number("trial", application.id)))
     start, end = _dates(application)
     text = lambda: _("showcase.trial_declined_provider").format(start=start, end=end, reason=reason)  # noqa: E731
-    await notify(bot, i18n, user, text)
+    await tell(bot, i18n, user, text)
 
 
 async def trials(callback: CallbackQuery, session: AsyncSession) -> None:
@@ -163,7 +164,7 @@ async def trial_approve(callback: CallbackQuery, callback_data: TrialDecisionCb,
     acted = acted_line("staff.acted.approved", callback.from_user.full_name, desk.settings)
     await trial_acted(desk.bot, where.chat.id, where.message_id, application, user, acted)
     await where.answer(note)
-    await notify(
+    await tell(
         desk.bot, desk.i18n, user, lambda: _("showcase.trial_approved_provider").format(start=start, end=end)
     )
     await pin_after_decision(desk)

@@ -18,9 +18,10 @@ from bot.desk import Desk
 from db.models import User
 from db.models.showcase import CardStatus
 from handlers.common import error_text, or_alert, target
+from handlers.messengers import tell
 from handlers.pressed import found_or_alert
 from handlers.showcase.admin import SHOWN_AT_ONCE, on, told_trial_declined, trial_acted
-from handlers.showcase.views import card_text_for, esc, listed, notify, open_card_markup, send_card
+from handlers.showcase.views import card_text_for, esc, listed, open_card_markup, send_card
 from handlers.staff_acted import acted_line, edit_card
 from handlers.staff_input import ReplyToPrompt, ask_reply
 from handlers.workspace import pin_after_decision
@@ -85,7 +86,7 @@ async def publish(callback: CallbackQuery, callback_data: CardDecisionCb, desk: 
     await where.answer(
         _("showcase.adm_published").format(id=number("card", card.id), title=title, staff=staff)
     )
-    await notify(
+    await tell(
         desk.bot,
         desk.i18n,
         provider,
@@ -190,7 +191,7 @@ async def _told_card_decided(
         await message.answer(_("showcase.adm_declined").format(id=number("card", card.id), title=title))
         key = "showcase.declined_provider"
     markup = (lambda: open_card_markup(card.id)) if returned else None
-    await notify(bot, i18n, provider, lambda: _(key).format(title=title, reason=reason), markup)
+    await tell(bot, i18n, provider, lambda: _(key).format(title=title, reason=reason), markup)
 
 
 async def decide(

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import User
 from handlers.common import error_text, menu_for, or_alert, target
-from handlers.messengers import messenger_of
-from handlers.showcase.views import NOT_A_COMMAND, esc, language_of
+from handlers.messengers import language_of, messenger_of
+from handlers.showcase.views import NOT_A_COMMAND, esc
 from keyboards.showcase import ReqAction, ReqCb, reply_keyboard, write_keyboard
 from services import showcase as svc
 from services.errors import DomainError

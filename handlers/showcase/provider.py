@@ -16,10 +16,10 @@ from bot.desk import Desk
 from db.models import User
 from db.models.showcase import RequestStatus, ServiceCard
 from handlers.common import error_text, or_alert, target
+from handlers.messengers import tell
 from handlers.showcase import card_form
 from handlers.showcase.views import (
     esc,
-    notify,
     post_for_moderation,
     provider_request_text,
     refused_to_non_provider,
@@ -160,7 +160,7 @@ async def remove_yes(
     await show(callback, _("showcase.removed").format(title=title), None)
     for item in closed:
         request_id = number("request", item.request.id)
-        await notify(
+        await tell(
             bot,
             i18n,
             item.resident,
@@ -241,7 +241,7 @@ async def answer_request(
         return rating_keyboard(request.id) if request.status == RequestStatus.DONE else None
 
     text = lambda: _(key).format(id=number("request", request.id), title=title, organisation=organisation)  # noqa: E731
-    await notify(bot, i18n, view.resident, text, markup)
+    await tell(bot, i18n, view.resident, text, markup)
 
 
 def register(router: Router) -> None:

@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.models.showcase import CardStatus
 from handlers.common import error_text, menu_for, target
+from handlers.messengers import tell
 from handlers.showcase.catalogue import show_card, show_home
-from handlers.showcase.views import NOT_A_COMMAND, esc, fresh, notify, provider_request_text, send_note_voice
+from handlers.showcase.views import NOT_A_COMMAND, esc, fresh, provider_request_text, send_note_voice
 from keyboards.common import NavCb
 from keyboards.showcase import (
     ReqAction,
@@ -102,7 +103,7 @@ async def submit_request(asking: Asking, share_phone: bool) -> None:
     )
     view = await svc.request_view(session, request.id)
     assert view is not None
-    delivered = await notify(
+    delivered = await tell(
         asking.bot,
         asking.i18n,
         provider,

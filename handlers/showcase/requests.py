@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import User
 from db.models.showcase import RequestStatus
 from handlers.common import error_text, menu_for, or_alert, target
+from handlers.messengers import tell
 from handlers.showcase.request_dialog import new_request, on
 from handlers.showcase.views import (
     NOT_A_COMMAND,
     esc,
     fresh,
-    notify,
     resident_request_text,
     show,
     status_label,
@@ -111,7 +111,7 @@ async def cancel_request_yes(
     await callback.answer()
     await show(callback, _("showcase.request_cancelled").format(id=number("request", view.request.id)), None)
     title = esc(view.card.title)
-    await notify(
+    await tell(
         bot,
         i18n,
         view.provider,
@@ -153,7 +153,7 @@ async def rate(
     await state.update_data(sc_rate=view.request.id)
     stars, title = "⭐" * callback_data.v, esc(view.card.title)
     await target(callback).answer(_("showcase.rated").format(stars=stars), reply_markup=skip_keyboard())
-    await notify(
+    await tell(
         bot,
         i18n,
         view.provider,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from aiogram import Bot, F
@@ -21,7 +21,7 @@ from db.models import User
 from db.models.showcase import ServiceCard, ServiceRequest, TrialApplication
 from handlers.common import error_text, target
 from handlers.forms import FormContext
-from handlers.messengers import bot_for
+from handlers.messengers import language_of
 from handlers.workspace import staff_thread
 from keyboards.showcase import CardAction, CardCb, card_status_label, format_label, request_status_label
 from keyboards.showcase_provider import own_card_keyboard, provider_hub_keyboard
@@ -30,7 +30,6 @@ from services import dates
 from services import showcase as svc
 from services.errors import DomainError
 from services.numbers import number
-from services.ports import Translator
 from services.users import DISTRICTS
 
 log = logging.getLogger(__name__)
@@ -57,12 +56,6 @@ async def listed(callback: CallbackQuery, rows: Awaitable[Sequence[T]], empty: s
 def current_language() -> str:
     """The language this update is answered in (the person's choice, else their Telegram's)."""
     return get_i18n().current_locale
-
-
-def language_of(user: User | None, i18n: Translator) -> str:
-    if user is not None and user.language in i18n.available_locales:
-        return user.language
-    return i18n.default_locale
 
 
 def districts_label(codes: list[str]) -> str:
@@ -149,27 +142,6 @@ async def send_card(
             return
         await bot.send_photo(chat_id, card.photo_file_id, **kwargs)
     await bot.send_message(chat_id, text, reply_markup=markup, **kwargs)
-
-
-async def notify(
-    bot: Bot,
-    i18n: Translator,
-    user: User,
-    text: Callable[[], str],
-    markup: Callable[[], InlineKeyboardMarkup | None] | None = None,
-) -> bool:
-    """Tell another person something, in their language. A failure (blocked bot...) is logged only."""
-    if user.tg_id is None:
-        return False
-    with i18n.use_locale(language_of(user, i18n)):
-        body = text()
-        keyboard = markup() if markup else None
-    try:
-        await bot_for(user.messenger, bot).send_message(user.tg_id, body, reply_markup=keyboard)
-    except TelegramAPIError:
-        log.info("could not reach user %s", user.id, exc_info=True)
-        return False
-    return True
 
 
 async def send_note_voice(bot: Bot, i18n: I18n, provider: User, request_id: int, file_id: str) -> None:
