@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -59,10 +60,15 @@ async def save(ctx: FormContext, step: str, **more: Any) -> None:
 # --- showing a step ---------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
+def _callback_data(form: str, step: str, action: FormAction, value: str) -> str:
+    """A button's packed FormCb: the same few per step, packed once (pydantic's model and pack are
+    most of a keyboard's cost)."""
+    return FormCb(f=form, s=step, a=action, v=value).pack()
+
+
 def _button(form: Form, step: str, action: FormAction, text: str, value: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        text=text, callback_data=FormCb(f=form.name, s=step, a=action, v=value).pack()
-    )
+    return InlineKeyboardButton(text=text, callback_data=_callback_data(form.name, step, action, value))
 
 
 def _nav(form: Form, step: str, *, skip: bool = False) -> list[list[InlineKeyboardButton]]:
