@@ -7,7 +7,8 @@ Bot everything goes through the Bot at hand, as before."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from aiogram import Bot
@@ -48,6 +49,14 @@ def language_of(person: User | None, i18n: Translator) -> str:
     return i18n.default_locale
 
 
+@contextmanager
+def speaking_to(bot: Bot, i18n: Translator, person: User) -> Generator[Bot]:
+    """The bot that reaches the person (``bot``: the one at hand; staff work in Telegram, the person may
+    be in MAX), with the person's language in use for the texts built inside."""
+    with i18n.use_locale(language_of(person, i18n)):
+        yield bot_for(person.messenger, bot)
+
+
 async def tell(
     bot: Bot,
     i18n: Translator,
@@ -60,13 +69,11 @@ async def tell(
     language. None when it did not arrive (no chat, the bot blocked...): logged, never raised."""
     if person is None or person.tg_id is None:
         return None
-    with i18n.use_locale(language_of(person, i18n)):
+    with speaking_to(bot, i18n, person) as their_bot:
         body = text()
         keyboard = markup() if markup else None
     try:
-        return await bot_for(person.messenger, bot).send_message(
-            person.tg_id, body, reply_markup=keyboard, **kwargs
-        )
+        return await their_bot.send_message(person.tg_id, body, reply_markup=keyboard, **kwargs)
     except (TelegramForbiddenError, TelegramBadRequest):
         log.info("a notice to person %s was not delivered", person.id)
     except TelegramAPIError:

@@ -19,7 +19,7 @@ from bot.desk import Desk
 from db.models import BookingStatus
 from handlers.booking.views import alerted, err, fmt_when, num, send_confirmation, staff_card
 from handlers.common import target
-from handlers.messengers import bot_for, tell
+from handlers.messengers import speaking_to, tell
 from handlers.staff_acted import acted_line
 from handlers.staff_input import ReplyToPrompt, ask_reply
 from handlers.workspace import pin_after_decision
@@ -70,10 +70,10 @@ async def approve(callback: CallbackQuery, callback_data: StaffBk, desk: Desk) -
     user = changed.user
     delivered = False
     if user is not None and user.tg_id is not None:
-        with desk.i18n.use_locale(user.language or desk.i18n.default_locale):
+        with speaking_to(desk.bot, desk.i18n, user) as their_bot:
             try:
                 await send_confirmation(
-                    bot_for(user.messenger, desk.bot),
+                    their_bot,
                     user.tg_id,
                     changed.booking,
                     changed.resource,

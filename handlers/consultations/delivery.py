@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Generator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,7 +26,7 @@ from db.base import utcnow
 from db.engine import Database
 from db.models import Consultation, ConsultationMessage, ConsultationTopic, User
 from handlers.consultations.views import age_text, card_markup, card_text, local, num, place_text, quote_cut
-from handlers.messengers import bot_for, language_of
+from handlers.messengers import speaking_to
 from handlers.workspace import staff_thread
 from keyboards.consultations import reply_keyboard, take_keyboard
 from services import consultations as svc
@@ -200,21 +198,13 @@ async def relay_to_staff(desk: Desk, c: Consultation, message: ConsultationMessa
     await svc.link(desk.session, sent.chat.id, sent.message_id, c.id, "msg")
 
 
-@contextmanager
-def writing_to(desk: Desk, person: User) -> Generator[Bot]:
-    """The bot of the person's messenger (staff work in Telegram; the person may be in MAX), with the
-    person's language in use for the texts built inside."""
-    with desk.i18n.use_locale(language_of(person, desk.i18n)):
-        yield bot_for(person.messenger, desk.bot)
-
-
 async def answer_person(desk: Desk, c: Consultation, message: ConsultationMessage) -> bool:
     """Deliver a staff answer to the person; their reply (button or Telegram reply) comes back."""
     person = await desk.session.get(User, c.user_id)
     if person is None or person.tg_id is None:
         return False
     first = (message.author_name or "").split(" ")[0]
-    with writing_to(desk, person) as bot:
+    with speaking_to(desk.bot, desk.i18n, person) as bot:
         header = _("consult.p_answer").format(number=num(c.id), name=html.escape(first))
         try:
             sent = await _send_copy(
@@ -232,7 +222,7 @@ async def send_meeting(desk: Desk, c: Consultation, person: User) -> bool:
     if person.tg_id is None or c.meeting_at is None:
         return False
     topic = await desk.session.get(ConsultationTopic, c.topic_id)
-    with writing_to(desk, person) as bot:
+    with speaking_to(desk.bot, desk.i18n, person) as bot:
         place = place_text(c.meeting_place, desk.settings)
         data = ics.event_ics(
             uid=f"consultation-{c.id}@ccbot",

@@ -161,13 +161,7 @@ async def reason_picked(callback: CallbackQuery, callback_data: ReasonCb, desk: 
     except TelegramAPIError:
         pass
     await _decide(
-        target(callback),
-        callback.from_user,
-        "reject",
-        callback_data.id,
-        comment,
-        callback_data.c,
-        desk,
+        target(callback), callback.from_user, "reject", callback_data.id, comment, callback_data.c, desk
     )
 
 
@@ -214,13 +208,7 @@ async def comment_replied(message: Message, reply_for: dict[str, Any], state: FS
     await state.clear()
     action = ACTION_OF_CODE[reply_for["f"]]
     await _decide(
-        message,
-        message.from_user,
-        action,
-        int(reply_for["id"]),
-        comment,
-        reply_for.get("card"),
-        desk,
+        message, message.from_user, action, int(reply_for["id"]), comment, reply_for.get("card"), desk
     )
 
 

@@ -232,15 +232,7 @@ async def comment_replied(message: Message, reply_for: dict[str, Any], state: FS
         return
     code, object_id = reply_for["f"], int(reply_for["id"])
     card_id = reply_for.get("card")
-    if await decide(
-        message,
-        message.from_user,
-        code,
-        object_id,
-        message.text,
-        desk,
-        card_id,
-    ):
+    if await decide(message, message.from_user, code, object_id, message.text, desk, card_id):
         await state.clear()
 
 
