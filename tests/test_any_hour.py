@@ -177,3 +177,18 @@ async def test_digest_once_per_week_as_the_year_turns(db: Database, monkeypatch:
     async with db.session() as s:
         keys = sorted(r.key for r in await s.scalars(select(Notification)))
     assert [k[-8:] for k in keys] == ["2026-W53", "2027-W01"]
+
+
+def test_a_moved_machine_clock_still_lets_the_suite_sleep_and_wait() -> None:
+    """CI runs this suite under Debian's faketime; there, sleeping and waiting for a child process with
+    a timeout must work (with DONT_FAKE_MONOTONIC libfaketime makes Python 3.12's time.sleep fail with
+    EINVAL, which broke a subprocess test at random in stop 27's CI; tests/conftest.py sleeps by select
+    then). The child closes its output first, so the wait after it has to sleep."""
+    import subprocess
+    import sys
+    import time as clock
+
+    clock.sleep(0.001)
+    child = "import os, select; print('awake', flush=True); os.close(1); select.select([], [], [], 0.3)"
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=30)
+    assert (done.returncode, done.stdout.strip()) == (0, "awake")
