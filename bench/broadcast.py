@@ -7,8 +7,10 @@ chat limits enforced). Prints the figures; not a test.
     .venv/bin/python bench/broadcast.py --database-url postgresql+asyncpg://ccbot:ccbot@127.0.0.1:5433/ccbot
 
 The rate that counts is sends answered per second (delivered + blocked: each is one message sent at
-the configured pace); the delivered-only rate is printed too. Pass: that rate is at least 95% of the
-configured rate, 0 duplicates, 0 missing.
+the configured pace) over the time Telegram lets the bot send: the pauses it orders (a random 429's
+``retry_after``: the fake answers one send in a thousand so, and the sender must then wait) are not the
+sender's pace. The delivered-only rate and the rate over the whole time are printed too. Pass: that rate
+is at least 95% of the configured rate, 0 duplicates, 0 missing, no send over Telegram's limits.
 """
 
 from __future__ import annotations
@@ -216,6 +218,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     too_many = answers.get("copyMessage:429", 0)
     random_429 = too_many - stats["limit_violations"] - stats["chat_violations"]
     allowed_dups = args.concurrency * crashes
+    ordered = random_429 * args.retry_after  # seconds Telegram told the bot to wait
+    pace = answered / max(elapsed - ordered, 1e-9)
 
     print()
     print(f"recipients               {args.recipients}")
@@ -223,7 +227,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"elapsed                  {elapsed:.1f} s")
     print(
         f"sends answered           {answered}  "
-        f"({rate:.2f} msg/s = {100 * rate / args.rate:.1f}% of configured)"
+        f"({rate:.2f} msg/s over the whole time = {100 * rate / args.rate:.1f}% of configured)"
+    )
+    print(
+        f"pace                     {pace:.2f} msg/s = {100 * pace / args.rate:.1f}% of configured "
+        f"(without the {ordered} s Telegram ordered to wait)"
     )
     print(f"steady pace (10%..90%)   {steady:.2f} msg/s")
     print(f"delivered                {delivered}  ({delivered_rate:.2f} msg/s)")
@@ -248,9 +256,17 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         and statuses.get("pending", 0) == 0
     )
     # A crash costs the restart; the pace is judged on uninterrupted runs.
-    ok = correct and (bool(args.crash) or rate >= 0.95 * args.rate)
+    ok = correct and (bool(args.crash) or pace >= 0.95 * args.rate)
     print("RESULT                  ", "PASS" if ok else "FAIL")
-    return {"ok": ok, "rate": rate, "configured": args.rate, "duplicates": duplicates, "missing": missing}
+    return {
+        "ok": ok,
+        "rate": rate,
+        "pace": pace,
+        "ordered_pause": ordered,
+        "configured": args.rate,
+        "duplicates": duplicates,
+        "missing": missing,
+    }
 
 
 def parser() -> argparse.ArgumentParser:

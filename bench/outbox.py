@@ -5,7 +5,9 @@
 
 Queues ``--notices`` due notices for ``--chats`` people (some get several, which must go one a second),
 then runs ticks of the real sender (services.outbox.Outbox, aiogram's AiohttpSession, the fake server of
-bench/fake_telegram.py) until nothing is due. Prints the send rate, the server's limit violations
+bench/fake_telegram.py) until nothing is due. Prints the send rate (and the pace: sends answered, a
+blocked chat's refusal included, over the time Telegram let the bot send, without the ``retry_after``
+pauses its random 429s order), the server's limit violations
 (a well-paced sender has none), duplicates and missing deliveries, people marked unreachable, the
 database time per notice (the same run with the pace lifted and no network latency), and memory.
 PostgreSQL runs in a schema of its own (``bench_outbox``), dropped afterwards.
@@ -136,16 +138,26 @@ async def paced_run(url: str, label: str, args: argparse.Namespace) -> dict[str,
         duplicates = sum(max(0, fake.delivered[c] - n) for c, n in expected.items())
         missing = sum(max(0, n - fake.delivered[c]) for c, n in expected.items() if c not in blocked)
         sent = by_status.get(NotificationStatus.SENT, 0)
+        # answered: sent, or refused by a chat that blocked the bot (a send at the pace all the same)
+        answered = sent + stats["answers"].get("sendMessage:403", 0)
+        random_429 = (
+            stats["answers"].get("sendMessage:429", 0) - stats["limit_violations"] - stats["chat_violations"]
+        )
+        ordered = random_429 * fake.retry_after  # seconds Telegram told the bot to wait
+        pace = answered / max(seconds - ordered, 1e-9)
         print(
             f"{label} paced: {args.notices} notices to {args.chats} chats "
             f"in {seconds:.1f} s over {ticks} tick(s): "
             f"{sent / seconds:.1f} sent/s; statuses {by_status}; limit violations global="
             f"{stats['limit_violations']} per-chat={stats['chat_violations']}; "
             f"duplicates={duplicates}; missed={missing}; marked unreachable={unreachable} "
-            f"(blocked chats: {len(blocked)}); peak Python memory {peak / 1e6:.1f} MB"
+            f"(blocked chats: {len(blocked)}); peak Python memory {peak / 1e6:.1f} MB; pace "
+            f"{pace:.1f} answered/s without the {ordered} s Telegram ordered to wait (429 retry_after)"
         )
         return {
             "rate": sent / seconds,
+            "pace": pace,
+            "ordered_pause": ordered,
             "configured": args.rate,
             "duplicates": duplicates,
             "missing": missing,

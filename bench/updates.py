@@ -6,8 +6,11 @@ that sets an FSM state in memory and replies): the ratio is the figure that coun
 
 Scenarios: /help from a registered person (a read and a reply), a button press that moves an FSM
 step (state written to the SQL storage), a press on an unknown (stale) button, and 100 people acting
-at once: updates arrive at a steady 500 a second, each run as a task the way polling runs them
+at once: updates arrive at a steady 550 a second, each run as a task the way polling runs them
 (at most ``tasks_concurrency_limit`` at once); the rate achieved and the latency from arrival to done.
+550, not the issue's 500: a loop that keeps up handles a hair under what it is offered (the last
+update ends after it arrived), so 10 % more shows whether it handles ≥ 500 a second, and the p95 is
+taken under that heavier load.
 """
 
 from __future__ import annotations
@@ -182,7 +185,7 @@ async def run(
     *,
     database_url: str | None = None,
     people: int = 100,
-    rate: float = 500,
+    rate: float = 550,
     seconds: float = 4.0,
     memory: bool = True,
 ) -> list[Figure]:
