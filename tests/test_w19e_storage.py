@@ -124,3 +124,28 @@ async def test_writes_queued_behind_a_running_one_are_committed_before_close(
     await asyncio.gather(first, *later)
     await storage.close()
     assert len(await rows(db)) == 5
+
+
+async def test_a_write_the_database_refuses_gives_its_connection_back_and_the_next_one_goes_through(
+    storage: SQLStorage, db: Database
+) -> None:
+    """The grouped write borrows an idle pooled connection without SQLAlchemy's wrapper: when SQLite
+    refuses the statement, the writer gets the error, the connection is back in the pool with no
+    transaction left open, and the next write (on that same connection) is committed."""
+    async with db.engine.begin() as conn:  # a refusal from inside SQLite, on one key only
+        await conn.exec_driver_sql(
+            "CREATE TRIGGER refuse BEFORE INSERT ON fsm_state WHEN NEW.data LIKE '%refused%' "
+            "BEGIN SELECT RAISE(ABORT, 'refused by the database'); END"
+        )
+    pool = db.engine.sync_engine.pool
+    await storage.set_state(key(1), "A:one")
+    assert await storage.get_state(key(1)) == "A:one"
+    idle = pool.checkedin()  # type: ignore[attr-defined]
+    assert idle > 0, "the borrowed path needs an idle connection"
+    with pytest.raises(Exception, match="refused by the database"):
+        await storage.set_data(key(1), {"note": "refused"})
+    assert pool.checkedout() == 0  # type: ignore[attr-defined]
+    assert pool.checkedin() == idle  # type: ignore[attr-defined]
+    assert await storage.get_data(key(1)) == {}  # not kept: what the database holds
+    await storage.set_data(key(1), {"note": "kept"})
+    assert (await rows(db))[storage.key_builder.build(key(1))] == ("A:one", '{"note": "kept"}')
