@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start throwaway PostgreSQL and Redis servers on loopback for the test suite, installing them from
-# Debian packages when missing. Prints the TEST_DATABASE_URL / TEST_REDIS_URL to use.
+# Debian packages when missing. Prints the TEST_DATABASE_URL / TEST_REDIS_URL to use (on stdout, and
+# nothing else there: .ci/run evals it; progress goes to stderr).
 #   scripts/services.sh start | stop
 set -euo pipefail
 PGPORT=${PGPORT:-5433}
@@ -17,14 +18,14 @@ install_missing() {
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
   if ((${#need[@]})); then
-    echo "installing ${need[*]} from Debian packages..."
+    echo "installing ${need[*]} from Debian packages..." >&2  # stdout is only the URLs (.ci/run evals it)
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
   fi
 }
 
 start() {
-  install_missing
+  install_missing >&2
   local pgbin
   pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
   mkdir -p "$BASE"
