@@ -37,7 +37,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import func, insert, select, text
 
 from bench.database import RESIDENT_DEFAULTS
-from bench.fake_telegram import FakeTelegram
+from bench.fake_telegram import FakeTelegram, random_429s
 from bot.delivery.broadcasts import BroadcastSender
 from bot.i18n import create_i18n
 from db.base import utcnow
@@ -216,7 +216,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     rate = answered / elapsed
     delivered_rate = delivered / elapsed
     too_many = answers.get("copyMessage:429", 0)
-    random_429 = too_many - stats["limit_violations"] - stats["chat_violations"]
+    random_429 = random_429s(stats, "copyMessage")
     allowed_dups = args.concurrency * crashes
     ordered = random_429 * args.retry_after  # seconds Telegram told the bot to wait
     pace = answered / max(elapsed - ordered, 1e-9)

@@ -163,6 +163,12 @@ class FakeTelegram:
         }
 
 
+def random_429s(stats: dict[str, Any], method: str) -> int:
+    """The 429s answered to ``method`` at random (Telegram's own pauses, which a sender must obey), not
+    those for going over the 30/s or the per-chat limit (the sender's fault), from ``FakeTelegram.stats``."""
+    return stats["answers"].get(f"{method}:429", 0) - stats["limit_violations"] - stats["chat_violations"]
+
+
 async def serve(fake: FakeTelegram, host: str = "127.0.0.1", port: int = 0) -> tuple[web.AppRunner, str]:
     """Start the server; returns the runner (``await runner.cleanup()`` to stop) and its base URL."""
     runner = web.AppRunner(fake.app(), access_log=None)

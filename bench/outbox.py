@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select
 
 from bench import database as bench_db
-from bench.fake_telegram import FakeTelegram, serve
+from bench.fake_telegram import FakeTelegram, random_429s, serve
 from bot.config import Settings
 from bot.delivery.outbox import telegram_outbox
 from bot.factory import create_bot
@@ -140,10 +140,9 @@ async def paced_run(url: str, label: str, args: argparse.Namespace) -> dict[str,
         sent = by_status.get(NotificationStatus.SENT, 0)
         # answered: sent, or refused by a chat that blocked the bot (a send at the pace all the same)
         answered = sent + stats["answers"].get("sendMessage:403", 0)
-        random_429 = (
-            stats["answers"].get("sendMessage:429", 0) - stats["limit_violations"] - stats["chat_violations"]
-        )
-        ordered = random_429 * fake.retry_after  # seconds Telegram told the bot to wait
+        ordered = (
+            random_429s(stats, "sendMessage") * fake.retry_after
+        )  # seconds Telegram told the bot to wait
         pace = answered / max(seconds - ordered, 1e-9)
         print(
             f"{label} paced: {args.notices} notices to {args.chats} chats "
