@@ -3,9 +3,9 @@
 # PostgreSQL and Redis). Arguments go to pytest, e.g. `scripts/test.sh -m slow` for the slow checks.
 #
 # The default suite on SQLite runs on two workers (pytest-xdist; every test has its own database file),
-# which halves its time on two cores. It stays on one worker when the arguments choose the tests' marks
-# or the workers (-m, -n), with PostgreSQL or Redis (one shared database each), and under faketime
-# (libfaketime makes the workers spin for ever).
+# which halves its time on two cores. It stays on one worker when the arguments choose the tests' marks,
+# the workers or the plugins (-m, -n, -p: e.g. `-p no:xdist`), with PostgreSQL or Redis (one shared
+# database each), and under faketime (libfaketime makes the workers spin for ever).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -15,7 +15,7 @@ if [ -n "${TEST_DATABASE_URL:-}${TEST_REDIS_URL:-}" ] || [[ "${LD_PRELOAD:-}" ==
 fi
 for arg in "$@"; do
   case "$arg" in
-    -m | -m* | -n | -n* | --numprocesses* | -p) parallel=0 ;;
+    -m* | -n* | --numprocesses* | -p*) parallel=0 ;;
   esac
 done
 if [ "$parallel" = 1 ]; then

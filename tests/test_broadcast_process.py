@@ -60,7 +60,7 @@ def spawn(url: str, base: str) -> subprocess.Popen[bytes]:
 
 
 async def finish(process: subprocess.Popen[bytes], timeout: float = 60) -> int:
-    """Wait for the process to end (polled: Popen.wait's timed sleep fails under faketime)."""
+    """Wait for the process to end (polled, so the event loop goes on meanwhile)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while process.poll() is None:
         if asyncio.get_running_loop().time() > deadline:
